@@ -1,0 +1,663 @@
+//! Route objects and their subobjects: ERO (RFC 5440 §7.9), RRO (§7.10),
+//! IRO (§7.12), XRO (RFC 5521), with the RSVP-TE subobjects of RFC 3209 /
+//! RFC 3477 and the SR-ERO / SR-RRO subobject of RFC 8664 §4.3.
+//!
+//! ```text
+//! |L|    Type     |     Length    | (Subobject contents)          |
+//! ```
+//! Length counts the whole subobject. In an RRO the L bit is reserved; in an
+//! XRO it is the X bit. This module keeps it as `loose` in every case.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use serde::Serialize;
+
+use super::{put_object, HeaderFlags};
+use crate::wire::codec::{ensure_empty, get_ipv4, get_ipv6, get_u16, get_u32, get_u8, take};
+use crate::wire::error::{DecodeError, EncodeError, Problem};
+use crate::wire::iana::ObjectClass;
+use crate::wire::text::as_hex;
+
+/// ERO/RRO/IRO/XRO subobject type: IPv4 prefix (RFC 3209 §4.3.3.1).
+pub const SUBOBJECT_IPV4: u8 = 1;
+/// IPv6 prefix (RFC 3209 §4.3.3.2).
+pub const SUBOBJECT_IPV6: u8 = 2;
+/// Unnumbered interface ID (RFC 3477 §4).
+pub const SUBOBJECT_UNNUMBERED: u8 = 4;
+/// Autonomous system number (RFC 3209 §4.3.3.4).
+pub const SUBOBJECT_AS: u8 = 32;
+/// SRLG (XRO only, RFC 5521 §2.1.1).
+pub const SUBOBJECT_SRLG: u8 = 34;
+/// SR-ERO / SR-RRO (RFC 8664 §4.3.1).
+pub const SUBOBJECT_SR: u8 = 36;
+
+/// One ERO/RRO/IRO/XRO subobject.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "subobject", rename_all = "SCREAMING-KEBAB-CASE")]
+pub enum Subobject {
+    /// IPv4 prefix (type 1).
+    Ipv4Prefix {
+        /// L bit (X bit in an XRO).
+        loose: bool,
+        /// Address.
+        address: Ipv4Addr,
+        /// Prefix length.
+        prefix_length: u8,
+        /// Last byte: reserved (ERO), flags (RRO), attribute (XRO).
+        attribute: u8,
+    },
+    /// IPv6 prefix (type 2).
+    Ipv6Prefix {
+        /// L bit.
+        loose: bool,
+        /// Address.
+        address: Ipv6Addr,
+        /// Prefix length.
+        prefix_length: u8,
+        /// Last byte: reserved (ERO), flags (RRO), attribute (XRO).
+        attribute: u8,
+    },
+    /// Unnumbered interface (type 4).
+    Unnumbered {
+        /// L bit.
+        loose: bool,
+        /// Router ID.
+        router_id: Ipv4Addr,
+        /// Interface ID.
+        interface_id: u32,
+    },
+    /// Autonomous system number (type 32).
+    AsNumber {
+        /// L bit.
+        loose: bool,
+        /// Two-octet AS number.
+        asn: u16,
+    },
+    /// SRLG (type 34; XRO).
+    Srlg {
+        /// X bit.
+        loose: bool,
+        /// SRLG ID.
+        srlg: u32,
+        /// Attribute.
+        attribute: u8,
+    },
+    /// SR-ERO / SR-RRO (type 36).
+    Sr(SrSubobject),
+    /// Any other subobject, kept raw.
+    Unknown {
+        /// L bit.
+        loose: bool,
+        /// Type.
+        subobject_type: u8,
+        /// Contents after the 2-byte header.
+        #[serde(serialize_with = "as_hex")]
+        body: Bytes,
+    },
+}
+
+/// SR-ERO / SR-RRO subobject (RFC 8664 §4.3.1).
+///
+/// ```text
+/// |L|   Type=36   |     Length    |  NT   |     Flags     |F|S|C|M|
+/// |                         SID (optional)                        |
+/// //                   NAI (variable, optional)                  //
+/// ```
+/// Invariants checked by the encoder (and true of anything decoded):
+/// `S` is set exactly when `sid` is `None`; `F` is set or NT is 0 exactly
+/// when `nai` is `None`; a present `nai` matches `nai_type`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SrSubobject {
+    /// L bit (loose hop).
+    pub loose: bool,
+    /// NT: the NAI type.
+    pub nai_type: u8,
+    /// The 12-bit flags field (F, S, C, M and unassigned bits).
+    pub sr_flags: u16,
+    /// SID; with M=1 an MPLS label stack entry (label << 12).
+    pub sid: Option<u32>,
+    /// NAI.
+    pub nai: Option<Nai>,
+}
+
+/// An SR subobject's Node or Adjacency Identifier (RFC 8664 §4.3.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "nai", rename_all = "kebab-case")]
+pub enum Nai {
+    /// NT 1.
+    Ipv4Node {
+        /// Node address.
+        address: Ipv4Addr,
+    },
+    /// NT 2.
+    Ipv6Node {
+        /// Node address.
+        address: Ipv6Addr,
+    },
+    /// NT 3.
+    Ipv4Adjacency {
+        /// Local interface address.
+        local: Ipv4Addr,
+        /// Remote interface address.
+        remote: Ipv4Addr,
+    },
+    /// NT 4 (global addresses).
+    Ipv6Adjacency {
+        /// Local interface address.
+        local: Ipv6Addr,
+        /// Remote interface address.
+        remote: Ipv6Addr,
+    },
+    /// NT 5.
+    UnnumberedAdjacency {
+        /// Local node ID.
+        local_node: Ipv4Addr,
+        /// Local interface ID.
+        local_interface: u32,
+        /// Remote node ID.
+        remote_node: Ipv4Addr,
+        /// Remote interface ID.
+        remote_interface: u32,
+    },
+    /// NT 6 (link-local addresses).
+    Ipv6LinkLocalAdjacency {
+        /// Local address.
+        local: Ipv6Addr,
+        /// Local interface ID.
+        local_interface: u32,
+        /// Remote address.
+        remote: Ipv6Addr,
+        /// Remote interface ID.
+        remote_interface: u32,
+    },
+}
+
+impl Nai {
+    /// Its NT value.
+    pub const fn nai_type(&self) -> u8 {
+        match self {
+            Self::Ipv4Node { .. } => 1,
+            Self::Ipv6Node { .. } => 2,
+            Self::Ipv4Adjacency { .. } => 3,
+            Self::Ipv6Adjacency { .. } => 4,
+            Self::UnnumberedAdjacency { .. } => 5,
+            Self::Ipv6LinkLocalAdjacency { .. } => 6,
+        }
+    }
+
+    /// NAI length for NT `nt`, `None` for an unassigned NT.
+    const fn length(nt: u8) -> Option<usize> {
+        match nt {
+            0 => Some(0),
+            1 => Some(4),
+            2 => Some(16),
+            3 => Some(8),
+            4 => Some(32),
+            5 => Some(16),
+            6 => Some(40),
+            _ => None,
+        }
+    }
+
+    fn decode(nt: u8, b: &mut Bytes) -> Result<Self, Problem> {
+        Ok(match nt {
+            1 => Self::Ipv4Node {
+                address: get_ipv4(b)?,
+            },
+            2 => Self::Ipv6Node {
+                address: get_ipv6(b)?,
+            },
+            3 => Self::Ipv4Adjacency {
+                local: get_ipv4(b)?,
+                remote: get_ipv4(b)?,
+            },
+            4 => Self::Ipv6Adjacency {
+                local: get_ipv6(b)?,
+                remote: get_ipv6(b)?,
+            },
+            5 => Self::UnnumberedAdjacency {
+                local_node: get_ipv4(b)?,
+                local_interface: get_u32(b)?,
+                remote_node: get_ipv4(b)?,
+                remote_interface: get_u32(b)?,
+            },
+            6 => Self::Ipv6LinkLocalAdjacency {
+                local: get_ipv6(b)?,
+                local_interface: get_u32(b)?,
+                remote: get_ipv6(b)?,
+                remote_interface: get_u32(b)?,
+            },
+            _ => return Err(Problem::InvalidField { field: "NT" }),
+        })
+    }
+
+    fn encode(&self, out: &mut BytesMut) {
+        match self {
+            Self::Ipv4Node { address } => out.put_slice(&address.octets()),
+            Self::Ipv6Node { address } => out.put_slice(&address.octets()),
+            Self::Ipv4Adjacency { local, remote } => {
+                out.put_slice(&local.octets());
+                out.put_slice(&remote.octets());
+            }
+            Self::Ipv6Adjacency { local, remote } => {
+                out.put_slice(&local.octets());
+                out.put_slice(&remote.octets());
+            }
+            Self::UnnumberedAdjacency {
+                local_node,
+                local_interface,
+                remote_node,
+                remote_interface,
+            } => {
+                out.put_slice(&local_node.octets());
+                out.put_u32(*local_interface);
+                out.put_slice(&remote_node.octets());
+                out.put_u32(*remote_interface);
+            }
+            Self::Ipv6LinkLocalAdjacency {
+                local,
+                local_interface,
+                remote,
+                remote_interface,
+            } => {
+                out.put_slice(&local.octets());
+                out.put_u32(*local_interface);
+                out.put_slice(&remote.octets());
+                out.put_u32(*remote_interface);
+            }
+        }
+    }
+}
+
+impl SrSubobject {
+    /// F: the NAI is absent.
+    pub const NAI_ABSENT: u16 = 0x008;
+    /// S: the SID is absent.
+    pub const SID_ABSENT: u16 = 0x004;
+    /// C: the SID carries TC, S and TTL (with M).
+    pub const CONTROL: u16 = 0x002;
+    /// M: the SID is an MPLS label stack entry.
+    pub const MPLS: u16 = 0x001;
+
+    /// A strict hop for MPLS `label`, with an optional NAI.
+    pub fn mpls(label: u32, nai: Option<Nai>) -> Self {
+        let (nai_type, f) = match &nai {
+            Some(n) => (n.nai_type(), 0),
+            None => (0, Self::NAI_ABSENT),
+        };
+        Self {
+            loose: false,
+            nai_type,
+            sr_flags: Self::MPLS | f,
+            sid: Some(label << 12),
+            nai,
+        }
+    }
+
+    /// The MPLS label, when the SID is one (M=1).
+    pub fn label(&self) -> Option<u32> {
+        match self.sid {
+            Some(sid) if self.sr_flags & Self::MPLS != 0 => Some(sid >> 12),
+            _ => None,
+        }
+    }
+
+    fn decode(loose: bool, mut b: Bytes, class: ObjectClass) -> Result<Self, DecodeError> {
+        let e = |problem| DecodeError::Subobject {
+            class,
+            subobject_type: SUBOBJECT_SR,
+            problem,
+        };
+        let word = get_u16(&mut b).map_err(e)?;
+        let nai_type = (word >> 12) as u8;
+        let sr_flags = word & 0x0fff;
+        let sid_absent = sr_flags & Self::SID_ABSENT != 0;
+        let nai_absent = sr_flags & Self::NAI_ABSENT != 0;
+        // RFC 8664 §4.3.1: S and F both set is malformed (10/6 ERO, 10/7 RRO).
+        if sid_absent && nai_absent {
+            return Err(DecodeError::SrSidAndNaiAbsent { class });
+        }
+        let sid = if sid_absent {
+            None
+        } else {
+            Some(get_u32(&mut b).map_err(e)?)
+        };
+        let nai = if nai_absent || nai_type == 0 {
+            None
+        } else {
+            let Some(len) = Nai::length(nai_type) else {
+                return Err(DecodeError::UnsupportedNaiType { class, nai_type });
+            };
+            if b.len() != len {
+                return Err(e(Problem::BadLength {
+                    length: b.len() + 4 + sid.map_or(0, |_| 4),
+                }));
+            }
+            Some(Nai::decode(nai_type, &mut b).map_err(e)?)
+        };
+        ensure_empty(&b).map_err(e)?;
+        Ok(Self {
+            loose,
+            nai_type,
+            sr_flags,
+            sid,
+            nai,
+        })
+    }
+
+    fn encode(&self, out: &mut BytesMut) -> Result<(), EncodeError> {
+        let bad = |field| Err(EncodeError::InvalidField { field });
+        if self.nai_type > 15 || self.sr_flags > 0x0fff {
+            return bad("SR subobject NT/Flags");
+        }
+        if (self.sr_flags & Self::SID_ABSENT != 0) != self.sid.is_none() {
+            return bad("SR subobject S flag disagrees with the SID");
+        }
+        let nai_absent = self.sr_flags & Self::NAI_ABSENT != 0 || self.nai_type == 0;
+        if nai_absent != self.nai.is_none() {
+            return bad("SR subobject F flag/NT disagree with the NAI");
+        }
+        if self.sid.is_none() && self.nai.is_none() {
+            return bad("SR subobject without SID and NAI");
+        }
+        if let Some(nai) = &self.nai {
+            if nai.nai_type() != self.nai_type {
+                return bad("SR subobject NT disagrees with the NAI");
+            }
+        }
+        out.put_u16(u16::from(self.nai_type) << 12 | self.sr_flags);
+        if let Some(sid) = self.sid {
+            out.put_u32(sid);
+        }
+        if let Some(nai) = &self.nai {
+            nai.encode(out);
+        }
+        Ok(())
+    }
+}
+
+// ===== subobject lists =====
+
+impl Subobject {
+    /// The subobject type (without the L bit).
+    pub const fn subobject_type(&self) -> u8 {
+        match self {
+            Self::Ipv4Prefix { .. } => SUBOBJECT_IPV4,
+            Self::Ipv6Prefix { .. } => SUBOBJECT_IPV6,
+            Self::Unnumbered { .. } => SUBOBJECT_UNNUMBERED,
+            Self::AsNumber { .. } => SUBOBJECT_AS,
+            Self::Srlg { .. } => SUBOBJECT_SRLG,
+            Self::Sr(_) => SUBOBJECT_SR,
+            Self::Unknown { subobject_type, .. } => *subobject_type,
+        }
+    }
+
+    /// The L bit.
+    pub const fn loose(&self) -> bool {
+        match self {
+            Self::Ipv4Prefix { loose, .. }
+            | Self::Ipv6Prefix { loose, .. }
+            | Self::Unnumbered { loose, .. }
+            | Self::AsNumber { loose, .. }
+            | Self::Srlg { loose, .. }
+            | Self::Unknown { loose, .. } => *loose,
+            Self::Sr(sr) => sr.loose,
+        }
+    }
+
+    fn decode(buf: &mut Bytes, class: ObjectClass) -> Result<Self, DecodeError> {
+        let frame = |problem| DecodeError::Subobject {
+            class,
+            subobject_type: 0,
+            problem,
+        };
+        let first = get_u8(buf).map_err(frame)?;
+        let (loose, ty) = (first & 0x80 != 0, first & 0x7f);
+        let e = |problem| DecodeError::Subobject {
+            class,
+            subobject_type: ty,
+            problem,
+        };
+        let len = usize::from(get_u8(buf).map_err(e)?);
+        if len < 2 {
+            return Err(e(Problem::BadLength { length: len }));
+        }
+        let mut b = take(buf, len - 2).map_err(e)?;
+        let fixed = |want: usize| {
+            if len == want {
+                Ok(())
+            } else {
+                Err(e(Problem::BadLength { length: len }))
+            }
+        };
+        let so = match ty {
+            SUBOBJECT_IPV4 => {
+                fixed(8)?;
+                Self::Ipv4Prefix {
+                    loose,
+                    address: Ipv4Addr::from(b.get_u32()),
+                    prefix_length: b.get_u8(),
+                    attribute: b.get_u8(),
+                }
+            }
+            SUBOBJECT_IPV6 => {
+                fixed(20)?;
+                Self::Ipv6Prefix {
+                    loose,
+                    address: Ipv6Addr::from(b.get_u128()),
+                    prefix_length: b.get_u8(),
+                    attribute: b.get_u8(),
+                }
+            }
+            SUBOBJECT_UNNUMBERED => {
+                fixed(12)?;
+                let _reserved = b.get_u16();
+                Self::Unnumbered {
+                    loose,
+                    router_id: Ipv4Addr::from(b.get_u32()),
+                    interface_id: b.get_u32(),
+                }
+            }
+            SUBOBJECT_AS => {
+                fixed(4)?;
+                Self::AsNumber {
+                    loose,
+                    asn: b.get_u16(),
+                }
+            }
+            SUBOBJECT_SRLG if class == ObjectClass::XRO => {
+                fixed(8)?;
+                let srlg = b.get_u32();
+                let _reserved = b.get_u8();
+                Self::Srlg {
+                    loose,
+                    srlg,
+                    attribute: b.get_u8(),
+                }
+            }
+            SUBOBJECT_SR => Self::Sr(SrSubobject::decode(loose, b, class)?),
+            _ => Self::Unknown {
+                loose,
+                subobject_type: ty,
+                body: b,
+            },
+        };
+        Ok(so)
+    }
+
+    fn encode(&self, out: &mut BytesMut) -> Result<(), EncodeError> {
+        let start = out.len();
+        out.put_u8(u8::from(self.loose()) << 7 | self.subobject_type());
+        out.put_u8(0);
+        match self {
+            Self::Ipv4Prefix {
+                address,
+                prefix_length,
+                attribute,
+                ..
+            } => {
+                out.put_slice(&address.octets());
+                out.put_u8(*prefix_length);
+                out.put_u8(*attribute);
+            }
+            Self::Ipv6Prefix {
+                address,
+                prefix_length,
+                attribute,
+                ..
+            } => {
+                out.put_slice(&address.octets());
+                out.put_u8(*prefix_length);
+                out.put_u8(*attribute);
+            }
+            Self::Unnumbered {
+                router_id,
+                interface_id,
+                ..
+            } => {
+                out.put_u16(0);
+                out.put_slice(&router_id.octets());
+                out.put_u32(*interface_id);
+            }
+            Self::AsNumber { asn, .. } => out.put_u16(*asn),
+            Self::Srlg {
+                srlg, attribute, ..
+            } => {
+                out.put_u32(*srlg);
+                out.put_u8(0);
+                out.put_u8(*attribute);
+            }
+            Self::Sr(sr) => sr.encode(out)?,
+            Self::Unknown {
+                subobject_type,
+                body,
+                ..
+            } => {
+                if *subobject_type > 0x7f {
+                    return Err(EncodeError::InvalidField {
+                        field: "subobject Type",
+                    });
+                }
+                out.put_slice(body);
+            }
+        }
+        let len = out.len() - start;
+        crate::wire::codec::patch_u8(out, start + 1, len, "subobject")
+    }
+}
+
+fn decode_subobjects(mut b: Bytes, class: ObjectClass) -> Result<Vec<Subobject>, DecodeError> {
+    let mut list = Vec::with_capacity(b.len() / 8);
+    while !b.is_empty() {
+        list.push(Subobject::decode(&mut b, class)?);
+    }
+    // RFC 8664 §4.3.1: an ERO (RRO) that mixes SR and other subobjects is
+    // malformed, 10/5 (10/10).
+    if class == ObjectClass::ERO || class == ObjectClass::RRO {
+        check_not_mixed(&list).map_err(|()| DecodeError::MixedSrSubobjects { class })?;
+    }
+    Ok(list)
+}
+
+fn check_not_mixed(list: &[Subobject]) -> Result<(), ()> {
+    let sr = list
+        .iter()
+        .filter(|s| matches!(s, Subobject::Sr(_)))
+        .count();
+    if sr == 0 || sr == list.len() {
+        Ok(())
+    } else {
+        Err(())
+    }
+}
+
+fn encode_subobjects(list: &[Subobject], out: &mut BytesMut) -> Result<(), EncodeError> {
+    list.iter().try_for_each(|s| s.encode(out))?;
+    Ok(())
+}
+
+macro_rules! route_object {
+    ($(#[$meta:meta])* $name:ident, $class:expr, $what:literal, $check_mixed:expr) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+        pub struct $name {
+            /// P and I flags.
+            pub header: HeaderFlags,
+            /// Subobjects in order. Empty is allowed (an empty ERO means "no path").
+            pub subobjects: Vec<Subobject>,
+        }
+
+        impl $name {
+            /// An object with these subobjects and clear header flags.
+            pub fn new(subobjects: Vec<Subobject>) -> Self {
+                Self { header: HeaderFlags::default(), subobjects }
+            }
+
+            pub(crate) fn decode(header: HeaderFlags, b: Bytes) -> Result<Self, DecodeError> {
+                Ok(Self { header, subobjects: decode_subobjects(b, $class)? })
+            }
+
+            pub(crate) fn encode(&self, out: &mut BytesMut) -> Result<(), EncodeError> {
+                if $check_mixed && check_not_mixed(&self.subobjects).is_err() {
+                    return Err(EncodeError::InvalidField { field: concat!($what, " mixes SR and other subobjects") });
+                }
+                put_object(out, $class, 1, self.header, |o| encode_subobjects(&self.subobjects, o))
+            }
+        }
+    };
+}
+
+route_object!(
+    /// ERO object (class 7, type 1; RFC 5440 §7.9).
+    Ero, ObjectClass::ERO, "ERO", true
+);
+route_object!(
+    /// RRO object (class 8, type 1; RFC 5440 §7.10).
+    Rro, ObjectClass::RRO, "RRO", true
+);
+route_object!(
+    /// IRO object (class 10, type 1; RFC 5440 §7.12).
+    Iro, ObjectClass::IRO, "IRO", false
+);
+
+/// XRO object (class 17, type 1; RFC 5521 §2.1).
+///
+/// ```text
+/// |          Reserved             |            Flags            |F|
+/// //                    (Subobjects)                             //
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Xro {
+    /// P and I flags.
+    pub header: HeaderFlags,
+    /// Flags; F (0x0001): fail if the excluded resources cannot be avoided.
+    pub xro_flags: u16,
+    /// Subobjects (X bit in `loose`).
+    pub subobjects: Vec<Subobject>,
+}
+
+impl Xro {
+    pub(crate) fn decode(header: HeaderFlags, mut b: Bytes) -> Result<Self, DecodeError> {
+        let e = |problem| DecodeError::ObjectBody {
+            class: ObjectClass::XRO,
+            object_type: 1,
+            problem,
+        };
+        let _reserved = get_u16(&mut b).map_err(e)?;
+        let xro_flags = get_u16(&mut b).map_err(e)?;
+        Ok(Self {
+            header,
+            xro_flags,
+            subobjects: decode_subobjects(b, ObjectClass::XRO)?,
+        })
+    }
+
+    pub(crate) fn encode(&self, out: &mut BytesMut) -> Result<(), EncodeError> {
+        put_object(out, ObjectClass::XRO, 1, self.header, |o| {
+            o.put_u16(0);
+            o.put_u16(self.xro_flags);
+            encode_subobjects(&self.subobjects, o)
+        })
+    }
+}
