@@ -22,4 +22,5 @@
 )]
 #![warn(missing_docs)]
 
+pub mod samples;
 pub mod wire;

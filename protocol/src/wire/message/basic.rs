@@ -56,6 +56,20 @@ pub(super) fn check_rp_processing(rp: &Rp, message: MessageType) -> Result<(), D
     }
 }
 
+/// The encoder's side of [`check_rp_processing`].
+pub(super) fn check_rp_encode(rps: &[Rp], message: MessageType) -> Result<(), EncodeError> {
+    if rps
+        .iter()
+        .all(|rp| check_rp_processing(rp, message).is_ok())
+    {
+        Ok(())
+    } else {
+        Err(EncodeError::InvalidField {
+            field: "RP P flag (RFC 5440 §7.4)",
+        })
+    }
+}
+
 /// PCNtf (RFC 5440 §6.6).
 ///
 /// ```text
@@ -120,13 +134,21 @@ impl PcNtf {
                 what: "notify unit",
             });
         }
-        for unit in &self.notifications {
+        for (i, unit) in self.notifications.iter().enumerate() {
+            // Units are delimited by their RP list: a later unit without one
+            // would merge into the previous unit on the wire.
+            if i > 0 && unit.rps.is_empty() {
+                return Err(EncodeError::InvalidField {
+                    field: "PCNtf unit after the first without RP",
+                });
+            }
             if unit.notifications.is_empty() {
                 return Err(EncodeError::Empty {
                     message: MessageType::PCNTF,
                     what: "NOTIFICATION",
                 });
             }
+            check_rp_encode(&unit.rps, MessageType::PCNTF)?;
             let mut w = UnitWriter::new(out, cfg, &unit.unknown);
             w.put_all(&unit.rps)?;
             w.put_all(&unit.notifications)?;
@@ -232,7 +254,13 @@ impl PcErr {
                 what: "error unit",
             });
         }
-        for unit in &self.errors {
+        for (i, unit) in self.errors.iter().enumerate() {
+            // Units are delimited by their RP/SRP lists (see PcNtf::encode).
+            if i > 0 && unit.rps.is_empty() && unit.srps.is_empty() {
+                return Err(EncodeError::InvalidField {
+                    field: "PCErr unit after the first without RP or SRP",
+                });
+            }
             if unit.errors.is_empty() {
                 return Err(EncodeError::Empty {
                     message: MessageType::PCERR,
@@ -244,6 +272,7 @@ impl PcErr {
                     field: "PCErr unit with both RP and SRP",
                 });
             }
+            check_rp_encode(&unit.rps, MessageType::PCERR)?;
             let mut w = UnitWriter::new(out, cfg, &unit.unknown);
             w.put_all(&unit.rps)?;
             w.put_all(&unit.srps)?;

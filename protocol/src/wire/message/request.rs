@@ -5,7 +5,7 @@
 use bytes::BytesMut;
 use serde::Serialize;
 
-use super::basic::check_rp_processing;
+use super::basic::{check_rp_encode, check_rp_processing};
 use super::{Objects, UnitWriter, UnknownAt};
 use crate::wire::config::WireConfig;
 use crate::wire::error::{DecodeError, EncodeError};
@@ -260,6 +260,7 @@ impl Request {
                 field: "reoptimization BANDWIDTH without RRO",
             });
         }
+        check_rp_encode(std::slice::from_ref(&self.rp), MessageType::PCREQ)?;
         let mut w = UnitWriter::new(out, cfg, &self.unknown);
         w.put(&self.rp)?;
         w.put(&self.end_points)?;
@@ -391,6 +392,7 @@ impl Response {
     }
 
     fn encode(&self, out: &mut BytesMut, cfg: &WireConfig) -> Result<(), EncodeError> {
+        check_rp_encode(std::slice::from_ref(&self.rp), MessageType::PCREP)?;
         let mut w = UnitWriter::new(out, cfg, &self.unknown);
         w.put(&self.rp)?;
         w.put_opt(self.lsp.as_ref())?;
