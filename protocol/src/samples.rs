@@ -80,11 +80,6 @@ pub fn pce_open(cp: &StateSyncCodepoints) -> Open {
             Tlv::OfList(vec![OfCode::MCP, OfCode::MSL, OfCode::MSS, OfCode::MSN]),
             Tlv::LspDbVersion(42),
             Tlv::SpeakerEntityId(Bytes::from_static(b"pce1.example")),
-            Tlv::OperatorConfiguredAssociationRange(vec![AssociationRange {
-                association_type: AssociationType::DISJOINT,
-                start: 1000,
-                range: 100,
-            }]),
         ],
         ..Open::default()
     }
@@ -559,52 +554,65 @@ pub fn all(cp: &StateSyncCodepoints) -> Vec<(&'static str, Message)> {
                 },
                 unknown: Vec::new(),
             },
-            StateReport {
-                srp: None,
-                lsp: Lsp {
-                    plsp_id: 13,
-                    sync: true,
-                    administrative: true,
-                    operational: OperationalStatus::DOWN,
-                    tlvs: vec![
-                        Tlv::Ipv6LspIdentifiers(Ipv6LspIdentifiers {
-                            sender: v6(1),
-                            lsp_id: 2,
-                            tunnel_id: 13,
-                            extended_tunnel_id: v6(1),
-                            endpoint: v6(2),
-                        }),
-                        Tlv::SymbolicPathName(Bytes::from_static(b"rsvp-v6")),
-                        Tlv::LspErrorCode(8),
-                        Tlv::RsvpErrorSpec(Bytes::from_static(&[
-                            0, 12, 6, 1, 10, 0, 0, 1, 0, 24, 0, 2,
-                        ])),
-                    ],
-                    ..Lsp::default()
-                },
-                associations: vec![Association {
-                    header: HeaderFlags::default(),
-                    association_flags: 0,
-                    association_type: AssociationType::PATH_PROTECTION,
-                    association_id: 5,
-                    source: IpAddr::V6(v6(1)),
-                    tlvs: vec![
-                        Tlv::GlobalAssociationSource(65_000),
-                        Tlv::ExtendedAssociationId(Bytes::from_static(&[1, 2, 3, 4, 5, 6, 7, 8])),
-                    ],
-                }],
-                ero: Ero::new(vec![Subobject::Ipv6Prefix {
-                    loose: false,
-                    address: v6(2),
-                    prefix_length: 128,
-                    attribute: 0,
-                }]),
-                actual: None,
-                intended: Attributes::default(),
-                unknown: Vec::new(),
-            },
             StateReport::end_of_sync(),
         ],
+    });
+
+    let report_rsvp_v6 = Message::PcRpt(PcRpt {
+        reports: vec![StateReport {
+            srp: None,
+            lsp: Lsp {
+                plsp_id: 13,
+                sync: true,
+                administrative: true,
+                operational: OperationalStatus::DOWN,
+                tlvs: vec![
+                    Tlv::Ipv6LspIdentifiers(Ipv6LspIdentifiers {
+                        sender: v6(1),
+                        lsp_id: 2,
+                        tunnel_id: 13,
+                        extended_tunnel_id: v6(1),
+                        endpoint: v6(2),
+                    }),
+                    Tlv::SymbolicPathName(Bytes::from_static(b"rsvp-v6")),
+                    Tlv::LspErrorCode(8),
+                    Tlv::RsvpErrorSpec(Bytes::from_static(&[
+                        0, 12, 6, 1, 10, 0, 0, 1, 0, 24, 0, 2,
+                    ])),
+                ],
+                ..Lsp::default()
+            },
+            associations: vec![Association {
+                header: HeaderFlags::default(),
+                association_flags: 0,
+                association_type: AssociationType::PATH_PROTECTION,
+                association_id: 5,
+                source: IpAddr::V6(v6(1)),
+                tlvs: vec![
+                    Tlv::GlobalAssociationSource(65_000),
+                    Tlv::ExtendedAssociationId(Bytes::from_static(&[1, 2, 3, 4, 5, 6, 7, 8])),
+                ],
+            }],
+            ero: Ero::new(vec![Subobject::Ipv6Prefix {
+                loose: false,
+                address: v6(2),
+                prefix_length: 128,
+                attribute: 0,
+            }]),
+            actual: None,
+            intended: Attributes::default(),
+            unknown: Vec::new(),
+        }],
+    });
+    let open_assoc_range = Message::Open(Open {
+        tlvs: vec![Tlv::OperatorConfiguredAssociationRange(vec![
+            AssociationRange {
+                association_type: AssociationType::DISJOINT,
+                start: 1000,
+                range: 100,
+            },
+        ])],
+        ..Open::default()
     });
 
     let pcupd = Message::PcUpd(PcUpd {
@@ -698,6 +706,8 @@ pub fn all(cp: &StateSyncCodepoints) -> Vec<(&'static str, Message)> {
         ("close", close),
         ("pcrpt-sr", sr_report),
         ("pcrpt-full", report_full),
+        ("pcrpt-rsvp-v6", report_rsvp_v6),
+        ("open-assoc-range", open_assoc_range),
         ("pcupd", pcupd),
         ("pcinitiate", pcinitiate),
         ("starttls", Message::StartTls),

@@ -1,1 +1,62 @@
-//! Helpers for the cross-crate tests.
+//! Helpers for the cross-crate tests: sample captures and tshark's reading
+//! of them.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use pce_tools::pcap::{write_capture, Segment};
+use pcep::samples;
+use pcep::wire::{Message, StateSyncCodepoints, WireConfig};
+
+/// A fresh scratch directory for one test.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pce-tests-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// Every sample message encoded, alternating PCC->PCE and PCE->PCC.
+pub fn sample_segments() -> Vec<(&'static str, Message, bytes::Bytes)> {
+    let cfg = WireConfig::default();
+    samples::all(&StateSyncCodepoints::default())
+        .into_iter()
+        .map(|(name, m)| {
+            let b = m.to_bytes(&cfg).expect("sample encodes");
+            (name, m, b)
+        })
+        .collect()
+}
+
+/// Write `(name, bytes)` messages, one TCP segment each, into a capture.
+pub fn write_sample_capture(path: &Path, messages: &[(&'static str, Message, bytes::Bytes)]) {
+    let pcc: SocketAddr = "127.0.0.2:40000".parse().expect("addr");
+    let pce: SocketAddr = "127.0.0.1:4189".parse().expect("addr");
+    let segments: Vec<Segment<'_>> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, (_, _, b))| {
+            let (src, dst) = if i % 2 == 0 { (pcc, pce) } else { (pce, pcc) };
+            Segment {
+                src,
+                dst,
+                payload: b,
+            }
+        })
+        .collect();
+    write_capture(path, &segments).expect("write capture");
+}
+
+/// Whether tshark is installed. In CI (CI=true) its absence is a failure:
+/// `.ci/run` installs it.
+pub fn tshark_available() -> bool {
+    let ok = Command::new("tshark")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok && std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("tshark is not installed; .ci/run installs it (apt-get install tshark)");
+    }
+    ok
+}

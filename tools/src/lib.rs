@@ -1,1 +1,4 @@
-//! Shared code of the project's tools.
+//! Shared code of the project's tools: pcap reading and writing for PCEP
+//! streams.
+
+pub mod pcap;

@@ -382,8 +382,10 @@ fn object_enum_encodes_standalone() {
 /// so values are compared through their bytes).
 #[test]
 fn nan_metric_survives_bit_for_bit() {
-    let bytes = hex("20 0b 00 30 21 10 00 0c 00 00 00 00 00 00 00 01 20 10 00 08 00 00 20 09
-                     07 10 00 04 05 10 00 08 7f 80 00 00 06 10 00 0c 00 00 ff ff 7f c0 00 01");
+    let bytes = hex(
+        "20 0b 00 30 21 10 00 0c 00 00 00 00 00 00 00 01 20 10 00 08 00 00 20 09
+                     07 10 00 04 05 10 00 08 7f 80 00 00 06 10 00 0c 00 00 ff ff 7f c0 00 01",
+    );
     let m = decode(&bytes);
     let Message::PcUpd(u) = &m else { panic!() };
     assert!(u.updates[0].attributes.metrics[0].value.is_nan());

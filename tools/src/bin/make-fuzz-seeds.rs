@@ -4,7 +4,9 @@ use pcep::samples;
 use pcep::wire::{StateSyncCodepoints, WireConfig};
 
 fn main() -> anyhow::Result<()> {
-    let dir = std::env::args().nth(1).unwrap_or_else(|| "protocol/fuzz/corpus/decode_message".into());
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "protocol/fuzz/corpus/decode_message".into());
     std::fs::create_dir_all(&dir)?;
     let cfg = WireConfig::default();
     for (name, m) in samples::all(&StateSyncCodepoints::default()) {
