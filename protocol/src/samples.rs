@@ -66,13 +66,13 @@ pub fn pce_open(cp: &StateSyncCodepoints) -> Open {
         session_id: 7,
         tlvs: vec![
             Tlv::StatefulPceCapability(StatefulCapability(caps)),
-            Tlv::PathSetupTypeCapability(PathSetupTypeCapability {
+            Tlv::PathSetupTypeCapability(Box::new(PathSetupTypeCapability {
                 path_setup_types: vec![PathSetupType::RSVP_TE, PathSetupType::SR_TE],
                 sub_tlvs: vec![SubTlv::SrPceCapability(SrPceCapability {
                     flags: SrPceCapability::NAI_TO_SID,
                     msd: 10,
                 })],
-            }),
+            })),
             Tlv::AssocTypeList(vec![
                 AssociationType::PATH_PROTECTION,
                 AssociationType::DISJOINT,
@@ -227,13 +227,13 @@ pub fn all(cp: &StateSyncCodepoints) -> Vec<(&'static str, Message)> {
                         metric(MetricType::SID_DEPTH, Metric::BOUND, 6.0),
                         metric(MetricType::IGP, Metric::COMPUTED, 0.0),
                     ],
-                    iro: Some(Iro::new(vec![Subobject::Ipv4Prefix {
+                    iro: Some(Box::new(Iro::new(vec![Subobject::Ipv4Prefix {
                         loose: true,
                         address: v4(10, 0, 0, 5),
                         prefix_length: 32,
                         attribute: 0,
-                    }])),
-                    xro: Some(Xro {
+                    }]))),
+                    xro: Some(Box::new(Xro {
                         xro_flags: 0,
                         subobjects: vec![
                             Subobject::Srlg {
@@ -249,7 +249,7 @@ pub fn all(cp: &StateSyncCodepoints) -> Vec<(&'static str, Message)> {
                             },
                         ],
                         ..Xro::default()
-                    }),
+                    })),
                     vendor: Vec::new(),
                 },
                 rro: Some(Rro::new(vec![Subobject::Ipv4Prefix {
@@ -538,14 +538,14 @@ pub fn all(cp: &StateSyncCodepoints) -> Vec<(&'static str, Message)> {
                     ..disjoint_association(1000, DisjointnessFlags::NODE)
                 }],
                 ero: sr_ero.clone(),
-                actual: Some(ActualPath {
+                actual: Some(Box::new(ActualPath {
                     attributes: Attributes {
                         bandwidth: Some(bw(BandwidthKind::Existing, 1.0e6)),
                         metrics: vec![metric(MetricType::TE, Metric::COMPUTED, 42.0)],
                         ..Attributes::default()
                     },
                     rro: Rro::new(vec![sr_node(16002, 2), sr_node(16008, 8)]),
-                }),
+                })),
                 intended: Attributes {
                     lspa: Some(lspa.clone()),
                     bandwidth: Some(bw(BandwidthKind::Requested, 1.0e6)),
@@ -567,13 +567,13 @@ pub fn all(cp: &StateSyncCodepoints) -> Vec<(&'static str, Message)> {
                 administrative: true,
                 operational: OperationalStatus::DOWN,
                 tlvs: vec![
-                    Tlv::Ipv6LspIdentifiers(Ipv6LspIdentifiers {
+                    Tlv::Ipv6LspIdentifiers(Box::new(Ipv6LspIdentifiers {
                         sender: v6(1),
                         lsp_id: 2,
                         tunnel_id: 13,
                         extended_tunnel_id: v6(1),
                         endpoint: v6(2),
-                    }),
+                    })),
                     Tlv::SymbolicPathName(Bytes::from_static(b"rsvp-v6")),
                     Tlv::LspErrorCode(8),
                     Tlv::RsvpErrorSpec(Bytes::from_static(&[

@@ -3,13 +3,38 @@
 //! Every read checks the bytes left in its unit first; every length written
 //! is computed after the body and checked against its field.
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 
 use super::error::{EncodeError, Problem};
 
+/// What decoding reads from: the whole message (so zero-copy fields can be
+/// sliced out of it) and the configuration.
+pub(crate) struct Dcx<'a> {
+    pub(crate) cfg: &'a super::config::WireConfig,
+    src: &'a Bytes,
+}
+
+impl<'a> Dcx<'a> {
+    pub(crate) const fn new(cfg: &'a super::config::WireConfig, src: &'a Bytes) -> Self {
+        Self { cfg, src }
+    }
+
+    /// A zero-copy `Bytes` for `part`, which is a slice of the message.
+    /// Parsing itself runs on `&[u8]` cursors: creating a `Bytes` costs an
+    /// atomic reference-count update, paid only for fields that are kept.
+    #[inline]
+    pub(crate) fn bytes(&self, part: &[u8]) -> Bytes {
+        if part.is_empty() {
+            Bytes::new()
+        } else {
+            self.src.slice_ref(part)
+        }
+    }
+}
+
 /// Fail unless `buf` holds at least `need` more bytes.
 #[inline]
-pub(crate) fn need(buf: &Bytes, need: usize) -> Result<(), Problem> {
+pub(crate) fn need(buf: &[u8], need: usize) -> Result<(), Problem> {
     if buf.len() < need {
         Err(Problem::Truncated {
             need,
@@ -21,61 +46,71 @@ pub(crate) fn need(buf: &Bytes, need: usize) -> Result<(), Problem> {
 }
 
 #[inline]
-pub(crate) fn get_u8(buf: &mut Bytes) -> Result<u8, Problem> {
-    need(buf, 1)?;
-    Ok(buf.get_u8())
+fn array<const N: usize>(buf: &mut &[u8]) -> Result<[u8; N], Problem> {
+    match buf.split_first_chunk::<N>() {
+        Some((head, rest)) => {
+            *buf = rest;
+            Ok(*head)
+        }
+        None => Err(Problem::Truncated {
+            need: N,
+            have: buf.len(),
+        }),
+    }
 }
 
 #[inline]
-pub(crate) fn get_u16(buf: &mut Bytes) -> Result<u16, Problem> {
-    need(buf, 2)?;
-    Ok(buf.get_u16())
+pub(crate) fn get_u8(buf: &mut &[u8]) -> Result<u8, Problem> {
+    array::<1>(buf).map(|[b]| b)
 }
 
 #[inline]
-pub(crate) fn get_u32(buf: &mut Bytes) -> Result<u32, Problem> {
-    need(buf, 4)?;
-    Ok(buf.get_u32())
+pub(crate) fn get_u16(buf: &mut &[u8]) -> Result<u16, Problem> {
+    array(buf).map(u16::from_be_bytes)
 }
 
 #[inline]
-pub(crate) fn get_u64(buf: &mut Bytes) -> Result<u64, Problem> {
-    need(buf, 8)?;
-    Ok(buf.get_u64())
+pub(crate) fn get_u32(buf: &mut &[u8]) -> Result<u32, Problem> {
+    array(buf).map(u32::from_be_bytes)
 }
 
 #[inline]
-pub(crate) fn get_f32(buf: &mut Bytes) -> Result<f32, Problem> {
-    need(buf, 4)?;
-    Ok(buf.get_f32())
+pub(crate) fn get_u64(buf: &mut &[u8]) -> Result<u64, Problem> {
+    array(buf).map(u64::from_be_bytes)
 }
 
 #[inline]
-pub(crate) fn get_ipv4(buf: &mut Bytes) -> Result<std::net::Ipv4Addr, Problem> {
-    Ok(std::net::Ipv4Addr::from(get_u32(buf)?))
+pub(crate) fn get_f32(buf: &mut &[u8]) -> Result<f32, Problem> {
+    array(buf).map(f32::from_be_bytes)
 }
 
 #[inline]
-pub(crate) fn get_ipv6(buf: &mut Bytes) -> Result<std::net::Ipv6Addr, Problem> {
-    need(buf, 16)?;
-    Ok(std::net::Ipv6Addr::from(buf.get_u128()))
+pub(crate) fn get_ipv4(buf: &mut &[u8]) -> Result<std::net::Ipv4Addr, Problem> {
+    array::<4>(buf).map(std::net::Ipv4Addr::from)
+}
+
+#[inline]
+pub(crate) fn get_ipv6(buf: &mut &[u8]) -> Result<std::net::Ipv6Addr, Problem> {
+    array::<16>(buf).map(std::net::Ipv6Addr::from)
 }
 
 /// Split off the next `len` bytes as their own bounded unit.
 #[inline]
-pub(crate) fn take(buf: &mut Bytes, len: usize) -> Result<Bytes, Problem> {
+pub(crate) fn take<'a>(buf: &mut &'a [u8], len: usize) -> Result<&'a [u8], Problem> {
     if buf.len() < len {
         return Err(Problem::Overrun {
             length: len,
             remaining: buf.len(),
         });
     }
-    Ok(buf.split_to(len))
+    let (head, rest) = buf.split_at(len);
+    *buf = rest;
+    Ok(head)
 }
 
 /// Fail if anything is left in a unit that should be fully consumed.
 #[inline]
-pub(crate) fn ensure_empty(buf: &Bytes) -> Result<(), Problem> {
+pub(crate) fn ensure_empty(buf: &[u8]) -> Result<(), Problem> {
     if buf.is_empty() {
         Ok(())
     } else {
@@ -160,7 +195,7 @@ mod tests {
 
     #[test]
     fn take_is_bounded() {
-        let mut b = Bytes::from_static(&[1, 2, 3]);
+        let mut b: &[u8] = &[1, 2, 3];
         assert_eq!(
             take(&mut b, 4),
             Err(Problem::Overrun {
@@ -168,7 +203,11 @@ mod tests {
                 remaining: 3
             })
         );
-        assert_eq!(&take(&mut b, 2).unwrap()[..], &[1, 2]);
-        assert_eq!(ensure_empty(&b), Err(Problem::TrailingBytes { extra: 1 }));
+        assert_eq!(take(&mut b, 2).unwrap(), &[1, 2]);
+        assert_eq!(ensure_empty(b), Err(Problem::TrailingBytes { extra: 1 }));
+        assert_eq!(
+            get_u16(&mut b),
+            Err(Problem::Truncated { need: 2, have: 1 })
+        );
     }
 }

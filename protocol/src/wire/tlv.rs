@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use super::codec::{
     ensure_empty, get_ipv4, get_ipv6, get_u16, get_u32, get_u64, get_u8, need, pad4, patch_u16,
-    placeholder_u16, put_padding, take,
+    placeholder_u16, put_padding, take, Dcx,
 };
 use super::config::{StateSyncCodepoints, WireConfig};
 use super::error::{DecodeError, EncodeError, Problem};
@@ -195,8 +195,9 @@ pub enum Tlv {
     SymbolicPathName(#[serde(serialize_with = "text_or_hex")] Bytes),
     /// IPV4-LSP-IDENTIFIERS (type 18).
     Ipv4LspIdentifiers(Ipv4LspIdentifiers),
-    /// IPV6-LSP-IDENTIFIERS (type 19).
-    Ipv6LspIdentifiers(Ipv6LspIdentifiers),
+    /// IPV6-LSP-IDENTIFIERS (type 19); boxed, as the largest and rarest
+    /// variant (a `Tlv` stays 40 bytes to move).
+    Ipv6LspIdentifiers(Box<Ipv6LspIdentifiers>),
     /// LSP-ERROR-CODE (type 20, RFC 8231 §7.3.3).
     LspErrorCode(u32),
     /// RSVP-ERROR-SPEC (type 21, RFC 8231 §7.3.4): the RSVP object, opaque.
@@ -215,8 +216,8 @@ pub enum Tlv {
     GlobalAssociationSource(u32),
     /// EXTENDED-ASSOCIATION-ID (type 31, RFC 8697 §6.1.6): opaque.
     ExtendedAssociationId(#[serde(serialize_with = "as_hex")] Bytes),
-    /// PATH-SETUP-TYPE-CAPABILITY (type 34, RFC 8408 §3).
-    PathSetupTypeCapability(PathSetupTypeCapability),
+    /// PATH-SETUP-TYPE-CAPABILITY (type 34, RFC 8408 §3); boxed (Open only).
+    PathSetupTypeCapability(Box<PathSetupTypeCapability>),
     /// ASSOC-TYPE-LIST (type 35, RFC 8697 §6.1.4).
     AssocTypeList(Vec<AssociationType>),
     /// DISJOINTNESS-CONFIGURATION (type 46, RFC 8800 §5.2).
@@ -312,15 +313,15 @@ impl Tlv {
         }
     }
 
-    fn decode(tlv_type: TlvType, mut v: Bytes, cfg: &WireConfig) -> Result<Self, DecodeError> {
+    fn decode(tlv_type: TlvType, mut v: &[u8], dcx: &Dcx<'_>) -> Result<Self, DecodeError> {
         let err = |problem| DecodeError::Tlv {
             tlv: tlv_type,
             problem,
         };
         // The draft's TLV has a configured type: it takes precedence, and the
         // configuration refuses types that collide with assigned ones.
-        if tlv_type == cfg.state_sync.original_lsp_db_version() {
-            return fixed(&v, 8)
+        if tlv_type == dcx.cfg.state_sync.original_lsp_db_version() {
+            return fixed(v, 8)
                 .and_then(|()| get_u64(&mut v))
                 .map(Self::OriginalLspDbVersion)
                 .map_err(err);
@@ -336,7 +337,7 @@ impl Tlv {
                 let enterprise = get_u32(&mut v).map_err(err)?;
                 Self::VendorInformation {
                     enterprise,
-                    info: v,
+                    info: dcx.bytes(v),
                 }
             }
             TlvType::STATEFUL_PCE_CAPABILITY => {
@@ -344,9 +345,11 @@ impl Tlv {
                 // second word, but tolerate one (kept in the flags' silence).
                 Self::StatefulPceCapability(StatefulCapability(u32_value(&mut v).map_err(err)?))
             }
-            TlvType::SYMBOLIC_PATH_NAME => Self::SymbolicPathName(non_empty(v).map_err(err)?),
+            TlvType::SYMBOLIC_PATH_NAME => {
+                Self::SymbolicPathName(dcx.bytes(non_empty(v).map_err(err)?))
+            }
             TlvType::IPV4_LSP_IDENTIFIERS => {
-                fixed(&v, 16).map_err(err)?;
+                fixed(v, 16).map_err(err)?;
                 Self::Ipv4LspIdentifiers(Ipv4LspIdentifiers {
                     sender: get_ipv4(&mut v).map_err(err)?,
                     lsp_id: get_u16(&mut v).map_err(err)?,
@@ -356,27 +359,29 @@ impl Tlv {
                 })
             }
             TlvType::IPV6_LSP_IDENTIFIERS => {
-                fixed(&v, 52).map_err(err)?;
-                Self::Ipv6LspIdentifiers(Ipv6LspIdentifiers {
+                fixed(v, 52).map_err(err)?;
+                Self::Ipv6LspIdentifiers(Box::new(Ipv6LspIdentifiers {
                     sender: get_ipv6(&mut v).map_err(err)?,
                     lsp_id: get_u16(&mut v).map_err(err)?,
                     tunnel_id: get_u16(&mut v).map_err(err)?,
                     extended_tunnel_id: get_ipv6(&mut v).map_err(err)?,
                     endpoint: get_ipv6(&mut v).map_err(err)?,
-                })
+                }))
             }
             TlvType::LSP_ERROR_CODE => Self::LspErrorCode(u32_value(&mut v).map_err(err)?),
-            TlvType::RSVP_ERROR_SPEC => Self::RsvpErrorSpec(v),
+            TlvType::RSVP_ERROR_SPEC => Self::RsvpErrorSpec(dcx.bytes(v)),
             TlvType::LSP_DB_VERSION => {
-                fixed(&v, 8).map_err(err)?;
+                fixed(v, 8).map_err(err)?;
                 Self::LspDbVersion(get_u64(&mut v).map_err(err)?)
             }
-            TlvType::SPEAKER_ENTITY_ID => Self::SpeakerEntityId(non_empty(v).map_err(err)?),
+            TlvType::SPEAKER_ENTITY_ID => {
+                Self::SpeakerEntityId(dcx.bytes(non_empty(v).map_err(err)?))
+            }
             TlvType::SR_PCE_CAPABILITY => {
                 Self::SrPceCapability(sr_capability(&mut v).map_err(err)?)
             }
             TlvType::PATH_SETUP_TYPE => {
-                fixed(&v, 4).map_err(err)?;
+                fixed(v, 4).map_err(err)?;
                 let word = get_u32(&mut v).map_err(err)?;
                 // RFC 8408 §3: Reserved(24) | PST(8); reserved bits ignored.
                 Self::PathSetupType(PathSetupType((word & 0xff) as u8))
@@ -400,10 +405,10 @@ impl Tlv {
                 Self::GlobalAssociationSource(u32_value(&mut v).map_err(err)?)
             }
             TlvType::EXTENDED_ASSOCIATION_ID => {
-                Self::ExtendedAssociationId(non_empty(v).map_err(err)?)
+                Self::ExtendedAssociationId(dcx.bytes(non_empty(v).map_err(err)?))
             }
             TlvType::PATH_SETUP_TYPE_CAPABILITY => {
-                Self::PathSetupTypeCapability(pst_capability(&mut v).map_err(err)?)
+                Self::PathSetupTypeCapability(Box::new(pst_capability(&mut v, dcx).map_err(err)?))
             }
             TlvType::ASSOC_TYPE_LIST => Self::AssocTypeList(
                 u16_list(&mut v)
@@ -417,7 +422,10 @@ impl Tlv {
             TlvType::DISJOINTNESS_STATUS => {
                 Self::DisjointnessStatus(DisjointnessFlags(u32_value(&mut v).map_err(err)?))
             }
-            _ => Self::Unknown { tlv_type, value: v },
+            _ => Self::Unknown {
+                tlv_type,
+                value: dcx.bytes(v),
+            },
         };
         Ok(tlv)
     }
@@ -523,9 +531,9 @@ impl Tlv {
 
 /// Decode the TLVs that fill the rest of an object body.
 pub(crate) fn decode_tlvs(
-    body: &mut Bytes,
+    mut body: &[u8],
     class: ObjectClass,
-    cfg: &WireConfig,
+    dcx: &Dcx<'_>,
 ) -> Result<Vec<Tlv>, DecodeError> {
     if body.is_empty() {
         return Ok(Vec::new());
@@ -533,8 +541,8 @@ pub(crate) fn decode_tlvs(
     let mut tlvs = Vec::with_capacity(4);
     while !body.is_empty() {
         let (tlv_type, value) =
-            next_tlv(body).map_err(|problem| DecodeError::TlvFraming { class, problem })?;
-        tlvs.push(Tlv::decode(TlvType(tlv_type), value, cfg)?);
+            next_tlv(&mut body).map_err(|problem| DecodeError::TlvFraming { class, problem })?;
+        tlvs.push(Tlv::decode(TlvType(tlv_type), value, dcx)?);
     }
     Ok(tlvs)
 }
@@ -554,7 +562,7 @@ pub(crate) fn encode_tlvs(
 }
 
 /// Split one TLV (type, value) off `buf`, consuming its padding.
-fn next_tlv(buf: &mut Bytes) -> Result<(u16, Bytes), Problem> {
+fn next_tlv<'a>(buf: &mut &'a [u8]) -> Result<(u16, &'a [u8]), Problem> {
     let tlv_type = get_u16(buf)?;
     let len = usize::from(get_u16(buf)?);
     let value = take(buf, len)?;
@@ -582,7 +590,7 @@ fn put_tlv(
 
 // ===== helper functions =====
 
-fn fixed(v: &Bytes, len: usize) -> Result<(), Problem> {
+fn fixed(v: &[u8], len: usize) -> Result<(), Problem> {
     if v.len() == len {
         Ok(())
     } else {
@@ -590,12 +598,12 @@ fn fixed(v: &Bytes, len: usize) -> Result<(), Problem> {
     }
 }
 
-fn u32_value(v: &mut Bytes) -> Result<u32, Problem> {
+fn u32_value(v: &mut &[u8]) -> Result<u32, Problem> {
     fixed(v, 4)?;
     get_u32(v)
 }
 
-fn non_empty(v: Bytes) -> Result<Bytes, Problem> {
+fn non_empty(v: &[u8]) -> Result<&[u8], Problem> {
     if v.is_empty() {
         Err(Problem::BadLength { length: 0 })
     } else {
@@ -603,14 +611,16 @@ fn non_empty(v: Bytes) -> Result<Bytes, Problem> {
     }
 }
 
-fn u16_list(v: &mut Bytes) -> Result<impl Iterator<Item = u16> + '_, Problem> {
+fn u16_list<'a, 'b>(
+    v: &'a mut &'b [u8],
+) -> Result<impl Iterator<Item = u16> + use<'a, 'b>, Problem> {
     if v.len() % 2 != 0 {
         return Err(Problem::BadLength { length: v.len() });
     }
     Ok(std::iter::from_fn(move || get_u16(v).ok()))
 }
 
-fn sr_capability(v: &mut Bytes) -> Result<SrPceCapability, Problem> {
+fn sr_capability(v: &mut &[u8]) -> Result<SrPceCapability, Problem> {
     fixed(v, 4)?;
     let _reserved = get_u16(v)?;
     Ok(SrPceCapability {
@@ -625,7 +635,7 @@ fn put_sr_capability(out: &mut BytesMut, c: SrPceCapability) {
     out.put_u8(c.msd);
 }
 
-fn pst_capability(v: &mut Bytes) -> Result<PathSetupTypeCapability, Problem> {
+fn pst_capability(v: &mut &[u8], dcx: &Dcx<'_>) -> Result<PathSetupTypeCapability, Problem> {
     need(v, 4)?;
     let _reserved = [get_u8(v)?, get_u8(v)?, get_u8(v)?];
     let n = usize::from(get_u8(v)?);
@@ -646,7 +656,7 @@ fn pst_capability(v: &mut Bytes) -> Result<PathSetupTypeCapability, Problem> {
         } else {
             SubTlv::Unknown {
                 sub_tlv_type,
-                value,
+                value: dcx.bytes(value),
             }
         });
     }

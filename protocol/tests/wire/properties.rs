@@ -77,13 +77,13 @@ fn tlv() -> impl Strategy<Value = Tlv> {
         ),
         (ipv6(), any::<u16>(), any::<u16>(), ipv6(), ipv6()).prop_map(
             |(sender, lsp_id, tunnel_id, extended_tunnel_id, endpoint)| {
-                Tlv::Ipv6LspIdentifiers(Ipv6LspIdentifiers {
+                Tlv::Ipv6LspIdentifiers(Box::new(Ipv6LspIdentifiers {
                     sender,
                     lsp_id,
                     tunnel_id,
                     extended_tunnel_id,
                     endpoint,
-                })
+                }))
             }
         ),
         any::<u32>().prop_map(Tlv::LspErrorCode),
@@ -121,12 +121,12 @@ fn tlv() -> impl Strategy<Value = Tlv> {
                 0..3
             )
         )
-            .prop_map(|(p, sub_tlvs)| Tlv::PathSetupTypeCapability(
+            .prop_map(|(p, sub_tlvs)| Tlv::PathSetupTypeCapability(Box::new(
                 PathSetupTypeCapability {
                     path_setup_types: p.into_iter().map(PathSetupType).collect(),
                     sub_tlvs,
                 }
-            )),
+            ))),
         vec(any::<u16>(), 0..5)
             .prop_map(|v| Tlv::AssocTypeList(v.into_iter().map(AssociationType).collect())),
         any::<u32>().prop_map(|f| Tlv::DisjointnessConfiguration(DisjointnessFlags(f))),
@@ -406,11 +406,11 @@ fn attributes() -> impl Strategy<Value = Attributes> {
         )),
     )
         .prop_map(|(of, lspa, bandwidth, metrics, iro, vendor)| Attributes {
-            of,
+            of: of.map(Box::new),
             lspa,
             bandwidth,
             metrics,
-            iro,
+            iro: iro.map(Box::new),
             xro: None,
             vendor: vendor.into_iter().collect(),
         })
@@ -481,9 +481,11 @@ fn message() -> impl Strategy<Value = Message> {
                 lsp,
                 associations,
                 ero: Ero::new(ero),
-                actual: actual.map(|(attributes, rro)| ActualPath {
-                    attributes,
-                    rro: Rro::new(rro),
+                actual: actual.map(|(attributes, rro)| {
+                    Box::new(ActualPath {
+                        attributes,
+                        rro: Rro::new(rro),
+                    })
                 }),
                 intended,
                 unknown: Vec::new(),

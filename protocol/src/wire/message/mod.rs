@@ -20,7 +20,7 @@ mod basic;
 mod request;
 mod stateful;
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use serde::Serialize;
 
 pub use self::basic::{ErrorUnit, NotifyUnit, PcErr, PcNtf};
@@ -28,11 +28,11 @@ pub use self::request::{Attributes, PathEntry, PcRep, PcReq, Request, Response, 
 pub use self::stateful::{
     ActualPath, InitiateRequest, PcInitiate, PcRpt, PcUpd, StateReport, UpdateRequest,
 };
-use super::codec::{patch_u16, placeholder_u16};
+use super::codec::{patch_u16, placeholder_u16, Dcx};
 use super::config::WireConfig;
 use super::error::{DecodeError, EncodeError};
 use super::iana::{MessageType, ObjectClass};
-use super::object::{next_raw, Close, EncodeObject, Object, Open, UnknownObject};
+use super::object::{next_raw, Close, DecodeObject, EncodeObject, Object, Open, UnknownObject};
 
 /// Length of the common header.
 pub const COMMON_HEADER_LEN: usize = 4;
@@ -87,7 +87,7 @@ impl Message {
 
     /// Decode one whole message (common header included), as split off a
     /// stream by [`super::Framer`].
-    pub fn decode(mut msg: Bytes, cfg: &WireConfig) -> Result<Self, DecodeError> {
+    pub fn decode(msg: Bytes, cfg: &WireConfig) -> Result<Self, DecodeError> {
         let (version, message_type, length) = header(&msg, cfg)?;
         if length != msg.len() {
             return Err(DecodeError::MessageLengthMismatch {
@@ -101,8 +101,12 @@ impl Message {
         if length % 4 != 0 {
             return Err(DecodeError::MessageLengthUnaligned { length });
         }
-        msg.advance(COMMON_HEADER_LEN);
-        let mut objects = Objects::new(msg, message_type, cfg);
+        let dcx = Dcx::new(cfg, &msg);
+        let mut objects = Objects::new(
+            msg.get(COMMON_HEADER_LEN..).unwrap_or_default(),
+            message_type,
+            &dcx,
+        );
         let message = match message_type {
             MessageType::OPEN => Self::Open(basic::decode_open(&mut objects)?),
             MessageType::KEEPALIVE => Self::Keepalive,
@@ -201,22 +205,22 @@ pub struct UnknownAt {
 }
 
 /// The object cursor a message grammar reads with: one object of lookahead.
-pub(crate) struct Objects<'c> {
-    buf: Bytes,
+pub(crate) struct Objects<'a> {
+    buf: &'a [u8],
     peeked: Option<Object>,
     message: MessageType,
-    cfg: &'c WireConfig,
+    dcx: &'a Dcx<'a>,
     /// Objects consumed in the current unit (for [`UnknownAt::index`]).
     in_unit: usize,
 }
 
-impl<'c> Objects<'c> {
-    fn new(buf: Bytes, message: MessageType, cfg: &'c WireConfig) -> Self {
+impl<'a> Objects<'a> {
+    fn new(buf: &'a [u8], message: MessageType, dcx: &'a Dcx<'a>) -> Self {
         Self {
             buf,
             peeked: None,
             message,
-            cfg,
+            dcx,
             in_unit: 0,
         }
     }
@@ -230,7 +234,7 @@ impl<'c> Objects<'c> {
     pub(crate) fn peek(&mut self) -> Result<Option<&Object>, DecodeError> {
         if self.peeked.is_none() && !self.buf.is_empty() {
             let raw = next_raw(&mut self.buf)?;
-            self.peeked = Some(Object::decode(raw, self.message, self.cfg)?);
+            self.peeked = Some(Object::decode(raw, self.message, self.dcx)?);
         }
         Ok(self.peeked.as_ref())
     }
@@ -242,21 +246,69 @@ impl<'c> Objects<'c> {
         unknown: &mut Vec<UnknownAt>,
     ) -> Result<Option<Object>, DecodeError> {
         loop {
-            self.peek()?;
-            match self.peeked.take() {
-                Some(Object::Unknown(object)) => {
-                    unknown.push(UnknownAt {
-                        index: self.in_unit,
-                        object,
-                    });
-                    self.in_unit += 1;
-                }
-                Some(o) => {
-                    self.in_unit += 1;
-                    return Ok(Some(o));
-                }
-                None => return Ok(None),
+            // Decode straight to the caller; the lookahead slot is used only
+            // when an object was given back or peeked at.
+            let object = match self.peeked.take() {
+                Some(o) => o,
+                None if self.buf.is_empty() => return Ok(None),
+                None => Object::decode(next_raw(&mut self.buf)?, self.message, self.dcx)?,
+            };
+            self.in_unit += 1;
+            match object {
+                Object::Unknown(object) => unknown.push(UnknownAt {
+                    index: self.in_unit - 1,
+                    object,
+                }),
+                o => return Ok(Some(o)),
             }
+        }
+    }
+
+    /// The next object if it is a `T` (unknown objects before it are kept
+    /// in `unknown`); otherwise `None`, and the object stays for the next read.
+    pub(crate) fn next_as<T: DecodeObject>(
+        &mut self,
+        unknown: &mut Vec<UnknownAt>,
+    ) -> Result<Option<T>, DecodeError> {
+        loop {
+            if let Some(object) = self.peeked.take() {
+                match object {
+                    Object::Unknown(object) => {
+                        unknown.push(UnknownAt {
+                            index: self.in_unit,
+                            object,
+                        });
+                        self.in_unit += 1;
+                        continue;
+                    }
+                    object => {
+                        return match T::from_object(object) {
+                            Ok(t) => {
+                                self.in_unit += 1;
+                                Ok(Some(t))
+                            }
+                            Err(other) => {
+                                self.peeked = Some(other);
+                                Ok(None)
+                            }
+                        };
+                    }
+                }
+            }
+            let (Some(&class), Some(&type_flags)) = (self.buf.first(), self.buf.get(1)) else {
+                // Empty (or a truncated header, which the generic path reports).
+                if self.buf.is_empty() {
+                    return Ok(None);
+                }
+                self.peek()?;
+                continue;
+            };
+            if class == T::CLASS.0 && T::accepts(type_flags >> 4) {
+                let raw = next_raw(&mut self.buf)?;
+                self.in_unit += 1;
+                return T::decode_raw(raw, self.dcx).map(Some);
+            }
+            self.peek()?;
         }
     }
 

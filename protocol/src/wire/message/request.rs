@@ -25,8 +25,8 @@ use crate::wire::object::{
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Attributes {
-    /// OF.
-    pub of: Option<Of>,
+    /// OF (boxed, like IRO and XRO: rare, and the list stays small to move).
+    pub of: Option<Box<Of>>,
     /// LSPA.
     pub lspa: Option<Lspa>,
     /// BANDWIDTH.
@@ -34,9 +34,9 @@ pub struct Attributes {
     /// METRIC objects.
     pub metrics: Vec<Metric>,
     /// IRO.
-    pub iro: Option<Iro>,
+    pub iro: Option<Box<Iro>>,
     /// XRO.
-    pub xro: Option<Xro>,
+    pub xro: Option<Box<Xro>>,
     /// VENDOR-INFORMATION objects.
     pub vendor: Vec<VendorInformation>,
 }
@@ -45,12 +45,12 @@ impl Attributes {
     /// Place `o` in this list, or give it back if the list has no room for it.
     pub(crate) fn absorb(&mut self, o: Object) -> Result<(), Object> {
         match o {
-            Object::Of(x) if self.of.is_none() => self.of = Some(x),
+            Object::Of(x) if self.of.is_none() => self.of = Some(Box::new(x)),
             Object::Lspa(x) if self.lspa.is_none() => self.lspa = Some(x),
             Object::Bandwidth(x) if self.bandwidth.is_none() => self.bandwidth = Some(x),
             Object::Metric(x) => self.metrics.push(x),
-            Object::Iro(x) if self.iro.is_none() => self.iro = Some(x),
-            Object::Xro(x) if self.xro.is_none() => self.xro = Some(x),
+            Object::Iro(x) if self.iro.is_none() => self.iro = Some(Box::new(x)),
+            Object::Xro(x) if self.xro.is_none() => self.xro = Some(Box::new(x)),
             Object::VendorInformation(x) => self.vendor.push(x),
             other => return Err(other),
         }
@@ -69,12 +69,12 @@ impl Attributes {
     }
 
     pub(crate) fn encode(&self, w: &mut UnitWriter<'_, '_>) -> Result<(), EncodeError> {
-        w.put_opt(self.of.as_ref())?;
+        w.put_opt(self.of.as_deref())?;
         w.put_opt(self.lspa.as_ref())?;
         w.put_opt(self.bandwidth.as_ref())?;
         w.put_all(&self.metrics)?;
-        w.put_opt(self.iro.as_ref())?;
-        w.put_opt(self.xro.as_ref())?;
+        w.put_opt(self.iro.as_deref())?;
+        w.put_opt(self.xro.as_deref())?;
         w.put_all(&self.vendor)
     }
 }

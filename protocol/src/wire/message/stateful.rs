@@ -9,7 +9,7 @@ use super::{Objects, UnitWriter, UnknownAt};
 use crate::wire::config::WireConfig;
 use crate::wire::error::{DecodeError, EncodeError};
 use crate::wire::iana::{MessageType, ObjectClass};
-use crate::wire::object::{Association, EndPoints, Ero, Lsp, Object, Rro, Srp};
+use crate::wire::object::{Association, Bandwidth, EndPoints, Ero, Lsp, Metric, Object, Rro, Srp};
 
 /// Collect ASSOCIATION objects and attributes until something else comes;
 /// give that back. Associations are accepted anywhere in the unit (RFC 8697
@@ -21,7 +21,21 @@ fn absorb_attributes(
     attributes: &mut Attributes,
     stop_at_rro: bool,
 ) -> Result<Option<Rro>, DecodeError> {
-    while let Some(o) = objects.next_known(unknown)? {
+    loop {
+        // Typed fast paths for the attributes almost every report carries.
+        if let Some(m) = objects.next_as::<Metric>(unknown)? {
+            attributes.metrics.push(m);
+            continue;
+        }
+        if attributes.bandwidth.is_none() {
+            if let Some(b) = objects.next_as::<Bandwidth>(unknown)? {
+                attributes.bandwidth = Some(b);
+                continue;
+            }
+        }
+        let Some(o) = objects.next_known(unknown)? else {
+            break;
+        };
         match o {
             Object::Association(a) => associations.push(a),
             Object::Rro(rro) if stop_at_rro => return Ok(Some(rro)),
@@ -34,6 +48,18 @@ fn absorb_attributes(
         }
     }
     Ok(None)
+}
+
+/// Collect ASSOCIATION objects; give back the first other object.
+fn take_associations(
+    objects: &mut Objects<'_>,
+    unknown: &mut Vec<UnknownAt>,
+    associations: &mut Vec<Association>,
+) -> Result<(), DecodeError> {
+    while let Some(a) = objects.next_as::<Association>(unknown)? {
+        associations.push(a);
+    }
+    Ok(())
 }
 
 /// PCRpt (RFC 8231 §6.1).
@@ -62,8 +88,9 @@ pub struct StateReport {
     pub associations: Vec<Association>,
     /// Intended path (ERO), possibly empty.
     pub ero: Ero,
-    /// Actual attributes and path (RRO), when reported.
-    pub actual: Option<ActualPath>,
+    /// Actual attributes and path (RRO), when reported (boxed: most
+    /// reports have none, and a report stays small to move).
+    pub actual: Option<Box<ActualPath>>,
     /// Intended attributes.
     pub intended: Attributes,
     /// Unknown objects kept, with their position.
@@ -93,17 +120,9 @@ impl PcRpt {
         loop {
             objects.start_unit();
             let mut unknown = Vec::new();
-            let mut first = objects.next_known(&mut unknown)?;
-            let srp = match first {
-                Some(Object::Srp(srp)) => {
-                    first = objects.next_known(&mut unknown)?;
-                    Some(srp)
-                }
-                _ => None,
-            };
-            let lsp = match first {
-                Some(Object::Lsp(lsp)) => lsp,
-                other => return Err(objects.missing(ObjectClass::LSP, other)),
+            let srp = objects.next_as::<Srp>(&mut unknown)?;
+            let Some(lsp) = objects.next_as::<Lsp>(&mut unknown)? else {
+                return Err(objects.missing(ObjectClass::LSP, None));
             };
             let mut r = StateReport {
                 srp,
@@ -111,48 +130,34 @@ impl PcRpt {
                 unknown,
                 ..StateReport::default()
             };
-            let mut none = Attributes::default();
-            absorb_attributes(
-                objects,
-                &mut r.unknown,
-                &mut r.associations,
-                &mut none,
-                false,
-            )?;
-            if !none.is_empty() {
-                // Attributes before the ERO: the grammar has no place for them.
-                return Err(DecodeError::MissingObject {
-                    message: MessageType::PCRPT,
-                    object: ObjectClass::ERO,
-                });
-            }
-            r.ero = match objects.next_known(&mut r.unknown)? {
-                Some(Object::Ero(ero)) => ero,
-                other => return Err(objects.missing(ObjectClass::ERO, other)),
+            // Between LSP and ERO only associations may come; anything else
+            // means the mandatory ERO is missing (6/9).
+            take_associations(objects, &mut r.unknown, &mut r.associations)?;
+            r.ero = match objects.next_as::<Ero>(&mut r.unknown)? {
+                Some(ero) => ero,
+                None => return Err(objects.missing(ObjectClass::ERO, None)),
             };
-            let mut first_list = Attributes::default();
+            // Read straight into `intended`; if an RRO follows, what was read
+            // was the actual attribute list (RFC 8231 §6.1) and moves there.
             let rro = absorb_attributes(
                 objects,
                 &mut r.unknown,
                 &mut r.associations,
-                &mut first_list,
+                &mut r.intended,
                 true,
             )?;
-            match rro {
-                Some(rro) => {
-                    r.actual = Some(ActualPath {
-                        attributes: first_list,
-                        rro,
-                    });
-                    absorb_attributes(
-                        objects,
-                        &mut r.unknown,
-                        &mut r.associations,
-                        &mut r.intended,
-                        false,
-                    )?;
-                }
-                None => r.intended = first_list,
+            if let Some(rro) = rro {
+                r.actual = Some(Box::new(ActualPath {
+                    attributes: std::mem::take(&mut r.intended),
+                    rro,
+                }));
+                absorb_attributes(
+                    objects,
+                    &mut r.unknown,
+                    &mut r.associations,
+                    &mut r.intended,
+                    false,
+                )?;
             }
             reports.push(r);
             if objects.at_end()? {
@@ -222,13 +227,11 @@ impl PcUpd {
         loop {
             objects.start_unit();
             let mut unknown = Vec::new();
-            let srp = match objects.next_known(&mut unknown)? {
-                Some(Object::Srp(srp)) => srp,
-                other => return Err(objects.missing(ObjectClass::SRP, other)),
+            let Some(srp) = objects.next_as::<Srp>(&mut unknown)? else {
+                return Err(objects.missing(ObjectClass::SRP, None));
             };
-            let lsp = match objects.next_known(&mut unknown)? {
-                Some(Object::Lsp(lsp)) => lsp,
-                other => return Err(objects.missing(ObjectClass::LSP, other)),
+            let Some(lsp) = objects.next_as::<Lsp>(&mut unknown)? else {
+                return Err(objects.missing(ObjectClass::LSP, None));
             };
             let mut u = UpdateRequest {
                 srp,
@@ -236,23 +239,10 @@ impl PcUpd {
                 unknown,
                 ..UpdateRequest::default()
             };
-            let mut none = Attributes::default();
-            absorb_attributes(
-                objects,
-                &mut u.unknown,
-                &mut u.associations,
-                &mut none,
-                false,
-            )?;
-            if !none.is_empty() {
-                return Err(DecodeError::MissingObject {
-                    message: MessageType::PCUPD,
-                    object: ObjectClass::ERO,
-                });
-            }
-            u.ero = match objects.next_known(&mut u.unknown)? {
-                Some(Object::Ero(ero)) => ero,
-                other => return Err(objects.missing(ObjectClass::ERO, other)),
+            take_associations(objects, &mut u.unknown, &mut u.associations)?;
+            u.ero = match objects.next_as::<Ero>(&mut u.unknown)? {
+                Some(ero) => ero,
+                None => return Err(objects.missing(ObjectClass::ERO, None)),
             };
             absorb_attributes(
                 objects,
@@ -339,13 +329,11 @@ impl PcInitiate {
         loop {
             objects.start_unit();
             let mut unknown = Vec::new();
-            let srp = match objects.next_known(&mut unknown)? {
-                Some(Object::Srp(srp)) => srp,
-                other => return Err(objects.missing(ObjectClass::SRP, other)),
+            let Some(srp) = objects.next_as::<Srp>(&mut unknown)? else {
+                return Err(objects.missing(ObjectClass::SRP, None));
             };
-            let lsp = match objects.next_known(&mut unknown)? {
-                Some(Object::Lsp(lsp)) => lsp,
-                other => return Err(objects.missing(ObjectClass::LSP, other)),
+            let Some(lsp) = objects.next_as::<Lsp>(&mut unknown)? else {
+                return Err(objects.missing(ObjectClass::LSP, None));
             };
             let mut r = InitiateRequest {
                 srp,

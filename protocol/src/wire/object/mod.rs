@@ -16,7 +16,7 @@ mod route;
 mod session;
 mod stateful;
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use serde::Serialize;
 
 pub use self::request::{
@@ -28,7 +28,7 @@ pub use self::route::{
 };
 pub use self::session::{Close, Notification, Open, PcepError, VendorInformation};
 pub use self::stateful::{Association, Lsp, OperationalStatus, Srp};
-use super::codec::{patch_u16, placeholder_u16};
+use super::codec::{patch_u16, placeholder_u16, take, Dcx};
 use super::config::{UnknownObjectPolicy, WireConfig};
 use super::error::{DecodeError, EncodeError, Problem};
 use super::iana::{MessageType, ObjectClass};
@@ -103,26 +103,26 @@ pub enum Object {
 }
 
 /// A length-checked object, before its body is decoded.
-pub(crate) struct RawObject {
+pub(crate) struct RawObject<'a> {
     pub(crate) class: ObjectClass,
     pub(crate) object_type: u8,
     pub(crate) header: HeaderFlags,
-    pub(crate) body: Bytes,
+    pub(crate) body: &'a [u8],
 }
 
 /// Split the next object off `buf`, checking its length (RFC 5440 §7.2).
-pub(crate) fn next_raw(buf: &mut Bytes) -> Result<RawObject, DecodeError> {
+pub(crate) fn next_raw<'a>(buf: &mut &'a [u8]) -> Result<RawObject<'a>, DecodeError> {
     let class = ObjectClass(buf.first().copied().unwrap_or(0));
     let length_err = |problem| DecodeError::ObjectLength { class, problem };
-    if buf.len() < OBJECT_HEADER_LEN {
+    let Some((&[_, type_flags, l0, l1], rest)) = buf.split_first_chunk::<OBJECT_HEADER_LEN>()
+    else {
         return Err(length_err(Problem::Truncated {
             need: OBJECT_HEADER_LEN,
             have: buf.len(),
         }));
-    }
-    let _ = buf.get_u8();
-    let type_flags = buf.get_u8();
-    let length = usize::from(buf.get_u16());
+    };
+    *buf = rest;
+    let length = usize::from(u16::from_be_bytes([l0, l1]));
     if length < OBJECT_HEADER_LEN || length % 4 != 0 {
         return Err(length_err(Problem::BadLength { length }));
     }
@@ -140,7 +140,7 @@ pub(crate) fn next_raw(buf: &mut Bytes) -> Result<RawObject, DecodeError> {
             processing: type_flags & 0x02 != 0,
             ignore: type_flags & 0x01 != 0,
         },
-        body: buf.split_to(body_len),
+        body: take(buf, body_len).map_err(length_err)?,
     })
 }
 
@@ -205,9 +205,9 @@ impl Object {
     /// Decode a length-checked object. `message` scopes the unknown-object
     /// policy (the P flag binds only in a PCReq by default).
     pub(crate) fn decode(
-        raw: RawObject,
+        raw: RawObject<'_>,
         message: MessageType,
-        cfg: &WireConfig,
+        dcx: &Dcx<'_>,
     ) -> Result<Self, DecodeError> {
         let RawObject {
             class,
@@ -221,10 +221,10 @@ impl Object {
                     header: h,
                     class,
                     object_type: ot,
-                    body,
+                    body: dcx.bytes(body),
                 },
                 message,
-                cfg,
+                dcx.cfg,
             );
         }
         let body_err = |problem| DecodeError::ObjectBody {
@@ -233,9 +233,9 @@ impl Object {
             problem,
         };
         Ok(match class {
-            ObjectClass::OPEN => Self::Open(Open::decode(h, body, cfg)?),
-            ObjectClass::RP => Self::Rp(Rp::decode(h, body, cfg)?),
-            ObjectClass::NO_PATH => Self::NoPath(NoPath::decode(h, body, cfg)?),
+            ObjectClass::OPEN => Self::Open(Open::decode(h, body, dcx)?),
+            ObjectClass::RP => Self::Rp(Rp::decode(h, body, dcx)?),
+            ObjectClass::NO_PATH => Self::NoPath(NoPath::decode(h, body, dcx)?),
             ObjectClass::END_POINTS => {
                 Self::EndPoints(EndPoints::decode(h, ot, body).map_err(body_err)?)
             }
@@ -243,25 +243,25 @@ impl Object {
                 Self::Bandwidth(Bandwidth::decode(h, ot, body).map_err(body_err)?)
             }
             ObjectClass::METRIC => Self::Metric(Metric::decode(h, body).map_err(body_err)?),
-            ObjectClass::ERO => Self::Ero(Ero::decode(h, body)?),
-            ObjectClass::RRO => Self::Rro(Rro::decode(h, body)?),
-            ObjectClass::LSPA => Self::Lspa(Lspa::decode(h, body, cfg)?),
-            ObjectClass::IRO => Self::Iro(Iro::decode(h, body)?),
+            ObjectClass::ERO => Self::Ero(Ero::decode(h, body, dcx)?),
+            ObjectClass::RRO => Self::Rro(Rro::decode(h, body, dcx)?),
+            ObjectClass::LSPA => Self::Lspa(Lspa::decode(h, body, dcx)?),
+            ObjectClass::IRO => Self::Iro(Iro::decode(h, body, dcx)?),
             ObjectClass::SVEC => Self::Svec(Svec::decode(h, body).map_err(body_err)?),
-            ObjectClass::NOTIFICATION => Self::Notification(Notification::decode(h, body, cfg)?),
-            ObjectClass::PCEP_ERROR => Self::PcepError(PcepError::decode(h, body, cfg)?),
+            ObjectClass::NOTIFICATION => Self::Notification(Notification::decode(h, body, dcx)?),
+            ObjectClass::PCEP_ERROR => Self::PcepError(PcepError::decode(h, body, dcx)?),
             ObjectClass::LOAD_BALANCING => {
                 Self::LoadBalancing(LoadBalancing::decode(h, body).map_err(body_err)?)
             }
-            ObjectClass::CLOSE => Self::Close(Close::decode(h, body, cfg)?),
-            ObjectClass::XRO => Self::Xro(Xro::decode(h, body)?),
-            ObjectClass::OF => Self::Of(Of::decode(h, body, cfg)?),
-            ObjectClass::LSP => Self::Lsp(Lsp::decode(h, body, cfg)?),
-            ObjectClass::SRP => Self::Srp(Srp::decode(h, body, cfg)?),
+            ObjectClass::CLOSE => Self::Close(Close::decode(h, body, dcx)?),
+            ObjectClass::XRO => Self::Xro(Xro::decode(h, body, dcx)?),
+            ObjectClass::OF => Self::Of(Of::decode(h, body, dcx)?),
+            ObjectClass::LSP => Self::Lsp(Lsp::decode(h, body, dcx)?),
+            ObjectClass::SRP => Self::Srp(Srp::decode(h, body, dcx)?),
             ObjectClass::VENDOR_INFORMATION => {
-                Self::VendorInformation(VendorInformation::decode(h, body).map_err(body_err)?)
+                Self::VendorInformation(VendorInformation::decode(h, body, dcx).map_err(body_err)?)
             }
-            ObjectClass::ASSOCIATION => Self::Association(Association::decode(h, ot, body, cfg)?),
+            ObjectClass::ASSOCIATION => Self::Association(Association::decode(h, ot, body, dcx)?),
             // `is_known` admits nothing else.
             _ => {
                 return unknown(
@@ -269,10 +269,10 @@ impl Object {
                         header: h,
                         class,
                         object_type: ot,
-                        body,
+                        body: dcx.bytes(body),
                     },
                     message,
-                    cfg,
+                    dcx.cfg,
                 )
             }
         })
@@ -388,3 +388,100 @@ macro_rules! encode_object {
 
 encode_object!(cfg: Open, Rp, NoPath, Lspa, Notification, PcepError, Close, Of, Lsp, Srp, Association, Object);
 encode_object!(plain: EndPoints, Bandwidth, Metric, Ero, Rro, Iro, Svec, LoadBalancing, Xro, VendorInformation);
+
+/// Typed decoding for the objects a grammar expects at a fixed place, so
+/// they skip the generic [`Object`] enum (and its moves) on the hot path.
+pub(crate) trait DecodeObject: Sized {
+    /// The class.
+    const CLASS: ObjectClass;
+    /// Whether `object_type` is one this type decodes.
+    fn accepts(object_type: u8) -> bool;
+    /// Decode a raw object of this class and an accepted type.
+    fn decode_raw(raw: RawObject<'_>, dcx: &Dcx<'_>) -> Result<Self, DecodeError>;
+    /// Take this type out of a generically decoded object.
+    fn from_object(object: Object) -> Result<Self, Object>;
+}
+
+macro_rules! decode_object {
+    ($t:ident, $class:ident, |$h:ident, $b:ident, $dcx:ident| $decode:expr) => {
+        impl DecodeObject for $t {
+            const CLASS: ObjectClass = ObjectClass::$class;
+            fn accepts(object_type: u8) -> bool {
+                object_type == 1
+            }
+            fn decode_raw(raw: RawObject<'_>, $dcx: &Dcx<'_>) -> Result<Self, DecodeError> {
+                let ($h, $b) = (raw.header, raw.body);
+                $decode
+            }
+            fn from_object(object: Object) -> Result<Self, Object> {
+                match object {
+                    Object::$t(x) => Ok(x),
+                    other => Err(other),
+                }
+            }
+        }
+    };
+}
+
+decode_object!(Srp, SRP, |h, b, dcx| Srp::decode(h, b, dcx));
+decode_object!(Lsp, LSP, |h, b, dcx| Lsp::decode(h, b, dcx));
+decode_object!(Ero, ERO, |h, b, dcx| Ero::decode(h, b, dcx));
+decode_object!(Rp, RP, |h, b, dcx| Rp::decode(h, b, dcx));
+
+impl DecodeObject for Association {
+    const CLASS: ObjectClass = ObjectClass::ASSOCIATION;
+    fn accepts(object_type: u8) -> bool {
+        object_type == 1 || object_type == 2
+    }
+    fn decode_raw(raw: RawObject<'_>, dcx: &Dcx<'_>) -> Result<Self, DecodeError> {
+        Self::decode(raw.header, raw.object_type, raw.body, dcx)
+    }
+    fn from_object(object: Object) -> Result<Self, Object> {
+        match object {
+            Object::Association(x) => Ok(x),
+            other => Err(other),
+        }
+    }
+}
+
+impl DecodeObject for Metric {
+    const CLASS: ObjectClass = ObjectClass::METRIC;
+    fn accepts(object_type: u8) -> bool {
+        object_type == 1
+    }
+    fn decode_raw(raw: RawObject<'_>, _: &Dcx<'_>) -> Result<Self, DecodeError> {
+        Self::decode(raw.header, raw.body).map_err(|problem| DecodeError::ObjectBody {
+            class: Self::CLASS,
+            object_type: raw.object_type,
+            problem,
+        })
+    }
+    fn from_object(object: Object) -> Result<Self, Object> {
+        match object {
+            Object::Metric(x) => Ok(x),
+            other => Err(other),
+        }
+    }
+}
+
+impl DecodeObject for Bandwidth {
+    const CLASS: ObjectClass = ObjectClass::BANDWIDTH;
+    fn accepts(object_type: u8) -> bool {
+        object_type == 1 || object_type == 2
+    }
+    fn decode_raw(raw: RawObject<'_>, _: &Dcx<'_>) -> Result<Self, DecodeError> {
+        Self::decode(raw.header, raw.object_type, raw.body).map_err(|problem| {
+            DecodeError::ObjectBody {
+                class: Self::CLASS,
+                object_type: raw.object_type,
+                problem,
+            }
+        })
+    }
+    fn from_object(object: Object) -> Result<Self, Object> {
+        match object {
+            Object::Bandwidth(x) => Ok(x),
+            other => Err(other),
+        }
+    }
+}

@@ -3,10 +3,11 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{BufMut, BytesMut};
 use serde::Serialize;
 
 use super::{put_object, HeaderFlags};
+use crate::wire::codec::Dcx;
 use crate::wire::codec::{ensure_empty, get_f32, get_ipv4, get_ipv6, get_u16, get_u32, get_u8};
 use crate::wire::config::WireConfig;
 use crate::wire::error::{DecodeError, EncodeError, Problem};
@@ -61,15 +62,15 @@ impl Rp {
 
     pub(crate) fn decode(
         header: HeaderFlags,
-        mut b: Bytes,
-        cfg: &WireConfig,
+        mut b: &[u8],
+        dcx: &Dcx<'_>,
     ) -> Result<Self, DecodeError> {
         let e = body_err(ObjectClass::RP);
         Ok(Self {
             header,
             rp_flags: get_u32(&mut b).map_err(&e)?,
             request_id: get_u32(&mut b).map_err(&e)?,
-            tlvs: decode_tlvs(&mut b, ObjectClass::RP, cfg)?,
+            tlvs: decode_tlvs(b, ObjectClass::RP, dcx)?,
         })
     }
 
@@ -106,8 +107,8 @@ impl NoPath {
 
     pub(crate) fn decode(
         header: HeaderFlags,
-        mut b: Bytes,
-        cfg: &WireConfig,
+        mut b: &[u8],
+        dcx: &Dcx<'_>,
     ) -> Result<Self, DecodeError> {
         let e = body_err(ObjectClass::NO_PATH);
         let nature_of_issue = get_u8(&mut b).map_err(&e)?;
@@ -117,7 +118,7 @@ impl NoPath {
             header,
             nature_of_issue,
             no_path_flags,
-            tlvs: decode_tlvs(&mut b, ObjectClass::NO_PATH, cfg)?,
+            tlvs: decode_tlvs(b, ObjectClass::NO_PATH, dcx)?,
         })
     }
 
@@ -163,7 +164,7 @@ impl EndPoints {
         }
     }
 
-    pub(crate) fn decode(header: HeaderFlags, ot: u8, mut b: Bytes) -> Result<Self, Problem> {
+    pub(crate) fn decode(header: HeaderFlags, ot: u8, mut b: &[u8]) -> Result<Self, Problem> {
         let ep = if ot == 1 {
             Self::Ipv4 {
                 header,
@@ -177,7 +178,7 @@ impl EndPoints {
                 destination: get_ipv6(&mut b)?,
             }
         };
-        ensure_empty(&b)?;
+        ensure_empty(b)?;
         Ok(ep)
     }
 
@@ -228,14 +229,14 @@ pub struct Bandwidth {
 }
 
 impl Bandwidth {
-    pub(crate) fn decode(header: HeaderFlags, ot: u8, mut b: Bytes) -> Result<Self, Problem> {
+    pub(crate) fn decode(header: HeaderFlags, ot: u8, mut b: &[u8]) -> Result<Self, Problem> {
         let kind = if ot == 1 {
             BandwidthKind::Requested
         } else {
             BandwidthKind::Existing
         };
         let bandwidth = get_f32(&mut b)?;
-        ensure_empty(&b)?;
+        ensure_empty(b)?;
         Ok(Self {
             header,
             kind,
@@ -288,7 +289,7 @@ impl Metric {
         self.metric_flags & Self::COMPUTED != 0
     }
 
-    pub(crate) fn decode(header: HeaderFlags, mut b: Bytes) -> Result<Self, Problem> {
+    pub(crate) fn decode(header: HeaderFlags, mut b: &[u8]) -> Result<Self, Problem> {
         let _reserved = get_u16(&mut b)?;
         let m = Self {
             header,
@@ -296,7 +297,7 @@ impl Metric {
             metric_type: MetricType(get_u8(&mut b)?),
             value: get_f32(&mut b)?,
         };
-        ensure_empty(&b)?;
+        ensure_empty(b)?;
         Ok(m)
     }
 
@@ -346,8 +347,8 @@ impl Lspa {
 
     pub(crate) fn decode(
         header: HeaderFlags,
-        mut b: Bytes,
-        cfg: &WireConfig,
+        mut b: &[u8],
+        dcx: &Dcx<'_>,
     ) -> Result<Self, DecodeError> {
         let e = body_err(ObjectClass::LSPA);
         let lspa = Self {
@@ -362,7 +363,7 @@ impl Lspa {
         };
         let _reserved = get_u8(&mut b).map_err(&e)?;
         Ok(Self {
-            tlvs: decode_tlvs(&mut b, ObjectClass::LSPA, cfg)?,
+            tlvs: decode_tlvs(b, ObjectClass::LSPA, dcx)?,
             ..lspa
         })
     }
@@ -399,7 +400,7 @@ pub struct Svec {
 }
 
 impl Svec {
-    pub(crate) fn decode(header: HeaderFlags, mut b: Bytes) -> Result<Self, Problem> {
+    pub(crate) fn decode(header: HeaderFlags, mut b: &[u8]) -> Result<Self, Problem> {
         let svec_flags = get_u32(&mut b)? & 0x00ff_ffff;
         let mut request_ids = Vec::with_capacity(b.len() / 4);
         while !b.is_empty() {
@@ -446,8 +447,8 @@ impl Default for OfCode {
 impl Of {
     pub(crate) fn decode(
         header: HeaderFlags,
-        mut b: Bytes,
-        cfg: &WireConfig,
+        mut b: &[u8],
+        dcx: &Dcx<'_>,
     ) -> Result<Self, DecodeError> {
         let e = body_err(ObjectClass::OF);
         let code = OfCode(get_u16(&mut b).map_err(&e)?);
@@ -455,7 +456,7 @@ impl Of {
         Ok(Self {
             header,
             code,
-            tlvs: decode_tlvs(&mut b, ObjectClass::OF, cfg)?,
+            tlvs: decode_tlvs(b, ObjectClass::OF, dcx)?,
         })
     }
 
@@ -482,7 +483,7 @@ pub struct LoadBalancing {
 }
 
 impl LoadBalancing {
-    pub(crate) fn decode(header: HeaderFlags, mut b: Bytes) -> Result<Self, Problem> {
+    pub(crate) fn decode(header: HeaderFlags, mut b: &[u8]) -> Result<Self, Problem> {
         let _reserved = get_u16(&mut b)?;
         let lb = Self {
             header,
@@ -490,7 +491,7 @@ impl LoadBalancing {
             max_lsp: get_u8(&mut b)?,
             min_bandwidth: get_f32(&mut b)?,
         };
-        ensure_empty(&b)?;
+        ensure_empty(b)?;
         Ok(lb)
     }
 

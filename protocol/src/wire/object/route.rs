@@ -10,11 +10,11 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use serde::Serialize;
 
 use super::{put_object, HeaderFlags};
-use crate::wire::codec::{ensure_empty, get_ipv4, get_ipv6, get_u16, get_u32, get_u8, take};
+use crate::wire::codec::{get_ipv4, get_ipv6, get_u16, get_u32, get_u8, take, Dcx};
 use crate::wire::error::{DecodeError, EncodeError, Problem};
 use crate::wire::iana::ObjectClass;
 use crate::wire::text::as_hex;
@@ -200,35 +200,58 @@ impl Nai {
         }
     }
 
-    fn decode(nt: u8, b: &mut Bytes) -> Result<Self, Problem> {
-        Ok(match nt {
-            1 => Self::Ipv4Node {
-                address: get_ipv4(b)?,
+    /// Decode an NAI of type `nt` that fills `b` exactly (the caller
+    /// checked the length against [`Self::length`]).
+    fn decode(nt: u8, b: &[u8]) -> Result<Self, Problem> {
+        fn v6(b: &[u8]) -> Ipv6Addr {
+            <[u8; 16]>::try_from(b)
+                .map(Ipv6Addr::from)
+                .unwrap_or(Ipv6Addr::UNSPECIFIED)
+        }
+        fn word(b: &[u8]) -> u32 {
+            <[u8; 4]>::try_from(b).map(u32::from_be_bytes).unwrap_or(0)
+        }
+        // Slice patterns: one length match, then infallible reads (no
+        // per-field Result to build and move).
+        Ok(match (nt, b) {
+            (1, &[a, b, c, d]) => Self::Ipv4Node {
+                address: Ipv4Addr::new(a, b, c, d),
             },
-            2 => Self::Ipv6Node {
-                address: get_ipv6(b)?,
+            (2, b) if b.len() == 16 => Self::Ipv6Node { address: v6(b) },
+            (3, &[a, b, c, d, e, f, g, h]) => Self::Ipv4Adjacency {
+                local: Ipv4Addr::new(a, b, c, d),
+                remote: Ipv4Addr::new(e, f, g, h),
             },
-            3 => Self::Ipv4Adjacency {
-                local: get_ipv4(b)?,
-                remote: get_ipv4(b)?,
-            },
-            4 => Self::Ipv6Adjacency {
-                local: get_ipv6(b)?,
-                remote: get_ipv6(b)?,
-            },
-            5 => Self::UnnumberedAdjacency {
-                local_node: get_ipv4(b)?,
-                local_interface: get_u32(b)?,
-                remote_node: get_ipv4(b)?,
-                remote_interface: get_u32(b)?,
-            },
-            6 => Self::Ipv6LinkLocalAdjacency {
-                local: get_ipv6(b)?,
-                local_interface: get_u32(b)?,
-                remote: get_ipv6(b)?,
-                remote_interface: get_u32(b)?,
-            },
-            _ => return Err(Problem::InvalidField { field: "NT" }),
+            (4, b) if b.len() == 32 => {
+                let (l, r) = b.split_at(16);
+                Self::Ipv6Adjacency {
+                    local: v6(l),
+                    remote: v6(r),
+                }
+            }
+            (5, b) if b.len() == 16 => {
+                let (l, r) = b.split_at(8);
+                let (ln, li) = l.split_at(4);
+                let (rn, ri) = r.split_at(4);
+                Self::UnnumberedAdjacency {
+                    local_node: Ipv4Addr::from(word(ln)),
+                    local_interface: word(li),
+                    remote_node: Ipv4Addr::from(word(rn)),
+                    remote_interface: word(ri),
+                }
+            }
+            (6, b) if b.len() == 40 => {
+                let (l, r) = b.split_at(20);
+                let (la, li) = l.split_at(16);
+                let (ra, ri) = r.split_at(16);
+                Self::Ipv6LinkLocalAdjacency {
+                    local: v6(la),
+                    local_interface: word(li),
+                    remote: v6(ra),
+                    remote_interface: word(ri),
+                }
+            }
+            _ => return Err(Problem::BadLength { length: b.len() }),
         })
     }
 
@@ -303,13 +326,19 @@ impl SrSubobject {
         }
     }
 
-    fn decode(loose: bool, mut b: Bytes, class: ObjectClass) -> Result<Self, DecodeError> {
+    fn decode(loose: bool, b: &[u8], class: ObjectClass) -> Result<Self, DecodeError> {
         let e = |problem| DecodeError::Subobject {
             class,
             subobject_type: SUBOBJECT_SR,
             problem,
         };
-        let word = get_u16(&mut b).map_err(e)?;
+        let Some((&[hi, lo], rest)) = b.split_first_chunk::<2>() else {
+            return Err(e(Problem::Truncated {
+                need: 2,
+                have: b.len(),
+            }));
+        };
+        let word = u16::from_be_bytes([hi, lo]);
         let nai_type = (word >> 12) as u8;
         let sr_flags = word & 0x0fff;
         let sid_absent = sr_flags & Self::SID_ABSENT != 0;
@@ -318,25 +347,35 @@ impl SrSubobject {
         if sid_absent && nai_absent {
             return Err(DecodeError::SrSidAndNaiAbsent { class });
         }
-        let sid = if sid_absent {
-            None
+        let (sid, rest) = if sid_absent {
+            (None, rest)
         } else {
-            Some(get_u32(&mut b).map_err(e)?)
+            match rest.split_first_chunk::<4>() {
+                Some((sid, rest)) => (Some(u32::from_be_bytes(*sid)), rest),
+                None => {
+                    return Err(e(Problem::Truncated {
+                        need: 4,
+                        have: rest.len(),
+                    }))
+                }
+            }
         };
         let nai = if nai_absent || nai_type == 0 {
+            if !rest.is_empty() {
+                return Err(e(Problem::TrailingBytes { extra: rest.len() }));
+            }
             None
         } else {
             let Some(len) = Nai::length(nai_type) else {
                 return Err(DecodeError::UnsupportedNaiType { class, nai_type });
             };
-            if b.len() != len {
+            if rest.len() != len {
                 return Err(e(Problem::BadLength {
-                    length: b.len() + 4 + sid.map_or(0, |_| 4),
+                    length: b.len() + 2,
                 }));
             }
-            Some(Nai::decode(nai_type, &mut b).map_err(e)?)
+            Some(Nai::decode(nai_type, rest).map_err(e)?)
         };
-        ensure_empty(&b).map_err(e)?;
         Ok(Self {
             loose,
             nai_type,
@@ -406,7 +445,7 @@ impl Subobject {
         }
     }
 
-    fn decode(buf: &mut Bytes, class: ObjectClass) -> Result<Self, DecodeError> {
+    fn decode(buf: &mut &[u8], class: ObjectClass, dcx: &Dcx<'_>) -> Result<Self, DecodeError> {
         let frame = |problem| DecodeError::Subobject {
             class,
             subobject_type: 0,
@@ -436,51 +475,51 @@ impl Subobject {
                 fixed(8)?;
                 Self::Ipv4Prefix {
                     loose,
-                    address: Ipv4Addr::from(b.get_u32()),
-                    prefix_length: b.get_u8(),
-                    attribute: b.get_u8(),
+                    address: get_ipv4(&mut b).map_err(e)?,
+                    prefix_length: get_u8(&mut b).map_err(e)?,
+                    attribute: get_u8(&mut b).map_err(e)?,
                 }
             }
             SUBOBJECT_IPV6 => {
                 fixed(20)?;
                 Self::Ipv6Prefix {
                     loose,
-                    address: Ipv6Addr::from(b.get_u128()),
-                    prefix_length: b.get_u8(),
-                    attribute: b.get_u8(),
+                    address: get_ipv6(&mut b).map_err(e)?,
+                    prefix_length: get_u8(&mut b).map_err(e)?,
+                    attribute: get_u8(&mut b).map_err(e)?,
                 }
             }
             SUBOBJECT_UNNUMBERED => {
                 fixed(12)?;
-                let _reserved = b.get_u16();
+                let _reserved = get_u16(&mut b).map_err(e)?;
                 Self::Unnumbered {
                     loose,
-                    router_id: Ipv4Addr::from(b.get_u32()),
-                    interface_id: b.get_u32(),
+                    router_id: get_ipv4(&mut b).map_err(e)?,
+                    interface_id: get_u32(&mut b).map_err(e)?,
                 }
             }
             SUBOBJECT_AS => {
                 fixed(4)?;
                 Self::AsNumber {
                     loose,
-                    asn: b.get_u16(),
+                    asn: get_u16(&mut b).map_err(e)?,
                 }
             }
             SUBOBJECT_SRLG if class == ObjectClass::XRO => {
                 fixed(8)?;
-                let srlg = b.get_u32();
-                let _reserved = b.get_u8();
+                let srlg = get_u32(&mut b).map_err(e)?;
+                let _reserved = get_u8(&mut b).map_err(e)?;
                 Self::Srlg {
                     loose,
                     srlg,
-                    attribute: b.get_u8(),
+                    attribute: get_u8(&mut b).map_err(e)?,
                 }
             }
             SUBOBJECT_SR => Self::Sr(SrSubobject::decode(loose, b, class)?),
             _ => Self::Unknown {
                 loose,
                 subobject_type: ty,
-                body: b,
+                body: dcx.bytes(b),
             },
         };
         Ok(so)
@@ -547,10 +586,14 @@ impl Subobject {
     }
 }
 
-fn decode_subobjects(mut b: Bytes, class: ObjectClass) -> Result<Vec<Subobject>, DecodeError> {
+fn decode_subobjects(
+    mut b: &[u8],
+    class: ObjectClass,
+    dcx: &Dcx<'_>,
+) -> Result<Vec<Subobject>, DecodeError> {
     let mut list = Vec::with_capacity(b.len() / 8);
     while !b.is_empty() {
-        list.push(Subobject::decode(&mut b, class)?);
+        list.push(Subobject::decode(&mut b, class, dcx)?);
     }
     // RFC 8664 §4.3.1: an ERO (RRO) that mixes SR and other subobjects is
     // malformed, 10/5 (10/10).
@@ -594,8 +637,8 @@ macro_rules! route_object {
                 Self { header: HeaderFlags::default(), subobjects }
             }
 
-            pub(crate) fn decode(header: HeaderFlags, b: Bytes) -> Result<Self, DecodeError> {
-                Ok(Self { header, subobjects: decode_subobjects(b, $class)? })
+            pub(crate) fn decode(header: HeaderFlags, b: &[u8], dcx: &Dcx<'_>) -> Result<Self, DecodeError> {
+                Ok(Self { header, subobjects: decode_subobjects(b, $class, dcx)? })
             }
 
             pub(crate) fn encode(&self, out: &mut BytesMut) -> Result<(), EncodeError> {
@@ -638,7 +681,11 @@ pub struct Xro {
 }
 
 impl Xro {
-    pub(crate) fn decode(header: HeaderFlags, mut b: Bytes) -> Result<Self, DecodeError> {
+    pub(crate) fn decode(
+        header: HeaderFlags,
+        mut b: &[u8],
+        dcx: &Dcx<'_>,
+    ) -> Result<Self, DecodeError> {
         let e = |problem| DecodeError::ObjectBody {
             class: ObjectClass::XRO,
             object_type: 1,
@@ -649,7 +696,7 @@ impl Xro {
         Ok(Self {
             header,
             xro_flags,
-            subobjects: decode_subobjects(b, ObjectClass::XRO)?,
+            subobjects: decode_subobjects(b, ObjectClass::XRO, dcx)?,
         })
     }
 

@@ -5,6 +5,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use serde::Serialize;
 
 use super::{put_object, HeaderFlags};
+use crate::wire::codec::Dcx;
 use crate::wire::codec::{get_u16, get_u32, get_u8, need};
 use crate::wire::config::WireConfig;
 use crate::wire::error::{DecodeError, EncodeError, Problem};
@@ -64,11 +65,11 @@ impl Default for Open {
 impl Open {
     pub(crate) fn decode(
         header: HeaderFlags,
-        mut b: Bytes,
-        cfg: &WireConfig,
+        mut b: &[u8],
+        dcx: &Dcx<'_>,
     ) -> Result<Self, DecodeError> {
         let e = body_err(ObjectClass::OPEN);
-        need(&b, 4).map_err(&e)?;
+        need(b, 4).map_err(&e)?;
         let vf = get_u8(&mut b).map_err(&e)?;
         Ok(Self {
             header,
@@ -77,7 +78,7 @@ impl Open {
             keepalive: get_u8(&mut b).map_err(&e)?,
             dead_timer: get_u8(&mut b).map_err(&e)?,
             session_id: get_u8(&mut b).map_err(&e)?,
-            tlvs: decode_tlvs(&mut b, ObjectClass::OPEN, cfg)?,
+            tlvs: decode_tlvs(b, ObjectClass::OPEN, dcx)?,
         })
     }
 
@@ -107,7 +108,7 @@ impl Open {
     /// PATH-SETUP-TYPE-CAPABILITY, if advertised.
     pub fn path_setup_type_capability(&self) -> Option<&PathSetupTypeCapability> {
         find(&self.tlvs, |t| match t {
-            Tlv::PathSetupTypeCapability(c) => Some(c),
+            Tlv::PathSetupTypeCapability(c) => Some(&**c),
             _ => None,
         })
     }
@@ -175,8 +176,8 @@ impl Close {
 
     pub(crate) fn decode(
         header: HeaderFlags,
-        mut b: Bytes,
-        cfg: &WireConfig,
+        mut b: &[u8],
+        dcx: &Dcx<'_>,
     ) -> Result<Self, DecodeError> {
         let e = body_err(ObjectClass::CLOSE);
         let _reserved = get_u16(&mut b).map_err(&e)?;
@@ -184,7 +185,7 @@ impl Close {
             header,
             close_flags: get_u8(&mut b).map_err(&e)?,
             reason: CloseReason(get_u8(&mut b).map_err(&e)?),
-            tlvs: decode_tlvs(&mut b, ObjectClass::CLOSE, cfg)?,
+            tlvs: decode_tlvs(b, ObjectClass::CLOSE, dcx)?,
         })
     }
 
@@ -243,8 +244,8 @@ impl PcepError {
 
     pub(crate) fn decode(
         header: HeaderFlags,
-        mut b: Bytes,
-        cfg: &WireConfig,
+        mut b: &[u8],
+        dcx: &Dcx<'_>,
     ) -> Result<Self, DecodeError> {
         let e = body_err(ObjectClass::PCEP_ERROR);
         let _reserved = get_u8(&mut b).map_err(&e)?;
@@ -253,7 +254,7 @@ impl PcepError {
             error_flags: get_u8(&mut b).map_err(&e)?,
             error_type: ErrorType(get_u8(&mut b).map_err(&e)?),
             error_value: get_u8(&mut b).map_err(&e)?,
-            tlvs: decode_tlvs(&mut b, ObjectClass::PCEP_ERROR, cfg)?,
+            tlvs: decode_tlvs(b, ObjectClass::PCEP_ERROR, dcx)?,
         })
     }
 
@@ -291,8 +292,8 @@ pub struct Notification {
 impl Notification {
     pub(crate) fn decode(
         header: HeaderFlags,
-        mut b: Bytes,
-        cfg: &WireConfig,
+        mut b: &[u8],
+        dcx: &Dcx<'_>,
     ) -> Result<Self, DecodeError> {
         let e = body_err(ObjectClass::NOTIFICATION);
         let _reserved = get_u8(&mut b).map_err(&e)?;
@@ -301,7 +302,7 @@ impl Notification {
             notification_flags: get_u8(&mut b).map_err(&e)?,
             notification_type: NotificationType(get_u8(&mut b).map_err(&e)?),
             notification_value: get_u8(&mut b).map_err(&e)?,
-            tlvs: decode_tlvs(&mut b, ObjectClass::NOTIFICATION, cfg)?,
+            tlvs: decode_tlvs(b, ObjectClass::NOTIFICATION, dcx)?,
         })
     }
 
@@ -329,12 +330,16 @@ pub struct VendorInformation {
 }
 
 impl VendorInformation {
-    pub(crate) fn decode(header: HeaderFlags, mut b: Bytes) -> Result<Self, Problem> {
+    pub(crate) fn decode(
+        header: HeaderFlags,
+        mut b: &[u8],
+        dcx: &Dcx<'_>,
+    ) -> Result<Self, Problem> {
         let enterprise = get_u32(&mut b)?;
         Ok(Self {
             header,
             enterprise,
-            info: b,
+            info: dcx.bytes(b),
         })
     }
 

@@ -6,6 +6,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use serde::Serialize;
 
 use super::{put_object, HeaderFlags};
+use crate::wire::codec::Dcx;
 use crate::wire::codec::{get_ipv4, get_ipv6, get_u16, get_u32};
 use crate::wire::config::WireConfig;
 use crate::wire::error::{DecodeError, EncodeError, Problem};
@@ -105,7 +106,7 @@ impl Lsp {
     /// IPV6-LSP-IDENTIFIERS.
     pub fn ipv6_identifiers(&self) -> Option<&Ipv6LspIdentifiers> {
         find(&self.tlvs, |t| match t {
-            Tlv::Ipv6LspIdentifiers(i) => Some(i),
+            Tlv::Ipv6LspIdentifiers(i) => Some(&**i),
             _ => None,
         })
     }
@@ -154,8 +155,8 @@ impl Lsp {
 
     pub(crate) fn decode(
         header: HeaderFlags,
-        mut b: Bytes,
-        cfg: &WireConfig,
+        mut b: &[u8],
+        dcx: &Dcx<'_>,
     ) -> Result<Self, DecodeError> {
         let e = body_err(ObjectClass::LSP);
         let word = get_u32(&mut b).map_err(e)?;
@@ -169,7 +170,7 @@ impl Lsp {
             operational: OperationalStatus(((word >> 4) & 0x7) as u8),
             create: word & 0x080 != 0,
             extra_flags: (word & 0x0f00) as u16,
-            tlvs: decode_tlvs(&mut b, ObjectClass::LSP, cfg)?,
+            tlvs: decode_tlvs(b, ObjectClass::LSP, dcx)?,
         })
     }
 
@@ -226,15 +227,15 @@ impl Srp {
 
     pub(crate) fn decode(
         header: HeaderFlags,
-        mut b: Bytes,
-        cfg: &WireConfig,
+        mut b: &[u8],
+        dcx: &Dcx<'_>,
     ) -> Result<Self, DecodeError> {
         let e = body_err(ObjectClass::SRP);
         Ok(Self {
             header,
             srp_flags: get_u32(&mut b).map_err(&e)?,
             srp_id: get_u32(&mut b).map_err(&e)?,
-            tlvs: decode_tlvs(&mut b, ObjectClass::SRP, cfg)?,
+            tlvs: decode_tlvs(b, ObjectClass::SRP, dcx)?,
         })
     }
 
@@ -317,8 +318,8 @@ impl Association {
     pub(crate) fn decode(
         header: HeaderFlags,
         ot: u8,
-        mut b: Bytes,
-        cfg: &WireConfig,
+        mut b: &[u8],
+        dcx: &Dcx<'_>,
     ) -> Result<Self, DecodeError> {
         let e = |problem| DecodeError::ObjectBody {
             class: ObjectClass::ASSOCIATION,
@@ -340,7 +341,7 @@ impl Association {
             association_type,
             association_id,
             source,
-            tlvs: decode_tlvs(&mut b, ObjectClass::ASSOCIATION, cfg)?,
+            tlvs: decode_tlvs(b, ObjectClass::ASSOCIATION, dcx)?,
         };
         // RFC 8800 §5.2: a disjoint association MUST carry
         // DISJOINTNESS-CONFIGURATION (6/15); a removal need not.

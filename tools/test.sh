@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian machine with Rust:
+# installs what the tests need (tshark), then format, lint and test gates.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v tshark >/dev/null 2>&1; then
+  echo "== installing tshark (the independent PCEP decoder the tests check against)"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq tshark >/dev/null
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets -- -D warnings
+echo "== the sans-IO cores build without default features"
+cargo check -q -p pcep --no-default-features
+echo "== cargo test"
+cargo test --workspace
