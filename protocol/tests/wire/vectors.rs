@@ -391,3 +391,91 @@ fn nan_metric_survives_bit_for_bit() {
     assert!(u.updates[0].attributes.metrics[0].value.is_nan());
     assert_eq_hex(&encode(&m), &bytes);
 }
+
+/// TLV vectors from OpenDaylight bgpcep,
+/// `pcep/ietf-stateful/src/test/java/org/opendaylight/protocol/pcep/ietf/PCEPTlvParserTest.java`
+/// (STATEFUL_BYTES, STATEFUL_SYNC_OPT_BYTES, SYMBOLIC_NAME_BYTES,
+/// LSP_UPDATE_ERROR_BYTES, LSP_IDENTIFIERS4_BYTES, LSP_IDENTIFIERS6_BYTES,
+/// RSVP_ERROR_BYTES, RSVP_ERROR6_BYTES, USER_ERROR_BYTES), carried here in an
+/// LSP object of a PCRpt (and an OPEN for the capabilities), decoded to the
+/// values ODL's test asserts and re-encoded byte for byte.
+#[test]
+fn odl_tlv_vectors() {
+    use super::support::{msg, obj};
+    use std::net::Ipv6Addr;
+    const STATEFUL: &str = "00 10 00 04 00 00 00 01";
+    const STATEFUL_SYNC_OPT: &str = "00 10 00 04 00 00 00 33";
+    const SYMBOLIC_NAME: &str = "00 11 00 1C 4d 65 64 20 74 65 73 74 20 6f 66 20 73 79 6d 62 6f 6c 69 63 20 6e 61 6d 65 65 65 65";
+    const LSP_UPDATE_ERROR: &str = "00 14 00 04 25 68 95 03";
+    const LSP_IDENTIFIERS4: &str = "00 12 00 10 12 34 56 78 FF FF 12 34 12 34 56 78 12 34 56 78";
+    const LSP_IDENTIFIERS6: &str = "00 13 00 34 12 34 56 78 9A BC DE F0 12 34 56 78 9A BC DE F0 12 34 FF FF
+        12 34 56 78 12 34 56 78 01 23 45 67 01 23 45 67 12 34 56 78 9A BC DE F0 12 34 56 78 9A BC DE F0";
+    const RSVP_ERROR: &str = "00 15 00 0c 00 0c 06 01 12 34 56 78 02 92 16 02";
+    const RSVP_ERROR6: &str =
+        "00 15 00 18 00 18 06 02 12 34 56 78 9a bc de f0 12 34 56 78 9a bc de f0 02 d5 c5 d9";
+    const USER_ERROR: &str =
+        "00 15 00 18 00 18 c2 01 00 00 30 39 05 09 00 26 75 73 65 72 20 64 65 73 63 00 00 00";
+
+    // Capabilities, in an OPEN.
+    for (tlv, want) in [(STATEFUL, 0x01), (STATEFUL_SYNC_OPT, 0x33)] {
+        let body = [&[0x20, 30, 120, 1][..], &hex(tlv)].concat();
+        let bytes = msg(1, &[obj(1, 1, 0, &body)]);
+        let Message::Open(open) = decode(&bytes) else {
+            panic!()
+        };
+        let caps = open.stateful_capability().unwrap();
+        assert_eq!(caps.0, want);
+        assert_eq!(
+            caps.include_db_version() && caps.delta_lsp_sync() && caps.triggered_initial_sync(),
+            want == 0x33
+        );
+        assert_eq_hex(&encode(&Message::Open(open)), &bytes);
+    }
+    // LSP TLVs, in a PCRpt.
+    let tlvs = [
+        SYMBOLIC_NAME,
+        LSP_UPDATE_ERROR,
+        LSP_IDENTIFIERS4,
+        LSP_IDENTIFIERS6,
+        RSVP_ERROR,
+        RSVP_ERROR6,
+        USER_ERROR,
+    ]
+    .map(|t| hex(t).to_vec())
+    .concat();
+    let lsp = obj(32, 1, 0, &[&[0, 0, 0x10, 0x09][..], &tlvs].concat());
+    let bytes = msg(10, &[lsp, obj(7, 1, 0, &[])]);
+    let Message::PcRpt(r) = decode(&bytes) else {
+        panic!()
+    };
+    let lsp = &r.reports[0].lsp;
+    assert_eq!(
+        lsp.symbolic_name().unwrap().as_ref(),
+        b"Med test of symbolic nameeee"
+    );
+    assert_eq!(lsp.error_code(), Some(627_610_883));
+    let v4 = lsp.ipv4_identifiers().unwrap();
+    assert_eq!(
+        (v4.sender, v4.lsp_id, v4.tunnel_id),
+        (Ipv4Addr::new(0x12, 0x34, 0x56, 0x78), 65535, 4660)
+    );
+    let v6 = lsp.ipv6_identifiers().unwrap();
+    assert_eq!((v6.lsp_id, v6.tunnel_id), (4660, 65535));
+    assert_eq!(
+        v6.extended_tunnel_id,
+        "1234:5678:1234:5678:123:4567:123:4567"
+            .parse::<Ipv6Addr>()
+            .unwrap()
+    );
+    let specs: Vec<_> = lsp
+        .tlvs
+        .iter()
+        .filter(|t| matches!(t, Tlv::RsvpErrorSpec(_)))
+        .collect();
+    assert_eq!(
+        specs.len(),
+        3,
+        "RSVP-ERROR-SPEC kept opaque, IPv4, IPv6 and USER_ERROR_SPEC"
+    );
+    assert_eq_hex(&encode(&Message::PcRpt(r)), &bytes);
+}
