@@ -39,8 +39,25 @@ pub struct StateSyncCodepoints {
 }
 
 impl StateSyncCodepoints {
-    /// Lab default of the INTER-PCE-CAPABILITY mask: IANA bit 16.
+    /// Lab default of the INTER-PCE-CAPABILITY mask (TBD4): IANA bit 16,
+    /// the highest-numbered bit still free in the registry.
     pub const DEFAULT_INTER_PCE_CAPABILITY_MASK: u32 = 0x0000_8000;
+    /// Lab default of "SPEAKER-ENTITY-ID missing" (TBD1), an Error-value of
+    /// Error-Type 6: the next value IANA has not assigned.
+    pub const DEFAULT_SPEAKER_ENTITY_ID_MISSING: u8 = 23;
+    /// Lab default of "no PCEP session with the head end" (TBD5), an
+    /// Error-value of Error-Type 24: the next value IANA has not assigned.
+    pub const DEFAULT_NO_HEADEND_SESSION: u8 = 4;
+    /// Lab default of the ORIGINAL-LSP-DB-VERSION TLV type (TBD2): the first
+    /// Experimental Use type (RFC 8356), which no allocation can collide with.
+    pub const DEFAULT_ORIGINAL_LSP_DB_VERSION_TLV: u16 = 65504;
+    /// Lab default of the PCC Open relay Notification-type: the next type
+    /// IANA has not assigned (values 1 and 2 as in seed 003).
+    pub const DEFAULT_PCC_OPEN_NOTIFICATION_TYPE: u8 = 6;
+    /// PCC Open relay Notification-value: the PCC session came up.
+    pub const PCC_OPEN_NOTIFICATION_UP: u8 = 1;
+    /// PCC Open relay Notification-value: the PCC session went down.
+    pub const PCC_OPEN_NOTIFICATION_DOWN: u8 = 2;
 
     /// The PCErr for a state-sync report or update without SPEAKER-ENTITY-ID.
     pub const fn speaker_entity_id_missing_error(&self) -> PcErrCode {
@@ -99,10 +116,10 @@ impl Default for StateSyncCodepoints {
     fn default() -> Self {
         Self {
             inter_pce_capability_mask: Self::DEFAULT_INTER_PCE_CAPABILITY_MASK,
-            speaker_entity_id_missing: 23,
-            no_headend_session: 4,
-            original_lsp_db_version_tlv: 65504,
-            pcc_open_notification_type: 6,
+            speaker_entity_id_missing: Self::DEFAULT_SPEAKER_ENTITY_ID_MISSING,
+            no_headend_session: Self::DEFAULT_NO_HEADEND_SESSION,
+            original_lsp_db_version_tlv: Self::DEFAULT_ORIGINAL_LSP_DB_VERSION_TLV,
+            pcc_open_notification_type: Self::DEFAULT_PCC_OPEN_NOTIFICATION_TYPE,
         }
     }
 }

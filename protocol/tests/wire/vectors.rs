@@ -479,3 +479,37 @@ fn odl_tlv_vectors() {
     );
     assert_eq_hex(&encode(&Message::PcRpt(r)), &bytes);
 }
+
+/// The state-sync code points are configuration: a TOML/JSON document can
+/// override any of them, and unknown keys are refused.
+#[test]
+fn state_sync_code_points_deserialize_with_defaults() {
+    let cp: StateSyncCodepoints =
+        serde_json::from_str(r#"{ "inter_pce_capability_mask": 65536, "no_headend_session": 9 }"#)
+            .unwrap();
+    assert_eq!(cp.inter_pce_capability_mask, 0x1_0000);
+    assert_eq!(
+        cp.no_headend_session_error(),
+        pcep::wire::PcErrCode::new(24, 9)
+    );
+    assert_eq!(
+        cp.speaker_entity_id_missing,
+        StateSyncCodepoints::DEFAULT_SPEAKER_ENTITY_ID_MISSING
+    );
+    assert_eq!(
+        cp.speaker_entity_id_missing_error(),
+        pcep::wire::PcErrCode::new(6, 23)
+    );
+    cp.validate().unwrap();
+    assert!(serde_json::from_str::<StateSyncCodepoints>(r#"{ "inter_pce_bit": 1 }"#).is_err());
+    // The assigned RELAX flag (bit 17) is refused.
+    let relax = StateSyncCodepoints {
+        inter_pce_capability_mask: 0x4000,
+        ..cp
+    };
+    assert!(relax.validate().is_err());
+    let caps = pcep::wire::tlv::StatefulCapability(0x1_0001);
+    assert!(
+        caps.update() && caps.inter_pce(&cp) && !caps.inter_pce(&StateSyncCodepoints::default())
+    );
+}
