@@ -21,4 +21,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 echo "== the sans-IO cores build without default features"
 cargo check -q -p pcep --no-default-features
 echo "== cargo test"
-cargo test --workspace
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --workspace 2>&1 | tee "$log"
+# cargo's last line is often a doc-test summary of "0 passed"; close with
+# the whole suite's count so the result is unambiguous.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "total: %d passed, %d failed\n", p, f }' "$log"
