@@ -1,5 +1,21 @@
-//! `pce-engine`: the PCE core (LSP database, path computation, inter-PCE
-//! state synchronization) and its tokio shell.
+//! `pce-engine`: the PCE core. Sans-IO: no sockets, no clocks, no threads
+//! of its own (the parallel solver takes a rayon pool from its caller).
 //!
-//! Not built yet: this crate is created with the workspace so the layout is
-//! in place; its contents are the server, solver and state-sync issues.
+//! * [`topology`]: the traffic-engineering database: a JSON topology file,
+//!   validated into an immutable, compact (CSR) [`topology::Topology`]
+//!   snapshot that readers share without locks; [`topology::Ted`] swaps in a
+//!   new snapshot atomically on reload or on a link/node event.
+//! * [`solver`]: constrained shortest paths (CSPF) over a snapshot, and their
+//!   encoding as SR segment lists.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+pub mod solver;
+pub mod topology;

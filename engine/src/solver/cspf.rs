@@ -1,0 +1,539 @@
+//! Constrained shortest path first (CSPF).
+//!
+//! Links are admitted by the request's constraints (bandwidth against what
+//! placed LSPs already hold, affinities with RFC 3209/5440 semantics, SRLG,
+//! node and link exclusions), then:
+//! * without bounds, Dijkstra on the objective metric finds the optimum;
+//! * with bounds on other metrics (METRIC with B=1) or a hop limit, the
+//!   problem is a resource-constrained shortest path (NP-hard in general):
+//!   an exact label-setting search keeps, per node, the labels no other
+//!   label dominates on (objective, bounded metrics, hops). It is exact up
+//!   to [`MAX_LABELS`] labels; beyond that it falls back to Dijkstra on
+//!   the objective and the result says it is not proven optimal.
+//!
+//! Ties are broken by fewer hops, then by link order in the snapshot, so
+//! results are deterministic. Buffers live in a [`Workspace`] reused across
+//! queries (one per thread).
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use serde::Serialize;
+
+use crate::topology::{Link, LinkId, NodeId, Topology};
+
+/// Labels the exact bounded search may create before it gives up proving
+/// optimality.
+pub const MAX_LABELS: usize = 1 << 20;
+
+/// What a path minimizes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub enum Objective {
+    /// IGP metric.
+    #[default]
+    Igp,
+    /// TE metric.
+    Te,
+    /// Delay.
+    Delay,
+    /// Number of hops.
+    Hops,
+}
+
+/// Constraints on a path.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Constraints {
+    /// Bandwidth to reserve, bits per second: links need that much unreserved.
+    pub bandwidth: f64,
+    /// LSPA Exclude-any: a link with any of these groups is excluded.
+    pub exclude_any: u32,
+    /// LSPA Include-any: when non-zero, a link needs at least one of these.
+    pub include_any: u32,
+    /// LSPA Include-all: a link needs all of these.
+    pub include_all: u32,
+    /// SRLGs to avoid.
+    pub exclude_srlgs: Vec<u32>,
+    /// Nodes to avoid (XRO).
+    pub exclude_nodes: Vec<NodeId>,
+    /// Links to avoid (XRO); each direction is its own link.
+    pub exclude_links: Vec<LinkId>,
+    /// Upper bound on the IGP metric (METRIC T=1, B=1).
+    pub max_igp: Option<u64>,
+    /// Upper bound on the TE metric (METRIC T=2, B=1).
+    pub max_te: Option<u64>,
+    /// Upper bound on delay, microseconds (METRIC T=12, B=1).
+    pub max_delay: Option<u64>,
+    /// Upper bound on hops (METRIC T=3, B=1).
+    pub max_hops: Option<u32>,
+}
+
+impl Constraints {
+    fn bounded(&self) -> bool {
+        self.max_igp.is_some()
+            || self.max_te.is_some()
+            || self.max_delay.is_some()
+            || self.max_hops.is_some()
+    }
+}
+
+/// A path computation request.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PathRequest {
+    /// Head end.
+    pub source: NodeId,
+    /// Tail end.
+    pub destination: NodeId,
+    /// What to minimize.
+    pub objective: Objective,
+    /// Constraints.
+    pub constraints: Constraints,
+}
+
+/// The metrics of a path.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PathMetrics {
+    /// Sum of IGP metrics.
+    pub igp: u64,
+    /// Sum of TE metrics.
+    pub te: u64,
+    /// Sum of delays, microseconds.
+    pub delay_us: u64,
+    /// Number of links.
+    pub hops: u32,
+}
+
+impl PathMetrics {
+    /// The value of `objective`.
+    pub const fn of(&self, objective: Objective) -> u64 {
+        match objective {
+            Objective::Igp => self.igp,
+            Objective::Te => self.te,
+            Objective::Delay => self.delay_us,
+            Objective::Hops => self.hops as u64,
+        }
+    }
+}
+
+/// A computed path.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Path {
+    /// Links from head end to tail end.
+    pub links: Vec<LinkId>,
+    /// Its metrics.
+    pub metrics: PathMetrics,
+    /// Whether it is proven optimal (false only when the bounded search hit
+    /// [`MAX_LABELS`] and fell back).
+    pub optimal: bool,
+}
+
+/// Why no path was returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+pub enum NoPath {
+    /// A node ID outside the snapshot.
+    #[error("unknown node")]
+    UnknownNode,
+    /// Head end and tail end are the same node.
+    #[error("head end and tail end are the same node")]
+    SameEndpoints,
+    /// The head end is down or excluded.
+    #[error("head end is down or excluded")]
+    SourceUnavailable,
+    /// The tail end is down or excluded.
+    #[error("tail end is down or excluded")]
+    DestinationUnavailable,
+    /// No path satisfies the constraints (`proven`: the search was complete).
+    #[error("no path satisfies the constraints")]
+    Infeasible {
+        /// Whether the search was exhaustive.
+        proven: bool,
+    },
+}
+
+/// Bandwidth already reserved per directed link, bits per second.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Reservations {
+    reserved: Vec<f64>,
+}
+
+impl Reservations {
+    /// No reservations on a topology with `links` directed links.
+    pub fn new(links: usize) -> Self {
+        Self {
+            reserved: vec![0.0; links],
+        }
+    }
+
+    /// Reserved on `link`.
+    #[inline]
+    pub fn reserved(&self, link: LinkId) -> f64 {
+        self.reserved.get(link.index()).copied().unwrap_or(0.0)
+    }
+
+    /// Add (or, negative, release) `bandwidth` on every link of `path`.
+    pub fn add(&mut self, path: &[LinkId], bandwidth: f64) {
+        for l in path {
+            if let Some(r) = self.reserved.get_mut(l.index()) {
+                *r = (*r + bandwidth).max(0.0);
+            }
+        }
+    }
+}
+
+/// Reusable per-thread buffers.
+#[derive(Debug, Default)]
+pub struct Workspace {
+    dist: Vec<(u64, u32)>,
+    prev: Vec<u32>,
+    seen: Vec<u32>,
+    node_excluded: Vec<u32>,
+    link_excluded: Vec<u32>,
+    epoch: u32,
+    heap: BinaryHeap<Reverse<(u64, u32, u32)>>,
+    labels: Vec<Label>,
+    at_node: Vec<Vec<u32>>,
+    touched: Vec<u32>,
+    /// Links scanned by the last query (a work counter for benchmarks).
+    pub scanned: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Label {
+    node: u32,
+    cost: u64,
+    m: PathMetrics,
+    link: u32,
+    pred: u32,
+    alive: bool,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl Workspace {
+    /// An empty workspace (buffers grow to the topology on first use).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn prepare(&mut self, topo: &Topology, c: &Constraints) {
+        let (n, m) = (topo.node_count(), topo.link_count());
+        if self.dist.len() < n {
+            self.dist.resize(n, (0, 0));
+            self.prev.resize(n, NONE);
+            self.seen.resize(n, 0);
+            self.node_excluded.resize(n, 0);
+            self.at_node.resize_with(n, Vec::new);
+        }
+        if self.link_excluded.len() < m {
+            self.link_excluded.resize(m, 0);
+        }
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            // Wrapped: clear the stamps once every 4 billion queries.
+            self.seen.iter_mut().for_each(|s| *s = 0);
+            self.node_excluded.iter_mut().for_each(|s| *s = 0);
+            self.link_excluded.iter_mut().for_each(|s| *s = 0);
+            self.epoch = 1;
+        }
+        let epoch = self.epoch;
+        for node in &c.exclude_nodes {
+            if let Some(x) = self.node_excluded.get_mut(node.index()) {
+                *x = epoch;
+            }
+        }
+        for link in &c.exclude_links {
+            if let Some(x) = self.link_excluded.get_mut(link.index()) {
+                *x = epoch;
+            }
+        }
+        self.heap.clear();
+        self.scanned = 0;
+    }
+}
+
+// ===== the search =====
+
+/// Compute the best path for `req` on `topo`, given `reservations`.
+pub fn compute(
+    topo: &Topology,
+    reservations: &Reservations,
+    req: &PathRequest,
+    ws: &mut Workspace,
+) -> Result<Path, NoPath> {
+    let (src, dst) = (req.source, req.destination);
+    let (Some(s), Some(d)) = (topo.node(src), topo.node(dst)) else {
+        return Err(NoPath::UnknownNode);
+    };
+    if src == dst {
+        return Err(NoPath::SameEndpoints);
+    }
+    let c = &req.constraints;
+    if !s.up || c.exclude_nodes.contains(&src) {
+        return Err(NoPath::SourceUnavailable);
+    }
+    if !d.up || c.exclude_nodes.contains(&dst) {
+        return Err(NoPath::DestinationUnavailable);
+    }
+    ws.prepare(topo, c);
+    if c.bounded() {
+        match bounded(topo, reservations, req, ws) {
+            Search::Found(p) => Ok(p),
+            Search::Infeasible => Err(NoPath::Infeasible { proven: true }),
+            Search::GaveUp => {
+                // Heuristic: the unbounded optimum, if it happens to fit.
+                ws.prepare(topo, c);
+                match dijkstra(topo, reservations, req, ws) {
+                    Some(p) if within_bounds(&p.metrics, c) => Ok(Path {
+                        optimal: false,
+                        ..p
+                    }),
+                    _ => Err(NoPath::Infeasible { proven: false }),
+                }
+            }
+        }
+    } else {
+        dijkstra(topo, reservations, req, ws).ok_or(NoPath::Infeasible { proven: true })
+    }
+}
+
+/// Whether a link may carry the path (every constraint but the bounds).
+#[inline]
+fn admissible(
+    topo: &Topology,
+    id: u32,
+    link: &Link,
+    c: &Constraints,
+    r: &Reservations,
+    ws: &Workspace,
+) -> bool {
+    let ag = link.admin_groups;
+    link.up
+        && ws.link_excluded.get(id as usize).is_none_or(|&e| e != ws.epoch)
+        && ws.node_excluded.get(link.to.index()).is_none_or(|&e| e != ws.epoch)
+        && topo.node(link.to).is_some_and(|n| n.up)
+        && (c.bandwidth <= 0.0 || link.bandwidth - r.reserved(LinkId(id)) >= c.bandwidth)
+        // RFC 3209 §4.7.4 / RFC 5440 §7.11 affinity semantics.
+        && ag & c.exclude_any == 0
+        && (c.include_any == 0 || ag & c.include_any != 0)
+        && ag & c.include_all == c.include_all
+        && (c.exclude_srlgs.is_empty() || !topo.srlgs(link).iter().any(|s| c.exclude_srlgs.contains(s)))
+}
+
+#[inline]
+fn weight(link: &Link, objective: Objective) -> u64 {
+    match objective {
+        Objective::Igp => u64::from(link.igp),
+        Objective::Te => u64::from(link.te),
+        Objective::Delay => u64::from(link.delay_us),
+        Objective::Hops => 1,
+    }
+}
+
+#[inline]
+fn extend(m: &PathMetrics, link: &Link) -> PathMetrics {
+    PathMetrics {
+        igp: m.igp + u64::from(link.igp),
+        te: m.te + u64::from(link.te),
+        delay_us: m.delay_us + u64::from(link.delay_us),
+        hops: m.hops + 1,
+    }
+}
+
+fn within_bounds(m: &PathMetrics, c: &Constraints) -> bool {
+    c.max_igp.is_none_or(|b| m.igp <= b)
+        && c.max_te.is_none_or(|b| m.te <= b)
+        && c.max_delay.is_none_or(|b| m.delay_us <= b)
+        && c.max_hops.is_none_or(|b| m.hops <= b)
+}
+
+fn metrics_of(topo: &Topology, links: &[LinkId]) -> PathMetrics {
+    links
+        .iter()
+        .filter_map(|l| topo.link(*l))
+        .fold(PathMetrics::default(), |m, l| extend(&m, l))
+}
+
+fn dijkstra(
+    topo: &Topology,
+    r: &Reservations,
+    req: &PathRequest,
+    ws: &mut Workspace,
+) -> Option<Path> {
+    let (src, dst, c) = (req.source.0, req.destination.0, &req.constraints);
+    let epoch = ws.epoch;
+    let mark = |ws: &mut Workspace, n: u32, d: (u64, u32), prev: u32| {
+        if let (Some(s), Some(x), Some(p)) = (
+            ws.seen.get_mut(n as usize),
+            ws.dist.get_mut(n as usize),
+            ws.prev.get_mut(n as usize),
+        ) {
+            *s = epoch;
+            *x = d;
+            *p = prev;
+        }
+    };
+    mark(ws, src, (0, 0), NONE);
+    ws.heap.push(Reverse((0, 0, src)));
+    while let Some(Reverse((cost, hops, node))) = ws.heap.pop() {
+        if ws
+            .dist
+            .get(node as usize)
+            .is_some_and(|&d| d < (cost, hops))
+        {
+            continue;
+        }
+        if node == dst {
+            let mut links = Vec::with_capacity(hops as usize);
+            let mut at = dst;
+            while let Some(&l) = ws.prev.get(at as usize).filter(|&&l| l != NONE) {
+                links.push(LinkId(l));
+                at = topo.link(LinkId(l)).map_or(src, |l| l.from.0);
+            }
+            links.reverse();
+            let metrics = metrics_of(topo, &links);
+            return Some(Path {
+                links,
+                metrics,
+                optimal: true,
+            });
+        }
+        for id in topo.out_links(NodeId(node)) {
+            ws.scanned += 1;
+            let Some(link) = topo.link(LinkId(id)) else {
+                continue;
+            };
+            if !admissible(topo, id, link, c, r, ws) {
+                continue;
+            }
+            let next = (cost + weight(link, req.objective), hops + 1);
+            let to = link.to.0;
+            let better = match (ws.seen.get(to as usize), ws.dist.get(to as usize)) {
+                (Some(&s), Some(&d)) => s != epoch || next < d,
+                _ => false,
+            };
+            if better {
+                mark(ws, to, next, id);
+                ws.heap.push(Reverse((next.0, next.1, to)));
+            }
+        }
+    }
+    None
+}
+
+enum Search {
+    Found(Path),
+    Infeasible,
+    GaveUp,
+}
+
+/// Exact label-setting search for the bounded problem.
+fn bounded(topo: &Topology, r: &Reservations, req: &PathRequest, ws: &mut Workspace) -> Search {
+    let (src, dst, c) = (req.source.0, req.destination.0, &req.constraints);
+    for n in ws.touched.drain(..) {
+        if let Some(v) = ws.at_node.get_mut(n as usize) {
+            v.clear();
+        }
+    }
+    ws.labels.clear();
+    // Label a dominates b: no worse on the objective and on every bounded
+    // dimension (hops always, as the tie-breaker).
+    let dominates = |a: &Label, b: &Label| {
+        a.cost <= b.cost
+            && a.m.hops <= b.m.hops
+            && (c.max_igp.is_none() || a.m.igp <= b.m.igp)
+            && (c.max_te.is_none() || a.m.te <= b.m.te)
+            && (c.max_delay.is_none() || a.m.delay_us <= b.m.delay_us)
+    };
+    ws.labels.push(Label {
+        node: src,
+        cost: 0,
+        m: PathMetrics::default(),
+        link: NONE,
+        pred: NONE,
+        alive: true,
+    });
+    if let Some(v) = ws.at_node.get_mut(src as usize) {
+        v.push(0);
+        ws.touched.push(src);
+    }
+    ws.heap.push(Reverse((0, 0, 0)));
+    while let Some(Reverse((_, _, id))) = ws.heap.pop() {
+        let Some(&label) = ws.labels.get(id as usize) else {
+            continue;
+        };
+        if !label.alive {
+            continue;
+        }
+        if label.node == dst {
+            let mut links = Vec::with_capacity(label.m.hops as usize);
+            let mut at = label;
+            while at.link != NONE {
+                links.push(LinkId(at.link));
+                match ws.labels.get(at.pred as usize) {
+                    Some(p) => at = *p,
+                    None => break,
+                }
+            }
+            links.reverse();
+            return Search::Found(Path {
+                links,
+                metrics: label.m,
+                optimal: true,
+            });
+        }
+        for lid in topo.out_links(NodeId(label.node)) {
+            ws.scanned += 1;
+            let Some(link) = topo.link(LinkId(lid)) else {
+                continue;
+            };
+            if !admissible(topo, lid, link, c, r, ws) {
+                continue;
+            }
+            let m = extend(&label.m, link);
+            if !within_bounds(&m, c) {
+                continue;
+            }
+            let new = Label {
+                node: link.to.0,
+                cost: label.cost + weight(link, req.objective),
+                m,
+                link: lid,
+                pred: id,
+                alive: true,
+            };
+            let to = link.to.index();
+            let Some(existing) = ws.at_node.get(to) else {
+                continue;
+            };
+            if existing.iter().any(|&e| {
+                ws.labels
+                    .get(e as usize)
+                    .is_some_and(|e| dominates(e, &new))
+            }) {
+                continue;
+            }
+            if ws.labels.len() >= MAX_LABELS {
+                return Search::GaveUp;
+            }
+            let new_id = ws.labels.len() as u32;
+            // Retire the labels the new one dominates.
+            let mut kept = Vec::with_capacity(existing.len() + 1);
+            for &e in existing {
+                match ws.labels.get_mut(e as usize) {
+                    Some(old) if dominates(&new, old) => old.alive = false,
+                    Some(_) => kept.push(e),
+                    None => {}
+                }
+            }
+            kept.push(new_id);
+            if let Some(v) = ws.at_node.get_mut(to) {
+                if v.is_empty() {
+                    ws.touched.push(to as u32);
+                }
+                *v = kept;
+            }
+            ws.labels.push(new);
+            ws.heap.push(Reverse((new.cost, new.m.hops, new_id)));
+        }
+    }
+    Search::Infeasible
+}

@@ -1,0 +1,3 @@
+//! Path computation over a topology snapshot.
+
+pub mod cspf;

@@ -1,0 +1,399 @@
+//! The topology file: JSON, validated before anything uses it.
+//!
+//! ```json
+//! {
+//!   "nodes": [
+//!     { "name": "R1", "router_id": "10.0.0.1", "addresses": ["192.0.2.1"], "node_sid": 16001 }
+//!   ],
+//!   "links": [
+//!     { "a": "R1", "b": "R2", "igp_metric": 10, "te_metric": 10, "delay_us": 500,
+//!       "bandwidth_bps": 10e9, "admin_groups": 0, "srlgs": [7],
+//!       "a_address": "10.1.2.1", "b_address": "10.1.2.2",
+//!       "a_adj_sid": 24001, "b_adj_sid": 24002 }
+//!   ]
+//! }
+//! ```
+//!
+//! * A node's `router_id` and `addresses` map PCEP addresses (session source,
+//!   END-POINTS) onto it; all must be unique across nodes.
+//! * A link is bidirectional: it becomes two directed links with the same
+//!   metrics, bandwidth, admin groups and SRLGs. `a_adj_sid` is the adjacency
+//!   SID of the direction from `a` to `b`, `b_adj_sid` of the other one.
+//! * `igp_metric` is required and at least 1; `te_metric` defaults to the
+//!   IGP metric; `delay_us` to 0; `bandwidth_bps` (reservable, bits per
+//!   second) to unlimited; `admin_groups` to 0; `srlgs` to none.
+//! * Unknown keys are errors, so a misspelt attribute is never silently
+//!   ignored.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Link, LinkId, Node, NodeId, Topology};
+
+/// The file's top level.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopologyFile {
+    /// Nodes.
+    pub nodes: Vec<NodeSpec>,
+    /// Links.
+    #[serde(default)]
+    pub links: Vec<LinkSpec>,
+}
+
+/// A node in the file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSpec {
+    /// Unique name.
+    pub name: String,
+    /// TE router ID.
+    pub router_id: IpAddr,
+    /// Addresses its PCC uses.
+    #[serde(default)]
+    pub addresses: Vec<IpAddr>,
+    /// Node SID (MPLS label).
+    #[serde(default)]
+    pub node_sid: Option<u32>,
+}
+
+/// A bidirectional link in the file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    /// One end (node name).
+    pub a: String,
+    /// The other end (node name).
+    pub b: String,
+    /// IGP metric, at least 1.
+    pub igp_metric: u32,
+    /// TE metric; defaults to the IGP metric.
+    #[serde(default)]
+    pub te_metric: Option<u32>,
+    /// Unidirectional delay in microseconds.
+    #[serde(default)]
+    pub delay_us: u32,
+    /// Reservable bandwidth, bits per second; absent means unlimited.
+    #[serde(default)]
+    pub bandwidth_bps: Option<f64>,
+    /// Administrative groups.
+    #[serde(default)]
+    pub admin_groups: u32,
+    /// Shared risk link groups.
+    #[serde(default)]
+    pub srlgs: Vec<u32>,
+    /// Interface address at `a`.
+    #[serde(default)]
+    pub a_address: Option<IpAddr>,
+    /// Interface address at `b`.
+    #[serde(default)]
+    pub b_address: Option<IpAddr>,
+    /// Adjacency SID of the `a` to `b` direction.
+    #[serde(default)]
+    pub a_adj_sid: Option<u32>,
+    /// Adjacency SID of the `b` to `a` direction.
+    #[serde(default)]
+    pub b_adj_sid: Option<u32>,
+}
+
+/// A topology that cannot be used, and why.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum TopologyError {
+    /// The file could not be read.
+    #[error("cannot read topology file {path}: {reason}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        reason: String,
+    },
+    /// The JSON does not match the format.
+    #[error("topology file {path}: {reason}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// serde_json's message, with line and column.
+        reason: String,
+    },
+    /// Two nodes share a name.
+    #[error("node {node:?} is defined twice")]
+    DuplicateNode {
+        /// The name.
+        node: String,
+    },
+    /// Two nodes share an address or router ID.
+    #[error("address {address} belongs to both {first:?} and {second:?}")]
+    DuplicateAddress {
+        /// The address.
+        address: IpAddr,
+        /// One node.
+        first: String,
+        /// The other.
+        second: String,
+    },
+    /// Two nodes share a node SID.
+    #[error("node SID {sid} belongs to both {first:?} and {second:?}")]
+    DuplicateNodeSid {
+        /// The SID.
+        sid: u32,
+        /// One node.
+        first: String,
+        /// The other.
+        second: String,
+    },
+    /// A link names a node that does not exist.
+    #[error("unknown node {node:?}")]
+    UnknownNode {
+        /// The name.
+        node: String,
+    },
+    /// No link joins these nodes.
+    #[error("no link between {a:?} and {b:?}")]
+    UnknownLink {
+        /// One end.
+        a: String,
+        /// The other.
+        b: String,
+    },
+    /// A link from a node to itself.
+    #[error("link from {node:?} to itself")]
+    SelfLoop {
+        /// The node.
+        node: String,
+    },
+    /// An IGP metric of 0.
+    #[error("link {a:?}-{b:?}: igp_metric must be at least 1")]
+    ZeroMetric {
+        /// One end.
+        a: String,
+        /// The other.
+        b: String,
+    },
+    /// A negative or non-finite bandwidth.
+    #[error("link {a:?}-{b:?}: bandwidth_bps must be a finite, non-negative number")]
+    BadBandwidth {
+        /// One end.
+        a: String,
+        /// The other.
+        b: String,
+    },
+    /// An MPLS label out of the 20-bit range.
+    #[error("{what}: SID {sid} is not a valid MPLS label (16..=1048575)")]
+    BadSid {
+        /// Where.
+        what: String,
+        /// The value.
+        sid: u32,
+    },
+    /// More nodes or links than 32-bit indices can address.
+    #[error("topology too large: {what}")]
+    TooLarge {
+        /// What overflowed.
+        what: &'static str,
+    },
+}
+
+// ===== impl TopologyFile =====
+
+impl TopologyFile {
+    /// Read and parse a file (not yet validated).
+    pub fn read(path: &Path) -> Result<Self, TopologyError> {
+        let text = std::fs::read_to_string(path).map_err(|e| TopologyError::Read {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Parse JSON text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Self, TopologyError> {
+        serde_json::from_str(text).map_err(|e| TopologyError::Parse {
+            path: origin.to_string(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// Read, parse and validate a topology file.
+    pub fn load(path: &Path) -> Result<Topology, TopologyError> {
+        Self::read(path)?.build()
+    }
+
+    /// Validate and build the snapshot.
+    pub fn build(&self) -> Result<Topology, TopologyError> {
+        let too_large = |what| TopologyError::TooLarge { what };
+        let mut by_name = HashMap::with_capacity(self.nodes.len());
+        let mut by_address: HashMap<IpAddr, NodeId> = HashMap::new();
+        let mut sids: HashMap<u32, NodeId> = HashMap::new();
+        let mut nodes = Vec::with_capacity(self.nodes.len());
+        for (i, spec) in self.nodes.iter().enumerate() {
+            let id = NodeId(u32::try_from(i).map_err(|_| too_large("nodes"))?);
+            if by_name.insert(spec.name.clone(), id).is_some() {
+                return Err(TopologyError::DuplicateNode {
+                    node: spec.name.clone(),
+                });
+            }
+            let mut addrs = spec.addresses.clone();
+            if !addrs.contains(&spec.router_id) {
+                addrs.push(spec.router_id);
+            }
+            for addr in &addrs {
+                if let Some(other) = by_address.insert(*addr, id) {
+                    if other != id {
+                        return Err(TopologyError::DuplicateAddress {
+                            address: *addr,
+                            first: self
+                                .nodes
+                                .get(other.index())
+                                .map(|n| n.name.clone())
+                                .unwrap_or_default(),
+                            second: spec.name.clone(),
+                        });
+                    }
+                }
+            }
+            if let Some(sid) = spec.node_sid {
+                check_label(sid, || format!("node {:?}", spec.name))?;
+                if let Some(other) = sids.insert(sid, id) {
+                    return Err(TopologyError::DuplicateNodeSid {
+                        sid,
+                        first: self
+                            .nodes
+                            .get(other.index())
+                            .map(|n| n.name.clone())
+                            .unwrap_or_default(),
+                        second: spec.name.clone(),
+                    });
+                }
+            }
+            nodes.push(Node {
+                name: spec.name.clone(),
+                router_id: spec.router_id,
+                addresses: spec.addresses.clone(),
+                node_sid: spec.node_sid,
+                up: true,
+            });
+        }
+
+        // Two directed links per spec; sorted into CSR order afterwards.
+        let mut directed: Vec<(Link, Vec<u32>, usize)> = Vec::with_capacity(self.links.len() * 2);
+        for (i, l) in self.links.iter().enumerate() {
+            let node = |n: &str| {
+                by_name
+                    .get(n)
+                    .copied()
+                    .ok_or_else(|| TopologyError::UnknownNode {
+                        node: n.to_string(),
+                    })
+            };
+            let (a, b) = (node(&l.a)?, node(&l.b)?);
+            if a == b {
+                return Err(TopologyError::SelfLoop { node: l.a.clone() });
+            }
+            if l.igp_metric == 0 {
+                return Err(TopologyError::ZeroMetric {
+                    a: l.a.clone(),
+                    b: l.b.clone(),
+                });
+            }
+            let bandwidth = l.bandwidth_bps.unwrap_or(f64::INFINITY);
+            if bandwidth.is_nan() || bandwidth < 0.0 {
+                return Err(TopologyError::BadBandwidth {
+                    a: l.a.clone(),
+                    b: l.b.clone(),
+                });
+            }
+            for (sid, end) in [(l.a_adj_sid, &l.a), (l.b_adj_sid, &l.b)] {
+                if let Some(sid) = sid {
+                    check_label(sid, || format!("link {:?}-{:?} at {end:?}", l.a, l.b))?;
+                }
+            }
+            let mut srlgs = l.srlgs.clone();
+            srlgs.sort_unstable();
+            srlgs.dedup();
+            let make = |from, to, adj_sid, local_address, remote_address| Link {
+                from,
+                to,
+                igp: l.igp_metric,
+                te: l.te_metric.unwrap_or(l.igp_metric),
+                delay_us: l.delay_us,
+                bandwidth,
+                admin_groups: l.admin_groups,
+                adj_sid,
+                local_address,
+                remote_address,
+                up: true,
+                srlg_start: 0,
+                srlg_len: 0,
+            };
+            directed.push((
+                make(a, b, l.a_adj_sid, l.a_address, l.b_address),
+                srlgs.clone(),
+                2 * i,
+            ));
+            directed.push((
+                make(b, a, l.b_adj_sid, l.b_address, l.a_address),
+                srlgs,
+                2 * i + 1,
+            ));
+        }
+        // CSR: stable sort by head end keeps file order within a node.
+        directed.sort_by_key(|(l, _, _)| l.from);
+        let mut position = vec![0u32; directed.len()];
+        let mut links = Vec::with_capacity(directed.len());
+        let mut srlgs = Vec::new();
+        for (pos, (mut link, s, original)) in directed.into_iter().enumerate() {
+            link.srlg_start = u32::try_from(srlgs.len()).map_err(|_| too_large("SRLGs"))?;
+            link.srlg_len = u32::try_from(s.len()).map_err(|_| too_large("SRLGs"))?;
+            srlgs.extend(s);
+            if let Some(p) = position.get_mut(original) {
+                *p = u32::try_from(pos).map_err(|_| too_large("links"))?;
+            }
+            links.push(link);
+        }
+        // The reverse of original link 2i is 2i+1 and vice versa.
+        let mut reverse = vec![LinkId(0); links.len()];
+        for pair in position.chunks(2) {
+            if let [x, y] = *pair {
+                if let Some(r) = reverse.get_mut(x as usize) {
+                    *r = LinkId(y);
+                }
+                if let Some(r) = reverse.get_mut(y as usize) {
+                    *r = LinkId(x);
+                }
+            }
+        }
+        let mut first_link = vec![0u32; nodes.len() + 1];
+        for l in &links {
+            if let Some(c) = first_link.get_mut(l.from.index() + 1) {
+                *c += 1;
+            }
+        }
+        for i in 1..first_link.len() {
+            let prev = first_link.get(i - 1).copied().unwrap_or(0);
+            if let Some(c) = first_link.get_mut(i) {
+                *c += prev;
+            }
+        }
+        Ok(Topology {
+            nodes,
+            links,
+            first_link,
+            reverse,
+            srlgs,
+            by_name,
+            by_address,
+        })
+    }
+}
+
+fn check_label(sid: u32, what: impl FnOnce() -> String) -> Result<(), TopologyError> {
+    // 0-15 are reserved labels (RFC 3032); labels are 20 bits.
+    if (16..=0xF_FFFF).contains(&sid) {
+        Ok(())
+    } else {
+        Err(TopologyError::BadSid { what: what(), sid })
+    }
+}

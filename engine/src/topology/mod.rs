@@ -1,0 +1,327 @@
+//! The traffic-engineering database (TED).
+//!
+//! A topology file (JSON, see [`file`]) is validated into a [`Topology`]: an
+//! immutable snapshot whose directed links are stored in compressed sparse
+//! row (CSR) order, so a path search walks a node's outgoing links as one
+//! contiguous slice. Readers share a snapshot through an `Arc` and never
+//! lock; [`Ted`] publishes a new snapshot atomically when the file is
+//! reloaded or a link or node changes ([`TopologyEvent`]).
+
+pub mod file;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use serde::Serialize;
+
+pub use self::file::{LinkSpec, NodeSpec, TopologyError, TopologyFile};
+
+/// Index of a node in a [`Topology`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct NodeId(pub u32);
+
+/// Index of a directed link in a [`Topology`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct LinkId(pub u32);
+
+impl NodeId {
+    /// As an index.
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl LinkId {
+    /// As an index.
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A node (router).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Node {
+    /// Unique name.
+    pub name: String,
+    /// TE router ID.
+    pub router_id: IpAddr,
+    /// Addresses its PCC uses (PCEP session source, END-POINTS).
+    pub addresses: Vec<IpAddr>,
+    /// Prefix (node) SID, an MPLS label.
+    pub node_sid: Option<u32>,
+    /// Whether the node is up.
+    pub up: bool,
+}
+
+/// A directed link (one direction of a physical link).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Link {
+    /// Head end.
+    pub from: NodeId,
+    /// Tail end.
+    pub to: NodeId,
+    /// IGP metric.
+    pub igp: u32,
+    /// TE metric.
+    pub te: u32,
+    /// Unidirectional delay, microseconds.
+    pub delay_us: u32,
+    /// Reservable bandwidth, bits per second.
+    pub bandwidth: f64,
+    /// Administrative groups (affinity bits, RFC 3630 / RFC 5440 LSPA).
+    pub admin_groups: u32,
+    /// Adjacency SID, an MPLS label.
+    pub adj_sid: Option<u32>,
+    /// Local interface address.
+    pub local_address: Option<IpAddr>,
+    /// Remote interface address.
+    pub remote_address: Option<IpAddr>,
+    /// Whether the link is up.
+    pub up: bool,
+    srlg_start: u32,
+    srlg_len: u32,
+}
+
+/// An immutable topology snapshot.
+#[derive(Clone, Debug, Default)]
+pub struct Topology {
+    nodes: Vec<Node>,
+    /// Directed links, sorted by `from` (CSR order).
+    links: Vec<Link>,
+    /// `first_link[n]..first_link[n + 1]` are node `n`'s outgoing links.
+    first_link: Vec<u32>,
+    /// For each link, the opposite direction of the same physical link.
+    reverse: Vec<LinkId>,
+    /// SRLG values of all links, each link holding a range.
+    srlgs: Vec<u32>,
+    by_name: HashMap<String, NodeId>,
+    by_address: HashMap<IpAddr, NodeId>,
+}
+
+/// A change to the topology.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TopologyEvent {
+    /// Both directions of the link between `a` and `b` go up or down.
+    LinkState {
+        /// One end, by name.
+        a: String,
+        /// The other end, by name.
+        b: String,
+        /// New state.
+        up: bool,
+    },
+    /// A node goes up or down.
+    NodeState {
+        /// Its name.
+        node: String,
+        /// New state.
+        up: bool,
+    },
+    /// New metrics on both directions of a link.
+    LinkMetric {
+        /// One end.
+        a: String,
+        /// The other end.
+        b: String,
+        /// IGP metric.
+        igp: u32,
+        /// TE metric.
+        te: u32,
+    },
+    /// New reservable bandwidth on both directions of a link.
+    LinkBandwidth {
+        /// One end.
+        a: String,
+        /// The other end.
+        b: String,
+        /// Bits per second.
+        bandwidth: f64,
+    },
+}
+
+// ===== impl Topology =====
+
+impl Topology {
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Number of directed links.
+    pub fn link_count(&self) -> usize {
+        self.links.len()
+    }
+
+    /// A node.
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
+        self.nodes.get(id.index())
+    }
+
+    /// All nodes, indexed by [`NodeId`].
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// A directed link.
+    pub fn link(&self, id: LinkId) -> Option<&Link> {
+        self.links.get(id.index())
+    }
+
+    /// All directed links, indexed by [`LinkId`].
+    pub fn links(&self) -> &[Link] {
+        &self.links
+    }
+
+    /// The opposite direction of a link.
+    pub fn reverse(&self, id: LinkId) -> Option<LinkId> {
+        self.reverse.get(id.index()).copied()
+    }
+
+    /// A node by name.
+    pub fn node_by_name(&self, name: &str) -> Option<NodeId> {
+        self.by_name.get(name).copied()
+    }
+
+    /// A node by one of its addresses or its router ID (how END-POINTS and
+    /// PCC session addresses map onto nodes).
+    pub fn node_by_address(&self, addr: IpAddr) -> Option<NodeId> {
+        self.by_address.get(&addr).copied()
+    }
+
+    /// A node's outgoing links, as a contiguous range of link IDs.
+    #[inline]
+    pub fn out_links(&self, node: NodeId) -> std::ops::Range<u32> {
+        let start = self.first_link.get(node.index()).copied().unwrap_or(0);
+        let end = self
+            .first_link
+            .get(node.index() + 1)
+            .copied()
+            .unwrap_or(start);
+        start..end
+    }
+
+    /// A link's SRLGs.
+    #[inline]
+    pub fn srlgs(&self, link: &Link) -> &[u32] {
+        let start = link.srlg_start as usize;
+        self.srlgs
+            .get(start..start + link.srlg_len as usize)
+            .unwrap_or_default()
+    }
+
+    /// The link from `a` to `b` (the first, if parallel links exist).
+    pub fn link_between(&self, a: NodeId, b: NodeId) -> Option<LinkId> {
+        self.out_links(a)
+            .map(LinkId)
+            .find(|l| self.link(*l).is_some_and(|l| l.to == b))
+    }
+
+    /// A new snapshot with `event` applied.
+    pub fn apply(&self, event: &TopologyEvent) -> Result<Self, TopologyError> {
+        let mut next = self.clone();
+        let node = |name: &str| {
+            self.node_by_name(name)
+                .ok_or_else(|| TopologyError::UnknownNode {
+                    node: name.to_string(),
+                })
+        };
+        let both = |a: &str, b: &str| -> Result<Vec<usize>, TopologyError> {
+            let (a, b) = (node(a)?, node(b)?);
+            let ids: Vec<usize> = self
+                .links
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| (l.from == a && l.to == b) || (l.from == b && l.to == a))
+                .map(|(i, _)| i)
+                .collect();
+            if ids.is_empty() {
+                return Err(TopologyError::UnknownLink {
+                    a: self.name(a),
+                    b: self.name(b),
+                });
+            }
+            Ok(ids)
+        };
+        match event {
+            TopologyEvent::LinkState { a, b, up } => {
+                for i in both(a, b)? {
+                    if let Some(l) = next.links.get_mut(i) {
+                        l.up = *up;
+                    }
+                }
+            }
+            TopologyEvent::NodeState { node: n, up } => {
+                let id = node(n)?;
+                if let Some(n) = next.nodes.get_mut(id.index()) {
+                    n.up = *up;
+                }
+            }
+            TopologyEvent::LinkMetric { a, b, igp, te } => {
+                if *igp == 0 {
+                    return Err(TopologyError::ZeroMetric {
+                        a: a.clone(),
+                        b: b.clone(),
+                    });
+                }
+                for i in both(a, b)? {
+                    if let Some(l) = next.links.get_mut(i) {
+                        (l.igp, l.te) = (*igp, *te);
+                    }
+                }
+            }
+            TopologyEvent::LinkBandwidth { a, b, bandwidth } => {
+                if !(bandwidth.is_finite() && *bandwidth >= 0.0) {
+                    return Err(TopologyError::BadBandwidth {
+                        a: a.clone(),
+                        b: b.clone(),
+                    });
+                }
+                for i in both(a, b)? {
+                    if let Some(l) = next.links.get_mut(i) {
+                        l.bandwidth = *bandwidth;
+                    }
+                }
+            }
+        }
+        Ok(next)
+    }
+
+    fn name(&self, id: NodeId) -> String {
+        self.node(id).map(|n| n.name.clone()).unwrap_or_default()
+    }
+}
+
+/// The shared, atomically replaceable current topology.
+#[derive(Debug)]
+pub struct Ted {
+    current: ArcSwap<Topology>,
+}
+
+impl Ted {
+    /// A TED holding `topology`.
+    pub fn new(topology: Topology) -> Self {
+        Self {
+            current: ArcSwap::from_pointee(topology),
+        }
+    }
+
+    /// The current snapshot; it stays valid (and unchanged) for as long as
+    /// the caller holds it, whatever is published meanwhile.
+    pub fn snapshot(&self) -> Arc<Topology> {
+        self.current.load_full()
+    }
+
+    /// Publish a new snapshot.
+    pub fn publish(&self, topology: Topology) {
+        self.current.store(Arc::new(topology));
+    }
+
+    /// Apply an event to the current snapshot and publish the result.
+    pub fn apply(&self, event: &TopologyEvent) -> Result<Arc<Topology>, TopologyError> {
+        let next = Arc::new(self.snapshot().apply(event)?);
+        self.current.store(Arc::clone(&next));
+        Ok(next)
+    }
+}

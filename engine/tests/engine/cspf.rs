@@ -1,0 +1,407 @@
+//! CSPF against exhaustive search on random small graphs, and the draft's
+//! topologies.
+
+use std::path::PathBuf;
+
+use pce_engine::solver::cspf::{
+    compute, Constraints, NoPath, Objective, PathMetrics, PathRequest, Reservations, Workspace,
+};
+use pce_engine::topology::{LinkId, LinkSpec, NodeId, NodeSpec, Topology, TopologyFile};
+use proptest::prelude::*;
+
+fn names(topo: &Topology, links: &[LinkId]) -> Vec<String> {
+    links
+        .iter()
+        .map(|l| topo.node(topo.link(*l).unwrap().to).unwrap().name.clone())
+        .collect()
+}
+
+fn load(name: &str) -> Topology {
+    TopologyFile::load(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/topologies")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn shortest(
+    topo: &Topology,
+    from: &str,
+    to: &str,
+    c: Constraints,
+) -> Result<(Vec<String>, u64), NoPath> {
+    let req = PathRequest {
+        source: topo.node_by_name(from).unwrap(),
+        destination: topo.node_by_name(to).unwrap(),
+        objective: Objective::Igp,
+        constraints: c,
+    };
+    let p = compute(
+        topo,
+        &Reservations::new(topo.link_count()),
+        &req,
+        &mut Workspace::new(),
+    )?;
+    Ok((names(topo, &p.links), p.metrics.igp))
+}
+
+/// DIGEST §9.0, computed facts of the draft's topologies.
+#[test]
+fn draft_topology_facts() {
+    let a = load("draft-topology-a.json");
+    assert_eq!(
+        shortest(&a, "PCC1", "PCC2", Constraints::default()).unwrap(),
+        (
+            vec![
+                "R1".into(),
+                "R3".into(),
+                "R4".into(),
+                "R2".into(),
+                "PCC2".into()
+            ],
+            5
+        )
+    );
+    assert_eq!(
+        shortest(&a, "PCC3", "PCC4", Constraints::default()).unwrap(),
+        (vec!["R3".into(), "R4".into(), "PCC4".into()], 3)
+    );
+    // Excluding R3-R4's SRLG (each link has its own) leaves LSP1 only R1-R2.
+    let r3r4 = a
+        .link(
+            a.link_between(a.node_by_name("R3").unwrap(), a.node_by_name("R4").unwrap())
+                .unwrap(),
+        )
+        .unwrap();
+    let avoid = Constraints {
+        exclude_srlgs: a.srlgs(r3r4).to_vec(),
+        ..Constraints::default()
+    };
+    assert_eq!(
+        shortest(&a, "PCC1", "PCC2", avoid.clone()).unwrap(),
+        (vec!["R1".into(), "R2".into(), "PCC2".into()], 12)
+    );
+    // ... and PCC3 has no way to PCC4 without R3-R4 or R2-R4 alternatives: R3-R1-R2-R4.
+    assert_eq!(shortest(&a, "PCC3", "PCC4", avoid).unwrap().1, 14);
+
+    let b = load("draft-topology-b.json");
+    assert_eq!(
+        shortest(&b, "PCC1", "PCC2", Constraints::default()).unwrap(),
+        (vec!["R1".into(), "PCC2".into()], 2)
+    );
+    assert_eq!(
+        shortest(&b, "PCC3", "PCC4", Constraints::default()).unwrap(),
+        (
+            vec!["R3".into(), "R1".into(), "PCC2".into(), "PCC4".into()],
+            6
+        )
+    );
+    // A hop limit of 2 forces PCC3->PCC4 onto R3->PCC4 (11).
+    let two_hops = Constraints {
+        max_hops: Some(2),
+        ..Constraints::default()
+    };
+    assert_eq!(
+        shortest(&b, "PCC3", "PCC4", two_hops).unwrap(),
+        (vec!["R3".into(), "PCC4".into()], 11)
+    );
+}
+
+#[test]
+fn bandwidth_is_reserved_and_released() {
+    let b = load("draft-topology-b.json");
+    let (pcc1, pcc2) = (
+        b.node_by_name("PCC1").unwrap(),
+        b.node_by_name("PCC2").unwrap(),
+    );
+    let req = PathRequest {
+        source: pcc1,
+        destination: pcc2,
+        objective: Objective::Igp,
+        constraints: Constraints {
+            bandwidth: 6e9,
+            ..Constraints::default()
+        },
+    };
+    let mut res = Reservations::new(b.link_count());
+    let mut ws = Workspace::new();
+    let first = compute(&b, &res, &req, &mut ws).unwrap();
+    assert_eq!(first.metrics.igp, 2);
+    res.add(&first.links, 6e9);
+    // 4 Gb/s left on PCC1-R1 and R1-PCC2: the next 6 Gb/s LSP goes round,
+    // PCC1-PCC3-R3-PCC4-PCC2 (19); the one after takes the direct link.
+    let second = compute(&b, &res, &req, &mut ws).unwrap();
+    assert_eq!(names(&b, &second.links), ["PCC3", "R3", "PCC4", "PCC2"]);
+    assert_eq!(second.metrics.igp, 19);
+    res.add(&second.links, 6e9);
+    let third = compute(&b, &res, &req, &mut ws).unwrap();
+    assert_eq!(
+        (names(&b, &third.links), third.metrics.igp),
+        (vec!["PCC2".to_string()], 100)
+    );
+    res.add(&third.links, 6e9);
+    assert_eq!(
+        compute(&b, &res, &req, &mut ws),
+        Err(NoPath::Infeasible { proven: true })
+    );
+    res.add(&first.links, -6e9);
+    assert_eq!(compute(&b, &res, &req, &mut ws).unwrap().metrics.igp, 2);
+}
+
+// ===== properties against exhaustive search =====
+
+#[derive(Clone, Debug)]
+struct Case {
+    file: TopologyFile,
+    src: u32,
+    dst: u32,
+    objective: Objective,
+    c: Constraints,
+    reserved: Vec<(usize, f64)>,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (2usize..7)
+        .prop_flat_map(|n| {
+            let link = (
+                0..n,
+                0..n,
+                1u32..10,
+                0u32..10,
+                0u32..20,
+                prop_oneof![Just(10.0), Just(100.0)],
+                0u32..8,
+                proptest::collection::vec(1u32..4, 0..2),
+                any::<bool>(),
+            );
+            (
+                Just(n),
+                proptest::collection::vec(link, 1..(n * 4)),
+                0..n as u32,
+                0..n as u32,
+                prop_oneof![
+                    Just(Objective::Igp),
+                    Just(Objective::Te),
+                    Just(Objective::Delay),
+                    Just(Objective::Hops)
+                ],
+                (
+                    prop_oneof![2 => Just(0.0), 1 => Just(5.0), 1 => Just(50.0)],
+                    prop_oneof![3 => Just(0u32), 1 => 0u32..8],
+                    prop_oneof![3 => Just(0u32), 1 => 0u32..8],
+                    prop_oneof![3 => Just(0u32), 1 => 0u32..4],
+                    prop_oneof![2 => Just(vec![]), 1 => proptest::collection::vec(1u32..4, 1..2)],
+                ),
+                (
+                    prop_oneof![2 => Just(None), 1 => (5u64..40).prop_map(Some)],
+                    prop_oneof![2 => Just(None), 1 => (5u64..40).prop_map(Some)],
+                    prop_oneof![2 => Just(None), 1 => (10u64..60).prop_map(Some)],
+                    prop_oneof![2 => Just(None), 1 => (1u32..5).prop_map(Some)],
+                ),
+                prop_oneof![3 => Just(vec![]), 1 => proptest::collection::vec(0..n as u32, 1..2)],
+                proptest::collection::vec((0usize..40, prop_oneof![Just(5.0), Just(95.0)]), 0..3),
+            )
+        })
+        .prop_map(
+            |(
+                n,
+                links,
+                src,
+                dst,
+                objective,
+                (bandwidth, exclude_any, include_any, include_all, exclude_srlgs),
+                (max_igp, max_te, max_delay, max_hops),
+                exclude_nodes,
+                reserved,
+            )| {
+                let nodes = (0..n)
+                    .map(|i| NodeSpec {
+                        name: format!("N{i}"),
+                        router_id: format!("10.0.0.{}", i + 1).parse().unwrap(),
+                        addresses: vec![],
+                        node_sid: None,
+                    })
+                    .collect();
+                let links = links
+                    .into_iter()
+                    .filter(|l| l.0 != l.1)
+                    .map(|(a, b, igp, te, delay, bw, ag, srlgs, _)| LinkSpec {
+                        a: format!("N{a}"),
+                        b: format!("N{b}"),
+                        igp_metric: igp,
+                        te_metric: Some(te),
+                        delay_us: delay,
+                        bandwidth_bps: Some(bw),
+                        admin_groups: ag,
+                        srlgs,
+                        a_address: None,
+                        b_address: None,
+                        a_adj_sid: None,
+                        b_adj_sid: None,
+                    })
+                    .collect();
+                Case {
+                    file: TopologyFile { nodes, links },
+                    src,
+                    dst,
+                    objective,
+                    c: Constraints {
+                        bandwidth,
+                        exclude_any,
+                        include_any,
+                        include_all,
+                        exclude_srlgs,
+                        exclude_nodes: exclude_nodes.into_iter().map(NodeId).collect(),
+                        exclude_links: vec![],
+                        max_igp,
+                        max_te,
+                        max_delay,
+                        max_hops,
+                    },
+                    reserved,
+                }
+            },
+        )
+}
+
+/// The constraints, checked independently of the solver.
+fn link_ok(topo: &Topology, res: &Reservations, l: LinkId, c: &Constraints) -> bool {
+    let link = topo.link(l).unwrap();
+    let ag = link.admin_groups;
+    // A zero-bandwidth request reserves nothing: even an over-subscribed
+    // link (capacity reduced under placed LSPs) may carry it.
+    (c.bandwidth <= 0.0 || link.bandwidth - res.reserved(l) >= c.bandwidth)
+        && ag & c.exclude_any == 0
+        && (c.include_any == 0 || ag & c.include_any != 0)
+        && ag & c.include_all == c.include_all
+        && !topo.srlgs(link).iter().any(|s| c.exclude_srlgs.contains(s))
+        && !c.exclude_nodes.contains(&link.to)
+        && !c.exclude_nodes.contains(&link.from)
+}
+
+fn metrics(topo: &Topology, path: &[LinkId]) -> PathMetrics {
+    let mut m = PathMetrics::default();
+    for l in path {
+        let l = topo.link(*l).unwrap();
+        m.igp += u64::from(l.igp);
+        m.te += u64::from(l.te);
+        m.delay_us += u64::from(l.delay_us);
+        m.hops += 1;
+    }
+    m
+}
+
+fn bounds_ok(m: &PathMetrics, c: &Constraints) -> bool {
+    c.max_igp.is_none_or(|b| m.igp <= b)
+        && c.max_te.is_none_or(|b| m.te <= b)
+        && c.max_delay.is_none_or(|b| m.delay_us <= b)
+        && c.max_hops.is_none_or(|b| m.hops <= b)
+}
+
+/// Every simple path, exhaustively: the best objective value, if any.
+fn brute_force(
+    topo: &Topology,
+    res: &Reservations,
+    src: NodeId,
+    dst: NodeId,
+    obj: Objective,
+    c: &Constraints,
+) -> Option<u64> {
+    #[allow(clippy::too_many_arguments)]
+    fn walk(
+        topo: &Topology,
+        res: &Reservations,
+        at: NodeId,
+        dst: NodeId,
+        obj: Objective,
+        c: &Constraints,
+        visited: &mut Vec<NodeId>,
+        path: &mut Vec<LinkId>,
+        best: &mut Option<u64>,
+    ) {
+        if at == dst {
+            let m = metrics(topo, path);
+            if bounds_ok(&m, c) {
+                let v = m.of(obj);
+                *best = Some(best.map_or(v, |b: u64| b.min(v)));
+            }
+            return;
+        }
+        for l in topo.out_links(at).map(LinkId) {
+            let link = topo.link(l).unwrap();
+            if visited.contains(&link.to) || !link_ok(topo, res, l, c) {
+                continue;
+            }
+            visited.push(link.to);
+            path.push(l);
+            walk(topo, res, link.to, dst, obj, c, visited, path, best);
+            path.pop();
+            visited.pop();
+        }
+    }
+    let mut best = None;
+    walk(
+        topo,
+        res,
+        src,
+        dst,
+        obj,
+        c,
+        &mut vec![src],
+        &mut Vec::new(),
+        &mut best,
+    );
+    best
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn cspf_matches_exhaustive_search(case in case()) {
+        let topo = case.file.build().unwrap();
+        let mut res = Reservations::new(topo.link_count());
+        for (l, bw) in &case.reserved {
+            if *l < topo.link_count() {
+                res.add(&[LinkId(*l as u32)], *bw);
+            }
+        }
+        let (src, dst) = (NodeId(case.src), NodeId(case.dst));
+        let req = PathRequest { source: src, destination: dst, objective: case.objective, constraints: case.c.clone() };
+        let got = compute(&topo, &res, &req, &mut Workspace::new());
+        if src == dst {
+            prop_assert_eq!(got, Err(NoPath::SameEndpoints));
+            return Ok(());
+        }
+        if case.c.exclude_nodes.contains(&src) || case.c.exclude_nodes.contains(&dst) {
+            prop_assert!(got.is_err());
+            return Ok(());
+        }
+        let best = brute_force(&topo, &res, src, dst, case.objective, &case.c);
+        match got {
+            Ok(p) => {
+                // A real path from src to dst, every link admissible, simple.
+                let mut at = src;
+                let mut seen = vec![src];
+                for l in &p.links {
+                    let link = topo.link(*l).unwrap();
+                    prop_assert_eq!(link.from, at);
+                    prop_assert!(link_ok(&topo, &res, *l, &case.c));
+                    prop_assert!(!seen.contains(&link.to), "not simple");
+                    seen.push(link.to);
+                    at = link.to;
+                }
+                prop_assert_eq!(at, dst);
+                prop_assert_eq!(p.metrics, metrics(&topo, &p.links));
+                prop_assert!(bounds_ok(&p.metrics, &case.c));
+                prop_assert!(p.optimal);
+                prop_assert_eq!(Some(p.metrics.of(case.objective)), best, "not the optimum");
+            }
+            Err(e) => {
+                prop_assert_eq!(e, NoPath::Infeasible { proven: true });
+                prop_assert_eq!(best, None, "exhaustive search found a path");
+            }
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! TED and solver tests.
+
+mod cspf;
+mod topology;

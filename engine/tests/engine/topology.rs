@@ -1,0 +1,148 @@
+//! The topology file: validation errors, CSR structure, events.
+
+use std::path::PathBuf;
+
+use pce_engine::topology::{Ted, TopologyError, TopologyEvent, TopologyFile};
+
+fn example(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/topologies")
+        .join(name)
+}
+
+#[test]
+fn draft_topologies_load() {
+    let a = TopologyFile::load(&example("draft-topology-a.json")).unwrap();
+    assert_eq!((a.node_count(), a.link_count()), (8, 16));
+    let b = TopologyFile::load(&example("draft-topology-b.json")).unwrap();
+    assert_eq!((b.node_count(), b.link_count()), (6, 16));
+    // CSR: every node's outgoing links start at it, and reverse is an involution.
+    for topo in [&a, &b] {
+        for (i, _) in topo.nodes().iter().enumerate() {
+            let id = pce_engine::topology::NodeId(i as u32);
+            for l in topo.out_links(id) {
+                let link = topo.link(pce_engine::topology::LinkId(l)).unwrap();
+                assert_eq!(link.from, id);
+                let r = topo.reverse(pce_engine::topology::LinkId(l)).unwrap();
+                let rev = topo.link(r).unwrap();
+                assert_eq!((rev.from, rev.to), (link.to, link.from));
+                assert_eq!(topo.reverse(r), Some(pce_engine::topology::LinkId(l)));
+                assert_eq!(topo.srlgs(rev), topo.srlgs(link));
+            }
+        }
+    }
+    // PCEP addresses map onto nodes.
+    let pcc1 = a.node_by_address("192.0.2.1".parse().unwrap()).unwrap();
+    assert_eq!(a.node(pcc1).unwrap().name, "PCC1");
+    assert_eq!(
+        a.node_by_address("10.0.0.1".parse().unwrap()),
+        Some(pcc1),
+        "router ID too"
+    );
+}
+
+fn err(json: &str) -> TopologyError {
+    TopologyFile::parse(json, "t.json")
+        .and_then(|f| f.build())
+        .unwrap_err()
+}
+
+#[test]
+fn bad_files_are_refused_with_what_is_wrong() {
+    let node = |n: &str, ip: &str| format!(r#"{{"name":"{n}","router_id":"{ip}"}}"#);
+    let two = format!("{},{}", node("A", "10.0.0.1"), node("B", "10.0.0.2"));
+    assert!(matches!(
+        err(&format!(r#"{{"nodes":[{two}],"links":[{{"a":"A","b":"C","igp_metric":1}}]}}"#)),
+        TopologyError::UnknownNode { node } if node == "C"
+    ));
+    assert!(matches!(
+        err(&format!(
+            r#"{{"nodes":[{two}],"links":[{{"a":"A","b":"A","igp_metric":1}}]}}"#
+        )),
+        TopologyError::SelfLoop { .. }
+    ));
+    assert!(matches!(
+        err(&format!(
+            r#"{{"nodes":[{two}],"links":[{{"a":"A","b":"B","igp_metric":0}}]}}"#
+        )),
+        TopologyError::ZeroMetric { .. }
+    ));
+    assert!(matches!(
+        err(&format!(
+            r#"{{"nodes":[{two}],"links":[{{"a":"A","b":"B","igp_metric":1,"bandwidth_bps":-1}}]}}"#
+        )),
+        TopologyError::BadBandwidth { .. }
+    ));
+    assert!(matches!(
+        err(&format!(r#"{{"nodes":[{two},{}]}}"#, node("A", "10.0.0.3"))),
+        TopologyError::DuplicateNode { .. }
+    ));
+    assert!(matches!(
+        err(&format!(r#"{{"nodes":[{two},{}]}}"#, node("C", "10.0.0.1"))),
+        TopologyError::DuplicateAddress { .. }
+    ));
+    assert!(matches!(
+        err(r#"{"nodes":[{"name":"A","router_id":"10.0.0.1","node_sid":3}]}"#),
+        TopologyError::BadSid { sid: 3, .. }
+    ));
+    // Unknown keys are refused, with the position.
+    match err(r#"{"nodes":[{"name":"A","router_id":"10.0.0.1","nodesid":16001}]}"#) {
+        TopologyError::Parse { path, reason } => {
+            assert_eq!(path, "t.json");
+            assert!(
+                reason.contains("unknown field `nodesid`") && reason.contains("line 1"),
+                "{reason}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        TopologyFile::load(std::path::Path::new("/nonexistent/topo.json")).unwrap_err(),
+        TopologyError::Read { .. }
+    ));
+}
+
+#[test]
+fn events_publish_new_snapshots_and_old_ones_stay_valid() {
+    let ted = Ted::new(TopologyFile::load(&example("draft-topology-a.json")).unwrap());
+    let before = ted.snapshot();
+    let after = ted
+        .apply(&TopologyEvent::LinkState {
+            a: "R1".into(),
+            b: "R2".into(),
+            up: false,
+        })
+        .unwrap();
+    let (r1, r2) = (
+        before.node_by_name("R1").unwrap(),
+        before.node_by_name("R2").unwrap(),
+    );
+    let l = before.link_between(r1, r2).unwrap();
+    assert!(
+        before.link(l).unwrap().up,
+        "a reader's snapshot never changes under it"
+    );
+    assert!(!after.link(l).unwrap().up);
+    assert!(
+        !after.link(after.reverse(l).unwrap()).unwrap().up,
+        "both directions"
+    );
+    assert!(!ted.snapshot().link(l).unwrap().up);
+    assert!(matches!(
+        ted.apply(&TopologyEvent::LinkState {
+            a: "R1".into(),
+            b: "PCC4".into(),
+            up: false
+        }),
+        Err(TopologyError::UnknownLink { .. })
+    ));
+    let m = ted
+        .apply(&TopologyEvent::LinkMetric {
+            a: "R1".into(),
+            b: "R2".into(),
+            igp: 3,
+            te: 4,
+        })
+        .unwrap();
+    assert_eq!((m.link(l).unwrap().igp, m.link(l).unwrap().te), (3, 4));
+}

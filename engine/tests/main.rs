@@ -1,0 +1,3 @@
+//! Engine tests (one binary).
+
+mod engine;
