@@ -1,3 +1,4 @@
 //! Path computation over a topology snapshot.
 
 pub mod cspf;
+pub mod sr;

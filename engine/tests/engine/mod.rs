@@ -1,4 +1,5 @@
 //! TED and solver tests.
 
 mod cspf;
+mod sr;
 mod topology;

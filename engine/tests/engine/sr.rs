@@ -1,0 +1,220 @@
+//! SR encoding: the draft topology, MSD, and a forwarding-equivalence
+//! property checked by exhaustive search.
+
+use std::path::PathBuf;
+
+use pce_engine::solver::cspf::{
+    compute, Constraints, Objective, PathRequest, Reservations, Workspace,
+};
+use pce_engine::solver::sr::{encode, to_ero, Segment, SrError};
+use pce_engine::topology::{LinkId, LinkSpec, NodeId, NodeSpec, Topology, TopologyFile};
+use pcep::wire::object::{Nai, Subobject};
+use proptest::prelude::*;
+
+fn load(name: &str) -> Topology {
+    TopologyFile::load(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/topologies")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn path(topo: &Topology, hops: &[&str]) -> Vec<LinkId> {
+    hops.windows(2)
+        .map(|w| {
+            topo.link_between(
+                topo.node_by_name(w[0]).unwrap(),
+                topo.node_by_name(w[1]).unwrap(),
+            )
+            .unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn draft_topology_a_segment_lists() {
+    let a = load("draft-topology-a.json");
+    let n = |name: &str| a.node_by_name(name).unwrap();
+    // The IGP shortest path is one node SID.
+    let shortest = path(&a, &["PCC1", "R1", "R3", "R4", "R2", "PCC2"]);
+    assert_eq!(
+        encode(&a, &shortest, Some(10)).unwrap(),
+        vec![Segment::Node {
+            node: n("PCC2"),
+            label: a.node(n("PCC2")).unwrap().node_sid.unwrap()
+        }]
+    );
+    // The disjoint path R1-R2 (10) is not the IGP shortest: node R1, adjacency R1->R2, node PCC2.
+    let disjoint = path(&a, &["PCC1", "R1", "R2", "PCC2"]);
+    let segs = encode(&a, &disjoint, Some(10)).unwrap();
+    let r1r2 = a.link_between(n("R1"), n("R2")).unwrap();
+    assert_eq!(
+        segs,
+        vec![
+            Segment::Node {
+                node: n("R1"),
+                label: a.node(n("R1")).unwrap().node_sid.unwrap()
+            },
+            Segment::Adjacency {
+                link: r1r2,
+                label: a.link(r1r2).unwrap().adj_sid.unwrap()
+            },
+            Segment::Node {
+                node: n("PCC2"),
+                label: a.node(n("PCC2")).unwrap().node_sid.unwrap()
+            },
+        ]
+    );
+    assert_eq!(
+        encode(&a, &disjoint, Some(2)),
+        Err(SrError::ExceedsMsd { needed: 3, msd: 2 })
+    );
+    // As an SR-ERO: MPLS labels with IPv4 node NAIs (router IDs).
+    let ero = to_ero(&a, &segs);
+    let Subobject::Sr(first) = &ero[0] else {
+        panic!()
+    };
+    assert_eq!(first.label(), a.node(n("R1")).unwrap().node_sid);
+    assert_eq!(
+        first.nai,
+        Some(Nai::Ipv4Node {
+            address: "10.0.0.5".parse().unwrap()
+        })
+    );
+}
+
+// ===== forwarding equivalence =====
+
+/// Every simple path from `a` to `b` with the least IGP cost.
+fn shortest_paths(topo: &Topology, a: NodeId, b: NodeId) -> Vec<Vec<LinkId>> {
+    fn walk(
+        topo: &Topology,
+        at: NodeId,
+        b: NodeId,
+        seen: &mut Vec<NodeId>,
+        p: &mut Vec<LinkId>,
+        out: &mut Vec<(u64, Vec<LinkId>)>,
+    ) {
+        if at == b {
+            let cost = p
+                .iter()
+                .map(|l| u64::from(topo.link(*l).unwrap().igp))
+                .sum();
+            out.push((cost, p.clone()));
+            return;
+        }
+        for l in topo.out_links(at).map(LinkId) {
+            let to = topo.link(l).unwrap().to;
+            if !seen.contains(&to) {
+                seen.push(to);
+                p.push(l);
+                walk(topo, to, b, seen, p, out);
+                p.pop();
+                seen.pop();
+            }
+        }
+    }
+    let mut all = Vec::new();
+    walk(topo, a, b, &mut vec![a], &mut Vec::new(), &mut all);
+    let min = all.iter().map(|(c, _)| *c).min().unwrap_or(0);
+    all.into_iter()
+        .filter(|(c, _)| *c == min)
+        .map(|(_, p)| p)
+        .collect()
+}
+
+/// What routers do with the segment list, starting at `head`.
+fn forward(topo: &Topology, head: NodeId, segs: &[Segment]) -> Vec<LinkId> {
+    let mut at = head;
+    let mut out = Vec::new();
+    for s in segs {
+        match *s {
+            Segment::Node { node, .. } => {
+                let paths = shortest_paths(topo, at, node);
+                assert_eq!(paths.len(), 1, "a node SID must not split over ECMP");
+                out.extend(&paths[0]);
+                at = node;
+            }
+            Segment::Adjacency { link, .. } => {
+                assert_eq!(
+                    topo.link(link).unwrap().from,
+                    at,
+                    "adjacency SID used away from its node"
+                );
+                out.push(link);
+                at = topo.link(link).unwrap().to;
+            }
+        }
+    }
+    out
+}
+
+fn topology() -> impl Strategy<Value = TopologyFile> {
+    (2usize..7)
+        .prop_flat_map(|n| {
+            (
+                Just(n),
+                proptest::collection::vec((0..n, 0..n, 1u32..5), 1..(n * 3)),
+            )
+        })
+        .prop_map(|(n, links)| TopologyFile {
+            nodes: (0..n)
+                .map(|i| NodeSpec {
+                    name: format!("N{i}"),
+                    router_id: format!("10.0.0.{}", i + 1).parse().unwrap(),
+                    addresses: vec![],
+                    node_sid: Some(16000 + i as u32),
+                })
+                .collect(),
+            links: links
+                .into_iter()
+                .enumerate()
+                .filter(|(_, l)| l.0 != l.1)
+                .map(|(k, (a, b, igp))| LinkSpec {
+                    a: format!("N{a}"),
+                    b: format!("N{b}"),
+                    igp_metric: igp,
+                    te_metric: Some(1 + (k as u32 * 7) % 5),
+                    delay_us: 0,
+                    bandwidth_bps: None,
+                    admin_groups: 0,
+                    srlgs: vec![],
+                    a_address: None,
+                    b_address: None,
+                    a_adj_sid: Some(24000 + 2 * k as u32),
+                    b_adj_sid: Some(24001 + 2 * k as u32),
+                })
+                .collect(),
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+    /// Paths optimized on the TE metric often leave the IGP shortest path:
+    /// the segment list must steer traffic over exactly the computed path.
+    #[test]
+    fn segment_list_forwards_along_the_path(file in topology(), s in 0u32..6, d in 0u32..6) {
+        let topo = file.build().unwrap();
+        let n = topo.node_count() as u32;
+        let (src, dst) = (NodeId(s % n), NodeId(d % n));
+        let req = PathRequest { source: src, destination: dst, objective: Objective::Te, constraints: Constraints::default() };
+        let Ok(p) = compute(&topo, &Reservations::new(topo.link_count()), &req, &mut Workspace::new()) else {
+            return Ok(());
+        };
+        let segs = encode(&topo, &p.links, None).unwrap();
+        prop_assert!(segs.len() <= p.links.len());
+        prop_assert_eq!(forward(&topo, src, &segs), p.links.clone());
+        // Greedy is minimal: no list one shorter can exist if every jump was maximal;
+        // at least, never more segments than links.
+        match encode(&topo, &p.links, Some(segs.len() as u8)) {
+            Ok(again) => prop_assert_eq!(again, segs.clone()),
+            Err(e) => prop_assert!(false, "{e}"),
+        }
+        if !segs.is_empty() {
+            let tight = encode(&topo, &p.links, Some(segs.len() as u8 - 1));
+            prop_assert_eq!(tight, Err(SrError::ExceedsMsd { needed: segs.len(), msd: segs.len() as u8 - 1 }));
+        }
+    }
+}
