@@ -136,9 +136,9 @@ pub fn to_ero(topo: &Topology, segments: &[Segment]) -> Vec<Subobject> {
         .map(|s| {
             let (label, nai) = match *s {
                 Segment::Node { node, label } => {
-                    let nai = topo.node(node).and_then(|n| match n.router_id {
-                        IpAddr::V4(address) => Some(Nai::Ipv4Node { address }),
-                        IpAddr::V6(address) => Some(Nai::Ipv6Node { address }),
+                    let nai = topo.node(node).map(|n| match n.router_id {
+                        IpAddr::V4(address) => Nai::Ipv4Node { address },
+                        IpAddr::V6(address) => Nai::Ipv6Node { address },
                     });
                     (label, nai)
                 }
