@@ -1,4 +1,5 @@
 //! Path computation over a topology snapshot.
 
 pub mod cspf;
+pub mod disjoint;
 pub mod sr;

@@ -1,5 +1,6 @@
 //! TED and solver tests.
 
 mod cspf;
+mod disjoint;
 mod sr;
 mod topology;

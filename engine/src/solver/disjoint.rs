@@ -1,0 +1,442 @@
+//! Disjoint association groups (RFC 8800): 2 to N LSPs, head and tail ends
+//! all possibly different, link / node / SRLG disjoint (combinable),
+//! objective min-sum or min-max, strict (T=1) or with fallback.
+//!
+//! Method: for each member, candidate paths in increasing cost (Yen's
+//! k-shortest simple paths under the member's own constraints); then a
+//! branch and bound over combinations of pairwise-disjoint candidates.
+//! Optimality is *proven* when no solution can use a path beyond a member's
+//! candidate list and do better: for min-sum, the member's next candidate
+//! (or infinity when its list is exhausted) plus the other members' best
+//! candidates is at least the best found; for min-max, the next candidate
+//! alone is. Otherwise the candidate budget grows up to [`MAX_CANDIDATES`];
+//! past it the best combination found is returned with `optimal: false`.
+//!
+//! Without T (not strict), when the requested disjointness has no solution,
+//! the group falls back to weaker disjointness, and finally to each
+//! member's own best path (RFC 8800 §5.2, the draft's scenario 4); the
+//! result says which disjointness was achieved, for DISJOINTNESS-STATUS.
+
+use serde::Serialize;
+
+use super::cspf::{compute, NoPath, Path, PathRequest, Reservations, Workspace};
+use crate::topology::{LinkId, NodeId, Topology};
+
+/// Largest candidate list per member.
+pub const MAX_CANDIDATES: usize = 64;
+
+/// Which disjointness (RFC 8800 DISJOINTNESS-CONFIGURATION L, N, S).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Disjointness {
+    /// L: no link in common (a physical link, either direction).
+    pub link: bool,
+    /// N: no node in common other than an end shared by both LSPs.
+    pub node: bool,
+    /// S: no SRLG in common.
+    pub srlg: bool,
+}
+
+impl Disjointness {
+    /// No disjointness.
+    pub const NONE: Self = Self {
+        link: false,
+        node: false,
+        srlg: false,
+    };
+    /// Link-disjoint.
+    pub const LINK: Self = Self {
+        link: true,
+        node: false,
+        srlg: false,
+    };
+    /// Node-disjoint.
+    pub const NODE: Self = Self {
+        link: false,
+        node: true,
+        srlg: false,
+    };
+    /// SRLG-disjoint.
+    pub const SRLG: Self = Self {
+        link: false,
+        node: false,
+        srlg: true,
+    };
+
+    /// Whether any disjointness is requested.
+    pub const fn any(self) -> bool {
+        self.link || self.node || self.srlg
+    }
+
+    /// The weaker levels to try after this one, strongest first, ending
+    /// with no disjointness at all.
+    fn fallbacks(self) -> Vec<Self> {
+        match (self.node, self.srlg, self.link) {
+            (true, true, _) => vec![Self::NODE, Self::SRLG, Self::LINK, Self::NONE],
+            (true, false, _) | (false, true, _) => vec![Self::LINK, Self::NONE],
+            (false, false, true) => vec![Self::NONE],
+            (false, false, false) => Vec::new(),
+        }
+    }
+}
+
+/// What a group minimizes (RFC 5541 / RFC 8800 objective functions).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub enum GroupObjective {
+    /// Sum of the members' path costs.
+    #[default]
+    MinSum,
+    /// The largest member path cost.
+    MinMax,
+}
+
+/// A disjoint group to compute.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GroupRequest {
+    /// The members, each with its own ends, objective and constraints.
+    pub members: Vec<PathRequest>,
+    /// Requested disjointness.
+    pub disjointness: Disjointness,
+    /// T: no fallback when the requested disjointness cannot be met.
+    pub strict: bool,
+    /// Objective.
+    pub objective: GroupObjective,
+}
+
+/// A computed group.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GroupResult {
+    /// One path per member, in request order.
+    pub paths: Vec<Path>,
+    /// The disjointness achieved (for DISJOINTNESS-STATUS).
+    pub achieved: Disjointness,
+    /// Whether the result is proven optimal for the achieved disjointness.
+    pub optimal: bool,
+}
+
+/// Why a group has no solution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+pub enum GroupError {
+    /// A member has no path at all.
+    #[error("member {member} has no path: {reason}")]
+    Member {
+        /// Its index.
+        member: usize,
+        /// Why.
+        reason: NoPath,
+    },
+    /// No combination meets the requested (strict) disjointness.
+    #[error("no combination of paths is disjoint as required")]
+    NotDisjoint {
+        /// Whether the search was exhaustive.
+        proven: bool,
+    },
+    /// An empty group.
+    #[error("empty group")]
+    Empty,
+}
+
+// ===== candidate paths =====
+
+/// Yen's k-shortest simple paths for `req`, up to `k`, in increasing cost
+/// (ties by hops, then discovery order).
+pub fn k_shortest(
+    topo: &Topology,
+    r: &Reservations,
+    req: &PathRequest,
+    k: usize,
+    ws: &mut Workspace,
+) -> Result<Vec<Path>, NoPath> {
+    let first = compute(topo, r, req, ws)?;
+    let mut found = vec![first];
+    let mut pool: Vec<Path> = Vec::new();
+    while found.len() < k {
+        let Some(last) = found.last().cloned() else {
+            break;
+        };
+        let nodes = nodes_of(topo, &last.links, req.source);
+        for i in 0..last.links.len() {
+            let spur = nodes.get(i).copied().unwrap_or(req.source);
+            let root = last.links.get(..i).unwrap_or_default();
+            let mut sub = req.clone();
+            sub.source = spur;
+            // Links leaving the spur node along any found path with this root.
+            for p in &found {
+                if p.links.get(..i) == Some(root) {
+                    if let Some(l) = p.links.get(i) {
+                        sub.constraints.exclude_links.push(*l);
+                    }
+                }
+            }
+            // Root nodes (but the spur) stay off the spur path: simple paths.
+            sub.constraints
+                .exclude_nodes
+                .extend(nodes.get(..i).unwrap_or_default());
+            // Bounds shrink by what the root already used.
+            let used = metrics_of(topo, root);
+            let shrink = |b: Option<u64>, u: u64| b.map(|b| b.saturating_sub(u));
+            sub.constraints.max_igp = shrink(sub.constraints.max_igp, used.igp);
+            sub.constraints.max_te = shrink(sub.constraints.max_te, used.te);
+            sub.constraints.max_delay = shrink(sub.constraints.max_delay, used.delay_us);
+            sub.constraints.max_hops = sub
+                .constraints
+                .max_hops
+                .map(|b| b.saturating_sub(used.hops));
+            if let Ok(spur_path) = compute(topo, r, &sub, ws) {
+                let mut links = root.to_vec();
+                links.extend(&spur_path.links);
+                let metrics = metrics_of(topo, &links);
+                let candidate = Path {
+                    links,
+                    metrics,
+                    optimal: spur_path.optimal,
+                };
+                if !found
+                    .iter()
+                    .chain(&pool)
+                    .any(|p| p.links == candidate.links)
+                {
+                    pool.push(candidate);
+                }
+            }
+        }
+        // The cheapest pooled candidate is the next path.
+        let key = |p: &Path| (p.metrics.of(req.objective), p.metrics.hops);
+        let Some(best) = (0..pool.len()).min_by_key(|&i| pool.get(i).map(key)) else {
+            break;
+        };
+        found.push(pool.swap_remove(best));
+    }
+    Ok(found)
+}
+
+fn nodes_of(topo: &Topology, links: &[LinkId], source: NodeId) -> Vec<NodeId> {
+    let mut v = Vec::with_capacity(links.len() + 1);
+    v.push(source);
+    v.extend(links.iter().filter_map(|l| topo.link(*l)).map(|l| l.to));
+    v
+}
+
+fn metrics_of(topo: &Topology, links: &[LinkId]) -> super::cspf::PathMetrics {
+    let mut m = super::cspf::PathMetrics::default();
+    for l in links.iter().filter_map(|l| topo.link(*l)) {
+        m.igp += u64::from(l.igp);
+        m.te += u64::from(l.te);
+        m.delay_us += u64::from(l.delay_us);
+        m.hops += 1;
+    }
+    m
+}
+
+// ===== disjointness =====
+
+/// Whether two paths (with their requests' ends) are disjoint as `d` asks.
+pub fn disjoint(
+    topo: &Topology,
+    a: (&PathRequest, &Path),
+    b: (&PathRequest, &Path),
+    d: Disjointness,
+) -> bool {
+    let physical = |l: LinkId| {
+        let r = topo.reverse(l).unwrap_or(l);
+        l.min(r)
+    };
+    if d.link || d.node || d.srlg {
+        let la: Vec<LinkId> = a.1.links.iter().map(|l| physical(*l)).collect();
+        if b.1.links.iter().any(|l| la.contains(&physical(*l))) {
+            return false;
+        }
+    }
+    if d.node {
+        let shared_ends = |n: &NodeId| {
+            (*n == a.0.source || *n == a.0.destination)
+                && (*n == b.0.source || *n == b.0.destination)
+        };
+        let na = nodes_of(topo, &a.1.links, a.0.source);
+        let nb = nodes_of(topo, &b.1.links, b.0.source);
+        if na.iter().any(|n| nb.contains(n) && !shared_ends(n)) {
+            return false;
+        }
+    }
+    if d.srlg {
+        let sa: Vec<u32> =
+            a.1.links
+                .iter()
+                .filter_map(|l| topo.link(*l))
+                .flat_map(|l| topo.srlgs(l).iter().copied())
+                .collect();
+        let shares =
+            b.1.links
+                .iter()
+                .filter_map(|l| topo.link(*l))
+                .any(|l| topo.srlgs(l).iter().any(|s| sa.contains(s)));
+        if shares {
+            return false;
+        }
+    }
+    true
+}
+
+// ===== the group search =====
+
+/// Compute a disjoint group.
+pub fn solve(
+    topo: &Topology,
+    r: &Reservations,
+    group: &GroupRequest,
+    ws: &mut Workspace,
+) -> Result<GroupResult, GroupError> {
+    if group.members.is_empty() {
+        return Err(GroupError::Empty);
+    }
+    let mut levels = vec![group.disjointness];
+    if !group.strict {
+        levels.extend(group.disjointness.fallbacks());
+    }
+    let mut first_failure = None;
+    for level in levels {
+        match solve_at(topo, r, group, level, ws) {
+            Ok(result) => return Ok(result),
+            Err(e @ GroupError::Member { .. }) => return Err(e),
+            Err(e) => {
+                first_failure.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_failure.unwrap_or(GroupError::NotDisjoint { proven: true }))
+}
+
+fn solve_at(
+    topo: &Topology,
+    r: &Reservations,
+    group: &GroupRequest,
+    level: Disjointness,
+    ws: &mut Workspace,
+) -> Result<GroupResult, GroupError> {
+    let members = &group.members;
+    let mut k = 4usize;
+    loop {
+        let mut lists = Vec::with_capacity(members.len());
+        for (i, m) in members.iter().enumerate() {
+            // One extra candidate tells whether the list is exhausted, and
+            // gives the bound for the optimality proof.
+            let list = k_shortest(topo, r, m, k + 1, ws)
+                .map_err(|reason| GroupError::Member { member: i, reason })?;
+            lists.push(list);
+        }
+        let cost = |i: usize, p: &Path| members.get(i).map_or(0, |m| p.metrics.of(m.objective));
+        let best = search(topo, group, level, &lists, k, &cost);
+        // The proof: nothing beyond the lists can beat `best`.
+        let beyond = |i: usize| {
+            lists
+                .get(i)
+                .and_then(|l| l.get(k))
+                .map_or(u64::MAX, |p| cost(i, p))
+        };
+        let mins: Vec<u64> = (0..members.len())
+            .map(|i| {
+                lists
+                    .get(i)
+                    .and_then(|l| l.first())
+                    .map_or(0, |p| cost(i, p))
+            })
+            .collect();
+        let total_min: u64 = mins.iter().sum();
+        let proven = |value: u64| {
+            (0..members.len()).all(|i| {
+                let b = beyond(i);
+                b == u64::MAX
+                    || match group.objective {
+                        GroupObjective::MinSum => {
+                            b.saturating_add(total_min - mins.get(i).copied().unwrap_or(0)) >= value
+                        }
+                        GroupObjective::MinMax => b >= value,
+                    }
+            })
+        };
+        match best {
+            Some((value, choice)) if proven(value) || k >= MAX_CANDIDATES => {
+                let optimal = proven(value);
+                let paths = choice
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, &c)| lists.get(i).and_then(|l| l.get(c)).cloned())
+                    .collect();
+                return Ok(GroupResult {
+                    paths,
+                    achieved: level,
+                    optimal,
+                });
+            }
+            None if proven(u64::MAX) => return Err(GroupError::NotDisjoint { proven: true }),
+            None if k >= MAX_CANDIDATES => return Err(GroupError::NotDisjoint { proven: false }),
+            _ => k = (k * 2).min(MAX_CANDIDATES),
+        }
+    }
+}
+
+/// Branch and bound over the first `k` candidates of each member.
+fn search(
+    topo: &Topology,
+    group: &GroupRequest,
+    level: Disjointness,
+    lists: &[Vec<Path>],
+    k: usize,
+    cost: &dyn Fn(usize, &Path) -> u64,
+) -> Option<(u64, Vec<usize>)> {
+    struct State<'a> {
+        topo: &'a Topology,
+        group: &'a GroupRequest,
+        level: Disjointness,
+        lists: &'a [Vec<Path>],
+        k: usize,
+        best: Option<(u64, Vec<usize>)>,
+        choice: Vec<usize>,
+    }
+    fn combine(obj: GroupObjective, acc: u64, c: u64) -> u64 {
+        match obj {
+            GroupObjective::MinSum => acc.saturating_add(c),
+            GroupObjective::MinMax => acc.max(c),
+        }
+    }
+    fn go(s: &mut State<'_>, member: usize, acc: u64, cost: &dyn Fn(usize, &Path) -> u64) {
+        let Some(list) = s.lists.get(member) else {
+            if s.best.as_ref().is_none_or(|(b, _)| acc < *b) {
+                s.best = Some((acc, s.choice.clone()));
+            }
+            return;
+        };
+        for (c, p) in list.iter().enumerate().take(s.k) {
+            let next = combine(s.group.objective, acc, cost(member, p));
+            // Candidates come in increasing cost: nothing later can do better.
+            if s.best.as_ref().is_some_and(|(b, _)| next >= *b) {
+                break;
+            }
+            let ok = s.choice.iter().enumerate().all(|(j, &cj)| {
+                match (
+                    s.group.members.get(j),
+                    s.group.members.get(member),
+                    s.lists.get(j).and_then(|l| l.get(cj)),
+                ) {
+                    (Some(rj), Some(rm), Some(pj)) => disjoint(s.topo, (rj, pj), (rm, p), s.level),
+                    _ => false,
+                }
+            });
+            if ok {
+                s.choice.push(c);
+                go(s, member + 1, next, cost);
+                s.choice.pop();
+            }
+        }
+    }
+    let mut s = State {
+        topo,
+        group,
+        level,
+        lists,
+        k,
+        best: None,
+        choice: Vec::new(),
+    };
+    go(&mut s, 0, 0, cost);
+    s.best
+}

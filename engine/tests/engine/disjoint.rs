@@ -1,0 +1,319 @@
+//! Disjoint groups: the draft's topologies, fallback, and exhaustive search.
+
+use std::path::PathBuf;
+
+use pce_engine::solver::cspf::{
+    Constraints, Objective, Path, PathRequest, Reservations, Workspace,
+};
+use pce_engine::solver::disjoint::{
+    disjoint, solve, Disjointness, GroupError, GroupObjective, GroupRequest,
+};
+use pce_engine::topology::{LinkId, LinkSpec, NodeId, NodeSpec, Topology, TopologyFile};
+use proptest::prelude::*;
+
+fn load(name: &str) -> Topology {
+    TopologyFile::load(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/topologies")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn req(topo: &Topology, a: &str, b: &str) -> PathRequest {
+    PathRequest {
+        source: topo.node_by_name(a).unwrap(),
+        destination: topo.node_by_name(b).unwrap(),
+        objective: Objective::Igp,
+        constraints: Constraints::default(),
+    }
+}
+
+fn hops(topo: &Topology, p: &Path) -> Vec<String> {
+    p.links
+        .iter()
+        .map(|l| topo.node(topo.link(*l).unwrap().to).unwrap().name.clone())
+        .collect()
+}
+
+fn pair(topo: &Topology, d: Disjointness, strict: bool) -> GroupRequest {
+    GroupRequest {
+        members: vec![req(topo, "PCC1", "PCC2"), req(topo, "PCC3", "PCC4")],
+        disjointness: d,
+        strict,
+        objective: GroupObjective::MinSum,
+    }
+}
+
+/// DIGEST §9.0: the optimum disjoint pairs of the draft's topologies.
+#[test]
+fn draft_disjoint_pairs() {
+    let a = load("draft-topology-a.json");
+    for d in [Disjointness::LINK, Disjointness::NODE, Disjointness::SRLG] {
+        let g = solve(
+            &a,
+            &Reservations::new(a.link_count()),
+            &pair(&a, d, true),
+            &mut Workspace::new(),
+        )
+        .unwrap();
+        assert_eq!(hops(&a, &g.paths[0]), ["R1", "R2", "PCC2"], "{d:?}");
+        assert_eq!(hops(&a, &g.paths[1]), ["R3", "R4", "PCC4"], "{d:?}");
+        assert_eq!(g.paths[0].metrics.igp + g.paths[1].metrics.igp, 15);
+        assert!(g.optimal && g.achieved == d);
+    }
+    let b = load("draft-topology-b.json");
+    let g = solve(
+        &b,
+        &Reservations::new(b.link_count()),
+        &pair(&b, Disjointness::LINK, true),
+        &mut Workspace::new(),
+    )
+    .unwrap();
+    assert_eq!(
+        (hops(&b, &g.paths[0]), hops(&b, &g.paths[1])),
+        (
+            vec!["R1".into(), "PCC2".into()],
+            vec!["R3".into(), "PCC4".into()]
+        )
+    );
+    assert_eq!(g.paths[0].metrics.igp + g.paths[1].metrics.igp, 13);
+    assert!(g.optimal);
+}
+
+/// Scenario 3 (strict: no solution) against scenario 4 (fallback) when a
+/// member's ends leave no disjoint option: R3-R4 down in Topology A leaves
+/// PCC3 only R3-R1-R2-R4, which PCC1->PCC2 must cross.
+#[test]
+fn strict_fails_and_fallback_reports_what_was_achieved() {
+    let a = load("draft-topology-a.json");
+    let n = |x: &str| a.node_by_name(x).unwrap();
+    let mut g = pair(&a, Disjointness::NODE, true);
+    // Keep PCC1's LSP on R1 and R2 (exclude R3, R4), forcing the conflict.
+    g.members[0].constraints.exclude_nodes = vec![n("R3"), n("R4")];
+    g.members[1].constraints.exclude_links = vec![a.link_between(n("R3"), n("R4")).unwrap()];
+    let r = Reservations::new(a.link_count());
+    assert_eq!(
+        solve(&a, &r, &g, &mut Workspace::new()),
+        Err(GroupError::NotDisjoint { proven: true })
+    );
+    g.strict = false;
+    let got = solve(&a, &r, &g, &mut Workspace::new()).unwrap();
+    assert_eq!(got.achieved, Disjointness::NONE);
+    assert_eq!(hops(&a, &got.paths[1]), ["R3", "R1", "R2", "R4", "PCC4"]);
+}
+
+// ===== exhaustive =====
+
+fn all_paths(topo: &Topology, r: &PathRequest) -> Vec<Path> {
+    fn walk(
+        topo: &Topology,
+        at: NodeId,
+        r: &PathRequest,
+        seen: &mut Vec<NodeId>,
+        p: &mut Vec<LinkId>,
+        out: &mut Vec<Path>,
+    ) {
+        if at == r.destination {
+            let mut m = pce_engine::solver::cspf::PathMetrics::default();
+            for l in p.iter() {
+                let l = topo.link(*l).unwrap();
+                m.igp += u64::from(l.igp);
+                m.te += u64::from(l.te);
+                m.delay_us += u64::from(l.delay_us);
+                m.hops += 1;
+            }
+            out.push(Path {
+                links: p.clone(),
+                metrics: m,
+                optimal: true,
+            });
+            return;
+        }
+        for l in topo.out_links(at).map(LinkId) {
+            let to = topo.link(l).unwrap().to;
+            if !seen.contains(&to) {
+                seen.push(to);
+                p.push(l);
+                walk(topo, to, r, seen, p, out);
+                p.pop();
+                seen.pop();
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        topo,
+        r.source,
+        r,
+        &mut vec![r.source],
+        &mut Vec::new(),
+        &mut out,
+    );
+    out
+}
+
+fn best_combination(topo: &Topology, g: &GroupRequest, level: Disjointness) -> Option<u64> {
+    let lists: Vec<Vec<Path>> = g.members.iter().map(|m| all_paths(topo, m)).collect();
+    fn go(
+        topo: &Topology,
+        g: &GroupRequest,
+        level: Disjointness,
+        lists: &[Vec<Path>],
+        chosen: &mut Vec<Path>,
+        best: &mut Option<u64>,
+    ) {
+        let i = chosen.len();
+        if i == lists.len() {
+            let costs = chosen
+                .iter()
+                .zip(&g.members)
+                .map(|(p, m)| p.metrics.of(m.objective));
+            let v = match g.objective {
+                GroupObjective::MinSum => costs.sum(),
+                GroupObjective::MinMax => costs.max().unwrap_or(0),
+            };
+            *best = Some(best.map_or(v, |b: u64| b.min(v)));
+            return;
+        }
+        for p in &lists[i] {
+            if chosen
+                .iter()
+                .zip(&g.members)
+                .all(|(q, mq)| disjoint(topo, (mq, q), (&g.members[i], p), level))
+            {
+                chosen.push(p.clone());
+                go(topo, g, level, lists, chosen, best);
+                chosen.pop();
+            }
+        }
+    }
+    let mut best = None;
+    go(topo, g, level, &lists, &mut Vec::new(), &mut best);
+    best
+}
+
+fn group() -> impl Strategy<
+    Value = (
+        TopologyFile,
+        Vec<(u32, u32)>,
+        Disjointness,
+        GroupObjective,
+        bool,
+    ),
+> {
+    (3usize..7)
+        .prop_flat_map(|n| {
+            (
+                Just(n),
+                proptest::collection::vec((0..n, 0..n, 1u32..6, 0u32..3), n..(n * 3)),
+                proptest::collection::vec((0..n as u32, 0..n as u32), 2..4),
+                prop_oneof![
+                    Just(Disjointness::LINK),
+                    Just(Disjointness::NODE),
+                    Just(Disjointness::SRLG),
+                    Just(Disjointness {
+                        link: true,
+                        node: true,
+                        srlg: true
+                    })
+                ],
+                prop_oneof![Just(GroupObjective::MinSum), Just(GroupObjective::MinMax)],
+                any::<bool>(),
+            )
+        })
+        .prop_map(|(n, links, members, d, obj, strict)| {
+            let file = TopologyFile {
+                nodes: (0..n)
+                    .map(|i| NodeSpec {
+                        name: format!("N{i}"),
+                        router_id: format!("10.0.0.{}", i + 1).parse().unwrap(),
+                        addresses: vec![],
+                        node_sid: None,
+                    })
+                    .collect(),
+                links: links
+                    .into_iter()
+                    .filter(|l| l.0 != l.1)
+                    .map(|(a, b, igp, srlg)| LinkSpec {
+                        a: format!("N{a}"),
+                        b: format!("N{b}"),
+                        igp_metric: igp,
+                        te_metric: None,
+                        delay_us: 0,
+                        bandwidth_bps: None,
+                        admin_groups: 0,
+                        srlgs: vec![srlg],
+                        a_address: None,
+                        b_address: None,
+                        a_adj_sid: None,
+                        b_adj_sid: None,
+                    })
+                    .collect(),
+            };
+            (file, members, d, obj, strict)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn groups_match_exhaustive_search((file, ends, d, objective, strict) in group()) {
+        let topo = file.build().unwrap();
+        let members: Vec<PathRequest> = ends
+            .iter()
+            .filter(|(a, b)| a != b)
+            .map(|&(a, b)| PathRequest { source: NodeId(a), destination: NodeId(b), objective: Objective::Igp, constraints: Constraints::default() })
+            .collect();
+        if members.len() < 2 {
+            return Ok(());
+        }
+        let g = GroupRequest { members, disjointness: d, strict, objective };
+        let got = solve(&topo, &Reservations::new(topo.link_count()), &g, &mut Workspace::new());
+        let wanted = best_combination(&topo, &g, d);
+        match got {
+            Ok(res) => {
+                // Every pair is disjoint at the achieved level; paths connect their ends.
+                for (i, (pi, mi)) in res.paths.iter().zip(&g.members).enumerate() {
+                    let mut at = mi.source;
+                    for l in &pi.links {
+                        prop_assert_eq!(topo.link(*l).unwrap().from, at);
+                        at = topo.link(*l).unwrap().to;
+                    }
+                    prop_assert_eq!(at, mi.destination);
+                    for (pj, mj) in res.paths.iter().zip(&g.members).skip(i + 1) {
+                        prop_assert!(disjoint(&topo, (mi, pi), (mj, pj), res.achieved));
+                    }
+                }
+                let costs = res.paths.iter().map(|p| p.metrics.igp);
+                let value = match objective {
+                    GroupObjective::MinSum => costs.sum(),
+                    GroupObjective::MinMax => costs.max().unwrap(),
+                };
+                if res.achieved == d {
+                    prop_assert_eq!(Some(value), wanted);
+                } else {
+                    prop_assert!(!strict);
+                    prop_assert_eq!(wanted, None, "fell back although {:?} was possible", d);
+                    if res.optimal {
+                        prop_assert_eq!(Some(value), best_combination(&topo, &g, res.achieved));
+                    }
+                }
+                if res.achieved == d && res.optimal {
+                    prop_assert_eq!(Some(value), wanted);
+                }
+            }
+            Err(GroupError::NotDisjoint { proven }) => {
+                prop_assert!(strict);
+                if proven {
+                    prop_assert_eq!(wanted, None);
+                }
+            }
+            Err(GroupError::Member { member, .. }) => {
+                prop_assert!(all_paths(&topo, &g.members[member]).is_empty());
+            }
+            Err(GroupError::Empty) => prop_assert!(false),
+        }
+    }
+}
