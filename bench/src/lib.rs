@@ -1,1 +1,3 @@
 //! Workload generators shared by the benchmarks.
+
+pub mod topogen;

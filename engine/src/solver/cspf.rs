@@ -20,7 +20,7 @@ use std::collections::BinaryHeap;
 
 use serde::Serialize;
 
-use crate::topology::{Link, LinkId, NodeId, Topology};
+use crate::topology::{HotLink, LinkId, NodeId, Topology};
 
 /// Labels the exact bounded search may create before it gives up proving
 /// optimality.
@@ -183,6 +183,7 @@ impl Reservations {
 #[derive(Debug, Default)]
 pub struct Workspace {
     dist: Vec<(u64, u32)>,
+    bound: Vec<u64>,
     prev: Vec<u32>,
     seen: Vec<u32>,
     node_excluded: Vec<u32>,
@@ -218,6 +219,7 @@ impl Workspace {
         let (n, m) = (topo.node_count(), topo.link_count());
         if self.dist.len() < n {
             self.dist.resize(n, (0, 0));
+            self.bound.resize(n, 0);
             self.prev.resize(n, NONE);
             self.seen.resize(n, 0);
             self.node_excluded.resize(n, 0);
@@ -300,26 +302,35 @@ pub fn compute(
 fn admissible(
     topo: &Topology,
     id: u32,
-    link: &Link,
+    h: &HotLink,
     c: &Constraints,
     r: &Reservations,
     ws: &Workspace,
 ) -> bool {
-    let ag = link.admin_groups;
-    link.up
-        && ws.link_excluded.get(id as usize).is_none_or(|&e| e != ws.epoch)
-        && ws.node_excluded.get(link.to.index()).is_none_or(|&e| e != ws.epoch)
-        && topo.node(link.to).is_some_and(|n| n.up)
-        && (c.bandwidth <= 0.0 || link.bandwidth - r.reserved(LinkId(id)) >= c.bandwidth)
+    let ag = h.admin_groups;
+    h.flags & HotLink::UP != 0
         // RFC 3209 §4.7.4 / RFC 5440 §7.11 affinity semantics.
         && ag & c.exclude_any == 0
         && (c.include_any == 0 || ag & c.include_any != 0)
         && ag & c.include_all == c.include_all
-        && (c.exclude_srlgs.is_empty() || !topo.srlgs(link).iter().any(|s| c.exclude_srlgs.contains(s)))
+        && (c.bandwidth <= 0.0
+            || topo
+                .bandwidths()
+                .get(id as usize)
+                .is_some_and(|bw| bw - r.reserved(LinkId(id)) >= c.bandwidth))
+        && (c.exclude_links.is_empty()
+            || ws.link_excluded.get(id as usize).is_none_or(|&e| e != ws.epoch))
+        && (c.exclude_nodes.is_empty()
+            || ws.node_excluded.get(h.to as usize).is_none_or(|&e| e != ws.epoch))
+        && (c.exclude_srlgs.is_empty()
+            || h.flags & HotLink::HAS_SRLG == 0
+            || topo
+                .link(LinkId(id))
+                .is_none_or(|l| !topo.srlgs(l).iter().any(|s| c.exclude_srlgs.contains(s))))
 }
 
 #[inline]
-fn weight(link: &Link, objective: Objective) -> u64 {
+fn weight(link: &HotLink, objective: Objective) -> u64 {
     match objective {
         Objective::Igp => u64::from(link.igp),
         Objective::Te => u64::from(link.te),
@@ -329,7 +340,7 @@ fn weight(link: &Link, objective: Objective) -> u64 {
 }
 
 #[inline]
-fn extend(m: &PathMetrics, link: &Link) -> PathMetrics {
+fn extend(m: &PathMetrics, link: &HotLink) -> PathMetrics {
     PathMetrics {
         igp: m.igp + u64::from(link.igp),
         te: m.te + u64::from(link.te),
@@ -348,10 +359,12 @@ fn within_bounds(m: &PathMetrics, c: &Constraints) -> bool {
 fn metrics_of(topo: &Topology, links: &[LinkId]) -> PathMetrics {
     links
         .iter()
-        .filter_map(|l| topo.link(*l))
+        .filter_map(|l| topo.hot().get(l.index()))
         .fold(PathMetrics::default(), |m, l| extend(&m, l))
 }
 
+/// A* on the objective with landmark lower bounds (plain Dijkstra where a
+/// bound is 0): pops nodes in order of (cost so far + bound, hops).
 fn dijkstra(
     topo: &Topology,
     r: &Reservations,
@@ -359,27 +372,28 @@ fn dijkstra(
     ws: &mut Workspace,
 ) -> Option<Path> {
     let (src, dst, c) = (req.source.0, req.destination.0, &req.constraints);
+    let table = topo.landmarks().table(topo, req.objective);
+    let target = table.target(dst);
+    let hot = topo.hot();
     let epoch = ws.epoch;
-    let mark = |ws: &mut Workspace, n: u32, d: (u64, u32), prev: u32| {
-        if let (Some(s), Some(x), Some(p)) = (
-            ws.seen.get_mut(n as usize),
-            ws.dist.get_mut(n as usize),
-            ws.prev.get_mut(n as usize),
-        ) {
-            *s = epoch;
-            *x = d;
-            *p = prev;
-        }
-    };
-    mark(ws, src, (0, 0), NONE);
-    ws.heap.push(Reverse((0, 0, src)));
-    while let Some(Reverse((cost, hops, node))) = ws.heap.pop() {
-        if ws
-            .dist
-            .get(node as usize)
-            .is_some_and(|&d| d < (cost, hops))
-        {
+    let src_bound = table.bound(&target, src);
+    if let (Some(s), Some(x), Some(p), Some(h)) = (
+        ws.seen.get_mut(src as usize),
+        ws.dist.get_mut(src as usize),
+        ws.prev.get_mut(src as usize),
+        ws.bound.get_mut(src as usize),
+    ) {
+        (*s, *x, *p, *h) = (epoch, (0, 0), NONE, src_bound);
+    }
+    ws.heap.push(Reverse((src_bound, 0, src)));
+    while let Some(Reverse((f, hops, node))) = ws.heap.pop() {
+        let (Some(&(g, best_hops)), Some(&h)) =
+            (ws.dist.get(node as usize), ws.bound.get(node as usize))
+        else {
             continue;
+        };
+        if (f, hops) > (g + h, best_hops) {
+            continue; // stale entry
         }
         if node == dst {
             let mut links = Vec::with_capacity(hops as usize);
@@ -396,24 +410,36 @@ fn dijkstra(
                 optimal: true,
             });
         }
-        for id in topo.out_links(NodeId(node)) {
-            ws.scanned += 1;
-            let Some(link) = topo.link(LinkId(id)) else {
-                continue;
-            };
+        let range = topo.out_links(NodeId(node));
+        let start = range.start;
+        let Some(out) = hot.get(range.start as usize..range.end as usize) else {
+            continue;
+        };
+        ws.scanned += out.len() as u64;
+        for (k, link) in out.iter().enumerate() {
+            let id = start + k as u32;
             if !admissible(topo, id, link, c, r, ws) {
                 continue;
             }
-            let next = (cost + weight(link, req.objective), hops + 1);
-            let to = link.to.0;
-            let better = match (ws.seen.get(to as usize), ws.dist.get(to as usize)) {
-                (Some(&s), Some(&d)) => s != epoch || next < d,
-                _ => false,
+            let next = (g + weight(link, req.objective), hops + 1);
+            let to = link.to as usize;
+            let (Some(seen), Some(dist), Some(prev), Some(bound)) = (
+                ws.seen.get_mut(to),
+                ws.dist.get_mut(to),
+                ws.prev.get_mut(to),
+                ws.bound.get_mut(to),
+            ) else {
+                continue;
             };
-            if better {
-                mark(ws, to, next, id);
-                ws.heap.push(Reverse((next.0, next.1, to)));
+            if *seen != epoch {
+                *seen = epoch;
+                *bound = table.bound(&target, link.to);
+            } else if next >= *dist {
+                continue;
             }
+            *dist = next;
+            *prev = id;
+            ws.heap.push(Reverse((next.0 + *bound, next.1, link.to)));
         }
     }
     None
@@ -482,7 +508,7 @@ fn bounded(topo: &Topology, r: &Reservations, req: &PathRequest, ws: &mut Worksp
         }
         for lid in topo.out_links(NodeId(label.node)) {
             ws.scanned += 1;
-            let Some(link) = topo.link(LinkId(lid)) else {
+            let Some(link) = topo.hot().get(lid as usize) else {
                 continue;
             };
             if !admissible(topo, lid, link, c, r, ws) {
@@ -493,14 +519,14 @@ fn bounded(topo: &Topology, r: &Reservations, req: &PathRequest, ws: &mut Worksp
                 continue;
             }
             let new = Label {
-                node: link.to.0,
+                node: link.to,
                 cost: label.cost + weight(link, req.objective),
                 m,
                 link: lid,
                 pred: id,
                 alive: true,
             };
-            let to = link.to.index();
+            let to = link.to as usize;
             let Some(existing) = ws.at_node.get(to) else {
                 continue;
             };

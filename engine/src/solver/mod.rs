@@ -2,4 +2,5 @@
 
 pub mod cspf;
 pub mod disjoint;
+pub(crate) mod landmarks;
 pub mod sr;

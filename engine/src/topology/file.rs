@@ -377,7 +377,7 @@ impl TopologyFile {
                 *c += prev;
             }
         }
-        Ok(Topology {
+        let mut topo = Topology {
             nodes,
             links,
             first_link,
@@ -385,7 +385,10 @@ impl TopologyFile {
             srlgs,
             by_name,
             by_address,
-        })
+            ..Topology::default()
+        };
+        topo.refresh();
+        Ok(topo)
     }
 }
 

@@ -84,10 +84,34 @@ pub struct Link {
     srlg_len: u32,
 }
 
+/// The fields a path search reads for every link it scans, packed in 24
+/// bytes (the full [`Link`] is ~100): a search walks contiguous hot links.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct HotLink {
+    pub(crate) to: u32,
+    pub(crate) igp: u32,
+    pub(crate) te: u32,
+    pub(crate) delay_us: u32,
+    pub(crate) admin_groups: u32,
+    /// Bit 0: up (and its tail node up); bit 1: has SRLGs.
+    pub(crate) flags: u32,
+}
+
+impl HotLink {
+    pub(crate) const UP: u32 = 1;
+    pub(crate) const HAS_SRLG: u32 = 2;
+}
+
 /// An immutable topology snapshot.
 #[derive(Clone, Debug, Default)]
 pub struct Topology {
     nodes: Vec<Node>,
+    /// Hot copy of `links` for the search loop, same indices.
+    hot: Vec<HotLink>,
+    /// Reservable bandwidth per link, same indices.
+    bandwidth: Vec<f64>,
+    /// Lower-bound tables for goal-directed search, built on first use.
+    landmarks: std::sync::Arc<std::sync::OnceLock<crate::solver::landmarks::Landmarks>>,
     /// Directed links, sorted by `from` (CSR order).
     links: Vec<Link>,
     /// `first_link[n]..first_link[n + 1]` are node `n`'s outgoing links.
@@ -190,6 +214,45 @@ impl Topology {
         self.by_address.get(&addr).copied()
     }
 
+    #[inline]
+    pub(crate) fn hot(&self) -> &[HotLink] {
+        &self.hot
+    }
+
+    #[inline]
+    pub(crate) fn bandwidths(&self) -> &[f64] {
+        &self.bandwidth
+    }
+
+    /// Landmark lower bounds, computed once per snapshot.
+    pub(crate) fn landmarks(&self) -> &crate::solver::landmarks::Landmarks {
+        self.landmarks
+            .get_or_init(|| crate::solver::landmarks::Landmarks::build(self))
+    }
+
+    /// Rebuild the derived arrays after `nodes` or `links` changed.
+    pub(crate) fn refresh(&mut self) {
+        self.hot = self
+            .links
+            .iter()
+            .map(|l| HotLink {
+                to: l.to.0,
+                igp: l.igp,
+                te: l.te,
+                delay_us: l.delay_us,
+                admin_groups: l.admin_groups,
+                flags: if l.up && self.nodes.get(l.to.index()).is_some_and(|n| n.up) {
+                    HotLink::UP
+                } else {
+                    0
+                } | if l.srlg_len > 0 { HotLink::HAS_SRLG } else { 0 },
+            })
+            .collect();
+        self.bandwidth = self.links.iter().map(|l| l.bandwidth).collect();
+        // Bounds from the old metrics may overestimate after a change.
+        self.landmarks = std::sync::Arc::default();
+    }
+
     /// A node's outgoing links, as a contiguous range of link IDs.
     #[inline]
     pub fn out_links(&self, node: NodeId) -> std::ops::Range<u32> {
@@ -285,6 +348,7 @@ impl Topology {
                 }
             }
         }
+        next.refresh();
         Ok(next)
     }
 

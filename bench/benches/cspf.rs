@@ -1,0 +1,126 @@
+//! CSPF against petgraph's Dijkstra on the same carrier-like topology, in
+//! the same run. petgraph runs unconstrained (IGP metric, stopping at the
+//! goal); the engine runs unconstrained and constrained (1 Gb/s bandwidth +
+//! exclude-any of one of the four admin-group colours). Work counters
+//! (links scanned per query) are printed beside the times: they do not drift
+//! on noisy machines.
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use pce_bench::topogen::carrier;
+use pce_engine::solver::cspf::{
+    compute, Constraints, Objective, PathRequest, Reservations, Workspace,
+};
+use pce_engine::topology::{NodeId, Topology};
+use petgraph::graph::{DiGraph, NodeIndex};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const QUERIES: usize = 1000;
+
+fn petgraph_of(topo: &Topology) -> DiGraph<(), u32> {
+    let mut g = DiGraph::with_capacity(topo.node_count(), topo.link_count());
+    for _ in 0..topo.node_count() {
+        g.add_node(());
+    }
+    for l in topo.links() {
+        g.add_edge(
+            NodeIndex::new(l.from.index()),
+            NodeIndex::new(l.to.index()),
+            l.igp,
+        );
+    }
+    g
+}
+
+fn pairs(n: usize) -> Vec<(u32, u32)> {
+    let mut rng = StdRng::seed_from_u64(7);
+    (0..QUERIES)
+        .map(|_| loop {
+            let (a, b) = (rng.random_range(0..n as u32), rng.random_range(0..n as u32));
+            if a != b {
+                break (a, b);
+            }
+        })
+        .collect()
+}
+
+fn run(c: &mut Criterion, name: &str, nodes: usize, links: usize) {
+    let topo = carrier(nodes, links, 42).build().unwrap();
+    let g = petgraph_of(&topo);
+    let pairs = pairs(topo.node_count());
+    let res = Reservations::new(topo.link_count());
+    let constrained = Constraints {
+        bandwidth: 1e9,
+        exclude_any: 0b0100,
+        ..Constraints::default()
+    };
+    let req = |(a, b): (u32, u32), c: &Constraints| PathRequest {
+        source: NodeId(a),
+        destination: NodeId(b),
+        objective: Objective::Igp,
+        constraints: c.clone(),
+    };
+    // Work counters, once, outside the timing.
+    let mut ws = Workspace::new();
+    for (label, cons) in [
+        ("unconstrained", Constraints::default()),
+        ("constrained", constrained.clone()),
+    ] {
+        let (mut scanned, mut found) = (0u64, 0usize);
+        for &p in &pairs {
+            found += compute(&topo, &res, &req(p, &cons), &mut ws).is_ok() as usize;
+            scanned += ws.scanned;
+        }
+        eprintln!(
+            "{name}: {} nodes, {} directed links; cspf {label}: {:.0} links scanned per query, {found}/{} found",
+            topo.node_count(),
+            topo.link_count(),
+            scanned as f64 / pairs.len() as f64,
+            pairs.len()
+        );
+    }
+
+    let mut group = c.benchmark_group(name);
+    group.throughput(Throughput::Elements(pairs.len() as u64));
+    group.sample_size(10);
+    group.bench_function("petgraph_dijkstra", |b| {
+        b.iter(|| {
+            for &(s, t) in &pairs {
+                let d = petgraph::algo::dijkstra(
+                    &g,
+                    NodeIndex::new(s as usize),
+                    Some(NodeIndex::new(t as usize)),
+                    |e| *e.weight(),
+                );
+                black_box(d.get(&NodeIndex::new(t as usize)));
+            }
+        })
+    });
+    group.bench_function("cspf_unconstrained", |b| {
+        let unconstrained = Constraints::default();
+        b.iter(|| {
+            for &p in &pairs {
+                let _ = black_box(compute(&topo, &res, &req(p, &unconstrained), &mut ws));
+            }
+        })
+    });
+    group.bench_function("cspf_bandwidth_affinity", |b| {
+        b.iter(|| {
+            for &p in &pairs {
+                let _ = black_box(compute(&topo, &res, &req(p, &constrained), &mut ws));
+            }
+        })
+    });
+    group.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    run(c, "cspf_2k", 2_000, 8_000);
+    run(c, "cspf_10k", 10_000, 40_000);
+}
+
+criterion_group!(cspf, benches);
+criterion_main!(cspf);
