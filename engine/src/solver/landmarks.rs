@@ -59,14 +59,12 @@ impl Table {
             self.from.get(base..base + self.landmarks),
             self.to.get(base..base + self.landmarks),
         ) {
-            target
-                .from
-                .get_mut(..self.landmarks)
-                .map(|x| x.copy_from_slice(f));
-            target
-                .to
-                .get_mut(..self.landmarks)
-                .map(|x| x.copy_from_slice(o));
+            if let Some(x) = target.from.get_mut(..self.landmarks) {
+                x.copy_from_slice(f);
+            }
+            if let Some(x) = target.to.get_mut(..self.landmarks) {
+                x.copy_from_slice(o);
+            }
         }
         target
     }
