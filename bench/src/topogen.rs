@@ -37,14 +37,14 @@ pub fn carrier(nodes: usize, links: usize, seed: u64) -> TopologyFile {
         links: Vec::new(),
     };
     let mut srlg = 1u32;
-    let mut add = |file: &mut TopologyFile,
-                   rng: &mut StdRng,
-                   a: usize,
-                   b: usize,
-                   metric: u32,
-                   gbps: f64,
-                   delay: u32,
-                   srlgs: Vec<u32>| {
+    let add = |file: &mut TopologyFile,
+               rng: &mut StdRng,
+               a: usize,
+               b: usize,
+               metric: u32,
+               gbps: f64,
+               delay: u32,
+               srlgs: Vec<u32>| {
         let jitter = |rng: &mut StdRng, v: u32| {
             (v as f64 * rng.random_range(0.8..1.2)).round().max(1.0) as u32
         };
