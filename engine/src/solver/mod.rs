@@ -3,4 +3,5 @@
 pub mod cspf;
 pub mod disjoint;
 pub(crate) mod landmarks;
+pub mod placement;
 pub mod sr;

@@ -2,5 +2,6 @@
 
 mod cspf;
 mod disjoint;
+mod placement;
 mod sr;
 mod topology;

@@ -1,0 +1,168 @@
+//! Bulk placement: deterministic for any thread count, equal in cost to
+//! one-by-one placement, within capacity; incremental reroute.
+
+use pce_engine::solver::cspf::{
+    compute, Constraints, Objective, PathRequest, Reservations, Workspace,
+};
+use pce_engine::solver::placement::Placement;
+use pce_engine::topology::{LinkSpec, NodeId, NodeSpec, Topology, TopologyEvent, TopologyFile};
+
+/// A 8x8 grid with uneven metrics and tight bandwidth: contention forces
+/// LSPs off their shortest paths.
+fn grid() -> Topology {
+    let n = 8;
+    let name = |r: usize, c: usize| format!("g{r}_{c}");
+    let mut file = TopologyFile::default();
+    for r in 0..n {
+        for c in 0..n {
+            file.nodes.push(NodeSpec {
+                name: name(r, c),
+                router_id: format!("10.0.{r}.{c}").parse().unwrap(),
+                addresses: vec![],
+                node_sid: None,
+            });
+        }
+    }
+    let mut k = 0u32;
+    let mut link = |a: String, b: String| {
+        k += 1;
+        file.links.push(LinkSpec {
+            a,
+            b,
+            igp_metric: 1 + (k * 7) % 5,
+            te_metric: None,
+            delay_us: 0,
+            bandwidth_bps: Some(1000.0),
+            admin_groups: 0,
+            srlgs: vec![],
+            a_address: None,
+            b_address: None,
+            a_adj_sid: None,
+            b_adj_sid: None,
+        });
+    };
+    for r in 0..n {
+        for c in 0..n {
+            if c + 1 < n {
+                link(name(r, c), name(r, c + 1));
+            }
+            if r + 1 < n {
+                link(name(r, c), name(r + 1, c));
+            }
+        }
+    }
+    file.build().unwrap()
+}
+
+fn demands(topo: &Topology, count: usize) -> Vec<PathRequest> {
+    let n = topo.node_count() as u32;
+    (0..count as u32)
+        .map(|i| {
+            let a = (i * 17 + 3) % n;
+            let b = (i * 29 + 11) % n;
+            PathRequest {
+                source: NodeId(a),
+                destination: NodeId(if a == b { (b + 1) % n } else { b }),
+                objective: Objective::Igp,
+                constraints: Constraints {
+                    bandwidth: 100.0 + f64::from(i % 5) * 50.0,
+                    ..Constraints::default()
+                },
+            }
+        })
+        .collect()
+}
+
+fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(f)
+}
+
+#[test]
+fn same_result_for_any_thread_count_and_equal_to_one_by_one() {
+    let topo = grid();
+    let reqs = demands(&topo, 400);
+    let one = in_pool(1, || Placement::place(&topo, &reqs));
+    let four = in_pool(4, || Placement::place(&topo, &reqs));
+    assert_eq!(one.paths, four.paths);
+    assert!(one.rounds > 1, "the grid is tight enough to need retries");
+    let placed = one.paths.iter().filter(|p| p.is_ok()).count();
+    assert!(
+        placed > 100 && placed < 400,
+        "placed {placed}: contention must bite both ways"
+    );
+
+    // One by one, each against what the previous ones hold.
+    let mut res = Reservations::new(topo.link_count());
+    let mut ws = Workspace::new();
+    for (i, req) in reqs.iter().enumerate() {
+        let seq = compute(&topo, &res, req, &mut ws);
+        match (&seq, &one.paths[i]) {
+            (Ok(s), Ok(p)) => {
+                assert_eq!(s.metrics.igp, p.metrics.igp, "LSP {i}");
+                res.add(&p.links, req.constraints.bandwidth);
+            }
+            (Err(_), Err(_)) => {}
+            other => panic!("LSP {i}: {other:?}"),
+        }
+    }
+    // Within capacity, and the link index agrees with the paths.
+    for (l, link) in topo.links().iter().enumerate() {
+        let id = pce_engine::topology::LinkId(l as u32);
+        assert!(one.reservations.reserved(id) <= link.bandwidth + 1e-9);
+        let expected: f64 = one
+            .lsps_on(id)
+            .iter()
+            .map(|&i| reqs[i as usize].constraints.bandwidth)
+            .sum();
+        assert!((one.reservations.reserved(id) - expected).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn reroute_moves_only_the_lsps_of_the_failed_link() {
+    let topo = grid();
+    let reqs = demands(&topo, 300);
+    let mut placement = Placement::place(&topo, &reqs);
+    let before = placement.paths.clone();
+    // The busiest link fails.
+    let busiest = (0..topo.link_count() as u32)
+        .map(pce_engine::topology::LinkId)
+        .max_by_key(|l| placement.lsps_on(*l).len())
+        .unwrap();
+    let link = topo.link(busiest).unwrap();
+    let (a, b) = (
+        topo.node(link.from).unwrap().name.clone(),
+        topo.node(link.to).unwrap().name.clone(),
+    );
+    let after = topo
+        .apply(&TopologyEvent::LinkState { a, b, up: false })
+        .unwrap();
+    let failed = [busiest, topo.reverse(busiest).unwrap()];
+    let mut on_link: Vec<u32> = failed
+        .iter()
+        .flat_map(|l| placement.lsps_on(*l).to_vec())
+        .collect();
+    on_link.sort_unstable();
+    on_link.dedup();
+    assert!(!on_link.is_empty());
+    let moved = placement.reroute(&after, &reqs, &failed);
+    assert_eq!(moved, on_link);
+    for (i, p) in placement.paths.iter().enumerate() {
+        if let Ok(p) = p {
+            assert!(
+                !p.links.contains(&failed[0]) && !p.links.contains(&failed[1]),
+                "LSP {i} still on the failed link"
+            );
+        }
+        if !on_link.contains(&(i as u32)) {
+            assert_eq!(
+                p, &before[i],
+                "LSP {i} was not on the link and must not move"
+            );
+        }
+    }
+}
