@@ -37,18 +37,26 @@ pub fn carrier(nodes: usize, links: usize, seed: u64) -> TopologyFile {
         links: Vec::new(),
     };
     let mut srlg = 1u32;
-    let add = |file: &mut TopologyFile,
-               rng: &mut StdRng,
-               a: usize,
-               b: usize,
-               metric: u32,
-               gbps: f64,
-               delay: u32,
-               srlgs: Vec<u32>| {
+    // Adjacency SIDs are locally significant: numbered per node (from an
+    // SRLB starting at 24000), as routers allocate them.
+    let mut next_adj = vec![24_000u32; total];
+    let mut add = |file: &mut TopologyFile,
+                   rng: &mut StdRng,
+                   a: usize,
+                   b: usize,
+                   metric: u32,
+                   gbps: f64,
+                   delay: u32,
+                   srlgs: Vec<u32>| {
         let jitter = |rng: &mut StdRng, v: u32| {
             (v as f64 * rng.random_range(0.8..1.2)).round().max(1.0) as u32
         };
-        let k = file.links.len() as u32;
+        let mut adj = |n: usize| {
+            let sid = next_adj[n];
+            next_adj[n] += 1;
+            sid
+        };
+        let (a_adj, b_adj) = (adj(a), adj(b));
         file.links.push(LinkSpec {
             a: format!("n{a}"),
             b: format!("n{b}"),
@@ -66,8 +74,8 @@ pub fn carrier(nodes: usize, links: usize, seed: u64) -> TopologyFile {
             srlgs,
             a_address: None,
             b_address: None,
-            a_adj_sid: Some(100_000 + 2 * k),
-            b_adj_sid: Some(100_001 + 2 * k),
+            a_adj_sid: Some(a_adj),
+            b_adj_sid: Some(b_adj),
         });
     };
     // Core ring with chords.

@@ -109,6 +109,14 @@ fn weight(h: &HotLink, o: Objective) -> u64 {
 }
 
 impl Landmarks {
+    pub(crate) fn memory_bytes(&self) -> usize {
+        self.tables
+            .iter()
+            .filter_map(OnceLock::get)
+            .map(|t| (t.from.capacity() + t.to.capacity()) * 4)
+            .sum()
+    }
+
     pub(crate) fn build(topo: &Topology) -> Self {
         let n = topo.node_count();
         let mut nodes: Vec<u32> = Vec::new();

@@ -178,6 +178,35 @@ impl Topology {
         self.links.len()
     }
 
+    /// Heap memory held by the snapshot (excluding landmark tables, which
+    /// are built on first use: see [`Self::landmark_bytes`]).
+    pub fn memory_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let names: usize = self
+            .nodes
+            .iter()
+            .map(|n| n.name.capacity() + n.addresses.capacity() * size_of::<IpAddr>())
+            .sum();
+        self.nodes.capacity() * size_of::<Node>()
+            + names
+            + self.links.capacity() * size_of::<Link>()
+            + self.hot.capacity() * size_of::<HotLink>()
+            + self.bandwidth.capacity() * size_of::<f64>()
+            + self.first_link.capacity() * size_of::<u32>()
+            + self.reverse.capacity() * size_of::<LinkId>()
+            + self.srlgs.capacity() * size_of::<u32>()
+            // Hash maps: entries plus control bytes, approximately.
+            + self.by_name.capacity() * (size_of::<String>() + size_of::<NodeId>() + 1)
+            + self.by_address.capacity() * (size_of::<IpAddr>() + size_of::<NodeId>() + 1)
+    }
+
+    /// Memory of the landmark tables built so far (per objective used).
+    pub fn landmark_bytes(&self) -> usize {
+        self.landmarks
+            .get()
+            .map_or(0, crate::solver::landmarks::Landmarks::memory_bytes)
+    }
+
     /// A node.
     pub fn node(&self, id: NodeId) -> Option<&Node> {
         self.nodes.get(id.index())
