@@ -114,6 +114,21 @@ fn run(c: &mut Criterion, name: &str, nodes: usize, links: usize) {
             }
         })
     });
+    group.bench_function("disjoint_pair_shared_ends_link", |b| {
+        use pce_engine::solver::disjoint::{solve, Disjointness, GroupObjective, GroupRequest};
+        b.iter(|| {
+            for &p in &pairs {
+                let m = req(p, &Constraints::default());
+                let g = GroupRequest {
+                    members: vec![m.clone(), m],
+                    disjointness: Disjointness::LINK,
+                    strict: true,
+                    objective: GroupObjective::MinSum,
+                };
+                let _ = black_box(solve(&topo, &res, &g, &mut ws));
+            }
+        })
+    });
     group.finish();
 }
 

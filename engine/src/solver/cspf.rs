@@ -297,6 +297,34 @@ pub fn compute(
     }
 }
 
+/// Whether a link may carry a path under `c` (every constraint but the
+/// bounds and the per-query exclusions of a [`Workspace`]), for other solvers.
+pub(crate) fn admissible_for(
+    topo: &Topology,
+    id: u32,
+    h: &HotLink,
+    c: &Constraints,
+    r: &Reservations,
+) -> bool {
+    let ag = h.admin_groups;
+    h.flags & HotLink::UP != 0
+        && ag & c.exclude_any == 0
+        && (c.include_any == 0 || ag & c.include_any != 0)
+        && ag & c.include_all == c.include_all
+        && (c.bandwidth <= 0.0
+            || topo
+                .bandwidths()
+                .get(id as usize)
+                .is_some_and(|bw| bw - r.reserved(LinkId(id)) >= c.bandwidth))
+        && !c.exclude_links.contains(&LinkId(id))
+        && !c.exclude_nodes.contains(&NodeId(h.to))
+        && (c.exclude_srlgs.is_empty()
+            || h.flags & HotLink::HAS_SRLG == 0
+            || topo
+                .link(LinkId(id))
+                .is_none_or(|l| !topo.srlgs(l).iter().any(|s| c.exclude_srlgs.contains(s))))
+}
+
 /// Whether a link may carry the path (every constraint but the bounds).
 #[inline]
 fn admissible(

@@ -313,6 +313,25 @@ fn solve_at(
     ws: &mut Workspace,
 ) -> Result<GroupResult, GroupError> {
     let members = &group.members;
+    // Two LSPs with the same ends and constraints, link or node disjoint,
+    // min-sum: Suurballe/Bhandari, exact and polynomial.
+    if let [a, b] = members.as_slice() {
+        if a == b
+            && group.objective == GroupObjective::MinSum
+            && !level.srlg
+            && (level.link || level.node)
+        {
+            return match super::suurballe::disjoint_pair(topo, r, a, level.node, ws) {
+                Ok(Some((p, q))) => Ok(GroupResult {
+                    paths: vec![p, q],
+                    achieved: level,
+                    optimal: true,
+                }),
+                Ok(None) => Err(GroupError::NotDisjoint { proven: true }),
+                Err(reason) => Err(GroupError::Member { member: 0, reason }),
+            };
+        }
+    }
     let mut k = 4usize;
     loop {
         let mut lists = Vec::with_capacity(members.len());

@@ -5,3 +5,4 @@ pub mod disjoint;
 pub(crate) mod landmarks;
 pub mod placement;
 pub mod sr;
+pub mod suurballe;

@@ -317,3 +317,43 @@ proptest! {
         }
     }
 }
+
+fn shared_ends() -> impl Strategy<Value = (TopologyFile, u32, u32, bool)> {
+    group().prop_flat_map(|(file, _, _, _, _)| {
+        let n = file.nodes.len() as u32;
+        (Just(file), 0..n, 0..n, any::<bool>())
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
+
+    /// Suurballe/Bhandari on shared-end pairs against exhaustive search.
+    #[test]
+    fn shared_end_pairs_are_exact((file, s, t, node) in shared_ends()) {
+        prop_assume!(s != t);
+        let topo = file.build().unwrap();
+        let m = PathRequest { source: NodeId(s), destination: NodeId(t), objective: Objective::Igp, constraints: Constraints::default() };
+        let d = if node { Disjointness::NODE } else { Disjointness::LINK };
+        let g = GroupRequest { members: vec![m.clone(), m], disjointness: d, strict: true, objective: GroupObjective::MinSum };
+        let wanted = best_combination(&topo, &g, d);
+        match solve(&topo, &Reservations::new(topo.link_count()), &g, &mut Workspace::new()) {
+            Ok(res) => {
+                prop_assert!(res.optimal);
+                for (p, mi) in res.paths.iter().zip(&g.members) {
+                    let mut at = mi.source;
+                    for l in &p.links {
+                        prop_assert_eq!(topo.link(*l).unwrap().from, at);
+                        at = topo.link(*l).unwrap().to;
+                    }
+                    prop_assert_eq!(at, mi.destination);
+                }
+                prop_assert!(disjoint(&topo, (&g.members[0], &res.paths[0]), (&g.members[1], &res.paths[1]), d));
+                prop_assert_eq!(Some(res.paths[0].metrics.igp + res.paths[1].metrics.igp), wanted);
+            }
+            Err(GroupError::NotDisjoint { proven: true }) => prop_assert_eq!(wanted, None),
+            Err(GroupError::Member { .. }) => prop_assert!(all_paths(&topo, &g.members[0]).is_empty()),
+            Err(e) => prop_assert!(false, "{e}"),
+        }
+    }
+}
