@@ -182,10 +182,9 @@ impl Reservations {
 /// Reusable per-thread buffers.
 #[derive(Debug, Default)]
 pub struct Workspace {
-    dist: Vec<(u64, u32)>,
-    bound: Vec<u64>,
-    prev: Vec<u32>,
-    seen: Vec<u32>,
+    /// Per-node search state, one 32-byte record per node (one cache line
+    /// touched per reached node, not four).
+    state: Vec<NodeState>,
     node_excluded: Vec<u32>,
     link_excluded: Vec<u32>,
     epoch: u32,
@@ -195,6 +194,17 @@ pub struct Workspace {
     touched: Vec<u32>,
     /// Links scanned by the last query (a work counter for benchmarks).
     pub scanned: u64,
+}
+
+/// A node's A* state in the current query (valid when `seen` is the
+/// workspace's epoch).
+#[derive(Clone, Copy, Debug, Default)]
+struct NodeState {
+    dist: u64,
+    bound: u64,
+    seen: u32,
+    hops: u32,
+    prev: u32,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -217,11 +227,8 @@ impl Workspace {
 
     fn prepare(&mut self, topo: &Topology, c: &Constraints) {
         let (n, m) = (topo.node_count(), topo.link_count());
-        if self.dist.len() < n {
-            self.dist.resize(n, (0, 0));
-            self.bound.resize(n, 0);
-            self.prev.resize(n, NONE);
-            self.seen.resize(n, 0);
+        if self.state.len() < n {
+            self.state.resize(n, NodeState::default());
             self.node_excluded.resize(n, 0);
             self.at_node.resize_with(n, Vec::new);
         }
@@ -231,7 +238,7 @@ impl Workspace {
         self.epoch = self.epoch.wrapping_add(1);
         if self.epoch == 0 {
             // Wrapped: clear the stamps once every 4 billion queries.
-            self.seen.iter_mut().for_each(|s| *s = 0);
+            self.state.iter_mut().for_each(|s| s.seen = 0);
             self.node_excluded.iter_mut().for_each(|s| *s = 0);
             self.link_excluded.iter_mut().for_each(|s| *s = 0);
             self.epoch = 1;
@@ -405,28 +412,33 @@ fn dijkstra(
     let hot = topo.hot();
     let epoch = ws.epoch;
     let src_bound = table.bound(&target, src);
-    if let (Some(s), Some(x), Some(p), Some(h)) = (
-        ws.seen.get_mut(src as usize),
-        ws.dist.get_mut(src as usize),
-        ws.prev.get_mut(src as usize),
-        ws.bound.get_mut(src as usize),
-    ) {
-        (*s, *x, *p, *h) = (epoch, (0, 0), NONE, src_bound);
+    if let Some(st) = ws.state.get_mut(src as usize) {
+        *st = NodeState {
+            dist: 0,
+            bound: src_bound,
+            seen: epoch,
+            hops: 0,
+            prev: NONE,
+        };
     }
     ws.heap.push(Reverse((src_bound, 0, src)));
     while let Some(Reverse((f, hops, node))) = ws.heap.pop() {
-        let (Some(&(g, best_hops)), Some(&h)) =
-            (ws.dist.get(node as usize), ws.bound.get(node as usize))
-        else {
+        let Some(&st) = ws.state.get(node as usize) else {
             continue;
         };
-        if (f, hops) > (g + h, best_hops) {
+        let g = st.dist;
+        if (f, hops) > (g + st.bound, st.hops) {
             continue; // stale entry
         }
         if node == dst {
             let mut links = Vec::with_capacity(hops as usize);
             let mut at = dst;
-            while let Some(&l) = ws.prev.get(at as usize).filter(|&&l| l != NONE) {
+            while let Some(l) = ws
+                .state
+                .get(at as usize)
+                .map(|s| s.prev)
+                .filter(|&l| l != NONE)
+            {
                 links.push(LinkId(l));
                 at = topo.link(LinkId(l)).map_or(src, |l| l.from.0);
             }
@@ -450,24 +462,17 @@ fn dijkstra(
                 continue;
             }
             let next = (g + weight(link, req.objective), hops + 1);
-            let to = link.to as usize;
-            let (Some(seen), Some(dist), Some(prev), Some(bound)) = (
-                ws.seen.get_mut(to),
-                ws.dist.get_mut(to),
-                ws.prev.get_mut(to),
-                ws.bound.get_mut(to),
-            ) else {
+            let Some(to) = ws.state.get_mut(link.to as usize) else {
                 continue;
             };
-            if *seen != epoch {
-                *seen = epoch;
-                *bound = table.bound(&target, link.to);
-            } else if next >= *dist {
+            if to.seen != epoch {
+                to.seen = epoch;
+                to.bound = table.bound(&target, link.to);
+            } else if next >= (to.dist, to.hops) {
                 continue;
             }
-            *dist = next;
-            *prev = id;
-            ws.heap.push(Reverse((next.0 + *bound, next.1, link.to)));
+            (to.dist, to.hops, to.prev) = (next.0, next.1, id);
+            ws.heap.push(Reverse((next.0 + to.bound, next.1, link.to)));
         }
     }
     None

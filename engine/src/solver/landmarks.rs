@@ -35,7 +35,6 @@ pub(crate) struct Landmarks {
 /// lines). Saturated at `u32::MAX - 1`; `u32::MAX` is unreachable.
 #[derive(Debug, Default)]
 pub(crate) struct Table {
-    landmarks: usize,
     from: Vec<u32>,
     to: Vec<u32>,
 }
@@ -48,51 +47,43 @@ pub(crate) struct Target {
 }
 
 impl Table {
+    /// A node's row: exactly [`LANDMARKS`] columns (unused ones unreachable).
+    #[inline]
+    fn row(v: &[u32], node: usize) -> Option<&[u32; LANDMARKS]> {
+        v.get(node * LANDMARKS..(node + 1) * LANDMARKS)
+            .and_then(|r| r.try_into().ok())
+    }
+
     /// The row of the query's tail end.
     pub(crate) fn target(&self, t: u32) -> Target {
-        let mut target = Target {
-            from: [UNREACHABLE; LANDMARKS],
-            to: [UNREACHABLE; LANDMARKS],
-        };
-        let base = t as usize * self.landmarks;
-        if let (Some(f), Some(o)) = (
-            self.from.get(base..base + self.landmarks),
-            self.to.get(base..base + self.landmarks),
-        ) {
-            if let Some(x) = target.from.get_mut(..self.landmarks) {
-                x.copy_from_slice(f);
-            }
-            if let Some(x) = target.to.get_mut(..self.landmarks) {
-                x.copy_from_slice(o);
-            }
+        let unreachable = [UNREACHABLE; LANDMARKS];
+        Target {
+            from: *Self::row(&self.from, t as usize).unwrap_or(&unreachable),
+            to: *Self::row(&self.to, t as usize).unwrap_or(&unreachable),
         }
-        target
     }
 
     /// A lower bound on the distance from `v` to the target.
     #[inline]
     pub(crate) fn bound(&self, target: &Target, v: u32) -> u64 {
-        let base = v as usize * self.landmarks;
         let (Some(vf), Some(vt)) = (
-            self.from.get(base..base + self.landmarks),
-            self.to.get(base..base + self.landmarks),
+            Self::row(&self.from, v as usize),
+            Self::row(&self.to, v as usize),
         ) else {
             return 0;
         };
+        // d(v,t) >= d(L,t) - d(L,v) and d(v,t) >= d(v,L) - d(t,L), with
+        // unreachable = u32::MAX and no branches: where L cannot reach v (or
+        // t cannot reach L) the difference saturates to 0; where L reaches v
+        // but not t (or v cannot reach L but t can), v cannot reach t in the
+        // landmark graph, so in no query's subgraph either, and the huge
+        // bound is still admissible (and consistent). Unused columns are
+        // unreachable on every row and contribute 0. Fixed-size arrays let
+        // the compiler vectorize this loop.
         let mut best = 0u32;
-        for ((&lv, &lt), (&vl, &tl)) in vf.iter().zip(&target.from).zip(vt.iter().zip(&target.to)) {
-            // d(v,t) >= d(L,t) - d(L,v) and d(v,t) >= d(v,L) - d(t,L).
-            let a = if lv != UNREACHABLE && lt != UNREACHABLE {
-                lt.saturating_sub(lv)
-            } else {
-                0
-            };
-            let b = if vl != UNREACHABLE && tl != UNREACHABLE {
-                vl.saturating_sub(tl)
-            } else {
-                0
-            };
-            best = best.max(a).max(b);
+        for i in 0..LANDMARKS {
+            let (lv, lt, vl, tl) = (vf[i], target.from[i], vt[i], target.to[i]);
+            best = best.max(lt.saturating_sub(lv)).max(vl.saturating_sub(tl));
         }
         u64::from(best)
     }
@@ -150,10 +141,12 @@ impl Landmarks {
             Objective::Hops => hops,
         };
         cell.get_or_init(|| {
-            let (n, k) = (topo.node_count(), self.nodes.len());
+            // Rows always have LANDMARKS columns (fixed-size bound loop);
+            // unused columns stay unreachable and contribute nothing.
+            let (n, k) = (topo.node_count(), LANDMARKS);
             let mut from = vec![UNREACHABLE; k * n];
             let mut to = vec![UNREACHABLE; k * n];
-            for (l, &root) in self.nodes.iter().enumerate() {
+            for (l, &root) in self.nodes.iter().enumerate().take(k) {
                 let forward = dijkstra(topo, root, objective, false);
                 let backward = dijkstra(topo, root, objective, true);
                 for (v, (f, b)) in forward.into_iter().zip(backward).enumerate() {
@@ -162,11 +155,7 @@ impl Landmarks {
                     }
                 }
             }
-            Table {
-                landmarks: k,
-                from,
-                to,
-            }
+            Table { from, to }
         })
     }
 }
