@@ -81,9 +81,8 @@ impl Table {
         // unreachable on every row and contribute 0. Fixed-size arrays let
         // the compiler vectorize this loop.
         let mut best = 0u32;
-        for i in 0..LANDMARKS {
-            let (lv, lt, vl, tl) = (vf[i], target.from[i], vt[i], target.to[i]);
-            best = best.max(lt.saturating_sub(lv)).max(vl.saturating_sub(tl));
+        for (((lv, lt), vl), tl) in vf.iter().zip(&target.from).zip(vt).zip(&target.to) {
+            best = best.max(lt.saturating_sub(*lv)).max(vl.saturating_sub(*tl));
         }
         u64::from(best)
     }
