@@ -3,5 +3,6 @@
 mod cspf;
 mod disjoint;
 mod placement;
+mod scenarios;
 mod sr;
 mod topology;
