@@ -270,7 +270,11 @@ impl Topology {
                 te: l.te,
                 delay_us: l.delay_us,
                 admin_groups: l.admin_groups,
-                flags: if l.up && self.nodes.get(l.to.index()).is_some_and(|n| n.up) {
+                // A link is usable when it and both its ends are up.
+                flags: if l.up
+                    && self.nodes.get(l.to.index()).is_some_and(|n| n.up)
+                    && self.nodes.get(l.from.index()).is_some_and(|n| n.up)
+                {
                     HotLink::UP
                 } else {
                     0
@@ -301,6 +305,49 @@ impl Topology {
         self.srlgs
             .get(start..start + link.srlg_len as usize)
             .unwrap_or_default()
+    }
+
+    /// Every directed link touching `node` (both directions): what a node
+    /// failure takes down.
+    pub fn links_of_node(&self, node: NodeId) -> Vec<LinkId> {
+        let mut out: Vec<LinkId> = self.out_links(node).map(LinkId).collect();
+        out.extend(out.clone().into_iter().filter_map(|l| self.reverse(l)));
+        out.sort_unstable();
+        out
+    }
+
+    /// Every directed link in shared risk link group `srlg`.
+    pub fn links_of_srlg(&self, srlg: u32) -> Vec<LinkId> {
+        (0..self.links.len() as u32)
+            .map(LinkId)
+            .filter(|l| {
+                self.link(*l)
+                    .is_some_and(|link| self.srlgs(link).contains(&srlg))
+            })
+            .collect()
+    }
+
+    /// What changed between `self` and a later snapshot `next` of the same
+    /// topology (same links): the links whose state, metrics or bandwidth
+    /// differ, or whose tail node went up or down. Rerouting exactly the
+    /// LSPs on these links handles link, node and SRLG failures and metric
+    /// changes incrementally (a metric *decrease* can also make other LSPs'
+    /// paths suboptimal: that is global reoptimization's job).
+    pub fn changed_links(&self, next: &Self) -> Vec<LinkId> {
+        self.links
+            .iter()
+            .zip(&next.links)
+            .enumerate()
+            .filter(|(_, (a, b))| {
+                a.up != b.up
+                    || a.igp != b.igp
+                    || a.te != b.te
+                    || a.bandwidth != b.bandwidth
+                    || self.node(a.to).map(|n| n.up) != next.node(b.to).map(|n| n.up)
+                    || self.node(a.from).map(|n| n.up) != next.node(b.from).map(|n| n.up)
+            })
+            .map(|(i, _)| LinkId(i as u32))
+            .collect()
     }
 
     /// The link from `a` to `b` (the first, if parallel links exist).

@@ -166,3 +166,61 @@ fn reroute_moves_only_the_lsps_of_the_failed_link() {
         }
     }
 }
+
+/// A node failure reroutes exactly the LSPs crossing it, found through
+/// `changed_links` (every link touching the node, both directions).
+#[test]
+fn node_failure_reroutes_incrementally() {
+    let topo = grid();
+    let reqs = demands(&topo, 200);
+    let mut placement = Placement::place(&topo, &reqs);
+    let victim = topo.node_by_name("g3_3").unwrap();
+    let after = topo
+        .apply(&TopologyEvent::NodeState {
+            node: "g3_3".into(),
+            up: false,
+        })
+        .unwrap();
+    let changed = topo.changed_links(&after);
+    assert_eq!(changed, topo.links_of_node(victim));
+    let touched: Vec<u32> = {
+        let mut v: Vec<u32> = changed
+            .iter()
+            .flat_map(|l| placement.lsps_on(*l).to_vec())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let moved = placement.reroute(&after, &reqs, &changed);
+    assert_eq!(moved, touched);
+    for (i, p) in placement.paths.iter().enumerate() {
+        if let Ok(p) = p {
+            let transits = p.links.iter().any(|l| {
+                after.link(*l).unwrap().from == victim || after.link(*l).unwrap().to == victim
+            });
+            assert!(!transits, "LSP {i} still crosses the failed node");
+        }
+    }
+    assert!(!after.node(victim).unwrap().up);
+}
+
+#[test]
+fn srlg_failure_takes_down_every_link_of_the_group() {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/topologies/draft-topology-a.json");
+    let topo = TopologyFile::load(&path).unwrap();
+    let r3r4 = topo
+        .link_between(
+            topo.node_by_name("R3").unwrap(),
+            topo.node_by_name("R4").unwrap(),
+        )
+        .unwrap();
+    let srlg = topo.srlgs(topo.link(r3r4).unwrap())[0];
+    let group = topo.links_of_srlg(srlg);
+    assert_eq!(group, {
+        let mut v = vec![r3r4, topo.reverse(r3r4).unwrap()];
+        v.sort_unstable();
+        v
+    });
+}
