@@ -1,5 +1,6 @@
 //! TED and solver tests.
 
+mod cli;
 mod cspf;
 mod disjoint;
 mod placement;

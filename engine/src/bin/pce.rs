@@ -1,0 +1,292 @@
+//! `pce`: the PCE's command line. This version has the offline path
+//! computation; `serve` and the management commands come with the server.
+//!
+//! ```text
+//! pce compute --topology FILE --from PCC1 --to PCC2 [constraints] [--sr] [--json]
+//! pce compute --topology FILE --pair PCC1:PCC2 --pair PCC3:PCC4 [--node] [--strict] [--json]
+//! ```
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use pce_engine::solver::cspf::{
+    compute, Constraints, Objective, Path, PathRequest, Reservations, Workspace,
+};
+use pce_engine::solver::disjoint::{solve, Disjointness, GroupObjective, GroupRequest};
+use pce_engine::solver::sr;
+use pce_engine::topology::{NodeId, Topology, TopologyFile};
+use serde_json::json;
+
+#[derive(Parser)]
+#[command(
+    name = "pce",
+    version,
+    about = "Stateful PCE with inter-PCE state synchronization"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compute a path, or a disjoint group, offline from a topology file.
+    Compute(ComputeArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Metric {
+    Igp,
+    Te,
+    Delay,
+    Hops,
+}
+
+#[derive(Args)]
+struct ComputeArgs {
+    /// Topology file (JSON).
+    #[arg(long)]
+    topology: PathBuf,
+    /// Head end (node name or address), for a single path.
+    #[arg(long, requires = "to", conflicts_with = "pair")]
+    from: Option<String>,
+    /// Tail end (node name or address), for a single path.
+    #[arg(long, requires = "from")]
+    to: Option<String>,
+    /// A member of a disjoint group, HEAD:TAIL; repeat for each member.
+    #[arg(long, value_name = "HEAD:TAIL")]
+    pair: Vec<String>,
+    /// Metric to minimize.
+    #[arg(long, value_enum, default_value = "igp")]
+    objective: Metric,
+    /// Bandwidth to fit, bits per second.
+    #[arg(long, default_value_t = 0.0)]
+    bandwidth: f64,
+    /// LSPA exclude-any affinity bits.
+    #[arg(long, default_value_t = 0)]
+    exclude_any: u32,
+    /// LSPA include-any affinity bits.
+    #[arg(long, default_value_t = 0)]
+    include_any: u32,
+    /// LSPA include-all affinity bits.
+    #[arg(long, default_value_t = 0)]
+    include_all: u32,
+    /// SRLG to avoid (repeatable).
+    #[arg(long)]
+    exclude_srlg: Vec<u32>,
+    /// Node to avoid (repeatable).
+    #[arg(long)]
+    exclude_node: Vec<String>,
+    /// Upper bound on the IGP metric.
+    #[arg(long)]
+    max_igp: Option<u64>,
+    /// Upper bound on the TE metric.
+    #[arg(long)]
+    max_te: Option<u64>,
+    /// Upper bound on delay, microseconds.
+    #[arg(long)]
+    max_delay: Option<u64>,
+    /// Upper bound on hops.
+    #[arg(long)]
+    max_hops: Option<u32>,
+    /// Also encode the path as an SR segment list.
+    #[arg(long)]
+    sr: bool,
+    /// Head end's maximum SID depth for --sr.
+    #[arg(long)]
+    msd: Option<u8>,
+    /// Disjoint group: node-disjoint (default link-disjoint).
+    #[arg(long)]
+    node: bool,
+    /// Disjoint group: SRLG-disjoint.
+    #[arg(long)]
+    srlg: bool,
+    /// Disjoint group: no fallback to weaker disjointness (RFC 8800 T flag).
+    #[arg(long)]
+    strict: bool,
+    /// Disjoint group: minimize the largest member cost instead of the sum.
+    #[arg(long)]
+    min_max: bool,
+    /// JSON output.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Compute(args) => match run_compute(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(msg) => {
+                eprintln!("pce compute: {msg}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn node(topo: &Topology, s: &str) -> Result<NodeId, String> {
+    topo.node_by_name(s)
+        .or_else(|| s.parse().ok().and_then(|a| topo.node_by_address(a)))
+        .ok_or_else(|| format!("unknown node {s:?} (neither a node name nor an address of one)"))
+}
+
+fn run_compute(a: &ComputeArgs) -> Result<(), String> {
+    let topo = TopologyFile::load(&a.topology).map_err(|e| e.to_string())?;
+    let objective = match a.objective {
+        Metric::Igp => Objective::Igp,
+        Metric::Te => Objective::Te,
+        Metric::Delay => Objective::Delay,
+        Metric::Hops => Objective::Hops,
+    };
+    let constraints = Constraints {
+        bandwidth: a.bandwidth,
+        exclude_any: a.exclude_any,
+        include_any: a.include_any,
+        include_all: a.include_all,
+        exclude_srlgs: a.exclude_srlg.clone(),
+        exclude_nodes: a
+            .exclude_node
+            .iter()
+            .map(|n| node(&topo, n))
+            .collect::<Result<_, _>>()?,
+        exclude_links: Vec::new(),
+        max_igp: a.max_igp,
+        max_te: a.max_te,
+        max_delay: a.max_delay,
+        max_hops: a.max_hops,
+    };
+    let request = |from: &str, to: &str| -> Result<PathRequest, String> {
+        Ok(PathRequest {
+            source: node(&topo, from)?,
+            destination: node(&topo, to)?,
+            objective,
+            constraints: constraints.clone(),
+        })
+    };
+    let res = Reservations::new(topo.link_count());
+    let mut ws = Workspace::new();
+    if let (Some(from), Some(to)) = (&a.from, &a.to) {
+        let req = request(from, to)?;
+        let path = compute(&topo, &res, &req, &mut ws)
+            .map_err(|e| format!("no path from {from} to {to}: {e}"))?;
+        let segments = if a.sr {
+            Some(sr::encode(&topo, &path.links, a.msd).map_err(|e| e.to_string())?)
+        } else {
+            None
+        };
+        if a.json {
+            let labels: Option<Vec<u32>> = segments
+                .as_ref()
+                .map(|s| s.iter().map(segment_label).collect());
+            println!(
+                "{}",
+                json!({ "hops": hops(&topo, &req, &path), "metrics": path.metrics, "optimal": path.optimal, "sr_labels": labels })
+            );
+        } else {
+            print_path(&topo, &req, &path);
+            if let Some(s) = segments {
+                println!(
+                    "SR labels: {}",
+                    s.iter()
+                        .map(|x| segment_label(x).to_string())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                );
+            }
+        }
+        return Ok(());
+    }
+    if a.pair.len() < 2 {
+        return Err("give --from and --to, or at least two --pair HEAD:TAIL".into());
+    }
+    let members = a
+        .pair
+        .iter()
+        .map(|p| {
+            let (h, t) = p
+                .split_once(':')
+                .ok_or_else(|| format!("--pair {p:?}: expected HEAD:TAIL"))?;
+            request(h, t)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let group = GroupRequest {
+        members,
+        disjointness: Disjointness {
+            link: !a.node && !a.srlg,
+            node: a.node,
+            srlg: a.srlg,
+        },
+        strict: a.strict,
+        objective: if a.min_max {
+            GroupObjective::MinMax
+        } else {
+            GroupObjective::MinSum
+        },
+    };
+    let result = solve(&topo, &res, &group, &mut ws).map_err(|e| e.to_string())?;
+    if a.json {
+        let paths: Vec<_> = result
+            .paths
+            .iter()
+            .zip(&group.members)
+            .map(|(p, m)| json!({ "hops": hops(&topo, m, p), "metrics": p.metrics }))
+            .collect();
+        println!(
+            "{}",
+            json!({ "paths": paths, "achieved": result.achieved, "optimal": result.optimal })
+        );
+    } else {
+        for (p, m) in result.paths.iter().zip(&group.members) {
+            print_path(&topo, m, p);
+        }
+        let d = result.achieved;
+        println!(
+            "disjointness achieved: {}{}{}{}; optimal: {}",
+            if d.link { "link " } else { "" },
+            if d.node { "node " } else { "" },
+            if d.srlg { "srlg " } else { "" },
+            if d.any() { "" } else { "none" },
+            result.optimal
+        );
+    }
+    Ok(())
+}
+
+fn segment_label(s: &sr::Segment) -> u32 {
+    match *s {
+        sr::Segment::Node { label, .. } | sr::Segment::Adjacency { label, .. } => label,
+    }
+}
+
+fn hops(topo: &Topology, req: &PathRequest, p: &Path) -> Vec<String> {
+    let mut v = vec![topo
+        .node(req.source)
+        .map(|n| n.name.clone())
+        .unwrap_or_default()];
+    v.extend(
+        p.links
+            .iter()
+            .filter_map(|l| topo.link(*l))
+            .filter_map(|l| topo.node(l.to))
+            .map(|n| n.name.clone()),
+    );
+    v
+}
+
+fn print_path(topo: &Topology, req: &PathRequest, p: &Path) {
+    println!(
+        "{}  igp={} te={} delay_us={} hops={}{}",
+        hops(topo, req, p).join(" -> "),
+        p.metrics.igp,
+        p.metrics.te,
+        p.metrics.delay_us,
+        p.metrics.hops,
+        if p.optimal {
+            ""
+        } else {
+            " (not proven optimal)"
+        }
+    );
+}
