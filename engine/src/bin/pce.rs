@@ -78,6 +78,9 @@ struct ComputeArgs {
     /// Node to avoid (repeatable).
     #[arg(long)]
     exclude_node: Vec<String>,
+    /// Node to traverse, in order (repeatable; an IRO).
+    #[arg(long)]
+    include_node: Vec<String>,
     /// Upper bound on the IGP metric.
     #[arg(long)]
     max_igp: Option<u64>,
@@ -152,6 +155,11 @@ fn run_compute(a: &ComputeArgs) -> Result<(), String> {
             .map(|n| node(&topo, n))
             .collect::<Result<_, _>>()?,
         exclude_links: Vec::new(),
+        include_nodes: a
+            .include_node
+            .iter()
+            .map(|n| node(&topo, n))
+            .collect::<Result<_, _>>()?,
         max_igp: a.max_igp,
         max_te: a.max_te,
         max_delay: a.max_delay,

@@ -57,6 +57,8 @@ pub struct Constraints {
     pub exclude_nodes: Vec<NodeId>,
     /// Links to avoid (XRO); each direction is its own link.
     pub exclude_links: Vec<LinkId>,
+    /// Nodes to traverse, in this order (IRO).
+    pub include_nodes: Vec<NodeId>,
     /// Upper bound on the IGP metric (METRIC T=1, B=1).
     pub max_igp: Option<u64>,
     /// Upper bound on the TE metric (METRIC T=2, B=1).
@@ -262,7 +264,126 @@ impl Workspace {
 // ===== the search =====
 
 /// Compute the best path for `req` on `topo`, given `reservations`.
+///
+/// With an IRO (`include_nodes`), the path is the concatenation of segments
+/// between consecutive nodes. Each segment is first computed on its own:
+/// when the concatenation is a simple path and no bound applies, it is
+/// optimal (the sum of independent optima is a lower bound). Otherwise each
+/// segment avoids the nodes earlier segments used (a heuristic: the result
+/// says it is not proven optimal), and the bounds are checked on the whole.
 pub fn compute(
+    topo: &Topology,
+    reservations: &Reservations,
+    req: &PathRequest,
+    ws: &mut Workspace,
+) -> Result<Path, NoPath> {
+    if req.constraints.include_nodes.is_empty() || req.source == req.destination {
+        return compute_one(topo, reservations, req, ws);
+    }
+    let c = &req.constraints;
+    let mut waypoints = vec![req.source];
+    waypoints.extend(
+        c.include_nodes
+            .iter()
+            .copied()
+            .filter(|n| *n != req.source && *n != req.destination),
+    );
+    waypoints.push(req.destination);
+    waypoints.dedup();
+    let segment = |from: NodeId, to: NodeId, exclude: &[NodeId]| {
+        let mut r = req.clone();
+        r.source = from;
+        r.destination = to;
+        r.constraints.include_nodes.clear();
+        r.constraints.max_igp = None;
+        r.constraints.max_te = None;
+        r.constraints.max_delay = None;
+        r.constraints.max_hops = None;
+        r.constraints.exclude_nodes.extend_from_slice(exclude);
+        r
+    };
+    let join = |parts: Vec<Path>| {
+        let links: Vec<LinkId> = parts.into_iter().flat_map(|p| p.links).collect();
+        let metrics = metrics_of(topo, &links);
+        Path {
+            links,
+            metrics,
+            optimal: true,
+        }
+    };
+    // Independent segments. A segment without any path (an unusable
+    // waypoint, say) proves the whole request infeasible.
+    let mut parts = Vec::with_capacity(waypoints.len());
+    for w in waypoints.windows(2) {
+        if let [a, b] = *w {
+            let part =
+                compute_one(topo, reservations, &segment(a, b, &[]), ws).map_err(|e| match e {
+                    NoPath::SourceUnavailable if a == req.source => e,
+                    NoPath::DestinationUnavailable if b == req.destination => e,
+                    NoPath::UnknownNode | NoPath::SameEndpoints => e,
+                    _ => NoPath::Infeasible { proven: true },
+                })?;
+            parts.push(part);
+        }
+    }
+    let independent = join(parts);
+    let simple = is_simple(topo, req.source, &independent.links);
+    if simple && !c.bounded() {
+        return Ok(independent);
+    }
+    // Greedy: each segment keeps off the nodes already used.
+    let mut used: Vec<NodeId> = Vec::new();
+    let mut parts = Vec::with_capacity(waypoints.len());
+    for w in waypoints.windows(2) {
+        if let [a, b] = *w {
+            let later: Vec<NodeId> = waypoints
+                .iter()
+                .copied()
+                .filter(|n| *n != a && *n != b)
+                .collect();
+            let mut exclude = used.clone();
+            exclude.extend(later);
+            exclude.retain(|n| *n != a && *n != b);
+            let p = compute_one(topo, reservations, &segment(a, b, &exclude), ws)
+                .map_err(|_| NoPath::Infeasible { proven: false })?;
+            used.push(a);
+            used.extend(p.links.iter().filter_map(|l| topo.link(*l)).map(|l| l.to));
+            parts.push(p);
+        }
+    }
+    let greedy = Path {
+        optimal: false,
+        ..join(parts)
+    };
+    let candidates = [simple.then_some(independent), Some(greedy)];
+    candidates
+        .into_iter()
+        .flatten()
+        .filter(|p| within_bounds(&p.metrics, c) && is_simple(topo, req.source, &p.links))
+        .min_by_key(|p| (p.metrics.of(req.objective), p.metrics.hops))
+        .map(|p| Path {
+            optimal: false,
+            ..p
+        })
+        .ok_or(NoPath::Infeasible { proven: false })
+}
+
+fn is_simple(topo: &Topology, source: NodeId, links: &[LinkId]) -> bool {
+    let mut seen = vec![source];
+    for l in links {
+        let Some(to) = topo.link(*l).map(|l| l.to) else {
+            return false;
+        };
+        if seen.contains(&to) {
+            return false;
+        }
+        seen.push(to);
+    }
+    true
+}
+
+/// One path without IRO.
+fn compute_one(
     topo: &Topology,
     reservations: &Reservations,
     req: &PathRequest,

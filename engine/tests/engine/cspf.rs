@@ -200,6 +200,7 @@ fn case() -> impl Strategy<Value = Case> {
                     prop_oneof![2 => Just(None), 1 => (1u32..5).prop_map(Some)],
                 ),
                 prop_oneof![3 => Just(vec![]), 1 => proptest::collection::vec(0..n as u32, 1..2)],
+                prop_oneof![3 => Just(vec![]), 1 => proptest::collection::vec(0..n as u32, 1..3)],
                 proptest::collection::vec((0usize..40, prop_oneof![Just(5.0), Just(95.0)]), 0..3),
             )
         })
@@ -213,6 +214,7 @@ fn case() -> impl Strategy<Value = Case> {
                 (bandwidth, exclude_any, include_any, include_all, exclude_srlgs),
                 (max_igp, max_te, max_delay, max_hops),
                 exclude_nodes,
+                include_nodes,
                 reserved,
             )| {
                 let nodes = (0..n)
@@ -254,6 +256,7 @@ fn case() -> impl Strategy<Value = Case> {
                         exclude_srlgs,
                         exclude_nodes: exclude_nodes.into_iter().map(NodeId).collect(),
                         exclude_links: vec![],
+                        include_nodes: include_nodes.into_iter().map(NodeId).collect(),
                         max_igp,
                         max_te,
                         max_delay,
@@ -299,6 +302,25 @@ fn bounds_ok(m: &PathMetrics, c: &Constraints) -> bool {
         && c.max_hops.is_none_or(|b| m.hops <= b)
 }
 
+/// The IRO nodes a path must visit in order (ends and repeats dropped, as
+/// the solver does).
+fn waypoints(c: &Constraints, src: NodeId, dst: NodeId) -> Vec<NodeId> {
+    let mut w: Vec<NodeId> = c
+        .include_nodes
+        .iter()
+        .copied()
+        .filter(|n| *n != src && *n != dst)
+        .collect();
+    w.dedup();
+    w
+}
+
+/// Whether `nodes` contains `w` as an ordered subsequence.
+fn in_order(nodes: &[NodeId], w: &[NodeId]) -> bool {
+    let mut it = nodes.iter();
+    w.iter().all(|x| it.any(|n| n == x))
+}
+
 /// Every simple path, exhaustively: the best objective value, if any.
 fn brute_force(
     topo: &Topology,
@@ -322,7 +344,7 @@ fn brute_force(
     ) {
         if at == dst {
             let m = metrics(topo, path);
-            if bounds_ok(&m, c) {
+            if bounds_ok(&m, c) && in_order(visited, &waypoints(c, visited[0], dst)) {
                 let v = m.of(obj);
                 *best = Some(best.map_or(v, |b: u64| b.min(v)));
             }
@@ -395,12 +417,22 @@ proptest! {
                 prop_assert_eq!(at, dst);
                 prop_assert_eq!(p.metrics, metrics(&topo, &p.links));
                 prop_assert!(bounds_ok(&p.metrics, &case.c));
-                prop_assert!(p.optimal);
-                prop_assert_eq!(Some(p.metrics.of(case.objective)), best, "not the optimum");
+                prop_assert!(in_order(&seen, &waypoints(&case.c, src, dst)), "IRO not followed");
+                if p.optimal {
+                    prop_assert_eq!(Some(p.metrics.of(case.objective)), best, "not the optimum");
+                } else {
+                    // Only IRO or exhausted bounded searches may be heuristic.
+                    prop_assert!(!case.c.include_nodes.is_empty());
+                    prop_assert!(best.is_some_and(|b| p.metrics.of(case.objective) >= b));
+                }
             }
             Err(e) => {
-                prop_assert_eq!(e, NoPath::Infeasible { proven: true });
-                prop_assert_eq!(best, None, "exhaustive search found a path");
+                match e {
+                    NoPath::Infeasible { proven: true } => prop_assert_eq!(best, None, "exhaustive search found a path"),
+                    // The IRO heuristic may give up without proof.
+                    NoPath::Infeasible { proven: false } => prop_assert!(!case.c.include_nodes.is_empty()),
+                    other => prop_assert!(false, "{other:?}"),
+                }
             }
         }
     }
