@@ -1,0 +1,95 @@
+//! CSPF against petgraph's Dijkstra on real topologies (SNDlib, Topology
+//! Zoo, CAIDA) from the PyPI package topohub, converted by
+//! `bench/setup-topohub.sh` into bench/target/topohub/. Skipped, with a
+//! message, when the setup has not been run.
+
+use std::path::PathBuf;
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use pce_engine::solver::cspf::{
+    compute, Constraints, Objective, PathRequest, Reservations, Workspace,
+};
+use pce_engine::topology::{NodeId, TopologyFile};
+use petgraph::graph::{DiGraph, NodeIndex};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn benches(c: &mut Criterion) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/topohub");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!(
+            "no real topologies: run bench/setup-topohub.sh first ({} missing)",
+            dir.display()
+        );
+        return;
+    };
+    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    files.sort();
+    for path in files {
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let topo = TopologyFile::load(&path).unwrap();
+        let n = topo.node_count() as u32;
+        let mut g = DiGraph::<(), u32>::with_capacity(topo.node_count(), topo.link_count());
+        for _ in 0..n {
+            g.add_node(());
+        }
+        for l in topo.links() {
+            g.add_edge(
+                NodeIndex::new(l.from.index()),
+                NodeIndex::new(l.to.index()),
+                l.igp,
+            );
+        }
+        let mut rng = StdRng::seed_from_u64(7);
+        let pairs: Vec<(u32, u32)> = (0..1000)
+            .map(|_| (rng.random_range(0..n), rng.random_range(0..n)))
+            .filter(|(a, b)| a != b)
+            .collect();
+        let res = Reservations::new(topo.link_count());
+        let mut ws = Workspace::new();
+        let req = |(a, b): (u32, u32)| PathRequest {
+            source: NodeId(a),
+            destination: NodeId(b),
+            objective: Objective::Igp,
+            constraints: Constraints {
+                bandwidth: 1e9,
+                ..Constraints::default()
+            },
+        };
+        let mut group = c.benchmark_group(format!("real/{name}"));
+        group.throughput(Throughput::Elements(pairs.len() as u64));
+        group.sample_size(10);
+        eprintln!(
+            "{name}: {} nodes, {} links",
+            topo.node_count(),
+            topo.link_count() / 2
+        );
+        group.bench_function("petgraph_dijkstra", |b| {
+            b.iter(|| {
+                for &(s, t) in &pairs {
+                    let d = petgraph::algo::dijkstra(
+                        &g,
+                        NodeIndex::new(s as usize),
+                        Some(NodeIndex::new(t as usize)),
+                        |e| *e.weight(),
+                    );
+                    black_box(d.get(&NodeIndex::new(t as usize)));
+                }
+            })
+        });
+        group.bench_function("cspf_bandwidth", |b| {
+            b.iter(|| {
+                for &p in &pairs {
+                    let _ = black_box(compute(&topo, &res, &req(p), &mut ws));
+                }
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(real, benches);
+criterion_main!(real);
