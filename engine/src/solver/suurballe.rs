@@ -45,44 +45,78 @@ pub fn disjoint_pair(
     };
     let w = |id: u32| topo.hot().get(id as usize).map_or(0, |h| weight(h, req));
 
-    // 1. Shortest path tree from s (full: potentials for every node).
+    // 1. A* from s to t with the landmark bound h. Settled nodes get their
+    // exact distance d; the potential is pi(v) = min(d(v), d(t) - h(v)),
+    // the minimum of two feasible potentials (h is consistent), exact on P1
+    // (where d(v) + h(v) <= d(t)), and computable for unsettled nodes too,
+    // whose d(v) is at least d(t) - h(v).
+    let table = topo.landmarks().table(topo, req.objective);
+    let target = table.target(t.0);
+    let mut h = vec![u64::MAX; n]; // cached bounds
+    let bound = |v: usize, h: &mut Vec<u64>| -> u64 {
+        match h.get(v) {
+            Some(&x) if x != u64::MAX => x,
+            _ => {
+                let x = table.bound(&target, v as u32);
+                if let Some(slot) = h.get_mut(v) {
+                    *slot = x;
+                }
+                x
+            }
+        }
+    };
     let mut dist = vec![u64::MAX; n];
+    let mut settled = vec![false; n];
     let mut prev = vec![u32::MAX; n];
     let mut heap = BinaryHeap::new();
     set(&mut dist, s.index(), 0);
-    heap.push(Reverse((0u64, s.0)));
-    while let Some(Reverse((d, v))) = heap.pop() {
-        if dist.get(v as usize).is_some_and(|&x| x < d) {
+    heap.push(Reverse((bound(s.index(), &mut h), s.0)));
+    while let Some(Reverse((f, v))) = heap.pop() {
+        let vi = v as usize;
+        let (Some(&d), false) = (dist.get(vi), settled.get(vi).copied().unwrap_or(true)) else {
             continue;
+        };
+        if f > d + bound(vi, &mut h) {
+            continue; // stale
         }
+        set_bool(&mut settled, vi);
         if v == t.0 {
-            // Every node not settled yet has d(v) >= d(t): its potential
-            // min(d(v), d(t)) is d(t) whatever its tentative distance.
             break;
         }
         for id in topo.out_links(NodeId(v)) {
             if !admissible(id) {
                 continue;
             }
-            let Some(to) = topo.hot().get(id as usize).map(|h| h.to as usize) else {
+            let Some(to) = topo.hot().get(id as usize).map(|x| x.to as usize) else {
                 continue;
             };
             let nd = d + w(id);
-            if dist.get(to).is_some_and(|&x| nd < x) {
+            if dist.get(to).is_some_and(|&x| nd < x) && !settled.get(to).copied().unwrap_or(true) {
                 set(&mut dist, to, nd);
                 if let Some(p) = prev.get_mut(to) {
                     *p = id;
                 }
-                heap.push(Reverse((nd, to as u32)));
+                heap.push(Reverse((nd + bound(to, &mut h), to as u32)));
             }
         }
     }
-    let dt = dist.get(t.index()).copied().unwrap_or(u64::MAX);
+    let dt = if settled.get(t.index()).copied().unwrap_or(false) {
+        dist.get(t.index()).copied().unwrap_or(u64::MAX)
+    } else {
+        u64::MAX
+    };
     if dt == u64::MAX {
         return Err(NoPath::Infeasible { proven: true });
     }
     let p1 = walk_back(topo, &prev, s, t);
-    let pi = |v: usize| dist.get(v).copied().unwrap_or(u64::MAX).min(dt);
+    let mut pi = |v: usize| -> u64 {
+        let via_bound = dt.saturating_sub(bound(v, &mut h));
+        if settled.get(v).copied().unwrap_or(false) {
+            dist.get(v).copied().unwrap_or(u64::MAX).min(via_bound)
+        } else {
+            via_bound
+        }
+    };
 
     // P1 membership: its links (and their reverses) and inner nodes.
     let mut on_p1 = vec![false; topo.link_count()];
