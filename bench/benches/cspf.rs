@@ -6,12 +6,12 @@
 //! on noisy machines.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use pce_bench::baseline::{petgraph_distance, petgraph_of};
 use pce_bench::topogen::carrier;
 use pce_engine::solver::cspf::{
     compute, Constraints, Objective, PathRequest, Reservations, Workspace,
 };
-use pce_engine::topology::{NodeId, Topology};
-use petgraph::graph::{DiGraph, NodeIndex};
+use pce_engine::topology::NodeId;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -19,21 +19,6 @@ use rand::{Rng, SeedableRng};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const QUERIES: usize = 1000;
-
-fn petgraph_of(topo: &Topology) -> DiGraph<(), u32> {
-    let mut g = DiGraph::with_capacity(topo.node_count(), topo.link_count());
-    for _ in 0..topo.node_count() {
-        g.add_node(());
-    }
-    for l in topo.links() {
-        g.add_edge(
-            NodeIndex::new(l.from.index()),
-            NodeIndex::new(l.to.index()),
-            l.igp,
-        );
-    }
-    g
-}
 
 fn pairs(n: usize) -> Vec<(u32, u32)> {
     let mut rng = StdRng::seed_from_u64(7);
@@ -89,13 +74,7 @@ fn run(c: &mut Criterion, name: &str, nodes: usize, links: usize) {
     group.bench_function("petgraph_dijkstra", |b| {
         b.iter(|| {
             for &(s, t) in &pairs {
-                let d = petgraph::algo::dijkstra(
-                    &g,
-                    NodeIndex::new(s as usize),
-                    Some(NodeIndex::new(t as usize)),
-                    |e| *e.weight(),
-                );
-                black_box(d.get(&NodeIndex::new(t as usize)));
+                black_box(petgraph_distance(&g, s, t));
             }
         })
     });

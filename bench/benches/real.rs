@@ -6,11 +6,11 @@
 use std::path::PathBuf;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use pce_bench::baseline::{petgraph_distance, petgraph_of};
 use pce_engine::solver::cspf::{
     compute, Constraints, Objective, PathRequest, Reservations, Workspace,
 };
 use pce_engine::topology::{NodeId, TopologyFile};
-use petgraph::graph::{DiGraph, NodeIndex};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -32,17 +32,7 @@ fn benches(c: &mut Criterion) {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         let topo = TopologyFile::load(&path).unwrap();
         let n = topo.node_count() as u32;
-        let mut g = DiGraph::<(), u32>::with_capacity(topo.node_count(), topo.link_count());
-        for _ in 0..n {
-            g.add_node(());
-        }
-        for l in topo.links() {
-            g.add_edge(
-                NodeIndex::new(l.from.index()),
-                NodeIndex::new(l.to.index()),
-                l.igp,
-            );
-        }
+        let g = petgraph_of(&topo);
         let mut rng = StdRng::seed_from_u64(7);
         let pairs: Vec<(u32, u32)> = (0..1000)
             .map(|_| (rng.random_range(0..n), rng.random_range(0..n)))
@@ -70,13 +60,7 @@ fn benches(c: &mut Criterion) {
         group.bench_function("petgraph_dijkstra", |b| {
             b.iter(|| {
                 for &(s, t) in &pairs {
-                    let d = petgraph::algo::dijkstra(
-                        &g,
-                        NodeIndex::new(s as usize),
-                        Some(NodeIndex::new(t as usize)),
-                        |e| *e.weight(),
-                    );
-                    black_box(d.get(&NodeIndex::new(t as usize)));
+                    black_box(petgraph_distance(&g, s, t));
                 }
             })
         });

@@ -1,3 +1,4 @@
-//! Workload generators shared by the benchmarks.
+//! Workload generators and baselines shared by the benchmarks.
 
+pub mod baseline;
 pub mod topogen;

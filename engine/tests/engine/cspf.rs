@@ -1,29 +1,13 @@
 //! CSPF against exhaustive search on random small graphs, and the draft's
 //! topologies.
 
-use std::path::PathBuf;
-
 use pce_engine::solver::cspf::{
     compute, Constraints, NoPath, Objective, PathMetrics, PathRequest, Reservations, Workspace,
 };
 use pce_engine::topology::{LinkId, LinkSpec, NodeId, NodeSpec, Topology, TopologyFile};
 use proptest::prelude::*;
 
-fn names(topo: &Topology, links: &[LinkId]) -> Vec<String> {
-    links
-        .iter()
-        .map(|l| topo.node(topo.link(*l).unwrap().to).unwrap().name.clone())
-        .collect()
-}
-
-fn load(name: &str) -> Topology {
-    TopologyFile::load(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../examples/topologies")
-            .join(name),
-    )
-    .unwrap()
-}
+use super::support::{load, names};
 
 fn shortest(
     topo: &Topology,

@@ -1,7 +1,5 @@
 //! Disjoint groups: the draft's topologies, fallback, and exhaustive search.
 
-use std::path::PathBuf;
-
 use pce_engine::solver::cspf::{
     Constraints, Objective, Path, PathRequest, Reservations, Workspace,
 };
@@ -11,30 +9,7 @@ use pce_engine::solver::disjoint::{
 use pce_engine::topology::{LinkId, LinkSpec, NodeId, NodeSpec, Topology, TopologyFile};
 use proptest::prelude::*;
 
-fn load(name: &str) -> Topology {
-    TopologyFile::load(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../examples/topologies")
-            .join(name),
-    )
-    .unwrap()
-}
-
-fn req(topo: &Topology, a: &str, b: &str) -> PathRequest {
-    PathRequest {
-        source: topo.node_by_name(a).unwrap(),
-        destination: topo.node_by_name(b).unwrap(),
-        objective: Objective::Igp,
-        constraints: Constraints::default(),
-    }
-}
-
-fn hops(topo: &Topology, p: &Path) -> Vec<String> {
-    p.links
-        .iter()
-        .map(|l| topo.node(topo.link(*l).unwrap().to).unwrap().name.clone())
-        .collect()
-}
+use super::support::{hops, load, req};
 
 fn pair(topo: &Topology, d: Disjointness, strict: bool) -> GroupRequest {
     GroupRequest {

@@ -6,4 +6,5 @@ mod disjoint;
 mod placement;
 mod scenarios;
 mod sr;
+mod support;
 mod topology;

@@ -3,38 +3,11 @@
 //! multi-PCE message flows are the state-sync issue's tests; these pin the
 //! paths those flows must produce.)
 
-use std::path::PathBuf;
-
-use pce_engine::solver::cspf::{
-    compute, Constraints, NoPath, Objective, Path, PathRequest, Reservations, Workspace,
-};
+use pce_engine::solver::cspf::{compute, NoPath, Path, PathRequest, Reservations, Workspace};
 use pce_engine::solver::disjoint::{solve, Disjointness, GroupObjective, GroupRequest};
-use pce_engine::topology::{LinkId, Topology, TopologyFile};
+use pce_engine::topology::{LinkId, Topology};
 
-fn load(name: &str) -> Topology {
-    TopologyFile::load(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../examples/topologies")
-            .join(name),
-    )
-    .unwrap()
-}
-
-fn req(t: &Topology, a: &str, b: &str) -> PathRequest {
-    PathRequest {
-        source: t.node_by_name(a).unwrap(),
-        destination: t.node_by_name(b).unwrap(),
-        objective: Objective::Igp,
-        constraints: Constraints::default(),
-    }
-}
-
-fn hops(t: &Topology, p: &Path) -> Vec<String> {
-    p.links
-        .iter()
-        .map(|l| t.node(t.link(*l).unwrap().to).unwrap().name.clone())
-        .collect()
-}
+use super::support::{hops, load, req};
 
 /// One PCE computing `lsp` link-disjoint from `other`'s current path (the
 /// other LSP is not delegated to it, so it cannot move it).

@@ -1,8 +1,6 @@
 //! SR encoding: the draft topology, MSD, and a forwarding-equivalence
 //! property checked by exhaustive search.
 
-use std::path::PathBuf;
-
 use pce_engine::solver::cspf::{
     compute, Constraints, Objective, PathRequest, Reservations, Workspace,
 };
@@ -11,14 +9,7 @@ use pce_engine::topology::{LinkId, LinkSpec, NodeId, NodeSpec, Topology, Topolog
 use pcep::wire::object::{Nai, Subobject};
 use proptest::prelude::*;
 
-fn load(name: &str) -> Topology {
-    TopologyFile::load(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../examples/topologies")
-            .join(name),
-    )
-    .unwrap()
-}
+use super::support::load;
 
 fn path(topo: &Topology, hops: &[&str]) -> Vec<LinkId> {
     hops.windows(2)
