@@ -23,4 +23,5 @@
 #![warn(missing_docs)]
 
 pub mod samples;
+pub mod session;
 pub mod wire;

@@ -1,3 +1,4 @@
-//! One integration test binary for the codec (STYLE §1: one test binary per crate).
+//! One integration test binary for the protocol crate (STYLE §1).
 
+mod session;
 mod wire;
