@@ -17,5 +17,6 @@
     )
 )]
 
+pub mod lspdb;
 pub mod solver;
 pub mod topology;

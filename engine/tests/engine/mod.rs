@@ -3,6 +3,7 @@
 mod cli;
 mod cspf;
 mod disjoint;
+mod lspdb;
 mod placement;
 mod scenarios;
 mod sr;

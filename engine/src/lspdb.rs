@@ -1,0 +1,217 @@
+//! The LSP database: every LSP the PCCs report, keyed by (PCC, PLSP-ID),
+//! with an index by (PCC, symbolic path name), the name being the stable key
+//! across sessions (RFC 8231 §7.3.2).
+//!
+//! Sharded (dashmap): sessions on different PCCs update in parallel without
+//! contending on one lock; a lookup holds one shard's lock for the duration
+//! of one call and never across an `.await` (nothing here is async).
+//!
+//! Reports are applied as RFC 8231 §5.6-5.7 and §6.1 describe:
+//! * S=1 reports during state synchronization, then the end-of-sync marker
+//!   (PLSP-ID 0, S=0);
+//! * R=1 removes the LSP;
+//! * a report replaces the LSP's whole reported state (the PCC reports all
+//!   of it every time);
+//! * the first report of an LSP must name it (SYMBOLIC-PATH-NAME).
+
+use std::net::IpAddr;
+
+use bytes::Bytes;
+use dashmap::DashMap;
+use pcep::wire::StateReport;
+use serde::Serialize;
+
+/// The PCC an LSP belongs to: its session address (state-sync adds the
+/// SPEAKER-ENTITY-ID form).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct PccId(pub IpAddr);
+
+/// An LSP's key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct LspKey {
+    /// Its PCC.
+    pub pcc: PccId,
+    /// PLSP-ID, as the PCC assigned it for the current session.
+    pub plsp_id: u32,
+}
+
+/// What the database holds for an LSP.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LspEntry {
+    /// The symbolic path name.
+    #[serde(serialize_with = "name_text")]
+    pub name: Bytes,
+    /// The last report, whole (flags, ERO/RRO, bandwidth, metrics, LSPA,
+    /// associations, LSP identifiers and DB version in its TLVs).
+    pub report: StateReport,
+    /// Reports received for this LSP.
+    pub reports: u64,
+}
+
+fn name_text<S: serde::Serializer>(b: &Bytes, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&String::from_utf8_lossy(b))
+}
+
+/// The result of applying a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Applied {
+    /// A new LSP.
+    Created(LspKey),
+    /// An existing LSP's state changed.
+    Updated(LspKey),
+    /// The LSP was removed (R=1).
+    Removed(LspKey),
+    /// The end-of-synchronization marker.
+    EndOfSync,
+}
+
+/// A report the database cannot apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+pub enum ReportError {
+    /// The first report of an LSP has no SYMBOLIC-PATH-NAME (RFC 8231 §7.3.2).
+    #[error("first report of PLSP-ID {0} has no SYMBOLIC-PATH-NAME")]
+    Unnamed(u32),
+    /// A reserved PLSP-ID (0xFFFFF), or 0 outside the end-of-sync marker.
+    #[error("reserved PLSP-ID {0}")]
+    ReservedPlspId(u32),
+    /// The name is already used by another LSP of the same PCC
+    /// (RFC 8231 §7.3.2: unique per PCC).
+    #[error("symbolic name already used by PLSP-ID {0}")]
+    NameInUse(u32),
+}
+
+/// The database.
+#[derive(Debug, Default)]
+pub struct LspDb {
+    lsps: DashMap<LspKey, LspEntry>,
+    names: DashMap<(PccId, Bytes), u32>,
+}
+
+impl LspDb {
+    /// An empty database.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of LSPs.
+    pub fn len(&self) -> usize {
+        self.lsps.len()
+    }
+
+    /// Whether it holds no LSP.
+    pub fn is_empty(&self) -> bool {
+        self.lsps.is_empty()
+    }
+
+    /// Apply a report from `pcc`.
+    pub fn apply(&self, pcc: PccId, report: &StateReport) -> Result<Applied, ReportError> {
+        let lsp = &report.lsp;
+        if lsp.is_end_of_sync() {
+            return Ok(Applied::EndOfSync);
+        }
+        if lsp.plsp_id == 0 || lsp.plsp_id >= pcep::wire::object::Lsp::PLSP_ID_MAX {
+            return Err(ReportError::ReservedPlspId(lsp.plsp_id));
+        }
+        let key = LspKey {
+            pcc,
+            plsp_id: lsp.plsp_id,
+        };
+        if lsp.remove {
+            return Ok(match self.lsps.remove(&key) {
+                Some((_, old)) => {
+                    self.names.remove(&(pcc, old.name));
+                    Applied::Removed(key)
+                }
+                // Removing an LSP we never knew: nothing to do.
+                None => Applied::Removed(key),
+            });
+        }
+        let name = match (lsp.symbolic_name(), self.lsps.get(&key)) {
+            (Some(n), _) => n.clone(),
+            (None, Some(existing)) => existing.name.clone(),
+            (None, None) => return Err(ReportError::Unnamed(lsp.plsp_id)),
+        };
+        // The name is unique per PCC: a different PLSP-ID holding it is a
+        // conflict (a restarted PCC re-reports under new PLSP-IDs only after
+        // its old state was purged).
+        match self.names.entry((pcc, name.clone())) {
+            dashmap::Entry::Occupied(e) if *e.get() != lsp.plsp_id => {
+                return Err(ReportError::NameInUse(*e.get()));
+            }
+            dashmap::Entry::Occupied(_) => {}
+            dashmap::Entry::Vacant(e) => {
+                e.insert(lsp.plsp_id);
+            }
+        }
+        let mut created = false;
+        let mut renamed_from = None;
+        self.lsps
+            .entry(key)
+            .and_modify(|e| {
+                if e.name != name {
+                    renamed_from = Some(std::mem::replace(&mut e.name, name.clone()));
+                }
+                e.report = report.clone();
+                e.reports += 1;
+            })
+            .or_insert_with(|| {
+                created = true;
+                LspEntry {
+                    name: name.clone(),
+                    report: report.clone(),
+                    reports: 1,
+                }
+            });
+        if let Some(old) = renamed_from {
+            self.names.remove(&(pcc, old));
+        }
+        Ok(if created {
+            Applied::Created(key)
+        } else {
+            Applied::Updated(key)
+        })
+    }
+
+    /// An LSP's entry (a copy: no lock is held after the call).
+    pub fn get(&self, key: &LspKey) -> Option<LspEntry> {
+        self.lsps.get(key).map(|e| e.clone())
+    }
+
+    /// The LSP a PCC reports under `name`.
+    pub fn by_name(&self, pcc: PccId, name: &[u8]) -> Option<LspKey> {
+        self.names
+            .get(&(pcc, Bytes::copy_from_slice(name)))
+            .map(|p| LspKey { pcc, plsp_id: *p })
+    }
+
+    /// Every LSP of a PCC, by PLSP-ID.
+    pub fn of_pcc(&self, pcc: PccId) -> Vec<LspKey> {
+        let mut keys: Vec<LspKey> = self
+            .lsps
+            .iter()
+            .map(|e| *e.key())
+            .filter(|k| k.pcc == pcc)
+            .collect();
+        keys.sort_unstable();
+        keys
+    }
+
+    /// Forget every LSP of a PCC (its State Timeout expired, RFC 8231 §5.6);
+    /// returns how many.
+    pub fn purge(&self, pcc: PccId) -> usize {
+        let keys = self.of_pcc(pcc);
+        for k in &keys {
+            if let Some((_, e)) = self.lsps.remove(k) {
+                self.names.remove(&(pcc, e.name));
+            }
+        }
+        keys.len()
+    }
+
+    /// Every key, sorted (deterministic output for snapshots and APIs).
+    pub fn keys(&self) -> Vec<LspKey> {
+        let mut keys: Vec<LspKey> = self.lsps.iter().map(|e| *e.key()).collect();
+        keys.sort_unstable();
+        keys
+    }
+}

@@ -1,0 +1,153 @@
+//! The LSP database: RFC 8231 report handling, indexes, purge, parallel writers.
+
+use bytes::Bytes;
+use pce_engine::lspdb::{Applied, LspDb, LspKey, PccId, ReportError};
+use pcep::wire::object::{Lsp, OperationalStatus};
+use pcep::wire::tlv::Tlv;
+use pcep::wire::StateReport;
+
+fn pcc(n: u8) -> PccId {
+    PccId(format!("192.0.2.{n}").parse().unwrap())
+}
+
+fn report(plsp_id: u32, name: Option<&str>, sync: bool, delegate: bool) -> StateReport {
+    StateReport {
+        lsp: Lsp {
+            plsp_id,
+            sync,
+            delegate,
+            administrative: true,
+            operational: OperationalStatus::UP,
+            tlvs: name
+                .map(|n| Tlv::SymbolicPathName(Bytes::copy_from_slice(n.as_bytes())))
+                .into_iter()
+                .collect(),
+            ..Lsp::default()
+        },
+        ..StateReport::default()
+    }
+}
+
+#[test]
+fn state_synchronization_then_updates_and_removal() {
+    let db = LspDb::new();
+    let p = pcc(1);
+    let key = |plsp_id| LspKey { pcc: p, plsp_id };
+    // RFC 8231 §5.6: S=1 reports, then the end-of-sync marker.
+    assert_eq!(
+        db.apply(p, &report(1, Some("a"), true, false)),
+        Ok(Applied::Created(key(1)))
+    );
+    assert_eq!(
+        db.apply(p, &report(2, Some("b"), true, true)),
+        Ok(Applied::Created(key(2)))
+    );
+    assert_eq!(
+        db.apply(p, &StateReport::end_of_sync()),
+        Ok(Applied::EndOfSync)
+    );
+    assert_eq!(db.len(), 2);
+    assert_eq!(db.by_name(p, b"b"), Some(key(2)));
+    assert!(db.get(&key(2)).unwrap().report.lsp.delegate);
+    // Later reports may omit the name; the state is replaced whole.
+    assert_eq!(
+        db.apply(p, &report(2, None, false, false)),
+        Ok(Applied::Updated(key(2)))
+    );
+    let e = db.get(&key(2)).unwrap();
+    assert_eq!(
+        (e.name.as_ref(), e.report.lsp.delegate, e.reports),
+        (&b"b"[..], false, 2)
+    );
+    // R=1 removes it, and its name.
+    let mut r = report(2, None, false, false);
+    r.lsp.remove = true;
+    assert_eq!(db.apply(p, &r), Ok(Applied::Removed(key(2))));
+    assert_eq!((db.len(), db.by_name(p, b"b")), (1, None));
+}
+
+#[test]
+fn bad_reports_are_refused_without_changing_anything() {
+    let db = LspDb::new();
+    let p = pcc(1);
+    assert_eq!(
+        db.apply(p, &report(5, None, true, false)),
+        Err(ReportError::Unnamed(5))
+    );
+    assert_eq!(
+        db.apply(p, &report(0xF_FFFF, Some("x"), true, false)),
+        Err(ReportError::ReservedPlspId(0xF_FFFF))
+    );
+    assert_eq!(
+        db.apply(p, &report(0, Some("x"), true, false)),
+        Err(ReportError::ReservedPlspId(0))
+    );
+    db.apply(p, &report(1, Some("dup"), true, false)).unwrap();
+    assert_eq!(
+        db.apply(p, &report(2, Some("dup"), true, false)),
+        Err(ReportError::NameInUse(1))
+    );
+    assert_eq!(db.len(), 1);
+    // The same name on another PCC is another LSP.
+    assert!(db
+        .apply(pcc(2), &report(2, Some("dup"), true, false))
+        .is_ok());
+}
+
+#[test]
+fn a_rename_moves_the_name_index() {
+    let db = LspDb::new();
+    let p = pcc(1);
+    db.apply(p, &report(1, Some("old"), true, false)).unwrap();
+    db.apply(p, &report(1, Some("new"), false, false)).unwrap();
+    assert_eq!(db.by_name(p, b"old"), None);
+    assert_eq!(db.by_name(p, b"new"), Some(LspKey { pcc: p, plsp_id: 1 }));
+}
+
+#[test]
+fn purge_forgets_one_pcc_only() {
+    let db = LspDb::new();
+    for n in 1..=3 {
+        for id in 1..=10 {
+            db.apply(pcc(n), &report(id, Some(&format!("l{id}")), true, false))
+                .unwrap();
+        }
+    }
+    assert_eq!(db.purge(pcc(2)), 10);
+    assert_eq!(db.len(), 20);
+    assert!(db.of_pcc(pcc(2)).is_empty());
+    assert_eq!(db.by_name(pcc(2), b"l1"), None);
+    assert_eq!(db.of_pcc(pcc(3)).len(), 10);
+}
+
+#[test]
+fn parallel_writers_on_different_pccs() {
+    let db = LspDb::new();
+    std::thread::scope(|s| {
+        for n in 1..=8u8 {
+            let db = &db;
+            s.spawn(move || {
+                for id in 1..=5_000 {
+                    db.apply(
+                        pcc(n),
+                        &report(id, Some(&format!("lsp-{id}")), true, id % 2 == 0),
+                    )
+                    .unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(db.len(), 40_000);
+    let keys = db.keys();
+    assert!(
+        keys.windows(2).all(|w| w[0] < w[1]),
+        "sorted, no duplicates"
+    );
+    assert_eq!(
+        db.by_name(pcc(8), b"lsp-4999"),
+        Some(LspKey {
+            pcc: pcc(8),
+            plsp_id: 4999
+        })
+    );
+}
