@@ -18,5 +18,6 @@
 )]
 
 pub mod lspdb;
+pub mod pcreq;
 pub mod solver;
 pub mod topology;

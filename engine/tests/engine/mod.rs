@@ -4,6 +4,7 @@ mod cli;
 mod cspf;
 mod disjoint;
 mod lspdb;
+mod pcreq;
 mod placement;
 mod scenarios;
 mod sr;
