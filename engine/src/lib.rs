@@ -19,5 +19,7 @@
 
 pub mod lspdb;
 pub mod pcreq;
+#[cfg(feature = "runtime")]
+pub mod runtime;
 pub mod solver;
 pub mod topology;

@@ -32,7 +32,14 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Compute a path, or a disjoint group, offline from a topology file.
-    Compute(ComputeArgs),
+    Compute(Box<ComputeArgs>),
+    /// Run the PCE: PCEP listener on the configured address.
+    Serve {
+        /// Configuration file (TOML); without it, the embedded default
+        /// (127.0.0.1:4189, embedded example topology).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -126,7 +133,52 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Serve { config } => match run_serve(config.as_deref()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(msg) => {
+                eprintln!("pce serve: {msg}");
+                ExitCode::from(2)
+            }
+        },
     }
+}
+
+fn run_serve(path: Option<&std::path::Path>) -> Result<(), String> {
+    use pce_engine::runtime::{config::Config, server};
+    use std::sync::Arc;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let (config, origin) = match path {
+        Some(p) => (
+            Config::load(p).map_err(|e| e.to_string())?,
+            p.display().to_string(),
+        ),
+        None => (
+            Config::default(),
+            "embedded default configuration".to_string(),
+        ),
+    };
+    let topo = config.topology(&origin).map_err(|e| e.to_string())?;
+    let addr = std::net::SocketAddr::new(config.pce.address, config.pce.port);
+    let rt = tokio::runtime::Runtime::new().map_err(|e| format!("tokio runtime: {e}"))?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        let shared = Arc::new(server::Shared {
+            ted: pce_engine::topology::Ted::new(topo),
+            lspdb: pce_engine::lspdb::LspDb::new(),
+            config,
+        });
+        server::serve(listener, shared)
+            .await
+            .map_err(|e| format!("listener failed: {e}"))
+    })
 }
 
 fn node(topo: &Topology, s: &str) -> Result<NodeId, String> {

@@ -7,6 +7,7 @@ mod lspdb;
 mod pcreq;
 mod placement;
 mod scenarios;
+mod serve;
 mod sr;
 mod support;
 mod topology;

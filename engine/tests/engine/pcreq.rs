@@ -12,7 +12,7 @@ use pcep::wire::{
 
 use super::support::load;
 
-fn request(dst: &str, sr: bool, attributes: Attributes) -> PcReq {
+pub(super) fn request(dst: &str, sr: bool, attributes: Attributes) -> PcReq {
     PcReq {
         svecs: vec![],
         requests: vec![Request {
@@ -74,7 +74,7 @@ fn answer(req: &PcReq, session: Option<&Negotiated>) -> PcRep {
     rep
 }
 
-fn hops(rep: &PcRep) -> Vec<String> {
+pub(super) fn hops(rep: &PcRep) -> Vec<String> {
     rep.responses[0].paths[0]
         .ero
         .subobjects

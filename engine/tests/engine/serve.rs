@@ -1,0 +1,178 @@
+//! `pce serve` as a process: a PCC (our sans-IO session over a real TCP
+//! socket) opens a stateful session, reports an LSP and asks for a path.
+//! Real time is used only to bound the waits; nothing sleeps.
+#![allow(clippy::disallowed_methods)] // process-level test: wall-clock deadlines
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use pcep::session::{Event, OpenPolicy, Role, Session, SessionConfig, State};
+use pcep::wire::object::Open;
+use pcep::wire::tlv::{StatefulCapability, Tlv};
+use pcep::wire::{Attributes, Message, WireConfig};
+
+use super::pcreq::{hops, request};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_server() -> (Server, u16, tempdir::Dir) {
+    // Ask the kernel for a free port, then hand it to the server.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempdir::Dir::new("session");
+    let config = dir.path.join("pce.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[pce]\naddress = \"127.0.0.1\"\nport = {port}\nkeepalive = 30\ndead_timer = 120\n"
+        ),
+    )
+    .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_pce"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    (Server(child), port, dir)
+}
+
+fn connect(port: u16) -> TcpStream {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match TcpStream::connect(("127.0.0.1", port)) {
+            Ok(s) => return s,
+            // Still binding: poll the condition until the deadline.
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => panic!("pce serve did not listen within {WAIT:?}: {e}"),
+        }
+    }
+}
+
+/// Pump the session until `done` returns a value, or fail after WAIT.
+fn pump<T>(
+    s: &mut Session,
+    stream: &mut TcpStream,
+    mut done: impl FnMut(&Event) -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + WAIT;
+    let mut buf = [0u8; 65536];
+    loop {
+        while let Some(bytes) = s.poll_transmit() {
+            stream.write_all(&bytes).unwrap();
+        }
+        while let Some(ev) = s.poll_event() {
+            assert!(
+                !matches!(
+                    ev,
+                    Event::Closed { .. } | Event::Failed(_) | Event::Malformed(_)
+                ),
+                "unexpected {ev:?}"
+            );
+            if let Some(v) = done(&ev) {
+                return v;
+            }
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(!left.is_zero(), "no answer from pce serve within {WAIT:?}");
+        stream.set_read_timeout(Some(left)).unwrap();
+        let n = stream.read(&mut buf).expect("read from pce serve");
+        assert!(n > 0, "pce serve closed the connection");
+        s.handle_bytes(&buf[..n], Instant::now());
+    }
+}
+
+mod tempdir {
+    pub(super) struct Dir {
+        pub(super) path: std::path::PathBuf,
+    }
+    impl Dir {
+        pub(super) fn new(tag: &str) -> Self {
+            let path = std::env::temp_dir().join(format!("pce-serve-{tag}-{}", std::process::id()));
+            std::fs::create_dir_all(&path).unwrap();
+            Self { path }
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+#[test]
+fn stateful_session_report_and_path_request() {
+    let (_server, port, _dir) = start_server();
+    let mut stream = connect(port);
+    let mut pcc = Session::new(SessionConfig {
+        role: Role::Pcc,
+        open: Open {
+            keepalive: 30,
+            dead_timer: 120,
+            tlvs: vec![Tlv::StatefulPceCapability(StatefulCapability(
+                StatefulCapability::UPDATE,
+            ))],
+            ..Open::default()
+        },
+        policy: OpenPolicy::default(),
+        wire: WireConfig::default(),
+    });
+    pcc.start(Instant::now());
+    let negotiated = pump(&mut pcc, &mut stream, |ev| match ev {
+        Event::Up(n) => Some(n.clone()),
+        _ => None,
+    });
+    assert!(negotiated.capabilities.stateful && negotiated.capabilities.update);
+    assert!(matches!(pcc.state(), State::Up(_)));
+
+    // A report (applied to the LSP DB; a bad one would draw a PCErr and
+    // fail the pump), then a request whose reply proves the session and
+    // the solver behind it.
+    assert!(pcc.send(&pcep::samples::bench_report(1, 1), Instant::now()));
+    let req = request("192.0.2.2", false, Attributes::default());
+    assert!(pcc.send(&Message::PcReq(req), Instant::now()));
+    let rep = pump(&mut pcc, &mut stream, |ev| match ev {
+        Event::Message(Message::PcRep(rep)) => Some(rep.clone()),
+        Event::Message(Message::PcErr(e)) => panic!("PCErr from pce serve: {e:?}"),
+        _ => None,
+    });
+    assert_eq!(rep.responses[0].rp.request_id, 7);
+    assert_eq!(
+        hops(&rep),
+        ["10.0.0.5", "10.0.0.7", "10.0.0.8", "10.0.0.6", "10.0.0.2"]
+    );
+    pcc.close(pcep::wire::CloseReason::NO_EXPLANATION, Instant::now());
+    while let Some(bytes) = pcc.poll_transmit() {
+        stream.write_all(&bytes).unwrap();
+    }
+}
+
+#[test]
+fn bad_configuration_is_refused_with_its_reason() {
+    let dir = tempdir::Dir::new("bad");
+    let path = dir.path.join("bad.toml");
+    std::fs::write(&path, "[pce]\nkeepalive = 0\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pce"))
+        .args(["serve", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("keepalive"), "{err}");
+}
