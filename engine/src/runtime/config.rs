@@ -4,16 +4,14 @@
 //! [pce]
 //! address = "127.0.0.1"        # PCEP listen address
 //! port = 4189                  # PCEP port
-//! api = "127.0.0.1:9189"       # management API (reserved: the API comes with the operator surface)
 //! topology = "topology.json"   # topology file; absent: the embedded example (the draft's topology A)
 //! keepalive = 30               # seconds we send Keepalives at (1-255)
 //! dead_timer = 120             # seconds after which the peer may declare us dead (>= keepalive)
-//! state_timeout = 60           # seconds a disconnected PCC's LSPs are kept (RFC 8231 §5.6)
 //! ```
 //! Unknown keys, wrong types and impossible values are errors naming the
 //! file, the key and what is expected.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -41,16 +39,12 @@ pub struct PceSection {
     pub address: IpAddr,
     /// PCEP port.
     pub port: u16,
-    /// Management API address.
-    pub api: SocketAddr,
     /// Topology file.
     pub topology: Option<PathBuf>,
     /// Keepalive, seconds.
     pub keepalive: u8,
     /// Dead timer, seconds.
     pub dead_timer: u8,
-    /// State timeout, seconds.
-    pub state_timeout: u64,
 }
 
 impl Default for PceSection {
@@ -58,11 +52,9 @@ impl Default for PceSection {
         Self {
             address: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 4189,
-            api: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9189),
             topology: None,
             keepalive: 30,
             dead_timer: 120,
-            state_timeout: 60,
         }
     }
 }
@@ -137,9 +129,6 @@ impl Config {
                 "dead_timer",
                 "at least keepalive (RFC 5440 recommends 4 x keepalive)",
             ));
-        }
-        if p.state_timeout == 0 {
-            return Err(invalid("state_timeout", "at least 1 second"));
         }
         Ok(config)
     }

@@ -18,6 +18,10 @@ use crate::pcreq::respond;
 use crate::solver::cspf::{Reservations, Workspace};
 use crate::topology::Ted;
 
+/// This shell does no bandwidth accounting yet: an empty table reads as
+/// nothing reserved on any link, without a per-request allocation.
+static NO_RESERVATIONS: Reservations = Reservations::EMPTY;
+
 /// What every session task shares.
 #[derive(Debug)]
 pub struct Shared {
@@ -101,8 +105,7 @@ async fn session_task(
                 }
                 Event::Message(Message::PcReq(req)) => {
                     let topo = shared.ted.snapshot();
-                    let reservations = Reservations::new(topo.link_count());
-                    let rep = respond(&topo, &reservations, &req, session.negotiated(), &mut ws);
+                    let rep = respond(&topo, &NO_RESERVATIONS, &req, session.negotiated(), &mut ws);
                     session.send(&Message::PcRep(rep), now());
                 }
                 Event::Message(m) => debug!(message = ?m.message_type(), "not handled yet"),

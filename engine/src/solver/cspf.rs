@@ -158,6 +158,11 @@ pub struct Reservations {
 }
 
 impl Reservations {
+    /// No reservations on any topology.
+    pub const EMPTY: Self = Self {
+        reserved: Vec::new(),
+    };
+
     /// No reservations on a topology with `links` directed links.
     pub fn new(links: usize) -> Self {
         Self {
@@ -454,6 +459,10 @@ pub(crate) fn admissible_for(
 }
 
 /// Whether a link may carry the path (every constraint but the bounds).
+/// Deliberately a near-copy of [`admissible_for`] with the exclusions read
+/// from the workspace: sharing the common part through an inlined helper
+/// measured 8% slower on the constrained CSPF bench (23.5 vs 25.5 ms,
+/// `cspf_2k/cspf_bandwidth_affinity`, same machine, back to back).
 #[inline]
 fn admissible(
     topo: &Topology,
