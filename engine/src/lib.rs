@@ -18,6 +18,7 @@
 )]
 
 pub mod lspdb;
+pub mod pce;
 pub mod pcreq;
 #[cfg(feature = "runtime")]
 pub mod runtime;

@@ -46,6 +46,31 @@ pub struct LspEntry {
     pub report: StateReport,
     /// Reports received for this LSP.
     pub reports: u64,
+    /// What this PCE does with it (delegation, computed path, pending
+    /// update); kept across reports, set by the engine core.
+    pub control: Control,
+}
+
+/// This PCE's control of an LSP (RFC 8231 §5.7, RFC 8281).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Control {
+    /// Delegated to this PCE (D=1 in the PCC's last report on its session
+    /// to us).
+    pub delegated: bool,
+    /// PCE-initiated (C=1).
+    pub initiated: bool,
+    /// The last path this PCE sent (PCUpd or PCInitiate).
+    pub computed: Option<Vec<pcep::wire::object::Subobject>>,
+    /// The SRP-ID of the update waiting for its acknowledging report.
+    pub pending_srp: Option<u32>,
+    /// The SRP-ID of the last acknowledged update.
+    pub acked_srp: Option<u32>,
+    /// Updates sent.
+    pub updates: u64,
+    /// The last computation found no path (the LSP keeps its path).
+    pub no_path: bool,
+    /// The last PCErr the PCC answered an update or initiation with.
+    pub error: Option<pcep::wire::PcErrCode>,
 }
 
 fn name_text<S: serde::Serializer>(b: &Bytes, s: S) -> Result<S::Ok, S::Error> {
@@ -160,6 +185,7 @@ impl LspDb {
                     name: name.clone(),
                     report: report.clone(),
                     reports: 1,
+                    control: Control::default(),
                 }
             });
         if let Some(old) = renamed_from {
@@ -175,6 +201,28 @@ impl LspDb {
     /// An LSP's entry (a copy: no lock is held after the call).
     pub fn get(&self, key: &LspKey) -> Option<LspEntry> {
         self.lsps.get(key).map(|e| e.clone())
+    }
+
+    /// Run `f` on an LSP's entry under its shard lock (do not call back
+    /// into the database from `f`).
+    pub fn with_mut<R>(&self, key: &LspKey, f: impl FnOnce(&mut LspEntry) -> R) -> Option<R> {
+        self.lsps.get_mut(key).map(|mut e| f(&mut e))
+    }
+
+    /// Run `f` on an LSP's entry under its shard lock, read-only.
+    pub fn with<R>(&self, key: &LspKey, f: impl FnOnce(&LspEntry) -> R) -> Option<R> {
+        self.lsps.get(key).map(|e| f(&e))
+    }
+
+    /// Remove one LSP; whether it was there.
+    pub fn remove(&self, key: &LspKey) -> bool {
+        match self.lsps.remove(key) {
+            Some((_, e)) => {
+                self.names.remove(&(key.pcc, e.name));
+                true
+            }
+            None => false,
+        }
     }
 
     /// The LSP a PCC reports under `name`.

@@ -29,8 +29,7 @@ use pcep::wire::{
 };
 
 use crate::solver::cspf::{
-    compute, Constraints, NoPath as NoPathReason, Objective, PathMetrics, PathRequest,
-    Reservations, Workspace,
+    compute, Constraints, Objective, PathMetrics, PathRequest, Reservations, Workspace,
 };
 use crate::solver::sr;
 use crate::topology::{NodeId, Topology};
@@ -101,7 +100,73 @@ fn respond_one(
             ..
         } => (IpAddr::V6(*source), IpAddr::V6(*destination)),
     };
-    let (source, destination) = match (node_of(topo, src), node_of(topo, dst)) {
+    let ask = PathAsk {
+        source: src,
+        destination: dst,
+        attributes: &r.attributes,
+        setup: r.rp.path_setup_type(),
+        peer_sr: session.and_then(|n| n.peer_sr),
+    };
+    match compute_path(topo, reservations, &ask, ws) {
+        Ok(c) => response.paths.push(PathEntry {
+            ero: pcep::wire::object::Ero::new(c.ero),
+            attributes: c.attributes,
+        }),
+        Err(Unreachable::UnknownEndpoints(vector)) => {
+            response.no_path = Some(NoPath {
+                tlvs: vec![Tlv::NoPathVector(vector)],
+                ..NoPath::default()
+            });
+        }
+        Err(Unreachable::NoPath) => response.no_path = Some(NoPath::default()),
+    }
+    response
+}
+
+/// What a path is asked for: by a PCReq, for a delegated LSP (from its
+/// report) or for a PCE-initiated LSP.
+#[derive(Clone, Copy, Debug)]
+pub struct PathAsk<'a> {
+    /// Head end address (a router ID or an address of its PCC).
+    pub source: IpAddr,
+    /// Tail end address.
+    pub destination: IpAddr,
+    /// BANDWIDTH, LSPA, METRIC (objective and bounds), IRO, XRO.
+    pub attributes: &'a Attributes,
+    /// SR-TE gives an SR-ERO, anything else a strict IP ERO.
+    pub setup: PathSetupType,
+    /// The head end's SR capability (its MSD).
+    pub peer_sr: Option<SrPceCapability>,
+}
+
+/// A computed path, encoded for PCEP.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComputedPath {
+    /// ERO subobjects (SR-ERO or strict IP hops).
+    pub ero: Vec<Subobject>,
+    /// The links it takes in the snapshot it was computed on.
+    pub links: Vec<crate::topology::LinkId>,
+    /// BANDWIDTH and the computed METRIC objects to send with it.
+    pub attributes: Attributes,
+}
+
+/// Why no path was computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unreachable {
+    /// An end point maps to no node: the NO-PATH-VECTOR bits.
+    UnknownEndpoints(u32),
+    /// No path satisfies the constraints (or fits the MSD).
+    NoPath,
+}
+
+/// Compute and encode one path.
+pub fn compute_path(
+    topo: &Topology,
+    reservations: &Reservations,
+    ask: &PathAsk<'_>,
+    ws: &mut Workspace,
+) -> Result<ComputedPath, Unreachable> {
+    let (source, destination) = match (node_of(topo, ask.source), node_of(topo, ask.destination)) {
         (Some(s), Some(d)) => (s, d),
         (s, d) => {
             let vector = if s.is_none() {
@@ -113,14 +178,10 @@ fn respond_one(
             } else {
                 0
             };
-            response.no_path = Some(NoPath {
-                tlvs: vec![Tlv::NoPathVector(vector)],
-                ..NoPath::default()
-            });
-            return response;
+            return Err(Unreachable::UnknownEndpoints(vector));
         }
     };
-    let a = &r.attributes;
+    let a = ask.attributes;
     // Minimum cost path (RFC 5541 MCP) on the first METRIC with B=0, IGP by
     // default; other single-path OF codes are treated as MCP.
     let objective = a
@@ -188,25 +249,10 @@ fn respond_one(
         objective,
         constraints,
     };
-    let no_path = |response: &mut Response| {
-        response.no_path = Some(NoPath::default());
-    };
-    let path = match compute(topo, reservations, &req, ws) {
-        Ok(p) => p,
-        Err(
-            NoPathReason::SourceUnavailable
-            | NoPathReason::DestinationUnavailable
-            | NoPathReason::Infeasible { .. }
-            | NoPathReason::UnknownNode
-            | NoPathReason::SameEndpoints,
-        ) => {
-            no_path(&mut response);
-            return response;
-        }
-    };
-    let ero = if r.rp.path_setup_type() == PathSetupType::SR_TE {
+    let path = compute(topo, reservations, &req, ws).map_err(|_| Unreachable::NoPath)?;
+    let ero = if ask.setup == PathSetupType::SR_TE {
         // The PCC's MSD (X: unlimited), capped by a SID-depth bound.
-        let msd = session.and_then(|n| n.peer_sr).map(|c: SrPceCapability| {
+        let msd = ask.peer_sr.map(|c: SrPceCapability| {
             if c.flags & SrPceCapability::UNLIMITED_MSD != 0 {
                 u8::MAX
             } else {
@@ -218,21 +264,16 @@ fn respond_one(
             (Some(m), Some(b)) => Some(m.min(b)),
             (m, b) => m.or(b),
         };
-        match sr::encode(topo, &path.links, limit) {
-            Ok(segments) => sr::to_ero(topo, &segments),
-            Err(_) => {
-                no_path(&mut response);
-                return response;
-            }
-        }
+        let segments = sr::encode(topo, &path.links, limit).map_err(|_| Unreachable::NoPath)?;
+        sr::to_ero(topo, &segments)
     } else {
         rsvp_ero(topo, &path.links)
     };
-    response.paths.push(PathEntry {
-        ero: pcep::wire::object::Ero::new(ero),
+    Ok(ComputedPath {
+        ero,
         attributes: computed_metrics(a, &path.metrics),
-    });
-    response
+        links: path.links,
+    })
 }
 
 /// A strict IPv4/IPv6 ERO: each hop's remote interface address, or its

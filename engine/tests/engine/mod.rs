@@ -4,6 +4,7 @@ mod cli;
 mod cspf;
 mod disjoint;
 mod lspdb;
+mod pce;
 mod pcreq;
 mod placement;
 mod scenarios;

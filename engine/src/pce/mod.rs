@@ -1,0 +1,990 @@
+//! The stateful PCE core (RFC 8231, 8232, 8281): sans-IO.
+//!
+//! The shell feeds it what happened ([`Pce::session_up`],
+//! [`Pce::handle_message`], [`Pce::session_down`], [`Pce::handle_timeout`],
+//! the management commands) with the current time, and drains what to do
+//! ([`Pce::poll_output`]: messages to send, sessions to close) and when to
+//! wake it next ([`Pce::poll_timeout`]). It owns no socket, no clock and no
+//! thread, so every multi-session behaviour is tested in memory with
+//! explicit time (engine/tests/pce.rs).
+//!
+//! What it does:
+//! * State synchronization (RFC 8231 §5.6): reports with S=1, then the
+//!   end-of-sync marker; LSPs the PCC held before and did not re-report are
+//!   dropped at the marker (unless the PCC does a delta sync, RFC 8232 §4).
+//!   A session that drops during synchronization loses what it reported.
+//! * Sync avoidance (RFC 8232 §3): when both sides set S (INCLUDE-DB-VERSION)
+//!   and the PCC's OPEN carries the LSP-DB-VERSION this PCE stored for it,
+//!   the PCC skips synchronization and the stored state stands.
+//! * State Timeout: the LSPs of a PCC whose session went down are kept for
+//!   [`PceConfig::state_timeout`], then purged; a PCC that comes back in
+//!   time keeps them.
+//! * Delegation (RFC 8231 §5.7): D=1 delegates, D=0 revokes; after the
+//!   PCC's synchronization, every delegated LSP gets a path from the solver
+//!   and a PCUpd (D=1, fresh SRP-ID, PST in the SRP) when that path differs
+//!   from the reported one. One update per LSP is in flight at a time; a
+//!   report or PCErr with an SRP-ID at least the pending one acknowledges
+//!   it. When no path exists the LSP keeps its path (no empty ERO: tearing
+//!   down a working LSP is not what an operator asked for) and
+//!   `control.no_path` says so.
+//! * PCE-initiated LSPs (RFC 8281): create, update, delete; the PLSP-ID is
+//!   learned from the report echoing the PCInitiate's SRP-ID. After a PCC's
+//!   synchronization, initiated LSPs it no longer has are initiated again.
+//! * Misuse gets the RFC's PCErr: a report without stateful capability
+//!   (19/5, and the session closes), a report the PCE cannot process during
+//!   synchronization (20/1 with the LSP object, and the session closes,
+//!   RFC 8231 §5.6), a missing symbolic name (10/8), a name in use (23/1),
+//!   a missing LSP-DB-VERSION when S was negotiated (6/12), revoking a
+//!   PCE-initiated LSP's delegation while the session is up (19/7).
+
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pcep::session::Negotiated;
+use pcep::wire::iana::CloseReason;
+use pcep::wire::object::{Ero, Lsp, OperationalStatus, PcepError, Srp};
+use pcep::wire::tlv::Tlv;
+use pcep::wire::{
+    Attributes, ErrorUnit, InitiateRequest, Message, PathSetupType, PcErr, PcErrCode, PcInitiate,
+    PcRpt, PcUpd, StateReport, UpdateRequest,
+};
+use serde::Serialize;
+
+use crate::lspdb::{Applied, LspDb, LspKey, PccId, ReportError};
+use crate::pcreq::{compute_path, respond, PathAsk, Unreachable};
+use crate::solver::cspf::{Reservations, Workspace};
+use crate::topology::{LinkId, Ted};
+
+/// A session, as the shell numbers them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct SessionId(pub u64);
+
+/// Core configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PceConfig {
+    /// How long a disconnected PCC's LSPs are kept (RFC 8231 §5.6).
+    pub state_timeout: Duration,
+}
+
+impl Default for PceConfig {
+    fn default() -> Self {
+        Self {
+            state_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What the core asks the shell to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output {
+    /// Send a message on a session.
+    Send {
+        /// The session.
+        session: SessionId,
+        /// The message.
+        message: Message,
+    },
+    /// Close a session with a reason (after what was queued before).
+    Close {
+        /// The session.
+        session: SessionId,
+        /// CLOSE reason.
+        reason: CloseReason,
+    },
+}
+
+/// A PCE-initiated LSP as the operator asked for it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InitiateSpec {
+    /// The head end's PCC (its session address).
+    pub pcc: IpAddr,
+    /// Symbolic path name, unique per PCC.
+    pub name: String,
+    /// Head end and tail end addresses (mapped onto topology nodes).
+    pub source: IpAddr,
+    /// Tail end.
+    pub destination: IpAddr,
+    /// RSVP-TE or SR-TE.
+    pub setup: PathSetupType,
+    /// Constraints and objective (BANDWIDTH, LSPA, METRIC, IRO, XRO).
+    pub attributes: Attributes,
+}
+
+/// Why a management command was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    /// No session to that PCC.
+    #[error("no PCEP session with PCC {0}")]
+    NoSession(IpAddr),
+    /// The PCC did not negotiate instantiation (I flag, RFC 8281 §4).
+    #[error("PCC {0} did not negotiate PCE-initiated LSPs (I flag)")]
+    NotCapable(IpAddr),
+    /// The PCC has not finished its state synchronization.
+    #[error("PCC {0} has not finished its state synchronization")]
+    NotSynchronized(IpAddr),
+    /// The name is taken on that PCC.
+    #[error("symbolic name {name:?} already in use on PCC {pcc}")]
+    NameInUse {
+        /// The PCC.
+        pcc: IpAddr,
+        /// The name.
+        name: String,
+    },
+    /// No LSP of that name was initiated by this PCE on that PCC.
+    #[error("no PCE-initiated LSP {name:?} on PCC {pcc}")]
+    UnknownLsp {
+        /// The PCC.
+        pcc: IpAddr,
+        /// The name.
+        name: String,
+    },
+    /// The end points are not in the topology, or no path satisfies the
+    /// constraints.
+    #[error("no path: {0}")]
+    NoPath(String),
+}
+
+/// Counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counters {
+    /// Reports applied.
+    pub reports: u64,
+    /// PCUpd messages sent.
+    pub updates_sent: u64,
+    /// Updates acknowledged by a report.
+    pub updates_acked: u64,
+    /// PCInitiate messages sent (creations and deletions).
+    pub initiates_sent: u64,
+    /// PCErr messages sent.
+    pub errors_sent: u64,
+    /// PCErr messages received.
+    pub errors_received: u64,
+    /// Path computations run for delegated or initiated LSPs.
+    pub computations: u64,
+    /// PCReq requests answered.
+    pub requests: u64,
+    /// LSPs purged by the State Timeout or a failed synchronization.
+    pub purged: u64,
+}
+
+/// A PCC's state in the core.
+#[derive(Debug)]
+struct PccState {
+    session: Option<SessionId>,
+    /// The last LSP-DB-VERSION it reported (RFC 8232).
+    db_version: Option<u64>,
+    /// When its LSPs are purged, while it is disconnected.
+    purge_at: Option<Instant>,
+}
+
+/// A live session's state.
+#[derive(Debug)]
+struct SessionState {
+    pcc: PccId,
+    negotiated: Box<Negotiated>,
+    synced: bool,
+    /// PLSP-IDs reported during the current synchronization.
+    seen: HashSet<u32>,
+    /// Whether LSPs not re-reported are dropped at end of sync.
+    full_sync: bool,
+    next_srp: u32,
+    /// PCInitiate requests awaiting their report: SRP-ID to name.
+    initiations: HashMap<u32, String>,
+}
+
+impl SessionState {
+    fn srp_id(&mut self) -> u32 {
+        let id = self.next_srp;
+        self.next_srp = match id.wrapping_add(1) {
+            0 | u32::MAX => 1,
+            n => n,
+        };
+        id
+    }
+}
+
+/// `a` is at least `b` in SRP-ID order, which wraps (RFC 8231 §7.2).
+fn srp_at_least(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) >= 0
+}
+
+/// The core.
+#[derive(Debug)]
+pub struct Pce {
+    config: PceConfig,
+    ted: Arc<Ted>,
+    lspdb: Arc<LspDb>,
+    sessions: HashMap<SessionId, SessionState>,
+    pccs: HashMap<PccId, PccState>,
+    purges: BTreeSet<(Instant, PccId)>,
+    /// PCE-initiated LSPs by (PCC, name): what the operator asked for.
+    initiated: HashMap<(PccId, String), InitiateSpec>,
+    /// Bandwidth held by the paths this PCE computed.
+    reservations: Reservations,
+    placed: HashMap<LspKey, (Vec<LinkId>, f64)>,
+    ws: Workspace,
+    out: VecDeque<Output>,
+    counters: Counters,
+}
+
+impl Pce {
+    /// A core over a TED and an LSP database (both shared with readers).
+    pub fn new(config: PceConfig, ted: Arc<Ted>, lspdb: Arc<LspDb>) -> Self {
+        let links = ted.snapshot().link_count();
+        Self {
+            config,
+            ted,
+            lspdb,
+            sessions: HashMap::new(),
+            pccs: HashMap::new(),
+            purges: BTreeSet::new(),
+            initiated: HashMap::new(),
+            reservations: Reservations::new(links),
+            placed: HashMap::new(),
+            ws: Workspace::new(),
+            out: VecDeque::new(),
+            counters: Counters::default(),
+        }
+    }
+
+    /// The LSP database.
+    pub fn lspdb(&self) -> &Arc<LspDb> {
+        &self.lspdb
+    }
+
+    /// Counters.
+    pub const fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    /// Whether a session finished its state synchronization.
+    pub fn synchronized(&self, session: SessionId) -> Option<bool> {
+        self.sessions.get(&session).map(|s| s.synced)
+    }
+
+    /// The next thing to do.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    /// When [`Pce::handle_timeout`] is next due.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.purges.first().map(|(t, _)| *t)
+    }
+
+    /// Purge the PCCs whose State Timeout expired.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(&(at, pcc)) = self.purges.first() {
+            if at > now {
+                break;
+            }
+            self.purges.pop_first();
+            if let Some(p) = self.pccs.get_mut(&pcc) {
+                if p.session.is_none() && p.purge_at == Some(at) {
+                    p.purge_at = None;
+                    p.db_version = None;
+                    self.purge_pcc(pcc);
+                }
+            }
+        }
+    }
+
+    fn purge_pcc(&mut self, pcc: PccId) {
+        for key in self.lspdb.of_pcc(pcc) {
+            self.release(&key);
+        }
+        self.counters.purged += self.lspdb.purge(pcc) as u64;
+    }
+
+    fn release(&mut self, key: &LspKey) {
+        if let Some((links, bw)) = self.placed.remove(key) {
+            self.reservations.add(&links, -bw);
+        }
+    }
+
+    /// A session came up with a PCC.
+    pub fn session_up(&mut self, session: SessionId, peer: IpAddr, negotiated: Negotiated) {
+        let pcc = PccId(peer);
+        let caps = &negotiated.capabilities;
+        let state = self.pccs.entry(pcc).or_insert(PccState {
+            session: None,
+            db_version: None,
+            purge_at: None,
+        });
+        // A second session from the same PCC replaces the first (the shell
+        // refuses concurrent ones with PCErr 9; a stale one may linger).
+        state.session = Some(session);
+        if let Some(at) = state.purge_at.take() {
+            self.purges.remove(&(at, pcc));
+        }
+        let held = !self.lspdb.of_pcc(pcc).is_empty();
+        // RFC 8232 §3.2: the same version on both sides skips the sync.
+        let avoided = caps.include_db_version
+            && held
+            && negotiated.peer_db_version.is_some()
+            && negotiated.peer_db_version == state.db_version;
+        let full_sync = !(caps.delta_lsp_sync && held);
+        let synced = avoided || !caps.stateful;
+        // Updates in flight on the old session are void: the SRP-IDs of the
+        // new session start again.
+        for key in self.lspdb.of_pcc(pcc) {
+            self.lspdb.with_mut(&key, |e| {
+                e.control.pending_srp = None;
+                e.control.acked_srp = None;
+            });
+        }
+        self.sessions.insert(
+            session,
+            SessionState {
+                pcc,
+                negotiated: Box::new(negotiated),
+                synced,
+                seen: HashSet::new(),
+                full_sync,
+                next_srp: 1,
+                initiations: HashMap::new(),
+            },
+        );
+        if avoided {
+            self.after_sync(session);
+        }
+    }
+
+    /// A session ended.
+    pub fn session_down(&mut self, session: SessionId, now: Instant) {
+        let Some(s) = self.sessions.remove(&session) else {
+            return;
+        };
+        let Some(p) = self.pccs.get_mut(&s.pcc) else {
+            return;
+        };
+        if p.session != Some(session) {
+            return;
+        }
+        p.session = None;
+        if !s.synced && s.negotiated.capabilities.stateful {
+            // RFC 8231 §5.6: a sync that did not complete is cleaned up.
+            p.db_version = None;
+            self.purge_pcc(s.pcc);
+            return;
+        }
+        let at = now + self.config.state_timeout;
+        p.purge_at = Some(at);
+        self.purges.insert((at, s.pcc));
+    }
+
+    /// A message arrived on a session.
+    pub fn handle_message(&mut self, session: SessionId, message: Message) {
+        if !self.sessions.contains_key(&session) {
+            return;
+        }
+        match message {
+            Message::PcRpt(rpt) => self.handle_report(session, rpt),
+            Message::PcReq(req) => {
+                let topo = self.ted.snapshot();
+                let negotiated = self.sessions.get(&session).map(|s| &*s.negotiated);
+                self.counters.requests += req.requests.len() as u64;
+                let rep = respond(&topo, &self.reservations, &req, negotiated, &mut self.ws);
+                self.send(session, Message::PcRep(rep));
+            }
+            Message::PcErr(err) => self.handle_pcerr(session, &err),
+            // Keepalive, Open, Close are the session's; PCUpd/PCInitiate are
+            // not for a PCE on a PCC session; PCNtf is informational.
+            _ => {}
+        }
+    }
+
+    fn send(&mut self, session: SessionId, message: Message) {
+        match &message {
+            Message::PcUpd(u) => self.counters.updates_sent += u.updates.len() as u64,
+            Message::PcInitiate(_) => self.counters.initiates_sent += 1,
+            Message::PcErr(_) => self.counters.errors_sent += 1,
+            _ => {}
+        }
+        self.out.push_back(Output::Send { session, message });
+    }
+
+    fn send_error(&mut self, session: SessionId, code: PcErrCode, lsp: Option<&Lsp>) {
+        let unit = ErrorUnit {
+            errors: vec![PcepError::new(code)],
+            lsps: lsp
+                .map(|l| {
+                    vec![Lsp {
+                        tlvs: Vec::new(),
+                        ..l.clone()
+                    }]
+                })
+                .unwrap_or_default(),
+            ..ErrorUnit::default()
+        };
+        self.send(
+            session,
+            Message::PcErr(PcErr {
+                errors: vec![unit],
+                open: None,
+            }),
+        );
+    }
+
+    fn handle_pcerr(&mut self, session: SessionId, err: &PcErr) {
+        self.counters.errors_received += 1;
+        let Some(s) = self.sessions.get_mut(&session) else {
+            return;
+        };
+        let pcc = s.pcc;
+        for unit in &err.errors {
+            let code = unit.errors.first().map(PcepError::code);
+            for srp in &unit.srps {
+                if let Some(name) = s.initiations.remove(&srp.srp_id) {
+                    // The PCC refused the instantiation: forget the request
+                    // (the operator sees the error in the log and counters).
+                    self.initiated.remove(&(pcc, name));
+                    continue;
+                }
+                for key in self.lspdb.of_pcc(pcc) {
+                    self.lspdb.with_mut(&key, |e| {
+                        if e.control.pending_srp == Some(srp.srp_id) {
+                            e.control.pending_srp = None;
+                            e.control.error = code;
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    fn handle_report(&mut self, session: SessionId, rpt: PcRpt) {
+        let Some(s) = self.sessions.get(&session) else {
+            return;
+        };
+        let caps = s.negotiated.capabilities.clone();
+        let pcc = s.pcc;
+        if !caps.stateful {
+            // RFC 8231 §5.4: a report without the capability.
+            self.send_error(session, PcErrCode::new(19, 5), None);
+            self.out.push_back(Output::Close {
+                session,
+                reason: CloseReason::NO_EXPLANATION,
+            });
+            return;
+        }
+        for report in rpt.reports {
+            if !self.sessions.contains_key(&session) {
+                return;
+            }
+            self.counters.reports += 1;
+            if caps.include_db_version && report.lsp.db_version().is_none() {
+                self.send_error(
+                    session,
+                    PcErrCode::LSP_DB_VERSION_MISSING,
+                    Some(&report.lsp),
+                );
+                continue;
+            }
+            if let Some(v) = report.lsp.db_version() {
+                if let Some(p) = self.pccs.get_mut(&pcc) {
+                    p.db_version = Some(v);
+                }
+            }
+            let synced = self.sessions.get(&session).is_some_and(|s| s.synced);
+            if !synced {
+                self.adopt_stale_name(session, pcc, &report);
+            }
+            let applied = self.lspdb.apply(pcc, &report);
+            match applied {
+                Err(e) if !synced => {
+                    // RFC 8231 §5.6: 20/1 and the session ends.
+                    let _ = e;
+                    self.send_error(session, PcErrCode::new(20, 1), Some(&report.lsp));
+                    self.out.push_back(Output::Close {
+                        session,
+                        reason: CloseReason::NO_EXPLANATION,
+                    });
+                    // The shell reports the session down; nothing more from it.
+                    if let Some(st) = self.sessions.get_mut(&session) {
+                        st.synced = false;
+                    }
+                    return;
+                }
+                Err(ReportError::Unnamed(_)) => {
+                    self.send_error(
+                        session,
+                        PcErrCode::SYMBOLIC_PATH_NAME_MISSING,
+                        Some(&report.lsp),
+                    );
+                }
+                Err(ReportError::NameInUse(_)) => {
+                    self.send_error(session, PcErrCode::new(23, 1), Some(&report.lsp));
+                }
+                Err(ReportError::ReservedPlspId(_)) => {
+                    self.send_error(session, PcErrCode::new(20, 1), Some(&report.lsp));
+                }
+                Ok(Applied::EndOfSync) => {
+                    if !synced {
+                        self.end_of_sync(session);
+                    }
+                }
+                Ok(Applied::Removed(key)) => {
+                    self.release(&key);
+                    if let Some(st) = self.sessions.get_mut(&session) {
+                        st.seen.remove(&key.plsp_id);
+                    }
+                }
+                Ok(Applied::Created(key) | Applied::Updated(key)) => {
+                    self.on_report(session, key, &report, synced);
+                }
+            }
+        }
+    }
+
+    /// PLSP-IDs are not stable across sessions (RFC 8231 §7.3): during a
+    /// synchronization, a name still held by an LSP of the previous session
+    /// (not re-reported in this one) moves to the new PLSP-ID.
+    fn adopt_stale_name(&mut self, session: SessionId, pcc: PccId, report: &StateReport) {
+        let Some(name) = report.lsp.symbolic_name() else {
+            return;
+        };
+        let Some(old) = self.lspdb.by_name(pcc, name) else {
+            return;
+        };
+        let seen = self
+            .sessions
+            .get(&session)
+            .is_some_and(|s| s.seen.contains(&old.plsp_id));
+        if old.plsp_id != report.lsp.plsp_id && !seen {
+            self.release(&old);
+            self.lspdb.remove(&old);
+        }
+    }
+
+    fn on_report(&mut self, session: SessionId, key: LspKey, report: &StateReport, synced: bool) {
+        let Some(s) = self.sessions.get_mut(&session) else {
+            return;
+        };
+        if !synced {
+            s.seen.insert(key.plsp_id);
+        }
+        let update_capable = s.negotiated.capabilities.update;
+        let srp_id = report.srp.as_ref().map_or(0, |p| p.srp_id);
+        // The report answering a PCInitiate carries its SRP-ID.
+        let initiated_name = (srp_id != 0 && report.lsp.create)
+            .then(|| s.initiations.remove(&srp_id))
+            .flatten();
+        let lsp = &report.lsp;
+        let mut revoked_initiated = false;
+        let mut acked = false;
+        self.lspdb.with_mut(&key, |e| {
+            let c = &mut e.control;
+            if initiated_name.is_some() || lsp.create {
+                c.initiated = lsp.create;
+            }
+            if initiated_name.is_some() {
+                c.computed = Some(report.ero.subobjects.clone());
+            }
+            let delegated = lsp.delegate && update_capable;
+            revoked_initiated = c.initiated && c.delegated && !delegated && synced;
+            c.delegated = delegated;
+            if !delegated {
+                c.pending_srp = None;
+            }
+            if let Some(p) = c.pending_srp {
+                if srp_id != 0 && srp_at_least(srp_id, p) {
+                    c.pending_srp = None;
+                    c.acked_srp = Some(srp_id);
+                    acked = true;
+                }
+            }
+        });
+        if acked {
+            self.counters.updates_acked += 1;
+        }
+        if revoked_initiated {
+            // RFC 8281 §5.3: the PCC must not revoke a PCE-initiated LSP.
+            self.send_error(session, PcErrCode::new(19, 7), Some(lsp));
+        }
+        if synced {
+            self.maybe_update(session, key);
+        }
+    }
+
+    fn end_of_sync(&mut self, session: SessionId) {
+        let Some(s) = self.sessions.get_mut(&session) else {
+            return;
+        };
+        s.synced = true;
+        let seen = std::mem::take(&mut s.seen);
+        let (pcc, full) = (s.pcc, s.full_sync);
+        if full {
+            for key in self.lspdb.of_pcc(pcc) {
+                if !seen.contains(&key.plsp_id) {
+                    self.release(&key);
+                    self.lspdb.remove(&key);
+                }
+            }
+        }
+        self.after_sync(session);
+    }
+
+    /// After synchronization: compute the delegated LSPs, and initiate again
+    /// what this PCE initiated on the PCC and the PCC no longer has.
+    fn after_sync(&mut self, session: SessionId) {
+        let Some(s) = self.sessions.get(&session) else {
+            return;
+        };
+        let pcc = s.pcc;
+        for key in self.lspdb.of_pcc(pcc) {
+            self.maybe_update(session, key);
+        }
+        let mut missing: Vec<InitiateSpec> = self
+            .initiated
+            .iter()
+            .filter(|((p, name), _)| {
+                *p == pcc && self.lspdb.by_name(pcc, name.as_bytes()).is_none()
+            })
+            .map(|(_, spec)| spec.clone())
+            .collect();
+        missing.sort_by(|a, b| a.name.cmp(&b.name));
+        for spec in missing {
+            if self.send_initiate(session, &spec).is_err() {
+                // Kept: a later topology change or sync may make it possible.
+            }
+        }
+    }
+
+    /// Compute a delegated LSP and send a PCUpd when its path changes.
+    fn maybe_update(&mut self, session: SessionId, key: LspKey) {
+        let Some(s) = self.sessions.get(&session) else {
+            return;
+        };
+        let peer_sr = s.negotiated.peer_sr;
+        let Some((report, control, name)) = self.lspdb.with(&key, |e| {
+            (e.report.clone(), e.control.clone(), e.name.clone())
+        }) else {
+            return;
+        };
+        if !control.delegated || control.pending_srp.is_some() {
+            return;
+        }
+        let spec = self
+            .initiated
+            .get(&(key.pcc, String::from_utf8_lossy(&name).into_owned()))
+            .cloned();
+        let setup = report
+            .srp
+            .as_ref()
+            .map_or(PathSetupType::RSVP_TE, Srp::path_setup_type);
+        let (source, destination, attributes) = match (&spec, report.lsp.ipv4_identifiers()) {
+            (Some(spec), _) => (spec.source, spec.destination, spec.attributes.clone()),
+            (None, Some(id)) => {
+                let source = if id.sender.is_unspecified() {
+                    key.pcc.0
+                } else {
+                    IpAddr::V4(id.sender)
+                };
+                (source, IpAddr::V4(id.endpoint), report.intended.clone())
+            }
+            (None, None) => match report.lsp.ipv6_identifiers() {
+                Some(id) => (
+                    IpAddr::V6(id.sender),
+                    IpAddr::V6(id.endpoint),
+                    report.intended.clone(),
+                ),
+                // No end points known: nothing to compute.
+                None => return,
+            },
+        };
+        let topo = self.ted.snapshot();
+        let bw = attributes
+            .bandwidth
+            .map_or(0.0, |b| f64::from(b.bandwidth) * 8.0);
+        self.release(&key);
+        let ask = PathAsk {
+            source,
+            destination,
+            attributes: &attributes,
+            setup,
+            peer_sr,
+        };
+        self.counters.computations += 1;
+        let computed = compute_path(&topo, &self.reservations, &ask, &mut self.ws);
+        let path = match computed {
+            Ok(p) => p,
+            Err(Unreachable::NoPath | Unreachable::UnknownEndpoints(_)) => {
+                self.lspdb.with_mut(&key, |e| e.control.no_path = true);
+                return;
+            }
+        };
+        self.reservations.add(&path.links, bw);
+        self.placed.insert(key, (path.links.clone(), bw));
+        let reported = &report.ero.subobjects;
+        // Already there, or the PCC acknowledged exactly this path and
+        // reports it in its own words: nothing to send.
+        let acked_same = control.computed.as_ref() == Some(&path.ero)
+            && report.srp.as_ref().map(|p| p.srp_id) == control.acked_srp
+            && control.acked_srp.is_some();
+        if *reported == path.ero || acked_same {
+            self.lspdb.with_mut(&key, |e| {
+                e.control.no_path = false;
+                e.control.computed = Some(path.ero.clone());
+            });
+            return;
+        }
+        let Some(s) = self.sessions.get_mut(&session) else {
+            return;
+        };
+        let srp_id = s.srp_id();
+        let mut srp = Srp {
+            srp_id,
+            ..Srp::default()
+        };
+        if setup != PathSetupType::RSVP_TE {
+            srp.tlvs.push(Tlv::PathSetupType(setup));
+        }
+        let update = UpdateRequest {
+            srp,
+            lsp: Lsp {
+                plsp_id: key.plsp_id,
+                delegate: true,
+                administrative: true,
+                operational: OperationalStatus::default(),
+                create: report.lsp.create,
+                ..Lsp::default()
+            },
+            associations: Vec::new(),
+            ero: Ero::new(path.ero.clone()),
+            attributes: Attributes {
+                lspa: attributes.lspa,
+                ..path.attributes
+            },
+            unknown: Vec::new(),
+        };
+        self.lspdb.with_mut(&key, |e| {
+            e.control.no_path = false;
+            e.control.computed = Some(path.ero);
+            e.control.pending_srp = Some(srp_id);
+            e.control.updates += 1;
+            e.control.error = None;
+        });
+        self.send(
+            session,
+            Message::PcUpd(PcUpd {
+                updates: vec![update],
+            }),
+        );
+    }
+
+    fn synced_session(&self, pcc: IpAddr) -> Result<SessionId, CommandError> {
+        let session = self
+            .pccs
+            .get(&PccId(pcc))
+            .and_then(|p| p.session)
+            .ok_or(CommandError::NoSession(pcc))?;
+        let s = self
+            .sessions
+            .get(&session)
+            .ok_or(CommandError::NoSession(pcc))?;
+        if !s.negotiated.capabilities.instantiation {
+            return Err(CommandError::NotCapable(pcc));
+        }
+        if !s.synced {
+            return Err(CommandError::NotSynchronized(pcc));
+        }
+        Ok(session)
+    }
+
+    /// Create a PCE-initiated LSP (RFC 8281 §5.1): compute its path and send
+    /// the PCInitiate; returns the SRP-ID. The LSP appears in the database
+    /// when the PCC reports it.
+    pub fn initiate(&mut self, spec: InitiateSpec) -> Result<u32, CommandError> {
+        let session = self.synced_session(spec.pcc)?;
+        let pcc = PccId(spec.pcc);
+        if self.lspdb.by_name(pcc, spec.name.as_bytes()).is_some()
+            || self.initiated.contains_key(&(pcc, spec.name.clone()))
+        {
+            return Err(CommandError::NameInUse {
+                pcc: spec.pcc,
+                name: spec.name,
+            });
+        }
+        let srp = self.send_initiate(session, &spec)?;
+        self.initiated.insert((pcc, spec.name.clone()), spec);
+        Ok(srp)
+    }
+
+    fn send_initiate(
+        &mut self,
+        session: SessionId,
+        spec: &InitiateSpec,
+    ) -> Result<u32, CommandError> {
+        let peer_sr = self
+            .sessions
+            .get(&session)
+            .and_then(|s| s.negotiated.peer_sr);
+        let topo = self.ted.snapshot();
+        let ask = PathAsk {
+            source: spec.source,
+            destination: spec.destination,
+            attributes: &spec.attributes,
+            setup: spec.setup,
+            peer_sr,
+        };
+        self.counters.computations += 1;
+        let path = compute_path(&topo, &self.reservations, &ask, &mut self.ws).map_err(|e| {
+            CommandError::NoPath(match e {
+                Unreachable::UnknownEndpoints(_) => "an end point is not in the topology".into(),
+                Unreachable::NoPath => "no path satisfies the constraints".into(),
+            })
+        })?;
+        let Some(s) = self.sessions.get_mut(&session) else {
+            return Err(CommandError::NoSession(spec.pcc));
+        };
+        let srp_id = s.srp_id();
+        s.initiations.insert(srp_id, spec.name.clone());
+        let mut srp = Srp {
+            srp_id,
+            ..Srp::default()
+        };
+        if spec.setup != PathSetupType::RSVP_TE {
+            srp.tlvs.push(Tlv::PathSetupType(spec.setup));
+        }
+        let end_points = match (spec.source, spec.destination) {
+            (IpAddr::V4(source), IpAddr::V4(destination)) => {
+                Some(pcep::wire::object::EndPoints::Ipv4 {
+                    header: pcep::wire::object::HeaderFlags::PROCESSING,
+                    source,
+                    destination,
+                })
+            }
+            (IpAddr::V6(source), IpAddr::V6(destination)) => {
+                Some(pcep::wire::object::EndPoints::Ipv6 {
+                    header: pcep::wire::object::HeaderFlags::PROCESSING,
+                    source,
+                    destination,
+                })
+            }
+            _ => None,
+        };
+        let request = InitiateRequest {
+            srp,
+            lsp: Lsp {
+                plsp_id: 0,
+                delegate: true,
+                administrative: true,
+                tlvs: vec![Tlv::SymbolicPathName(spec.name.clone().into())],
+                ..Lsp::default()
+            },
+            end_points,
+            associations: Vec::new(),
+            ero: Some(Ero::new(path.ero)),
+            attributes: Attributes {
+                lspa: spec.attributes.lspa.clone(),
+                ..path.attributes
+            },
+            unknown: Vec::new(),
+        };
+        self.send_initiate_request(session, request);
+        Ok(srp_id)
+    }
+
+    fn send_initiate_request(&mut self, session: SessionId, request: InitiateRequest) {
+        self.send(
+            session,
+            Message::PcInitiate(PcInitiate {
+                requests: vec![request],
+            }),
+        );
+    }
+
+    /// Change a PCE-initiated LSP's constraints: recompute and update it.
+    pub fn update_initiated(
+        &mut self,
+        pcc: IpAddr,
+        name: &str,
+        attributes: Attributes,
+    ) -> Result<(), CommandError> {
+        let session = self.synced_session(pcc)?;
+        let id = PccId(pcc);
+        let unknown = || CommandError::UnknownLsp {
+            pcc,
+            name: name.to_owned(),
+        };
+        let spec = self
+            .initiated
+            .get_mut(&(id, name.to_owned()))
+            .ok_or_else(unknown)?;
+        spec.attributes = attributes;
+        if let Some(key) = self.lspdb.by_name(id, name.as_bytes()) {
+            // Force a new update even if the path is the same (bandwidth or
+            // other attributes changed).
+            self.lspdb.with_mut(&key, |e| {
+                e.control.acked_srp = None;
+                e.control.pending_srp = None;
+            });
+            self.maybe_update(session, key);
+        }
+        Ok(())
+    }
+
+    /// Delete a PCE-initiated LSP (RFC 8281 §5.2: SRP R=1).
+    pub fn delete_initiated(&mut self, pcc: IpAddr, name: &str) -> Result<u32, CommandError> {
+        let session = self.synced_session(pcc)?;
+        let id = PccId(pcc);
+        if self.initiated.remove(&(id, name.to_owned())).is_none() {
+            return Err(CommandError::UnknownLsp {
+                pcc,
+                name: name.to_owned(),
+            });
+        }
+        let Some(key) = self.lspdb.by_name(id, name.as_bytes()) else {
+            // Not reported yet (or already gone): nothing on the PCC to remove.
+            return Ok(0);
+        };
+        let Some(s) = self.sessions.get_mut(&session) else {
+            return Err(CommandError::NoSession(pcc));
+        };
+        let srp_id = s.srp_id();
+        let request = InitiateRequest {
+            srp: Srp {
+                srp_id,
+                srp_flags: Srp::REMOVE,
+                ..Srp::default()
+            },
+            lsp: Lsp {
+                plsp_id: key.plsp_id,
+                ..Lsp::default()
+            },
+            end_points: None,
+            associations: Vec::new(),
+            ero: None,
+            attributes: Attributes::default(),
+            unknown: Vec::new(),
+        };
+        self.send_initiate_request(session, request);
+        Ok(srp_id)
+    }
+
+    /// Recompute every delegated LSP (after a topology change).
+    pub fn reoptimize(&mut self) {
+        let links = self.ted.snapshot().link_count();
+        self.reservations = Reservations::new(links);
+        self.placed.clear();
+        let mut sessions: Vec<SessionId> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.synced)
+            .map(|(id, _)| *id)
+            .collect();
+        sessions.sort_unstable();
+        for session in sessions {
+            let Some(pcc) = self.sessions.get(&session).map(|s| s.pcc) else {
+                continue;
+            };
+            for key in self.lspdb.of_pcc(pcc) {
+                self.lspdb.with_mut(&key, |e| e.control.acked_srp = None);
+                self.maybe_update(session, key);
+            }
+        }
+    }
+}

@@ -1,0 +1,571 @@
+//! The stateful core in memory, with explicit time: synchronization,
+//! delegation and updates, acknowledgement, State Timeout, sync avoidance,
+//! PCE-initiated LSPs and the PCErr for each misuse.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pce_engine::lspdb::{LspDb, PccId};
+use pce_engine::pce::{CommandError, InitiateSpec, Output, Pce, PceConfig, SessionId};
+use pce_engine::topology::Ted;
+use pcep::session::Negotiated;
+use pcep::wire::iana::CloseReason;
+use pcep::wire::object::{Ero, Lsp, Open, PcepError, Srp, Subobject};
+use pcep::wire::tlv::{Ipv4LspIdentifiers, StatefulCapability, Tlv};
+use pcep::wire::{
+    Attributes, ErrorUnit, Message, PathSetupType, PcErr, PcErrCode, PcRpt, StateReport,
+    StateSyncCodepoints, WireConfig,
+};
+
+use super::support::load;
+
+/// The origin of a test's explicit time (the only clock read; every later
+/// instant is derived from it).
+#[allow(clippy::disallowed_methods)]
+fn origin() -> Instant {
+    Instant::now()
+}
+
+const PCC1: &str = "192.0.2.1";
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn core() -> Pce {
+    Pce::new(
+        PceConfig {
+            state_timeout: Duration::from_secs(60),
+        },
+        Arc::new(Ted::new(load("draft-topology-a.json"))),
+        Arc::new(LspDb::new()),
+    )
+}
+
+fn negotiated(flags: u32) -> Negotiated {
+    let open = |f| Open {
+        tlvs: vec![Tlv::StatefulPceCapability(StatefulCapability(f))],
+        ..Open::default()
+    };
+    Negotiated::new(
+        &open(
+            StatefulCapability::UPDATE
+                | StatefulCapability::INSTANTIATION
+                | StatefulCapability::INCLUDE_DB_VERSION,
+        ),
+        &open(flags),
+        &StateSyncCodepoints::default(),
+    )
+}
+
+const UI: u32 = StatefulCapability::UPDATE | StatefulCapability::INSTANTIATION;
+
+/// A hop of the draft's ERO notation: the address of the node a strict
+/// IPv4 subobject leads to.
+fn hop(a: &str) -> Subobject {
+    Subobject::Ipv4Prefix {
+        loose: false,
+        address: a.parse().unwrap(),
+        prefix_length: 32,
+        attribute: 0,
+    }
+}
+
+fn report(
+    plsp_id: u32,
+    name: &str,
+    delegate: bool,
+    sync: bool,
+    ero: Vec<Subobject>,
+) -> StateReport {
+    StateReport {
+        lsp: Lsp {
+            plsp_id,
+            delegate,
+            sync,
+            administrative: true,
+            tlvs: vec![
+                Tlv::SymbolicPathName(name.as_bytes().to_vec().into()),
+                Tlv::Ipv4LspIdentifiers(Ipv4LspIdentifiers {
+                    sender: "192.0.2.1".parse().unwrap(),
+                    lsp_id: 1,
+                    tunnel_id: plsp_id as u16,
+                    extended_tunnel_id: Ipv4Addr::UNSPECIFIED,
+                    endpoint: "192.0.2.2".parse().unwrap(),
+                }),
+            ],
+            ..Lsp::default()
+        },
+        ero: Ero::new(ero),
+        ..StateReport::default()
+    }
+}
+
+fn end_of_sync() -> StateReport {
+    StateReport {
+        lsp: Lsp::end_of_sync(),
+        ..StateReport::default()
+    }
+}
+
+fn rpt(reports: Vec<StateReport>) -> Message {
+    Message::PcRpt(PcRpt { reports })
+}
+
+fn drain(pce: &mut Pce) -> Vec<Output> {
+    let out: Vec<Output> = std::iter::from_fn(|| pce.poll_output()).collect();
+    // Everything the core emits encodes and decodes as itself.
+    let cfg = WireConfig::default();
+    for o in &out {
+        if let Output::Send { message, .. } = o {
+            let bytes = message.to_bytes(&cfg).unwrap();
+            assert_eq!(&Message::decode(bytes, &cfg).unwrap(), message);
+        }
+    }
+    out
+}
+
+fn updates(out: &[Output]) -> Vec<(u32, u32, Vec<Subobject>)> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::Send {
+                message: Message::PcUpd(u),
+                ..
+            } => Some(u.updates.iter().map(|u| {
+                assert!(u.lsp.delegate, "an accepting PCE keeps D=1");
+                (u.lsp.plsp_id, u.srp.srp_id, u.ero.subobjects.clone())
+            })),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+fn errors(out: &[Output]) -> Vec<PcErrCode> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::Send {
+                message: Message::PcErr(e),
+                ..
+            } => Some(
+                e.errors
+                    .iter()
+                    .flat_map(|u| u.errors.iter().map(PcepError::code)),
+            ),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+fn closed(out: &[Output]) -> bool {
+    out.iter().any(|o| matches!(o, Output::Close { .. }))
+}
+
+/// The reported path PCC1-R1-R2-PCC2 (IGP 12); the best is via R3 and R4
+/// (IGP 5).
+fn long_way() -> Vec<Subobject> {
+    vec![hop("10.0.0.5"), hop("10.0.0.6"), hop("10.0.0.2")]
+}
+
+const S1: SessionId = SessionId(1);
+
+fn synced_pcc(pce: &mut Pce, delegate: bool) {
+    pce.session_up(S1, ip(PCC1), negotiated(UI));
+    pce.handle_message(
+        S1,
+        rpt(vec![report(7, "lsp-a", delegate, true, long_way())]),
+    );
+    assert!(
+        updates(&drain(pce)).is_empty(),
+        "no update before the end of synchronization"
+    );
+    pce.handle_message(S1, rpt(vec![end_of_sync()]));
+}
+
+#[test]
+fn delegated_lsp_is_updated_after_sync_and_acknowledged() {
+    let mut pce = core();
+    synced_pcc(&mut pce, true);
+    let out = drain(&mut pce);
+    let ups = updates(&out);
+    assert_eq!(ups.len(), 1, "{out:?}");
+    let (plsp, srp, ero) = ups[0].clone();
+    assert_eq!(plsp, 7);
+    assert_ne!(srp, 0);
+    // The shortest path avoids the IGP-10 link R1-R2.
+    let addrs: Vec<String> = ero
+        .iter()
+        .map(|s| match s {
+            Subobject::Ipv4Prefix { address, .. } => address.to_string(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        addrs,
+        ["10.0.0.5", "10.0.0.7", "10.0.0.8", "10.0.0.6", "10.0.0.2"]
+    );
+    let key = pce.lspdb().by_name(PccId(ip(PCC1)), b"lsp-a").unwrap();
+    assert_eq!(
+        pce.lspdb().get(&key).unwrap().control.pending_srp,
+        Some(srp)
+    );
+
+    // A progress report without the SRP-ID does not acknowledge, and no
+    // second update goes out while one is in flight.
+    pce.handle_message(S1, rpt(vec![report(7, "lsp-a", true, false, long_way())]));
+    assert!(updates(&drain(&mut pce)).is_empty());
+
+    // The PCC applies it and acknowledges with the SRP-ID.
+    let mut ack = report(7, "lsp-a", true, false, ero.clone());
+    ack.srp = Some(Srp {
+        srp_id: srp,
+        ..Srp::default()
+    });
+    pce.handle_message(S1, rpt(vec![ack]));
+    assert!(updates(&drain(&mut pce)).is_empty(), "no update loop");
+    let entry = pce.lspdb().get(&key).unwrap();
+    assert_eq!(entry.control.pending_srp, None);
+    assert_eq!(entry.control.updates, 1);
+    assert_eq!(pce.counters().updates_acked, 1);
+    assert_eq!(pce.counters().updates_sent, 1);
+
+    // The PCC moves the LSP on its own: the PCE puts it back.
+    pce.handle_message(S1, rpt(vec![report(7, "lsp-a", true, false, long_way())]));
+    let again = updates(&drain(&mut pce));
+    assert_eq!(again.len(), 1);
+    assert!(again[0].1 > srp, "a fresh SRP-ID for every update");
+}
+
+#[test]
+fn not_delegated_or_revoked_lsps_get_no_update() {
+    let mut pce = core();
+    synced_pcc(&mut pce, false);
+    assert!(updates(&drain(&mut pce)).is_empty());
+    // Delegation after the sync: computed at once.
+    pce.handle_message(S1, rpt(vec![report(7, "lsp-a", true, false, long_way())]));
+    assert_eq!(updates(&drain(&mut pce)).len(), 1);
+    // Revocation (D=0) voids the pending update.
+    pce.handle_message(S1, rpt(vec![report(7, "lsp-a", false, false, long_way())]));
+    assert!(updates(&drain(&mut pce)).is_empty());
+    let key = pce.lspdb().by_name(PccId(ip(PCC1)), b"lsp-a").unwrap();
+    let c = pce.lspdb().get(&key).unwrap().control;
+    assert!(!c.delegated);
+    assert_eq!(c.pending_srp, None);
+}
+
+#[test]
+fn delegation_needs_the_update_capability() {
+    let mut pce = core();
+    // The PCC did not set U: passive stateful, its D flag is not honoured.
+    pce.session_up(S1, ip(PCC1), negotiated(0));
+    pce.handle_message(
+        S1,
+        rpt(vec![
+            report(7, "lsp-a", true, true, long_way()),
+            end_of_sync(),
+        ]),
+    );
+    assert!(updates(&drain(&mut pce)).is_empty());
+    assert_eq!(pce.lspdb().len(), 1);
+}
+
+#[test]
+fn report_without_stateful_capability_is_19_5_and_closes() {
+    let mut pce = core();
+    let plain = Negotiated::new(
+        &Open::default(),
+        &Open::default(),
+        &StateSyncCodepoints::default(),
+    );
+    pce.session_up(S1, ip(PCC1), plain);
+    pce.handle_message(S1, rpt(vec![report(7, "lsp-a", true, false, long_way())]));
+    let out = drain(&mut pce);
+    assert_eq!(errors(&out), [PcErrCode::new(19, 5)]);
+    assert!(closed(&out));
+    assert!(pce.lspdb().is_empty());
+}
+
+#[test]
+fn bad_report_during_sync_is_20_1_closes_and_is_cleaned_up() {
+    let mut pce = core();
+    let t0 = origin();
+    pce.session_up(S1, ip(PCC1), negotiated(UI));
+    pce.handle_message(S1, rpt(vec![report(7, "lsp-a", true, true, long_way())]));
+    let mut unnamed = report(8, "x", true, true, long_way());
+    unnamed.lsp.tlvs.remove(0);
+    pce.handle_message(S1, rpt(vec![unnamed]));
+    let out = drain(&mut pce);
+    assert_eq!(errors(&out), [PcErrCode::new(20, 1)]);
+    assert!(matches!(
+        out.last(),
+        Some(Output::Close {
+            reason: CloseReason::NO_EXPLANATION,
+            ..
+        })
+    ));
+    // The PCErr names the LSP it is about.
+    assert!(out.iter().any(|o| matches!(o,
+        Output::Send { message: Message::PcErr(e), .. } if e.errors[0].lsps[0].plsp_id == 8)));
+    pce.session_down(S1, t0);
+    assert!(pce.lspdb().is_empty(), "an incomplete sync is cleaned up");
+}
+
+#[test]
+fn bad_report_after_sync_gets_its_pcerr_and_the_session_stays() {
+    let mut pce = core();
+    synced_pcc(&mut pce, false);
+    drain(&mut pce);
+    let mut unnamed = report(9, "x", false, false, long_way());
+    unnamed.lsp.tlvs.remove(0);
+    pce.handle_message(S1, rpt(vec![unnamed]));
+    // Another PLSP-ID under a name in use.
+    pce.handle_message(S1, rpt(vec![report(10, "lsp-a", false, false, long_way())]));
+    let out = drain(&mut pce);
+    assert_eq!(
+        errors(&out),
+        [PcErrCode::SYMBOLIC_PATH_NAME_MISSING, PcErrCode::new(23, 1)]
+    );
+    assert!(!closed(&out));
+    assert_eq!(pce.lspdb().len(), 1);
+}
+
+#[test]
+fn state_timeout_keeps_then_purges() {
+    let mut pce = core();
+    let t0 = origin();
+    synced_pcc(&mut pce, true);
+    drain(&mut pce);
+    pce.session_down(S1, t0);
+    assert_eq!(pce.poll_timeout(), Some(t0 + Duration::from_secs(60)));
+    pce.handle_timeout(t0 + Duration::from_secs(59));
+    assert_eq!(pce.lspdb().len(), 1, "kept during the State Timeout");
+    pce.handle_timeout(t0 + Duration::from_secs(60));
+    assert!(pce.lspdb().is_empty(), "purged when it expires");
+    assert_eq!(pce.poll_timeout(), None);
+    assert_eq!(pce.counters().purged, 1);
+}
+
+#[test]
+fn reconnect_within_state_timeout_keeps_state_and_drops_what_is_not_reported() {
+    let mut pce = core();
+    let t0 = origin();
+    pce.session_up(S1, ip(PCC1), negotiated(UI));
+    pce.handle_message(
+        S1,
+        rpt(vec![
+            report(7, "lsp-a", false, true, long_way()),
+            report(8, "lsp-b", false, true, long_way()),
+            end_of_sync(),
+        ]),
+    );
+    pce.session_down(S1, t0);
+    let s2 = SessionId(2);
+    pce.session_up(s2, ip(PCC1), negotiated(UI));
+    pce.handle_timeout(t0 + Duration::from_secs(120));
+    assert_eq!(pce.lspdb().len(), 2, "the reconnection cancelled the purge");
+    // The new session re-reports lsp-a only (under a new PLSP-ID).
+    pce.handle_message(s2, rpt(vec![report(3, "lsp-a", false, true, long_way())]));
+    assert!(
+        errors(&drain(&mut pce)).is_empty(),
+        "the old PLSP-ID 7 held the name"
+    );
+}
+
+#[test]
+fn same_db_version_skips_synchronization() {
+    let mut pce = core();
+    let t0 = origin();
+    let flags = UI | StatefulCapability::INCLUDE_DB_VERSION;
+    let versioned = |plsp, name: &str, v: u64, sync| {
+        let mut r = report(plsp, name, true, sync, long_way());
+        r.lsp.tlvs.push(Tlv::LspDbVersion(v));
+        r
+    };
+    pce.session_up(S1, ip(PCC1), negotiated(flags));
+    let mut eos = end_of_sync();
+    eos.lsp.tlvs.push(Tlv::LspDbVersion(5));
+    pce.handle_message(S1, rpt(vec![versioned(7, "lsp-a", 5, true), eos]));
+    drain(&mut pce);
+    // A report without the version when S is negotiated: 6/12.
+    pce.handle_message(S1, rpt(vec![report(7, "lsp-a", true, false, long_way())]));
+    assert_eq!(
+        errors(&drain(&mut pce)),
+        [PcErrCode::LSP_DB_VERSION_MISSING]
+    );
+    pce.session_down(S1, t0);
+
+    // The PCC comes back with DB version 5 in its OPEN: no sync; the
+    // delegated LSP is computed at once on the stored state.
+    let mut n = negotiated(flags);
+    n.peer_db_version = Some(5);
+    let s2 = SessionId(2);
+    pce.session_up(s2, ip(PCC1), n);
+    assert_eq!(pce.synchronized(s2), Some(true));
+    assert_eq!(updates(&drain(&mut pce)).len(), 1);
+
+    // Another version: a full sync is expected.
+    pce.session_down(s2, t0);
+    let mut n = negotiated(flags);
+    n.peer_db_version = Some(6);
+    pce.session_up(SessionId(3), ip(PCC1), n);
+    assert_eq!(pce.synchronized(SessionId(3)), Some(false));
+}
+
+fn first_initiate(out: &[Output]) -> pcep::wire::PcInitiate {
+    match out.first() {
+        Some(Output::Send {
+            message: Message::PcInitiate(init),
+            ..
+        }) => init.clone(),
+        _ => panic!("{out:?}"),
+    }
+}
+
+fn spec(name: &str) -> InitiateSpec {
+    InitiateSpec {
+        pcc: ip(PCC1),
+        name: name.into(),
+        source: ip("10.0.0.1"),
+        destination: ip("10.0.0.4"),
+        setup: PathSetupType::RSVP_TE,
+        attributes: Attributes::default(),
+    }
+}
+
+#[test]
+fn pce_initiated_lsp_lifecycle() {
+    let mut pce = core();
+    assert_eq!(
+        pce.initiate(spec("init-1")),
+        Err(CommandError::NoSession(ip(PCC1)))
+    );
+    synced_pcc(&mut pce, false);
+    drain(&mut pce);
+    let srp = pce.initiate(spec("init-1")).unwrap();
+    let init = first_initiate(&drain(&mut pce));
+    let r = &init.requests[0];
+    assert_eq!(r.srp.srp_id, srp);
+    assert_eq!(r.lsp.plsp_id, 0, "RFC 8281: PLSP-ID 0 on creation");
+    assert_eq!(r.lsp.symbolic_name().unwrap().as_ref(), b"init-1");
+    let ero = r.ero.clone().unwrap().subobjects;
+    assert_eq!(
+        ero,
+        [
+            hop("10.0.0.5"),
+            hop("10.0.0.7"),
+            hop("10.0.0.8"),
+            hop("10.0.0.4")
+        ],
+        "PCC1-R1-R3-R4-PCC4"
+    );
+    // The name is taken while the instantiation is pending.
+    assert!(matches!(
+        pce.initiate(spec("init-1")),
+        Err(CommandError::NameInUse { .. })
+    ));
+    // The PCC reports it with its PLSP-ID, C=1, D=1, echoing the SRP-ID.
+    let mut created = report(21, "init-1", true, false, ero);
+    created.lsp.create = true;
+    created.srp = Some(Srp {
+        srp_id: srp,
+        ..Srp::default()
+    });
+    pce.handle_message(S1, rpt(vec![created.clone()]));
+    assert!(
+        updates(&drain(&mut pce)).is_empty(),
+        "its path is the computed one"
+    );
+    let key = pce.lspdb().by_name(PccId(ip(PCC1)), b"init-1").unwrap();
+    assert_eq!(key.plsp_id, 21);
+    let c = pce.lspdb().get(&key).unwrap().control;
+    assert!(c.initiated && c.delegated);
+
+    // Revoking a PCE-initiated LSP's delegation: 19/7.
+    let mut revoke = created.clone();
+    revoke.lsp.delegate = false;
+    revoke.srp = None;
+    pce.handle_message(S1, rpt(vec![revoke]));
+    assert_eq!(errors(&drain(&mut pce)), [PcErrCode::new(19, 7)]);
+    pce.handle_message(S1, rpt(vec![created]));
+    drain(&mut pce);
+
+    // Delete: SRP R=1 with the learned PLSP-ID.
+    let del = pce.delete_initiated(ip(PCC1), "init-1").unwrap();
+    let init = first_initiate(&drain(&mut pce));
+    assert!(init.requests[0].srp.remove());
+    assert_eq!(init.requests[0].srp.srp_id, del);
+    assert_eq!(init.requests[0].lsp.plsp_id, 21);
+    assert!(matches!(
+        pce.delete_initiated(ip(PCC1), "init-1"),
+        Err(CommandError::UnknownLsp { .. })
+    ));
+}
+
+#[test]
+fn initiation_refused_by_the_pcc_is_forgotten_and_needs_capability() {
+    let mut pce = core();
+    synced_pcc(&mut pce, false);
+    drain(&mut pce);
+    let srp = pce.initiate(spec("init-2")).unwrap();
+    drain(&mut pce);
+    pce.handle_message(
+        S1,
+        Message::PcErr(PcErr {
+            errors: vec![ErrorUnit {
+                srps: vec![Srp {
+                    srp_id: srp,
+                    ..Srp::default()
+                }],
+                errors: vec![PcepError::new(PcErrCode::new(24, 1))],
+                ..ErrorUnit::default()
+            }],
+            open: None,
+        }),
+    );
+    // The name is free again.
+    assert!(pce.initiate(spec("init-2")).is_ok());
+    // Unknown end points: refused before anything is sent.
+    let mut bad = spec("init-3");
+    bad.destination = ip("203.0.113.9");
+    assert!(matches!(pce.initiate(bad), Err(CommandError::NoPath(_))));
+
+    let mut other = core();
+    other.session_up(S1, ip(PCC1), negotiated(StatefulCapability::UPDATE));
+    other.handle_message(S1, rpt(vec![end_of_sync()]));
+    assert_eq!(
+        other.initiate(spec("x")),
+        Err(CommandError::NotCapable(ip(PCC1)))
+    );
+}
+
+#[test]
+fn initiated_lsps_missing_after_resync_are_initiated_again() {
+    let mut pce = core();
+    let t0 = origin();
+    synced_pcc(&mut pce, false);
+    drain(&mut pce);
+    let srp = pce.initiate(spec("init-1")).unwrap();
+    drain(&mut pce);
+    let mut created = report(21, "init-1", true, false, vec![]);
+    created.lsp.create = true;
+    created.srp = Some(Srp {
+        srp_id: srp,
+        ..Srp::default()
+    });
+    pce.handle_message(S1, rpt(vec![created]));
+    drain(&mut pce);
+    pce.session_down(S1, t0);
+    // The PCC restarted and lost it: after its sync the PCE initiates it again.
+    let s2 = SessionId(2);
+    pce.session_up(s2, ip(PCC1), negotiated(UI));
+    pce.handle_message(s2, rpt(vec![end_of_sync()]));
+    let out = drain(&mut pce);
+    assert!(
+        out.iter().any(|o| matches!(o,
+            Output::Send { session, message: Message::PcInitiate(i) }
+                if *session == s2 && i.requests[0].lsp.symbolic_name().unwrap().as_ref() == b"init-1")),
+        "{out:?}"
+    );
+}
