@@ -170,12 +170,12 @@ fn run_serve(path: Option<&std::path::Path>) -> Result<(), String> {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-        let shared = Arc::new(server::Shared {
-            ted: pce_engine::topology::Ted::new(topo),
-            lspdb: pce_engine::lspdb::LspDb::new(),
+        let shared = Arc::new(server::Shared::new(
             config,
-        });
-        server::serve(listener, shared)
+            pce_engine::topology::Ted::new(topo),
+        ));
+        let core = server::start_core(&shared);
+        server::serve(listener, shared, core)
             .await
             .map_err(|e| format!("listener failed: {e}"))
     })

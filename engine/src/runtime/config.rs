@@ -7,6 +7,8 @@
 //! topology = "topology.json"   # topology file; absent: the embedded example (the draft's topology A)
 //! keepalive = 30               # seconds we send Keepalives at (1-255)
 //! dead_timer = 120             # seconds after which the peer may declare us dead (>= keepalive)
+//! state_timeout = 60           # seconds a disconnected PCC's LSPs are kept (RFC 8231 §5.6)
+//! api = "127.0.0.1:9189"       # management API (REST/JSON) listen address
 //! ```
 //! Unknown keys, wrong types and impossible values are errors naming the
 //! file, the key and what is expected.
@@ -45,6 +47,10 @@ pub struct PceSection {
     pub keepalive: u8,
     /// Dead timer, seconds.
     pub dead_timer: u8,
+    /// State Timeout, seconds.
+    pub state_timeout: u32,
+    /// Management API address.
+    pub api: std::net::SocketAddr,
 }
 
 impl Default for PceSection {
@@ -55,6 +61,8 @@ impl Default for PceSection {
             topology: None,
             keepalive: 30,
             dead_timer: 120,
+            state_timeout: 60,
+            api: std::net::SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9189),
         }
     }
 }

@@ -1,41 +1,130 @@
-//! The PCEP listener and its per-connection tasks.
+//! The PCEP listener, its per-connection tasks and the core task.
+//!
+//! Each connection task owns its sans-IO [`Session`] and its socket. It
+//! sends what the core must see (session up, messages, session down) into
+//! one bounded queue ([`CORE_QUEUE`]); when that queue is full the task
+//! waits, so it stops reading its socket and TCP pushes back on that PCC
+//! alone. The core task owns the [`Pce`] and answers through one bounded
+//! queue per session ([`SESSION_QUEUE`]); it never waits on a session: a
+//! session whose queue is full (a peer that does not read) is closed, so a
+//! slow or hostile peer never stalls the others.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use pcep::session::{Event, OpenPolicy, Role, Session, SessionConfig};
-use pcep::wire::object::Open;
+use pcep::session::{Event, Negotiated, OpenPolicy, Role, Session, SessionConfig, State};
+use pcep::wire::iana::CloseReason;
+use pcep::wire::object::{Open, PcepError};
 use pcep::wire::tlv::{PathSetupTypeCapability, SrPceCapability, StatefulCapability, SubTlv, Tlv};
-use pcep::wire::{AssociationType, Message, PathSetupType, WireConfig};
+use pcep::wire::{AssociationType, Message, PathSetupType, PcErr, PcErrCode, WireConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn, Instrument};
 
 use super::clock::now;
 use super::config::Config;
-use crate::lspdb::{LspDb, PccId};
-use crate::pcreq::respond;
-use crate::solver::cspf::{Reservations, Workspace};
+use crate::lspdb::LspDb;
+use crate::pce::{CommandError, InitiateSpec, Output, Pce, PceConfig, SessionId};
 use crate::topology::Ted;
 
-/// This shell does no bandwidth accounting yet: an empty table reads as
-/// nothing reserved on any link, without a per-request allocation.
-static NO_RESERVATIONS: Reservations = Reservations::EMPTY;
+/// Depth of the queue from all sessions into the core.
+pub const CORE_QUEUE: usize = 65_536;
+/// Depth of each session's queue from the core.
+pub const SESSION_QUEUE: usize = 4_096;
 
-/// What every session task shares.
+/// What every task shares (read-only, or sharded for concurrent readers).
 #[derive(Debug)]
 pub struct Shared {
     /// The configuration.
     pub config: Config,
     /// The traffic-engineering database.
-    pub ted: Ted,
-    /// The LSP database.
-    pub lspdb: LspDb,
+    pub ted: Arc<Ted>,
+    /// The LSP database (written by the core, read by the API).
+    pub lspdb: Arc<LspDb>,
+    /// Live sessions, for the API and for refusing a second session.
+    pub sessions: Mutex<HashMap<IpAddr, SessionInfo>>,
+}
+
+/// A live session as the API shows it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SessionInfo {
+    /// Session number.
+    pub id: u64,
+    /// The peer's address and port.
+    pub peer: SocketAddr,
+    /// OpenWait, KeepWait or Up.
+    pub state: &'static str,
+    /// Negotiated stateful capabilities (when Up).
+    pub capabilities: Option<Capabilities>,
+}
+
+/// Negotiated capabilities, for display.
+#[derive(Clone, Debug, serde::Serialize)]
+#[allow(clippy::struct_excessive_bools)]
+pub struct Capabilities {
+    /// Stateful (both sent STATEFUL-PCE-CAPABILITY).
+    pub stateful: bool,
+    /// U: updates and delegation.
+    pub update: bool,
+    /// I: PCE-initiated LSPs.
+    pub instantiation: bool,
+    /// S: LSP-DB-VERSION.
+    pub include_db_version: bool,
+    /// SR path setup negotiated.
+    pub segment_routing: bool,
+    /// The peer's MSD, when it sent one.
+    pub msd: Option<u8>,
+    /// Keepalive we send at, seconds.
+    pub keepalive: u8,
+    /// Dead timer we apply to the peer, seconds.
+    pub dead_timer: u8,
+}
+
+impl Capabilities {
+    fn of(n: &Negotiated) -> Self {
+        let c = &n.capabilities;
+        Self {
+            stateful: c.stateful,
+            update: c.update,
+            instantiation: c.instantiation,
+            include_db_version: c.include_db_version,
+            segment_routing: c.path_setup_types.contains(&PathSetupType::SR_TE),
+            msd: n.peer_sr.map(|s| s.msd),
+            keepalive: n.local.keepalive,
+            dead_timer: n.peer.dead_timer,
+        }
+    }
+}
+
+impl Shared {
+    /// Shared state for a configuration and topology.
+    pub fn new(config: Config, ted: Ted) -> Self {
+        Self {
+            config,
+            ted: Arc::new(ted),
+            lspdb: Arc::new(LspDb::new()),
+            sessions: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, SessionInfo>> {
+        // A panic while holding this lock cannot leave the map inconsistent
+        // (every update is one insert or remove).
+        self.sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// The OPEN object this PCE sends: stateful (U, I), SR-capable.
 pub fn pce_open(config: &Config) -> Open {
-    let caps = StatefulCapability::UPDATE | StatefulCapability::INSTANTIATION;
+    let caps = StatefulCapability::UPDATE
+        | StatefulCapability::INSTANTIATION
+        | StatefulCapability::INCLUDE_DB_VERSION;
     Open {
         keepalive: config.pce.keepalive,
         dead_timer: config.pce.dead_timer,
@@ -54,16 +143,196 @@ pub fn pce_open(config: &Config) -> Open {
     }
 }
 
+/// What a session task tells the core.
+#[derive(Debug)]
+pub enum CoreInput {
+    /// A session is up.
+    Up {
+        /// Its number.
+        session: SessionId,
+        /// The peer's address.
+        peer: IpAddr,
+        /// What was negotiated.
+        negotiated: Box<Negotiated>,
+        /// Where the core sends this session's messages.
+        outbox: mpsc::Sender<SessionCommand>,
+    },
+    /// A message arrived.
+    Message(SessionId, Message),
+    /// The session ended.
+    Down(SessionId),
+    /// A management command.
+    Command(Command),
+}
+
+/// What the core tells a session task.
+#[derive(Debug)]
+pub enum SessionCommand {
+    /// Send a message.
+    Send(Message),
+    /// Close with a reason.
+    Close(CloseReason),
+}
+
+/// Management commands, with where to answer.
+#[derive(Debug)]
+pub enum Command {
+    /// Create a PCE-initiated LSP.
+    Initiate(InitiateSpec, oneshot::Sender<Result<u32, CommandError>>),
+    /// Change a PCE-initiated LSP's attributes.
+    Update {
+        /// The PCC.
+        pcc: IpAddr,
+        /// The LSP's name.
+        name: String,
+        /// New attributes.
+        attributes: pcep::wire::Attributes,
+        /// The answer.
+        reply: oneshot::Sender<Result<(), CommandError>>,
+    },
+    /// Delete a PCE-initiated LSP.
+    Delete(IpAddr, String, oneshot::Sender<Result<u32, CommandError>>),
+    /// The core's counters.
+    Counters(oneshot::Sender<crate::pce::Counters>),
+}
+
+/// A handle to the core task.
+#[derive(Clone, Debug)]
+pub struct CoreHandle {
+    tx: mpsc::Sender<CoreInput>,
+}
+
+impl CoreHandle {
+    /// Run a command; `None` if the core has stopped.
+    pub async fn command<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Option<T> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(CoreInput::Command(make(tx))).await.ok()?;
+        rx.await.ok()
+    }
+}
+
+/// Start the core task.
+pub fn start_core(shared: &Arc<Shared>) -> CoreHandle {
+    let (tx, rx) = mpsc::channel(CORE_QUEUE);
+    let pce = Pce::new(
+        PceConfig {
+            state_timeout: Duration::from_secs(u64::from(shared.config.pce.state_timeout)),
+        },
+        Arc::clone(&shared.ted),
+        Arc::clone(&shared.lspdb),
+    );
+    tokio::spawn(core_task(pce, rx).instrument(tracing::info_span!("core")));
+    CoreHandle { tx }
+}
+
+async fn core_task(mut pce: Pce, mut rx: mpsc::Receiver<CoreInput>) {
+    let mut outboxes: HashMap<SessionId, mpsc::Sender<SessionCommand>> = HashMap::new();
+    loop {
+        let deadline = pce.poll_timeout().map(tokio::time::Instant::from_std);
+        let input = tokio::select! {
+            input = rx.recv() => match input {
+                Some(i) => Some(i),
+                None => return,
+            },
+            () = sleep_until(deadline) => None,
+        };
+        match input {
+            Some(i) => {
+                handle(&mut pce, &mut outboxes, i);
+                // Take what else is queued before flushing (batching).
+                for _ in 0..1024 {
+                    match rx.try_recv() {
+                        Ok(i) => handle(&mut pce, &mut outboxes, i),
+                        Err(_) => break,
+                    }
+                }
+            }
+            None => pce.handle_timeout(now()),
+        }
+        while let Some(out) = pce.poll_output() {
+            let (session, command) = match out {
+                Output::Send { session, message } => (session, SessionCommand::Send(message)),
+                Output::Close { session, reason } => (session, SessionCommand::Close(reason)),
+            };
+            let Some(tx) = outboxes.get(&session) else {
+                continue;
+            };
+            if let Err(mpsc::error::TrySendError::Full(_)) = tx.try_send(command) {
+                // The peer does not read: dropping its queue ends the session
+                // task, which closes the connection.
+                warn!(
+                    session = session.0,
+                    "session queue full: closing the session"
+                );
+                outboxes.remove(&session);
+            }
+        }
+    }
+}
+
+fn handle(
+    pce: &mut Pce,
+    outboxes: &mut HashMap<SessionId, mpsc::Sender<SessionCommand>>,
+    input: CoreInput,
+) {
+    match input {
+        CoreInput::Up {
+            session,
+            peer,
+            negotiated,
+            outbox,
+        } => {
+            outboxes.insert(session, outbox);
+            pce.session_up(session, peer, *negotiated);
+        }
+        CoreInput::Message(session, message) => pce.handle_message(session, message),
+        CoreInput::Down(session) => {
+            outboxes.remove(&session);
+            pce.session_down(session, now());
+        }
+        CoreInput::Command(c) => {
+            // A requester that gave up is not an error.
+            match c {
+                Command::Initiate(spec, reply) => {
+                    let _ = reply.send(pce.initiate(spec));
+                }
+                Command::Update {
+                    pcc,
+                    name,
+                    attributes,
+                    reply,
+                } => {
+                    let _ = reply.send(pce.update_initiated(pcc, &name, attributes));
+                }
+                Command::Delete(pcc, name, reply) => {
+                    let _ = reply.send(pce.delete_initiated(pcc, &name));
+                }
+                Command::Counters(reply) => {
+                    let _ = reply.send(pce.counters());
+                }
+            }
+        }
+    }
+}
+
 /// Accept PCEP connections until the listener fails.
-pub async fn serve(listener: TcpListener, shared: Arc<Shared>) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    core: CoreHandle,
+) -> std::io::Result<()> {
     info!(address = %listener.local_addr()?, "PCEP listening");
+    let ids = AtomicU64::new(1);
     loop {
         let (stream, peer) = listener.accept().await?;
+        let _ = stream.set_nodelay(true);
         let shared = Arc::clone(&shared);
-        let span = tracing::info_span!("session", %peer);
+        let core = core.clone();
+        let id = SessionId(ids.fetch_add(1, Ordering::Relaxed));
+        let span = tracing::info_span!("session", %peer, id = id.0);
         tokio::spawn(
             async move {
-                if let Err(e) = session_task(stream, peer, shared).await {
+                if let Err(e) = session_task(stream, peer, id, &shared, core).await {
                     debug!(error = %e, "connection ended");
                 }
             }
@@ -72,10 +341,59 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) -> std::io::Resul
     }
 }
 
+/// Refuse a second session from a peer that has one (RFC 5440 §6.7,
+/// PCErr 9), before any Open exchange.
+async fn refuse_second(mut stream: TcpStream) -> std::io::Result<()> {
+    let err = PcErr::new(PcepError::new(PcErrCode::new(9, 0)));
+    let wire = WireConfig::default();
+    if let Ok(b) = Message::PcErr(err).to_bytes(&wire) {
+        stream.write_all(&b).await?;
+    }
+    let close = Message::Close(pcep::wire::object::Close::new(CloseReason::NO_EXPLANATION));
+    if let Ok(b) = close.to_bytes(&wire) {
+        stream.write_all(&b).await?;
+    }
+    Ok(())
+}
+
 async fn session_task(
     mut stream: TcpStream,
     peer: SocketAddr,
-    shared: Arc<Shared>,
+    id: SessionId,
+    shared: &Arc<Shared>,
+    core: CoreHandle,
+) -> std::io::Result<()> {
+    let second = {
+        let mut sessions = shared.sessions();
+        let second = sessions.contains_key(&peer.ip());
+        if !second {
+            sessions.insert(
+                peer.ip(),
+                SessionInfo {
+                    id: id.0,
+                    peer,
+                    state: "OpenWait",
+                    capabilities: None,
+                },
+            );
+        }
+        second
+    };
+    if second {
+        warn!("second session from the same peer refused (PCErr 9)");
+        return refuse_second(stream).await;
+    }
+    let result = run_session(&mut stream, peer, id, shared, &core).await;
+    shared.sessions().remove(&peer.ip());
+    result
+}
+
+async fn run_session(
+    stream: &mut TcpStream,
+    peer: SocketAddr,
+    id: SessionId,
+    shared: &Arc<Shared>,
+    core: &CoreHandle,
 ) -> std::io::Result<()> {
     let config = SessionConfig {
         role: Role::Pce,
@@ -84,56 +402,105 @@ async fn session_task(
         wire: WireConfig::default(),
     };
     let mut session = Session::new(config);
-    let pcc = PccId(peer.ip());
-    let mut ws = Workspace::new();
+    let (outbox, mut inbox) = mpsc::channel(SESSION_QUEUE);
+    let mut outbox = Some(outbox);
+    let mut up = false;
     let mut buf = vec![0u8; 64 * 1024];
     session.start(now());
-    loop {
+    let result = loop {
         while let Some(ev) = session.poll_event() {
             match ev {
-                Event::Up(n) => info!(
-                    stateful = n.capabilities.stateful,
-                    update = n.capabilities.update,
-                    "session up"
-                ),
-                Event::Message(Message::PcRpt(rpt)) => {
-                    for report in &rpt.reports {
-                        if let Err(e) = shared.lspdb.apply(pcc, report) {
-                            warn!(error = %e, "report not applied");
-                        }
+                Event::Up(n) => {
+                    info!(
+                        stateful = n.capabilities.stateful,
+                        update = n.capabilities.update,
+                        instantiation = n.capabilities.instantiation,
+                        "session up"
+                    );
+                    if let Some(s) = shared.sessions().get_mut(&peer.ip()) {
+                        s.state = "Up";
+                        s.capabilities = Some(Capabilities::of(&n));
+                    }
+                    if let Some(outbox) = outbox.take() {
+                        up = core
+                            .tx
+                            .send(CoreInput::Up {
+                                session: id,
+                                peer: peer.ip(),
+                                negotiated: n,
+                                outbox,
+                            })
+                            .await
+                            .is_ok();
                     }
                 }
-                Event::Message(Message::PcReq(req)) => {
-                    let topo = shared.ted.snapshot();
-                    let rep = respond(&topo, &NO_RESERVATIONS, &req, session.negotiated(), &mut ws);
-                    session.send(&Message::PcRep(rep), now());
+                Event::Message(m) => {
+                    if up && core.tx.send(CoreInput::Message(id, m)).await.is_err() {
+                        session.close(CloseReason::NO_EXPLANATION, now());
+                    }
                 }
-                Event::Message(m) => debug!(message = ?m.message_type(), "not handled yet"),
                 Event::Malformed(e) => warn!(error = %e, pcerr = %e.pcerr(), "malformed message"),
                 Event::Failed(code) => warn!(pcerr = %code, "session establishment failed"),
                 Event::Closed { reason, by_peer } => info!(%reason, by_peer, "session closed"),
             }
         }
+        let mut written = Ok(());
         while let Some(bytes) = session.poll_transmit() {
-            stream.write_all(&bytes).await?;
+            written = stream.write_all(&bytes).await;
+            if written.is_err() {
+                break;
+            }
         }
-        if matches!(session.state(), pcep::session::State::Closed) {
-            return Ok(());
+        if let Err(e) = written {
+            break Err(e);
+        }
+        if matches!(session.state(), State::Closed) {
+            break Ok(());
+        }
+        if matches!(session.state(), State::KeepWait { .. }) {
+            if let Some(s) = shared.sessions().get_mut(&peer.ip()) {
+                s.state = "KeepWait";
+            }
         }
         let deadline = session.poll_timeout().map(tokio::time::Instant::from_std);
+        // Unbiased: a peer flooding us does not starve its own Keepalives
+        // or the core's messages to it.
         tokio::select! {
-            biased;
+            command = inbox.recv(), if up => match command {
+                Some(first) => {
+                    // Take what else is queued into the same write.
+                    let mut next = Some(first);
+                    while let Some(c) = next.take() {
+                        match c {
+                            SessionCommand::Send(m) => {
+                                session.send(&m, now());
+                                next = inbox.try_recv().ok();
+                            }
+                            SessionCommand::Close(reason) => session.close(reason, now()),
+                        }
+                    }
+                }
+                // The core dropped this session (its queue overflowed).
+                None => session.close(CloseReason::NO_EXPLANATION, now()),
+            },
             read = stream.read(&mut buf) => {
-                let n = read?;
+                let n = match read {
+                    Ok(n) => n,
+                    Err(e) => break Err(e),
+                };
                 if n == 0 {
                     info!("connection closed by peer");
-                    return Ok(());
+                    break Ok(());
                 }
                 session.handle_bytes(buf.get(..n).unwrap_or_default(), now());
             }
             () = sleep_until(deadline) => session.handle_timeout(now()),
         }
+    };
+    if up {
+        let _ = core.tx.send(CoreInput::Down(id)).await;
     }
+    result
 }
 
 async fn sleep_until(deadline: Option<tokio::time::Instant>) {
