@@ -189,6 +189,9 @@ struct SessionState {
     seen: HashSet<u32>,
     /// Whether LSPs not re-reported are dropped at end of sync.
     full_sync: bool,
+    /// The PCC's LSPs from an earlier session were still held when this one
+    /// came up.
+    stale: bool,
     next_srp: u32,
     /// PCInitiate requests awaiting their report: SRP-ID to name.
     initiations: HashMap<u32, String>,
@@ -343,6 +346,7 @@ impl Pce {
                 synced,
                 seen: HashSet::new(),
                 full_sync,
+                stale: held,
                 next_srp: 1,
                 initiations: HashMap::new(),
             },
@@ -488,16 +492,21 @@ impl Pce {
                     p.db_version = Some(v);
                 }
             }
-            let synced = self.sessions.get(&session).is_some_and(|s| s.synced);
-            if !synced {
+            let (synced, stale) = self
+                .sessions
+                .get(&session)
+                .map_or((false, false), |s| (s.synced, s.stale));
+            if !synced && stale {
                 self.adopt_stale_name(session, pcc, &report);
             }
-            let applied = self.lspdb.apply(pcc, &report);
+            let head = report.lsp.without_tlvs();
+            let srp_id = report.srp.as_ref().map_or(0, |p| p.srp_id);
+            let applied = self.lspdb.apply_owned(pcc, report);
+            let report = &head;
             match applied {
-                Err(e) if !synced => {
+                Err(_) if !synced => {
                     // RFC 8231 §5.6: 20/1 and the session ends.
-                    let _ = e;
-                    self.send_error(session, PcErrCode::new(20, 1), Some(&report.lsp));
+                    self.send_error(session, PcErrCode::new(20, 1), Some(report));
                     self.out.push_back(Output::Close {
                         session,
                         reason: CloseReason::NO_EXPLANATION,
@@ -509,17 +518,13 @@ impl Pce {
                     return;
                 }
                 Err(ReportError::Unnamed(_)) => {
-                    self.send_error(
-                        session,
-                        PcErrCode::SYMBOLIC_PATH_NAME_MISSING,
-                        Some(&report.lsp),
-                    );
+                    self.send_error(session, PcErrCode::SYMBOLIC_PATH_NAME_MISSING, Some(report));
                 }
                 Err(ReportError::NameInUse(_)) => {
-                    self.send_error(session, PcErrCode::new(23, 1), Some(&report.lsp));
+                    self.send_error(session, PcErrCode::new(23, 1), Some(report));
                 }
-                Err(ReportError::ReservedPlspId(_)) => {
-                    self.send_error(session, PcErrCode::new(20, 1), Some(&report.lsp));
+                Err(ReportError::ReservedPlspId(_) | ReportError::Unstorable(_)) => {
+                    self.send_error(session, PcErrCode::new(20, 1), Some(report));
                 }
                 Ok(Applied::EndOfSync) => {
                     if !synced {
@@ -533,7 +538,7 @@ impl Pce {
                     }
                 }
                 Ok(Applied::Created(key) | Applied::Updated(key)) => {
-                    self.on_report(session, key, &report, synced);
+                    self.on_report(session, key, report, srp_id, synced);
                 }
             }
         }
@@ -559,7 +564,7 @@ impl Pce {
         }
     }
 
-    fn on_report(&mut self, session: SessionId, key: LspKey, report: &StateReport, synced: bool) {
+    fn on_report(&mut self, session: SessionId, key: LspKey, lsp: &Lsp, srp_id: u32, synced: bool) {
         let Some(s) = self.sessions.get_mut(&session) else {
             return;
         };
@@ -567,21 +572,20 @@ impl Pce {
             s.seen.insert(key.plsp_id);
         }
         let update_capable = s.negotiated.capabilities.update;
-        let srp_id = report.srp.as_ref().map_or(0, |p| p.srp_id);
         // The report answering a PCInitiate carries its SRP-ID.
-        let initiated_name = (srp_id != 0 && report.lsp.create)
+        let initiated_name = (srp_id != 0 && lsp.create)
             .then(|| s.initiations.remove(&srp_id))
             .flatten();
-        let lsp = &report.lsp;
         let mut revoked_initiated = false;
         let mut acked = false;
         self.lspdb.with_mut(&key, |e| {
+            let reported = initiated_name.is_some().then(|| e.report().ero.subobjects);
             let c = &mut e.control;
             if initiated_name.is_some() || lsp.create {
                 c.initiated = lsp.create;
             }
-            if initiated_name.is_some() {
-                c.computed = Some(report.ero.subobjects.clone());
+            if reported.is_some() {
+                c.computed = reported;
             }
             let delegated = lsp.delegate && update_capable;
             revoked_initiated = c.initiated && c.delegated && !delegated && synced;
@@ -659,9 +663,10 @@ impl Pce {
             return;
         };
         let peer_sr = s.negotiated.peer_sr;
-        let Some((report, control, name)) = self.lspdb.with(&key, |e| {
-            (e.report.clone(), e.control.clone(), e.name.clone())
-        }) else {
+        let Some((report, control, name)) = self
+            .lspdb
+            .with(&key, |e| (e.report(), e.control.clone(), e.name.clone()))
+        else {
             return;
         };
         if !control.delegated || control.pending_srp.is_some() {

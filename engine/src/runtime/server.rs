@@ -33,6 +33,11 @@ use crate::topology::Ted;
 
 /// Depth of the queue from all sessions into the core.
 pub const CORE_QUEUE: usize = 65_536;
+/// Spare room the receive buffer has before each read: reads go straight
+/// into the session's framer (tokio's `read_buf` into uninitialized
+/// capacity), so an idle session holds no zeroed read buffer.
+const READ_CHUNK: usize = 8 * 1024;
+
 /// Depth of each session's queue from the core.
 pub const SESSION_QUEUE: usize = 4_096;
 
@@ -315,6 +320,24 @@ fn handle(
     }
 }
 
+/// Listen backlog: thousands of PCCs connect at once after a PCE restart,
+/// and a SYN dropped from a full queue costs that PCC a one-second
+/// retransmission (the kernel caps it at net.core.somaxconn).
+pub const LISTEN_BACKLOG: u32 = 8192;
+
+/// A PCEP listener on `addr` with [`LISTEN_BACKLOG`] (must be called within
+/// a tokio runtime).
+pub fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// Accept PCEP connections until the listener fails.
 pub async fn serve(
     listener: TcpListener,
@@ -405,7 +428,6 @@ async fn run_session(
     let (outbox, mut inbox) = mpsc::channel(SESSION_QUEUE);
     let mut outbox = Some(outbox);
     let mut up = false;
-    let mut buf = vec![0u8; 64 * 1024];
     session.start(now());
     let result = loop {
         while let Some(ev) = session.poll_event() {
@@ -444,15 +466,15 @@ async fn run_session(
                 Event::Closed { reason, by_peer } => info!(%reason, by_peer, "session closed"),
             }
         }
-        let mut written = Ok(());
+        // One write for everything queued.
+        let mut out = Vec::new();
         while let Some(bytes) = session.poll_transmit() {
-            written = stream.write_all(&bytes).await;
-            if written.is_err() {
-                break;
-            }
+            out.extend_from_slice(&bytes);
         }
-        if let Err(e) = written {
-            break Err(e);
+        if !out.is_empty() {
+            if let Err(e) = stream.write_all(&out).await {
+                break Err(e);
+            }
         }
         if matches!(session.state(), State::Closed) {
             break Ok(());
@@ -483,16 +505,15 @@ async fn run_session(
                 // The core dropped this session (its queue overflowed).
                 None => session.close(CloseReason::NO_EXPLANATION, now()),
             },
-            read = stream.read(&mut buf) => {
-                let n = match read {
-                    Ok(n) => n,
+            read = stream.read_buf(session.receive_buffer(READ_CHUNK)) => {
+                match read {
+                    Ok(0) => {
+                        info!("connection closed by peer");
+                        break Ok(());
+                    }
+                    Ok(_) => session.handle_received(now()),
                     Err(e) => break Err(e),
-                };
-                if n == 0 {
-                    info!("connection closed by peer");
-                    break Ok(());
                 }
-                session.handle_bytes(buf.get(..n).unwrap_or_default(), now());
             }
             () = sleep_until(deadline) => session.handle_timeout(now()),
         }

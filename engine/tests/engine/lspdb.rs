@@ -48,7 +48,7 @@ fn state_synchronization_then_updates_and_removal() {
     );
     assert_eq!(db.len(), 2);
     assert_eq!(db.by_name(p, b"b"), Some(key(2)));
-    assert!(db.get(&key(2)).unwrap().report.lsp.delegate);
+    assert!(db.get(&key(2)).unwrap().report().lsp.delegate);
     // Later reports may omit the name; the state is replaced whole.
     assert_eq!(
         db.apply(p, &report(2, None, false, false)),
@@ -56,7 +56,7 @@ fn state_synchronization_then_updates_and_removal() {
     );
     let e = db.get(&key(2)).unwrap();
     assert_eq!(
-        (e.name.as_ref(), e.report.lsp.delegate, e.reports),
+        (e.name.as_ref(), e.report().lsp.delegate, e.reports),
         (&b"b"[..], false, 2)
     );
     // R=1 removes it, and its name.

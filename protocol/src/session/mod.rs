@@ -253,6 +253,24 @@ impl Session {
             return;
         }
         self.framer.extend(data);
+        self.handle_received(now);
+    }
+
+    /// The receive buffer, for a shell that reads straight into it (no
+    /// intermediate buffer, no copy, no zeroed memory per connection); call
+    /// [`Session::handle_received`] after. At least `min` bytes of spare
+    /// capacity are reserved.
+    pub fn receive_buffer(&mut self, min: usize) -> &mut bytes::BytesMut {
+        let buf = self.framer.buffer_mut();
+        buf.reserve(min);
+        buf
+    }
+
+    /// Process what was read into [`Session::receive_buffer`].
+    pub fn handle_received(&mut self, now: Instant) {
+        if matches!(self.state, State::Closed) {
+            return;
+        }
         loop {
             let frame = match self.framer.next_frame() {
                 Ok(Some(frame)) => frame,

@@ -82,6 +82,23 @@ impl Lsp {
         Self::default()
     }
 
+    /// The object with its flags and PLSP-ID but no TLVs (as a PCErr
+    /// names an LSP), without copying the TLVs.
+    pub const fn without_tlvs(&self) -> Self {
+        Self {
+            header: self.header,
+            plsp_id: self.plsp_id,
+            delegate: self.delegate,
+            sync: self.sync,
+            remove: self.remove,
+            administrative: self.administrative,
+            operational: self.operational,
+            create: self.create,
+            extra_flags: self.extra_flags,
+            tlvs: Vec::new(),
+        }
+    }
+
     /// Whether this is the end-of-synchronization marker.
     pub const fn is_end_of_sync(&self) -> bool {
         self.plsp_id == 0 && !self.sync
