@@ -2,3 +2,4 @@
 //! streams.
 
 pub mod pcap;
+pub mod sim;

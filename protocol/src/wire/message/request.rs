@@ -198,6 +198,21 @@ impl PcReq {
 }
 
 impl Request {
+    /// A request with only its mandatory objects.
+    pub fn new(rp: Rp, end_points: EndPoints) -> Self {
+        Self {
+            rp,
+            end_points,
+            lsp: None,
+            associations: Vec::new(),
+            attributes: Attributes::default(),
+            rro: None,
+            rro_bandwidth: None,
+            load_balancing: None,
+            unknown: Vec::new(),
+        }
+    }
+
     fn decode(objects: &mut Objects<'_>, mut unknown: Vec<UnknownAt>) -> Result<Self, DecodeError> {
         let rp = match objects.next_known(&mut unknown)? {
             Some(Object::Rp(rp)) => rp,
@@ -209,15 +224,8 @@ impl Request {
             other => return Err(objects.missing(ObjectClass::END_POINTS, other)),
         };
         let mut r = Self {
-            rp,
-            end_points,
-            lsp: None,
-            associations: Vec::new(),
-            attributes: Attributes::default(),
-            rro: None,
-            rro_bandwidth: None,
-            load_balancing: None,
             unknown,
+            ..Self::new(rp, end_points)
         };
         let mut after_rro = false;
         while let Some(o) = objects.next_known(&mut r.unknown)? {

@@ -1,0 +1,523 @@
+//! A simulated PCC (sans-IO): the LSPs of one head end, reported and
+//! delegated as RFC 8231 and RFC 8281 describe, to one or more PCEs.
+//!
+//! * On a session coming up it synchronizes: one report per LSP with S=1,
+//!   then the end-of-sync marker. Reports go to every connected PCE
+//!   (RFC 8231 §5.7), with D=1 only towards the PCE holding the delegation.
+//! * Delegation follows a preference order (the order of the PCEs): the
+//!   most preferred connected PCE holds it. When that session fails, the
+//!   LSPs are delegated to the next connected PCE once the Redelegation
+//!   Timeout has passed (RFC 8231 §5.7.4); a PCE that comes back does not
+//!   take them back (non-revertive, as deployed PCCs default to).
+//! * A PCUpd for a delegated LSP is applied and acknowledged by a report
+//!   echoing its SRP-ID; one for an unknown PLSP-ID gets PCErr 19/3, one
+//!   for an LSP not delegated to that PCE 19/1.
+//! * A PCInitiate creates an LSP (a new PLSP-ID, C=1, D=1 towards the
+//!   initiating PCE) or removes one (SRP R=1), with the RFC 8281 errors.
+//!
+//! Time is explicit; the binary `pcc-sim` drives it over TCP.
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use pcep::wire::object::{Bandwidth, Ero, Lsp, OperationalStatus, PcepError, Srp, Subobject};
+use pcep::wire::tlv::{Ipv4LspIdentifiers, Tlv};
+use pcep::wire::{
+    Attributes, ErrorUnit, Message, PathSetupType, PcErr, PcErrCode, PcRpt, StateReport,
+};
+use serde::Serialize;
+
+/// One simulated LSP.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SimLsp {
+    /// PLSP-ID.
+    pub plsp_id: u32,
+    /// Symbolic name.
+    pub name: String,
+    /// Tunnel sender (head end).
+    pub source: Ipv4Addr,
+    /// Tunnel endpoint.
+    pub destination: Ipv4Addr,
+    /// SR-TE (else RSVP-TE).
+    pub sr: bool,
+    /// Bandwidth, bytes per second.
+    pub bandwidth: f32,
+    /// Whether this LSP is delegated at all (operator configuration).
+    pub delegate: bool,
+    /// PCE-initiated (C=1), and by which PCE.
+    pub initiated_by: Option<usize>,
+    /// The current path.
+    #[serde(skip)]
+    pub ero: Vec<Subobject>,
+    /// Updates applied.
+    pub updates: u64,
+}
+
+/// What the simulator asks its driver to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SimOutput {
+    /// Send to PCE `pce`.
+    Send {
+        /// Index of the PCE (its preference rank).
+        pce: usize,
+        /// The message.
+        message: Message,
+    },
+}
+
+/// An update as received, for the JSON record.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UpdateRecord {
+    /// When, since the simulation started.
+    pub at_ms: f64,
+    /// From which PCE.
+    pub pce: usize,
+    /// PLSP-ID.
+    pub plsp_id: u32,
+    /// LSP name ("" if unknown).
+    pub name: String,
+    /// SRP-ID.
+    pub srp_id: u32,
+    /// Hops of the new path (addresses or SIDs).
+    pub path: Vec<String>,
+    /// What the simulator answered: "ack", or the PCErr sent.
+    pub answer: String,
+}
+
+/// A simulated PCC.
+#[derive(Debug)]
+pub struct SimPcc {
+    lsps: BTreeMap<u32, SimLsp>,
+    next_plsp: u32,
+    up: Vec<bool>,
+    /// Which PCE holds the delegation.
+    delegate_to: Option<usize>,
+    /// When the delegation moves (Redelegation Timeout running).
+    redelegate_at: Option<Instant>,
+    redelegation_timeout: Duration,
+    out: Vec<SimOutput>,
+    /// Every update received.
+    pub record: Vec<UpdateRecord>,
+    start: Instant,
+    batch: usize,
+}
+
+/// A hop for display.
+pub fn hop_text(s: &Subobject) -> String {
+    match s {
+        Subobject::Ipv4Prefix { address, .. } => address.to_string(),
+        Subobject::Ipv6Prefix { address, .. } => address.to_string(),
+        Subobject::Sr(sr) => sr
+            .label()
+            .map_or_else(|| format!("{sr:?}"), |l| format!("SID {l}")),
+        other => format!("{other:?}"),
+    }
+}
+
+impl SimPcc {
+    /// A PCC with sessions to `pces` PCEs (in preference order).
+    pub fn new(pces: usize, redelegation_timeout: Duration, start: Instant) -> Self {
+        Self {
+            lsps: BTreeMap::new(),
+            next_plsp: 1,
+            up: vec![false; pces],
+            delegate_to: None,
+            redelegate_at: None,
+            redelegation_timeout,
+            out: Vec::new(),
+            record: Vec::new(),
+            start,
+            batch: 64,
+        }
+    }
+
+    /// Add an LSP (reported at once on every session that is up).
+    pub fn add_lsp(&mut self, mut lsp: SimLsp) -> u32 {
+        let id = self.next_plsp;
+        self.next_plsp += 1;
+        lsp.plsp_id = id;
+        self.lsps.insert(id, lsp);
+        self.report_all(&[id], false);
+        id
+    }
+
+    /// Remove an LSP by name (a report with R=1 to every PCE).
+    pub fn remove_lsp(&mut self, name: &str) -> bool {
+        let Some(id) = self.id_of(name) else {
+            return false;
+        };
+        if let Some(lsp) = self.lsps.remove(&id) {
+            for pce in self.connected() {
+                let mut r = self.report_of(&lsp, pce, false, 0);
+                r.lsp.remove = true;
+                self.send_reports(pce, vec![r]);
+            }
+        }
+        true
+    }
+
+    /// Change an LSP's bandwidth (a report to every PCE).
+    pub fn set_bandwidth(&mut self, name: &str, bandwidth: f32) -> bool {
+        let Some(id) = self.id_of(name) else {
+            return false;
+        };
+        if let Some(l) = self.lsps.get_mut(&id) {
+            l.bandwidth = bandwidth;
+        }
+        self.report_all(&[id], false);
+        true
+    }
+
+    /// Report an LSP with another path (as if it moved locally): a PCE that
+    /// holds its delegation answers with an update.
+    pub fn perturb(&mut self, plsp_id: u32, ero: Vec<Subobject>) {
+        if let Some(l) = self.lsps.get_mut(&plsp_id) {
+            l.ero = ero;
+        }
+        self.report_all(&[plsp_id], false);
+    }
+
+    fn id_of(&self, name: &str) -> Option<u32> {
+        self.lsps
+            .values()
+            .find(|l| l.name == name)
+            .map(|l| l.plsp_id)
+    }
+
+    /// The LSPs.
+    pub fn lsps(&self) -> impl Iterator<Item = &SimLsp> {
+        self.lsps.values()
+    }
+
+    /// Which PCE holds the delegation.
+    pub const fn delegate(&self) -> Option<usize> {
+        self.delegate_to
+    }
+
+    fn connected(&self) -> Vec<usize> {
+        (0..self.up.len())
+            .filter(|i| self.up.get(*i).copied().unwrap_or(false))
+            .collect()
+    }
+
+    /// The next output.
+    pub fn poll_output(&mut self) -> Option<SimOutput> {
+        if self.out.is_empty() {
+            None
+        } else {
+            Some(self.out.remove(0))
+        }
+    }
+
+    /// Every pending output at once.
+    pub fn drain(&mut self) -> Vec<SimOutput> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// When [`SimPcc::handle_timeout`] is due.
+    pub const fn poll_timeout(&self) -> Option<Instant> {
+        self.redelegate_at
+    }
+
+    /// The Redelegation Timeout expired: delegate to the best connected PCE.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.redelegate_at.is_some_and(|t| t <= now) {
+            self.redelegate_at = None;
+            self.delegate_to = self.connected().first().copied();
+            if let Some(pce) = self.delegate_to {
+                let ids: Vec<u32> = self.lsps.keys().copied().collect();
+                let reports = ids
+                    .iter()
+                    .filter_map(|id| self.lsps.get(id))
+                    .map(|l| self.report_of(l, pce, false, 0))
+                    .collect();
+                self.send_reports(pce, reports);
+            }
+        }
+    }
+
+    /// A session came up: synchronize on it.
+    pub fn session_up(&mut self, pce: usize) {
+        if let Some(u) = self.up.get_mut(pce) {
+            *u = true;
+        }
+        if self.delegate_to.is_none() && self.redelegate_at.is_none() {
+            self.delegate_to = Some(pce);
+        }
+        let reports: Vec<StateReport> = self
+            .lsps
+            .values()
+            .map(|l| self.report_of(l, pce, true, 0))
+            .collect();
+        self.send_reports(pce, reports);
+        self.send_reports(
+            pce,
+            vec![StateReport {
+                lsp: Lsp::end_of_sync(),
+                ..StateReport::default()
+            }],
+        );
+    }
+
+    /// A session went down.
+    pub fn session_down(&mut self, pce: usize, now: Instant) {
+        if let Some(u) = self.up.get_mut(pce) {
+            *u = false;
+        }
+        if self.delegate_to == Some(pce) {
+            self.delegate_to = None;
+            self.redelegate_at = Some(now + self.redelegation_timeout);
+            if self.redelegation_timeout.is_zero() {
+                self.handle_timeout(now);
+            }
+        }
+    }
+
+    fn report_all(&mut self, ids: &[u32], sync: bool) {
+        for pce in self.connected() {
+            let reports = ids
+                .iter()
+                .filter_map(|id| self.lsps.get(id))
+                .map(|l| self.report_of(l, pce, sync, 0))
+                .collect();
+            self.send_reports(pce, reports);
+        }
+    }
+
+    fn send_reports(&mut self, pce: usize, reports: Vec<StateReport>) {
+        let mut it = reports.into_iter().peekable();
+        while it.peek().is_some() {
+            let chunk: Vec<StateReport> = it.by_ref().take(self.batch).collect();
+            self.out.push(SimOutput::Send {
+                pce,
+                message: Message::PcRpt(PcRpt { reports: chunk }),
+            });
+        }
+    }
+
+    /// The PCE an LSP is delegated to: its initiating PCE while that one is
+    /// connected, else the PCC's current choice.
+    fn target(&self, l: &SimLsp) -> Option<usize> {
+        if !l.delegate {
+            return None;
+        }
+        l.initiated_by
+            .filter(|p| self.up.get(*p).copied().unwrap_or(false))
+            .or(self.delegate_to)
+    }
+
+    fn report_of(&self, l: &SimLsp, pce: usize, sync: bool, srp_id: u32) -> StateReport {
+        let delegated = self.target(l) == Some(pce);
+        let mut srp = None;
+        if l.sr || srp_id != 0 {
+            let mut s = Srp {
+                srp_id,
+                ..Srp::default()
+            };
+            if l.sr {
+                s.tlvs.push(Tlv::PathSetupType(PathSetupType::SR_TE));
+            }
+            srp = Some(s);
+        }
+        StateReport {
+            srp,
+            lsp: Lsp {
+                plsp_id: l.plsp_id,
+                delegate: delegated,
+                sync,
+                administrative: true,
+                operational: OperationalStatus(1),
+                create: l.initiated_by.is_some(),
+                tlvs: vec![
+                    Tlv::SymbolicPathName(Bytes::from(l.name.clone().into_bytes())),
+                    Tlv::Ipv4LspIdentifiers(Ipv4LspIdentifiers {
+                        sender: l.source,
+                        lsp_id: 1,
+                        tunnel_id: (l.plsp_id & 0xffff) as u16,
+                        extended_tunnel_id: l.source,
+                        endpoint: l.destination,
+                    }),
+                ],
+                ..Lsp::default()
+            },
+            associations: Vec::new(),
+            ero: Ero::new(l.ero.clone()),
+            actual: None,
+            intended: Attributes {
+                bandwidth: (l.bandwidth > 0.0).then_some(Bandwidth {
+                    bandwidth: l.bandwidth,
+                    ..Bandwidth::default()
+                }),
+                ..Attributes::default()
+            },
+            unknown: Vec::new(),
+        }
+    }
+
+    fn error(&mut self, pce: usize, code: PcErrCode, srp: &Srp, lsp: Option<&Lsp>) {
+        self.out.push(SimOutput::Send {
+            pce,
+            message: Message::PcErr(PcErr {
+                errors: vec![ErrorUnit {
+                    srps: vec![Srp {
+                        tlvs: Vec::new(),
+                        ..srp.clone()
+                    }],
+                    errors: vec![PcepError::new(code)],
+                    lsps: lsp.map(|l| vec![l.clone()]).unwrap_or_default(),
+                    ..ErrorUnit::default()
+                }],
+                open: None,
+            }),
+        });
+    }
+
+    /// A message from PCE `pce`.
+    pub fn handle_message(&mut self, pce: usize, message: &Message, now: Instant) {
+        let at_ms = now.saturating_duration_since(self.start).as_secs_f64() * 1e3;
+        match message {
+            Message::PcUpd(upd) => {
+                for u in &upd.updates {
+                    let answer = self.apply_update(pce, &u.srp, &u.lsp, &u.ero.subobjects);
+                    let name = self
+                        .lsps
+                        .get(&u.lsp.plsp_id)
+                        .map(|l| l.name.clone())
+                        .unwrap_or_default();
+                    self.record.push(UpdateRecord {
+                        at_ms,
+                        pce,
+                        plsp_id: u.lsp.plsp_id,
+                        name,
+                        srp_id: u.srp.srp_id,
+                        path: u.ero.subobjects.iter().map(hop_text).collect(),
+                        answer,
+                    });
+                }
+            }
+            Message::PcInitiate(init) => {
+                for r in &init.requests {
+                    self.initiate(pce, r);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn apply_update(&mut self, pce: usize, srp: &Srp, lsp: &Lsp, ero: &[Subobject]) -> String {
+        let delegated_here = self
+            .lsps
+            .get(&lsp.plsp_id)
+            .is_some_and(|l| self.target(l) == Some(pce));
+        let Some(l) = self.lsps.get_mut(&lsp.plsp_id) else {
+            self.error(pce, PcErrCode::UNKNOWN_PLSP_ID, srp, Some(lsp));
+            return "PCErr 19/3".into();
+        };
+        if !delegated_here {
+            self.error(pce, PcErrCode::NOT_DELEGATED, srp, Some(lsp));
+            return "PCErr 19/1".into();
+        }
+        if !lsp.delegate {
+            // The PCE returns the delegation (RFC 8231 §5.7.3).
+            l.delegate = false;
+        }
+        if !ero.is_empty() {
+            l.ero = ero.to_vec();
+        }
+        l.updates += 1;
+        let id = l.plsp_id;
+        // The acknowledgement goes to every PCE (each holds the state); the
+        // SRP-ID only to the PCE that sent the update.
+        for p in self.connected() {
+            let Some(l) = self.lsps.get(&id) else {
+                break;
+            };
+            let r = self.report_of(l, p, false, if p == pce { srp.srp_id } else { 0 });
+            self.send_reports(p, vec![r]);
+        }
+        "ack".into()
+    }
+
+    fn initiate(&mut self, pce: usize, r: &pcep::wire::InitiateRequest) {
+        if r.srp.remove() {
+            let Some(l) = self.lsps.get(&r.lsp.plsp_id) else {
+                self.error(pce, PcErrCode::UNKNOWN_PLSP_ID, &r.srp, Some(&r.lsp));
+                return;
+            };
+            if l.initiated_by.is_none() {
+                self.error(pce, PcErrCode::new(19, 9), &r.srp, Some(&r.lsp));
+                return;
+            }
+            let Some(l) = self.lsps.remove(&r.lsp.plsp_id) else {
+                return;
+            };
+            for p in self.connected() {
+                let mut rep = self.report_of(&l, p, false, if p == pce { r.srp.srp_id } else { 0 });
+                rep.lsp.remove = true;
+                if p == pce {
+                    if let Some(s) = rep.srp.as_mut() {
+                        s.srp_flags |= Srp::REMOVE;
+                    }
+                }
+                self.send_reports(p, vec![rep]);
+            }
+            return;
+        }
+        if r.lsp.plsp_id != 0 {
+            self.error(pce, PcErrCode::NON_ZERO_PLSP_ID, &r.srp, Some(&r.lsp));
+            return;
+        }
+        let Some(name) = r.lsp.symbolic_name() else {
+            self.error(
+                pce,
+                PcErrCode::SYMBOLIC_PATH_NAME_MISSING,
+                &r.srp,
+                Some(&r.lsp),
+            );
+            return;
+        };
+        let name = String::from_utf8_lossy(name).into_owned();
+        if self.id_of(&name).is_some() {
+            self.error(pce, PcErrCode::new(23, 1), &r.srp, Some(&r.lsp));
+            return;
+        }
+        let Some(pcep::wire::object::EndPoints::Ipv4 {
+            source,
+            destination,
+            ..
+        }) = r.end_points
+        else {
+            self.error(pce, PcErrCode::new(24, 1), &r.srp, Some(&r.lsp));
+            return;
+        };
+        let id = self.next_plsp;
+        self.next_plsp += 1;
+        let lsp = SimLsp {
+            plsp_id: id,
+            name,
+            source,
+            destination,
+            sr: r.srp.path_setup_type() == PathSetupType::SR_TE,
+            bandwidth: r.attributes.bandwidth.map_or(0.0, |b| b.bandwidth),
+            delegate: true,
+            initiated_by: Some(pce),
+            ero: r
+                .ero
+                .as_ref()
+                .map(|e| e.subobjects.clone())
+                .unwrap_or_default(),
+            updates: 0,
+        };
+        // The initiating PCE holds the delegation of what it initiated.
+        self.lsps.insert(id, lsp);
+        for p in self.connected() {
+            let Some(l) = self.lsps.get(&id) else {
+                break;
+            };
+            let rep = self.report_of(l, p, false, if p == pce { r.srp.srp_id } else { 0 });
+            self.send_reports(p, vec![rep]);
+        }
+    }
+}
