@@ -106,14 +106,7 @@ pub struct SimPcc {
 
 /// A hop for display.
 pub fn hop_text(s: &Subobject) -> String {
-    match s {
-        Subobject::Ipv4Prefix { address, .. } => address.to_string(),
-        Subobject::Ipv6Prefix { address, .. } => address.to_string(),
-        Subobject::Sr(sr) => sr
-            .label()
-            .map_or_else(|| format!("{sr:?}"), |l| format!("SID {l}")),
-        other => format!("{other:?}"),
-    }
+    s.to_string()
 }
 
 impl SimPcc {
@@ -189,6 +182,16 @@ impl SimPcc {
     /// The LSPs.
     pub fn lsps(&self) -> impl Iterator<Item = &SimLsp> {
         self.lsps.values()
+    }
+
+    /// Number of LSPs.
+    pub fn len(&self) -> usize {
+        self.lsps.len()
+    }
+
+    /// Whether it has no LSP.
+    pub fn is_empty(&self) -> bool {
+        self.lsps.is_empty()
     }
 
     /// Which PCE holds the delegation.

@@ -175,14 +175,20 @@ fn run_serve(path: Option<&std::path::Path>) -> Result<(), String> {
     let rt = tokio::runtime::Runtime::new().map_err(|e| format!("tokio runtime: {e}"))?;
     rt.block_on(async move {
         let listener = server::listen(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        let api_addr = config.pce.api;
+        let api_listener = pce_engine::runtime::api::listen(api_addr)
+            .await
+            .map_err(|e| format!("cannot listen on {api_addr} (management API): {e}"))?;
         let shared = Arc::new(server::Shared::new(
             config,
             pce_engine::topology::Ted::new(topo),
         ));
         let core = server::start_core(&shared);
-        server::serve(listener, shared, core)
-            .await
-            .map_err(|e| format!("listener failed: {e}"))
+        let api = pce_engine::runtime::api::serve(api_listener, Arc::clone(&shared), core.clone());
+        tokio::select! {
+            r = server::serve(listener, shared, core) => r.map_err(|e| format!("PCEP listener failed: {e}")),
+            r = api => r.map_err(|e| format!("management API failed: {e}")),
+        }
     })
 }
 

@@ -12,6 +12,7 @@
 //! Delegation, updates and initiation go through the engine core that the
 //! server issue adds, fed by bounded queues.
 
+pub mod api;
 pub mod clock;
 pub mod config;
 pub mod server;

@@ -1,5 +1,6 @@
 //! TED and solver tests.
 
+mod api;
 mod cli;
 mod cspf;
 mod disjoint;

@@ -28,17 +28,20 @@ impl Drop for Server {
 
 fn start_server() -> (Server, u16, tempdir::Dir) {
     // Ask the kernel for a free port, then hand it to the server.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let free = || {
+        TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (port, api) = (free(), free());
     let dir = tempdir::Dir::new("session");
     let config = dir.path.join("pce.toml");
     std::fs::write(
         &config,
         format!(
-            "[pce]\naddress = \"127.0.0.1\"\nport = {port}\nkeepalive = 30\ndead_timer = 120\n"
+            "[pce]\naddress = \"127.0.0.1\"\nport = {port}\napi = \"127.0.0.1:{api}\"\nkeepalive = 30\ndead_timer = 120\n"
         ),
     )
     .unwrap();

@@ -16,7 +16,10 @@
 //! Modes:
 //! * default: run `--seconds` (or until the scenario's last event plus
 //!   `--seconds`), then write the record (every update received, the final
-//!   state of every LSP) to `--record` and print a summary;
+//!   state of every LSP) to `--record` and print a summary; with
+//!   `--expect-updates N [--expect-lsps M]`, run until that many updates
+//!   arrived (and LSPs exist) instead, exiting 1 at `--timeout` (for tests:
+//!   they wait on a condition, not a duration);
 //! * `--measure-sync`: after its end-of-sync marker each PCC sends a PCReq;
 //!   the PCE answers it after applying everything sent before it on that
 //!   session, so the last PCRep marks the whole synchronization as
@@ -106,6 +109,14 @@ struct Args {
     /// Open-loop load: LSP perturbations per second after the sync.
     #[arg(long)]
     load: Option<f64>,
+    /// Instead of running `--seconds`: run until this many updates were
+    /// received in all (and `--expect-lsps` holds), or fail at `--timeout`.
+    #[arg(long)]
+    expect_updates: Option<u64>,
+    /// With `--expect-updates`: also wait until the PCCs hold this many
+    /// LSPs in all (PCE-initiated ones included).
+    #[arg(long)]
+    expect_lsps: Option<usize>,
     /// Give up when the sessions are not up and synchronized by then, seconds.
     #[arg(long, default_value_t = 60.0)]
     timeout: f64,
@@ -118,8 +129,9 @@ struct Scenario {
     events: Vec<ScenarioEvent>,
 }
 
+// No deny_unknown_fields here (serde does not allow it with flatten); the
+// action enum refuses unknown fields instead.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct ScenarioEvent {
     /// Milliseconds after all sessions came up.
     at_ms: u64,
@@ -197,6 +209,8 @@ struct Progress {
     /// Report-to-update latency, microseconds.
     latency: Mutex<Option<Histogram<u64>>>,
     updates: AtomicU64,
+    /// LSPs the PCCs hold, in all.
+    lsps: AtomicUsize,
 }
 
 fn pcc_open(args: &Args) -> Open {
@@ -320,6 +334,7 @@ async fn run(args: Args) -> Result<(), String> {
             total_lsps += 1;
         }
         sim.drain();
+        progress.lsps.fetch_add(args.lsps, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel(1024);
         controls.push(tx);
         tokio::spawn(pcc_task(args.clone(), addr, sim, rx, Arc::clone(&progress)));
@@ -405,6 +420,22 @@ async fn run(args: Args) -> Result<(), String> {
                     h.max()
                 );
             }
+        }
+    } else if let Some(want) = args.expect_updates {
+        let lsps = args.expect_lsps.unwrap_or(0);
+        loop {
+            let got = progress.updates.load(Ordering::Relaxed);
+            let held = progress.lsps.load(Ordering::Relaxed);
+            if got >= want && held >= lsps {
+                break;
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "{got} of {want} updates and {held} of {lsps} LSPs after {} s",
+                    args.timeout
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     } else {
         tokio::time::sleep_until(t0 + Duration::from_millis(last) + run_for).await;
@@ -567,7 +598,9 @@ async fn pcc_task(
                                 }
                             }
                         }
+                        let before = sim.len();
                         sim.handle_message(i, &m, now);
+                        count_lsps(&progress, before, sim.len());
                     }
                     Event::Closed { .. } | Event::Failed(_) => {}
                     Event::Malformed(e) => eprintln!("pcc-sim {addr}: malformed message: {e}"),
@@ -647,7 +680,11 @@ async fn pcc_task(
                 None => return,
             },
             command = control.recv() => match command {
-                Some(Control::Scenario(action)) => apply(&mut sim, &mut conns, action, &args),
+                Some(Control::Scenario(action)) => {
+                    let before = sim.len();
+                    apply(&mut sim, &mut conns, action, &args);
+                    count_lsps(&progress, before, sim.len());
+                }
                 Some(Control::Perturb(plsp)) => {
                     let dst = sim.lsps().find(|l| l.plsp_id == plsp).map(|l| l.destination);
                     if let Some(dst) = dst {
@@ -742,6 +779,14 @@ fn apply(sim: &mut SimPcc, conns: &mut [Conn], action: Action, args: &Args) {
         Action::Bandwidth { name, bandwidth } => {
             sim.set_bandwidth(&name, bandwidth);
         }
+    }
+}
+
+fn count_lsps(progress: &Progress, before: usize, after: usize) {
+    if after > before {
+        progress.lsps.fetch_add(after - before, Ordering::Relaxed);
+    } else {
+        progress.lsps.fetch_sub(before - after, Ordering::Relaxed);
     }
 }
 

@@ -97,6 +97,92 @@ pub enum Subobject {
     },
 }
 
+/// One hop as operators read it: `10.0.0.5`, `10.0.0.0/24`, `10.0.0.5 loose`,
+/// `SID 16005 (10.0.0.5)`, `SID 24001 (192.0.2.1->192.0.2.2)`, `SRLG 100`.
+impl std::fmt::Display for Subobject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let loose = |f: &mut std::fmt::Formatter<'_>, l: bool| {
+            if l {
+                f.write_str(" loose")
+            } else {
+                Ok(())
+            }
+        };
+        match self {
+            Self::Ipv4Prefix {
+                loose: l,
+                address,
+                prefix_length,
+                ..
+            } => {
+                write!(f, "{address}")?;
+                if *prefix_length != 32 {
+                    write!(f, "/{prefix_length}")?;
+                }
+                loose(f, *l)
+            }
+            Self::Ipv6Prefix {
+                loose: l,
+                address,
+                prefix_length,
+                ..
+            } => {
+                write!(f, "{address}")?;
+                if *prefix_length != 128 {
+                    write!(f, "/{prefix_length}")?;
+                }
+                loose(f, *l)
+            }
+            Self::Unnumbered {
+                loose: l,
+                router_id,
+                interface_id,
+            } => {
+                write!(f, "{router_id}%{interface_id}")?;
+                loose(f, *l)
+            }
+            Self::AsNumber { asn, .. } => write!(f, "AS {asn}"),
+            Self::Srlg { srlg, .. } => write!(f, "SRLG {srlg}"),
+            Self::Sr(sr) => {
+                match sr.label() {
+                    Some(label) => write!(f, "SID {label}")?,
+                    None => match sr.sid {
+                        Some(sid) => write!(f, "SID {sid}")?,
+                        None => f.write_str("SID -")?,
+                    },
+                }
+                match &sr.nai {
+                    Some(Nai::Ipv4Node { address }) => write!(f, " ({address})")?,
+                    Some(Nai::Ipv6Node { address }) => write!(f, " ({address})")?,
+                    Some(Nai::Ipv4Adjacency { local, remote }) => {
+                        write!(f, " ({local}->{remote})")?
+                    }
+                    Some(Nai::Ipv6Adjacency { local, remote }) => {
+                        write!(f, " ({local}->{remote})")?
+                    }
+                    Some(Nai::UnnumberedAdjacency {
+                        local_node,
+                        local_interface,
+                        remote_node,
+                        remote_interface,
+                    }) => {
+                        write!(
+                            f,
+                            " ({local_node}%{local_interface}->{remote_node}%{remote_interface})"
+                        )?;
+                    }
+                    Some(Nai::Ipv6LinkLocalAdjacency { local, remote, .. }) => {
+                        write!(f, " ({local}->{remote})")?
+                    }
+                    None => {}
+                }
+                loose(f, sr.loose)
+            }
+            Self::Unknown { subobject_type, .. } => write!(f, "subobject type {subobject_type}"),
+        }
+    }
+}
+
 /// SR-ERO / SR-RRO subobject (RFC 8664 §4.3.1).
 ///
 /// ```text

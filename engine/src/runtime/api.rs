@@ -1,0 +1,516 @@
+//! The management API: REST/JSON on `[pce] api` (described in
+//! `engine/openapi.yaml`, which a test checks against [`ROUTES`]).
+//!
+//! Reads (sessions, LSPs, topology, health) come straight from the shared,
+//! sharded state without going through the core; writes (PCE-initiated
+//! LSPs) are commands to the core task, answered when the core has acted.
+//! Every error is `{"error": "..."}` with a 4xx/5xx status that says what
+//! was wrong.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use pcep::wire::object::{Bandwidth, Lspa, Metric};
+use pcep::wire::{Attributes, MetricType, PathSetupType};
+use serde::{Deserialize, Serialize};
+
+use super::server::{Command, CoreHandle, Shared};
+use crate::lspdb::{LspEntry, LspKey, PccId};
+use crate::pce::{CommandError, InitiateSpec};
+
+/// Every route, as `METHOD path` (the OpenAPI file must list exactly these).
+pub const ROUTES: &[&str] = &[
+    "GET /health",
+    "GET /sessions",
+    "GET /lsps",
+    "POST /lsps",
+    "GET /lsps/{pcc}/{name}",
+    "PATCH /lsps/{pcc}/{name}",
+    "DELETE /lsps/{pcc}/{name}",
+    "GET /topology",
+    "GET /counters",
+];
+
+#[derive(Clone)]
+struct Api {
+    shared: Arc<Shared>,
+    core: CoreHandle,
+}
+
+/// An API error: a status and a message.
+#[derive(Debug)]
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(serde_json::json!({ "error": self.1 }))).into_response()
+    }
+}
+
+impl From<CommandError> for ApiError {
+    fn from(e: CommandError) -> Self {
+        let status = match e {
+            CommandError::NoSession(_) | CommandError::UnknownLsp { .. } => StatusCode::NOT_FOUND,
+            CommandError::NameInUse { .. } => StatusCode::CONFLICT,
+            CommandError::NotCapable(_)
+            | CommandError::NotSynchronized(_)
+            | CommandError::NoPath(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        Self(status, e.to_string())
+    }
+}
+
+fn core_gone() -> ApiError {
+    ApiError(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the PCE core is not running".into(),
+    )
+}
+
+/// The router.
+pub fn router(shared: Arc<Shared>, core: CoreHandle) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/sessions", get(sessions))
+        .route("/lsps", get(lsps).post(create))
+        .route("/lsps/{pcc}/{name}", get(lsp).patch(update).delete(delete))
+        .route("/topology", get(topology))
+        .route("/counters", get(counters))
+        .fallback(|| async {
+            ApiError(
+                StatusCode::NOT_FOUND,
+                "no such route (see engine/openapi.yaml)".into(),
+            )
+        })
+        .with_state(Api { shared, core })
+}
+
+/// Serve the API on `addr`.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+    core: CoreHandle,
+) -> std::io::Result<()> {
+    tracing::info!(address = %listener.local_addr()?, "management API listening");
+    axum::serve(listener, router(shared, core)).await
+}
+
+async fn health(State(api): State<Api>) -> Json<serde_json::Value> {
+    let sessions = api.shared.sessions.lock().map_or(0, |s| s.len());
+    Json(serde_json::json!({
+        "status": "ok",
+        "sessions": sessions,
+        "lsps": api.shared.lspdb.len(),
+    }))
+}
+
+async fn sessions(State(api): State<Api>) -> Json<Vec<super::server::SessionInfo>> {
+    let mut list: Vec<_> = api
+        .shared
+        .sessions
+        .lock()
+        .map(|s| s.values().cloned().collect())
+        .unwrap_or_default();
+    list.sort_by_key(|s| s.id);
+    Json(list)
+}
+
+/// An LSP as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct LspView {
+    /// Its PCC.
+    pub pcc: IpAddr,
+    /// PLSP-ID.
+    pub plsp_id: u32,
+    /// Symbolic name.
+    pub name: String,
+    /// Delegated to this PCE.
+    pub delegated: bool,
+    /// PCE-initiated.
+    pub initiated: bool,
+    /// A: administratively up.
+    pub administrative: bool,
+    /// O: operational status (0 down, 1 up, 2 active, 3 going down, 4 going up).
+    pub operational: u8,
+    /// "sr" or "rsvp".
+    pub setup: &'static str,
+    /// Tunnel sender and endpoint (LSP-IDENTIFIERS).
+    pub source: Option<IpAddr>,
+    /// Tunnel endpoint.
+    pub destination: Option<IpAddr>,
+    /// Requested bandwidth, bytes per second.
+    pub bandwidth: Option<f32>,
+    /// The path the PCC reports.
+    pub reported_path: Vec<String>,
+    /// The path this PCE computed and sent.
+    pub computed_path: Option<Vec<String>>,
+    /// The update in flight.
+    pub pending_srp: Option<u32>,
+    /// Updates sent.
+    pub updates: u64,
+    /// Reports received.
+    pub reports: u64,
+    /// The last computation found no path.
+    pub no_path: bool,
+    /// The PCErr the PCC answered the last update with.
+    pub error: Option<String>,
+}
+
+fn view(key: &LspKey, e: &LspEntry) -> LspView {
+    let r = e.report();
+    let (source, destination) = match (r.lsp.ipv4_identifiers(), r.lsp.ipv6_identifiers()) {
+        (Some(id), _) => (Some(IpAddr::V4(id.sender)), Some(IpAddr::V4(id.endpoint))),
+        (None, Some(id)) => (Some(IpAddr::V6(id.sender)), Some(IpAddr::V6(id.endpoint))),
+        (None, None) => (None, None),
+    };
+    let sr = r
+        .srp
+        .as_ref()
+        .is_some_and(|s| s.path_setup_type() == PathSetupType::SR_TE);
+    LspView {
+        pcc: key.pcc.0,
+        plsp_id: key.plsp_id,
+        name: String::from_utf8_lossy(&e.name).into_owned(),
+        delegated: e.control.delegated,
+        initiated: e.control.initiated,
+        administrative: r.lsp.administrative,
+        operational: r.lsp.operational.0,
+        setup: if sr { "sr" } else { "rsvp" },
+        source,
+        destination,
+        bandwidth: r.intended.bandwidth.map(|b| b.bandwidth),
+        reported_path: r.ero.subobjects.iter().map(ToString::to_string).collect(),
+        computed_path: e
+            .control
+            .computed
+            .as_ref()
+            .map(|p| p.iter().map(ToString::to_string).collect()),
+        pending_srp: e.control.pending_srp,
+        updates: e.control.updates,
+        reports: e.reports,
+        no_path: e.control.no_path,
+        error: e.control.error.map(|c| c.to_string()),
+    }
+}
+
+/// `GET /lsps` filters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LspFilter {
+    pcc: Option<IpAddr>,
+    name: Option<String>,
+    delegated: Option<bool>,
+    initiated: Option<bool>,
+}
+
+async fn lsps(
+    State(api): State<Api>,
+    filter: Result<Query<LspFilter>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<LspView>>, ApiError> {
+    let Query(f) = filter.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let db = &api.shared.lspdb;
+    let keys = match f.pcc {
+        Some(p) => db.of_pcc(PccId(p)),
+        None => db.keys(),
+    };
+    let list = keys
+        .iter()
+        .filter_map(|k| db.with(k, |e| view(k, e)))
+        .filter(|v| f.name.as_ref().is_none_or(|n| *n == v.name))
+        .filter(|v| f.delegated.is_none_or(|d| d == v.delegated))
+        .filter(|v| f.initiated.is_none_or(|i| i == v.initiated))
+        .collect();
+    Ok(Json(list))
+}
+
+fn pcc_address(pcc: &str) -> Result<IpAddr, ApiError> {
+    pcc.parse().map_err(|_| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("{pcc:?} is not a PCC address"),
+        )
+    })
+}
+
+fn find(api: &Api, pcc: &str, name: &str) -> Result<(IpAddr, LspKey), ApiError> {
+    let addr = pcc_address(pcc)?;
+    let key = api
+        .shared
+        .lspdb
+        .by_name(PccId(addr), name.as_bytes())
+        .ok_or_else(|| {
+            ApiError(
+                StatusCode::NOT_FOUND,
+                format!("no LSP {name:?} on PCC {addr}"),
+            )
+        })?;
+    Ok((addr, key))
+}
+
+async fn lsp(
+    State(api): State<Api>,
+    Path((pcc, name)): Path<(String, String)>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (_, key) = find(&api, &pcc, &name)?;
+    let body = api
+        .shared
+        .lspdb
+        .with(&key, |e| {
+            let mut v = serde_json::to_value(view(&key, e)).unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.insert(
+                    "report".into(),
+                    serde_json::to_value(e.report()).unwrap_or_default(),
+                );
+            }
+            v
+        })
+        .ok_or_else(|| {
+            ApiError(
+                StatusCode::NOT_FOUND,
+                format!("no LSP {name:?} on PCC {pcc}"),
+            )
+        })?;
+    Ok(Json(body))
+}
+
+/// Constraints of a PCE-initiated LSP.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Constraints {
+    /// Bandwidth, bits per second.
+    #[serde(default)]
+    pub bandwidth_bps: Option<f64>,
+    /// Objective: "igp" (default), "te", "delay", "hops".
+    #[serde(default)]
+    pub objective: Option<String>,
+    /// Affinities (LSPA).
+    #[serde(default)]
+    pub exclude_any: u32,
+    /// Include-any.
+    #[serde(default)]
+    pub include_any: u32,
+    /// Include-all.
+    #[serde(default)]
+    pub include_all: u32,
+    /// Hop limit.
+    #[serde(default)]
+    pub max_hops: Option<u32>,
+}
+
+impl Constraints {
+    fn attributes(&self) -> Result<Attributes, ApiError> {
+        let objective = match self.objective.as_deref() {
+            None | Some("igp") => MetricType::IGP,
+            Some("te") => MetricType::TE,
+            Some("delay") => MetricType::PATH_DELAY,
+            Some("hops") => MetricType::HOP_COUNT,
+            Some(o) => {
+                return Err(ApiError(
+                    StatusCode::BAD_REQUEST,
+                    format!("objective {o:?}: expected igp, te, delay or hops"),
+                ))
+            }
+        };
+        if let Some(b) = self.bandwidth_bps {
+            if !(b.is_finite() && b >= 0.0) {
+                return Err(ApiError(
+                    StatusCode::BAD_REQUEST,
+                    "bandwidth_bps: a non-negative number of bits per second".into(),
+                ));
+            }
+        }
+        let mut metrics = vec![Metric {
+            metric_type: objective,
+            ..Metric::default()
+        }];
+        if let Some(h) = self.max_hops {
+            metrics.push(Metric {
+                metric_type: MetricType::HOP_COUNT,
+                metric_flags: Metric::BOUND,
+                value: h as f32,
+                ..Metric::default()
+            });
+        }
+        let affinities = self.exclude_any | self.include_any | self.include_all != 0;
+        Ok(Attributes {
+            bandwidth: self.bandwidth_bps.map(|b| Bandwidth {
+                bandwidth: (b / 8.0) as f32,
+                ..Bandwidth::default()
+            }),
+            lspa: affinities.then(|| Lspa {
+                exclude_any: self.exclude_any,
+                include_any: self.include_any,
+                include_all: self.include_all,
+                setup_priority: 7,
+                holding_priority: 7,
+                ..Lspa::default()
+            }),
+            metrics,
+            ..Attributes::default()
+        })
+    }
+}
+
+/// `POST /lsps`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateLsp {
+    pcc: IpAddr,
+    name: String,
+    source: IpAddr,
+    destination: IpAddr,
+    /// "sr" (default) or "rsvp".
+    #[serde(default)]
+    setup: Option<String>,
+    #[serde(flatten)]
+    constraints: Constraints,
+}
+
+fn json_body<T>(
+    body: Result<Json<T>, axum::extract::rejection::JsonRejection>,
+) -> Result<T, ApiError> {
+    body.map(|Json(b)| b)
+        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))
+}
+
+async fn create(
+    State(api): State<Api>,
+    body: Result<Json<CreateLsp>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let c = json_body(body)?;
+    if c.name.is_empty() || c.name.len() > 255 {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            "name: 1 to 255 bytes".into(),
+        ));
+    }
+    let setup = match c.setup.as_deref() {
+        None | Some("sr") => PathSetupType::SR_TE,
+        Some("rsvp") => PathSetupType::RSVP_TE,
+        Some(o) => {
+            return Err(ApiError(
+                StatusCode::BAD_REQUEST,
+                format!("setup {o:?}: expected sr or rsvp"),
+            ))
+        }
+    };
+    let spec = InitiateSpec {
+        pcc: c.pcc,
+        name: c.name.clone(),
+        source: c.source,
+        destination: c.destination,
+        setup,
+        attributes: c.constraints.attributes()?,
+    };
+    let srp = api
+        .core
+        .command(|tx| Command::Initiate(spec, tx))
+        .await
+        .ok_or_else(core_gone)??;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "pcc": c.pcc, "name": c.name, "srp_id": srp })),
+    ))
+}
+
+async fn update(
+    State(api): State<Api>,
+    Path((pcc, name)): Path<(String, String)>,
+    body: Result<Json<Constraints>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let constraints = json_body(body)?;
+    let addr = pcc_address(&pcc)?;
+    let attributes = constraints.attributes()?;
+    api.core
+        .command(|reply| Command::Update {
+            pcc: addr,
+            name: name.clone(),
+            attributes,
+            reply,
+        })
+        .await
+        .ok_or_else(core_gone)??;
+    Ok(Json(serde_json::json!({ "pcc": addr, "name": name })))
+}
+
+async fn delete(
+    State(api): State<Api>,
+    Path((pcc, name)): Path<(String, String)>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let addr = pcc_address(&pcc)?;
+    let srp = api
+        .core
+        .command(|tx| Command::Delete(addr, name.clone(), tx))
+        .await
+        .ok_or_else(core_gone)??;
+    Ok(Json(
+        serde_json::json!({ "pcc": addr, "name": name, "srp_id": srp }),
+    ))
+}
+
+#[derive(Debug, Serialize)]
+struct NodeView {
+    name: String,
+    router_id: IpAddr,
+    addresses: Vec<IpAddr>,
+    node_sid: Option<u32>,
+}
+
+#[derive(Debug, Serialize)]
+struct LinkView {
+    from: String,
+    to: String,
+    igp_metric: u32,
+    te_metric: u32,
+    delay_us: u32,
+    bandwidth_bps: f64,
+    up: bool,
+}
+
+async fn topology(State(api): State<Api>) -> Json<serde_json::Value> {
+    let topo = api.shared.ted.snapshot();
+    let name = |n| topo.node(n).map(|n| n.name.clone()).unwrap_or_default();
+    let nodes: Vec<NodeView> = topo
+        .nodes()
+        .iter()
+        .map(|n| NodeView {
+            name: n.name.clone(),
+            router_id: n.router_id,
+            addresses: n.addresses.clone(),
+            node_sid: n.node_sid,
+        })
+        .collect();
+    let links: Vec<LinkView> = topo
+        .links()
+        .iter()
+        .map(|l| LinkView {
+            from: name(l.from),
+            to: name(l.to),
+            igp_metric: l.igp,
+            te_metric: l.te,
+            delay_us: l.delay_us,
+            bandwidth_bps: l.bandwidth,
+            up: l.up,
+        })
+        .collect();
+    Json(serde_json::json!({ "nodes": nodes, "links": links }))
+}
+
+async fn counters(State(api): State<Api>) -> Result<Json<crate::pce::Counters>, ApiError> {
+    api.core
+        .command(Command::Counters)
+        .await
+        .map(Json)
+        .ok_or_else(core_gone)
+}
+
+/// Bind the API listener.
+pub async fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await
+}

@@ -1,0 +1,197 @@
+//! The management API in process: every route, its error cases, and the
+//! OpenAPI file against the routes the server really has.
+#![allow(clippy::disallowed_methods)]
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use pce_engine::runtime::api::{self, ROUTES};
+use pce_engine::runtime::config::Config;
+use pce_engine::runtime::server::{start_core, Shared};
+use pce_engine::topology::Ted;
+use serde_json::Value;
+
+use super::support::load;
+
+#[test]
+fn openapi_file_lists_exactly_the_routes() {
+    let text = include_str!("../../openapi.yaml");
+    let mut documented = BTreeSet::new();
+    let mut in_paths = false;
+    let mut path = String::new();
+    for line in text.lines() {
+        if !line.starts_with(' ') {
+            in_paths = line == "paths:";
+            continue;
+        }
+        if !in_paths {
+            continue;
+        }
+        if let Some(p) = line.strip_prefix("  /") {
+            path = format!("/{}", p.trim_end_matches(':'));
+        } else if let Some(m) = line.strip_prefix("    ") {
+            let m = m.trim_end_matches(':');
+            if ["get", "post", "patch", "delete", "put"].contains(&m) {
+                documented.insert(format!("{} {path}", m.to_uppercase()));
+            }
+        }
+    }
+    let served: BTreeSet<String> = ROUTES.iter().map(ToString::to_string).collect();
+    assert_eq!(documented, served);
+}
+
+struct Running {
+    base: String,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn start() -> Running {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let base = rt.block_on(async {
+        let shared = Arc::new(Shared::new(
+            Config::default(),
+            Ted::new(load("draft-topology-a.json")),
+        ));
+        let core = start_core(&shared);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(api::serve(listener, shared, core));
+        format!("http://{addr}")
+    });
+    Running { base, _rt: rt }
+}
+
+fn call(method: &str, url: &str, body: Option<Value>) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut r = match (method, body) {
+        ("GET", _) => agent.get(url).call(),
+        ("DELETE", _) => agent.delete(url).call(),
+        ("POST", Some(b)) => agent.post(url).send_json(b),
+        ("POST", None) => agent.post(url).content_type("application/json").send("{"),
+        ("PATCH", Some(b)) => agent.patch(url).send_json(b),
+        (m, _) => panic!("{m}"),
+    }
+    .unwrap();
+    let status = r.status().as_u16();
+    (status, r.body_mut().read_json().unwrap())
+}
+
+#[test]
+fn every_route_and_its_errors() {
+    let s = start();
+    let url = |p: &str| format!("{}{p}", s.base);
+    let (st, h) = call("GET", &url("/health"), None);
+    assert_eq!((st, h["status"].as_str()), (200, Some("ok")));
+    assert_eq!(h["lsps"], 0);
+    assert_eq!(
+        call("GET", &url("/sessions"), None),
+        (200, serde_json::json!([]))
+    );
+    assert_eq!(
+        call("GET", &url("/lsps"), None),
+        (200, serde_json::json!([]))
+    );
+    let (st, topo) = call("GET", &url("/topology"), None);
+    assert_eq!(st, 200);
+    assert_eq!(topo["nodes"].as_array().unwrap().len(), 8);
+    assert_eq!(
+        topo["links"].as_array().unwrap().len(),
+        16,
+        "both directions of 8 links"
+    );
+    let (st, c) = call("GET", &url("/counters"), None);
+    assert_eq!((st, &c["reports"]), (200, &serde_json::json!(0)));
+
+    // Errors: status and a message naming the problem.
+    let err = |method: &str, path: &str, body: Option<Value>, status: u16, needle: &str| {
+        let (st, v) = call(method, &url(path), body);
+        assert_eq!(st, status, "{method} {path}: {v}");
+        let msg = v["error"].as_str().unwrap_or_default();
+        assert!(
+            msg.contains(needle),
+            "{method} {path}: {msg:?} lacks {needle:?}"
+        );
+    };
+    err("GET", "/lsps?pcc=nonsense", None, 400, "pcc");
+    err("GET", "/lsps?colour=red", None, 400, "colour");
+    err(
+        "GET",
+        "/lsps/127.0.0.1/x",
+        None,
+        404,
+        "no LSP \"x\" on PCC 127.0.0.1",
+    );
+    err("GET", "/lsps/nonsense/x", None, 400, "not a PCC address");
+    err("GET", "/nope", None, 404, "no such route");
+    err("POST", "/lsps", None, 400, "");
+    err(
+        "POST",
+        "/lsps",
+        Some(serde_json::json!({"pcc": "127.0.0.1"})),
+        400,
+        "missing field",
+    );
+    let create = |extra: Value| {
+        let mut b = serde_json::json!({
+            "pcc": "127.0.0.1", "name": "a", "source": "10.0.0.1", "destination": "10.0.0.4"
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        b
+    };
+    err(
+        "POST",
+        "/lsps",
+        Some(create(serde_json::json!({}))),
+        404,
+        "no PCEP session with PCC 127.0.0.1",
+    );
+    err(
+        "POST",
+        "/lsps",
+        Some(create(serde_json::json!({"setup": "mpls"}))),
+        400,
+        "expected sr or rsvp",
+    );
+    err(
+        "POST",
+        "/lsps",
+        Some(create(serde_json::json!({"objective": "cheap"}))),
+        400,
+        "expected igp",
+    );
+    err(
+        "POST",
+        "/lsps",
+        Some(create(serde_json::json!({"bandwidth_bps": -1}))),
+        400,
+        "bandwidth_bps",
+    );
+    err(
+        "POST",
+        "/lsps",
+        Some(create(serde_json::json!({"name": ""}))),
+        400,
+        "name",
+    );
+    err(
+        "POST",
+        "/lsps",
+        Some(create(serde_json::json!({"extra": 1}))),
+        400,
+        "extra",
+    );
+    err(
+        "PATCH",
+        "/lsps/127.0.0.1/a",
+        Some(serde_json::json!({"bandwidth_bps": 1e6})),
+        404,
+        "no PCEP session",
+    );
+    err("DELETE", "/lsps/127.0.0.1/a", None, 404, "no PCEP session");
+    err("DELETE", "/lsps/nonsense/a", None, 400, "not a PCC address");
+}

@@ -1,0 +1,291 @@
+//! `pce serve` and `pcc-sim` as processes over loopback: delegated LSPs get
+//! their computed paths by PCUpd and acknowledge them; an LSP initiated
+//! through the management API is created on the PCC; a session going down
+//! and up resynchronizes without losing anything. Every wait is on a
+//! condition with a deadline.
+#![allow(clippy::disallowed_methods)] // process-level test: wall-clock deadlines
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The `pce` binary, built beside `pcc-sim` (cargo test --workspace builds
+/// it; a lone `cargo test -p pce-tools` builds it here).
+fn pce_binary() -> PathBuf {
+    let sim = PathBuf::from(env!("CARGO_BIN_EXE_pcc-sim"));
+    let pce = sim.with_file_name("pce");
+    if !pce.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "pce-engine", "--bin", "pce"])
+            .status()
+            .unwrap();
+        assert!(status.success(), "cannot build the pce binary");
+    }
+    pce
+}
+
+struct Pce {
+    child: Child,
+    port: u16,
+    api: String,
+    _dir: TempDir,
+}
+
+impl Drop for Pce {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        let p = std::env::temp_dir().join(format!("pcc-sim-test-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        Self(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn start_pce(tag: &str) -> Pce {
+    let (port, api_port) = (free_port(), free_port());
+    let dir = TempDir::new(tag);
+    let config = dir.0.join("pce.toml");
+    std::fs::write(
+        &config,
+        format!("[pce]\nport = {port}\napi = \"127.0.0.1:{api_port}\"\nstate_timeout = 300\n"),
+    )
+    .unwrap();
+    let child = Command::new(pce_binary())
+        .args(["serve", "--config"])
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pce = Pce {
+        child,
+        port,
+        api: format!("http://127.0.0.1:{api_port}"),
+        _dir: dir,
+    };
+    wait_for(|| get(&pce, "/health").ok().filter(|h| h["status"] == "ok"));
+    pce
+}
+
+fn get(pce: &Pce, path: &str) -> Result<Value, String> {
+    let mut r = ureq::get(&format!("{}{path}", pce.api))
+        .call()
+        .map_err(|e| e.to_string())?;
+    r.body_mut().read_json().map_err(|e| e.to_string())
+}
+
+fn wait_for<T>(mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "condition not met within {WAIT:?}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn sim(pce: &Pce, base: &str, record: &Path, extra: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_pcc-sim"))
+        .args(["--pce", &format!("127.0.0.1:{}", pce.port)])
+        .args(["--source-base", base, "--record"])
+        .arg(record)
+        .args(["--timeout", "30"])
+        .args(extra)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn finish(mut child: Child) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "pcc-sim failed: {status}");
+            return;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("pcc-sim did not finish within {WAIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn lsp<'a>(record: &'a Value, pcc: usize, name: &str) -> &'a Value {
+    record["pccs"][pcc]["lsps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == name)
+        .unwrap_or_else(|| panic!("no LSP {name} on PCC {pcc}: {record}"))
+}
+
+fn path(v: &Value) -> Vec<&str> {
+    v["path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn delegated_lsps_are_updated_and_initiated_lsps_created() {
+    let pce = start_pce("delegation");
+    let dir = TempDir::new("delegation-record");
+    let record = dir.0.join("record.json");
+    // Two PCCs, two delegated LSPs each (PCC1->PCC2 and PCC3->PCC4 of the
+    // draft's topology, reported on a detour); one more LSP is initiated.
+    let child = sim(
+        &pce,
+        "127.11.0.1",
+        &record,
+        &[
+            "--pccs",
+            "2",
+            "--lsps",
+            "2",
+            "--delegate",
+            "--expect-updates",
+            "4",
+            "--expect-lsps",
+            "5",
+        ],
+    );
+    // Every delegated LSP updated and acknowledged.
+    wait_for(|| {
+        let l = get(&pce, "/lsps?delegated=true").ok()?;
+        let all = l.as_array()?;
+        (all.len() == 4
+            && all
+                .iter()
+                .all(|x| x["updates"] == 1 && x["pending_srp"].is_null()))
+        .then_some(())
+    });
+    let mut r = ureq::post(&format!("{}/lsps", pce.api))
+        .send_json(serde_json::json!({
+            "pcc": "127.11.0.1", "name": "init-1", "source": "10.0.0.1",
+            "destination": "10.0.0.4", "setup": "rsvp"
+        }))
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let created: Value = r.body_mut().read_json().unwrap();
+    assert!(created["srp_id"].as_u64().unwrap() > 0);
+    // The same name again: 409 with a message.
+    let again = ureq::post(&format!("{}/lsps", pce.api))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .send_json(serde_json::json!({
+            "pcc": "127.11.0.1", "name": "init-1", "source": "10.0.0.1", "destination": "10.0.0.4"
+        }))
+        .unwrap();
+    assert_eq!(again.status(), 409);
+    finish(child);
+
+    let rec: Value = serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    for pcc in 0..2 {
+        let updates = rec["pccs"][pcc]["updates"].as_array().unwrap();
+        assert_eq!(updates.len(), 2, "one update per LSP: {updates:?}");
+        assert!(updates.iter().all(|u| u["answer"] == "ack"));
+    }
+    // The draft's Topology A: PCC1-R1-R3-R4-R2-PCC2 (IGP 5), not R1-R2.
+    assert_eq!(
+        path(lsp(&rec, 0, "pcc0-lsp0")),
+        ["10.0.0.5", "10.0.0.7", "10.0.0.8", "10.0.0.6", "10.0.0.2"]
+    );
+    assert_eq!(
+        path(lsp(&rec, 0, "pcc0-lsp1")),
+        ["10.0.0.7", "10.0.0.8", "10.0.0.4"]
+    );
+    let init = lsp(&rec, 0, "init-1");
+    assert_eq!(init["initiated_by"], 0);
+    assert_eq!(path(init), ["10.0.0.5", "10.0.0.7", "10.0.0.8", "10.0.0.4"]);
+}
+
+#[test]
+fn session_down_and_up_resynchronizes_without_loss() {
+    let pce = start_pce("resync");
+    let dir = TempDir::new("resync-record");
+    let record = dir.0.join("record.json");
+    let scenario = dir.0.join("scenario.json");
+    std::fs::write(
+        &scenario,
+        r#"{"events": [
+            {"at_ms": 0, "action": "session_down", "pce": 0},
+            {"at_ms": 50, "action": "add_lsp", "name": "late", "source": "10.0.0.3", "destination": "10.0.0.4"},
+            {"at_ms": 100, "action": "session_up", "pce": 0}
+        ]}"#,
+    )
+    .unwrap();
+    let child = sim(
+        &pce,
+        "127.12.0.1",
+        &record,
+        &[
+            "--lsps",
+            "3",
+            "--delegate",
+            "--scenario",
+            scenario.to_str().unwrap(),
+            "--expect-updates",
+            "4",
+            "--expect-lsps",
+            "4",
+        ],
+    );
+    finish(child);
+    // After the resync the PCE holds all four LSPs, all delegated, with the
+    // paths it computed, and nothing is pending.
+    let lsps = wait_for(|| {
+        let l = get(&pce, "/lsps?pcc=127.12.0.1").ok()?;
+        (l.as_array()?.len() == 4).then_some(l)
+    });
+    let rec: Value = serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    let updates = rec["pccs"][0]["updates"].as_array().unwrap();
+    // Three LSPs updated before the session went down, the new one after; the
+    // old ones were acknowledged already and are not updated again.
+    assert!(updates.len() >= 4, "{updates:?}");
+    let late: Vec<_> = updates.iter().filter(|u| u["name"] == "late").collect();
+    assert_eq!(late.len(), 1, "{updates:?}");
+    for name in ["pcc0-lsp0", "pcc0-lsp1", "pcc0-lsp2"] {
+        let n = updates.iter().filter(|u| u["name"] == name).count();
+        assert!((1..=2).contains(&n), "{name}: {n} updates");
+    }
+    assert!(lsps
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|l| l["delegated"] == true));
+}
