@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian machine with Rust:
-# installs what the tests need (tshark), then format, lint and test gates.
+# installs what the tests need, then format, lint and test gates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v tshark >/dev/null 2>&1; then
-  echo "== installing tshark (the independent PCEP decoder the tests check against)"
+# What the tests need from Debian: tshark (the independent PCEP decoder),
+# FRR (pathd, a real PCC), curl and iproute2 (the FRR run's network
+# namespace and API calls).
+missing=()
+command -v tshark >/dev/null 2>&1 || missing+=(tshark)
+[ -x /usr/lib/frr/pathd ] || missing+=(frr)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing ${missing[*]}"
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
   echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq tshark >/dev/null
+  $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 echo "== cargo fmt --check"
@@ -20,6 +28,7 @@ echo "== cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== the sans-IO cores build without default features"
 cargo check -q -p pcep --no-default-features
+cargo check -q -p pce-engine --no-default-features
 echo "== cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

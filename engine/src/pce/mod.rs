@@ -110,6 +110,9 @@ pub struct InitiateSpec {
     pub setup: PathSetupType,
     /// Constraints and objective (BANDWIDTH, LSPA, METRIC, IRO, XRO).
     pub attributes: Attributes,
+    /// SR policy colour, sent in Cisco's VENDOR-INFORMATION encoding (FRR
+    /// and IOS-XR key a PCE-initiated SR policy by colour and endpoint).
+    pub color: Option<u32>,
 }
 
 /// Why a management command was refused.
@@ -132,8 +135,16 @@ pub enum CommandError {
         /// The name.
         name: String,
     },
-    /// No LSP of that name was initiated by this PCE on that PCC.
-    #[error("no PCE-initiated LSP {name:?} on PCC {pcc}")]
+    /// The LSP is neither PCE-initiated nor delegated to this PCE.
+    #[error("LSP {name:?} on PCC {pcc} is not delegated to this PCE")]
+    NotDelegated {
+        /// The PCC.
+        pcc: IpAddr,
+        /// The name.
+        name: String,
+    },
+    /// No LSP of that name (for a deletion: none initiated by this PCE).
+    #[error("no LSP {name:?} on PCC {pcc} (for a deletion: none initiated by this PCE)")]
     UnknownLsp {
         /// The PCC.
         pcc: IpAddr,
@@ -224,6 +235,9 @@ pub struct Pce {
     purges: BTreeSet<(Instant, PccId)>,
     /// PCE-initiated LSPs by (PCC, name): what the operator asked for.
     initiated: HashMap<(PccId, String), InitiateSpec>,
+    /// Operator constraints for delegated LSPs, by (PCC, name): they replace
+    /// the PCC's reported ones.
+    overrides: HashMap<(PccId, String), Attributes>,
     /// Bandwidth held by the paths this PCE computed.
     reservations: Reservations,
     placed: HashMap<LspKey, (Vec<LinkId>, f64)>,
@@ -244,6 +258,7 @@ impl Pce {
             pccs: HashMap::new(),
             purges: BTreeSet::new(),
             initiated: HashMap::new(),
+            overrides: HashMap::new(),
             reservations: Reservations::new(links),
             placed: HashMap::new(),
             ws: Workspace::new(),
@@ -609,7 +624,7 @@ impl Pce {
             self.send_error(session, PcErrCode::new(19, 7), Some(lsp));
         }
         if synced {
-            self.maybe_update(session, key);
+            self.compute_and_update(session, key, false);
         }
     }
 
@@ -639,7 +654,7 @@ impl Pce {
         };
         let pcc = s.pcc;
         for key in self.lspdb.of_pcc(pcc) {
-            self.maybe_update(session, key);
+            self.compute_and_update(session, key, false);
         }
         let mut missing: Vec<InitiateSpec> = self
             .initiated
@@ -658,7 +673,7 @@ impl Pce {
     }
 
     /// Compute a delegated LSP and send a PCUpd when its path changes.
-    fn maybe_update(&mut self, session: SessionId, key: LspKey) {
+    fn compute_and_update(&mut self, session: SessionId, key: LspKey, force: bool) {
         let Some(s) = self.sessions.get(&session) else {
             return;
         };
@@ -672,10 +687,9 @@ impl Pce {
         if !control.delegated || control.pending_srp.is_some() {
             return;
         }
-        let spec = self
-            .initiated
-            .get(&(key.pcc, String::from_utf8_lossy(&name).into_owned()))
-            .cloned();
+        let name_key = (key.pcc, String::from_utf8_lossy(&name).into_owned());
+        let spec = self.initiated.get(&name_key).cloned();
+        let overridden = self.overrides.get(&name_key).cloned();
         let setup = report
             .srp
             .as_ref()
@@ -688,13 +702,19 @@ impl Pce {
                 } else {
                     IpAddr::V4(id.sender)
                 };
-                (source, IpAddr::V4(id.endpoint), report.intended.clone())
+                (
+                    source,
+                    IpAddr::V4(id.endpoint),
+                    overridden
+                        .clone()
+                        .unwrap_or_else(|| report.intended.clone()),
+                )
             }
             (None, None) => match report.lsp.ipv6_identifiers() {
                 Some(id) => (
                     IpAddr::V6(id.sender),
                     IpAddr::V6(id.endpoint),
-                    report.intended.clone(),
+                    overridden.unwrap_or_else(|| report.intended.clone()),
                 ),
                 // No end points known: nothing to compute.
                 None => return,
@@ -729,7 +749,7 @@ impl Pce {
         let acked_same = control.computed.as_ref() == Some(&path.ero)
             && report.srp.as_ref().map(|p| p.srp_id) == control.acked_srp
             && control.acked_srp.is_some();
-        if *reported == path.ero || acked_same {
+        if !force && (*reported == path.ero || acked_same) {
             self.lspdb.with_mut(&key, |e| {
                 e.control.no_path = false;
                 e.control.computed = Some(path.ero.clone());
@@ -780,7 +800,7 @@ impl Pce {
         );
     }
 
-    fn synced_session(&self, pcc: IpAddr) -> Result<SessionId, CommandError> {
+    fn synced_session(&self, pcc: IpAddr, initiation: bool) -> Result<SessionId, CommandError> {
         let session = self
             .pccs
             .get(&PccId(pcc))
@@ -790,7 +810,7 @@ impl Pce {
             .sessions
             .get(&session)
             .ok_or(CommandError::NoSession(pcc))?;
-        if !s.negotiated.capabilities.instantiation {
+        if initiation && !s.negotiated.capabilities.instantiation {
             return Err(CommandError::NotCapable(pcc));
         }
         if !s.synced {
@@ -803,7 +823,7 @@ impl Pce {
     /// the PCInitiate; returns the SRP-ID. The LSP appears in the database
     /// when the PCC reports it.
     pub fn initiate(&mut self, spec: InitiateSpec) -> Result<u32, CommandError> {
-        let session = self.synced_session(spec.pcc)?;
+        let session = self.synced_session(spec.pcc, true)?;
         let pcc = PccId(spec.pcc);
         if self.lspdb.by_name(pcc, spec.name.as_bytes()).is_some()
             || self.initiated.contains_key(&(pcc, spec.name.clone()))
@@ -885,6 +905,11 @@ impl Pce {
             ero: Some(Ero::new(path.ero)),
             attributes: Attributes {
                 lspa: spec.attributes.lspa.clone(),
+                vendor: spec
+                    .color
+                    .map(pcep::wire::object::VendorInformation::sr_policy_color)
+                    .into_iter()
+                    .collect(),
                 ..path.attributes
             },
             unknown: Vec::new(),
@@ -902,39 +927,51 @@ impl Pce {
         );
     }
 
-    /// Change a PCE-initiated LSP's constraints: recompute and update it.
-    pub fn update_initiated(
+    /// Change the constraints of a PCE-initiated LSP, or of an LSP delegated
+    /// to this PCE (they then override the ones the PCC reports): recompute
+    /// and send the update, even when the path stays the same (the
+    /// attributes changed).
+    pub fn update_lsp(
         &mut self,
         pcc: IpAddr,
         name: &str,
         attributes: Attributes,
     ) -> Result<(), CommandError> {
-        let session = self.synced_session(pcc)?;
+        let session = self.synced_session(pcc, false)?;
         let id = PccId(pcc);
-        let unknown = || CommandError::UnknownLsp {
-            pcc,
-            name: name.to_owned(),
-        };
-        let spec = self
-            .initiated
-            .get_mut(&(id, name.to_owned()))
-            .ok_or_else(unknown)?;
-        spec.attributes = attributes;
-        if let Some(key) = self.lspdb.by_name(id, name.as_bytes()) {
-            // Force a new update even if the path is the same (bandwidth or
-            // other attributes changed).
+        let key = self.lspdb.by_name(id, name.as_bytes());
+        if let Some(spec) = self.initiated.get_mut(&(id, name.to_owned())) {
+            spec.attributes = attributes;
+        } else {
+            let key = key.ok_or_else(|| CommandError::UnknownLsp {
+                pcc,
+                name: name.to_owned(),
+            })?;
+            if !self
+                .lspdb
+                .with(&key, |e| e.control.delegated)
+                .unwrap_or(false)
+            {
+                return Err(CommandError::NotDelegated {
+                    pcc,
+                    name: name.to_owned(),
+                });
+            }
+            self.overrides.insert((id, name.to_owned()), attributes);
+        }
+        if let Some(key) = key {
             self.lspdb.with_mut(&key, |e| {
                 e.control.acked_srp = None;
                 e.control.pending_srp = None;
             });
-            self.maybe_update(session, key);
+            self.compute_and_update(session, key, true);
         }
         Ok(())
     }
 
     /// Delete a PCE-initiated LSP (RFC 8281 §5.2: SRP R=1).
     pub fn delete_initiated(&mut self, pcc: IpAddr, name: &str) -> Result<u32, CommandError> {
-        let session = self.synced_session(pcc)?;
+        let session = self.synced_session(pcc, true)?;
         let id = PccId(pcc);
         if self.initiated.remove(&(id, name.to_owned())).is_none() {
             return Err(CommandError::UnknownLsp {
@@ -988,7 +1025,7 @@ impl Pce {
             };
             for key in self.lspdb.of_pcc(pcc) {
                 self.lspdb.with_mut(&key, |e| e.control.acked_srp = None);
-                self.maybe_update(session, key);
+                self.compute_and_update(session, key, false);
             }
         }
     }

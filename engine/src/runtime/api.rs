@@ -56,7 +56,9 @@ impl From<CommandError> for ApiError {
     fn from(e: CommandError) -> Self {
         let status = match e {
             CommandError::NoSession(_) | CommandError::UnknownLsp { .. } => StatusCode::NOT_FOUND,
-            CommandError::NameInUse { .. } => StatusCode::CONFLICT,
+            CommandError::NameInUse { .. } | CommandError::NotDelegated { .. } => {
+                StatusCode::CONFLICT
+            }
             CommandError::NotCapable(_)
             | CommandError::NotSynchronized(_)
             | CommandError::NoPath(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -368,6 +370,9 @@ struct CreateLsp {
     /// "sr" (default) or "rsvp".
     #[serde(default)]
     setup: Option<String>,
+    /// SR policy colour (sent as Cisco's VENDOR-INFORMATION).
+    #[serde(default)]
+    color: Option<u32>,
     #[serde(flatten)]
     constraints: Constraints,
 }
@@ -407,6 +412,7 @@ async fn create(
         destination: c.destination,
         setup,
         attributes: c.constraints.attributes()?,
+        color: c.color,
     };
     let srp = api
         .core

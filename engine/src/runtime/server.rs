@@ -307,7 +307,7 @@ fn handle(
                     attributes,
                     reply,
                 } => {
-                    let _ = reply.send(pce.update_initiated(pcc, &name, attributes));
+                    let _ = reply.send(pce.update_lsp(pcc, &name, attributes));
                 }
                 Command::Delete(pcc, name, reply) => {
                     let _ = reply.send(pce.delete_initiated(pcc, &name));

@@ -431,6 +431,7 @@ fn spec(name: &str) -> InitiateSpec {
         destination: ip("10.0.0.4"),
         setup: PathSetupType::RSVP_TE,
         attributes: Attributes::default(),
+        color: Some(7),
     }
 }
 
@@ -448,6 +449,7 @@ fn pce_initiated_lsp_lifecycle() {
     let r = &init.requests[0];
     assert_eq!(r.srp.srp_id, srp);
     assert_eq!(r.lsp.plsp_id, 0, "RFC 8281: PLSP-ID 0 on creation");
+    assert_eq!(r.attributes.vendor[0].color(), Some(7), "SR policy colour");
     assert_eq!(r.lsp.symbolic_name().unwrap().as_ref(), b"init-1");
     let ero = r.ero.clone().unwrap().subobjects;
     assert_eq!(
@@ -568,4 +570,44 @@ fn initiated_lsps_missing_after_resync_are_initiated_again() {
                 if *session == s2 && i.requests[0].lsp.symbolic_name().unwrap().as_ref() == b"init-1")),
         "{out:?}"
     );
+}
+
+#[test]
+fn operator_constraints_override_a_delegated_lsp() {
+    let mut pce = core();
+    synced_pcc(&mut pce, true);
+    let (_, srp, ero) = updates(&drain(&mut pce))[0].clone();
+    let mut ack = report(7, "lsp-a", true, false, ero);
+    ack.srp = Some(Srp {
+        srp_id: srp,
+        ..Srp::default()
+    });
+    pce.handle_message(S1, rpt(vec![ack]));
+    drain(&mut pce);
+    // Minimum hop count instead of IGP: back over R1-R2.
+    let hops = Attributes {
+        metrics: vec![pcep::wire::object::Metric {
+            metric_type: pcep::wire::MetricType::HOP_COUNT,
+            ..pcep::wire::object::Metric::default()
+        }],
+        ..Attributes::default()
+    };
+    pce.update_lsp(ip(PCC1), "lsp-a", hops.clone()).unwrap();
+    let ups = updates(&drain(&mut pce));
+    assert_eq!(ups.len(), 1);
+    assert_eq!(ups[0].2, long_way());
+    // The same constraints again: same path, but the update is still sent
+    // (the operator asked for it).
+    pce.update_lsp(ip(PCC1), "lsp-a", hops.clone()).unwrap();
+    assert_eq!(updates(&drain(&mut pce)).len(), 1);
+    // Not delegated, unknown: refused.
+    pce.handle_message(S1, rpt(vec![report(8, "lsp-b", false, false, long_way())]));
+    assert!(matches!(
+        pce.update_lsp(ip(PCC1), "lsp-b", hops.clone()),
+        Err(CommandError::NotDelegated { .. })
+    ));
+    assert!(matches!(
+        pce.update_lsp(ip(PCC1), "nope", hops),
+        Err(CommandError::UnknownLsp { .. })
+    ));
 }

@@ -330,6 +330,38 @@ pub struct VendorInformation {
 }
 
 impl VendorInformation {
+    /// Enterprise number of Cisco (IANA), whose SR-policy colour encoding
+    /// other PCCs (FRR's pathd) read too.
+    pub const CISCO: u32 = 9;
+    /// The enterprise-specific TLV header of that colour: type 1, length 4.
+    const COLOR_TLV: u32 = 0x0001_0004;
+
+    /// The SR policy colour as Cisco encodes it in a PCInitiate (enterprise
+    /// 9; a TLV of type 1 and length 4 holding the colour). There is no
+    /// standard PCEP encoding for it (the colour TLV of RFC 9862 is newer
+    /// than the deployed PCCs).
+    pub fn sr_policy_color(color: u32) -> Self {
+        let mut info = Vec::with_capacity(8);
+        info.extend_from_slice(&Self::COLOR_TLV.to_be_bytes());
+        info.extend_from_slice(&color.to_be_bytes());
+        Self {
+            header: HeaderFlags::default(),
+            enterprise: Self::CISCO,
+            info: Bytes::from(info),
+        }
+    }
+
+    /// The colour, if this is [`VendorInformation::sr_policy_color`].
+    pub fn color(&self) -> Option<u32> {
+        if self.enterprise != Self::CISCO {
+            return None;
+        }
+        let tlv = self.info.get(..4)?;
+        let value = self.info.get(4..8)?;
+        (u32::from_be_bytes(tlv.try_into().ok()?) == Self::COLOR_TLV)
+            .then(|| u32::from_be_bytes(value.try_into().unwrap_or_default()))
+    }
+
     pub(crate) fn decode(
         header: HeaderFlags,
         mut b: &[u8],

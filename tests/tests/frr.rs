@@ -1,0 +1,170 @@
+//! Interop with a real PCC: FRRouting's pathd against `pce serve` in a
+//! network namespace (tools/interop/frr-interop.sh does the run, waiting on
+//! each step as a condition): the session comes up, FRR's LSPs synchronize,
+//! its dynamic candidate path is computed by PCReq/PCRep, delegated,
+//! updated by PCUpd and acknowledged, and an LSP initiated through the
+//! management API is created on FRR. Then every packet of the run is
+//! decoded by tshark: no malformed packet, no warning or error.
+//!
+//! Needs root, frr and tshark (tools/test.sh installs them). Outside CI a
+//! machine without them skips with a message; under CI=true it fails.
+#![allow(clippy::disallowed_methods)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn prerequisites() -> Result<(), String> {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    if !root {
+        return Err("not root (network namespaces)".into());
+    }
+    for p in [
+        "/usr/lib/frr/pathd",
+        "/usr/lib/frr/zebra",
+        "/usr/bin/tshark",
+    ] {
+        if !Path::new(p).exists() {
+            return Err(format!("{p} missing (apt-get install -y frr tshark)"));
+        }
+    }
+    Ok(())
+}
+
+/// The `pce` binary of this build profile (built if missing).
+fn pce_binary() -> PathBuf {
+    // target/<profile>/deps/frr-<hash> -> target/<profile>/pce
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().unwrap().parent().unwrap();
+    let pce = profile_dir.join("pce");
+    if !pce.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "pce-engine", "--bin", "pce"])
+            .current_dir(workspace())
+            .status()
+            .unwrap();
+        assert!(status.success(), "cannot build the pce binary");
+    }
+    pce
+}
+
+/// Every PCEP message in a capture: (source address, message type, expert
+/// warnings and errors, malformed).
+fn decode(capture: &Path) -> Vec<(String, u8, Vec<String>)> {
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(capture)
+        .args(["-d", "tcp.port==4189,pcep", "-T", "pdml"])
+        .output()
+        .expect("tshark runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pdml = String::from_utf8_lossy(&out.stdout);
+    let doc = roxmltree::Document::parse(&pdml).expect("PDML");
+    let mut messages = Vec::new();
+    for packet in doc.descendants().filter(|n| n.has_tag_name("packet")) {
+        let field = |name: &str| {
+            packet
+                .descendants()
+                .find(|f| f.attribute("name") == Some(name))
+                .and_then(|f| f.attribute("show"))
+                .unwrap_or_default()
+                .to_string()
+        };
+        let src = field("ip.src");
+        let malformed = packet
+            .children()
+            .any(|p| p.attribute("name") == Some("_ws.malformed"));
+        for proto in packet
+            .children()
+            .filter(|p| p.attribute("name") == Some("pcep"))
+        {
+            let mut problems: Vec<String> = proto
+                .descendants()
+                .filter(|f| f.attribute("name") == Some("_ws.expert"))
+                .filter_map(|f| f.attribute("showname"))
+                .filter(|t| t.contains("(Warning/") || t.contains("(Error/"))
+                .map(ToString::to_string)
+                .collect();
+            if malformed {
+                problems.push("malformed packet".into());
+            }
+            let msg_type = proto
+                .descendants()
+                .find(|f| f.attribute("name") == Some("pcep.msg"))
+                .and_then(|f| f.attribute("show"))
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            messages.push((src.clone(), msg_type, problems));
+        }
+    }
+    messages
+}
+
+#[test]
+fn frr_pathd_against_pce_serve() {
+    if let Err(why) = prerequisites() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the FRR interop test must run in CI: {why}"
+        );
+        eprintln!("SKIPPED: {why}");
+        return;
+    }
+    let out = std::env::temp_dir().join(format!("frr-interop-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let run = Command::new("bash")
+        .arg(workspace().join("tools/interop/frr-interop.sh"))
+        .arg(pce_binary())
+        .arg(&out)
+        .arg("60")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&run.stdout);
+    let tail = |f: &str| std::fs::read_to_string(out.join(f)).unwrap_or_default();
+    assert!(
+        run.status.success(),
+        "{log}\n{}\n--- pce.log\n{}\n--- vtysh\n{}",
+        String::from_utf8_lossy(&run.stderr),
+        tail("pce.log"),
+        tail("vtysh.txt")
+    );
+    let messages = decode(&out.join("pcep.pcapng"));
+    let from = |src: &str, t: u8| messages.iter().any(|(s, m, _)| s == src && *m == t);
+    // FRR (127.0.0.2): Open, Keepalive, PCRpt, PCReq. The PCE (127.0.0.1):
+    // Open, Keepalive, PCRep, PCUpd, PCInitiate.
+    for (src, t, what) in [
+        ("127.0.0.2", 1, "FRR's Open"),
+        ("127.0.0.2", 10, "FRR's reports"),
+        ("127.0.0.2", 3, "FRR's PCReq"),
+        ("127.0.0.1", 1, "our Open"),
+        ("127.0.0.1", 2, "our Keepalive"),
+        ("127.0.0.1", 4, "our PCRep"),
+        ("127.0.0.1", 11, "our PCUpd"),
+        ("127.0.0.1", 12, "our PCInitiate"),
+    ] {
+        assert!(from(src, t), "no {what} in the capture: {messages:?}");
+    }
+    for (src, t, problems) in &messages {
+        assert!(
+            problems.is_empty(),
+            "message type {t} from {src}: tshark reports {problems:?}"
+        );
+    }
+    // FRR's own view: the session is up.
+    assert!(tail("vtysh.txt").contains("Session Status UP"));
+    let _ = std::fs::remove_dir_all(&out);
+}

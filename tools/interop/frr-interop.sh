@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# FRRouting's pathd (a real PCC) against `pce serve`, in a private network
+# namespace, with every packet captured.
+#
+#   tools/interop/frr-interop.sh PCE_BINARY OUTDIR [TIMEOUT_SECONDS]
+#
+# Steps, each waited for as a condition (polling with a deadline, never a
+# fixed sleep):
+#   1. the PCEP session from pathd (127.0.0.2) is Up (management API);
+#   2. pathd's LSPs are synchronized: its explicit and dynamic candidate
+#      paths are in the LSP database;
+#   3. the dynamic candidate path was delegated; the operator asks for the
+#      minimum hop count (PATCH through the API), the PCE computes another
+#      path and sends it by PCUpd, and pathd's report acknowledges it
+#      (updates >= 1, nothing pending, the reported path is the computed one);
+#   4. an LSP initiated through the management API is reported by pathd
+#      (C=1, PLSP-ID learned).
+# Then FRR's own view (vtysh) is saved, everything is stopped, and
+# OUTDIR/pcep.pcapng holds the whole PCEP exchange for the caller to decode.
+# Exit status: 0 when every step happened, 1 otherwise (the failing step is
+# printed); 2 for a missing prerequisite (root, frr, tshark).
+# Needs root (ip netns) and the Debian packages frr and tshark
+# (tools/test.sh installs them).
+set -euo pipefail
+
+PCE=$(realpath "$1")
+OUT=$(realpath -m "$2")
+TIMEOUT=${3:-60}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+[ "$(id -u)" = 0 ] || { echo "frr-interop: needs root (ip netns)" >&2; exit 2; }
+for b in /usr/lib/frr/zebra /usr/lib/frr/pathd tshark vtysh ip curl; do
+  command -v "$b" >/dev/null || { echo "frr-interop: missing $b" >&2; exit 2; }
+done
+mkdir -p "$OUT/run"
+chmod 755 "$OUT"
+RUN="$OUT/run"
+NS="pcefrr$$"
+API="http://127.0.0.1:9189"
+
+cat > "$OUT/pce.toml" <<EOF
+[pce]
+address = "127.0.0.1"
+port = 4189
+api = "127.0.0.1:9189"
+topology = "$ROOT/examples/topologies/frr-interop.json"
+keepalive = 30
+dead_timer = 120
+EOF
+
+cat > "$RUN/zebra.conf" <<'EOF'
+hostname zebra
+! pathd does not connect until zebra has both an IPv4 and an IPv6 router-id.
+router-id 192.0.2.1
+ipv6 router-id 2001:db8::1
+EOF
+cat > "$RUN/pathd.conf" <<'EOF'
+hostname pcc1
+log stdout debugging
+debug pathd pcep basic
+debug pathd pcep message
+segment-routing
+ traffic-eng
+  segment-list SL1
+   index 10 mpls label 16005
+   index 20 mpls label 16004
+  !
+  policy color 1 endpoint 192.0.2.4
+   name explicit1
+   candidate-path preference 100 name CP1 explicit segment-list SL1
+  !
+  policy color 2 endpoint 192.0.2.2
+   name dynamic1
+   candidate-path preference 100 name DYN dynamic
+  !
+  pcep
+   pce-config GROUP1
+    source-address ip 127.0.0.2
+    timer keep-alive 30
+   !
+   pce PCE1
+    config GROUP1
+    address ip 127.0.0.1 port 4189
+    pce-initiated
+   !
+   pcc
+    peer PCE1 precedence 10
+   !
+  !
+ !
+!
+EOF
+chown -R frr:frr "$RUN"
+
+PIDS=()
+cleanup() {
+  set +e
+  for f in "$RUN/pathd.pid" "$RUN/zebra.pid"; do
+    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+  done
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  ip netns del "$NS" 2>/dev/null
+}
+trap cleanup EXIT
+
+X="ip netns exec $NS"
+ip netns add "$NS"
+ip -n "$NS" link set lo up
+
+# Wait for a condition (a command that succeeds), or fail the step.
+wait_for() {
+  local what=$1; shift
+  local deadline=$((SECONDS + TIMEOUT))
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then
+      echo "frr-interop: FAILED: $what (within ${TIMEOUT}s)"
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "frr-interop: ok: $what"
+}
+api() { $X curl -sf "$API$1"; }
+jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($1) else 1)"; }
+
+$X tshark -i lo -f "tcp port 4189" -w "$OUT/pcep.pcapng" >/dev/null 2>"$OUT/tshark.err" &
+PIDS+=($!)
+# The capture is running when dumpcap has created its file.
+wait_for "capture started" test -s "$OUT/pcep.pcapng"
+
+$X "$PCE" serve --config "$OUT/pce.toml" >"$OUT/pce.log" 2>&1 &
+PIDS+=($!)
+wait_for "pce serve answers on its API" api /health
+
+$X /usr/lib/frr/zebra -u frr -g frr -f "$RUN/zebra.conf" -z "$RUN/zserv.api" \
+  -i "$RUN/zebra.pid" --vty_socket "$RUN" -P 0 --log stdout >"$OUT/zebra.log" 2>&1 &
+PIDS+=($!)
+$X /usr/lib/frr/pathd -u frr -g frr -f "$RUN/pathd.conf" -z "$RUN/zserv.api" \
+  -i "$RUN/pathd.pid" --vty_socket "$RUN" -P 0 -M pathd_pcep --log stdout \
+  >"$OUT/pathd.log" 2>&1 &
+PIDS+=($!)
+
+session_up() { api /sessions | jq_py 'any(s["peer"].startswith("127.0.0.2:") and s["state"] == "Up" for s in d)'; }
+synced() { api "/lsps?pcc=127.0.0.2" | jq_py 'len(d) >= 2'; }
+delegated() { api "/lsps?pcc=127.0.0.2&delegated=true" | jq_py 'any(l["name"] == "dynamic1-DYN" for l in d)'; }
+delegated_updated() {
+  api "/lsps?pcc=127.0.0.2&delegated=true" |
+    jq_py 'any(l["name"] == "dynamic1-DYN" and l["updates"] >= 1 and l["pending_srp"] is None and l["reported_path"] == l["computed_path"] for l in d)'
+}
+initiated() { api "/lsps?pcc=127.0.0.2&initiated=true" | jq_py 'any(l["name"] == "init-frr" for l in d)'; }
+
+rc=0
+{
+  wait_for "PCEP session with FRR pathd is Up" session_up &&
+  wait_for "FRR's LSPs synchronized" synced &&
+  wait_for "dynamic candidate path delegated" delegated &&
+  $X curl -sf -XPATCH "$API/lsps/127.0.0.2/dynamic1-DYN" -H 'content-type: application/json' \
+    -d '{"objective":"hops"}' >"$OUT/patch.json" &&
+  wait_for "dynamic candidate path updated by PCUpd, acknowledged by FRR" delegated_updated &&
+  $X curl -sf -XPOST "$API/lsps" -H 'content-type: application/json' \
+    -d '{"pcc":"127.0.0.2","name":"init-frr","source":"192.0.2.1","destination":"192.0.2.4","setup":"sr","color":3}' \
+    >"$OUT/initiate.json" &&
+  wait_for "PCE-initiated LSP created on FRR and reported" initiated
+} || rc=1
+
+api "/lsps" >"$OUT/lsps.json" || true
+api "/counters" >"$OUT/counters.json" || true
+{
+  for c in 'show sr-te pcep session' 'show sr-te policy detail' 'show sr-te pcep counters'; do
+    echo "### $c"; vtysh --vty_socket "$RUN" -c "$c" 2>&1
+  done
+} >"$OUT/vtysh.txt" || true
+cleanup
+trap - EXIT
+exit $rc
