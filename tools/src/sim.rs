@@ -126,6 +126,11 @@ impl SimPcc {
         }
     }
 
+    /// Count the record's times from `start`.
+    pub fn restart_clock(&mut self, start: Instant) {
+        self.start = start;
+    }
+
     /// Add an LSP (reported at once on every session that is up).
     pub fn add_lsp(&mut self, mut lsp: SimLsp) -> u32 {
         let id = self.next_plsp;

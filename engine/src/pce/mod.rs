@@ -616,6 +616,15 @@ impl Pce {
                 }
             }
         });
+        // The acknowledgement of exactly the path just sent needs no new
+        // computation (half the computations under update load).
+        let settled = acked
+            && self
+                .lspdb
+                .with(&key, |e| {
+                    e.control.computed.as_ref() == Some(&e.report().ero.subobjects)
+                })
+                .unwrap_or(false);
         if acked {
             self.counters.updates_acked += 1;
         }
@@ -623,7 +632,7 @@ impl Pce {
             // RFC 8281 §5.3: the PCC must not revoke a PCE-initiated LSP.
             self.send_error(session, PcErrCode::new(19, 7), Some(lsp));
         }
-        if synced {
+        if synced && !settled {
             self.compute_and_update(session, key, false);
         }
     }

@@ -306,16 +306,17 @@ async fn run(args: Args) -> Result<(), String> {
         latency: Mutex::new(Histogram::new_with_bounds(1, 60_000_000, 3).ok()),
         ..Progress::default()
     });
-    let start = Instant::now();
+    let built = Instant::now();
     let base = u32::from(args.source_base);
     let mut controls = Vec::with_capacity(args.pccs);
+    let mut sims = Vec::with_capacity(args.pccs);
     let mut total_lsps = 0;
     for i in 0..args.pccs {
         let addr = Ipv4Addr::from(base + i as u32);
         let mut sim = SimPcc::new(
             args.pce.len(),
             Duration::from_secs_f64(args.redelegation_timeout),
-            start,
+            built,
         );
         for j in 0..args.lsps {
             let (source, destination) = pairs[(i * args.lsps + j) % pairs.len()];
@@ -335,6 +336,12 @@ async fn run(args: Args) -> Result<(), String> {
         }
         sim.drain();
         progress.lsps.fetch_add(args.lsps, Ordering::Relaxed);
+        sims.push((addr, sim));
+    }
+    // Times count from here: every PCC is built, none has connected.
+    let start = Instant::now();
+    for (addr, mut sim) in sims {
+        sim.restart_clock(start);
         let (tx, rx) = mpsc::channel(1024);
         controls.push(tx);
         tokio::spawn(pcc_task(args.clone(), addr, sim, rx, Arc::clone(&progress)));
