@@ -7,8 +7,9 @@
 //! * Delegation follows a preference order (the order of the PCEs): the
 //!   most preferred connected PCE holds it. When that session fails, the
 //!   LSPs are delegated to the next connected PCE once the Redelegation
-//!   Timeout has passed (RFC 8231 §5.7.4); a PCE that comes back does not
-//!   take them back (non-revertive, as deployed PCCs default to).
+//!   Timeout has passed (RFC 8231 §5.7.4); when a more preferred PCE comes
+//!   (back) up, it takes them over (as FRR's PCE precedence does), the
+//!   previous holder being told first by reports with D=0.
 //! * A PCUpd for a delegated LSP is applied and acknowledged by a report
 //!   echoing its SRP-ID; one for an unknown PLSP-ID gets PCErr 19/3, one
 //!   for an LSP not delegated to that PCE 19/1.
@@ -251,8 +252,23 @@ impl SimPcc {
         if let Some(u) = self.up.get_mut(pce) {
             *u = true;
         }
-        if self.delegate_to.is_none() && self.redelegate_at.is_none() {
-            self.delegate_to = Some(pce);
+        // The most preferred connected PCE holds the delegations (as FRR's
+        // PCE precedence does): a better one coming up takes them over, and
+        // the one losing them is told first (reports with D=0).
+        let best = self.connected().first().copied();
+        let previous = self.delegate_to;
+        if (previous.is_none() && self.redelegate_at.is_none()) || best < previous {
+            self.delegate_to = best;
+            self.redelegate_at = None;
+            if let Some(old) = previous.filter(|&o| o != pce) {
+                let revoke: Vec<StateReport> = self
+                    .lsps
+                    .values()
+                    .filter(|l| l.initiated_by.is_none())
+                    .map(|l| self.report_of(l, old, false, 0))
+                    .collect();
+                self.send_reports(old, revoke);
+            }
         }
         let reports: Vec<StateReport> = self
             .lsps

@@ -289,3 +289,50 @@ fn session_down_and_up_resynchronizes_without_loss() {
         .iter()
         .all(|l| l["delegated"] == true));
 }
+
+#[test]
+fn pcc_fails_over_to_its_second_pce() {
+    let (a, b) = (start_pce("failover-a"), start_pce("failover-b"));
+    let dir = TempDir::new("failover-record");
+    let scenario = dir.0.join("scenario.json");
+    std::fs::write(
+        &scenario,
+        r#"{"events": [{"at_ms": 300, "action": "session_down", "pce": 0}]}"#,
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pcc-sim"))
+        .args(["--pce", &format!("127.0.0.1:{}", a.port)])
+        .args(["--pce", &format!("127.0.0.1:{}", b.port)])
+        .args(["--source-base", "127.13.0.1", "--lsps", "2", "--delegate"])
+        .args(["--redelegation-timeout", "0", "--seconds", "60"])
+        .arg("--scenario")
+        .arg(&scenario)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    // First PCE A holds the delegations and B only the state; then the
+    // session to A goes down and B gets them, computes and (if A's updates
+    // had not landed) updates: either way both LSPs end on the computed
+    // path, delegated to B, nothing pending.
+    wait_for(|| {
+        let l = get(&a, "/lsps?delegated=true").ok()?;
+        (l.as_array()?.len() == 2).then_some(())
+    });
+    let settled = wait_for(|| {
+        let l = get(&b, "/lsps?pcc=127.13.0.1").ok()?;
+        let all = l.as_array()?;
+        (all.len() == 2
+            && all.iter().all(|x| {
+                x["delegated"] == true
+                    && x["pending_srp"].is_null()
+                    && x["computed_path"] == x["reported_path"]
+            }))
+        .then_some(l)
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        settled[0]["reported_path"],
+        serde_json::json!(["10.0.0.5", "10.0.0.7", "10.0.0.8", "10.0.0.6", "10.0.0.2"])
+    );
+}

@@ -66,12 +66,17 @@ pub struct SessionId(pub u64);
 pub struct PceConfig {
     /// How long a disconnected PCC's LSPs are kept (RFC 8231 §5.6).
     pub state_timeout: Duration,
+    /// How long a disconnected PCC's delegations are held (RFC 8231
+    /// §5.7.4: the PCC waits this long before it revokes them and may
+    /// delegate elsewhere); after it the LSPs show as not delegated.
+    pub redelegation_timeout: Duration,
 }
 
 impl Default for PceConfig {
     fn default() -> Self {
         Self {
             state_timeout: Duration::from_secs(60),
+            redelegation_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -188,6 +193,8 @@ struct PccState {
     db_version: Option<u64>,
     /// When its LSPs are purged, while it is disconnected.
     purge_at: Option<Instant>,
+    /// When its delegations lapse, while it is disconnected.
+    undelegate_at: Option<Instant>,
 }
 
 /// A live session's state.
@@ -233,6 +240,7 @@ pub struct Pce {
     sessions: HashMap<SessionId, SessionState>,
     pccs: HashMap<PccId, PccState>,
     purges: BTreeSet<(Instant, PccId)>,
+    undelegations: BTreeSet<(Instant, PccId)>,
     /// PCE-initiated LSPs by (PCC, name): what the operator asked for.
     initiated: HashMap<(PccId, String), InitiateSpec>,
     /// Operator constraints for delegated LSPs, by (PCC, name): they replace
@@ -257,6 +265,7 @@ impl Pce {
             sessions: HashMap::new(),
             pccs: HashMap::new(),
             purges: BTreeSet::new(),
+            undelegations: BTreeSet::new(),
             initiated: HashMap::new(),
             overrides: HashMap::new(),
             reservations: Reservations::new(links),
@@ -289,11 +298,36 @@ impl Pce {
 
     /// When [`Pce::handle_timeout`] is next due.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.purges.first().map(|(t, _)| *t)
+        let purge = self.purges.first().map(|(t, _)| *t);
+        let undelegate = self.undelegations.first().map(|(t, _)| *t);
+        match (purge, undelegate) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
-    /// Purge the PCCs whose State Timeout expired.
+    /// Lapse the delegations whose Redelegation Timeout expired, and purge
+    /// the PCCs whose State Timeout expired.
     pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(&(at, pcc)) = self.undelegations.first() {
+            if at > now {
+                break;
+            }
+            self.undelegations.pop_first();
+            let due = self
+                .pccs
+                .get_mut(&pcc)
+                .filter(|p| p.session.is_none() && p.undelegate_at == Some(at));
+            if let Some(p) = due {
+                p.undelegate_at = None;
+                for key in self.lspdb.of_pcc(pcc) {
+                    self.lspdb.with_mut(&key, |e| {
+                        e.control.delegated = false;
+                        e.control.pending_srp = None;
+                    });
+                }
+            }
+        }
         while let Some(&(at, pcc)) = self.purges.first() {
             if at > now {
                 break;
@@ -330,12 +364,16 @@ impl Pce {
             session: None,
             db_version: None,
             purge_at: None,
+            undelegate_at: None,
         });
         // A second session from the same PCC replaces the first (the shell
         // refuses concurrent ones with PCErr 9; a stale one may linger).
         state.session = Some(session);
         if let Some(at) = state.purge_at.take() {
             self.purges.remove(&(at, pcc));
+        }
+        if let Some(at) = state.undelegate_at.take() {
+            self.undelegations.remove(&(at, pcc));
         }
         let held = !self.lspdb.of_pcc(pcc).is_empty();
         // RFC 8232 §3.2: the same version on both sides skips the sync.
@@ -392,6 +430,13 @@ impl Pce {
         let at = now + self.config.state_timeout;
         p.purge_at = Some(at);
         self.purges.insert((at, s.pcc));
+        let at = now
+            + self
+                .config
+                .redelegation_timeout
+                .min(self.config.state_timeout);
+        p.undelegate_at = Some(at);
+        self.undelegations.insert((at, s.pcc));
     }
 
     /// A message arrived on a session.
@@ -832,7 +877,8 @@ impl Pce {
     /// the PCInitiate; returns the SRP-ID. The LSP appears in the database
     /// when the PCC reports it.
     pub fn initiate(&mut self, spec: InitiateSpec) -> Result<u32, CommandError> {
-        let session = self.synced_session(spec.pcc, true)?;
+        // A name in use is refused whatever the session's state: the name
+        // is the LSP's durable key (RFC 8231 §7.3.2).
         let pcc = PccId(spec.pcc);
         if self.lspdb.by_name(pcc, spec.name.as_bytes()).is_some()
             || self.initiated.contains_key(&(pcc, spec.name.clone()))
@@ -842,6 +888,7 @@ impl Pce {
                 name: spec.name,
             });
         }
+        let session = self.synced_session(spec.pcc, true)?;
         let srp = self.send_initiate(session, &spec)?;
         self.initiated.insert((pcc, spec.name.clone()), spec);
         Ok(srp)

@@ -8,6 +8,7 @@
 //! keepalive = 30               # seconds we send Keepalives at (1-255)
 //! dead_timer = 120             # seconds after which the peer may declare us dead (>= keepalive)
 //! state_timeout = 60           # seconds a disconnected PCC's LSPs are kept (RFC 8231 §5.6)
+//! redelegation_timeout = 30    # seconds its delegations are held (<= state_timeout, RFC 8231 §5.7.4)
 //! api = "127.0.0.1:9189"       # management API (REST/JSON) listen address
 //! ```
 //! Unknown keys, wrong types and impossible values are errors naming the
@@ -49,6 +50,8 @@ pub struct PceSection {
     pub dead_timer: u8,
     /// State Timeout, seconds.
     pub state_timeout: u32,
+    /// Redelegation Timeout, seconds.
+    pub redelegation_timeout: u32,
     /// Management API address.
     pub api: std::net::SocketAddr,
 }
@@ -62,6 +65,7 @@ impl Default for PceSection {
             keepalive: 30,
             dead_timer: 120,
             state_timeout: 60,
+            redelegation_timeout: 30,
             api: std::net::SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9189),
         }
     }
@@ -136,6 +140,12 @@ impl Config {
             return Err(invalid(
                 "dead_timer",
                 "at least keepalive (RFC 5440 recommends 4 x keepalive)",
+            ));
+        }
+        if p.redelegation_timeout > p.state_timeout {
+            return Err(invalid(
+                "redelegation_timeout",
+                "at most state_timeout (RFC 8231 §5.7.4: State Timeout >= Redelegation Timeout)",
             ));
         }
         Ok(config)

@@ -222,6 +222,9 @@ pub fn start_core(shared: &Arc<Shared>) -> CoreHandle {
     let pce = Pce::new(
         PceConfig {
             state_timeout: Duration::from_secs(u64::from(shared.config.pce.state_timeout)),
+            redelegation_timeout: Duration::from_secs(u64::from(
+                shared.config.pce.redelegation_timeout,
+            )),
         },
         Arc::clone(&shared.ted),
         Arc::clone(&shared.lspdb),

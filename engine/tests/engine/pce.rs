@@ -37,6 +37,7 @@ fn core() -> Pce {
     Pce::new(
         PceConfig {
             state_timeout: Duration::from_secs(60),
+            redelegation_timeout: Duration::from_secs(30),
         },
         Arc::new(Ted::new(load("draft-topology-a.json"))),
         Arc::new(LspDb::new()),
@@ -338,6 +339,12 @@ fn state_timeout_keeps_then_purges() {
     synced_pcc(&mut pce, true);
     drain(&mut pce);
     pce.session_down(S1, t0);
+    let key = pce.lspdb().by_name(PccId(ip(PCC1)), b"lsp-a").unwrap();
+    let delegated = |pce: &Pce| pce.lspdb().get(&key).unwrap().control.delegated;
+    assert!(delegated(&pce), "held during the Redelegation Timeout");
+    assert_eq!(pce.poll_timeout(), Some(t0 + Duration::from_secs(30)));
+    pce.handle_timeout(t0 + Duration::from_secs(30));
+    assert!(!delegated(&pce), "the PCC has revoked it by now");
     assert_eq!(pce.poll_timeout(), Some(t0 + Duration::from_secs(60)));
     pce.handle_timeout(t0 + Duration::from_secs(59));
     assert_eq!(pce.lspdb().len(), 1, "kept during the State Timeout");

@@ -169,13 +169,30 @@ fn stateful_session_report_and_path_request() {
 fn bad_configuration_is_refused_with_its_reason() {
     let dir = tempdir::Dir::new("bad");
     let path = dir.path.join("bad.toml");
-    std::fs::write(&path, "[pce]\nkeepalive = 0\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_pce"))
-        .args(["serve", "--config"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("keepalive"), "{err}");
+    for (text, needles) in [
+        ("[pce]\nkeepalive = 0\n", &["keepalive", "1 to 255"][..]),
+        (
+            "[pce]\nstate_timeout = 10\n",
+            &["redelegation_timeout", "at most state_timeout"][..],
+        ),
+        ("[pce]\napi = \"nowhere\"\n", &["api"][..]),
+        (
+            "[pce]\nstate_timout = 10\n",
+            &["unknown field", "state_timout"][..],
+        ),
+        ("[pce]\nport = \"x\"\n", &["port"][..]),
+    ] {
+        std::fs::write(&path, text).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_pce"))
+            .args(["serve", "--config"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("bad.toml"), "{text}: {err}");
+        for n in needles {
+            assert!(err.contains(n), "{text}: {err:?} lacks {n:?}");
+        }
+    }
 }
