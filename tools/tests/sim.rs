@@ -178,7 +178,7 @@ fn delegated_lsps_are_updated_and_initiated_lsps_created() {
             "2",
             "--delegate",
             "--expect-updates",
-            "4",
+            "5",
             "--expect-lsps",
             "5",
         ],
@@ -212,14 +212,25 @@ fn delegated_lsps_are_updated_and_initiated_lsps_created() {
         }))
         .unwrap();
     assert_eq!(again.status(), 409);
+    // The operator hands one LSP back to its PCC: a PCUpd with D=0.
+    let back = ureq::delete(&format!("{}/lsps/127.11.0.1/pcc0-lsp1/delegation", pce.api))
+        .call()
+        .unwrap();
+    assert_eq!(back.status(), 200);
     finish(child);
 
     let rec: Value = serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
-    for pcc in 0..2 {
+    for (pcc, n) in [(0, 3), (1, 2)] {
         let updates = rec["pccs"][pcc]["updates"].as_array().unwrap();
-        assert_eq!(updates.len(), 2, "one update per LSP: {updates:?}");
+        assert_eq!(
+            updates.len(),
+            n,
+            "one update per LSP, one return: {updates:?}"
+        );
         assert!(updates.iter().all(|u| u["answer"] == "ack"));
     }
+    assert_eq!(lsp(&rec, 0, "pcc0-lsp1")["delegate"], false, "returned");
+    assert_eq!(lsp(&rec, 0, "pcc0-lsp0")["delegate"], true);
     // The draft's Topology A: PCC1-R1-R3-R4-R2-PCC2 (IGP 5), not R1-R2.
     assert_eq!(
         path(lsp(&rec, 0, "pcc0-lsp0")),

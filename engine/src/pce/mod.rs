@@ -1025,6 +1025,77 @@ impl Pce {
         Ok(())
     }
 
+    /// Return an LSP's delegation to its PCC (RFC 8231 §5.7: a PCUpd with
+    /// D=0; it carries the path the LSP has, so the PCC keeps it). Returns
+    /// the SRP-ID. Operator constraints for it are dropped.
+    pub fn return_delegation(&mut self, pcc: IpAddr, name: &str) -> Result<u32, CommandError> {
+        let session = self.synced_session(pcc, false)?;
+        let id = PccId(pcc);
+        let key =
+            self.lspdb
+                .by_name(id, name.as_bytes())
+                .ok_or_else(|| CommandError::UnknownLsp {
+                    pcc,
+                    name: name.to_owned(),
+                })?;
+        let Some((report, delegated)) =
+            self.lspdb.with(&key, |e| (e.report(), e.control.delegated))
+        else {
+            return Err(CommandError::UnknownLsp {
+                pcc,
+                name: name.to_owned(),
+            });
+        };
+        if !delegated {
+            return Err(CommandError::NotDelegated {
+                pcc,
+                name: name.to_owned(),
+            });
+        }
+        let Some(s) = self.sessions.get_mut(&session) else {
+            return Err(CommandError::NoSession(pcc));
+        };
+        let srp_id = s.srp_id();
+        let setup = report
+            .srp
+            .as_ref()
+            .map_or(PathSetupType::RSVP_TE, Srp::path_setup_type);
+        let mut srp = Srp {
+            srp_id,
+            ..Srp::default()
+        };
+        if setup != PathSetupType::RSVP_TE {
+            srp.tlvs.push(Tlv::PathSetupType(setup));
+        }
+        let update = UpdateRequest {
+            srp,
+            lsp: Lsp {
+                plsp_id: key.plsp_id,
+                delegate: false,
+                administrative: report.lsp.administrative,
+                create: report.lsp.create,
+                ..Lsp::default()
+            },
+            associations: Vec::new(),
+            ero: report.ero,
+            attributes: Attributes::default(),
+            unknown: Vec::new(),
+        };
+        self.overrides.remove(&(id, name.to_owned()));
+        self.release(&key);
+        self.lspdb.with_mut(&key, |e| {
+            e.control.delegated = false;
+            e.control.pending_srp = None;
+        });
+        self.send(
+            session,
+            Message::PcUpd(PcUpd {
+                updates: vec![update],
+            }),
+        );
+        Ok(srp_id)
+    }
+
     /// Delete a PCE-initiated LSP (RFC 8281 §5.2: SRP R=1).
     pub fn delete_initiated(&mut self, pcc: IpAddr, name: &str) -> Result<u32, CommandError> {
         let session = self.synced_session(pcc, true)?;

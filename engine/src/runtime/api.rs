@@ -32,6 +32,7 @@ pub const ROUTES: &[&str] = &[
     "GET /lsps/{pcc}/{name}",
     "PATCH /lsps/{pcc}/{name}",
     "DELETE /lsps/{pcc}/{name}",
+    "DELETE /lsps/{pcc}/{name}/delegation",
     "GET /topology",
     "GET /counters",
 ];
@@ -81,6 +82,10 @@ pub fn router(shared: Arc<Shared>, core: CoreHandle) -> Router {
         .route("/sessions", get(sessions))
         .route("/lsps", get(lsps).post(create))
         .route("/lsps/{pcc}/{name}", get(lsp).patch(update).delete(delete))
+        .route(
+            "/lsps/{pcc}/{name}/delegation",
+            axum::routing::delete(return_delegation),
+        )
         .route("/topology", get(topology))
         .route("/counters", get(counters))
         .fallback(|| async {
@@ -453,6 +458,21 @@ async fn delete(
     let srp = api
         .core
         .command(|tx| Command::Delete(addr, name.clone(), tx))
+        .await
+        .ok_or_else(core_gone)??;
+    Ok(Json(
+        serde_json::json!({ "pcc": addr, "name": name, "srp_id": srp }),
+    ))
+}
+
+async fn return_delegation(
+    State(api): State<Api>,
+    Path((pcc, name)): Path<(String, String)>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let addr = pcc_address(&pcc)?;
+    let srp = api
+        .core
+        .command(|tx| Command::ReturnDelegation(addr, name.clone(), tx))
         .await
         .ok_or_else(core_gone)??;
     Ok(Json(

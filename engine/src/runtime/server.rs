@@ -197,6 +197,8 @@ pub enum Command {
     },
     /// Delete a PCE-initiated LSP.
     Delete(IpAddr, String, oneshot::Sender<Result<u32, CommandError>>),
+    /// Return an LSP's delegation to its PCC.
+    ReturnDelegation(IpAddr, String, oneshot::Sender<Result<u32, CommandError>>),
     /// The core's counters.
     Counters(oneshot::Sender<crate::pce::Counters>),
 }
@@ -314,6 +316,9 @@ fn handle(
                 }
                 Command::Delete(pcc, name, reply) => {
                     let _ = reply.send(pce.delete_initiated(pcc, &name));
+                }
+                Command::ReturnDelegation(pcc, name, reply) => {
+                    let _ = reply.send(pce.return_delegation(pcc, &name));
                 }
                 Command::Counters(reply) => {
                     let _ = reply.send(pce.counters());

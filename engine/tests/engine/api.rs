@@ -79,6 +79,26 @@ fn call(method: &str, url: &str, body: Option<Value>) -> (u16, Value) {
     (status, r.body_mut().read_json().unwrap())
 }
 
+/// Every route in [`ROUTES`] is served (not the fallback, not 405).
+#[test]
+fn every_listed_route_is_served() {
+    let s = start();
+    for route in ROUTES {
+        let (method, path) = route.split_once(' ').unwrap();
+        let path = path.replace("{pcc}", "127.0.0.1").replace("{name}", "x");
+        let body = matches!(method, "POST" | "PATCH").then(|| serde_json::json!({}));
+        let (status, v) = call(method, &format!("{}{path}", s.base), body);
+        assert_ne!(status, 405, "{route}");
+        assert!(
+            !v["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("no such route"),
+            "{route}: {v}"
+        );
+    }
+}
+
 #[test]
 fn every_route_and_its_errors() {
     let s = start();
@@ -194,4 +214,11 @@ fn every_route_and_its_errors() {
     );
     err("DELETE", "/lsps/127.0.0.1/a", None, 404, "no PCEP session");
     err("DELETE", "/lsps/nonsense/a", None, 400, "not a PCC address");
+    err(
+        "DELETE",
+        "/lsps/127.0.0.1/a/delegation",
+        None,
+        404,
+        "no PCEP session",
+    );
 }

@@ -618,3 +618,36 @@ fn operator_constraints_override_a_delegated_lsp() {
         Err(CommandError::UnknownLsp { .. })
     ));
 }
+
+#[test]
+fn delegation_is_returned_by_a_pcupd_with_d0() {
+    let mut pce = core();
+    synced_pcc(&mut pce, true);
+    drain(&mut pce);
+    let srp = pce.return_delegation(ip(PCC1), "lsp-a").unwrap();
+    let out = drain(&mut pce);
+    let Some(Output::Send {
+        message: Message::PcUpd(u),
+        ..
+    }) = out.first()
+    else {
+        panic!("{out:?}")
+    };
+    let u = &u.updates[0];
+    assert_eq!(
+        (u.srp.srp_id, u.lsp.plsp_id, u.lsp.delegate),
+        (srp, 7, false)
+    );
+    // It carries the path the LSP has: the PCC keeps it.
+    assert_eq!(u.ero.subobjects, long_way());
+    let key = pce.lspdb().by_name(PccId(ip(PCC1)), b"lsp-a").unwrap();
+    assert!(!pce.lspdb().get(&key).unwrap().control.delegated);
+    // Not delegated any more: a second return is refused, and no update
+    // follows the PCC's next report with D=0.
+    assert!(matches!(
+        pce.return_delegation(ip(PCC1), "lsp-a"),
+        Err(CommandError::NotDelegated { .. })
+    ));
+    pce.handle_message(S1, rpt(vec![report(7, "lsp-a", false, false, long_way())]));
+    assert!(updates(&drain(&mut pce)).is_empty());
+}
