@@ -226,6 +226,18 @@ impl SessionState {
     }
 }
 
+/// An SRP object; PATH-SETUP-TYPE is carried unless RSVP-TE (RFC 8408 §4).
+fn srp_with(srp_id: u32, setup: PathSetupType) -> Srp {
+    let mut srp = Srp {
+        srp_id,
+        ..Srp::default()
+    };
+    if setup != PathSetupType::RSVP_TE {
+        srp.tlvs.push(Tlv::PathSetupType(setup));
+    }
+    srp
+}
+
 /// `a` is at least `b` in SRP-ID order, which wraps (RFC 8231 §7.2).
 fn srp_at_least(a: u32, b: u32) -> bool {
     (a.wrapping_sub(b) as i32) >= 0
@@ -814,13 +826,7 @@ impl Pce {
             return;
         };
         let srp_id = s.srp_id();
-        let mut srp = Srp {
-            srp_id,
-            ..Srp::default()
-        };
-        if setup != PathSetupType::RSVP_TE {
-            srp.tlvs.push(Tlv::PathSetupType(setup));
-        }
+        let srp = srp_with(srp_id, setup);
         let update = UpdateRequest {
             srp,
             lsp: Lsp {
@@ -923,13 +929,7 @@ impl Pce {
         };
         let srp_id = s.srp_id();
         s.initiations.insert(srp_id, spec.name.clone());
-        let mut srp = Srp {
-            srp_id,
-            ..Srp::default()
-        };
-        if spec.setup != PathSetupType::RSVP_TE {
-            srp.tlvs.push(Tlv::PathSetupType(spec.setup));
-        }
+        let srp = srp_with(srp_id, spec.setup);
         let end_points = match (spec.source, spec.destination) {
             (IpAddr::V4(source), IpAddr::V4(destination)) => {
                 Some(pcep::wire::object::EndPoints::Ipv4 {
@@ -1060,13 +1060,7 @@ impl Pce {
             .srp
             .as_ref()
             .map_or(PathSetupType::RSVP_TE, Srp::path_setup_type);
-        let mut srp = Srp {
-            srp_id,
-            ..Srp::default()
-        };
-        if setup != PathSetupType::RSVP_TE {
-            srp.tlvs.push(Tlv::PathSetupType(setup));
-        }
+        let srp = srp_with(srp_id, setup);
         let update = UpdateRequest {
             srp,
             lsp: Lsp {

@@ -450,14 +450,17 @@ async fn update(
     Ok(Json(serde_json::json!({ "pcc": addr, "name": name })))
 }
 
-async fn delete(
-    State(api): State<Api>,
-    Path((pcc, name)): Path<(String, String)>,
+/// A command on one LSP that answers with an SRP-ID.
+async fn srp_command(
+    api: &Api,
+    pcc: &str,
+    name: String,
+    make: fn(IpAddr, String, tokio::sync::oneshot::Sender<Result<u32, CommandError>>) -> Command,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let addr = pcc_address(&pcc)?;
+    let addr = pcc_address(pcc)?;
     let srp = api
         .core
-        .command(|tx| Command::Delete(addr, name.clone(), tx))
+        .command(|tx| make(addr, name.clone(), tx))
         .await
         .ok_or_else(core_gone)??;
     Ok(Json(
@@ -465,19 +468,18 @@ async fn delete(
     ))
 }
 
+async fn delete(
+    State(api): State<Api>,
+    Path((pcc, name)): Path<(String, String)>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    srp_command(&api, &pcc, name, Command::Delete).await
+}
+
 async fn return_delegation(
     State(api): State<Api>,
     Path((pcc, name)): Path<(String, String)>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let addr = pcc_address(&pcc)?;
-    let srp = api
-        .core
-        .command(|tx| Command::ReturnDelegation(addr, name.clone(), tx))
-        .await
-        .ok_or_else(core_gone)??;
-    Ok(Json(
-        serde_json::json!({ "pcc": addr, "name": name, "srp_id": srp }),
-    ))
+    srp_command(&api, &pcc, name, Command::ReturnDelegation).await
 }
 
 #[derive(Debug, Serialize)]
