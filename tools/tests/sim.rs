@@ -163,6 +163,11 @@ fn path(v: &Value) -> Vec<&str> {
 #[test]
 fn delegated_lsps_are_updated_and_initiated_lsps_created() {
     let pce = start_pce("delegation");
+    // Hostile and broken peers beside the PCCs: one sends garbage, one
+    // connects and says nothing. Neither may disturb the others.
+    let mut garbage = std::net::TcpStream::connect(("127.0.0.1", pce.port)).unwrap();
+    let _ = std::io::Write::write_all(&mut garbage, &[0xff; 4096]);
+    let _silent = std::net::TcpStream::connect(("127.0.0.1", pce.port)).unwrap();
     let dir = TempDir::new("delegation-record");
     let record = dir.0.join("record.json");
     // Two PCCs, two delegated LSPs each (PCC1->PCC2 and PCC3->PCC4 of the
@@ -218,6 +223,17 @@ fn delegated_lsps_are_updated_and_initiated_lsps_created() {
         .unwrap();
     assert_eq!(back.status(), 200);
     finish(child);
+    // The garbage session was closed (PCErr, Close); the silent one waits
+    // in OpenWait for its timer.
+    wait_for(|| {
+        let sessions = get(&pce, "/sessions").ok()?;
+        let states: Vec<&str> = sessions
+            .as_array()?
+            .iter()
+            .filter_map(|s| s["state"].as_str())
+            .collect();
+        (states == ["OpenWait"]).then_some(())
+    });
 
     let rec: Value = serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
     for (pcc, n) in [(0, 3), (1, 2)] {

@@ -210,6 +210,12 @@ pub struct CoreHandle {
 }
 
 impl CoreHandle {
+    /// Queue an input for the core (waits while its queue is full); false
+    /// if the core has stopped.
+    pub async fn send(&self, input: CoreInput) -> bool {
+        self.tx.send(input).await.is_ok()
+    }
+
     /// Run a command; `None` if the core has stopped.
     pub async fn command<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Option<T> {
         let (tx, rx) = oneshot::channel();

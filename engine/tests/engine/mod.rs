@@ -10,6 +10,7 @@ mod pcreq;
 mod placement;
 mod scenarios;
 mod serve;
+mod shell;
 mod sr;
 mod support;
 mod topology;

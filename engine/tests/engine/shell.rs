@@ -1,0 +1,77 @@
+//! The core task's queues, in process: a session whose queue is full (a
+//! peer that does not read) is dropped by the core, which never waits on
+//! it, while the other sessions proceed.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use pce_engine::pce::SessionId;
+use pce_engine::runtime::config::Config;
+use pce_engine::runtime::server::{start_core, CoreInput, SessionCommand, Shared};
+use pce_engine::topology::Ted;
+use pcep::session::Negotiated;
+use pcep::wire::object::Open;
+use pcep::wire::{Attributes, Message, StateSyncCodepoints};
+use tokio::sync::mpsc;
+
+use super::pcreq::request;
+use super::support::load;
+
+fn up(session: u64, peer: &str, outbox: mpsc::Sender<SessionCommand>) -> CoreInput {
+    CoreInput::Up {
+        session: SessionId(session),
+        peer: peer.parse::<IpAddr>().unwrap(),
+        negotiated: Box::new(Negotiated::new(
+            &Open::default(),
+            &Open::default(),
+            &StateSyncCodepoints::default(),
+        )),
+        outbox,
+    }
+}
+
+#[test]
+fn a_session_that_does_not_read_is_dropped_and_the_others_proceed() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let shared = Arc::new(Shared::new(
+            Config::default(),
+            Ted::new(load("draft-topology-a.json")),
+        ));
+        let core = start_core(&shared);
+        // The slow session's queue holds one message; it never reads.
+        let (slow_tx, mut slow_rx) = mpsc::channel(1);
+        let (fast_tx, mut fast_rx) = mpsc::channel(16);
+        assert!(core.send(up(1, "192.0.2.1", slow_tx)).await);
+        assert!(core.send(up(2, "192.0.2.3", fast_tx)).await);
+        let req = || Message::PcReq(request("192.0.2.2", false, Attributes::default()));
+        for _ in 0..3 {
+            assert!(core.send(CoreInput::Message(SessionId(1), req())).await);
+        }
+        assert!(core.send(CoreInput::Message(SessionId(2), req())).await);
+        let wait = Duration::from_secs(10);
+        // The other session gets its answer.
+        let got = tokio::time::timeout(wait, fast_rx.recv()).await.unwrap();
+        assert!(
+            matches!(got, Some(SessionCommand::Send(Message::PcRep(_)))),
+            "{got:?}"
+        );
+        // The slow one: the reply that fitted, then its queue is closed by
+        // the core (its session task then closes the connection).
+        let first = tokio::time::timeout(wait, slow_rx.recv()).await.unwrap();
+        assert!(matches!(
+            first,
+            Some(SessionCommand::Send(Message::PcRep(_)))
+        ));
+        let end = tokio::time::timeout(wait, slow_rx.recv()).await.unwrap();
+        assert!(end.is_none(), "{end:?}");
+        // The core still serves the fast session.
+        assert!(core.send(CoreInput::Message(SessionId(2), req())).await);
+        let again = tokio::time::timeout(wait, fast_rx.recv()).await.unwrap();
+        assert!(matches!(
+            again,
+            Some(SessionCommand::Send(Message::PcRep(_)))
+        ));
+    });
+}
