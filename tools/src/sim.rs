@@ -19,14 +19,17 @@
 //! Time is explicit; the binary `pcc-sim` drives it over TCP.
 
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use pcep::wire::object::{Bandwidth, Ero, Lsp, OperationalStatus, PcepError, Srp, Subobject};
-use pcep::wire::tlv::{Ipv4LspIdentifiers, Tlv};
+use pcep::wire::object::{
+    Association, Bandwidth, Ero, HeaderFlags, Lsp, OperationalStatus, PcepError, Srp, Subobject,
+};
+use pcep::wire::tlv::{DisjointnessFlags, Ipv4LspIdentifiers, Tlv};
 use pcep::wire::{
-    Attributes, ErrorUnit, Message, PathSetupType, PcErr, PcErrCode, PcRpt, StateReport,
+    AssociationType, Attributes, ErrorUnit, Message, PathSetupType, PcErr, PcErrCode, PcRpt,
+    StateReport,
 };
 use serde::Serialize;
 
@@ -54,6 +57,17 @@ pub struct SimLsp {
     pub ero: Vec<Subobject>,
     /// Updates applied.
     pub updates: u64,
+    /// A disjoint association group (RFC 8800), with link disjointness.
+    pub disjoint_group: Option<DisjointGroup>,
+}
+
+/// A disjoint association group's key (RFC 8697: type, ID, source).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct DisjointGroup {
+    /// Association ID.
+    pub id: u16,
+    /// Association source (the simulator uses the PCC's address).
+    pub source: IpAddr,
 }
 
 /// What the simulator asks its driver to do.
@@ -366,7 +380,20 @@ impl SimPcc {
                 ],
                 ..Lsp::default()
             },
-            associations: Vec::new(),
+            associations: l
+                .disjoint_group
+                .map(|g| Association {
+                    header: HeaderFlags::default(),
+                    association_flags: 0,
+                    association_type: AssociationType::DISJOINT,
+                    association_id: g.id,
+                    source: g.source,
+                    tlvs: vec![Tlv::DisjointnessConfiguration(DisjointnessFlags(
+                        DisjointnessFlags::LINK,
+                    ))],
+                })
+                .into_iter()
+                .collect(),
             ero: Ero::new(l.ero.clone()),
             actual: None,
             intended: Attributes {
@@ -533,6 +560,14 @@ impl SimPcc {
                 .map(|e| e.subobjects.clone())
                 .unwrap_or_default(),
             updates: 0,
+            disjoint_group: r
+                .associations
+                .iter()
+                .find(|a| a.association_type == AssociationType::DISJOINT)
+                .map(|a| DisjointGroup {
+                    id: a.association_id,
+                    source: a.source,
+                }),
         };
         // The initiating PCE holds the delegation of what it initiated.
         self.lsps.insert(id, lsp);

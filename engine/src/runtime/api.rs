@@ -166,6 +166,20 @@ pub struct LspView {
     pub no_path: bool,
     /// The PCErr the PCC answered the last update with.
     pub error: Option<String>,
+    /// Association groups the LSP is in (RFC 8697).
+    pub associations: Vec<AssociationView>,
+}
+
+/// An association group membership.
+#[derive(Debug, Serialize)]
+pub struct AssociationView {
+    /// Association type (2: disjoint, RFC 8800).
+    #[serde(rename = "type")]
+    pub association_type: u16,
+    /// Association ID.
+    pub id: u16,
+    /// Association source.
+    pub source: IpAddr,
 }
 
 fn view(key: &LspKey, e: &LspEntry) -> LspView {
@@ -202,6 +216,15 @@ fn view(key: &LspKey, e: &LspEntry) -> LspView {
         reports: e.reports,
         no_path: e.control.no_path,
         error: e.control.error.map(|c| c.to_string()),
+        associations: r
+            .associations
+            .iter()
+            .map(|a| AssociationView {
+                association_type: a.association_type.0,
+                id: a.association_id,
+                source: a.source,
+            })
+            .collect(),
     }
 }
 

@@ -43,7 +43,7 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use hdrhistogram::Histogram;
-use pce_tools::sim::{hop_text, SimLsp, SimOutput, SimPcc, UpdateRecord};
+use pce_tools::sim::{hop_text, DisjointGroup, SimLsp, SimOutput, SimPcc, UpdateRecord};
 use pcep::session::{Event, OpenPolicy, Role, Session, SessionConfig, State};
 use pcep::wire::object::{EndPoints, HeaderFlags, Open, Rp, Subobject};
 use pcep::wire::tlv::{PathSetupTypeCapability, SrPceCapability, StatefulCapability, SubTlv, Tlv};
@@ -88,6 +88,10 @@ struct Args {
     /// Delegate the LSPs.
     #[arg(long)]
     delegate: bool,
+    /// Put each PCC's LSPs two by two into disjoint association groups
+    /// (RFC 8800, link disjointness; IDs 1, 2, ... per PCC).
+    #[arg(long)]
+    disjoint_pairs: bool,
     /// Redelegation Timeout, seconds.
     #[arg(long, default_value_t = 0.0)]
     redelegation_timeout: f64,
@@ -161,6 +165,9 @@ enum Action {
         bandwidth: f32,
         #[serde(default = "yes")]
         delegate: bool,
+        /// Disjoint association group ID.
+        #[serde(default)]
+        disjoint_group: Option<u16>,
     },
     RemoveLsp {
         name: String,
@@ -331,6 +338,10 @@ async fn run(args: Args) -> Result<(), String> {
                 initiated_by: None,
                 ero: detour(destination),
                 updates: 0,
+                disjoint_group: args.disjoint_pairs.then_some(DisjointGroup {
+                    id: (j / 2 + 1) as u16,
+                    source: IpAddr::V4(addr),
+                }),
             });
             total_lsps += 1;
         }
@@ -689,7 +700,7 @@ async fn pcc_task(
             command = control.recv() => match command {
                 Some(Control::Scenario(action)) => {
                     let before = sim.len();
-                    apply(&mut sim, &mut conns, action, &args);
+                    apply(&mut sim, &mut conns, action, &args, addr);
                     count_lsps(&progress, before, sim.len());
                 }
                 Some(Control::Perturb(plsp)) => {
@@ -742,7 +753,7 @@ async fn pcc_task(
     }
 }
 
-fn apply(sim: &mut SimPcc, conns: &mut [Conn], action: Action, args: &Args) {
+fn apply(sim: &mut SimPcc, conns: &mut [Conn], action: Action, args: &Args, addr: Ipv4Addr) {
     match action {
         Action::SessionDown { pce } => {
             if let Some(c) = conns.get_mut(pce) {
@@ -766,6 +777,7 @@ fn apply(sim: &mut SimPcc, conns: &mut [Conn], action: Action, args: &Args) {
             sr,
             bandwidth,
             delegate,
+            disjoint_group,
         } => {
             sim.add_lsp(SimLsp {
                 plsp_id: 0,
@@ -778,6 +790,10 @@ fn apply(sim: &mut SimPcc, conns: &mut [Conn], action: Action, args: &Args) {
                 initiated_by: None,
                 ero: detour(destination),
                 updates: 0,
+                disjoint_group: disjoint_group.map(|id| DisjointGroup {
+                    id,
+                    source: IpAddr::V4(addr),
+                }),
             });
         }
         Action::RemoveLsp { name } => {
