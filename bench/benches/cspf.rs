@@ -103,6 +103,7 @@ fn run(c: &mut Criterion, name: &str, nodes: usize, links: usize) {
                     disjointness: Disjointness::LINK,
                     strict: true,
                     objective: GroupObjective::MinSum,
+                    pinned: Vec::new(),
                 };
                 let _ = black_box(solve(&topo, &res, &g, &mut ws));
             }

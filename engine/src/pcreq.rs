@@ -166,6 +166,14 @@ pub fn compute_path(
     ask: &PathAsk<'_>,
     ws: &mut Workspace,
 ) -> Result<ComputedPath, Unreachable> {
+    let req = path_request(topo, ask)?;
+    let path = compute(topo, reservations, &req, ws).map_err(|_| Unreachable::NoPath)?;
+    encode_path(topo, ask, path.links, &path.metrics)
+}
+
+/// The solver's request for an ask: end points mapped onto nodes, the
+/// objective and every constraint.
+pub fn path_request(topo: &Topology, ask: &PathAsk<'_>) -> Result<PathRequest, Unreachable> {
     let (source, destination) = match (node_of(topo, ask.source), node_of(topo, ask.destination)) {
         (Some(s), Some(d)) => (s, d),
         (s, d) => {
@@ -243,13 +251,29 @@ pub fn compute_path(
         max_delay: bound(MetricType::PATH_DELAY),
         max_hops: bound(MetricType::HOP_COUNT).map(|h| h.min(u64::from(u32::MAX)) as u32),
     };
-    let req = PathRequest {
+    Ok(PathRequest {
         source,
         destination,
         objective,
         constraints,
+    })
+}
+
+/// Encode a computed path for the PCC: an SR-ERO within its MSD (and any
+/// SID-depth bound), or strict IP hops; with the computed metrics.
+pub fn encode_path(
+    topo: &Topology,
+    ask: &PathAsk<'_>,
+    links: Vec<crate::topology::LinkId>,
+    metrics: &PathMetrics,
+) -> Result<ComputedPath, Unreachable> {
+    let a = ask.attributes;
+    let bound = |t: MetricType| {
+        a.metrics
+            .iter()
+            .find(|m| m.bound() && m.metric_type == t)
+            .map(|m| m.value.max(0.0).floor() as u64)
     };
-    let path = compute(topo, reservations, &req, ws).map_err(|_| Unreachable::NoPath)?;
     let ero = if ask.setup == PathSetupType::SR_TE {
         // The PCC's MSD (X: unlimited), capped by a SID-depth bound.
         let msd = ask.peer_sr.map(|c: SrPceCapability| {
@@ -264,15 +288,15 @@ pub fn compute_path(
             (Some(m), Some(b)) => Some(m.min(b)),
             (m, b) => m.or(b),
         };
-        let segments = sr::encode(topo, &path.links, limit).map_err(|_| Unreachable::NoPath)?;
+        let segments = sr::encode(topo, &links, limit).map_err(|_| Unreachable::NoPath)?;
         sr::to_ero(topo, &segments)
     } else {
-        rsvp_ero(topo, &path.links)
+        rsvp_ero(topo, &links)
     };
     Ok(ComputedPath {
         ero,
-        attributes: computed_metrics(a, &path.metrics),
-        links: path.links,
+        attributes: computed_metrics(a, metrics),
+        links,
     })
 }
 

@@ -295,6 +295,7 @@ fn run_compute(a: &ComputeArgs) -> Result<(), String> {
         } else {
             GroupObjective::MinSum
         },
+        pinned: Vec::new(),
     };
     let result = solve(&topo, &res, &group, &mut ws).map_err(|e| e.to_string())?;
     if a.json {

@@ -100,6 +100,10 @@ pub struct GroupRequest {
     pub strict: bool,
     /// Objective.
     pub objective: GroupObjective,
+    /// Members whose path is given, not computed (LSPs of the group this
+    /// PCE does not control: their reported paths), by member index; empty
+    /// or `None` for a member that is computed.
+    pub pinned: Vec<Option<Path>>,
 }
 
 /// A computed group.
@@ -315,8 +319,11 @@ fn solve_at(
     let members = &group.members;
     // Two LSPs with the same ends and constraints, link or node disjoint,
     // min-sum: Suurballe/Bhandari, exact and polynomial.
+    let pinned = |i: usize| group.pinned.get(i).and_then(Option::as_ref);
     if let [a, b] = members.as_slice() {
         if a == b
+            && pinned(0).is_none()
+            && pinned(1).is_none()
             && group.objective == GroupObjective::MinSum
             && !level.srlg
             && (level.link || level.node)
@@ -338,8 +345,11 @@ fn solve_at(
         for (i, m) in members.iter().enumerate() {
             // One extra candidate tells whether the list is exhausted, and
             // gives the bound for the optimality proof.
-            let list = k_shortest(topo, r, m, k + 1, ws)
-                .map_err(|reason| GroupError::Member { member: i, reason })?;
+            let list = match pinned(i) {
+                Some(p) => vec![p.clone()],
+                None => k_shortest(topo, r, m, k + 1, ws)
+                    .map_err(|reason| GroupError::Member { member: i, reason })?,
+            };
             lists.push(list);
         }
         let cost = |i: usize, p: &Path| members.get(i).map_or(0, |m| p.metrics.of(m.objective));

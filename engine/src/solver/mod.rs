@@ -2,6 +2,7 @@
 
 pub mod cspf;
 pub mod disjoint;
+pub mod ero;
 pub(crate) mod landmarks;
 pub mod placement;
 pub mod sr;

@@ -17,6 +17,7 @@ fn pair(topo: &Topology, d: Disjointness, strict: bool) -> GroupRequest {
         disjointness: d,
         strict,
         objective: GroupObjective::MinSum,
+        pinned: Vec::new(),
     }
 }
 
@@ -244,7 +245,7 @@ proptest! {
         if members.len() < 2 {
             return Ok(());
         }
-        let g = GroupRequest { members, disjointness: d, strict, objective };
+        let g = GroupRequest { members, disjointness: d, strict, objective, pinned: vec![] };
         let got = solve(&topo, &Reservations::new(topo.link_count()), &g, &mut Workspace::new());
         let wanted = best_combination(&topo, &g, d);
         match got {
@@ -310,7 +311,7 @@ proptest! {
         let topo = file.build().unwrap();
         let m = PathRequest { source: NodeId(s), destination: NodeId(t), objective: Objective::Igp, constraints: Constraints::default() };
         let d = if node { Disjointness::NODE } else { Disjointness::LINK };
-        let g = GroupRequest { members: vec![m.clone(), m], disjointness: d, strict: true, objective: GroupObjective::MinSum };
+        let g = GroupRequest { members: vec![m.clone(), m], disjointness: d, strict: true, objective: GroupObjective::MinSum, pinned: vec![] };
         let wanted = best_combination(&topo, &g, d);
         match solve(&topo, &Reservations::new(topo.link_count()), &g, &mut Workspace::new()) {
             Ok(res) => {
@@ -331,4 +332,38 @@ proptest! {
             Err(e) => prop_assert!(false, "{e}"),
         }
     }
+}
+
+/// DIGEST §9.5-9.6: a member this PCE does not control is pinned on its
+/// reported path; the others are made disjoint from it, or, strict and
+/// impossible, get no path; not strict, they fall back.
+#[test]
+fn pinned_members_constrain_the_others() {
+    let a = load("draft-topology-a.json");
+    let r = Reservations::new(a.link_count());
+    let mut ws = Workspace::new();
+    let shortest = |from: &str, to: &str, ws: &mut Workspace| {
+        pce_engine::solver::cspf::compute(&a, &r, &req(&a, from, to), ws).unwrap()
+    };
+    // Scenario 4: LSP2 sits on its shortest path R3-R4-PCC4 (not ours):
+    // LSP1 moves to R1-R2-PCC2.
+    let mut g = pair(&a, Disjointness::LINK, false);
+    g.pinned = vec![None, Some(shortest("PCC3", "PCC4", &mut ws))];
+    let res = solve(&a, &r, &g, &mut ws).unwrap();
+    assert_eq!(hops(&a, &res.paths[0]), ["R1", "R2", "PCC2"]);
+    assert_eq!(hops(&a, &res.paths[1]), ["R3", "R4", "PCC4"]);
+    assert_eq!(res.achieved, Disjointness::LINK);
+    // Scenario 3: LSP1 sits on its shortest path R1-R3-R4-R2-PCC2 (not
+    // ours): no path for LSP2 is link-disjoint from it.
+    let mut g = pair(&a, Disjointness::LINK, true);
+    g.pinned = vec![Some(shortest("PCC1", "PCC2", &mut ws)), None];
+    assert!(matches!(
+        solve(&a, &r, &g, &mut ws),
+        Err(GroupError::NotDisjoint { .. })
+    ));
+    // Not strict: LSP2 falls back to its shortest path, sharing R3-R4.
+    g.strict = false;
+    let res = solve(&a, &r, &g, &mut ws).unwrap();
+    assert_eq!(hops(&a, &res.paths[1]), ["R3", "R4", "PCC4"]);
+    assert_eq!(res.achieved, Disjointness::NONE);
 }

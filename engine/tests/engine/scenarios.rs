@@ -42,6 +42,7 @@ fn joint(t: &Topology, a: &PathRequest, b: &PathRequest, strict: bool) -> (Path,
         disjointness: Disjointness::LINK,
         strict,
         objective: GroupObjective::MinSum,
+        pinned: Vec::new(),
     };
     let mut res = solve(
         t,

@@ -4,6 +4,7 @@
 use pce_engine::solver::cspf::{
     compute, Constraints, Objective, PathRequest, Reservations, Workspace,
 };
+use pce_engine::solver::ero;
 use pce_engine::solver::sr::{encode, to_ero, Segment, SrError};
 use pce_engine::topology::{LinkId, LinkSpec, NodeId, NodeSpec, Topology, TopologyFile};
 use pcep::wire::object::{Nai, Subobject};
@@ -207,5 +208,31 @@ proptest! {
             let tight = encode(&topo, &p.links, Some(segs.len() as u8 - 1));
             prop_assert_eq!(tight, Err(SrError::ExceedsMsd { needed: segs.len(), msd: segs.len() as u8 - 1 }));
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 800, ..ProptestConfig::default() })]
+
+    /// A path sent as an SR-ERO reads back as exactly its links; sent as
+    /// strict IP hops, as the same sequence of nodes (parallel links between
+    /// two nodes are told apart by interface addresses, which these
+    /// generated topologies do not have).
+    #[test]
+    fn reported_paths_read_back(file in topology(), s in 0u32..6, d in 0u32..6) {
+        let topo = file.build().unwrap();
+        let n = topo.node_count() as u32;
+        let (src, dst) = (NodeId(s % n), NodeId(d % n));
+        let req = PathRequest { source: src, destination: dst, objective: Objective::Te, constraints: Constraints::default() };
+        let mut ws = Workspace::new();
+        let Ok(p) = compute(&topo, &Reservations::new(topo.link_count()), &req, &mut ws) else {
+            return Ok(());
+        };
+        let sr_ero = to_ero(&topo, &encode(&topo, &p.links, None).unwrap());
+        prop_assert_eq!(ero::links(&topo, src, &sr_ero, &mut ws), Some(p.links.clone()));
+        let ip_ero = pce_engine::pcreq::rsvp_ero(&topo, &p.links);
+        let back = ero::links(&topo, src, &ip_ero, &mut ws).unwrap();
+        let nodes = |links: &[LinkId]| links.iter().map(|l| topo.link(*l).unwrap().to).collect::<Vec<_>>();
+        prop_assert_eq!(nodes(&back), nodes(&p.links));
     }
 }
