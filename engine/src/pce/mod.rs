@@ -37,7 +37,7 @@
 //!   a missing LSP-DB-VERSION when S was negotiated (6/12), revoking a
 //!   PCE-initiated LSP's delegation while the session is up (19/7).
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -45,16 +45,20 @@ use std::time::{Duration, Instant};
 use pcep::session::Negotiated;
 use pcep::wire::iana::CloseReason;
 use pcep::wire::object::{Ero, Lsp, OperationalStatus, PcepError, Srp};
-use pcep::wire::tlv::Tlv;
+use pcep::wire::tlv::{DisjointnessFlags, Tlv};
 use pcep::wire::{
-    Attributes, ErrorUnit, InitiateRequest, Message, PathSetupType, PcErr, PcErrCode, PcInitiate,
-    PcRpt, PcUpd, StateReport, UpdateRequest,
+    AssociationType, Attributes, ErrorUnit, InitiateRequest, Message, PathSetupType, PcErr,
+    PcErrCode, PcInitiate, PcRpt, PcUpd, StateReport, UpdateRequest,
 };
 use serde::Serialize;
 
 use crate::lspdb::{Applied, LspDb, LspKey, PccId, ReportError};
-use crate::pcreq::{compute_path, respond, PathAsk, Unreachable};
+use crate::pcreq::{
+    compute_path, encode_path, path_request, respond, ComputedPath, PathAsk, Unreachable,
+};
 use crate::solver::cspf::{Reservations, Workspace};
+use crate::solver::disjoint::{self, Disjointness, GroupObjective, GroupRequest};
+use crate::solver::ero;
 use crate::topology::{LinkId, Ted};
 
 /// A session, as the shell numbers them.
@@ -197,6 +201,55 @@ struct PccState {
     undelegate_at: Option<Instant>,
 }
 
+/// What computing one LSP needs (see [`Pce::plan`]).
+#[derive(Clone, Debug)]
+struct Plan {
+    key: LspKey,
+    session: Option<SessionId>,
+    /// Delegated to this PCE on a synchronized session.
+    controlled: bool,
+    source: IpAddr,
+    destination: IpAddr,
+    attributes: Attributes,
+    setup: PathSetupType,
+    peer_sr: Option<pcep::wire::tlv::SrPceCapability>,
+    report: StateReport,
+    control: crate::lspdb::Control,
+}
+
+impl Plan {
+    fn ask(&self) -> PathAsk<'_> {
+        PathAsk {
+            source: self.source,
+            destination: self.destination,
+            attributes: &self.attributes,
+            setup: self.setup,
+            peer_sr: self.peer_sr,
+        }
+    }
+}
+
+/// An association group's key (RFC 8697 §6.1.3: type, ID, source).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct GroupKey {
+    /// Association type.
+    pub association_type: u16,
+    /// Association ID.
+    pub id: u16,
+    /// Association source.
+    pub source: IpAddr,
+}
+
+impl GroupKey {
+    fn of(a: &pcep::wire::object::Association) -> Self {
+        Self {
+            association_type: a.association_type.0,
+            id: a.association_id,
+            source: a.source,
+        }
+    }
+}
+
 /// A live session's state.
 #[derive(Debug)]
 struct SessionState {
@@ -261,6 +314,10 @@ pub struct Pce {
     /// Bandwidth held by the paths this PCE computed.
     reservations: Reservations,
     placed: HashMap<LspKey, (Vec<LinkId>, f64)>,
+    /// Disjoint association groups: members with their
+    /// DISJOINTNESS-CONFIGURATION flags.
+    groups: HashMap<GroupKey, BTreeMap<LspKey, u32>>,
+    lsp_groups: HashMap<LspKey, Vec<GroupKey>>,
     ws: Workspace,
     out: VecDeque<Output>,
     counters: Counters,
@@ -282,6 +339,8 @@ impl Pce {
             overrides: HashMap::new(),
             reservations: Reservations::new(links),
             placed: HashMap::new(),
+            groups: HashMap::new(),
+            lsp_groups: HashMap::new(),
             ws: Workspace::new(),
             out: VecDeque::new(),
             counters: Counters::default(),
@@ -358,6 +417,7 @@ impl Pce {
     fn purge_pcc(&mut self, pcc: PccId) {
         for key in self.lspdb.of_pcc(pcc) {
             self.release(&key);
+            self.set_groups(key, Vec::new());
         }
         self.counters.purged += self.lspdb.purge(pcc) as u64;
     }
@@ -573,6 +633,19 @@ impl Pce {
             }
             let head = report.lsp.without_tlvs();
             let srp_id = report.srp.as_ref().map_or(0, |p| p.srp_id);
+            // Disjoint groups the LSP is in (a report carries them all; R=1
+            // takes it out of one).
+            let groups: Vec<(GroupKey, u32)> = report
+                .associations
+                .iter()
+                .filter(|a| a.association_type == AssociationType::DISJOINT && !a.remove())
+                .map(|a| {
+                    let flags = a
+                        .disjointness_configuration()
+                        .map_or(DisjointnessFlags::LINK, |f| f.0);
+                    (GroupKey::of(a), flags)
+                })
+                .collect();
             let applied = self.lspdb.apply_owned(pcc, report);
             let report = &head;
             match applied {
@@ -608,8 +681,17 @@ impl Pce {
                     if let Some(st) = self.sessions.get_mut(&session) {
                         st.seen.remove(&key.plsp_id);
                     }
+                    // The rest of its groups may now do better.
+                    let groups = self.lsp_groups.get(&key).cloned().unwrap_or_default();
+                    self.set_groups(key, Vec::new());
+                    if synced {
+                        for g in groups {
+                            self.compute_group(g, None);
+                        }
+                    }
                 }
                 Ok(Applied::Created(key) | Applied::Updated(key)) => {
+                    self.set_groups(key, groups);
                     self.on_report(session, key, report, srp_id, synced);
                 }
             }
@@ -632,6 +714,7 @@ impl Pce {
             .is_some_and(|s| s.seen.contains(&old.plsp_id));
         if old.plsp_id != report.lsp.plsp_id && !seen {
             self.release(&old);
+            self.set_groups(old, Vec::new());
             self.lspdb.remove(&old);
         }
     }
@@ -690,7 +773,7 @@ impl Pce {
             self.send_error(session, PcErrCode::new(19, 7), Some(lsp));
         }
         if synced && !settled {
-            self.compute_and_update(session, key, false);
+            self.compute_and_update(key, false);
         }
     }
 
@@ -705,6 +788,7 @@ impl Pce {
             for key in self.lspdb.of_pcc(pcc) {
                 if !seen.contains(&key.plsp_id) {
                     self.release(&key);
+                    self.set_groups(key, Vec::new());
                     self.lspdb.remove(&key);
                 }
             }
@@ -720,7 +804,7 @@ impl Pce {
         };
         let pcc = s.pcc;
         for key in self.lspdb.of_pcc(pcc) {
-            self.compute_and_update(session, key, false);
+            self.compute_and_update(key, false);
         }
         let mut missing: Vec<InitiateSpec> = self
             .initiated
@@ -739,28 +823,29 @@ impl Pce {
     }
 
     /// Compute a delegated LSP and send a PCUpd when its path changes.
-    fn compute_and_update(&mut self, session: SessionId, key: LspKey, force: bool) {
-        let Some(s) = self.sessions.get(&session) else {
-            return;
-        };
-        let peer_sr = s.negotiated.peer_sr;
-        let Some((report, control, name)) = self
+    /// What computing an LSP needs: its ends, constraints, setup type, the
+    /// head end's SR capability, and the session to update it on.
+    fn plan(&self, key: LspKey) -> Option<Plan> {
+        let (report, control, name) = self
             .lspdb
-            .with(&key, |e| (e.report(), e.control.clone(), e.name.clone()))
-        else {
-            return;
-        };
-        if !control.delegated || control.pending_srp.is_some() {
-            return;
-        }
+            .with(&key, |e| (e.report(), e.control.clone(), e.name.clone()))?;
+        let session = self.pccs.get(&key.pcc).and_then(|p| p.session);
+        let state = session.and_then(|s| self.sessions.get(&s));
+        let peer_sr = state.and_then(|s| s.negotiated.peer_sr);
+        let controlled = control.delegated && state.is_some_and(|s| s.synced);
         let name_key = (key.pcc, String::from_utf8_lossy(&name).into_owned());
-        let spec = self.initiated.get(&name_key).cloned();
-        let overridden = self.overrides.get(&name_key).cloned();
+        let spec = self.initiated.get(&name_key);
+        let overridden = self.overrides.get(&name_key);
         let setup = report
             .srp
             .as_ref()
             .map_or(PathSetupType::RSVP_TE, Srp::path_setup_type);
-        let (source, destination, attributes) = match (&spec, report.lsp.ipv4_identifiers()) {
+        let reported = || {
+            overridden
+                .cloned()
+                .unwrap_or_else(|| report.intended.clone())
+        };
+        let (source, destination, attributes) = match (spec, report.lsp.ipv4_identifiers()) {
             (Some(spec), _) => (spec.source, spec.destination, spec.attributes.clone()),
             (None, Some(id)) => {
                 let source = if id.sender.is_unspecified() {
@@ -768,67 +853,200 @@ impl Pce {
                 } else {
                     IpAddr::V4(id.sender)
                 };
-                (
-                    source,
-                    IpAddr::V4(id.endpoint),
-                    overridden
-                        .clone()
-                        .unwrap_or_else(|| report.intended.clone()),
-                )
+                (source, IpAddr::V4(id.endpoint), reported())
             }
-            (None, None) => match report.lsp.ipv6_identifiers() {
-                Some(id) => (
-                    IpAddr::V6(id.sender),
-                    IpAddr::V6(id.endpoint),
-                    overridden.unwrap_or_else(|| report.intended.clone()),
-                ),
-                // No end points known: nothing to compute.
-                None => return,
-            },
+            // No end points known: nothing to compute.
+            (None, None) => report
+                .lsp
+                .ipv6_identifiers()
+                .map(|id| (IpAddr::V6(id.sender), IpAddr::V6(id.endpoint), reported()))?,
         };
-        let topo = self.ted.snapshot();
-        let bw = attributes
-            .bandwidth
-            .map_or(0.0, |b| f64::from(b.bandwidth) * 8.0);
-        self.release(&key);
-        let ask = PathAsk {
+        Some(Plan {
+            key,
+            session,
+            controlled,
             source,
             destination,
-            attributes: &attributes,
+            attributes,
             setup,
             peer_sr,
+            report,
+            control,
+        })
+    }
+
+    /// Compute an LSP and send a PCUpd when its path changes (`force`: in
+    /// any case). An LSP in a disjoint association group is computed with
+    /// its group.
+    fn compute_and_update(&mut self, key: LspKey, force: bool) {
+        if let Some(group) = self.lsp_groups.get(&key).and_then(|g| g.first()).copied() {
+            self.compute_group(group, force.then_some(key));
+            return;
+        }
+        let Some(plan) = self.plan(key) else {
+            return;
         };
+        if !plan.controlled || plan.control.pending_srp.is_some() {
+            return;
+        }
+        let topo = self.ted.snapshot();
+        self.release(&key);
         self.counters.computations += 1;
-        let computed = compute_path(&topo, &self.reservations, &ask, &mut self.ws);
-        let path = match computed {
-            Ok(p) => p,
+        match compute_path(&topo, &self.reservations, &plan.ask(), &mut self.ws) {
+            Ok(path) => self.apply_path(&plan, path, force, Vec::new()),
             Err(Unreachable::NoPath | Unreachable::UnknownEndpoints(_)) => {
                 self.lspdb.with_mut(&key, |e| e.control.no_path = true);
+            }
+        }
+    }
+
+    /// Compute a disjoint association group (RFC 8800): the members this PCE
+    /// controls together, disjoint from the reported paths of the members it
+    /// does not control (which it cannot move); with the fallback to weaker
+    /// disjointness unless the group is strict (T). The achieved
+    /// disjointness goes back in DISJOINTNESS-STATUS. Waits while an update
+    /// to a member is in flight (its acknowledgement triggers the next
+    /// computation). `forced`: send that member's update even if unchanged.
+    fn compute_group(&mut self, group: GroupKey, forced: Option<LspKey>) {
+        let Some(members) = self.groups.get(&group).cloned() else {
+            return;
+        };
+        let mut plans = Vec::new();
+        let mut flags = None;
+        for (key, f) in &members {
+            let Some(plan) = self.plan(*key) else {
+                continue;
+            };
+            if plan.controlled && plan.control.pending_srp.is_some() {
                 return;
             }
+            flags.get_or_insert(*f);
+            plans.push(plan);
+        }
+        if !plans.iter().any(|p| p.controlled) {
+            return;
+        }
+        let flags = flags.unwrap_or(DisjointnessFlags::LINK);
+        let topo = self.ted.snapshot();
+        let mut requests = Vec::new();
+        let mut pinned = Vec::new();
+        let mut used = Vec::new();
+        for plan in &plans {
+            let Ok(req) = path_request(&topo, &plan.ask()) else {
+                if plan.controlled {
+                    self.lspdb.with_mut(&plan.key, |e| e.control.no_path = true);
+                }
+                continue;
+            };
+            let pin = if plan.controlled {
+                self.release(&plan.key);
+                None
+            } else {
+                // A member we cannot place on the topology does not constrain.
+                let Some(links) =
+                    ero::links(&topo, req.source, &plan.report.ero.subobjects, &mut self.ws)
+                else {
+                    continue;
+                };
+                Some(crate::solver::cspf::Path {
+                    links,
+                    metrics: crate::solver::cspf::PathMetrics::default(),
+                    optimal: true,
+                })
+            };
+            requests.push(req);
+            pinned.push(pin);
+            used.push(plan);
+        }
+        let request = GroupRequest {
+            members: requests,
+            disjointness: Disjointness {
+                link: flags & DisjointnessFlags::LINK != 0,
+                node: flags & DisjointnessFlags::NODE != 0,
+                srlg: flags & DisjointnessFlags::SRLG != 0,
+            },
+            strict: flags & DisjointnessFlags::STRICT != 0,
+            objective: GroupObjective::MinSum,
+            pinned,
         };
+        self.counters.computations += 1;
+        let result = disjoint::solve(&topo, &self.reservations, &request, &mut self.ws);
+        let Ok(result) = result else {
+            // No (strictly) disjoint solution: the members keep their paths.
+            for plan in used.iter().filter(|p| p.controlled) {
+                self.lspdb.with_mut(&plan.key, |e| e.control.no_path = true);
+            }
+            return;
+        };
+        let achieved = result.achieved;
+        let status = (u32::from(achieved.link) * DisjointnessFlags::LINK)
+            | (u32::from(achieved.node) * DisjointnessFlags::NODE)
+            | (u32::from(achieved.srlg) * DisjointnessFlags::SRLG);
+        let updates: Vec<(Plan, ComputedPath)> = used
+            .into_iter()
+            .zip(result.paths)
+            .filter(|(plan, _)| plan.controlled)
+            .filter_map(|(plan, path)| {
+                let computed = encode_path(&topo, &plan.ask(), path.links, &path.metrics).ok()?;
+                Some((plan.clone(), computed))
+            })
+            .collect();
+        for (plan, computed) in updates {
+            let associations = plan
+                .report
+                .associations
+                .iter()
+                .filter(|a| GroupKey::of(a) == group)
+                .map(|a| {
+                    let mut a = a.clone();
+                    a.tlvs.retain(|t| !matches!(t, Tlv::DisjointnessStatus(_)));
+                    a.tlvs
+                        .push(Tlv::DisjointnessStatus(DisjointnessFlags(status)));
+                    a
+                })
+                .collect();
+            let force = forced == Some(plan.key);
+            self.apply_path(&plan, computed, force, associations);
+        }
+    }
+
+    /// Record a computed path and send it by PCUpd unless the LSP is on it
+    /// already (or acknowledged it in its own words).
+    fn apply_path(
+        &mut self,
+        plan: &Plan,
+        path: ComputedPath,
+        force: bool,
+        associations: Vec<pcep::wire::object::Association>,
+    ) {
+        let key = plan.key;
+        let bw = plan
+            .attributes
+            .bandwidth
+            .map_or(0.0, |b| f64::from(b.bandwidth) * 8.0);
         self.reservations.add(&path.links, bw);
         self.placed.insert(key, (path.links.clone(), bw));
-        let reported = &report.ero.subobjects;
-        // Already there, or the PCC acknowledged exactly this path and
-        // reports it in its own words: nothing to send.
+        let control = &plan.control;
+        let report = &plan.report;
         let acked_same = control.computed.as_ref() == Some(&path.ero)
             && report.srp.as_ref().map(|p| p.srp_id) == control.acked_srp
             && control.acked_srp.is_some();
-        if !force && (*reported == path.ero || acked_same) {
+        if !force && (report.ero.subobjects == path.ero || acked_same) {
             self.lspdb.with_mut(&key, |e| {
                 e.control.no_path = false;
                 e.control.computed = Some(path.ero.clone());
             });
             return;
         }
+        let Some(session) = plan.session else {
+            return;
+        };
         let Some(s) = self.sessions.get_mut(&session) else {
             return;
         };
         let srp_id = s.srp_id();
-        let srp = srp_with(srp_id, setup);
         let update = UpdateRequest {
-            srp,
+            srp: srp_with(srp_id, plan.setup),
             lsp: Lsp {
                 plsp_id: key.plsp_id,
                 delegate: true,
@@ -837,10 +1055,10 @@ impl Pce {
                 create: report.lsp.create,
                 ..Lsp::default()
             },
-            associations: Vec::new(),
+            associations,
             ero: Ero::new(path.ero.clone()),
             attributes: Attributes {
-                lspa: attributes.lspa,
+                lspa: plan.attributes.lspa.clone(),
                 ..path.attributes
             },
             unknown: Vec::new(),
@@ -858,6 +1076,30 @@ impl Pce {
                 updates: vec![update],
             }),
         );
+    }
+
+    /// Track the disjoint association groups an LSP is in (from its report;
+    /// none when it is removed).
+    fn set_groups(&mut self, key: LspKey, now: Vec<(GroupKey, u32)>) {
+        let old = self.lsp_groups.remove(&key).unwrap_or_default();
+        for g in old {
+            if !now.iter().any(|(n, _)| *n == g) {
+                if let Some(m) = self.groups.get_mut(&g) {
+                    m.remove(&key);
+                    if m.is_empty() {
+                        self.groups.remove(&g);
+                    }
+                }
+            }
+        }
+        if now.is_empty() {
+            return;
+        }
+        for (g, flags) in &now {
+            self.groups.entry(*g).or_default().insert(key, *flags);
+        }
+        self.lsp_groups
+            .insert(key, now.into_iter().map(|(g, _)| g).collect());
     }
 
     fn synced_session(&self, pcc: IpAddr, initiation: bool) -> Result<SessionId, CommandError> {
@@ -993,7 +1235,7 @@ impl Pce {
         name: &str,
         attributes: Attributes,
     ) -> Result<(), CommandError> {
-        let session = self.synced_session(pcc, false)?;
+        self.synced_session(pcc, false)?;
         let id = PccId(pcc);
         let key = self.lspdb.by_name(id, name.as_bytes());
         if let Some(spec) = self.initiated.get_mut(&(id, name.to_owned())) {
@@ -1020,7 +1262,7 @@ impl Pce {
                 e.control.acked_srp = None;
                 e.control.pending_srp = None;
             });
-            self.compute_and_update(session, key, true);
+            self.compute_and_update(key, true);
         }
         Ok(())
     }
@@ -1146,7 +1388,7 @@ impl Pce {
             };
             for key in self.lspdb.of_pcc(pcc) {
                 self.lspdb.with_mut(&key, |e| e.control.acked_srp = None);
-                self.compute_and_update(session, key, false);
+                self.compute_and_update(key, false);
             }
         }
     }

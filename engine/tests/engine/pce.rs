@@ -651,3 +651,191 @@ fn delegation_is_returned_by_a_pcupd_with_d0() {
     pce.handle_message(S1, rpt(vec![report(7, "lsp-a", false, false, long_way())]));
     assert!(updates(&drain(&mut pce)).is_empty());
 }
+
+// ===== disjoint association groups (RFC 8800; DIGEST §9.3-9.6 on one PCE) =====
+
+const S3: SessionId = SessionId(3);
+const PCC3: &str = "192.0.2.3";
+
+fn grouped(
+    plsp_id: u32,
+    name: &str,
+    (from, to): (&str, &str),
+    delegate: bool,
+    sync: bool,
+    ero: Vec<Subobject>,
+    flags: u32,
+) -> StateReport {
+    let mut r = report(plsp_id, name, delegate, sync, ero);
+    r.lsp.tlvs[1] = Tlv::Ipv4LspIdentifiers(Ipv4LspIdentifiers {
+        sender: from.parse().unwrap(),
+        lsp_id: 1,
+        tunnel_id: plsp_id as u16,
+        extended_tunnel_id: Ipv4Addr::UNSPECIFIED,
+        endpoint: to.parse().unwrap(),
+    });
+    r.associations = vec![pcep::wire::object::Association {
+        header: pcep::wire::object::HeaderFlags::default(),
+        association_flags: 0,
+        association_type: pcep::wire::AssociationType::DISJOINT,
+        association_id: 1,
+        source: ip("192.0.2.100"),
+        tlvs: vec![Tlv::DisjointnessConfiguration(
+            pcep::wire::tlv::DisjointnessFlags(flags),
+        )],
+    }];
+    r
+}
+
+const LINK: u32 = pcep::wire::tlv::DisjointnessFlags::LINK;
+const STRICT: u32 = pcep::wire::tlv::DisjointnessFlags::STRICT;
+const LSP1: (&str, &str) = ("192.0.2.1", "192.0.2.2");
+const LSP2: (&str, &str) = ("192.0.2.3", "192.0.2.4");
+
+fn addrs(ero: &[Subobject]) -> Vec<String> {
+    ero.iter().map(ToString::to_string).collect()
+}
+
+fn ack(plsp: u32, name: &str, ends: (&str, &str), srp: u32, ero: Vec<Subobject>) -> StateReport {
+    let mut r = grouped(plsp, name, ends, true, false, ero, LINK);
+    r.srp = Some(Srp {
+        srp_id: srp,
+        ..Srp::default()
+    });
+    r
+}
+
+/// LSP1's shortest path: R1-R3-R4-R2-PCC2.
+fn shortest_1_to_2() -> Vec<Subobject> {
+    ["10.0.0.5", "10.0.0.7", "10.0.0.8", "10.0.0.6", "10.0.0.2"]
+        .into_iter()
+        .map(hop)
+        .collect()
+}
+
+/// Scenario 1: both LSPs delegated to this PCE. LSP1 alone gets its
+/// shortest path; when LSP2 comes, LSP1 moves to R1-R2-PCC2 and LSP2 gets
+/// R3-R4-PCC4, with DISJOINTNESS-STATUS saying link-disjoint.
+#[test]
+fn scenario_1_group_computed_jointly() {
+    let mut pce = core();
+    pce.session_up(S1, ip(PCC1), negotiated(UI));
+    pce.handle_message(
+        S1,
+        rpt(vec![
+            grouped(1, "lsp1", LSP1, true, true, vec![], LINK),
+            end_of_sync(),
+        ]),
+    );
+    let ups = updates(&drain(&mut pce));
+    assert_eq!(ups.len(), 1);
+    assert_eq!(
+        addrs(&ups[0].2),
+        ["10.0.0.5", "10.0.0.7", "10.0.0.8", "10.0.0.6", "10.0.0.2"]
+    );
+    pce.handle_message(
+        S1,
+        rpt(vec![ack(1, "lsp1", LSP1, ups[0].1, ups[0].2.clone())]),
+    );
+    assert!(updates(&drain(&mut pce)).is_empty());
+
+    pce.session_up(S3, ip(PCC3), negotiated(UI));
+    pce.handle_message(
+        S3,
+        rpt(vec![
+            grouped(1, "lsp2", LSP2, true, true, vec![], LINK),
+            end_of_sync(),
+        ]),
+    );
+    let out = drain(&mut pce);
+    let mut by_session: Vec<(SessionId, Vec<String>, Vec<pcep::wire::object::Association>)> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::Send {
+                session,
+                message: Message::PcUpd(u),
+            } => Some((
+                *session,
+                addrs(&u.updates[0].ero.subobjects),
+                u.updates[0].associations.clone(),
+            )),
+            _ => None,
+        })
+        .collect();
+    by_session.sort_by_key(|x| x.0);
+    assert_eq!(by_session.len(), 2, "{out:?}");
+    assert_eq!(by_session[0].0, S1);
+    assert_eq!(
+        by_session[0].1,
+        ["10.0.0.5", "10.0.0.6", "10.0.0.2"],
+        "LSP1 over R1-R2"
+    );
+    assert_eq!(by_session[1].0, S3);
+    assert_eq!(
+        by_session[1].1,
+        ["10.0.0.7", "10.0.0.8", "10.0.0.4"],
+        "LSP2 over R3-R4"
+    );
+    for (_, _, assoc) in &by_session {
+        assert!(assoc[0].tlvs.contains(&Tlv::DisjointnessStatus(
+            pcep::wire::tlv::DisjointnessFlags(LINK)
+        )));
+    }
+}
+
+/// Scenario 4 on the PCE that controls LSP1 only: LSP2 sits on R3-R4-PCC4
+/// (set by another PCE); LSP1 moves to R1-R2-PCC2.
+#[test]
+fn scenario_4_member_not_controlled_is_avoided() {
+    let mut pce = core();
+    let lsp2_path = vec![hop("10.0.0.7"), hop("10.0.0.8"), hop("10.0.0.4")];
+    pce.session_up(S3, ip(PCC3), negotiated(UI));
+    pce.handle_message(
+        S3,
+        rpt(vec![
+            grouped(1, "lsp2", LSP2, false, true, lsp2_path, LINK),
+            end_of_sync(),
+        ]),
+    );
+    assert!(updates(&drain(&mut pce)).is_empty(), "LSP2 is not ours");
+    let lsp1_path = shortest_1_to_2();
+    pce.session_up(S1, ip(PCC1), negotiated(UI));
+    pce.handle_message(
+        S1,
+        rpt(vec![
+            grouped(1, "lsp1", LSP1, true, true, lsp1_path, LINK),
+            end_of_sync(),
+        ]),
+    );
+    let ups = updates(&drain(&mut pce));
+    assert_eq!(ups.len(), 1);
+    assert_eq!(addrs(&ups[0].2), ["10.0.0.5", "10.0.0.6", "10.0.0.2"]);
+}
+
+/// Scenario 3 on the PCE that controls LSP2 only, strict: LSP1 sits on its
+/// shortest path through R3-R4; no link-disjoint path exists for LSP2, so
+/// it gets no update and shows no_path (it keeps its path).
+#[test]
+fn scenario_3_strict_group_without_solution() {
+    let mut pce = core();
+    let lsp1_path = shortest_1_to_2();
+    pce.session_up(S1, ip(PCC1), negotiated(UI));
+    pce.handle_message(
+        S1,
+        rpt(vec![
+            grouped(1, "lsp1", LSP1, false, true, lsp1_path, LINK | STRICT),
+            end_of_sync(),
+        ]),
+    );
+    pce.session_up(S3, ip(PCC3), negotiated(UI));
+    pce.handle_message(
+        S3,
+        rpt(vec![
+            grouped(1, "lsp2", LSP2, true, true, vec![], LINK | STRICT),
+            end_of_sync(),
+        ]),
+    );
+    assert!(updates(&drain(&mut pce)).is_empty());
+    let key = pce.lspdb().by_name(PccId(ip(PCC3)), b"lsp2").unwrap();
+    assert!(pce.lspdb().get(&key).unwrap().control.no_path);
+}
