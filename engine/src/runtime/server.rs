@@ -125,11 +125,14 @@ impl Shared {
     }
 }
 
-/// The OPEN object this PCE sends: stateful (U, I), SR-capable.
+/// The OPEN object this PCE sends: stateful with updates (U), PCE-initiated
+/// LSPs (I), LSP-DB versions (S) and incremental sync (D, RFC 8232);
+/// SR-capable.
 pub fn pce_open(config: &Config) -> Open {
     let caps = StatefulCapability::UPDATE
         | StatefulCapability::INSTANTIATION
-        | StatefulCapability::INCLUDE_DB_VERSION;
+        | StatefulCapability::INCLUDE_DB_VERSION
+        | StatefulCapability::DELTA_LSP_SYNC;
     Open {
         keepalive: config.pce.keepalive,
         dead_timer: config.pce.dead_timer,

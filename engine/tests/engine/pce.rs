@@ -53,7 +53,8 @@ fn negotiated(flags: u32) -> Negotiated {
         &open(
             StatefulCapability::UPDATE
                 | StatefulCapability::INSTANTIATION
-                | StatefulCapability::INCLUDE_DB_VERSION,
+                | StatefulCapability::INCLUDE_DB_VERSION
+                | StatefulCapability::DELTA_LSP_SYNC,
         ),
         &open(flags),
         &StateSyncCodepoints::default(),
@@ -838,4 +839,35 @@ fn scenario_3_strict_group_without_solution() {
     assert!(updates(&drain(&mut pce)).is_empty());
     let key = pce.lspdb().by_name(PccId(ip(PCC3)), b"lsp2").unwrap();
     assert!(pce.lspdb().get(&key).unwrap().control.no_path);
+}
+
+/// RFC 8232 §4: with D negotiated and a different DB version, the PCC
+/// sends only what changed; what it does not re-report is kept.
+#[test]
+fn incremental_sync_keeps_what_is_not_re_reported() {
+    let mut pce = core();
+    let t0 = origin();
+    let flags = UI | StatefulCapability::INCLUDE_DB_VERSION | StatefulCapability::DELTA_LSP_SYNC;
+    let versioned = |plsp, name: &str, v: u64| {
+        let mut r = report(plsp, name, false, true, long_way());
+        r.lsp.tlvs.push(Tlv::LspDbVersion(v));
+        r
+    };
+    let eos = |v| {
+        let mut e = end_of_sync();
+        e.lsp.tlvs.push(Tlv::LspDbVersion(v));
+        e
+    };
+    pce.session_up(S1, ip(PCC1), negotiated(flags));
+    pce.handle_message(
+        S1,
+        rpt(vec![versioned(7, "a", 1), versioned(8, "b", 2), eos(2)]),
+    );
+    pce.session_down(S1, t0);
+    let mut n = negotiated(flags);
+    n.peer_db_version = Some(3);
+    pce.session_up(SessionId(2), ip(PCC1), n);
+    assert_eq!(pce.synchronized(SessionId(2)), Some(false));
+    pce.handle_message(SessionId(2), rpt(vec![versioned(8, "b", 3), eos(3)]));
+    assert_eq!(pce.lspdb().len(), 2, "the delta sync dropped nothing");
 }
