@@ -76,6 +76,29 @@ pub struct Control {
     pub no_path: bool,
     /// The last PCErr the PCC answered an update or initiation with.
     pub error: Option<pcep::wire::PcErrCode>,
+    /// Where this state was learned (draft-ietf-pce-state-sync §3.4): the
+    /// PCC itself and/or peer PCEs; the state goes when no source is left.
+    pub sources: Vec<Source>,
+    /// The freshest LSP-DB-VERSION of the owner PCC seen for this state
+    /// (directly, or as ORIGINAL-LSP-DB-VERSION from a peer).
+    pub version: Option<u64>,
+    /// The PCC delegated it to this PCE directly (D=1 on its session).
+    pub pcc_delegated: bool,
+    /// Sub-delegated by this PCE to the computing PCE (§3.5).
+    pub sub_delegated_to: Option<std::net::IpAddr>,
+    /// Sub-delegated to this PCE by that peer, which holds the PCC's
+    /// delegation.
+    pub delegated_by: Option<std::net::IpAddr>,
+}
+
+/// A source of an LSP's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// Its PCC, on a PCC session.
+    Pcc,
+    /// A peer PCE, on a state-sync session.
+    Peer(std::net::IpAddr),
 }
 
 impl LspEntry {

@@ -119,6 +119,26 @@ pub struct SimPcc {
     batch: usize,
 }
 
+/// The OPEN object of a simulated PCC: stateful with updates and
+/// PCE-initiated LSPs, RSVP-TE and SR-TE with this MSD.
+pub fn pcc_open(keepalive: u8, msd: u8) -> pcep::wire::object::Open {
+    use pcep::wire::tlv::{PathSetupTypeCapability, SrPceCapability, StatefulCapability, SubTlv};
+    pcep::wire::object::Open {
+        keepalive,
+        dead_timer: keepalive.saturating_mul(4),
+        tlvs: vec![
+            Tlv::StatefulPceCapability(StatefulCapability(
+                StatefulCapability::UPDATE | StatefulCapability::INSTANTIATION,
+            )),
+            Tlv::PathSetupTypeCapability(Box::new(PathSetupTypeCapability {
+                path_setup_types: vec![PathSetupType::RSVP_TE, PathSetupType::SR_TE],
+                sub_tlvs: vec![SubTlv::SrPceCapability(SrPceCapability { flags: 0, msd })],
+            })),
+        ],
+        ..pcep::wire::object::Open::default()
+    }
+}
+
 /// A hop for display.
 pub fn hop_text(s: &Subobject) -> String {
     s.to_string()

@@ -37,6 +37,12 @@
 //!   a missing LSP-DB-VERSION when S was negotiated (6/12), revoking a
 //!   PCE-initiated LSP's delegation while the session is up (19/7).
 
+mod sync;
+
+pub use sync::{
+    owner_id, owner_of, GroupPriority, LspPriority, PartialGroup, PeerPce, PrimaryLoss, StateSync,
+};
+
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -66,7 +72,7 @@ use crate::topology::{LinkId, Ted};
 pub struct SessionId(pub u64);
 
 /// Core configuration.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PceConfig {
     /// How long a disconnected PCC's LSPs are kept (RFC 8231 §5.6).
     pub state_timeout: Duration,
@@ -74,6 +80,8 @@ pub struct PceConfig {
     /// §5.7.4: the PCC waits this long before it revokes them and may
     /// delegate elsewhere); after it the LSPs show as not delegated.
     pub redelegation_timeout: Duration,
+    /// Inter-PCE state synchronization (off: `None`).
+    pub state_sync: Option<StateSync>,
 }
 
 impl Default for PceConfig {
@@ -81,6 +89,7 @@ impl Default for PceConfig {
         Self {
             state_timeout: Duration::from_secs(60),
             redelegation_timeout: Duration::from_secs(30),
+            state_sync: None,
         }
     }
 }
@@ -187,6 +196,12 @@ pub struct Counters {
     pub requests: u64,
     /// LSPs purged by the State Timeout or a failed synchronization.
     pub purged: u64,
+    /// State-sync sessions that came up.
+    pub peer_sessions: u64,
+    /// PCC reports forwarded to peer PCEs.
+    pub forwarded_reports: u64,
+    /// Updates of a computing peer relayed to a PCC.
+    pub relayed_updates: u64,
 }
 
 /// A PCC's state in the core.
@@ -254,6 +269,8 @@ impl GroupKey {
 #[derive(Debug)]
 struct SessionState {
     pcc: PccId,
+    /// A state-sync session with this peer PCE.
+    peer_pce: Option<IpAddr>,
     negotiated: Box<Negotiated>,
     synced: bool,
     /// PLSP-IDs reported during the current synchronization.
@@ -291,6 +308,23 @@ fn srp_with(srp_id: u32, setup: PathSetupType) -> Srp {
     srp
 }
 
+/// The disjoint groups a report puts its LSP in, with their
+/// DISJOINTNESS-CONFIGURATION flags (a report carries them all; R=1 takes
+/// it out of one).
+fn disjoint_groups(report: &StateReport) -> Vec<(GroupKey, u32)> {
+    report
+        .associations
+        .iter()
+        .filter(|a| a.association_type == AssociationType::DISJOINT && !a.remove())
+        .map(|a| {
+            let flags = a
+                .disjointness_configuration()
+                .map_or(DisjointnessFlags::LINK, |f| f.0);
+            (GroupKey::of(a), flags)
+        })
+        .collect()
+}
+
 /// `a` is at least `b` in SRP-ID order, which wraps (RFC 8231 §7.2).
 fn srp_at_least(a: u32, b: u32) -> bool {
     (a.wrapping_sub(b) as i32) >= 0
@@ -318,6 +352,16 @@ pub struct Pce {
     /// DISJOINTNESS-CONFIGURATION flags.
     groups: HashMap<GroupKey, BTreeMap<LspKey, u32>>,
     lsp_groups: HashMap<LspKey, Vec<GroupKey>>,
+    /// Groups whose computation waits for an acknowledgement.
+    deferred: HashSet<GroupKey>,
+    /// State-sync sessions up, by peer address.
+    peers_up: HashMap<IpAddr, SessionId>,
+    /// Updates relayed to a PCC: (PCC session, our SRP-ID) to (peer, its
+    /// SRP-ID), for the cascaded acknowledgement.
+    relays: HashMap<(SessionId, u32), (IpAddr, u32)>,
+    /// PCC Open information: from our own session (`None`) or relayed by a
+    /// peer.
+    pcc_info: HashMap<PccId, (pcep::wire::object::Open, Option<IpAddr>)>,
     ws: Workspace,
     out: VecDeque<Output>,
     counters: Counters,
@@ -341,6 +385,10 @@ impl Pce {
             placed: HashMap::new(),
             groups: HashMap::new(),
             lsp_groups: HashMap::new(),
+            deferred: HashSet::new(),
+            peers_up: HashMap::new(),
+            relays: HashMap::new(),
+            pcc_info: HashMap::new(),
             ws: Workspace::new(),
             out: VecDeque::new(),
             counters: Counters::default(),
@@ -418,6 +466,20 @@ impl Pce {
         for key in self.lspdb.of_pcc(pcc) {
             self.release(&key);
             self.set_groups(key, Vec::new());
+            // Peers drop us as a source of what we purge.
+            let removal = self.lspdb.with(&key, |e| {
+                e.control
+                    .sources
+                    .contains(&crate::lspdb::Source::Pcc)
+                    .then(|| {
+                        let mut r = e.report();
+                        r.lsp.remove = true;
+                        r
+                    })
+            });
+            if let Some(Some(r)) = removal {
+                self.forward_report(key, SessionId(0), 0, Some(r));
+            }
         }
         self.counters.purged += self.lspdb.purge(pcc) as u64;
     }
@@ -431,6 +493,31 @@ impl Pce {
     /// A session came up with a PCC.
     pub fn session_up(&mut self, session: SessionId, peer: IpAddr, negotiated: Negotiated) {
         let pcc = PccId(peer);
+        if negotiated.capabilities.inter_pce {
+            // A state-sync session (both set INTER-PCE-CAPABILITY with U).
+            self.sessions.insert(
+                session,
+                SessionState {
+                    pcc,
+                    peer_pce: Some(peer),
+                    negotiated: Box::new(negotiated),
+                    synced: false,
+                    seen: HashSet::new(),
+                    full_sync: false,
+                    stale: false,
+                    next_srp: 1,
+                    initiations: HashMap::new(),
+                },
+            );
+            if !self.peer_up(session, peer) {
+                self.sessions.remove(&session);
+            }
+            return;
+        }
+        if self.sync_config().is_some() {
+            self.pcc_info.insert(pcc, (negotiated.peer.clone(), None));
+            self.announce_pcc(pcc, true, negotiated.peer.tlvs.clone());
+        }
         let caps = &negotiated.capabilities;
         let state = self.pccs.entry(pcc).or_insert(PccState {
             session: None,
@@ -467,6 +554,7 @@ impl Pce {
             session,
             SessionState {
                 pcc,
+                peer_pce: None,
                 negotiated: Box::new(negotiated),
                 synced,
                 seen: HashSet::new(),
@@ -486,6 +574,19 @@ impl Pce {
         let Some(s) = self.sessions.remove(&session) else {
             return;
         };
+        if let Some(peer) = s.peer_pce {
+            if self.peers_up.get(&peer) == Some(&session) {
+                self.peer_down(peer);
+            }
+            return;
+        }
+        if self.sync_config().is_some() {
+            if self.pcc_info.get(&s.pcc).is_some_and(|v| v.1.is_none()) {
+                self.pcc_info.remove(&s.pcc);
+            }
+            self.announce_pcc(s.pcc, false, Vec::new());
+        }
+        self.relays.retain(|(sess, _), _| *sess != session);
         let Some(p) = self.pccs.get_mut(&s.pcc) else {
             return;
         };
@@ -514,6 +615,10 @@ impl Pce {
     /// A message arrived on a session.
     pub fn handle_message(&mut self, session: SessionId, message: Message) {
         if !self.sessions.contains_key(&session) {
+            return;
+        }
+        if let Some(peer) = self.peer_of(session) {
+            self.handle_peer_message(session, peer, message);
             return;
         }
         match message {
@@ -633,19 +738,9 @@ impl Pce {
             }
             let head = report.lsp.without_tlvs();
             let srp_id = report.srp.as_ref().map_or(0, |p| p.srp_id);
-            // Disjoint groups the LSP is in (a report carries them all; R=1
-            // takes it out of one).
-            let groups: Vec<(GroupKey, u32)> = report
-                .associations
-                .iter()
-                .filter(|a| a.association_type == AssociationType::DISJOINT && !a.remove())
-                .map(|a| {
-                    let flags = a
-                        .disjointness_configuration()
-                        .map_or(DisjointnessFlags::LINK, |f| f.0);
-                    (GroupKey::of(a), flags)
-                })
-                .collect();
+            let groups = disjoint_groups(&report);
+            let mut removal =
+                (report.lsp.remove && !self.peers_up.is_empty()).then(|| report.clone());
             let applied = self.lspdb.apply_owned(pcc, report);
             let report = &head;
             match applied {
@@ -677,6 +772,9 @@ impl Pce {
                     }
                 }
                 Ok(Applied::Removed(key)) => {
+                    if let Some(r) = removal.take() {
+                        self.forward_report(key, session, 0, Some(r));
+                    }
                     self.release(&key);
                     if let Some(st) = self.sessions.get_mut(&session) {
                         st.seen.remove(&key.plsp_id);
@@ -692,7 +790,12 @@ impl Pce {
                 }
                 Ok(Applied::Created(key) | Applied::Updated(key)) => {
                     self.set_groups(key, groups);
-                    self.on_report(session, key, report, srp_id, synced);
+                    let compute = self.on_report(session, key, report, srp_id, synced);
+                    // Peers get the report before any update it causes.
+                    self.forward_report(key, session, srp_id, None);
+                    if compute {
+                        self.compute_and_update(key, false);
+                    }
                 }
             }
         }
@@ -719,9 +822,18 @@ impl Pce {
         }
     }
 
-    fn on_report(&mut self, session: SessionId, key: LspKey, lsp: &Lsp, srp_id: u32, synced: bool) {
+    /// Apply a PCC report's delegation and acknowledgement; whether the LSP
+    /// is to be computed now.
+    fn on_report(
+        &mut self,
+        session: SessionId,
+        key: LspKey,
+        lsp: &Lsp,
+        srp_id: u32,
+        synced: bool,
+    ) -> bool {
         let Some(s) = self.sessions.get_mut(&session) else {
-            return;
+            return false;
         };
         if !synced {
             s.seen.insert(key.plsp_id);
@@ -733,6 +845,15 @@ impl Pce {
             .flatten();
         let mut revoked_initiated = false;
         let mut acked = false;
+        // With state-sync, a PCC's delegation goes to the computing PCE: us,
+        // or the peer we sub-delegate it to (§3.5).
+        let local = self.sync_config().map(|s| s.identity);
+        let primary = if local.is_some() && lsp.delegate {
+            self.primary_for(key)
+        } else {
+            None
+        };
+        let version = lsp.db_version();
         self.lspdb.with_mut(&key, |e| {
             let reported = initiated_name.is_some().then(|| e.report().ero.subobjects);
             let c = &mut e.control;
@@ -742,7 +863,14 @@ impl Pce {
             if reported.is_some() {
                 c.computed = reported;
             }
-            let delegated = lsp.delegate && update_capable;
+            // §3.4: the PCC's own report always wins and resets the sources.
+            c.sources = vec![crate::lspdb::Source::Pcc];
+            c.version = version;
+            let pcc_delegated = lsp.delegate && update_capable;
+            c.pcc_delegated = pcc_delegated;
+            c.sub_delegated_to = primary.filter(|p| pcc_delegated && Some(*p) != local);
+            let delegated =
+                (pcc_delegated && c.sub_delegated_to.is_none()) || c.delegated_by.is_some();
             revoked_initiated = c.initiated && c.delegated && !delegated && synced;
             c.delegated = delegated;
             if !delegated {
@@ -758,7 +886,12 @@ impl Pce {
         });
         // The acknowledgement of exactly the path just sent needs no new
         // computation (half the computations under update load).
+        let deferred = self
+            .lsp_groups
+            .get(&key)
+            .is_some_and(|g| g.iter().any(|g| self.deferred.contains(g)));
         let settled = acked
+            && !deferred
             && self
                 .lspdb
                 .with(&key, |e| {
@@ -772,9 +905,7 @@ impl Pce {
             // RFC 8281 §5.3: the PCC must not revoke a PCE-initiated LSP.
             self.send_error(session, PcErrCode::new(19, 7), Some(lsp));
         }
-        if synced && !settled {
-            self.compute_and_update(key, false);
-        }
+        synced && !settled
     }
 
     fn end_of_sync(&mut self, session: SessionId) {
@@ -829,9 +960,24 @@ impl Pce {
         let (report, control, name) = self
             .lspdb
             .with(&key, |e| (e.report(), e.control.clone(), e.name.clone()))?;
-        let session = self.pccs.get(&key.pcc).and_then(|p| p.session);
+        // Updates go to the PCC, or to the peer that sub-delegated the LSP.
+        let session = match control.delegated_by {
+            Some(peer) => self.peers_up.get(&peer).copied(),
+            None => self.pccs.get(&key.pcc).and_then(|p| p.session),
+        };
         let state = session.and_then(|s| self.sessions.get(&s));
-        let peer_sr = state.and_then(|s| s.negotiated.peer_sr);
+        // The head end's MSD: from its session, or relayed by a peer.
+        let peer_sr = self
+            .pccs
+            .get(&key.pcc)
+            .and_then(|p| p.session)
+            .and_then(|s| self.sessions.get(&s))
+            .and_then(|s| s.negotiated.peer_sr)
+            .or_else(|| {
+                self.pcc_info
+                    .get(&key.pcc)
+                    .and_then(|i| i.0.sr_capability())
+            });
         let controlled = control.delegated && state.is_some_and(|s| s.synced);
         let name_key = (key.pcc, String::from_utf8_lossy(&name).into_owned());
         let spec = self.initiated.get(&name_key);
@@ -886,14 +1032,20 @@ impl Pce {
         let Some(plan) = self.plan(key) else {
             return;
         };
+        self.compute_single(&plan, force);
+    }
+
+    /// Compute one controlled LSP on its own.
+    fn compute_single(&mut self, plan: &Plan, force: bool) {
         if !plan.controlled || plan.control.pending_srp.is_some() {
             return;
         }
+        let key = plan.key;
         let topo = self.ted.snapshot();
         self.release(&key);
         self.counters.computations += 1;
         match compute_path(&topo, &self.reservations, &plan.ask(), &mut self.ws) {
-            Ok(path) => self.apply_path(&plan, path, force, Vec::new()),
+            Ok(path) => self.apply_path(plan, path, force, Vec::new()),
             Err(Unreachable::NoPath | Unreachable::UnknownEndpoints(_)) => {
                 self.lspdb.with_mut(&key, |e| e.control.no_path = true);
             }
@@ -913,11 +1065,14 @@ impl Pce {
         };
         let mut plans = Vec::new();
         let mut flags = None;
+        self.deferred.remove(&group);
         for (key, f) in &members {
             let Some(plan) = self.plan(*key) else {
                 continue;
             };
             if plan.controlled && plan.control.pending_srp.is_some() {
+                // Computed again when that update is acknowledged.
+                self.deferred.insert(group);
                 return;
             }
             flags.get_or_insert(*f);
@@ -925,6 +1080,21 @@ impl Pce {
         }
         if !plans.iter().any(|p| p.controlled) {
             return;
+        }
+        // With state-sync, a group controlled only in part follows the
+        // configured policy (draft §3.5: SHOULD NOT compute the constraint).
+        let policy = self.sync_config().map(|s| s.partial_group);
+        if plans.iter().any(|p| !p.controlled) {
+            match policy {
+                Some(PartialGroup::Skip) => return,
+                Some(PartialGroup::Relax) => {
+                    for plan in plans.iter().filter(|p| p.controlled) {
+                        self.compute_single(plan, forced == Some(plan.key));
+                    }
+                    return;
+                }
+                Some(PartialGroup::AvoidOthers) | None => {}
+            }
         }
         let flags = flags.unwrap_or(DisjointnessFlags::LINK);
         let topo = self.ted.snapshot();
@@ -1041,10 +1211,11 @@ impl Pce {
         let Some(session) = plan.session else {
             return;
         };
+        let via_peer = plan.control.delegated_by;
         let Some(s) = self.sessions.get_mut(&session) else {
             return;
         };
-        let srp_id = s.srp_id();
+        let srp_id = if via_peer.is_some() { 0 } else { s.srp_id() };
         let update = UpdateRequest {
             srp: srp_with(srp_id, plan.setup),
             lsp: Lsp {
@@ -1063,19 +1234,28 @@ impl Pce {
             },
             unknown: Vec::new(),
         };
+        // §3.5: copies to every peer (D=1 towards the one that sub-delegated
+        // it, D=0 elsewhere); to the PCC only when it delegated to us.
+        let towards_peer = self.update_peers(key, &update, via_peer);
+        let pending = match via_peer {
+            Some(_) => towards_peer,
+            None => {
+                self.send(
+                    session,
+                    Message::PcUpd(PcUpd {
+                        updates: vec![update],
+                    }),
+                );
+                Some(srp_id)
+            }
+        };
         self.lspdb.with_mut(&key, |e| {
             e.control.no_path = false;
             e.control.computed = Some(path.ero);
-            e.control.pending_srp = Some(srp_id);
+            e.control.pending_srp = pending;
             e.control.updates += 1;
             e.control.error = None;
         });
-        self.send(
-            session,
-            Message::PcUpd(PcUpd {
-                updates: vec![update],
-            }),
-        );
     }
 
     /// Track the disjoint association groups an LSP is in (from its report;

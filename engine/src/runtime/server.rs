@@ -236,6 +236,7 @@ pub fn start_core(shared: &Arc<Shared>) -> CoreHandle {
             redelegation_timeout: Duration::from_secs(u64::from(
                 shared.config.pce.redelegation_timeout,
             )),
+            state_sync: None,
         },
         Arc::clone(&shared.ted),
         Arc::clone(&shared.lspdb),

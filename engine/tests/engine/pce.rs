@@ -38,6 +38,7 @@ fn core() -> Pce {
         PceConfig {
             state_timeout: Duration::from_secs(60),
             redelegation_timeout: Duration::from_secs(30),
+            state_sync: None,
         },
         Arc::new(Ted::new(load("draft-topology-a.json"))),
         Arc::new(LspDb::new()),

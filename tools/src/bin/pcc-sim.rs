@@ -45,9 +45,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use hdrhistogram::Histogram;
 use pce_tools::sim::{hop_text, DisjointGroup, SimLsp, SimOutput, SimPcc, UpdateRecord};
 use pcep::session::{Event, OpenPolicy, Role, Session, SessionConfig, State};
-use pcep::wire::object::{EndPoints, HeaderFlags, Open, Rp, Subobject};
-use pcep::wire::tlv::{PathSetupTypeCapability, SrPceCapability, StatefulCapability, SubTlv, Tlv};
-use pcep::wire::{Message, PathSetupType, PcReq, Request, WireConfig};
+use pcep::wire::object::{EndPoints, HeaderFlags, Rp, Subobject};
+use pcep::wire::{Message, PcReq, Request, WireConfig};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedWriteHalf;
@@ -218,26 +217,6 @@ struct Progress {
     updates: AtomicU64,
     /// LSPs the PCCs hold, in all.
     lsps: AtomicUsize,
-}
-
-fn pcc_open(args: &Args) -> Open {
-    Open {
-        keepalive: args.keepalive,
-        dead_timer: args.keepalive.saturating_mul(4),
-        tlvs: vec![
-            Tlv::StatefulPceCapability(StatefulCapability(
-                StatefulCapability::UPDATE | StatefulCapability::INSTANTIATION,
-            )),
-            Tlv::PathSetupTypeCapability(Box::new(PathSetupTypeCapability {
-                path_setup_types: vec![PathSetupType::RSVP_TE, PathSetupType::SR_TE],
-                sub_tlvs: vec![SubTlv::SrPceCapability(SrPceCapability {
-                    flags: 0,
-                    msd: args.msd,
-                })],
-            })),
-        ],
-        ..Open::default()
-    }
 }
 
 fn endpoints(args: &Args) -> Result<Vec<(Ipv4Addr, Ipv4Addr)>, String> {
@@ -509,7 +488,7 @@ async fn pcc_task(
     let (in_tx, mut in_rx) = mpsc::channel::<Inbound>(256);
     let config = SessionConfig {
         role: Role::Pcc,
-        open: pcc_open(&args),
+        open: pce_tools::sim::pcc_open(args.keepalive, args.msd),
         policy: OpenPolicy::default(),
         wire: WireConfig::default(),
     };

@@ -1,0 +1,804 @@
+//! Inter-PCE state synchronization (draft-ietf-pce-state-sync; DIGEST §8),
+//! in the same sans-IO core.
+//!
+//! * A session on which both sides set INTER-PCE-CAPABILITY (with U) is a
+//!   state-sync session, if the peer is configured; an unknown peer setting
+//!   it is refused (PCErr 2 "capability not supported", then Close).
+//! * On a state-sync session coming up: a PCNtf relaying the Open
+//!   information of every connected PCC, then a report (S=1) of every LSP
+//!   learned from a PCC, then the end-of-sync marker (§3.2).
+//! * Reports from PCCs are forwarded to every peer with SPEAKER-ENTITY-ID
+//!   naming the owner PCC and ORIGINAL-LSP-DB-VERSION, the PLSP-ID
+//!   unchanged (§3.3); nothing learned from a peer is forwarded to another.
+//! * One state per (owner PCC, PLSP-ID) with its sources; the freshest
+//!   version wins; a removal drops one source (§3.4).
+//! * The computing PCE of an LSP is the reachable PCE with the highest
+//!   priority (per LSP, else per association group, else global), the
+//!   highest address breaking ties. A PCE delegated an LSP it does not
+//!   compute sub-delegates it (D=1 towards the computing PCE only) and
+//!   relays that PCE's PCUpd to the PCC; the PCC's report is the cascaded
+//!   acknowledgement (§3.5).
+//! * When a state-sync session ends, what was learned only from it goes,
+//!   and the LSPs sub-delegated through it follow the configured policy.
+//!
+//! Decisions on what the draft leaves open (DIGEST §10) are on
+//! [`StateSync`]'s fields and in the README.
+
+use std::net::IpAddr;
+
+use bytes::Bytes;
+use pcep::wire::iana::CloseReason;
+use pcep::wire::object::{Lsp, Notification, Srp};
+use pcep::wire::tlv::Tlv;
+use pcep::wire::{
+    Message, NotifyUnit, PcErrCode, PcNtf, PcRpt, PcUpd, StateReport, StateSyncCodepoints,
+};
+use serde::Serialize;
+
+use super::{Output, Pce, SessionId};
+use crate::lspdb::{Applied, LspKey, PccId, Source};
+
+/// A configured peer PCE.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PeerPce {
+    /// Its address (the one its state-sync session comes from or goes to,
+    /// and its identity for the tie-break).
+    pub address: IpAddr,
+    /// Its global computation priority.
+    pub priority: u32,
+}
+
+/// Priorities for an association group range (draft §3.5, §5).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GroupPriority {
+    /// Association type.
+    pub association_type: u16,
+    /// Association source.
+    pub source: IpAddr,
+    /// First and last association ID.
+    pub ids: (u16, u16),
+    /// Priority by PCE address (this PCE's identity included); a PCE not
+    /// listed has priority 0 for these groups.
+    pub priorities: Vec<(IpAddr, u32)>,
+}
+
+/// Priorities for one LSP, by its PCC and symbolic name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LspPriority {
+    /// The owner PCC's address.
+    pub pcc: IpAddr,
+    /// The LSP's symbolic name.
+    pub name: String,
+    /// Priority by PCE address; unlisted: 0.
+    pub priorities: Vec<(IpAddr, u32)>,
+}
+
+/// What a PCE does with the LSPs it sub-delegated when the computing PCE
+/// (or the session to it) fails (draft §3.5: local policy).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub enum PrimaryLoss {
+    /// Sub-delegate to the next-highest reachable PCE (itself included).
+    #[default]
+    NextHighest,
+    /// Take control back and compute itself.
+    Reclaim,
+}
+
+/// What the computing PCE does with an association group of which it
+/// controls only some members (draft §3.5: SHOULD NOT compute with the
+/// constraint; local policy).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub enum PartialGroup {
+    /// Compute the members it controls without the group constraint.
+    #[default]
+    Relax,
+    /// Do not compute them.
+    Skip,
+    /// Compute them against the reported paths of the others (what a PCE
+    /// without state-sync does).
+    AvoidOthers,
+}
+
+/// State-sync configuration.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StateSync {
+    /// This PCE's identity (tie-break address).
+    pub identity: IpAddr,
+    /// This PCE's global priority.
+    pub priority: u32,
+    /// The peers (a full mesh is required: every PCE lists every other).
+    pub peers: Vec<PeerPce>,
+    /// Per association group priorities (before the global ones).
+    pub group_priorities: Vec<GroupPriority>,
+    /// Per LSP priorities (before everything).
+    pub lsp_priorities: Vec<LspPriority>,
+    /// When the computing PCE is lost.
+    pub on_primary_loss: PrimaryLoss,
+    /// Groups controlled only in part.
+    pub partial_group: PartialGroup,
+    /// Forward reports of PCCs that send no LSP-DB-VERSION (the draft says
+    /// SHOULD NOT; most deployed PCCs, FRR's pathd included, send none, and
+    /// without forwarding their LSPs never reach the peers incrementally).
+    /// Freshness then falls back to: the PCC's own report wins, else the
+    /// last forwarded one.
+    pub forward_without_db_version: bool,
+    /// The draft's unallocated code points.
+    pub codepoints: StateSyncCodepoints,
+}
+
+impl StateSync {
+    /// A configuration with these peers and defaults elsewhere.
+    pub fn new(identity: IpAddr, priority: u32, peers: Vec<PeerPce>) -> Self {
+        Self {
+            identity,
+            priority,
+            peers,
+            group_priorities: Vec::new(),
+            lsp_priorities: Vec::new(),
+            on_primary_loss: PrimaryLoss::default(),
+            partial_group: PartialGroup::default(),
+            forward_without_db_version: true,
+            codepoints: StateSyncCodepoints::default(),
+        }
+    }
+}
+
+/// The SPEAKER-ENTITY-ID naming an owner PCC on state-sync sessions: the
+/// ASCII text of the address the PCC's sessions come from (DIGEST §10.3:
+/// every PCE must use the same rule; PCCs rarely send their own
+/// SPEAKER-ENTITY-ID, and the session address is what every PCE keys the
+/// PCC by).
+pub fn owner_id(pcc: PccId) -> Bytes {
+    Bytes::from(pcc.0.to_string().into_bytes())
+}
+
+/// The owner PCC named by a SPEAKER-ENTITY-ID.
+pub fn owner_of(id: &[u8]) -> Option<PccId> {
+    std::str::from_utf8(id).ok()?.parse().ok().map(PccId)
+}
+
+/// Highest priority, then highest address (IPv4 compared as IPv4-mapped
+/// IPv6, DIGEST §10.13).
+fn rank(priority: u32, address: IpAddr) -> (u32, u128) {
+    let a = match address {
+        IpAddr::V4(v4) => u128::from(v4.to_ipv6_mapped()),
+        IpAddr::V6(v6) => u128::from(v6),
+    };
+    (priority, a)
+}
+
+impl Pce {
+    pub(super) fn sync_config(&self) -> Option<&StateSync> {
+        self.config.state_sync.as_ref()
+    }
+
+    /// The computing PCE of an LSP among the reachable ones (this PCE and
+    /// the peers with a state-sync session up).
+    pub(super) fn primary_for(&self, key: LspKey) -> Option<IpAddr> {
+        let ss = self.sync_config()?;
+        let name = self
+            .lspdb
+            .with(&key, |e| String::from_utf8_lossy(&e.name).into_owned());
+        let groups = self.lsp_groups.get(&key);
+        let priority = |pce: IpAddr, global: u32| -> u32 {
+            if let Some(name) = &name {
+                if let Some(r) = ss
+                    .lsp_priorities
+                    .iter()
+                    .find(|r| r.pcc == key.pcc.0 && r.name == *name)
+                {
+                    return r
+                        .priorities
+                        .iter()
+                        .find(|(a, _)| *a == pce)
+                        .map_or(0, |p| p.1);
+                }
+            }
+            let group_rule = groups.into_iter().flatten().find_map(|g| {
+                ss.group_priorities.iter().find(|r| {
+                    r.association_type == g.association_type
+                        && r.source == g.source
+                        && (r.ids.0..=r.ids.1).contains(&g.id)
+                })
+            });
+            if let Some(r) = group_rule {
+                return r
+                    .priorities
+                    .iter()
+                    .find(|(a, _)| *a == pce)
+                    .map_or(0, |p| p.1);
+            }
+            global
+        };
+        let mut best = (
+            ss.identity,
+            rank(priority(ss.identity, ss.priority), ss.identity),
+        );
+        for p in &ss.peers {
+            if !self.peers_up.contains_key(&p.address) {
+                continue;
+            }
+            let r = rank(priority(p.address, p.priority), p.address);
+            if r > best.1 {
+                best = (p.address, r);
+            }
+        }
+        Some(best.0)
+    }
+
+    /// Whether `session` is a state-sync session, and with whom.
+    pub(super) fn peer_of(&self, session: SessionId) -> Option<IpAddr> {
+        self.sessions.get(&session).and_then(|s| s.peer_pce)
+    }
+
+    /// A state-sync session came up (or is refused).
+    pub(super) fn peer_up(&mut self, session: SessionId, peer: IpAddr) -> bool {
+        let known = self
+            .sync_config()
+            .is_some_and(|ss| ss.peers.iter().any(|p| p.address == peer));
+        if !known {
+            // Only configured peers may become state-sync peers.
+            self.send_error(session, PcErrCode::new(2, 0), None);
+            self.out.push_back(Output::Close {
+                session,
+                reason: CloseReason::NO_EXPLANATION,
+            });
+            return false;
+        }
+        self.peers_up.insert(peer, session);
+        self.counters.peer_sessions += 1;
+        // PCC Open information first, then the LSPs, then the marker.
+        let infos: Vec<(PccId, Vec<Tlv>)> = {
+            let mut v: Vec<(PccId, Vec<Tlv>)> = self
+                .sessions
+                .values()
+                .filter(|s| s.peer_pce.is_none())
+                .map(|s| (s.pcc, s.negotiated.peer.tlvs.clone()))
+                .collect();
+            v.sort_by_key(|x| x.0);
+            v
+        };
+        if !infos.is_empty() {
+            let units = infos
+                .into_iter()
+                .map(|(pcc, tlvs)| self.pcc_info_unit(pcc, 1, tlvs))
+                .collect();
+            self.send(
+                session,
+                Message::PcNtf(PcNtf {
+                    notifications: units,
+                }),
+            );
+        }
+        // A new peer may outrank the computing PCE of what we hold.
+        self.reassign_primaries();
+        let mut reports = Vec::new();
+        for key in self.lspdb.keys() {
+            let Some(r) = self.forwardable(key, peer, true, 0) else {
+                continue;
+            };
+            reports.push(r);
+        }
+        reports.push(StateReport {
+            lsp: Lsp::end_of_sync(),
+            ..StateReport::default()
+        });
+        for chunk in reports.chunks(64) {
+            self.send(
+                session,
+                Message::PcRpt(PcRpt {
+                    reports: chunk.to_vec(),
+                }),
+            );
+        }
+        true
+    }
+
+    fn pcc_info_unit(&self, pcc: PccId, value: u8, mut tlvs: Vec<Tlv>) -> NotifyUnit {
+        let cp = self
+            .sync_config()
+            .map_or_else(StateSyncCodepoints::default, |s| s.codepoints);
+        tlvs.retain(|t| !matches!(t, Tlv::SpeakerEntityId(_)));
+        tlvs.insert(0, Tlv::SpeakerEntityId(owner_id(pcc)));
+        NotifyUnit {
+            rps: Vec::new(),
+            notifications: vec![Notification {
+                header: pcep::wire::object::HeaderFlags::default(),
+                notification_flags: 0,
+                notification_type: pcep::wire::NotificationType(cp.pcc_open_notification_type),
+                notification_value: value,
+                tlvs,
+            }],
+            unknown: Vec::new(),
+        }
+    }
+
+    /// Tell every peer that a PCC session came up (value 1, with its Open
+    /// TLVs) or went down (value 2).
+    pub(super) fn announce_pcc(&mut self, pcc: PccId, up: bool, tlvs: Vec<Tlv>) {
+        if self.sync_config().is_none() {
+            return;
+        }
+        let unit = self.pcc_info_unit(
+            pcc,
+            if up { 1 } else { 2 },
+            if up { tlvs } else { Vec::new() },
+        );
+        let peers: Vec<SessionId> = self.peers_up.values().copied().collect();
+        for s in peers {
+            self.send(
+                s,
+                Message::PcNtf(PcNtf {
+                    notifications: vec![unit.clone()],
+                }),
+            );
+        }
+    }
+
+    /// The report of a PCC-learned LSP as a peer gets it: SPEAKER-ENTITY-ID
+    /// and ORIGINAL-LSP-DB-VERSION added, D=1 only towards the PCE it is
+    /// sub-delegated to, SRP-ID as given (0: none to acknowledge).
+    fn forwardable(
+        &self,
+        key: LspKey,
+        peer: IpAddr,
+        sync: bool,
+        srp_id: u32,
+    ) -> Option<StateReport> {
+        let ss = self.sync_config()?;
+        let (mut report, control) = self.lspdb.with(&key, |e| (e.report(), e.control.clone()))?;
+        if !control.sources.contains(&Source::Pcc) {
+            // Learned from a peer: never forwarded (no transit).
+            return None;
+        }
+        if control.version.is_none() && !ss.forward_without_db_version {
+            return None;
+        }
+        report.lsp.sync = sync;
+        report.lsp.delegate = control.sub_delegated_to == Some(peer);
+        report
+            .lsp
+            .tlvs
+            .retain(|t| !matches!(t, Tlv::SpeakerEntityId(_) | Tlv::OriginalLspDbVersion(_)));
+        report
+            .lsp
+            .tlvs
+            .push(Tlv::SpeakerEntityId(owner_id(key.pcc)));
+        if let Some(v) = control.version {
+            report.lsp.tlvs.push(Tlv::OriginalLspDbVersion(v));
+        }
+        match report.srp.as_mut() {
+            Some(s) => s.srp_id = srp_id,
+            None if srp_id != 0 => {
+                report.srp = Some(Srp {
+                    srp_id,
+                    ..Srp::default()
+                });
+            }
+            None => {}
+        }
+        Some(report)
+    }
+
+    /// Forward a PCC's report (just applied) to every peer; `acked`: the
+    /// local SRP-ID it acknowledges, relayed to the PCE whose update it was.
+    pub(super) fn forward_report(
+        &mut self,
+        key: LspKey,
+        session: SessionId,
+        srp_id: u32,
+        removed: Option<StateReport>,
+    ) {
+        if self.sync_config().is_none() || self.peers_up.is_empty() {
+            return;
+        }
+        let relay = (srp_id != 0)
+            .then(|| self.relays.remove(&(session, srp_id)))
+            .flatten();
+        let peers: Vec<(IpAddr, SessionId)> = self.peers_up.iter().map(|(a, s)| (*a, *s)).collect();
+        for (peer, s) in peers {
+            let peer_srp = relay.filter(|r| r.0 == peer).map_or(0, |r| r.1);
+            let report = match &removed {
+                Some(r) => {
+                    let mut r = r.clone();
+                    r.lsp.delegate = false;
+                    r.lsp.tlvs.retain(|t| {
+                        !matches!(t, Tlv::SpeakerEntityId(_) | Tlv::OriginalLspDbVersion(_))
+                    });
+                    r.lsp.tlvs.push(Tlv::SpeakerEntityId(owner_id(key.pcc)));
+                    if let Some(v) = r.lsp.db_version() {
+                        r.lsp.tlvs.push(Tlv::OriginalLspDbVersion(v));
+                    }
+                    if let Some(srp) = r.srp.as_mut() {
+                        srp.srp_id = 0;
+                    }
+                    Some(r)
+                }
+                None => self.forwardable(key, peer, false, peer_srp),
+            };
+            if let Some(report) = report {
+                self.counters.forwarded_reports += 1;
+                self.send(
+                    s,
+                    Message::PcRpt(PcRpt {
+                        reports: vec![report],
+                    }),
+                );
+            }
+        }
+    }
+
+    /// After the set of reachable PCEs changed: re-decide, for every LSP a
+    /// PCC delegated to us, whether we compute it or sub-delegate it, and
+    /// tell the peers concerned (D=0 to the old target, D=1 to the new one).
+    pub(super) fn reassign_primaries(&mut self) {
+        let Some(local) = self.sync_config().map(|s| s.identity) else {
+            return;
+        };
+        let policy = self
+            .sync_config()
+            .map(|s| s.on_primary_loss)
+            .unwrap_or_default();
+        for key in self.lspdb.keys() {
+            let Some(control) = self.lspdb.with(&key, |e| e.control.clone()) else {
+                continue;
+            };
+            if !control.pcc_delegated {
+                continue;
+            }
+            let old = control.sub_delegated_to;
+            let lost = old.is_some_and(|o| !self.peers_up.contains_key(&o));
+            let primary = if lost && policy == PrimaryLoss::Reclaim {
+                Some(local)
+            } else {
+                self.primary_for(key)
+            };
+            let new = primary.filter(|p| *p != local);
+            // Unchanged, unless we compute it and have not been (a PCC
+            // delegation held back while no primary was decided).
+            if new == old && (old.is_some() || control.delegated) {
+                continue;
+            }
+            self.lspdb.with_mut(&key, |e| {
+                e.control.sub_delegated_to = new;
+                e.control.delegated = new.is_none() || e.control.delegated_by.is_some();
+                if new.is_some() {
+                    e.control.pending_srp = None;
+                }
+            });
+            for target in [old, new].into_iter().flatten() {
+                if let Some(&s) = self.peers_up.get(&target) {
+                    if let Some(r) = self.forwardable(key, target, false, 0) {
+                        self.counters.forwarded_reports += 1;
+                        self.send(s, Message::PcRpt(PcRpt { reports: vec![r] }));
+                    }
+                }
+            }
+            if new.is_none() {
+                self.compute_and_update(key, false);
+            }
+        }
+    }
+
+    /// A state-sync session ended.
+    pub(super) fn peer_down(&mut self, peer: IpAddr) {
+        self.peers_up.remove(&peer);
+        self.pcc_info.retain(|_, (_, from)| *from != Some(peer));
+        for key in self.lspdb.keys() {
+            let mut gone = false;
+            self.lspdb.with_mut(&key, |e| {
+                let c = &mut e.control;
+                c.sources.retain(|s| *s != Source::Peer(peer));
+                gone = c.sources.is_empty();
+                if c.delegated_by == Some(peer) {
+                    c.delegated_by = None;
+                    c.delegated = c.pcc_delegated && c.sub_delegated_to.is_none();
+                    c.pending_srp = None;
+                }
+            });
+            if gone {
+                self.release(&key);
+                self.set_groups(key, Vec::new());
+                self.lspdb.remove(&key);
+            }
+        }
+        self.relays.retain(|_, r| r.0 != peer);
+        self.reassign_primaries();
+    }
+
+    /// A message on a state-sync session.
+    pub(super) fn handle_peer_message(
+        &mut self,
+        session: SessionId,
+        peer: IpAddr,
+        message: Message,
+    ) {
+        match message {
+            Message::PcRpt(rpt) => {
+                for r in rpt.reports {
+                    self.handle_peer_report(session, peer, r);
+                }
+            }
+            Message::PcUpd(upd) => {
+                for u in upd.updates {
+                    self.handle_peer_update(session, peer, u);
+                }
+            }
+            Message::PcNtf(ntf) => self.handle_peer_notification(peer, &ntf),
+            Message::PcErr(_) => self.counters.errors_received += 1,
+            _ => {}
+        }
+    }
+
+    fn missing_speaker(&mut self, session: SessionId, lsp: &Lsp) {
+        let v = self.sync_config().map_or(
+            StateSyncCodepoints::DEFAULT_SPEAKER_ENTITY_ID_MISSING,
+            |s| s.codepoints.speaker_entity_id_missing,
+        );
+        self.send_error(session, PcErrCode::new(6, v), Some(lsp));
+    }
+
+    fn handle_peer_report(&mut self, session: SessionId, peer: IpAddr, report: StateReport) {
+        self.counters.reports += 1;
+        if report.lsp.is_end_of_sync() {
+            let first = self.sessions.get(&session).is_some_and(|s| !s.synced);
+            if let Some(s) = self.sessions.get_mut(&session) {
+                s.synced = true;
+            }
+            if first {
+                // Now compute what the peer sub-delegated to us.
+                for key in self.lspdb.keys() {
+                    if self
+                        .lspdb
+                        .with(&key, |e| e.control.delegated_by == Some(peer))
+                        == Some(true)
+                    {
+                        self.compute_and_update(key, false);
+                    }
+                }
+            }
+            return;
+        }
+        let Some(owner) = report.lsp.speaker_entity_id().map(|id| owner_of(id)) else {
+            // §3.2: discarded, and PCErr 6/TBD1.
+            self.missing_speaker(session, &report.lsp.without_tlvs());
+            return;
+        };
+        let Some(owner) = owner else {
+            self.send_error(
+                session,
+                PcErrCode::new(20, 7),
+                Some(&report.lsp.without_tlvs()),
+            );
+            return;
+        };
+        let key = LspKey {
+            pcc: owner,
+            plsp_id: report.lsp.plsp_id,
+        };
+        let source = Source::Peer(peer);
+        let version = report.lsp.original_db_version();
+        let delegate = report.lsp.delegate;
+        let srp_id = report.srp.as_ref().map_or(0, |s| s.srp_id);
+        if report.lsp.remove {
+            let mut gone = false;
+            self.lspdb.with_mut(&key, |e| {
+                e.control.sources.retain(|s| *s != source);
+                gone = e.control.sources.is_empty();
+                if e.control.delegated_by == Some(peer) {
+                    e.control.delegated_by = None;
+                    e.control.delegated = false;
+                }
+            });
+            if gone {
+                self.release(&key);
+                self.set_groups(key, Vec::new());
+                self.lspdb.remove(&key);
+            }
+            return;
+        }
+        // §3.4 freshness.
+        let existing = self
+            .lspdb
+            .with(&key, |e| (e.control.sources.clone(), e.control.version));
+        let replace = match &existing {
+            None => true,
+            Some((sources, stored)) => match (version, *stored) {
+                (Some(v), Some(s)) => v > s,
+                (Some(_), None) => !sources.contains(&Source::Pcc),
+                // No versions: the PCC's own report wins, else the last one.
+                (None, _) => !sources.contains(&Source::Pcc),
+            },
+        };
+        let equal = existing
+            .as_ref()
+            .is_some_and(|(_, s)| version.is_some() && *s == version);
+        let groups = super::disjoint_groups(&report);
+        if replace {
+            let mut stored = report;
+            stored
+                .lsp
+                .tlvs
+                .retain(|t| !matches!(t, Tlv::SpeakerEntityId(_) | Tlv::OriginalLspDbVersion(_)));
+            match self.lspdb.apply_owned(owner, stored) {
+                Ok(Applied::Created(_) | Applied::Updated(_)) => {}
+                _ => return,
+            }
+            self.set_groups(key, groups);
+            self.lspdb.with_mut(&key, |e| {
+                e.control.sources = vec![source];
+                e.control.version = version;
+            });
+        } else if equal || existing.is_some() {
+            self.lspdb.with_mut(&key, |e| {
+                if !e.control.sources.contains(&source) {
+                    e.control.sources.push(source);
+                }
+            });
+        }
+        // Sub-delegation to us (D=1), or its end (D=0 from the same peer).
+        let mut acked = false;
+        self.lspdb.with_mut(&key, |e| {
+            let c = &mut e.control;
+            if delegate {
+                c.delegated_by = Some(peer);
+                c.delegated = true;
+            } else if c.delegated_by == Some(peer) {
+                c.delegated_by = None;
+                c.delegated = c.pcc_delegated && c.sub_delegated_to.is_none();
+                c.pending_srp = None;
+            }
+            if let Some(p) = c.pending_srp {
+                if srp_id != 0 && super::srp_at_least(srp_id, p) {
+                    c.pending_srp = None;
+                    c.acked_srp = Some(srp_id);
+                    acked = true;
+                }
+            }
+        });
+        if acked {
+            self.counters.updates_acked += 1;
+        }
+        let synced = self.sessions.get(&session).is_some_and(|s| s.synced);
+        if synced {
+            self.compute_and_update(key, false);
+        }
+    }
+
+    fn handle_peer_update(
+        &mut self,
+        session: SessionId,
+        peer: IpAddr,
+        mut u: pcep::wire::UpdateRequest,
+    ) {
+        let Some(owner) = u.lsp.speaker_entity_id().and_then(|id| owner_of(id)) else {
+            self.missing_speaker(session, &u.lsp.without_tlvs());
+            return;
+        };
+        let key = LspKey {
+            pcc: owner,
+            plsp_id: u.lsp.plsp_id,
+        };
+        let Some(control) = self.lspdb.with(&key, |e| e.control.clone()) else {
+            self.send_error(
+                session,
+                PcErrCode::UNKNOWN_PLSP_ID,
+                Some(&u.lsp.without_tlvs()),
+            );
+            return;
+        };
+        if control.sub_delegated_to != Some(peer) {
+            if u.lsp.delegate {
+                // An update for an LSP not sub-delegated to that peer.
+                self.send_error(
+                    session,
+                    PcErrCode::NOT_DELEGATED,
+                    Some(&u.lsp.without_tlvs()),
+                );
+            }
+            // D=0 from the computing PCE: its intended path, informational.
+            return;
+        }
+        if !u.lsp.delegate {
+            // The computing PCE returns the sub-delegation: take it back.
+            self.lspdb.with_mut(&key, |e| {
+                e.control.sub_delegated_to = None;
+                e.control.delegated = e.control.pcc_delegated;
+            });
+            self.compute_and_update(key, false);
+            return;
+        }
+        // Relay to the PCC: our own SRP-ID on its session, the peer's
+        // remembered for the cascaded acknowledgement; no SPEAKER-ENTITY-ID.
+        let Some(pcc_session) = self.pccs.get(&owner).and_then(|p| p.session) else {
+            return;
+        };
+        let Some(s) = self.sessions.get_mut(&pcc_session) else {
+            return;
+        };
+        let local_srp = s.srp_id();
+        self.relays
+            .insert((pcc_session, local_srp), (peer, u.srp.srp_id));
+        u.srp.srp_id = local_srp;
+        u.lsp.tlvs.retain(|t| !matches!(t, Tlv::SpeakerEntityId(_)));
+        self.lspdb.with_mut(&key, |e| {
+            e.control.computed = Some(u.ero.subobjects.clone());
+        });
+        self.counters.relayed_updates += 1;
+        self.send(pcc_session, Message::PcUpd(PcUpd { updates: vec![u] }));
+    }
+
+    fn handle_peer_notification(&mut self, peer: IpAddr, ntf: &PcNtf) {
+        let Some(nt) = self
+            .sync_config()
+            .map(|s| s.codepoints.pcc_open_notification_type)
+        else {
+            return;
+        };
+        for unit in &ntf.notifications {
+            for n in &unit.notifications {
+                if n.notification_type.0 != nt {
+                    continue;
+                }
+                let Some(pcc) = n.tlvs.iter().find_map(|t| match t {
+                    Tlv::SpeakerEntityId(id) => owner_of(id),
+                    _ => None,
+                }) else {
+                    continue;
+                };
+                match n.notification_value {
+                    1 => {
+                        let open = pcep::wire::object::Open {
+                            tlvs: n.tlvs.clone(),
+                            ..pcep::wire::object::Open::default()
+                        };
+                        // A PCC we have a session with: our own view wins.
+                        self.pcc_info
+                            .entry(pcc)
+                            .and_modify(|v| {
+                                if v.1.is_some() {
+                                    *v = (open.clone(), Some(peer));
+                                }
+                            })
+                            .or_insert((open, Some(peer)));
+                    }
+                    2 if self.pcc_info.get(&pcc).is_some_and(|v| v.1 == Some(peer)) => {
+                        self.pcc_info.remove(&pcc);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// PCUpd copies for the peers when this PCE updates an LSP (§3.5):
+    /// D=1 towards the PCE that sub-delegated it (`delegated_by`), D=0 to
+    /// the others, SPEAKER-ENTITY-ID naming the owner. Returns the SRP-ID
+    /// used towards `delegated_by`.
+    pub(super) fn update_peers(
+        &mut self,
+        key: LspKey,
+        update: &pcep::wire::UpdateRequest,
+        delegated_by: Option<IpAddr>,
+    ) -> Option<u32> {
+        self.sync_config()?;
+        let peers: Vec<(IpAddr, SessionId)> = self.peers_up.iter().map(|(a, s)| (*a, *s)).collect();
+        let mut towards = None;
+        for (peer, s) in peers {
+            let Some(state) = self.sessions.get_mut(&s) else {
+                continue;
+            };
+            let srp_id = state.srp_id();
+            let mut u = update.clone();
+            u.srp.srp_id = srp_id;
+            u.lsp.delegate = delegated_by == Some(peer);
+            u.lsp.tlvs.retain(|t| !matches!(t, Tlv::SpeakerEntityId(_)));
+            u.lsp.tlvs.push(Tlv::SpeakerEntityId(owner_id(key.pcc)));
+            if u.lsp.delegate {
+                towards = Some(srp_id);
+            }
+            self.send(s, Message::PcUpd(PcUpd { updates: vec![u] }));
+        }
+        towards
+    }
+}

@@ -1,0 +1,262 @@
+//! Several PCE cores and simulated PCCs in memory, with explicit time: the
+//! draft's split-brain scenarios (DIGEST §9) as acceptance tests.
+
+#[path = "multi_pce/net.rs"]
+mod net;
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use net::Net;
+use pce_engine::pce::{PceConfig, PeerPce, StateSync};
+use pce_tools::sim::{DisjointGroup, SimLsp};
+
+const PCE1: &str = "192.0.2.101";
+const PCE2: &str = "192.0.2.102";
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+/// An LSP of the disjoint group {2, 1, 192.0.2.100} between two routers.
+fn member(name: &str, from: &str, to: &str) -> SimLsp {
+    let destination: Ipv4Addr = to.parse().unwrap();
+    SimLsp {
+        plsp_id: 0,
+        name: name.into(),
+        source: from.parse().unwrap(),
+        destination,
+        sr: false,
+        bandwidth: 0.0,
+        delegate: true,
+        initiated_by: None,
+        ero: Vec::new(),
+        updates: 0,
+        disjoint_group: Some(DisjointGroup {
+            id: 1,
+            source: ip("192.0.2.100"),
+        }),
+    }
+}
+
+/// Scenario 5's layout: PCC1 sessions to PCE1 (delegating) and PCE2, PCC3
+/// to PCE2 (delegating) and PCE1; both LSPs configured at the same time.
+/// Returns (PCC1, LSP1, PCC3, LSP2).
+fn scenario_5_layout(net: &mut Net) -> (usize, u32, usize, u32) {
+    let pcc1 = net.add_pcc("192.0.2.1", &[0, 1]);
+    let pcc3 = net.add_pcc("192.0.2.3", &[1, 0]);
+    for (pcc, slot) in [(pcc1, 0), (pcc1, 1), (pcc3, 0), (pcc3, 1)] {
+        net.pcc_up(pcc, slot);
+    }
+    assert!(net.run(1000));
+    let l1 = net.pccs[pcc1].add_lsp(member("lsp1", "10.0.0.1", "10.0.0.2"));
+    let l2 = net.pccs[pcc3].add_lsp(member("lsp2", "10.0.0.3", "10.0.0.4"));
+    (pcc1, l1, pcc3, l2)
+}
+
+/// Scenario 5 (Topology B) without state-sync: PCC1 delegates LSP1 to
+/// PCE1, PCC3 delegates LSP2 to PCE2, each reports to both. Each PCE makes
+/// its LSP disjoint from the other's current path, and they chase each
+/// other forever: the network never goes quiet and the updates keep coming.
+#[test]
+fn scenario_5_loops_without_state_sync() {
+    let mut net = Net::new(
+        "draft-topology-b.json",
+        vec![
+            (ip(PCE1), PceConfig::default()),
+            (ip(PCE2), PceConfig::default()),
+        ],
+    );
+    let (pcc1, l1, pcc3, l2) = scenario_5_layout(&mut net);
+    let quiet = net.run(3000);
+    assert!(!quiet, "a computation loop never goes quiet");
+    let (u1, u2) = (net.updates_of(pcc1, l1), net.updates_of(pcc3, l2));
+    assert!(
+        u1 > 20 && u2 > 20,
+        "paths keep flapping: {u1} and {u2} updates"
+    );
+}
+
+fn sync_config(me: &str, priority: u32, peer: &str, peer_priority: u32) -> PceConfig {
+    PceConfig {
+        state_sync: Some(StateSync::new(
+            ip(me),
+            priority,
+            vec![PeerPce {
+                address: ip(peer),
+                priority: peer_priority,
+            }],
+        )),
+        ..PceConfig::default()
+    }
+}
+
+/// Two PCEs with a state-sync session on `topology`, priorities given.
+fn two_pces(topology: &str, p1: u32, p2: u32) -> Net {
+    let mut net = Net::new(
+        topology,
+        vec![
+            (ip(PCE1), sync_config(PCE1, p1, PCE2, p2)),
+            (ip(PCE2), sync_config(PCE2, p2, PCE1, p1)),
+        ],
+    );
+    net.pce_up(0, 1, true);
+    net
+}
+
+/// No LSP is controlled (computed) by two PCEs at once.
+fn single_controller(net: &Net) {
+    let mut holders: std::collections::HashMap<_, Vec<usize>> = std::collections::HashMap::new();
+    for (i, pce) in net.pces.iter().enumerate() {
+        for key in pce.lspdb().keys() {
+            if pce.lspdb().get(&key).is_some_and(|e| e.control.delegated) {
+                holders.entry(key).or_default().push(i);
+            }
+        }
+    }
+    for (key, h) in holders {
+        assert!(h.len() <= 1, "{key:?} is controlled by PCEs {h:?}");
+    }
+    // And no PCE had to complain about another.
+    for (i, pce) in net.pces.iter().enumerate() {
+        assert_eq!(pce.counters().errors_sent, 0, "PCE {i} sent a PCErr");
+    }
+}
+
+/// Example 2 (scenario 5's layout with state-sync and priorities, Topology
+/// B): PCE1 (200) computes; PCE2 sub-delegates LSP2 to it. The first joint
+/// computation gives LSP1 = R1-PCC2 and LSP2 = R3-PCC4 (total 13) and
+/// nothing moves after: quiet, at most 2 updates per LSP.
+#[test]
+fn example_2_state_sync_stops_the_loop() {
+    let mut net = two_pces("draft-topology-b.json", 200, 100);
+    let (pcc1, l1, pcc3, l2) = scenario_5_layout(&mut net);
+    assert!(net.run(3000), "converges");
+    assert_eq!(net.path(pcc1, l1), ["10.0.0.5", "10.0.0.2"]);
+    assert_eq!(net.path(pcc3, l2), ["10.0.0.6", "10.0.0.4"]);
+    assert!(net.updates_of(pcc1, l1) <= 2, "{:?}", net.updates);
+    assert!(net.updates_of(pcc3, l2) <= 2, "{:?}", net.updates);
+    // LSP2 was computed by PCE1 and relayed by PCE2.
+    assert!(net.pces[1].counters().relayed_updates >= 1);
+    assert!(net.pces[1].counters().forwarded_reports >= 1);
+    single_controller(&net);
+}
+
+/// Example 1 (Topology A): PCC1 only on PCE1, PCC3 only on PCE2; PCE2
+/// (200) computes both; LSP1 = R1-R2-PCC2, LSP2 = R3-R4-PCC4 (total 15).
+#[test]
+fn example_1_sub_delegation_and_relayed_update() {
+    let mut net = two_pces("draft-topology-a.json", 100, 200);
+    let pcc1 = net.add_pcc("192.0.2.1", &[0]);
+    let pcc3 = net.add_pcc("192.0.2.3", &[1]);
+    net.pcc_up(pcc1, 0);
+    net.pcc_up(pcc3, 0);
+    assert!(net.run(1000));
+    let l1 = net.pccs[pcc1].add_lsp(member("lsp1", "10.0.0.1", "10.0.0.2"));
+    assert!(net.run(3000));
+    // LSP1 alone: its shortest path, computed by PCE2 through PCE1.
+    assert_eq!(
+        net.path(pcc1, l1),
+        ["10.0.0.5", "10.0.0.7", "10.0.0.8", "10.0.0.6", "10.0.0.2"]
+    );
+    let l2 = net.pccs[pcc3].add_lsp(member("lsp2", "10.0.0.3", "10.0.0.4"));
+    assert!(net.run(3000));
+    assert_eq!(net.path(pcc1, l1), ["10.0.0.5", "10.0.0.6", "10.0.0.2"]);
+    assert_eq!(net.path(pcc3, l2), ["10.0.0.7", "10.0.0.8", "10.0.0.4"]);
+    // PCE1 never computed: every update of LSP1 came through it.
+    assert_eq!(net.pces[0].counters().computations, 0);
+    assert_eq!(
+        net.pces[0].counters().relayed_updates as usize,
+        net.updates_of(pcc1, l1)
+    );
+    // The PCC's acknowledgements reached PCE2: nothing pending there.
+    let pce2 = &net.pces[1];
+    for key in pce2.lspdb().keys() {
+        assert_eq!(
+            pce2.lspdb().get(&key).unwrap().control.pending_srp,
+            None,
+            "{key:?}"
+        );
+    }
+    single_controller(&net);
+}
+
+/// The computing PCE goes away (state-sync session down): PCE1 takes back
+/// the LSP it had sub-delegated (next highest: itself); paths stay, nothing
+/// is lost, nothing is controlled twice; when the session returns the
+/// PCEs resync and PCE2 computes again.
+#[test]
+fn losing_the_computing_pce_and_resync() {
+    let mut net = Net::new(
+        "draft-topology-a.json",
+        vec![
+            (ip(PCE1), sync_config(PCE1, 100, PCE2, 200)),
+            (ip(PCE2), sync_config(PCE2, 200, PCE1, 100)),
+        ],
+    );
+    let (s1, _) = net.pce_up(0, 1, true);
+    let pcc1 = net.add_pcc("192.0.2.1", &[0]);
+    let pcc3 = net.add_pcc("192.0.2.3", &[1]);
+    net.pcc_up(pcc1, 0);
+    net.pcc_up(pcc3, 0);
+    let l1 = net.pccs[pcc1].add_lsp(member("lsp1", "10.0.0.1", "10.0.0.2"));
+    let l2 = net.pccs[pcc3].add_lsp(member("lsp2", "10.0.0.3", "10.0.0.4"));
+    assert!(net.run(3000));
+    let before = (net.path(pcc1, l1), net.path(pcc3, l2));
+    net.pce_down(0, s1);
+    assert!(net.run(3000));
+    single_controller(&net);
+    let key1 = net.pces[0].lspdb().keys()[0];
+    let c = net.pces[0].lspdb().get(&key1).unwrap().control;
+    assert!(
+        c.delegated && c.sub_delegated_to.is_none(),
+        "PCE1 took LSP1 back: {c:?}"
+    );
+    // PCE1 alone sees only LSP1 (its group relaxes to one member); PCE2
+    // only LSP2: each keeps its LSP where it is or moves it to its own
+    // shortest path, and the PCCs keep every LSP.
+    assert_eq!(net.pces[0].lspdb().len(), 1, "PCE2's LSP is gone from PCE1");
+    assert_eq!(net.pccs[pcc1].len() + net.pccs[pcc3].len(), 2);
+    // Back: resync, PCE2 computes both again, disjoint.
+    net.pce_up(0, 1, true);
+    assert!(net.run(3000));
+    single_controller(&net);
+    assert_eq!(net.pces[0].lspdb().len(), 2);
+    assert_eq!(net.pces[1].lspdb().len(), 2);
+    assert_eq!((net.path(pcc1, l1), net.path(pcc3, l2)), before);
+}
+
+/// Motivation B, delegation drift (DIGEST §9.2): PCC3 loses its session to
+/// PCE1 and delegates LSP2 to PCE2. With state-sync PCE2 sub-delegates it
+/// to PCE1, which keeps computing the whole group: no split-brain, the
+/// paths do not move.
+#[test]
+fn delegation_drift_does_not_split_the_group() {
+    let mut net = two_pces("draft-topology-a.json", 200, 100);
+    let pcc1 = net.add_pcc("192.0.2.1", &[0]);
+    let pcc3 = net.add_pcc("192.0.2.3", &[0, 1]);
+    net.pcc_up(pcc1, 0);
+    net.pcc_up(pcc3, 0);
+    net.pcc_up(pcc3, 1);
+    let l1 = net.pccs[pcc1].add_lsp(member("lsp1", "10.0.0.1", "10.0.0.2"));
+    let l2 = net.pccs[pcc3].add_lsp(member("lsp2", "10.0.0.3", "10.0.0.4"));
+    assert!(net.run(3000));
+    let disjoint = (net.path(pcc1, l1), net.path(pcc3, l2));
+    assert_eq!(disjoint.0, ["10.0.0.5", "10.0.0.6", "10.0.0.2"]);
+    let updates = net.updates.len();
+    net.pcc_down(pcc3, 0);
+    assert!(net.run(3000));
+    assert_eq!(
+        net.pccs[pcc3].delegate(),
+        Some(1),
+        "PCC3 now delegates to PCE2"
+    );
+    let key2 = net.pces[1]
+        .lspdb()
+        .by_name(pce_engine::lspdb::PccId(ip("192.0.2.3")), b"lsp2")
+        .unwrap();
+    let c = net.pces[1].lspdb().get(&key2).unwrap().control;
+    assert_eq!(c.sub_delegated_to, Some(ip(PCE1)), "{c:?}");
+    assert_eq!((net.path(pcc1, l1), net.path(pcc3, l2)), disjoint);
+    assert_eq!(net.updates.len(), updates, "nothing moved");
+    single_controller(&net);
+}
