@@ -260,3 +260,61 @@ fn delegation_drift_does_not_split_the_group() {
     assert_eq!(net.updates.len(), updates, "nothing moved");
     single_controller(&net);
 }
+
+const PCE3: &str = "192.0.2.103";
+
+fn mesh_config(me: &str, priority: u32, peers: &[(&str, u32)]) -> PceConfig {
+    PceConfig {
+        state_sync: Some(StateSync::new(
+            ip(me),
+            priority,
+            peers
+                .iter()
+                .map(|(a, p)| PeerPce {
+                    address: ip(a),
+                    priority: *p,
+                })
+                .collect(),
+        )),
+        ..PceConfig::default()
+    }
+}
+
+/// Example 3 (Topology A, partial mesh): PCE1-PCE2 and PCE2-PCE3 only.
+/// PCE2 does not pass LSP1 on to PCE3 (no transit) and, PCE3 being higher,
+/// does not compute it either (no second sub-delegation); PCE3 computes
+/// LSP2 alone: the shortest path. Disjointness is not achieved, and there
+/// is no loop.
+#[test]
+fn example_3_partial_mesh_no_transit_no_loop() {
+    let peers = [(PCE1, 100), (PCE2, 200), (PCE3, 300)];
+    let others = |me: &str| -> Vec<(&str, u32)> {
+        peers.iter().filter(|(a, _)| *a != me).copied().collect()
+    };
+    let mut net = Net::new(
+        "draft-topology-a.json",
+        vec![
+            (ip(PCE1), mesh_config(PCE1, 100, &others(PCE1))),
+            (ip(PCE2), mesh_config(PCE2, 200, &others(PCE2))),
+            (ip(PCE3), mesh_config(PCE3, 300, &others(PCE3))),
+        ],
+    );
+    net.pce_up(0, 1, true);
+    net.pce_up(1, 2, true);
+    let pcc1 = net.add_pcc("192.0.2.1", &[0]);
+    let pcc3 = net.add_pcc("192.0.2.3", &[1]);
+    net.pcc_up(pcc1, 0);
+    net.pcc_up(pcc3, 0);
+    let l1 = net.pccs[pcc1].add_lsp(member("lsp1", "10.0.0.1", "10.0.0.2"));
+    let l2 = net.pccs[pcc3].add_lsp(member("lsp2", "10.0.0.3", "10.0.0.4"));
+    assert!(net.run(3000), "no loop");
+    assert_eq!(net.pces[2].lspdb().len(), 1, "PCE3 never hears of LSP1");
+    assert_eq!(net.updates_of(pcc1, l1), 0, "LSP1 has no computing PCE");
+    assert_eq!(net.path(pcc3, l2), ["10.0.0.7", "10.0.0.8", "10.0.0.4"]);
+    assert_eq!(
+        net.pces[1].counters().computations,
+        0,
+        "PCE2 computes nothing"
+    );
+    single_controller(&net);
+}

@@ -737,6 +737,7 @@ impl Pce {
                 self.adopt_stale_name(session, pcc, &report);
             }
             let head = report.lsp.without_tlvs();
+            let version = report.lsp.db_version();
             let srp_id = report.srp.as_ref().map_or(0, |p| p.srp_id);
             let groups = disjoint_groups(&report);
             let mut removal =
@@ -790,7 +791,7 @@ impl Pce {
                 }
                 Ok(Applied::Created(key) | Applied::Updated(key)) => {
                     self.set_groups(key, groups);
-                    let compute = self.on_report(session, key, report, srp_id, synced);
+                    let compute = self.on_report(session, key, report, srp_id, version, synced);
                     // Peers get the report before any update it causes.
                     self.forward_report(key, session, srp_id, None);
                     if compute {
@@ -830,6 +831,7 @@ impl Pce {
         key: LspKey,
         lsp: &Lsp,
         srp_id: u32,
+        version: Option<u64>,
         synced: bool,
     ) -> bool {
         let Some(s) = self.sessions.get_mut(&session) else {
@@ -853,7 +855,6 @@ impl Pce {
         } else {
             None
         };
-        let version = lsp.db_version();
         self.lspdb.with_mut(&key, |e| {
             let reported = initiated_name.is_some().then(|| e.report().ero.subobjects);
             let c = &mut e.control;

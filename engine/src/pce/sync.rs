@@ -443,6 +443,21 @@ impl Pce {
             let Some(control) = self.lspdb.with(&key, |e| e.control.clone()) else {
                 continue;
             };
+            if control.delegated_by.is_some() && !control.pcc_delegated {
+                // Sub-delegated to us: we compute it while we are the
+                // computing PCE as we see the mesh.
+                let computing = self.primary_for(key) == Some(local);
+                if computing != control.delegated {
+                    self.lspdb.with_mut(&key, |e| {
+                        e.control.delegated = computing;
+                        e.control.pending_srp = None;
+                    });
+                    if computing {
+                        self.compute_and_update(key, false);
+                    }
+                }
+                continue;
+            }
             if !control.pcc_delegated {
                 continue;
             }
@@ -629,7 +644,7 @@ impl Pce {
                 e.control.sources = vec![source];
                 e.control.version = version;
             });
-        } else if equal || existing.is_some() {
+        } else if existing.is_some() && (equal || version.is_none()) {
             self.lspdb.with_mut(&key, |e| {
                 if !e.control.sources.contains(&source) {
                     e.control.sources.push(source);
@@ -637,12 +652,19 @@ impl Pce {
             });
         }
         // Sub-delegation to us (D=1), or its end (D=0 from the same peer).
+        // We compute it only if we are the computing PCE as we see the mesh:
+        // a sub-delegated LSP is never sub-delegated again (draft Example
+        // 3), so when a higher PCE is reachable from us but not from the
+        // sub-delegating one, the LSP has no computing PCE and is left as it
+        // is (DIGEST §10.16, the draft's reading).
+        let local = self.sync_config().map(|s| s.identity);
+        let computing = delegate && self.primary_for(key) == local;
         let mut acked = false;
         self.lspdb.with_mut(&key, |e| {
             let c = &mut e.control;
             if delegate {
                 c.delegated_by = Some(peer);
-                c.delegated = true;
+                c.delegated = computing;
             } else if c.delegated_by == Some(peer) {
                 c.delegated_by = None;
                 c.delegated = c.pcc_delegated && c.sub_delegated_to.is_none();

@@ -13,4 +13,5 @@ mod serve;
 mod shell;
 mod sr;
 mod support;
+mod sync;
 mod topology;

@@ -1,0 +1,339 @@
+//! State-sync rules on one core, message by message (DIGEST §9.10): who
+//! may be a state-sync peer, the initial sync, SPEAKER-ENTITY-ID, the
+//! freshness rules, forwarding and its limits, priority and tie-break.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use pce_engine::lspdb::{LspDb, LspKey, PccId, Source};
+use pce_engine::pce::{
+    owner_id, GroupPriority, Output, Pce, PceConfig, PeerPce, SessionId, StateSync,
+};
+use pce_engine::topology::Ted;
+use pcep::session::Negotiated;
+use pcep::wire::object::{Lsp, Open};
+use pcep::wire::tlv::{StatefulCapability, Tlv};
+use pcep::wire::{Message, PcErrCode, PcRpt, StateReport, StateSyncCodepoints};
+
+use super::support::load;
+
+const ME: &str = "192.0.2.101";
+const PEER: &str = "192.0.2.102";
+const PCC: &str = "192.0.2.1";
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn core(priority: u32, peer_priority: u32) -> Pce {
+    let mut ss = StateSync::new(
+        ip(ME),
+        priority,
+        vec![PeerPce {
+            address: ip(PEER),
+            priority: peer_priority,
+        }],
+    );
+    ss.group_priorities.push(GroupPriority {
+        association_type: 2,
+        source: ip("0.0.0.0"),
+        ids: (301, 500),
+        priorities: vec![(ip(PEER), 300)],
+    });
+    Pce::new(
+        PceConfig {
+            state_sync: Some(ss),
+            ..PceConfig::default()
+        },
+        Arc::new(Ted::new(load("draft-topology-a.json"))),
+        Arc::new(LspDb::new()),
+    )
+}
+
+fn open(inter_pce: bool) -> Open {
+    let mut f = StatefulCapability::UPDATE;
+    if inter_pce {
+        f |= StateSyncCodepoints::default().inter_pce_capability_mask;
+    }
+    Open {
+        tlvs: vec![Tlv::StatefulPceCapability(StatefulCapability(f))],
+        ..Open::default()
+    }
+}
+
+fn negotiated(local: bool, remote: bool) -> Negotiated {
+    Negotiated::new(&open(local), &open(remote), &StateSyncCodepoints::default())
+}
+
+const SP: SessionId = SessionId(1);
+const SC: SessionId = SessionId(2);
+
+fn drain(pce: &mut Pce) -> Vec<(SessionId, Message)> {
+    std::iter::from_fn(|| pce.poll_output())
+        .filter_map(|o| match o {
+            Output::Send { session, message } => Some((session, message)),
+            Output::Close { .. } => None,
+        })
+        .collect()
+}
+
+fn reports_to(out: &[(SessionId, Message)], s: SessionId) -> Vec<StateReport> {
+    out.iter()
+        .filter(|(x, _)| *x == s)
+        .filter_map(|(_, m)| match m {
+            Message::PcRpt(r) => Some(r.reports.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+fn errors(out: &[(SessionId, Message)]) -> Vec<PcErrCode> {
+    out.iter()
+        .filter_map(|(_, m)| match m {
+            Message::PcErr(e) => Some(e.errors[0].errors[0].code()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn report(plsp_id: u32, name: &str, delegate: bool, version: Option<u64>) -> StateReport {
+    let mut tlvs = vec![Tlv::SymbolicPathName(name.as_bytes().to_vec().into())];
+    if let Some(v) = version {
+        tlvs.push(Tlv::LspDbVersion(v));
+    }
+    StateReport {
+        lsp: Lsp {
+            plsp_id,
+            delegate,
+            administrative: true,
+            tlvs,
+            ..Lsp::default()
+        },
+        ..StateReport::default()
+    }
+}
+
+/// As a peer forwards it: owner named, ORIGINAL-LSP-DB-VERSION.
+fn forwarded(plsp_id: u32, name: &str, delegate: bool, version: Option<u64>) -> StateReport {
+    let mut r = report(plsp_id, name, delegate, None);
+    r.lsp
+        .tlvs
+        .push(Tlv::SpeakerEntityId(owner_id(PccId(ip(PCC)))));
+    if let Some(v) = version {
+        r.lsp.tlvs.push(Tlv::OriginalLspDbVersion(v));
+    }
+    r
+}
+
+fn eos() -> StateReport {
+    StateReport {
+        lsp: Lsp::end_of_sync(),
+        ..StateReport::default()
+    }
+}
+
+fn key(plsp_id: u32) -> LspKey {
+    LspKey {
+        pcc: PccId(ip(PCC)),
+        plsp_id,
+    }
+}
+
+#[test]
+fn only_configured_peers_become_state_sync_peers() {
+    let mut pce = core(100, 200);
+    // An unknown address setting the capability: PCErr, Close.
+    pce.session_up(SP, ip("198.51.100.7"), negotiated(true, true));
+    let out: Vec<Output> = std::iter::from_fn(|| pce.poll_output()).collect();
+    assert!(
+        matches!(&out[0], Output::Send { message: Message::PcErr(e), .. } if e.errors[0].errors[0].code() == PcErrCode::new(2, 0))
+    );
+    assert!(matches!(out[1], Output::Close { .. }));
+    // A configured peer without the capability on one side: an ordinary
+    // session, no sync sent to it.
+    pce.session_up(SessionId(5), ip(PEER), negotiated(true, false));
+    assert!(drain(&mut pce).is_empty());
+    assert_eq!(pce.counters().peer_sessions, 0);
+}
+
+#[test]
+fn initial_sync_sends_pcc_learned_lsps_with_their_owner_then_the_marker() {
+    let mut pce = core(100, 200);
+    pce.session_up(SC, ip(PCC), negotiated(false, false));
+    pce.handle_message(
+        SC,
+        Message::PcRpt(PcRpt {
+            reports: vec![report(7, "a", false, Some(3)), eos()],
+        }),
+    );
+    drain(&mut pce);
+    pce.session_up(SP, ip(PEER), negotiated(true, true));
+    let out = drain(&mut pce);
+    // The PCC's Open information comes first.
+    assert!(matches!(&out[0].1, Message::PcNtf(_)), "{out:?}");
+    let r = reports_to(&out, SP);
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[0].lsp.plsp_id, 7, "the PCC's PLSP-ID, unchanged");
+    assert!(r[0].lsp.sync);
+    assert_eq!(r[0].lsp.speaker_entity_id().unwrap().as_ref(), b"192.0.2.1");
+    assert_eq!(r[0].lsp.original_db_version(), Some(3));
+    assert!(r[1].lsp.is_end_of_sync());
+}
+
+#[test]
+fn missing_speaker_entity_id_is_discarded_with_pcerr() {
+    let mut pce = core(100, 200);
+    pce.session_up(SP, ip(PEER), negotiated(true, true));
+    drain(&mut pce);
+    pce.handle_message(
+        SP,
+        Message::PcRpt(PcRpt {
+            reports: vec![report(7, "a", false, Some(3))],
+        }),
+    );
+    let out = drain(&mut pce);
+    assert_eq!(errors(&out), [PcErrCode::new(6, 23)]);
+    assert!(pce.lspdb().is_empty());
+}
+
+#[test]
+fn freshness_and_removal_from_every_source() {
+    let mut pce = core(100, 200);
+    pce.session_up(SC, ip(PCC), negotiated(false, false));
+    pce.session_up(SP, ip(PEER), negotiated(true, true));
+    pce.handle_message(
+        SC,
+        Message::PcRpt(PcRpt {
+            reports: vec![report(7, "a", false, Some(101)), eos()],
+        }),
+    );
+    drain(&mut pce);
+    let sources = |pce: &Pce| pce.lspdb().get(&key(7)).map(|e| e.control.sources);
+    // An older version from the peer: ignored.
+    pce.handle_message(
+        SP,
+        Message::PcRpt(PcRpt {
+            reports: vec![forwarded(7, "a", false, Some(100))],
+        }),
+    );
+    assert_eq!(sources(&pce), Some(vec![Source::Pcc]));
+    // The same version: the peer is added as a source.
+    pce.handle_message(
+        SP,
+        Message::PcRpt(PcRpt {
+            reports: vec![forwarded(7, "a", false, Some(101))],
+        }),
+    );
+    assert_eq!(
+        sources(&pce),
+        Some(vec![Source::Pcc, Source::Peer(ip(PEER))])
+    );
+    // A newer one: it replaces the state and the sources.
+    pce.handle_message(
+        SP,
+        Message::PcRpt(PcRpt {
+            reports: vec![forwarded(7, "a", false, Some(102))],
+        }),
+    );
+    assert_eq!(sources(&pce), Some(vec![Source::Peer(ip(PEER))]));
+    assert_eq!(pce.lspdb().get(&key(7)).unwrap().control.version, Some(102));
+    // R=1 from the only source left: gone.
+    let mut gone = forwarded(7, "a", false, Some(103));
+    gone.lsp.remove = true;
+    pce.handle_message(
+        SP,
+        Message::PcRpt(PcRpt {
+            reports: vec![gone],
+        }),
+    );
+    assert_eq!(sources(&pce), None);
+}
+
+#[test]
+fn reports_from_a_pcc_are_forwarded_and_reports_from_a_peer_are_not() {
+    let mut pce = core(100, 200);
+    pce.session_up(SP, ip(PEER), negotiated(true, true));
+    drain(&mut pce);
+    // What the peer sends is never sent back to it (nor to any peer: the
+    // three-PCE no-transit case is in tests/tests/multi_pce.rs).
+    pce.handle_message(
+        SP,
+        Message::PcRpt(PcRpt {
+            reports: vec![forwarded(8, "b", false, Some(5)), eos()],
+        }),
+    );
+    assert!(
+        reports_to(&drain(&mut pce), SP).is_empty(),
+        "no echo, no transit"
+    );
+    pce.session_up(SC, ip(PCC), negotiated(false, false));
+    pce.handle_message(
+        SC,
+        Message::PcRpt(PcRpt {
+            reports: vec![report(7, "a", true, Some(6)), eos()],
+        }),
+    );
+    let out = drain(&mut pce);
+    let fwd = reports_to(&out, SP);
+    // The PCC's LSP is forwarded, D=1 (sub-delegated: the peer has the
+    // higher priority), owner and version added; the peer-learned one is not.
+    assert_eq!(fwd.len(), 1, "{fwd:?}");
+    assert_eq!(fwd[0].lsp.plsp_id, 7);
+    assert!(
+        fwd[0].lsp.delegate,
+        "sub-delegated to the higher-priority peer"
+    );
+    assert_eq!(fwd[0].lsp.original_db_version(), Some(6));
+    let c = pce.lspdb().get(&key(7)).unwrap().control;
+    assert_eq!(c.sub_delegated_to, Some(ip(PEER)));
+    assert!(!c.delegated, "the sub-delegating PCE gives up control");
+}
+
+#[test]
+fn equal_priorities_go_to_the_highest_address_and_groups_have_their_own() {
+    // Equal priority: the peer (…102) outranks us (…101).
+    let mut pce = core(100, 100);
+    pce.session_up(SP, ip(PEER), negotiated(true, true));
+    pce.session_up(SC, ip(PCC), negotiated(false, false));
+    pce.handle_message(
+        SC,
+        Message::PcRpt(PcRpt {
+            reports: vec![report(7, "a", true, Some(1)), eos()],
+        }),
+    );
+    assert_eq!(
+        pce.lspdb().get(&key(7)).unwrap().control.sub_delegated_to,
+        Some(ip(PEER))
+    );
+    // We outrank the peer globally, but association IDs 301-500 from
+    // source 0.0.0.0 belong to it (the draft's scaling example).
+    let mut pce = core(300, 100);
+    pce.session_up(SP, ip(PEER), negotiated(true, true));
+    pce.session_up(SC, ip(PCC), negotiated(false, false));
+    let mut grouped = report(7, "a", true, Some(1));
+    grouped.associations = vec![pcep::wire::object::Association {
+        header: pcep::wire::object::HeaderFlags::default(),
+        association_flags: 0,
+        association_type: pcep::wire::AssociationType::DISJOINT,
+        association_id: 400,
+        source: ip("0.0.0.0"),
+        tlvs: vec![Tlv::DisjointnessConfiguration(
+            pcep::wire::tlv::DisjointnessFlags(1),
+        )],
+    }];
+    let plain = report(8, "b", true, Some(2));
+    pce.handle_message(
+        SC,
+        Message::PcRpt(PcRpt {
+            reports: vec![grouped, plain, eos()],
+        }),
+    );
+    assert_eq!(
+        pce.lspdb().get(&key(7)).unwrap().control.sub_delegated_to,
+        Some(ip(PEER))
+    );
+    let c = pce.lspdb().get(&key(8)).unwrap().control;
+    assert_eq!(c.sub_delegated_to, None);
+    assert!(c.delegated, "we compute the LSP outside the peer's range");
+}
