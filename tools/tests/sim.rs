@@ -40,6 +40,7 @@ fn pce_binary() -> PathBuf {
 struct Pce {
     child: Child,
     port: u16,
+    address: String,
     api: String,
     _dir: TempDir,
 }
@@ -69,12 +70,19 @@ impl Drop for TempDir {
 }
 
 fn start_pce(tag: &str) -> Pce {
-    let (port, api_port) = (free_port(), free_port());
+    start_pce_with(tag, "127.0.0.1", free_port(), "")
+}
+
+/// A PCE on `address:port` with more configuration (`extra`, TOML).
+fn start_pce_with(tag: &str, address: &str, port: u16, extra: &str) -> Pce {
+    let api_port = free_port();
     let dir = TempDir::new(tag);
     let config = dir.0.join("pce.toml");
     std::fs::write(
         &config,
-        format!("[pce]\nport = {port}\napi = \"127.0.0.1:{api_port}\"\nstate_timeout = 300\n"),
+        format!(
+            "[pce]\naddress = \"{address}\"\nport = {port}\napi = \"127.0.0.1:{api_port}\"\nstate_timeout = 300\n{extra}"
+        ),
     )
     .unwrap();
     let child = Command::new(pce_binary())
@@ -87,6 +95,7 @@ fn start_pce(tag: &str) -> Pce {
     let pce = Pce {
         child,
         port,
+        address: address.to_string(),
         api: format!("http://127.0.0.1:{api_port}"),
         _dir: dir,
     };
@@ -117,7 +126,7 @@ fn wait_for<T>(mut f: impl FnMut() -> Option<T>) -> T {
 
 fn sim(pce: &Pce, base: &str, record: &Path, extra: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_pcc-sim"))
-        .args(["--pce", &format!("127.0.0.1:{}", pce.port)])
+        .args(["--pce", &format!("{}:{}", pce.address, pce.port)])
         .args(["--source-base", base, "--record"])
         .arg(record)
         .args(["--timeout", "30"])
@@ -328,8 +337,8 @@ fn pcc_fails_over_to_its_second_pce() {
     )
     .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_pcc-sim"))
-        .args(["--pce", &format!("127.0.0.1:{}", a.port)])
-        .args(["--pce", &format!("127.0.0.1:{}", b.port)])
+        .args(["--pce", &format!("{}:{}", a.address, a.port)])
+        .args(["--pce", &format!("{}:{}", b.address, b.port)])
         .args(["--source-base", "127.13.0.1", "--lsps", "2", "--delegate"])
         .args(["--redelegation-timeout", "0", "--seconds", "60"])
         .arg("--scenario")
@@ -362,4 +371,109 @@ fn pcc_fails_over_to_its_second_pce() {
         settled[0]["reported_path"],
         serde_json::json!(["10.0.0.5", "10.0.0.7", "10.0.0.8", "10.0.0.6", "10.0.0.2"])
     );
+}
+
+/// The draft's scenario 5 (Topology B) with real processes: PCC1 on PCE1
+/// (delegating) and PCE2, PCC3 on PCE2 (delegating) and PCE1, one disjoint
+/// group. Returns the two simulators' records after `seconds`.
+fn scenario_5(tag: &str, state_sync: bool, seconds: &str) -> (Value, Value, Pce, Pce) {
+    let port = free_port();
+    let topology = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/topologies/draft-topology-b.json");
+    let sync = |me: &str, prio: u32, peer: &str, peer_prio: u32| {
+        if state_sync {
+            format!(
+                "topology = {topology:?}\n[state_sync]\npriority = {prio}\n[[state_sync.peers]]\naddress = \"{peer}\"\nport = {port}\npriority = {peer_prio}\n"
+            )
+        } else {
+            format!("topology = {topology:?}\n")
+        }
+        .replace("{me}", me)
+    };
+    let (a1, a2) = ("127.0.0.11", "127.0.0.12");
+    let pce1 = start_pce_with(&format!("{tag}-1"), a1, port, &sync(a1, 200, a2, 100));
+    let pce2 = start_pce_with(&format!("{tag}-2"), a2, port, &sync(a2, 100, a1, 200));
+    if state_sync {
+        wait_for(|| {
+            let p = get(&pce1, "/peers").ok()?;
+            (p["mesh_complete"] == true && p["peers"][0]["synchronized"] == true).then_some(())
+        });
+    }
+    let dir = TempDir::new(&format!("{tag}-records"));
+    // Each PCC configures its LSP (no path yet) 300 ms after its sessions
+    // are up: the two LSPs appear at about the same time, as in the draft;
+    // PCC-to-PCE latency is 20 ms (the draft's motivation: PCE-PCC paths are
+    // slower than PCE-PCE ones), so each PCE acts on the other's old path.
+    let run = |pces: [&Pce; 2], base: &str, (from, to): (&str, &str), name: &str| {
+        let scenario = dir.0.join(format!("{name}.scenario.json"));
+        std::fs::write(
+            &scenario,
+            format!(
+                r#"{{"events": [{{"at_ms": 300, "action": "add_lsp", "name": "lsp", "source": "{from}",
+                   "destination": "{to}", "disjoint_group": 1, "group_source": "192.0.2.100"}}]}}"#
+            ),
+        )
+        .unwrap();
+        Command::new(env!("CARGO_BIN_EXE_pcc-sim"))
+            .args(["--pce", &format!("{}:{}", pces[0].address, pces[0].port)])
+            .args(["--pce", &format!("{}:{}", pces[1].address, pces[1].port)])
+            .args(["--source-base", base, "--lsps", "0", "--latency-ms", "20"])
+            .arg("--scenario")
+            .arg(&scenario)
+            .args(["--seconds", seconds, "--timeout", "30", "--record"])
+            .arg(dir.0.join(format!("{name}.json")))
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let (r1, r3) = (dir.0.join("pcc1.json"), dir.0.join("pcc3.json"));
+    let s1 = run(
+        [&pce1, &pce2],
+        "127.21.0.1",
+        ("10.0.0.1", "10.0.0.2"),
+        "pcc1",
+    );
+    let s3 = run(
+        [&pce2, &pce1],
+        "127.22.0.1",
+        ("10.0.0.3", "10.0.0.4"),
+        "pcc3",
+    );
+    finish(s1);
+    finish(s3);
+    let read =
+        |p: &Path| -> Value { serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap() };
+    (read(&r1), read(&r3), pce1, pce2)
+}
+
+/// Without state-sync the two PCEs chase each other: within the run the
+/// LSPs are updated over and over.
+#[test]
+fn scenario_5_flaps_without_state_sync() {
+    let (r1, r3, _a, _b) = scenario_5("s5-off", false, "3");
+    let n1 = r1["pccs"][0]["updates"].as_array().unwrap().len();
+    let n3 = r3["pccs"][0]["updates"].as_array().unwrap().len();
+    assert!(n1 > 20 && n3 > 20, "flapping: {n1} and {n3} updates in 3 s");
+}
+
+/// With state-sync and priorities (PCE1 200, PCE2 100): PCE1 computes both,
+/// LSP1 = R1-PCC2, LSP2 = R3-PCC4 (via PCE2), at most two updates each in
+/// the same window.
+#[test]
+fn scenario_5_converges_with_state_sync() {
+    let (r1, r3, pce1, pce2) = scenario_5("s5-on", true, "3");
+    let n1 = r1["pccs"][0]["updates"].as_array().unwrap().len();
+    let n3 = r3["pccs"][0]["updates"].as_array().unwrap().len();
+    assert!(
+        n1 <= 2 && n3 <= 2,
+        "bounded: {n1} and {n3} updates: {} {}",
+        r1["pccs"][0]["updates"],
+        r3["pccs"][0]["updates"]
+    );
+    assert_eq!(path(lsp(&r1, 0, "lsp")), ["10.0.0.5", "10.0.0.2"]);
+    assert_eq!(path(lsp(&r3, 0, "lsp")), ["10.0.0.6", "10.0.0.4"]);
+    let c2 = get(&pce2, "/counters").unwrap();
+    assert!(c2["relayed_updates"].as_u64().unwrap() >= 1, "{c2}");
+    let c1 = get(&pce1, "/counters").unwrap();
+    assert_eq!(c1["relayed_updates"], 0, "PCE1 computes, it relays nothing");
 }

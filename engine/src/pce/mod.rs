@@ -40,7 +40,8 @@
 mod sync;
 
 pub use sync::{
-    owner_id, owner_of, GroupPriority, LspPriority, PartialGroup, PeerPce, PrimaryLoss, StateSync,
+    owner_id, owner_of, GroupPriority, LspPriority, PartialGroup, PeerPce, PeerStatus, PrimaryLoss,
+    StateSync,
 };
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};

@@ -167,7 +167,43 @@ fn rank(priority: u32, address: IpAddr) -> (u32, u128) {
     (priority, a)
 }
 
+/// A configured peer as the API shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PeerStatus {
+    /// Its address.
+    pub address: IpAddr,
+    /// Its global priority.
+    pub priority: u32,
+    /// A state-sync session with it is up.
+    pub session_up: bool,
+    /// Its initial synchronization towards us is complete (end-of-sync
+    /// marker received).
+    pub synchronized: bool,
+}
+
 impl Pce {
+    /// The configured peers and their state; an incomplete mesh shows as
+    /// peers whose session is down.
+    pub fn peers(&self) -> Vec<PeerStatus> {
+        let Some(ss) = self.sync_config() else {
+            return Vec::new();
+        };
+        ss.peers
+            .iter()
+            .map(|p| {
+                let session = self.peers_up.get(&p.address);
+                PeerStatus {
+                    address: p.address,
+                    priority: p.priority,
+                    session_up: session.is_some(),
+                    synchronized: session
+                        .and_then(|s| self.sessions.get(s))
+                        .is_some_and(|s| s.synced),
+                }
+            })
+            .collect()
+    }
+
     pub(super) fn sync_config(&self) -> Option<&StateSync> {
         self.config.state_sync.as_ref()
     }
@@ -612,19 +648,27 @@ impl Pce {
             }
             return;
         }
-        // §3.4 freshness.
+        // §3.4 freshness. A relayed acknowledgement of our own update is the
+        // PCC's answer to it: at least as fresh as anything we hold.
         let existing = self
             .lspdb
             .with(&key, |e| (e.control.sources.clone(), e.control.version));
-        let replace = match &existing {
-            None => true,
-            Some((sources, stored)) => match (version, *stored) {
-                (Some(v), Some(s)) => v > s,
-                (Some(_), None) => !sources.contains(&Source::Pcc),
-                // No versions: the PCC's own report wins, else the last one.
-                (None, _) => !sources.contains(&Source::Pcc),
-            },
-        };
+        let acks = srp_id != 0
+            && self
+                .lspdb
+                .with(&key, |e| e.control.pending_srp)
+                .flatten()
+                .is_some_and(|p| super::srp_at_least(srp_id, p));
+        let replace = acks
+            || match &existing {
+                None => true,
+                Some((sources, stored)) => match (version, *stored) {
+                    (Some(v), Some(s)) => v > s,
+                    (Some(_), None) => !sources.contains(&Source::Pcc),
+                    // No versions: the PCC's own report wins, else the last one.
+                    (None, _) => !sources.contains(&Source::Pcc),
+                },
+            };
         let equal = existing
             .as_ref()
             .is_some_and(|(_, s)| version.is_some() && *s == version);
@@ -641,7 +685,13 @@ impl Pce {
             }
             self.set_groups(key, groups);
             self.lspdb.with_mut(&key, |e| {
-                e.control.sources = vec![source];
+                // An acknowledgement does not make us forget the PCC itself.
+                let direct = acks && e.control.sources.contains(&Source::Pcc);
+                e.control.sources = if direct {
+                    vec![Source::Pcc, source]
+                } else {
+                    vec![source]
+                };
                 e.control.version = version;
             });
         } else if existing.is_some() && (equal || version.is_none()) {

@@ -35,6 +35,7 @@ pub const ROUTES: &[&str] = &[
     "DELETE /lsps/{pcc}/{name}/delegation",
     "GET /topology",
     "GET /counters",
+    "GET /peers",
 ];
 
 #[derive(Clone)]
@@ -88,6 +89,7 @@ pub fn router(shared: Arc<Shared>, core: CoreHandle) -> Router {
         )
         .route("/topology", get(topology))
         .route("/counters", get(counters))
+        .route("/peers", get(peers))
         .fallback(|| async {
             ApiError(
                 StatusCode::NOT_FOUND,
@@ -168,6 +170,17 @@ pub struct LspView {
     pub error: Option<String>,
     /// Association groups the LSP is in (RFC 8697).
     pub associations: Vec<AssociationView>,
+    /// Where the state was learned: "pcc" and/or peer PCE addresses.
+    pub sources: Vec<crate::lspdb::Source>,
+    /// The PCC delegated it to this PCE.
+    pub pcc_delegated: bool,
+    /// This PCE sub-delegated it to that computing PCE.
+    pub sub_delegated_to: Option<IpAddr>,
+    /// That peer sub-delegated it to this PCE.
+    pub delegated_by: Option<IpAddr>,
+    /// The PCE computing it, as far as this PCE knows ("this PCE" is its
+    /// identity).
+    pub computing_pce: Option<IpAddr>,
 }
 
 /// An association group membership.
@@ -182,7 +195,7 @@ pub struct AssociationView {
     pub source: IpAddr,
 }
 
-fn view(key: &LspKey, e: &LspEntry) -> LspView {
+fn view(key: &LspKey, e: &LspEntry, me: Option<IpAddr>) -> LspView {
     let r = e.report();
     let (source, destination) = match (r.lsp.ipv4_identifiers(), r.lsp.ipv6_identifiers()) {
         (Some(id), _) => (Some(IpAddr::V4(id.sender)), Some(IpAddr::V4(id.endpoint))),
@@ -225,6 +238,14 @@ fn view(key: &LspKey, e: &LspEntry) -> LspView {
                 source: a.source,
             })
             .collect(),
+        sources: e.control.sources.clone(),
+        pcc_delegated: e.control.pcc_delegated,
+        sub_delegated_to: e.control.sub_delegated_to,
+        delegated_by: e.control.delegated_by,
+        computing_pce: e
+            .control
+            .sub_delegated_to
+            .or_else(|| e.control.delegated.then_some(me).flatten()),
     }
 }
 
@@ -244,18 +265,30 @@ async fn lsps(
 ) -> Result<Json<Vec<LspView>>, ApiError> {
     let Query(f) = filter.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
     let db = &api.shared.lspdb;
+    let me = identity(&api);
     let keys = match f.pcc {
         Some(p) => db.of_pcc(PccId(p)),
         None => db.keys(),
     };
     let list = keys
         .iter()
-        .filter_map(|k| db.with(k, |e| view(k, e)))
+        .filter_map(|k| db.with(k, |e| view(k, e, me)))
         .filter(|v| f.name.as_ref().is_none_or(|n| *n == v.name))
         .filter(|v| f.delegated.is_none_or(|d| d == v.delegated))
         .filter(|v| f.initiated.is_none_or(|i| i == v.initiated))
         .collect();
     Ok(Json(list))
+}
+
+/// This PCE's identity (state-sync), or its PCEP address.
+fn identity(api: &Api) -> Option<IpAddr> {
+    let c = &api.shared.config;
+    Some(
+        c.state_sync
+            .as_ref()
+            .and_then(|s| s.identity)
+            .unwrap_or(c.pce.address),
+    )
 }
 
 fn pcc_address(pcc: &str) -> Result<IpAddr, ApiError> {
@@ -287,11 +320,12 @@ async fn lsp(
     Path((pcc, name)): Path<(String, String)>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let (_, key) = find(&api, &pcc, &name)?;
+    let me = identity(&api);
     let body = api
         .shared
         .lspdb
         .with(&key, |e| {
-            let mut v = serde_json::to_value(view(&key, e)).unwrap_or_default();
+            let mut v = serde_json::to_value(view(&key, e, me)).unwrap_or_default();
             if let Some(o) = v.as_object_mut() {
                 o.insert(
                     "report".into(),
@@ -559,6 +593,21 @@ async fn counters(State(api): State<Api>) -> Result<Json<crate::pce::Counters>, 
         .await
         .map(Json)
         .ok_or_else(core_gone)
+}
+
+async fn peers(State(api): State<Api>) -> Result<Json<serde_json::Value>, ApiError> {
+    let peers = api
+        .core
+        .command(Command::Peers)
+        .await
+        .ok_or_else(core_gone)?;
+    let configured = api.shared.config.state_sync.is_some();
+    let complete = peers.iter().all(|p| p.session_up);
+    Ok(Json(serde_json::json!({
+        "state_sync": configured,
+        "mesh_complete": configured && complete,
+        "peers": peers,
+    })))
 }
 
 /// Bind the API listener.

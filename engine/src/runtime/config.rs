@@ -32,6 +32,90 @@ pub struct Config {
     /// The `[pce]` section.
     #[serde(default)]
     pub pce: PceSection,
+    /// `[state_sync]`: inter-PCE state synchronization (absent: off).
+    pub state_sync: Option<StateSyncSection>,
+}
+
+/// `[state_sync]`.
+///
+/// ```toml
+/// [state_sync]
+/// identity = "192.0.2.101"        # this PCE's address: sessions to peers come from it; tie-break
+/// priority = 100                  # global computation priority
+/// on_primary_loss = "next_highest" # or "reclaim"
+/// partial_group = "relax"         # or "skip", "avoid_others"
+/// forward_without_db_version = true
+/// [[state_sync.peers]]
+/// address = "192.0.2.102"
+/// port = 4189
+/// priority = 200
+/// [[state_sync.group_priorities]]
+/// association_type = 2
+/// source = "0.0.0.0"
+/// ids = [301, 500]
+/// priorities = { "192.0.2.102" = 300 }
+/// ```
+/// The PCE with the lower identity opens the session to a peer; the other
+/// waits for it (no collisions to resolve).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateSyncSection {
+    /// This PCE's identity; default: `[pce] address`.
+    pub identity: Option<IpAddr>,
+    /// Global priority.
+    #[serde(default)]
+    pub priority: u32,
+    /// Peers.
+    #[serde(default)]
+    pub peers: Vec<PeerSection>,
+    /// Per-group priorities.
+    #[serde(default)]
+    pub group_priorities: Vec<GroupPrioritySection>,
+    /// `next_highest` or `reclaim`.
+    #[serde(default)]
+    pub on_primary_loss: Option<String>,
+    /// `relax`, `skip` or `avoid_others`.
+    #[serde(default)]
+    pub partial_group: Option<String>,
+    /// Forward reports without LSP-DB-VERSION.
+    #[serde(default = "yes")]
+    pub forward_without_db_version: bool,
+}
+
+const fn yes() -> bool {
+    true
+}
+
+/// `[[state_sync.peers]]`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeerSection {
+    /// Its address.
+    pub address: IpAddr,
+    /// Its PCEP port.
+    #[serde(default = "pcep_port")]
+    pub port: u16,
+    /// Its global priority.
+    #[serde(default)]
+    pub priority: u32,
+}
+
+const fn pcep_port() -> u16 {
+    4189
+}
+
+/// `[[state_sync.group_priorities]]`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupPrioritySection {
+    /// Association type.
+    pub association_type: u16,
+    /// Association source.
+    pub source: IpAddr,
+    /// First and last ID.
+    pub ids: (u16, u16),
+    /// Priority by PCE address.
+    pub priorities: std::collections::BTreeMap<IpAddr, u32>,
 }
 
 /// `[pce]`.
@@ -142,6 +226,41 @@ impl Config {
                 "at least keepalive (RFC 5440 recommends 4 x keepalive)",
             ));
         }
+        if let Some(ss) = &config.state_sync {
+            if ss
+                .on_primary_loss
+                .as_deref()
+                .is_some_and(|v| !["next_highest", "reclaim"].contains(&v))
+            {
+                return Err(invalid(
+                    "state_sync.on_primary_loss",
+                    "next_highest or reclaim",
+                ));
+            }
+            if ss
+                .partial_group
+                .as_deref()
+                .is_some_and(|v| !["relax", "skip", "avoid_others"].contains(&v))
+            {
+                return Err(invalid(
+                    "state_sync.partial_group",
+                    "relax, skip or avoid_others",
+                ));
+            }
+            let me = ss.identity.unwrap_or(p.address);
+            if ss.peers.iter().any(|q| q.address == me) {
+                return Err(invalid(
+                    "state_sync.peers",
+                    "peer addresses other than this PCE's identity",
+                ));
+            }
+            if ss.group_priorities.iter().any(|g| g.ids.0 > g.ids.1) {
+                return Err(invalid(
+                    "state_sync.group_priorities.ids",
+                    "[first, last] with first <= last",
+                ));
+            }
+        }
         if p.redelegation_timeout > p.state_timeout {
             return Err(invalid(
                 "redelegation_timeout",
@@ -163,5 +282,45 @@ impl Config {
                 .and_then(|f| f.build())
                 .map_err(|e| err(e.to_string())),
         }
+    }
+}
+
+impl Config {
+    /// The core's state-sync configuration.
+    pub fn state_sync(&self) -> Option<crate::pce::StateSync> {
+        use crate::pce::{GroupPriority, PartialGroup, PeerPce, PrimaryLoss, StateSync};
+        let ss = self.state_sync.as_ref()?;
+        let mut out = StateSync::new(
+            ss.identity.unwrap_or(self.pce.address),
+            ss.priority,
+            ss.peers
+                .iter()
+                .map(|p| PeerPce {
+                    address: p.address,
+                    priority: p.priority,
+                })
+                .collect(),
+        );
+        out.on_primary_loss = match ss.on_primary_loss.as_deref() {
+            Some("reclaim") => PrimaryLoss::Reclaim,
+            _ => PrimaryLoss::NextHighest,
+        };
+        out.partial_group = match ss.partial_group.as_deref() {
+            Some("skip") => PartialGroup::Skip,
+            Some("avoid_others") => PartialGroup::AvoidOthers,
+            _ => PartialGroup::Relax,
+        };
+        out.forward_without_db_version = ss.forward_without_db_version;
+        out.group_priorities = ss
+            .group_priorities
+            .iter()
+            .map(|g| GroupPriority {
+                association_type: g.association_type,
+                source: g.source,
+                ids: g.ids,
+                priorities: g.priorities.iter().map(|(a, p)| (*a, *p)).collect(),
+            })
+            .collect();
+        Some(out)
     }
 }

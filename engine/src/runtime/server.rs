@@ -52,6 +52,8 @@ pub struct Shared {
     pub lspdb: Arc<LspDb>,
     /// Live sessions, for the API and for refusing a second session.
     pub sessions: Mutex<HashMap<IpAddr, SessionInfo>>,
+    /// Session numbers, for accepted and opened connections alike.
+    ids: AtomicU64,
 }
 
 /// A live session as the API shows it.
@@ -113,7 +115,21 @@ impl Shared {
             ted: Arc::new(ted),
             lspdb: Arc::new(LspDb::new()),
             sessions: Mutex::new(HashMap::new()),
+            ids: AtomicU64::new(1),
         }
+    }
+
+    fn next_id(&self) -> SessionId {
+        SessionId(self.ids.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// The wire configuration (the state-sync code points configured).
+    pub fn wire(&self) -> WireConfig {
+        let mut w = WireConfig::default();
+        if let Some(ss) = self.config.state_sync() {
+            w.state_sync = ss.codepoints;
+        }
+        w
     }
 
     fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, SessionInfo>> {
@@ -129,10 +145,15 @@ impl Shared {
 /// LSPs (I), LSP-DB versions (S) and incremental sync (D, RFC 8232);
 /// SR-capable.
 pub fn pce_open(config: &Config) -> Open {
-    let caps = StatefulCapability::UPDATE
+    let mut caps = StatefulCapability::UPDATE
         | StatefulCapability::INSTANTIATION
         | StatefulCapability::INCLUDE_DB_VERSION
         | StatefulCapability::DELTA_LSP_SYNC;
+    // INTER-PCE-CAPABILITY when state-sync is on: PCCs do not set it, so
+    // only sessions with peer PCEs negotiate it.
+    if let Some(ss) = config.state_sync() {
+        caps |= ss.codepoints.inter_pce_capability_mask;
+    }
     Open {
         keepalive: config.pce.keepalive,
         dead_timer: config.pce.dead_timer,
@@ -204,6 +225,8 @@ pub enum Command {
     ReturnDelegation(IpAddr, String, oneshot::Sender<Result<u32, CommandError>>),
     /// The core's counters.
     Counters(oneshot::Sender<crate::pce::Counters>),
+    /// The configured peer PCEs and their state.
+    Peers(oneshot::Sender<Vec<crate::pce::PeerStatus>>),
 }
 
 /// A handle to the core task.
@@ -236,7 +259,7 @@ pub fn start_core(shared: &Arc<Shared>) -> CoreHandle {
             redelegation_timeout: Duration::from_secs(u64::from(
                 shared.config.pce.redelegation_timeout,
             )),
-            state_sync: None,
+            state_sync: shared.config.state_sync(),
         },
         Arc::clone(&shared.ted),
         Arc::clone(&shared.lspdb),
@@ -333,6 +356,9 @@ fn handle(
                 Command::Counters(reply) => {
                     let _ = reply.send(pce.counters());
                 }
+                Command::Peers(reply) => {
+                    let _ = reply.send(pce.peers());
+                }
             }
         }
     }
@@ -363,13 +389,13 @@ pub async fn serve(
     core: CoreHandle,
 ) -> std::io::Result<()> {
     info!(address = %listener.local_addr()?, "PCEP listening");
-    let ids = AtomicU64::new(1);
+    start_peer_connectors(&shared, &core);
     loop {
         let (stream, peer) = listener.accept().await?;
         let _ = stream.set_nodelay(true);
         let shared = Arc::clone(&shared);
         let core = core.clone();
-        let id = SessionId(ids.fetch_add(1, Ordering::Relaxed));
+        let id = shared.next_id();
         let span = tracing::info_span!("session", %peer, id = id.0);
         tokio::spawn(
             async move {
@@ -380,6 +406,70 @@ pub async fn serve(
             .instrument(span),
         );
     }
+}
+
+/// Open the state-sync sessions this PCE initiates: to every peer with a
+/// higher identity (the lower one connects, the higher one listens, so two
+/// PCEs never open crossing sessions), from this PCE's identity address,
+/// retrying every second while the session is down.
+fn start_peer_connectors(shared: &Arc<Shared>, core: &CoreHandle) {
+    let Some(section) = shared.config.state_sync.clone() else {
+        return;
+    };
+    let me = section.identity.unwrap_or(shared.config.pce.address);
+    let configured: Vec<IpAddr> = section.peers.iter().map(|p| p.address).collect();
+    info!(identity = %me, peers = ?configured, "state-sync configured (a full mesh is required)");
+    for peer in section
+        .peers
+        .into_iter()
+        .filter(|p| rank(p.address) > rank(me))
+    {
+        let shared = Arc::clone(shared);
+        let core = core.clone();
+        tokio::spawn(async move {
+            let target = SocketAddr::new(peer.address, peer.port);
+            loop {
+                let connected = shared.sessions().contains_key(&peer.address);
+                if !connected {
+                    match connect_from(me, target).await {
+                        Ok(stream) => {
+                            let id = shared.next_id();
+                            let span = tracing::info_span!("peer", %target, id = id.0);
+                            info!(%target, "state-sync session opened");
+                            if let Err(e) = session_task(stream, target, id, &shared, core.clone())
+                                .instrument(span)
+                                .await
+                            {
+                                debug!(error = %e, "state-sync connection ended");
+                            }
+                            warn!(%target, "state-sync session down");
+                        }
+                        Err(e) => debug!(%target, error = %e, "cannot reach peer PCE"),
+                    }
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+    }
+}
+
+fn rank(a: IpAddr) -> u128 {
+    match a {
+        IpAddr::V4(v4) => u128::from(v4.to_ipv6_mapped()),
+        IpAddr::V6(v6) => u128::from(v6),
+    }
+}
+
+async fn connect_from(local: IpAddr, target: SocketAddr) -> std::io::Result<TcpStream> {
+    let socket = if target.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.bind(SocketAddr::new(local, 0))?;
+    let stream = socket.connect(target).await?;
+    stream.set_nodelay(true)?;
+    Ok(stream)
 }
 
 /// Refuse a second session from a peer that has one (RFC 5440 §6.7,
@@ -440,7 +530,7 @@ async fn run_session(
         role: Role::Pce,
         open: pce_open(&shared.config),
         policy: OpenPolicy::default(),
-        wire: WireConfig::default(),
+        wire: shared.wire(),
     };
     let mut session = Session::new(config);
     let (outbox, mut inbox) = mpsc::channel(SESSION_QUEUE);

@@ -81,6 +81,10 @@ struct Args {
     /// MSD advertised in the PCC's OPEN (SR).
     #[arg(long, default_value_t = 10)]
     msd: u8,
+    /// One-way latency of everything the PCCs send, milliseconds (a WAN
+    /// between PCCs and PCEs; the draft's motivation uses 150 ms).
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
     /// Bandwidth of each LSP, bytes per second.
     #[arg(long, default_value_t = 0.0)]
     bandwidth: f32,
@@ -91,6 +95,14 @@ struct Args {
     /// (RFC 8800, link disjointness; IDs 1, 2, ... per PCC).
     #[arg(long)]
     disjoint_pairs: bool,
+    /// Put every LSP into this disjoint association group (with
+    /// `--group-source`): groups spanning several PCCs (or several pcc-sim
+    /// runs), as the draft's scenarios have.
+    #[arg(long, conflicts_with = "disjoint_pairs")]
+    group: Option<u16>,
+    /// The association source of `--group`.
+    #[arg(long, default_value = "0.0.0.0")]
+    group_source: IpAddr,
     /// Redelegation Timeout, seconds.
     #[arg(long, default_value_t = 0.0)]
     redelegation_timeout: f64,
@@ -167,6 +179,9 @@ enum Action {
         /// Disjoint association group ID.
         #[serde(default)]
         disjoint_group: Option<u16>,
+        /// Its association source (default: the PCC's address).
+        #[serde(default)]
+        group_source: Option<IpAddr>,
     },
     RemoveLsp {
         name: String,
@@ -317,10 +332,16 @@ async fn run(args: Args) -> Result<(), String> {
                 initiated_by: None,
                 ero: detour(destination),
                 updates: 0,
-                disjoint_group: args.disjoint_pairs.then_some(DisjointGroup {
-                    id: (j / 2 + 1) as u16,
-                    source: IpAddr::V4(addr),
-                }),
+                disjoint_group: match args.group {
+                    Some(id) => Some(DisjointGroup {
+                        id,
+                        source: args.group_source,
+                    }),
+                    None => args.disjoint_pairs.then_some(DisjointGroup {
+                        id: (j / 2 + 1) as u16,
+                        source: IpAddr::V4(addr),
+                    }),
+                },
             });
             total_lsps += 1;
         }
@@ -470,6 +491,8 @@ enum Inbound {
 struct Conn {
     session: Session,
     writer: Option<OwnedWriteHalf>,
+    /// Bytes waiting out `--latency-ms`: (when due, bytes).
+    delayed: std::collections::VecDeque<(Instant, Vec<u8>)>,
     generation: u64,
     /// Held down by the scenario: no reconnection.
     held_down: bool,
@@ -498,12 +521,14 @@ async fn pcc_task(
         .map(|_| Conn {
             session: Session::new(config.clone()),
             writer: None,
+            delayed: std::collections::VecDeque::new(),
             generation: 0,
             held_down: false,
             retry_at: Some(Instant::now()),
             was_up: false,
         })
         .collect();
+    let latency = Duration::from_millis(args.latency_ms);
     // Perturbation send times, for latency: PLSP-ID to when.
     let mut perturbed: HashMap<u32, Instant> = HashMap::new();
     loop {
@@ -611,6 +636,16 @@ async fn pcc_task(
             while let Some(b) = c.session.poll_transmit() {
                 out.extend_from_slice(&b);
             }
+            // One-way latency towards the PCEs (a WAN between PCC and PCE).
+            if !out.is_empty() {
+                c.delayed.push_back((now + latency, out));
+            }
+            let mut out = Vec::new();
+            while c.delayed.front().is_some_and(|(due, _)| *due <= now) {
+                if let Some((_, b)) = c.delayed.pop_front() {
+                    out.extend_from_slice(&b);
+                }
+            }
             let mut failed = false;
             if let Some(w) = c.writer.as_mut() {
                 if !out.is_empty() && w.write_all(&out).await.is_err() {
@@ -636,6 +671,7 @@ async fn pcc_task(
             for t in [
                 c.session.poll_timeout().filter(|_| c.writer.is_some()),
                 c.retry_at,
+                c.delayed.front().map(|(due, _)| *due),
             ] {
                 deadline = match (deadline, t) {
                     (Some(a), Some(b)) => Some(a.min(b)),
@@ -757,6 +793,7 @@ fn apply(sim: &mut SimPcc, conns: &mut [Conn], action: Action, args: &Args, addr
             bandwidth,
             delegate,
             disjoint_group,
+            group_source,
         } => {
             sim.add_lsp(SimLsp {
                 plsp_id: 0,
@@ -767,11 +804,12 @@ fn apply(sim: &mut SimPcc, conns: &mut [Conn], action: Action, args: &Args, addr
                 bandwidth,
                 delegate,
                 initiated_by: None,
-                ero: detour(destination),
+                // A newly configured LSP has no path yet: an empty ERO.
+                ero: Vec::new(),
                 updates: 0,
                 disjoint_group: disjoint_group.map(|id| DisjointGroup {
                     id,
-                    source: IpAddr::V4(addr),
+                    source: group_source.unwrap_or(IpAddr::V4(addr)),
                 }),
             });
         }
