@@ -181,9 +181,11 @@ fn example_1_sub_delegation_and_relayed_update() {
 }
 
 /// The computing PCE goes away (state-sync session down): PCE1 takes back
-/// the LSP it had sub-delegated (next highest: itself); paths stay, nothing
-/// is lost, nothing is controlled twice; when the session returns the
-/// PCEs resync and PCE2 computes again.
+/// the LSP it had sub-delegated (next highest: itself). What PCE2 taught it
+/// stays for the grace period (the State Timeout), so LSP1 stays disjoint
+/// from LSP2's path: paths stay, nothing is lost, nothing is controlled
+/// twice. After the grace period LSP2 is gone from PCE1. When the session
+/// returns the PCEs resync and PCE2 computes again, paths unchanged.
 #[test]
 fn losing_the_computing_pce_and_resync() {
     let mut net = Net::new(
@@ -202,20 +204,32 @@ fn losing_the_computing_pce_and_resync() {
     let l2 = net.pccs[pcc3].add_lsp(member("lsp2", "10.0.0.3", "10.0.0.4"));
     assert!(net.run(3000));
     let before = (net.path(pcc1, l1), net.path(pcc3, l2));
+    let updates = net.updates.len();
     net.pce_down(0, s1);
     assert!(net.run(3000));
     single_controller(&net);
-    let key1 = net.pces[0].lspdb().keys()[0];
+    let key1 = net.pces[0]
+        .lspdb()
+        .by_name(pce_engine::lspdb::PccId(ip("192.0.2.1")), b"lsp1")
+        .unwrap();
     let c = net.pces[0].lspdb().get(&key1).unwrap().control;
     assert!(
         c.delegated && c.sub_delegated_to.is_none(),
         "PCE1 took LSP1 back: {c:?}"
     );
-    // PCE1 alone sees only LSP1 (its group relaxes to one member); PCE2
-    // only LSP2: each keeps its LSP where it is or moves it to its own
-    // shortest path, and the PCCs keep every LSP.
-    assert_eq!(net.pces[0].lspdb().len(), 1, "PCE2's LSP is gone from PCE1");
-    assert_eq!(net.pccs[pcc1].len() + net.pccs[pcc3].len(), 2);
+    assert_eq!(
+        net.pces[0].lspdb().len(),
+        2,
+        "LSP2 kept during the grace period"
+    );
+    assert_eq!((net.path(pcc1, l1), net.path(pcc3, l2)), before);
+    assert_eq!(net.updates.len(), updates, "nothing moved");
+    net.advance(std::time::Duration::from_secs(61));
+    assert_eq!(
+        net.pces[0].lspdb().len(),
+        1,
+        "then PCE2's LSP is gone from PCE1"
+    );
     // Back: resync, PCE2 computes both again, disjoint.
     net.pce_up(0, 1, true);
     assert!(net.run(3000));

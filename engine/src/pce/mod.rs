@@ -357,6 +357,11 @@ pub struct Pce {
     deferred: HashSet<GroupKey>,
     /// State-sync sessions up, by peer address.
     peers_up: HashMap<IpAddr, SessionId>,
+    /// Peers down, until when what they taught us is kept.
+    peer_grace: HashMap<IpAddr, Instant>,
+    purges_peer: BTreeSet<(Instant, IpAddr)>,
+    /// LSPs a peer re-reported during its current initial sync.
+    peer_seen: HashMap<IpAddr, HashSet<LspKey>>,
     /// Updates relayed to a PCC: (PCC session, our SRP-ID) to (peer, its
     /// SRP-ID), for the cascaded acknowledgement.
     relays: HashMap<(SessionId, u32), (IpAddr, u32)>,
@@ -388,6 +393,9 @@ impl Pce {
             lsp_groups: HashMap::new(),
             deferred: HashSet::new(),
             peers_up: HashMap::new(),
+            peer_grace: HashMap::new(),
+            purges_peer: BTreeSet::new(),
+            peer_seen: HashMap::new(),
             relays: HashMap::new(),
             pcc_info: HashMap::new(),
             ws: Workspace::new(),
@@ -418,17 +426,26 @@ impl Pce {
 
     /// When [`Pce::handle_timeout`] is next due.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let purge = self.purges.first().map(|(t, _)| *t);
-        let undelegate = self.undelegations.first().map(|(t, _)| *t);
-        match (purge, undelegate) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [
+            self.purges.first().map(|(t, _)| *t),
+            self.undelegations.first().map(|(t, _)| *t),
+            self.purges_peer.first().map(|(t, _)| *t),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Lapse the delegations whose Redelegation Timeout expired, and purge
     /// the PCCs whose State Timeout expired.
     pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(&(at, peer)) = self.purges_peer.first() {
+            if at > now {
+                break;
+            }
+            self.purges_peer.pop_first();
+            self.peer_grace_expired(at, peer);
+        }
         while let Some(&(at, pcc)) = self.undelegations.first() {
             if at > now {
                 break;
@@ -577,7 +594,7 @@ impl Pce {
         };
         if let Some(peer) = s.peer_pce {
             if self.peers_up.get(&peer) == Some(&session) {
-                self.peer_down(peer);
+                self.peer_down(peer, now);
             }
             return;
         }

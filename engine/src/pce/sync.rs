@@ -90,12 +90,15 @@ pub enum PrimaryLoss {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub enum PartialGroup {
     /// Compute the members it controls without the group constraint.
-    #[default]
     Relax,
     /// Do not compute them.
     Skip,
     /// Compute them against the reported paths of the others (what a PCE
-    /// without state-sync does).
+    /// without state-sync does). The default: it never moves an LSP into a
+    /// shared risk with a member this PCE cannot move (after a PCE failure,
+    /// say), and with a consistent priority configuration only one PCE
+    /// computes a group, so it cannot loop.
+    #[default]
     AvoidOthers,
 }
 
@@ -283,6 +286,11 @@ impl Pce {
         }
         self.peers_up.insert(peer, session);
         self.counters.peer_sessions += 1;
+        if let Some(at) = self.peer_grace.remove(&peer) {
+            self.purges_peer.remove(&(at, peer));
+        }
+        self.peer_seen
+            .insert(peer, std::collections::HashSet::new());
         // PCC Open information first, then the LSPs, then the marker.
         let infos: Vec<(PccId, Vec<Tlv>)> = {
             let mut v: Vec<(PccId, Vec<Tlv>)> = self
@@ -532,20 +540,47 @@ impl Pce {
     }
 
     /// A state-sync session ended.
-    pub(super) fn peer_down(&mut self, peer: IpAddr) {
+    pub(super) fn peer_down(&mut self, peer: IpAddr, now: std::time::Instant) {
         self.peers_up.remove(&peer);
         self.pcc_info.retain(|_, (_, from)| *from != Some(peer));
+        // Control through that peer ends at once; what it taught us stays
+        // for a grace period (the State Timeout, DIGEST §8.12), so that the
+        // paths of its LSPs still constrain ours and a quick return resyncs
+        // without churn.
         for key in self.lspdb.keys() {
-            let mut gone = false;
             self.lspdb.with_mut(&key, |e| {
                 let c = &mut e.control;
-                c.sources.retain(|s| *s != Source::Peer(peer));
-                gone = c.sources.is_empty();
                 if c.delegated_by == Some(peer) {
                     c.delegated_by = None;
                     c.delegated = c.pcc_delegated && c.sub_delegated_to.is_none();
                     c.pending_srp = None;
                 }
+            });
+        }
+        let at = now + self.config.state_timeout;
+        self.peer_grace.insert(peer, at);
+        self.purges_peer.insert((at, peer));
+        self.relays.retain(|_, r| r.0 != peer);
+        self.reassign_primaries();
+    }
+
+    /// Forget what only `peer` taught us (its grace period ended, or its
+    /// resync did not re-report it: `keep`).
+    pub(super) fn drop_peer_source(
+        &mut self,
+        peer: IpAddr,
+        keep: &std::collections::HashSet<LspKey>,
+    ) {
+        for key in self.lspdb.keys() {
+            if keep.contains(&key) {
+                continue;
+            }
+            let mut gone = false;
+            self.lspdb.with_mut(&key, |e| {
+                let c = &mut e.control;
+                let before = c.sources.len();
+                c.sources.retain(|s| *s != Source::Peer(peer));
+                gone = before > 0 && c.sources.is_empty();
             });
             if gone {
                 self.release(&key);
@@ -553,8 +588,14 @@ impl Pce {
                 self.lspdb.remove(&key);
             }
         }
-        self.relays.retain(|_, r| r.0 != peer);
-        self.reassign_primaries();
+    }
+
+    /// The grace period of a peer that stayed away ended.
+    pub(super) fn peer_grace_expired(&mut self, at: std::time::Instant, peer: IpAddr) {
+        if self.peer_grace.get(&peer) == Some(&at) && !self.peers_up.contains_key(&peer) {
+            self.peer_grace.remove(&peer);
+            self.drop_peer_source(peer, &std::collections::HashSet::new());
+        }
     }
 
     /// A message on a state-sync session.
@@ -597,6 +638,10 @@ impl Pce {
                 s.synced = true;
             }
             if first {
+                // What the peer taught us before and did not re-report in
+                // this sync is gone.
+                let seen = self.peer_seen.remove(&peer).unwrap_or_default();
+                self.drop_peer_source(peer, &seen);
                 // Now compute what the peer sub-delegated to us.
                 for key in self.lspdb.keys() {
                     if self
@@ -628,6 +673,9 @@ impl Pce {
             plsp_id: report.lsp.plsp_id,
         };
         let source = Source::Peer(peer);
+        if let Some(seen) = self.peer_seen.get_mut(&peer) {
+            seen.insert(key);
+        }
         let version = report.lsp.original_db_version();
         let delegate = report.lsp.delegate;
         let srp_id = report.srp.as_ref().map_or(0, |s| s.srp_id);

@@ -43,7 +43,7 @@ pub struct Config {
 /// identity = "192.0.2.101"        # this PCE's address: sessions to peers come from it; tie-break
 /// priority = 100                  # global computation priority
 /// on_primary_loss = "next_highest" # or "reclaim"
-/// partial_group = "relax"         # or "skip", "avoid_others"
+/// partial_group = "avoid_others"  # or "relax", "skip"
 /// forward_without_db_version = true
 /// [[state_sync.peers]]
 /// address = "192.0.2.102"
@@ -307,8 +307,8 @@ impl Config {
         };
         out.partial_group = match ss.partial_group.as_deref() {
             Some("skip") => PartialGroup::Skip,
-            Some("avoid_others") => PartialGroup::AvoidOthers,
-            _ => PartialGroup::Relax,
+            Some("relax") => PartialGroup::Relax,
+            _ => PartialGroup::AvoidOthers,
         };
         out.forward_without_db_version = ss.forward_without_db_version;
         out.group_priorities = ss

@@ -262,6 +262,14 @@ impl Net {
             .unwrap_or_default()
     }
 
+    /// Let `d` pass: the cores' timers that are due fire.
+    pub(crate) fn advance(&mut self, d: Duration) {
+        self.now += d;
+        for pce in &mut self.pces {
+            pce.handle_timeout(self.now);
+        }
+    }
+
     /// PCUpd messages received for (pcc, PLSP-ID).
     pub(crate) fn updates_of(&self, pcc: usize, plsp_id: u32) -> usize {
         self.updates
