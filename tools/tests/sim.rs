@@ -477,3 +477,77 @@ fn scenario_5_converges_with_state_sync() {
     let c1 = get(&pce1, "/counters").unwrap();
     assert_eq!(c1["relayed_updates"], 0, "PCE1 computes, it relays nothing");
 }
+
+/// Failover end to end (Example 1's layout, Topology A): PCC1 on PCE1 only,
+/// PCC3 on PCE2 only, PCE2 (200) computes both. PCE2 is killed with
+/// SIGKILL: PCE1 takes LSP1 back (next highest: itself), the paths stay.
+/// PCE2 restarts: the PCEs resync and PCE2 computes again.
+#[test]
+fn computing_pce_killed_and_restarted() {
+    let port = free_port();
+    let topology = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/topologies/draft-topology-a.json");
+    let (a1, a2) = ("127.0.0.13", "127.0.0.14");
+    let conf = |prio: u32, peer: &str, peer_prio: u32| {
+        format!(
+            "topology = {topology:?}\n[state_sync]\npriority = {prio}\n[[state_sync.peers]]\naddress = \"{peer}\"\nport = {port}\npriority = {peer_prio}\n"
+        )
+    };
+    let pce1 = start_pce_with("kill-1", a1, port, &conf(100, a2, 200));
+    let mut pce2 = start_pce_with("kill-2", a2, port, &conf(200, a1, 100));
+    let sim = |pce: &Pce, base: &str, ends: &str| {
+        Command::new(env!("CARGO_BIN_EXE_pcc-sim"))
+            .args(["--pce", &format!("{}:{}", pce.address, pce.port)])
+            .args(["--source-base", base, "--endpoints", ends, "--delegate"])
+            .args(["--group", "1", "--group-source", "192.0.2.100"])
+            .args(["--seconds", "120"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut s1 = sim(&pce1, "127.23.0.1", "10.0.0.1:10.0.0.2");
+    let mut s3 = sim(&pce2, "127.24.0.1", "10.0.0.3:10.0.0.4");
+    let lsp1_path = serde_json::json!(["10.0.0.5", "10.0.0.6", "10.0.0.2"]);
+    // Converged: PCE2 computes, LSP1 over R1-R2 (disjoint from LSP2).
+    wait_for(|| {
+        let l = get(&pce1, "/lsps?pcc=127.23.0.1").ok()?;
+        let x = l.get(0)?.clone();
+        (x["reported_path"] == lsp1_path && x["sub_delegated_to"] == a2).then_some(())
+    });
+    let _ = pce2.child.kill();
+    let _ = pce2.child.wait();
+    // PCE1 notices, takes LSP1 back and leaves it where it is.
+    wait_for(|| {
+        let p = get(&pce1, "/peers").ok()?;
+        let l = get(&pce1, "/lsps?pcc=127.23.0.1").ok()?;
+        let x = l.get(0)?.clone();
+        (p["peers"][0]["session_up"] == false
+            && x["computing_pce"] == a1
+            && x["delegated"] == true
+            && x["reported_path"] == lsp1_path)
+            .then_some(())
+    });
+    assert_eq!(
+        get(&pce1, "/lsps").unwrap().as_array().unwrap().len(),
+        2,
+        "LSP2 kept during the grace period"
+    );
+    // PCE2 comes back: the PCEs resync; LSP1 is sub-delegated to it again.
+    let pce2b = start_pce_with("kill-2b", a2, port, &conf(200, a1, 100));
+    wait_for(|| {
+        let p = get(&pce1, "/peers").ok()?;
+        let l = get(&pce1, "/lsps?pcc=127.23.0.1").ok()?;
+        let x = l.get(0)?.clone();
+        let back = get(&pce2b, "/lsps").ok()?.as_array()?.len() == 2;
+        (p["peers"][0]["synchronized"] == true
+            && x["sub_delegated_to"] == a2
+            && x["reported_path"] == lsp1_path
+            && back)
+            .then_some(())
+    });
+    let _ = s1.kill();
+    let _ = s3.kill();
+    let _ = s1.wait();
+    let _ = s3.wait();
+}
