@@ -114,20 +114,20 @@ fn decode(capture: &Path) -> Vec<(String, u8, Vec<String>)> {
     messages
 }
 
-#[test]
-fn frr_pathd_against_pce_serve() {
+/// Run an interop script; its output directory.
+fn run_script(script: &str, tag: &str) -> Option<PathBuf> {
     if let Err(why) = prerequisites() {
         assert!(
             std::env::var_os("CI").is_none(),
-            "the FRR interop test must run in CI: {why}"
+            "the FRR interop tests must run in CI: {why}"
         );
         eprintln!("SKIPPED: {why}");
-        return;
+        return None;
     }
-    let out = std::env::temp_dir().join(format!("frr-interop-{}", std::process::id()));
+    let out = std::env::temp_dir().join(format!("{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     let run = Command::new("bash")
-        .arg(workspace().join("tools/interop/frr-interop.sh"))
+        .arg(workspace().join("tools/interop").join(script))
         .arg(pce_binary())
         .arg(&out)
         .arg("60")
@@ -137,26 +137,23 @@ fn frr_pathd_against_pce_serve() {
     let tail = |f: &str| std::fs::read_to_string(out.join(f)).unwrap_or_default();
     assert!(
         run.status.success(),
-        "{log}\n{}\n--- pce.log\n{}\n--- vtysh\n{}",
+        "{log}\n{}\n--- pce logs\n{}{}{}\n--- vtysh\n{}",
         String::from_utf8_lossy(&run.stderr),
         tail("pce.log"),
+        tail("pce1.log"),
+        tail("pce2.log"),
         tail("vtysh.txt")
     );
+    Some(out)
+}
+
+/// Every PCEP message of the capture decodes without malformed packet or
+/// warning, and each (source, message type) listed is there.
+fn check_capture(out: &Path, expected: &[(&str, u8, &str)]) {
     let messages = decode(&out.join("pcep.pcapng"));
     let from = |src: &str, t: u8| messages.iter().any(|(s, m, _)| s == src && *m == t);
-    // FRR (127.0.0.2): Open, Keepalive, PCRpt, PCReq. The PCE (127.0.0.1):
-    // Open, Keepalive, PCRep, PCUpd, PCInitiate.
-    for (src, t, what) in [
-        ("127.0.0.2", 1, "FRR's Open"),
-        ("127.0.0.2", 10, "FRR's reports"),
-        ("127.0.0.2", 3, "FRR's PCReq"),
-        ("127.0.0.1", 1, "our Open"),
-        ("127.0.0.1", 2, "our Keepalive"),
-        ("127.0.0.1", 4, "our PCRep"),
-        ("127.0.0.1", 11, "our PCUpd"),
-        ("127.0.0.1", 12, "our PCInitiate"),
-    ] {
-        assert!(from(src, t), "no {what} in the capture: {messages:?}");
+    for (src, t, what) in expected {
+        assert!(from(src, *t), "no {what} in the capture: {messages:?}");
     }
     for (src, t, problems) in &messages {
         assert!(
@@ -164,7 +161,52 @@ fn frr_pathd_against_pce_serve() {
             "message type {t} from {src}: tshark reports {problems:?}"
         );
     }
-    // FRR's own view: the session is up.
-    assert!(tail("vtysh.txt").contains("Session Status UP"));
+}
+
+#[test]
+fn frr_pathd_against_pce_serve() {
+    let Some(out) = run_script("frr-interop.sh", "frr-interop") else {
+        return;
+    };
+    // FRR (127.0.0.2): Open, PCRpt, PCReq. The PCE (127.0.0.1): Open,
+    // Keepalive, PCRep, PCUpd, PCInitiate.
+    check_capture(
+        &out,
+        &[
+            ("127.0.0.2", 1, "FRR's Open"),
+            ("127.0.0.2", 10, "FRR's reports"),
+            ("127.0.0.2", 3, "FRR's PCReq"),
+            ("127.0.0.1", 1, "our Open"),
+            ("127.0.0.1", 2, "our Keepalive"),
+            ("127.0.0.1", 4, "our PCRep"),
+            ("127.0.0.1", 11, "our PCUpd"),
+            ("127.0.0.1", 12, "our PCInitiate"),
+        ],
+    );
+    let vtysh = std::fs::read_to_string(out.join("vtysh.txt")).unwrap_or_default();
+    assert!(vtysh.contains("Session Status UP"), "{vtysh}");
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// FRR's pathd connected only to PCE2 while PCE1 has the higher priority:
+/// the delegated LSP is computed by PCE1, the update reaches FRR through
+/// PCE2, FRR's acknowledgement reaches PCE1 (tools/interop/frr-state-sync.sh
+/// waits on each); then every PCE-to-PCE and PCE-to-PCC message decodes.
+#[test]
+fn frr_pathd_behind_a_sub_delegating_pce() {
+    let Some(out) = run_script("frr-state-sync.sh", "frr-state-sync") else {
+        return;
+    };
+    check_capture(
+        &out,
+        &[
+            ("127.0.0.1", 5, "PCE2's PCNtf relaying pathd's Open"),
+            ("127.0.0.1", 10, "PCE2's forwarded reports"),
+            ("127.0.0.5", 10, "PCE1's end-of-sync marker"),
+            ("127.0.0.5", 11, "PCE1's PCUpd to PCE2"),
+            ("127.0.0.1", 11, "PCE2's relayed PCUpd to pathd"),
+            ("127.0.0.2", 10, "pathd's reports"),
+        ],
+    );
     let _ = std::fs::remove_dir_all(&out);
 }

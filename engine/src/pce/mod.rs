@@ -1434,9 +1434,20 @@ impl Pce {
         name: &str,
         attributes: Attributes,
     ) -> Result<(), CommandError> {
-        self.synced_session(pcc, false)?;
         let id = PccId(pcc);
         let key = self.lspdb.by_name(id, name.as_bytes());
+        // An LSP a peer sub-delegated to us is updated through that peer:
+        // no session with its PCC is needed.
+        let via_peer = key
+            .and_then(|k| {
+                self.lspdb.with(&k, |e| {
+                    e.control.delegated && e.control.delegated_by.is_some()
+                })
+            })
+            .unwrap_or(false);
+        if !via_peer {
+            self.synced_session(pcc, false)?;
+        }
         if let Some(spec) = self.initiated.get_mut(&(id, name.to_owned())) {
             spec.attributes = attributes;
         } else {

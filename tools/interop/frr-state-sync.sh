@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# FRRouting's pathd as a PCC connected only to PCE2, while PCE1 (a state-sync
+# peer of PCE2) has the higher computation priority, in a private network
+# namespace with every packet captured.
+#
+#   tools/interop/frr-state-sync.sh PCE_BINARY OUTDIR [TIMEOUT_SECONDS]
+#
+# PCE2 listens on 127.0.0.1 (pathd's PCE, priority 100), PCE1 on 127.0.0.5
+# (priority 200); PCE2 has the lower identity and opens the state-sync
+# session. Steps, each waited for as a condition:
+#   1. the state-sync session is up and both sides synchronized;
+#   2. pathd's session with PCE2 is up and its LSPs reach PCE1 (forwarded,
+#      SPEAKER-ENTITY-ID naming pathd);
+#   3. the dynamic candidate path, delegated by pathd to PCE2, is
+#      sub-delegated to PCE1 (PCE1 shows delegated_by = PCE2);
+#   4. the operator asks PCE1 for the minimum hop count (PATCH); PCE1
+#      computes, its PCUpd goes to PCE2, PCE2 relays it to pathd, and
+#      pathd's acknowledgement comes back to PCE1 through PCE2 (nothing
+#      pending on PCE1, the reported path is the computed one, PCE2 counts a
+#      relayed update).
+# OUTDIR/pcep.pcapng holds both sessions. Exit 0 when every step happened,
+# 1 otherwise (the failing step is printed), 2 for a missing prerequisite.
+set -euo pipefail
+
+PCE=$(realpath "$1")
+OUT=$(realpath -m "$2")
+TIMEOUT=${3:-60}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+[ "$(id -u)" = 0 ] || { echo "frr-state-sync: needs root (ip netns)" >&2; exit 2; }
+for b in /usr/lib/frr/zebra /usr/lib/frr/pathd tshark vtysh ip curl; do
+  command -v "$b" >/dev/null || { echo "frr-state-sync: missing $b" >&2; exit 2; }
+done
+mkdir -p "$OUT/run"
+chmod 755 "$OUT"
+RUN="$OUT/run"
+NS="pcess$$"
+API1="http://127.0.0.5:9189"   # PCE1, computing
+API2="http://127.0.0.1:9189"   # PCE2, pathd's PCE
+TOPO="$ROOT/examples/topologies/frr-interop.json"
+
+cat > "$OUT/pce1.toml" <<EOF
+[pce]
+address = "127.0.0.5"
+api = "127.0.0.5:9189"
+topology = "$TOPO"
+[state_sync]
+priority = 200
+[[state_sync.peers]]
+address = "127.0.0.1"
+priority = 100
+EOF
+cat > "$OUT/pce2.toml" <<EOF
+[pce]
+address = "127.0.0.1"
+api = "127.0.0.1:9189"
+topology = "$TOPO"
+[state_sync]
+priority = 100
+[[state_sync.peers]]
+address = "127.0.0.5"
+priority = 200
+EOF
+
+cat > "$RUN/zebra.conf" <<'EOF'
+hostname zebra
+router-id 192.0.2.1
+ipv6 router-id 2001:db8::1
+EOF
+cat > "$RUN/pathd.conf" <<'EOF'
+hostname pcc1
+log stdout debugging
+debug pathd pcep basic
+debug pathd pcep message
+segment-routing
+ traffic-eng
+  policy color 2 endpoint 192.0.2.2
+   name dynamic1
+   candidate-path preference 100 name DYN dynamic
+  !
+  pcep
+   pce-config GROUP1
+    source-address ip 127.0.0.2
+    timer keep-alive 30
+   !
+   pce PCE2
+    config GROUP1
+    address ip 127.0.0.1 port 4189
+   !
+   pcc
+    peer PCE2 precedence 10
+   !
+  !
+ !
+!
+EOF
+chown -R frr:frr "$RUN"
+
+PIDS=()
+cleanup() {
+  set +e
+  for f in "$RUN/pathd.pid" "$RUN/zebra.pid"; do
+    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+  done
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  ip netns del "$NS" 2>/dev/null
+}
+trap cleanup EXIT
+
+X="ip netns exec $NS"
+ip netns add "$NS"
+ip -n "$NS" link set lo up
+
+wait_for() {
+  local what=$1; shift
+  local deadline=$((SECONDS + TIMEOUT))
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then
+      echo "frr-state-sync: FAILED: $what (within ${TIMEOUT}s)"
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "frr-state-sync: ok: $what"
+}
+get() { $X curl -sf "$1$2"; }
+check() { python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($1) else 1)"; }
+
+$X tshark -i lo -f "tcp port 4189" -w "$OUT/pcep.pcapng" >/dev/null 2>"$OUT/tshark.err" &
+PIDS+=($!)
+wait_for "capture started" test -s "$OUT/pcep.pcapng"
+$X "$PCE" serve --config "$OUT/pce1.toml" >"$OUT/pce1.log" 2>&1 &
+PIDS+=($!)
+$X "$PCE" serve --config "$OUT/pce2.toml" >"$OUT/pce2.log" 2>&1 &
+PIDS+=($!)
+
+mesh() { get "$API1" /peers | check 'd["mesh_complete"] and d["peers"][0]["synchronized"]' &&
+         get "$API2" /peers | check 'd["mesh_complete"] and d["peers"][0]["synchronized"]'; }
+pcc_up() { get "$API2" /sessions | check 'any(s["peer"].startswith("127.0.0.2:") and s["state"] == "Up" for s in d)'; }
+forwarded() { get "$API1" "/lsps?pcc=127.0.0.2" | check 'any(l["name"] == "dynamic1-DYN" for l in d)'; }
+subdelegated() {
+  get "$API1" "/lsps?pcc=127.0.0.2" |
+    check 'any(l["name"] == "dynamic1-DYN" and l["delegated_by"] == "127.0.0.1" and l["computing_pce"] == "127.0.0.5" for l in d)'
+}
+updated() {
+  get "$API1" "/lsps?pcc=127.0.0.2" |
+    check 'any(l["name"] == "dynamic1-DYN" and l["updates"] >= 1 and l["pending_srp"] is None and l["reported_path"] == l["computed_path"] for l in d)' &&
+  get "$API2" /counters | check 'd["relayed_updates"] >= 1'
+}
+
+$X /usr/lib/frr/zebra -u frr -g frr -f "$RUN/zebra.conf" -z "$RUN/zserv.api" \
+  -i "$RUN/zebra.pid" --vty_socket "$RUN" -P 0 --log stdout >"$OUT/zebra.log" 2>&1 &
+PIDS+=($!)
+
+rc=0
+{
+  wait_for "state-sync session up, both sides synchronized" mesh &&
+  $X /usr/lib/frr/pathd -u frr -g frr -f "$RUN/pathd.conf" -z "$RUN/zserv.api" \
+    -i "$RUN/pathd.pid" --vty_socket "$RUN" -P 0 -M pathd_pcep --log stdout \
+    >"$OUT/pathd.log" 2>&1 &
+  PIDS+=($!)
+  wait_for "pathd's session with PCE2 is Up" pcc_up &&
+  wait_for "pathd's LSP forwarded to PCE1" forwarded &&
+  wait_for "the dynamic candidate path sub-delegated to PCE1" subdelegated &&
+  $X curl -sf -XPATCH "$API1/lsps/127.0.0.2/dynamic1-DYN" -H 'content-type: application/json' \
+    -d '{"objective":"hops"}' >"$OUT/patch.json" &&
+  wait_for "PCE1's update relayed by PCE2 to pathd and acknowledged back to PCE1" updated
+} || rc=1
+
+get "$API1" /lsps >"$OUT/pce1-lsps.json" || true
+get "$API2" /lsps >"$OUT/pce2-lsps.json" || true
+get "$API2" /counters >"$OUT/pce2-counters.json" || true
+vtysh --vty_socket "$RUN" -c 'show sr-te pcep session' -c 'show sr-te policy detail' >"$OUT/vtysh.txt" 2>&1 || true
+cleanup
+trap - EXIT
+exit $rc
