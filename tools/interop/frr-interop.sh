@@ -28,14 +28,9 @@ OUT=$(realpath -m "$2")
 TIMEOUT=${3:-60}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-[ "$(id -u)" = 0 ] || { echo "frr-interop: needs root (ip netns)" >&2; exit 2; }
-for b in /usr/lib/frr/zebra /usr/lib/frr/pathd tshark vtysh ip curl; do
-  command -v "$b" >/dev/null || { echo "frr-interop: missing $b" >&2; exit 2; }
-done
-mkdir -p "$OUT/run"
-chmod 755 "$OUT"
-RUN="$OUT/run"
-NS="pcefrr$$"
+NAME=frrinterop
+# shellcheck source=tools/interop/lib.sh
+. "$HERE/lib.sh"
 API="http://127.0.0.1:9189"
 
 cat > "$OUT/pce.toml" <<EOF
@@ -48,12 +43,6 @@ keepalive = 30
 dead_timer = 120
 EOF
 
-cat > "$RUN/zebra.conf" <<'EOF'
-hostname zebra
-! pathd does not connect until zebra has both an IPv4 and an IPv6 router-id.
-router-id 192.0.2.1
-ipv6 router-id 2001:db8::1
-EOF
 cat > "$RUN/pathd.conf" <<'EOF'
 hostname pcc1
 log stdout debugging
@@ -90,65 +79,25 @@ segment-routing
  !
 !
 EOF
-chown -R frr:frr "$RUN"
-
-PIDS=()
-cleanup() {
-  set +e
-  for f in "$RUN/pathd.pid" "$RUN/zebra.pid"; do
-    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
-  done
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-  ip netns del "$NS" 2>/dev/null
-}
-trap cleanup EXIT
-
-X="ip netns exec $NS"
-ip netns add "$NS"
-ip -n "$NS" link set lo up
-
-# Wait for a condition (a command that succeeds), or fail the step.
-wait_for() {
-  local what=$1; shift
-  local deadline=$((SECONDS + TIMEOUT))
-  until "$@" >/dev/null 2>&1; do
-    if [ $SECONDS -ge $deadline ]; then
-      echo "frr-interop: FAILED: $what (within ${TIMEOUT}s)"
-      return 1
-    fi
-    sleep 0.2
-  done
-  echo "frr-interop: ok: $what"
-}
 api() { $X curl -sf "$API$1"; }
-jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($1) else 1)"; }
 
-$X tshark -i lo -f "tcp port 4189" -w "$OUT/pcep.pcapng" >/dev/null 2>"$OUT/tshark.err" &
-PIDS+=($!)
-# The capture is running when dumpcap has created its file.
-wait_for "capture started" test -s "$OUT/pcep.pcapng"
+start_netns
 
 $X "$PCE" serve --config "$OUT/pce.toml" >"$OUT/pce.log" 2>&1 &
 PIDS+=($!)
 wait_for "pce serve answers on its API" api /health
 
-$X /usr/lib/frr/zebra -u frr -g frr -f "$RUN/zebra.conf" -z "$RUN/zserv.api" \
-  -i "$RUN/zebra.pid" --vty_socket "$RUN" -P 0 --log stdout >"$OUT/zebra.log" 2>&1 &
-PIDS+=($!)
-$X /usr/lib/frr/pathd -u frr -g frr -f "$RUN/pathd.conf" -z "$RUN/zserv.api" \
-  -i "$RUN/pathd.pid" --vty_socket "$RUN" -P 0 -M pathd_pcep --log stdout \
-  >"$OUT/pathd.log" 2>&1 &
-PIDS+=($!)
+start_zebra
+start_pathd
 
-session_up() { api /sessions | jq_py 'any(s["peer"].startswith("127.0.0.2:") and s["state"] == "Up" for s in d)'; }
-synced() { api "/lsps?pcc=127.0.0.2" | jq_py 'len(d) >= 2'; }
-delegated() { api "/lsps?pcc=127.0.0.2&delegated=true" | jq_py 'any(l["name"] == "dynamic1-DYN" for l in d)'; }
+session_up() { api /sessions | check 'any(s["peer"].startswith("127.0.0.2:") and s["state"] == "Up" for s in d)'; }
+synced() { api "/lsps?pcc=127.0.0.2" | check 'len(d) >= 2'; }
+delegated() { api "/lsps?pcc=127.0.0.2&delegated=true" | check 'any(l["name"] == "dynamic1-DYN" for l in d)'; }
 delegated_updated() {
   api "/lsps?pcc=127.0.0.2&delegated=true" |
-    jq_py 'any(l["name"] == "dynamic1-DYN" and l["updates"] >= 1 and l["pending_srp"] is None and l["reported_path"] == l["computed_path"] for l in d)'
+    check 'any(l["name"] == "dynamic1-DYN" and l["updates"] >= 1 and l["pending_srp"] is None and l["reported_path"] == l["computed_path"] for l in d)'
 }
-initiated() { api "/lsps?pcc=127.0.0.2&initiated=true" | jq_py 'any(l["name"] == "init-frr" for l in d)'; }
+initiated() { api "/lsps?pcc=127.0.0.2&initiated=true" | check 'any(l["name"] == "init-frr" for l in d)'; }
 
 rc=0
 {

@@ -27,14 +27,9 @@ OUT=$(realpath -m "$2")
 TIMEOUT=${3:-60}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-[ "$(id -u)" = 0 ] || { echo "frr-state-sync: needs root (ip netns)" >&2; exit 2; }
-for b in /usr/lib/frr/zebra /usr/lib/frr/pathd tshark vtysh ip curl; do
-  command -v "$b" >/dev/null || { echo "frr-state-sync: missing $b" >&2; exit 2; }
-done
-mkdir -p "$OUT/run"
-chmod 755 "$OUT"
-RUN="$OUT/run"
-NS="pcess$$"
+NAME=frrstatesync
+# shellcheck source=tools/interop/lib.sh
+. "$HERE/lib.sh"
 API1="http://127.0.0.5:9189"   # PCE1, computing
 API2="http://127.0.0.1:9189"   # PCE2, pathd's PCE
 TOPO="$ROOT/examples/topologies/frr-interop.json"
@@ -62,11 +57,6 @@ address = "127.0.0.5"
 priority = 200
 EOF
 
-cat > "$RUN/zebra.conf" <<'EOF'
-hostname zebra
-router-id 192.0.2.1
-ipv6 router-id 2001:db8::1
-EOF
 cat > "$RUN/pathd.conf" <<'EOF'
 hostname pcc1
 log stdout debugging
@@ -94,42 +84,9 @@ segment-routing
  !
 !
 EOF
-chown -R frr:frr "$RUN"
-
-PIDS=()
-cleanup() {
-  set +e
-  for f in "$RUN/pathd.pid" "$RUN/zebra.pid"; do
-    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
-  done
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-  ip netns del "$NS" 2>/dev/null
-}
-trap cleanup EXIT
-
-X="ip netns exec $NS"
-ip netns add "$NS"
-ip -n "$NS" link set lo up
-
-wait_for() {
-  local what=$1; shift
-  local deadline=$((SECONDS + TIMEOUT))
-  until "$@" >/dev/null 2>&1; do
-    if [ $SECONDS -ge $deadline ]; then
-      echo "frr-state-sync: FAILED: $what (within ${TIMEOUT}s)"
-      return 1
-    fi
-    sleep 0.2
-  done
-  echo "frr-state-sync: ok: $what"
-}
 get() { $X curl -sf "$1$2"; }
-check() { python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($1) else 1)"; }
 
-$X tshark -i lo -f "tcp port 4189" -w "$OUT/pcep.pcapng" >/dev/null 2>"$OUT/tshark.err" &
-PIDS+=($!)
-wait_for "capture started" test -s "$OUT/pcep.pcapng"
+start_netns
 $X "$PCE" serve --config "$OUT/pce1.toml" >"$OUT/pce1.log" 2>&1 &
 PIDS+=($!)
 $X "$PCE" serve --config "$OUT/pce2.toml" >"$OUT/pce2.log" 2>&1 &
@@ -149,17 +106,12 @@ updated() {
   get "$API2" /counters | check 'd["relayed_updates"] >= 1'
 }
 
-$X /usr/lib/frr/zebra -u frr -g frr -f "$RUN/zebra.conf" -z "$RUN/zserv.api" \
-  -i "$RUN/zebra.pid" --vty_socket "$RUN" -P 0 --log stdout >"$OUT/zebra.log" 2>&1 &
-PIDS+=($!)
+start_zebra
 
 rc=0
 {
   wait_for "state-sync session up, both sides synchronized" mesh &&
-  $X /usr/lib/frr/pathd -u frr -g frr -f "$RUN/pathd.conf" -z "$RUN/zserv.api" \
-    -i "$RUN/pathd.pid" --vty_socket "$RUN" -P 0 -M pathd_pcep --log stdout \
-    >"$OUT/pathd.log" 2>&1 &
-  PIDS+=($!)
+  start_pathd
   wait_for "pathd's session with PCE2 is Up" pcc_up &&
   wait_for "pathd's LSP forwarded to PCE1" forwarded &&
   wait_for "the dynamic candidate path sub-delegated to PCE1" subdelegated &&

@@ -1,0 +1,73 @@
+# Shared by the interop scripts (sourced): prerequisites, the network
+# namespace with its capture, waiting on conditions, clean-up, and zebra.
+# Expects: PCE OUT TIMEOUT NAME set by the caller.
+
+[ "$(id -u)" = 0 ] || { echo "$NAME: needs root (ip netns)" >&2; exit 2; }
+for b in /usr/lib/frr/zebra /usr/lib/frr/pathd tshark vtysh ip curl; do
+  command -v "$b" >/dev/null || { echo "$NAME: missing $b" >&2; exit 2; }
+done
+mkdir -p "$OUT/run"
+chmod 755 "$OUT"
+RUN="$OUT/run"
+NS="$NAME$$"
+X="ip netns exec $NS"
+PIDS=()
+
+cleanup() {
+  set +e
+  for f in "$RUN/pathd.pid" "$RUN/zebra.pid"; do
+    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+  done
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  ip netns del "$NS" 2>/dev/null
+}
+trap cleanup EXIT
+
+# Wait for a condition (a command that succeeds), or fail the step.
+wait_for() {
+  local what=$1; shift
+  local deadline=$((SECONDS + TIMEOUT))
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then
+      echo "$NAME: FAILED: $what (within ${TIMEOUT}s)"
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "$NAME: ok: $what"
+}
+# JSON on stdin satisfies a Python expression over `d`.
+check() { python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($1) else 1)"; }
+
+# pathd does not connect until zebra has both an IPv4 and an IPv6 router-id.
+cat > "$RUN/zebra.conf" <<'ZEBRA'
+hostname zebra
+router-id 192.0.2.1
+ipv6 router-id 2001:db8::1
+ZEBRA
+
+# The namespace, and the capture of every PCEP packet in it.
+start_netns() {
+  ip netns add "$NS"
+  ip -n "$NS" link set lo up
+  $X tshark -i lo -f "tcp port 4189" -w "$OUT/pcep.pcapng" >/dev/null 2>"$OUT/tshark.err" &
+  PIDS+=($!)
+  # The capture is running when dumpcap has created its file.
+  wait_for "capture started" test -s "$OUT/pcep.pcapng"
+}
+
+start_zebra() {
+  chown -R frr:frr "$RUN"
+  $X /usr/lib/frr/zebra -u frr -g frr -f "$RUN/zebra.conf" -z "$RUN/zserv.api" \
+    -i "$RUN/zebra.pid" --vty_socket "$RUN" -P 0 --log stdout >"$OUT/zebra.log" 2>&1 &
+  PIDS+=($!)
+}
+
+start_pathd() {
+  chown -R frr:frr "$RUN"
+  $X /usr/lib/frr/pathd -u frr -g frr -f "$RUN/pathd.conf" -z "$RUN/zserv.api" \
+    -i "$RUN/pathd.pid" --vty_socket "$RUN" -P 0 -M pathd_pcep --log stdout \
+    >"$OUT/pathd.log" 2>&1 &
+  PIDS+=($!)
+}
