@@ -332,3 +332,52 @@ fn example_3_partial_mesh_no_transit_no_loop() {
     );
     single_controller(&net);
 }
+
+/// §3.7: PCE1 initiates an LSP on PCC3, with which only PCE2 has a
+/// session: PCE2 creates it for PCE1, the PCC's report reaches PCE1 through
+/// PCE2 with D=1, and PCE1 (the initiator) keeps control.
+#[test]
+fn pce_initiated_lsp_through_a_peer() {
+    let mut net = two_pces("draft-topology-a.json", 100, 200);
+    let pcc3 = net.add_pcc("192.0.2.3", &[1]);
+    net.pcc_up(pcc3, 0);
+    assert!(net.run(1000));
+    let srp = net.pces[0]
+        .initiate(pce_engine::pce::InitiateSpec {
+            pcc: ip("192.0.2.3"),
+            name: "init".into(),
+            source: ip("10.0.0.3"),
+            destination: ip("10.0.0.4"),
+            setup: pcep::wire::PathSetupType::RSVP_TE,
+            attributes: pcep::wire::Attributes::default(),
+            color: None,
+        })
+        .unwrap();
+    assert_ne!(srp, 0);
+    assert!(net.run(1000));
+    let lsp = net.pccs[pcc3]
+        .lsps()
+        .find(|l| l.name == "init")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        lsp.initiated_by,
+        Some(0),
+        "created on PCC3's session with PCE2"
+    );
+    assert_eq!(
+        net.path(pcc3, lsp.plsp_id),
+        ["10.0.0.7", "10.0.0.8", "10.0.0.4"]
+    );
+    let owner = pce_engine::lspdb::PccId(ip("192.0.2.3"));
+    let k1 = net.pces[0].lspdb().by_name(owner, b"init").unwrap();
+    let c1 = net.pces[0].lspdb().get(&k1).unwrap().control;
+    assert!(
+        c1.initiated && c1.delegated && c1.delegated_by == Some(ip(PCE2)),
+        "{c1:?}"
+    );
+    let k2 = net.pces[1].lspdb().by_name(owner, b"init").unwrap();
+    let c2 = net.pces[1].lspdb().get(&k2).unwrap().control;
+    assert_eq!(c2.sub_delegated_to, Some(ip(PCE1)), "{c2:?}");
+    single_controller(&net);
+}

@@ -362,6 +362,9 @@ pub struct Pce {
     purges_peer: BTreeSet<(Instant, IpAddr)>,
     /// LSPs a peer re-reported during its current initial sync.
     peer_seen: HashMap<IpAddr, HashSet<LspKey>>,
+    /// LSPs we created for a peer (§3.7): (PCC, name) to that peer, which
+    /// keeps control of them.
+    peer_initiated: HashMap<(PccId, String), IpAddr>,
     /// Updates relayed to a PCC: (PCC session, our SRP-ID) to (peer, its
     /// SRP-ID), for the cascaded acknowledgement.
     relays: HashMap<(SessionId, u32), (IpAddr, u32)>,
@@ -396,6 +399,7 @@ impl Pce {
             peer_grace: HashMap::new(),
             purges_peer: BTreeSet::new(),
             peer_seen: HashMap::new(),
+            peer_initiated: HashMap::new(),
             relays: HashMap::new(),
             pcc_info: HashMap::new(),
             ws: Workspace::new(),
@@ -868,8 +872,14 @@ impl Pce {
         // With state-sync, a PCC's delegation goes to the computing PCE: us,
         // or the peer we sub-delegate it to (§3.5).
         let local = self.sync_config().map(|s| s.identity);
+        // An LSP we created for a peer stays under that peer's control.
+        let initiator = self
+            .lspdb
+            .with(&key, |e| String::from_utf8_lossy(&e.name).into_owned())
+            .and_then(|n| self.peer_initiated.get(&(key.pcc, n)).copied())
+            .filter(|p| self.peers_up.contains_key(p));
         let primary = if local.is_some() && lsp.delegate {
-            self.primary_for(key)
+            initiator.or_else(|| self.primary_for(key))
         } else {
             None
         };
@@ -1335,7 +1345,15 @@ impl Pce {
                 name: spec.name,
             });
         }
-        let session = self.synced_session(spec.pcc, true)?;
+        // No session with the head end: a peer that has one creates it for
+        // us (draft §3.7).
+        let session = match self.synced_session(spec.pcc, true) {
+            Ok(s) => s,
+            Err(CommandError::NoSession(a)) => self
+                .relay_session_for(pcc)
+                .ok_or(CommandError::NoSession(a))?,
+            Err(e) => return Err(e),
+        };
         let srp = self.send_initiate(session, &spec)?;
         self.initiated.insert((pcc, spec.name.clone()), spec);
         Ok(srp)
@@ -1346,10 +1364,16 @@ impl Pce {
         session: SessionId,
         spec: &InitiateSpec,
     ) -> Result<u32, CommandError> {
-        let peer_sr = self
-            .sessions
-            .get(&session)
-            .and_then(|s| s.negotiated.peer_sr);
+        let via_peer = self.peer_of(session).is_some();
+        let peer_sr = if via_peer {
+            self.pcc_info
+                .get(&PccId(spec.pcc))
+                .and_then(|i| i.0.sr_capability())
+        } else {
+            self.sessions
+                .get(&session)
+                .and_then(|s| s.negotiated.peer_sr)
+        };
         let topo = self.ted.snapshot();
         let ask = PathAsk {
             source: spec.source,
@@ -1394,7 +1418,14 @@ impl Pce {
                 plsp_id: 0,
                 delegate: true,
                 administrative: true,
-                tlvs: vec![Tlv::SymbolicPathName(spec.name.clone().into())],
+                tlvs: if via_peer {
+                    vec![
+                        Tlv::SymbolicPathName(spec.name.clone().into()),
+                        Tlv::SpeakerEntityId(owner_id(PccId(spec.pcc))),
+                    ]
+                } else {
+                    vec![Tlv::SymbolicPathName(spec.name.clone().into())]
+                },
                 ..Lsp::default()
             },
             end_points,

@@ -617,7 +617,12 @@ impl Pce {
                 }
             }
             Message::PcNtf(ntf) => self.handle_peer_notification(peer, &ntf),
-            Message::PcErr(_) => self.counters.errors_received += 1,
+            Message::PcInitiate(init) => {
+                for r in init.requests {
+                    self.handle_peer_initiate(session, peer, r);
+                }
+            }
+            Message::PcErr(err) => self.handle_peer_error(session, &err),
             _ => {}
         }
     }
@@ -678,6 +683,7 @@ impl Pce {
         }
         let version = report.lsp.original_db_version();
         let delegate = report.lsp.delegate;
+        let report_create = report.lsp.create;
         let srp_id = report.srp.as_ref().map_or(0, |s| s.srp_id);
         if report.lsp.remove {
             let mut gone = false;
@@ -756,9 +762,27 @@ impl Pce {
         // sub-delegating one, the LSP has no computing PCE and is left as it
         // is (DIGEST §10.16, the draft's reading).
         let local = self.sync_config().map(|s| s.identity);
-        let computing = delegate && self.primary_for(key) == local;
+        // The report answering a PCInitiate we relayed through this peer.
+        let initiated_name = (srp_id != 0 && report_create)
+            .then(|| {
+                self.sessions
+                    .get_mut(&session)
+                    .and_then(|s| s.initiations.remove(&srp_id))
+            })
+            .flatten();
+        let ours = initiated_name.is_some()
+            || self
+                .lspdb
+                .with(&key, |e| String::from_utf8_lossy(&e.name).into_owned())
+                .is_some_and(|n| self.initiated.contains_key(&(owner, n)));
+        let computing = delegate && (ours || self.primary_for(key) == local);
         let mut acked = false;
         self.lspdb.with_mut(&key, |e| {
+            if initiated_name.is_some() {
+                let ero = e.report().ero.subobjects;
+                e.control.initiated = true;
+                e.control.computed = Some(ero);
+            }
             let c = &mut e.control;
             if delegate {
                 c.delegated_by = Some(peer);
@@ -846,6 +870,94 @@ impl Pce {
         });
         self.counters.relayed_updates += 1;
         self.send(pcc_session, Message::PcUpd(PcUpd { updates: vec![u] }));
+    }
+
+    /// The peer that has a session with `pcc` (its Open relayed to us).
+    pub(super) fn relay_session_for(&self, pcc: PccId) -> Option<SessionId> {
+        let peer = self.pcc_info.get(&pcc)?.1?;
+        let s = *self.peers_up.get(&peer)?;
+        self.sessions.get(&s).filter(|x| x.synced).map(|_| s)
+    }
+
+    /// A PCInitiate relayed by a peer with no session to the head end
+    /// (§3.7): create the LSP on our session with it (the peer keeps
+    /// control: the PCC's report goes back to it with D=1), or answer PCErr
+    /// 24/TBD5 "no PCEP session with the head end".
+    fn handle_peer_initiate(
+        &mut self,
+        session: SessionId,
+        peer: IpAddr,
+        mut r: pcep::wire::InitiateRequest,
+    ) {
+        let Some(owner) = r.lsp.speaker_entity_id().and_then(|id| owner_of(id)) else {
+            self.missing_speaker(session, &r.lsp.without_tlvs());
+            return;
+        };
+        let pcc_session = self.pccs.get(&owner).and_then(|p| p.session).filter(|s| {
+            self.sessions
+                .get(s)
+                .is_some_and(|x| x.synced && x.negotiated.capabilities.instantiation)
+        });
+        let Some(pcc_session) = pcc_session else {
+            let v = self
+                .sync_config()
+                .map_or(StateSyncCodepoints::DEFAULT_NO_HEADEND_SESSION, |s| {
+                    s.codepoints.no_headend_session
+                });
+            self.send_srp_error(session, PcErrCode::new(24, v), &r.srp, &r.lsp);
+            return;
+        };
+        let Some(s) = self.sessions.get_mut(&pcc_session) else {
+            return;
+        };
+        let local_srp = s.srp_id();
+        if let Some(name) = r.lsp.symbolic_name() {
+            self.peer_initiated
+                .insert((owner, String::from_utf8_lossy(name).into_owned()), peer);
+        }
+        self.relays
+            .insert((pcc_session, local_srp), (peer, r.srp.srp_id));
+        r.srp.srp_id = local_srp;
+        r.lsp.tlvs.retain(|t| !matches!(t, Tlv::SpeakerEntityId(_)));
+        self.counters.relayed_updates += 1;
+        self.send(
+            pcc_session,
+            Message::PcInitiate(pcep::wire::PcInitiate { requests: vec![r] }),
+        );
+    }
+
+    fn send_srp_error(&mut self, session: SessionId, code: PcErrCode, srp: &Srp, lsp: &Lsp) {
+        self.send(
+            session,
+            Message::PcErr(pcep::wire::PcErr {
+                errors: vec![pcep::wire::ErrorUnit {
+                    srps: vec![Srp {
+                        tlvs: Vec::new(),
+                        ..srp.clone()
+                    }],
+                    errors: vec![pcep::wire::object::PcepError::new(code)],
+                    lsps: vec![lsp.without_tlvs()],
+                    ..pcep::wire::ErrorUnit::default()
+                }],
+                open: None,
+            }),
+        );
+    }
+
+    /// A PCErr from a peer: an initiation it could not relay is forgotten.
+    fn handle_peer_error(&mut self, session: SessionId, err: &pcep::wire::PcErr) {
+        self.counters.errors_received += 1;
+        for unit in &err.errors {
+            for srp in &unit.srps {
+                let name = self
+                    .sessions
+                    .get_mut(&session)
+                    .and_then(|s| s.initiations.remove(&srp.srp_id));
+                if let Some(name) = name {
+                    self.initiated.retain(|(_, n), _| *n != name);
+                }
+            }
+        }
     }
 
     fn handle_peer_notification(&mut self, peer: IpAddr, ntf: &PcNtf) {

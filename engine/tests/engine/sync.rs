@@ -337,3 +337,42 @@ fn equal_priorities_go_to_the_highest_address_and_groups_have_their_own() {
     assert_eq!(c.sub_delegated_to, None);
     assert!(c.delegated, "we compute the LSP outside the peer's range");
 }
+
+/// §3.7: a PCInitiate relayed by a peer for a head end this PCE has no
+/// session with either: PCErr 24/TBD5 (default 24/4), echoing the SRP.
+#[test]
+fn relayed_initiation_without_head_end_session_is_24_tbd5() {
+    let mut pce = core(100, 200);
+    pce.session_up(SP, ip(PEER), negotiated(true, true));
+    drain(&mut pce);
+    let mut lsp = Lsp {
+        tlvs: vec![
+            Tlv::SymbolicPathName(b"x".to_vec().into()),
+            Tlv::SpeakerEntityId(owner_id(PccId(ip("192.0.2.9")))),
+        ],
+        ..Lsp::default()
+    };
+    lsp.delegate = true;
+    pce.handle_message(
+        SP,
+        Message::PcInitiate(pcep::wire::PcInitiate {
+            requests: vec![pcep::wire::InitiateRequest {
+                srp: pcep::wire::object::Srp {
+                    srp_id: 77,
+                    ..pcep::wire::object::Srp::default()
+                },
+                lsp,
+                end_points: None,
+                associations: vec![],
+                ero: Some(pcep::wire::object::Ero::new(vec![])),
+                attributes: pcep::wire::Attributes::default(),
+                unknown: vec![],
+            }],
+        }),
+    );
+    let out = drain(&mut pce);
+    assert_eq!(errors(&out), [PcErrCode::new(24, 4)]);
+    assert!(out
+        .iter()
+        .any(|(_, m)| matches!(m, Message::PcErr(e) if e.errors[0].srps[0].srp_id == 77)));
+}
