@@ -381,3 +381,47 @@ fn pce_initiated_lsp_through_a_peer() {
     assert_eq!(c2.sub_delegated_to, Some(ip(PCE1)), "{c2:?}");
     single_controller(&net);
 }
+
+/// §3.6: PCC1 (on PCE1 only) asks for a path for LSP1, which PCE2
+/// computes: PCE1 forwards the PCReq to PCE2 and relays its PCRep back,
+/// with PCC1's Request-ID and no SPEAKER-ENTITY-ID.
+#[test]
+fn pcreq_for_an_lsp_computed_by_a_peer_is_forwarded() {
+    let mut net = two_pces("draft-topology-a.json", 100, 200);
+    let pcc1 = net.add_pcc("192.0.2.1", &[0]);
+    net.pcc_up(pcc1, 0);
+    let l1 = net.pccs[pcc1].add_lsp(member("lsp1", "10.0.0.1", "10.0.0.2"));
+    assert!(net.run(2000));
+    let req = pcep::wire::PcReq {
+        svecs: vec![],
+        requests: vec![pcep::wire::Request {
+            lsp: Some(pcep::wire::object::Lsp {
+                plsp_id: l1,
+                ..pcep::wire::object::Lsp::default()
+            }),
+            ..pcep::wire::Request::new(
+                pcep::wire::object::Rp {
+                    header: pcep::wire::object::HeaderFlags::PROCESSING,
+                    rp_flags: 0,
+                    request_id: 4242,
+                    tlvs: vec![],
+                },
+                pcep::wire::object::EndPoints::Ipv4 {
+                    header: pcep::wire::object::HeaderFlags::PROCESSING,
+                    source: "10.0.0.1".parse().unwrap(),
+                    destination: "10.0.0.2".parse().unwrap(),
+                },
+            )
+        }],
+    };
+    net.pcc_sends(pcc1, 0, pcep::wire::Message::PcReq(req));
+    assert!(net.run(1000));
+    assert_eq!(net.pces[0].counters().forwarded_requests, 1);
+    assert_eq!(net.pces[1].counters().requests, 1, "PCE2 computed it");
+    let (to, rep) = net.replies.last().unwrap();
+    assert_eq!(*to, pcc1);
+    let r = &rep.responses[0];
+    assert_eq!(r.rp.request_id, 4242);
+    assert!(r.lsp.as_ref().unwrap().speaker_entity_id().is_none());
+    assert_eq!(r.paths.len(), 1, "{r:?}");
+}

@@ -203,6 +203,8 @@ pub struct Counters {
     pub forwarded_reports: u64,
     /// Updates of a computing peer relayed to a PCC.
     pub relayed_updates: u64,
+    /// PCReq requests forwarded to the computing peer (§3.6).
+    pub forwarded_requests: u64,
 }
 
 /// A PCC's state in the core.
@@ -362,6 +364,10 @@ pub struct Pce {
     purges_peer: BTreeSet<(Instant, IpAddr)>,
     /// LSPs a peer re-reported during its current initial sync.
     peer_seen: HashMap<IpAddr, HashSet<LspKey>>,
+    /// PCReqs forwarded to a peer (§3.6): (peer, our Request-ID) to (PCC
+    /// session, its Request-ID).
+    forwarded_requests: HashMap<(IpAddr, u32), (SessionId, u32)>,
+    next_request_id: u32,
     /// LSPs we created for a peer (§3.7): (PCC, name) to that peer, which
     /// keeps control of them.
     peer_initiated: HashMap<(PccId, String), IpAddr>,
@@ -400,6 +406,8 @@ impl Pce {
             purges_peer: BTreeSet::new(),
             peer_seen: HashMap::new(),
             peer_initiated: HashMap::new(),
+            forwarded_requests: HashMap::new(),
+            next_request_id: 1,
             relays: HashMap::new(),
             pcc_info: HashMap::new(),
             ws: Workspace::new(),
@@ -645,7 +653,15 @@ impl Pce {
         }
         match message {
             Message::PcRpt(rpt) => self.handle_report(session, rpt),
-            Message::PcReq(req) => {
+            Message::PcReq(mut req) => {
+                // §3.6: requests for LSPs another PCE computes go to it.
+                let pcc = self.sessions.get(&session).map(|s| s.pcc);
+                if let Some(pcc) = pcc {
+                    req = self.forward_requests(session, pcc, req);
+                }
+                if req.requests.is_empty() {
+                    return;
+                }
                 let topo = self.ted.snapshot();
                 let negotiated = self.sessions.get(&session).map(|s| &*s.negotiated);
                 self.counters.requests += req.requests.len() as u64;

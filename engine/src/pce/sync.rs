@@ -561,6 +561,7 @@ impl Pce {
         self.peer_grace.insert(peer, at);
         self.purges_peer.insert((at, peer));
         self.relays.retain(|_, r| r.0 != peer);
+        self.forwarded_requests.retain(|(p, _), _| *p != peer);
         self.reassign_primaries();
     }
 
@@ -617,6 +618,8 @@ impl Pce {
                 }
             }
             Message::PcNtf(ntf) => self.handle_peer_notification(peer, &ntf),
+            Message::PcReq(req) => self.answer_peer_request(session, &req),
+            Message::PcRep(rep) => self.relay_peer_reply(peer, rep),
             Message::PcInitiate(init) => {
                 for r in init.requests {
                     self.handle_peer_initiate(session, peer, r);
@@ -870,6 +873,105 @@ impl Pce {
         });
         self.counters.relayed_updates += 1;
         self.send(pcc_session, Message::PcUpd(PcUpd { updates: vec![u] }));
+    }
+
+    /// §3.6: take out of a PCC's PCReq the requests naming an LSP (LSP
+    /// object, by PLSP-ID) that a peer computes, and forward each to that
+    /// peer with SPEAKER-ENTITY-ID and our own Request-ID; the rest is
+    /// answered here. Requests without an LSP object have no owner to name
+    /// and are answered here (DIGEST §10.22).
+    pub(super) fn forward_requests(
+        &mut self,
+        session: SessionId,
+        pcc: PccId,
+        mut req: pcep::wire::PcReq,
+    ) -> pcep::wire::PcReq {
+        let Some(local) = self.sync_config().map(|s| s.identity) else {
+            return req;
+        };
+        if self.peers_up.is_empty() {
+            return req;
+        }
+        let mut keep = Vec::new();
+        for mut r in std::mem::take(&mut req.requests) {
+            let target = r
+                .lsp
+                .as_ref()
+                .map(|l| LspKey {
+                    pcc,
+                    plsp_id: l.plsp_id,
+                })
+                .filter(|k| self.lspdb.with(k, |_| ()).is_some())
+                .and_then(|k| self.primary_for(k))
+                .filter(|p| *p != local)
+                .and_then(|p| self.peers_up.get(&p).map(|s| (p, *s)));
+            let Some((peer, peer_session)) = target else {
+                keep.push(r);
+                continue;
+            };
+            let rid = self.next_request_id;
+            self.next_request_id = self.next_request_id.wrapping_add(1).max(1);
+            self.forwarded_requests
+                .insert((peer, rid), (session, r.rp.request_id));
+            r.rp.request_id = rid;
+            if let Some(l) = r.lsp.as_mut() {
+                l.tlvs.retain(|t| !matches!(t, Tlv::SpeakerEntityId(_)));
+                l.tlvs.push(Tlv::SpeakerEntityId(owner_id(pcc)));
+            }
+            self.counters.forwarded_requests += 1;
+            self.send(
+                peer_session,
+                Message::PcReq(pcep::wire::PcReq {
+                    svecs: Vec::new(),
+                    requests: vec![r],
+                }),
+            );
+        }
+        req.requests = keep;
+        req
+    }
+
+    /// A PCReq forwarded by a peer: computed here, for the PCC named in its
+    /// LSP object (that PCC's MSD, relayed by PCNtf).
+    fn answer_peer_request(&mut self, session: SessionId, req: &pcep::wire::PcReq) {
+        let owner = req.requests.iter().find_map(|r| {
+            r.lsp
+                .as_ref()?
+                .speaker_entity_id()
+                .and_then(|id| owner_of(id))
+        });
+        let negotiated = owner.and_then(|o| self.pcc_info.get(&o)).map(|(open, _)| {
+            pcep::session::Negotiated::new(&open.clone(), open, &StateSyncCodepoints::default())
+        });
+        let topo = self.ted.snapshot();
+        self.counters.requests += req.requests.len() as u64;
+        let rep = crate::pcreq::respond(
+            &topo,
+            &self.reservations,
+            req,
+            negotiated.as_ref(),
+            &mut self.ws,
+        );
+        self.send(session, Message::PcRep(rep));
+    }
+
+    /// The computing peer's PCRep: back to the PCC with its Request-ID,
+    /// without SPEAKER-ENTITY-ID.
+    fn relay_peer_reply(&mut self, peer: IpAddr, rep: pcep::wire::PcRep) {
+        for mut r in rep.responses {
+            let Some((session, rid)) = self.forwarded_requests.remove(&(peer, r.rp.request_id))
+            else {
+                continue;
+            };
+            r.rp.request_id = rid;
+            if let Some(l) = r.lsp.as_mut() {
+                l.tlvs.retain(|t| !matches!(t, Tlv::SpeakerEntityId(_)));
+            }
+            self.send(
+                session,
+                Message::PcRep(pcep::wire::PcRep { responses: vec![r] }),
+            );
+        }
     }
 
     /// The peer that has a session with `pcc` (its Open relayed to us).

@@ -58,6 +58,8 @@ pub(crate) struct Net {
     pub(crate) now: Instant,
     /// Every PCUpd a PCC received: (pcc, PLSP-ID, from PCE index).
     pub(crate) updates: Vec<(usize, u32, usize)>,
+    /// Every PCRep a PCC received: (pcc, reply).
+    pub(crate) replies: Vec<(usize, pcep::wire::PcRep)>,
 }
 
 #[allow(clippy::disallowed_methods)]
@@ -106,6 +108,7 @@ impl Net {
             queue: VecDeque::new(),
             now: origin(),
             updates: Vec::new(),
+            replies: Vec::new(),
         }
     }
 
@@ -239,6 +242,9 @@ impl Net {
                     self.pces[pce].handle_message(session, message);
                 }
                 Hop::ToPcc { pcc, slot, message } => {
+                    if let Message::PcRep(r) = &message {
+                        self.replies.push((pcc, r.clone()));
+                    }
                     if let Message::PcUpd(u) = &message {
                         for up in &u.updates {
                             self.updates
@@ -260,6 +266,13 @@ impl Net {
             .find(|l| l.plsp_id == plsp_id)
             .map(|l| l.ero.iter().map(ToString::to_string).collect())
             .unwrap_or_default()
+    }
+
+    /// PCC `pcc` sends `message` on its session in `slot`.
+    pub(crate) fn pcc_sends(&mut self, pcc: usize, slot: usize, message: Message) {
+        if let Some((pce, session)) = self.pcc_sessions.get(&(pcc, slot)).copied() {
+            self.pces[pce].handle_message(session, message);
+        }
     }
 
     /// Let `d` pass: the cores' timers that are due fire.
