@@ -89,6 +89,8 @@ pub struct Control {
     /// Sub-delegated to this PCE by that peer, which holds the PCC's
     /// delegation.
     pub delegated_by: Option<std::net::IpAddr>,
+    /// The peer PCE seen updating it (its PCUpd copies with D=0).
+    pub computed_by: Option<std::net::IpAddr>,
 }
 
 /// A source of an LSP's state.

@@ -476,6 +476,16 @@ fn scenario_5_converges_with_state_sync() {
     assert!(c2["relayed_updates"].as_u64().unwrap() >= 1, "{c2}");
     let c1 = get(&pce1, "/counters").unwrap();
     assert_eq!(c1["relayed_updates"], 0, "PCE1 computes, it relays nothing");
+    // One PCE computes the whole group, as both PCEs see it.
+    for pce in [&pce1, &pce2] {
+        let groups = get(pce, "/associations").unwrap();
+        assert_eq!(
+            groups[0]["members"].as_array().unwrap().len(),
+            2,
+            "{groups}"
+        );
+        assert_eq!(groups[0]["computed_by_one_pce"], true, "{groups}");
+    }
 }
 
 /// Failover end to end (Example 1's layout, Topology A): PCC1 on PCE1 only,

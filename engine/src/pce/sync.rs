@@ -835,6 +835,11 @@ impl Pce {
             return;
         };
         if control.sub_delegated_to != Some(peer) {
+            if !u.lsp.delegate {
+                // The computing PCE's copy: remember who computes it.
+                self.lspdb
+                    .with_mut(&key, |e| e.control.computed_by = Some(peer));
+            }
             if u.lsp.delegate {
                 // An update for an LSP not sub-delegated to that peer.
                 self.send_error(

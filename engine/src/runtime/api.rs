@@ -36,6 +36,7 @@ pub const ROUTES: &[&str] = &[
     "GET /topology",
     "GET /counters",
     "GET /peers",
+    "GET /associations",
 ];
 
 #[derive(Clone)]
@@ -90,6 +91,7 @@ pub fn router(shared: Arc<Shared>, core: CoreHandle) -> Router {
         .route("/topology", get(topology))
         .route("/counters", get(counters))
         .route("/peers", get(peers))
+        .route("/associations", get(associations))
         .fallback(|| async {
             ApiError(
                 StatusCode::NOT_FOUND,
@@ -245,7 +247,8 @@ fn view(key: &LspKey, e: &LspEntry, me: Option<IpAddr>) -> LspView {
         computing_pce: e
             .control
             .sub_delegated_to
-            .or_else(|| e.control.delegated.then_some(me).flatten()),
+            .or_else(|| e.control.delegated.then_some(me).flatten())
+            .or(e.control.computed_by),
     }
 }
 
@@ -608,6 +611,52 @@ async fn peers(State(api): State<Api>) -> Result<Json<serde_json::Value>, ApiErr
         "mesh_complete": configured && complete,
         "peers": peers,
     })))
+}
+
+/// Association groups: their members (from the reports), the PCE
+/// computing each member as far as this PCE knows, and whether a single PCE
+/// computes them all (the draft's condition against split-brain).
+async fn associations(State(api): State<Api>) -> Json<Vec<serde_json::Value>> {
+    let db = &api.shared.lspdb;
+    let me = identity(&api);
+    let mut groups: std::collections::BTreeMap<(u16, u16, IpAddr), Vec<serde_json::Value>> =
+        std::collections::BTreeMap::new();
+    for k in db.keys() {
+        let Some(v) = db.with(&k, |e| view(&k, e, me)) else {
+            continue;
+        };
+        for a in &v.associations {
+            groups
+                .entry((a.association_type, a.id, a.source))
+                .or_default()
+                .push(serde_json::json!({
+                    "pcc": v.pcc,
+                    "name": v.name,
+                    "plsp_id": v.plsp_id,
+                    "computing_pce": v.computing_pce,
+                    "reported_path": v.reported_path,
+                }));
+        }
+    }
+    Json(
+        groups
+            .into_iter()
+            .map(|((t, id, source), members)| {
+                let pces: std::collections::BTreeSet<String> = members
+                    .iter()
+                    .map(|m| m["computing_pce"].to_string())
+                    .collect();
+                let one = pces.len() == 1 && !pces.contains("null");
+                serde_json::json!({
+                    "type": t,
+                    "id": id,
+                    "source": source,
+                    "members": members,
+                    "computed_by_one_pce": one,
+                })
+            })
+            .collect(),
+    )
 }
 
 /// Bind the API listener.
