@@ -5,6 +5,8 @@
 //! pce serve [--config FILE]
 //! pce compute --topology FILE --from PCC1 --to PCC2 [constraints] [--sr] [--json]
 //! pce compute --topology FILE --pair PCC1:PCC2 --pair PCC3:PCC4 [--node] [--strict] [--json]
+//! pce sessions | lsps | associations | peers | topology   [--api URL] [--json]
+//! pce lsp create|update|delete|return ...                 [--api URL] [--json]
 //! ```
 
 use std::path::PathBuf;
@@ -36,16 +38,42 @@ struct Cli {
     command: Command,
 }
 
+#[path = "pce/client.rs"]
+mod client;
+
 #[derive(Subcommand)]
 enum Command {
     /// Compute a path, or a disjoint group, offline from a topology file.
     Compute(Box<ComputeArgs>),
-    /// Run the PCE: PCEP listener on the configured address.
+    /// Run the PCE: PCEP listener and management API on the configured
+    /// addresses.
     Serve {
         /// Configuration file (TOML); without it, the embedded default
-        /// (127.0.0.1:4189, embedded example topology).
+        /// (127.0.0.1:4189, API on 127.0.0.1:9189, embedded example topology).
         #[arg(long)]
         config: Option<PathBuf>,
+    },
+    /// PCEP sessions of a running PCE.
+    Sessions(client::Target),
+    /// LSPs of a running PCE.
+    Lsps {
+        #[command(flatten)]
+        target: client::Target,
+        #[command(flatten)]
+        filter: client::LspFilter,
+    },
+    /// Association groups, and who computes them.
+    Associations(client::Target),
+    /// State-sync peers.
+    Peers(client::Target),
+    /// The topology a running PCE uses.
+    Topology(client::Target),
+    /// Create, update or delete a PCE-initiated LSP; return a delegation.
+    Lsp {
+        #[command(flatten)]
+        target: client::Target,
+        #[command(subcommand)]
+        command: client::LspCommand,
     },
 }
 
@@ -147,6 +175,28 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Sessions(t) => client_exit("sessions", client::run(&t, "sessions", None, None)),
+        Command::Lsps { target, filter } => {
+            client_exit("lsps", client::run(&target, "lsps", Some(&filter), None))
+        }
+        Command::Associations(t) => {
+            client_exit("associations", client::run(&t, "associations", None, None))
+        }
+        Command::Peers(t) => client_exit("peers", client::run(&t, "peers", None, None)),
+        Command::Topology(t) => client_exit("topology", client::run(&t, "topology", None, None)),
+        Command::Lsp { target, command } => {
+            client_exit("lsp", client::run(&target, "lsp", None, Some(&command)))
+        }
+    }
+}
+
+fn client_exit(what: &str, r: Result<(), String>) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("pce {what}: {msg}");
+            ExitCode::from(1)
+        }
     }
 }
 

@@ -27,6 +27,12 @@ impl Drop for Server {
 }
 
 fn start_server() -> (Server, u16, tempdir::Dir) {
+    let (server, port, _api, dir) = start_server_with_api();
+    (server, port, dir)
+}
+
+/// The server, its PCEP port, its API port, its scratch directory.
+fn start_server_with_api() -> (Server, u16, u16, tempdir::Dir) {
     // Ask the kernel for a free port, then hand it to the server.
     let free = || {
         TcpListener::bind("127.0.0.1:0")
@@ -52,7 +58,7 @@ fn start_server() -> (Server, u16, tempdir::Dir) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    (Server(child), port, dir)
+    (Server(child), port, api, dir)
 }
 
 fn connect(port: u16) -> TcpStream {
@@ -195,4 +201,71 @@ fn bad_configuration_is_refused_with_its_reason() {
             assert!(err.contains(n), "{text}: {err:?} lacks {n:?}");
         }
     }
+}
+
+/// The CLI against a running PCE: tables, JSON, API errors, and a PCE
+/// that cannot be reached.
+#[test]
+fn cli_commands_against_a_running_pce() {
+    let (_server, port, api, _dir) = start_server_with_api();
+    let _ = connect(port); // listening
+    let url = format!("http://127.0.0.1:{api}");
+    let pce = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_pce"))
+            .args(args)
+            .args(["--api", &url])
+            .output()
+            .unwrap()
+    };
+    // The API comes up with the PCEP listener: wait for it.
+    let deadline = Instant::now() + WAIT;
+    while !pce(&["sessions"]).status.success() {
+        assert!(Instant::now() < deadline, "API not up");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let out = pce(&["topology"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("NODE") && text.contains("PCC1"), "{text}");
+    let out = pce(&["lsps", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v, serde_json::json!([]));
+    for what in ["associations", "peers", "sessions"] {
+        assert!(pce(&[what]).status.success(), "{what}");
+    }
+    // API errors: status and message, exit code 1.
+    let out = pce(&["lsp", "delete", "--pcc", "192.0.2.1", "--name", "x"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("404") && err.contains("no PCEP session"),
+        "{err}"
+    );
+    let out = pce(&[
+        "lsp",
+        "create",
+        "--pcc",
+        "192.0.2.1",
+        "--name",
+        "x",
+        "--source",
+        "10.0.0.1",
+        "--destination",
+        "10.0.0.4",
+        "--objective",
+        "cheap",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("expected igp"));
+    // Nobody there.
+    let out = Command::new(env!("CARGO_BIN_EXE_pce"))
+        .args(["peers", "--api", "http://127.0.0.1:1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("cannot reach the PCE's management API"));
 }

@@ -1,0 +1,421 @@
+//! The CLI commands that talk to a running PCE's management API: readable
+//! tables by default, `--json` for scripts, `--api URL` for a remote PCE.
+
+use clap::{Args, Subcommand};
+use serde_json::{json, Value};
+
+/// Where the API is, and how to print.
+#[derive(Args, Clone)]
+pub(crate) struct Target {
+    /// The management API (the `[pce] api` of the PCE).
+    #[arg(long, global = true, default_value = "http://127.0.0.1:9189")]
+    pub(crate) api: String,
+    /// Print the API's JSON instead of a table.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+}
+
+/// `pce lsps` filters.
+#[derive(Args, Clone)]
+pub(crate) struct LspFilter {
+    /// Only this PCC's LSPs.
+    #[arg(long)]
+    pub(crate) pcc: Option<String>,
+    /// Only the LSP of this name.
+    #[arg(long)]
+    pub(crate) name: Option<String>,
+    /// Only LSPs delegated to this PCE.
+    #[arg(long)]
+    pub(crate) delegated: bool,
+}
+
+/// Constraints for `pce lsp create|update`.
+#[derive(Args, Clone)]
+pub(crate) struct Constraints {
+    /// Bandwidth, bits per second.
+    #[arg(long)]
+    pub(crate) bandwidth_bps: Option<f64>,
+    /// igp, te, delay or hops.
+    #[arg(long)]
+    pub(crate) objective: Option<String>,
+    /// Hop limit.
+    #[arg(long)]
+    pub(crate) max_hops: Option<u32>,
+}
+
+/// `pce lsp ...`.
+#[derive(Subcommand, Clone)]
+pub(crate) enum LspCommand {
+    /// Create a PCE-initiated LSP.
+    Create {
+        #[arg(long)]
+        pcc: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        source: String,
+        #[arg(long)]
+        destination: String,
+        /// sr or rsvp.
+        #[arg(long, default_value = "sr")]
+        setup: String,
+        /// SR policy colour.
+        #[arg(long)]
+        color: Option<u32>,
+        #[command(flatten)]
+        constraints: Constraints,
+    },
+    /// Change the constraints of a PCE-initiated or delegated LSP.
+    Update {
+        #[arg(long)]
+        pcc: String,
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        constraints: Constraints,
+    },
+    /// Delete a PCE-initiated LSP.
+    Delete {
+        #[arg(long)]
+        pcc: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Return an LSP's delegation to its PCC.
+    Return {
+        #[arg(long)]
+        pcc: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+fn constraints_json(c: &Constraints) -> Value {
+    let mut v = json!({});
+    if let Some(b) = c.bandwidth_bps {
+        v["bandwidth_bps"] = json!(b);
+    }
+    if let Some(o) = &c.objective {
+        v["objective"] = json!(o);
+    }
+    if let Some(h) = c.max_hops {
+        v["max_hops"] = json!(h);
+    }
+    v
+}
+
+/// An API call; `Err` is the message to print.
+fn call(t: &Target, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
+    let url = format!("{}{path}", t.api.trim_end_matches('/'));
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let response = match (method, body) {
+        ("GET", _) => agent.get(&url).call(),
+        ("DELETE", _) => agent.delete(&url).call(),
+        ("POST", Some(b)) => agent.post(&url).send_json(b),
+        ("PATCH", Some(b)) => agent.patch(&url).send_json(b),
+        _ => return Err(format!("internal: {method} without a body")),
+    };
+    let mut r = response.map_err(|e| {
+        format!(
+            "cannot reach the PCE's management API at {}: {e} (is `pce serve` running? --api URL)",
+            t.api
+        )
+    })?;
+    let status = r.status().as_u16();
+    let v: Value = r
+        .body_mut()
+        .read_json()
+        .map_err(|e| format!("{url}: answer is not JSON: {e}"))?;
+    if status >= 400 {
+        return Err(format!(
+            "{status}: {}",
+            v["error"].as_str().unwrap_or("error")
+        ));
+    }
+    Ok(v)
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::Null => "-".into(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a.iter().map(text).collect::<Vec<_>>().join(" "),
+        other => other.to_string(),
+    }
+}
+
+/// Print rows as aligned columns.
+fn table(headers: &[&str], rows: &[Vec<String>]) {
+    let mut width: Vec<usize> = headers.iter().map(|h| h.len()).collect();
+    for r in rows {
+        for (w, c) in width.iter_mut().zip(r) {
+            *w = (*w).max(c.len());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let s: Vec<String> = cells
+            .iter()
+            .zip(&width)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("{}", s.join("  ").trim_end());
+    };
+    line(headers.iter().map(ToString::to_string).collect());
+    for r in rows {
+        line(r.clone());
+    }
+}
+
+fn rows(v: &Value, cols: &[&dyn Fn(&Value) -> String]) -> Vec<Vec<String>> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| cols.iter().map(|c| c(x)).collect())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// How a command's answer is printed as text.
+type Printer = Box<dyn Fn(&Value)>;
+
+/// Run a client command.
+pub(crate) fn run(
+    t: &Target,
+    what: &str,
+    filter: Option<&LspFilter>,
+    lsp: Option<&LspCommand>,
+) -> Result<(), String> {
+    let (v, show): (Value, Printer) = match (what, lsp) {
+        ("sessions", _) => (
+            call(t, "GET", "/sessions", None)?,
+            Box::new(|v: &Value| {
+                table(
+                    &[
+                        "ID", "PEER", "STATE", "STATEFUL", "UPDATE", "INITIATE", "SR", "MSD",
+                    ],
+                    &rows(
+                        v,
+                        &[
+                            &|x| text(&x["id"]),
+                            &|x| text(&x["peer"]),
+                            &|x| text(&x["state"]),
+                            &|x| text(&x["capabilities"]["stateful"]),
+                            &|x| text(&x["capabilities"]["update"]),
+                            &|x| text(&x["capabilities"]["instantiation"]),
+                            &|x| text(&x["capabilities"]["segment_routing"]),
+                            &|x| text(&x["capabilities"]["msd"]),
+                        ],
+                    ),
+                );
+            }),
+        ),
+        ("lsps", _) => {
+            let mut q = Vec::new();
+            if let Some(f) = filter {
+                if let Some(p) = &f.pcc {
+                    q.push(format!("pcc={p}"));
+                }
+                if let Some(n) = &f.name {
+                    q.push(format!("name={n}"));
+                }
+                if f.delegated {
+                    q.push("delegated=true".into());
+                }
+            }
+            let path = if q.is_empty() {
+                "/lsps".to_string()
+            } else {
+                format!("/lsps?{}", q.join("&"))
+            };
+            (
+                call(t, "GET", &path, None)?,
+                Box::new(|v: &Value| {
+                    table(
+                        &[
+                            "PCC",
+                            "PLSP",
+                            "NAME",
+                            "SETUP",
+                            "DELEG",
+                            "INIT",
+                            "COMPUTED BY",
+                            "PENDING",
+                            "PATH",
+                        ],
+                        &rows(
+                            v,
+                            &[
+                                &|x| text(&x["pcc"]),
+                                &|x| text(&x["plsp_id"]),
+                                &|x| text(&x["name"]),
+                                &|x| text(&x["setup"]),
+                                &|x| text(&x["delegated"]),
+                                &|x| text(&x["initiated"]),
+                                &|x| text(&x["computing_pce"]),
+                                &|x| text(&x["pending_srp"]),
+                                &|x| text(&x["reported_path"]),
+                            ],
+                        ),
+                    );
+                }),
+            )
+        }
+        ("associations", _) => (
+            call(t, "GET", "/associations", None)?,
+            Box::new(|v: &Value| {
+                table(
+                    &["TYPE", "ID", "SOURCE", "MEMBERS", "ONE PCE"],
+                    &rows(
+                        v,
+                        &[
+                            &|x| text(&x["type"]),
+                            &|x| text(&x["id"]),
+                            &|x| text(&x["source"]),
+                            &|x| {
+                                x["members"]
+                                    .as_array()
+                                    .map(|m| {
+                                        m.iter()
+                                            .map(|m| {
+                                                format!("{}/{}", text(&m["pcc"]), text(&m["name"]))
+                                            })
+                                            .collect::<Vec<_>>()
+                                            .join(",")
+                                    })
+                                    .unwrap_or_default()
+                            },
+                            &|x| text(&x["computed_by_one_pce"]),
+                        ],
+                    ),
+                );
+            }),
+        ),
+        ("peers", _) => (
+            call(t, "GET", "/peers", None)?,
+            Box::new(|v: &Value| {
+                println!(
+                    "state-sync: {}, mesh complete: {}",
+                    text(&v["state_sync"]),
+                    text(&v["mesh_complete"])
+                );
+                table(
+                    &["PEER", "PRIORITY", "SESSION", "SYNCHRONIZED"],
+                    &rows(
+                        &v["peers"],
+                        &[
+                            &|x| text(&x["address"]),
+                            &|x| text(&x["priority"]),
+                            &|x| text(&x["session_up"]),
+                            &|x| text(&x["synchronized"]),
+                        ],
+                    ),
+                );
+            }),
+        ),
+        ("topology", _) => (
+            call(t, "GET", "/topology", None)?,
+            Box::new(|v: &Value| {
+                table(
+                    &["NODE", "ROUTER-ID", "SID", "ADDRESSES"],
+                    &rows(
+                        &v["nodes"],
+                        &[
+                            &|x| text(&x["name"]),
+                            &|x| text(&x["router_id"]),
+                            &|x| text(&x["node_sid"]),
+                            &|x| text(&x["addresses"]),
+                        ],
+                    ),
+                );
+                println!();
+                table(
+                    &[
+                        "FROM",
+                        "TO",
+                        "IGP",
+                        "TE",
+                        "DELAY(us)",
+                        "BANDWIDTH(bps)",
+                        "UP",
+                    ],
+                    &rows(
+                        &v["links"],
+                        &[
+                            &|x| text(&x["from"]),
+                            &|x| text(&x["to"]),
+                            &|x| text(&x["igp_metric"]),
+                            &|x| text(&x["te_metric"]),
+                            &|x| text(&x["delay_us"]),
+                            &|x| text(&x["bandwidth_bps"]),
+                            &|x| text(&x["up"]),
+                        ],
+                    ),
+                );
+            }),
+        ),
+        ("lsp", Some(cmd)) => {
+            let v = match cmd {
+                LspCommand::Create {
+                    pcc,
+                    name,
+                    source,
+                    destination,
+                    setup,
+                    color,
+                    constraints,
+                } => {
+                    let mut body = constraints_json(constraints);
+                    body["pcc"] = json!(pcc);
+                    body["name"] = json!(name);
+                    body["source"] = json!(source);
+                    body["destination"] = json!(destination);
+                    body["setup"] = json!(setup);
+                    if let Some(c) = color {
+                        body["color"] = json!(c);
+                    }
+                    call(t, "POST", "/lsps", Some(body))?
+                }
+                LspCommand::Update {
+                    pcc,
+                    name,
+                    constraints,
+                } => call(
+                    t,
+                    "PATCH",
+                    &format!("/lsps/{pcc}/{name}"),
+                    Some(constraints_json(constraints)),
+                )?,
+                LspCommand::Delete { pcc, name } => {
+                    call(t, "DELETE", &format!("/lsps/{pcc}/{name}"), None)?
+                }
+                LspCommand::Return { pcc, name } => {
+                    call(t, "DELETE", &format!("/lsps/{pcc}/{name}/delegation"), None)?
+                }
+            };
+            (
+                v,
+                Box::new(|v: &Value| {
+                    println!(
+                        "ok: {} {}{}",
+                        text(&v["pcc"]),
+                        text(&v["name"]),
+                        v.get("srp_id")
+                            .map(|s| format!(" (SRP-ID {s})"))
+                            .unwrap_or_default()
+                    );
+                }),
+            )
+        }
+        _ => return Err(format!("unknown command {what}")),
+    };
+    if t.json {
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        show(&v);
+    }
+    Ok(())
+}
