@@ -34,6 +34,7 @@ fn member(name: &str, from: &str, to: &str) -> SimLsp {
         disjoint_group: Some(DisjointGroup {
             id: 1,
             source: ip("192.0.2.100"),
+            strict: false,
         }),
     }
 }

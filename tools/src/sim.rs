@@ -68,6 +68,8 @@ pub struct DisjointGroup {
     pub id: u16,
     /// Association source (the simulator uses the PCC's address).
     pub source: IpAddr,
+    /// T: strict disjointness, no fallback (RFC 8800).
+    pub strict: bool,
 }
 
 /// What the simulator asks its driver to do.
@@ -409,7 +411,12 @@ impl SimPcc {
                     association_id: g.id,
                     source: g.source,
                     tlvs: vec![Tlv::DisjointnessConfiguration(DisjointnessFlags(
-                        DisjointnessFlags::LINK,
+                        DisjointnessFlags::LINK
+                            | if g.strict {
+                                DisjointnessFlags::STRICT
+                            } else {
+                                0
+                            },
                     ))],
                 })
                 .into_iter()
@@ -587,6 +594,9 @@ impl SimPcc {
                 .map(|a| DisjointGroup {
                     id: a.association_id,
                     source: a.source,
+                    strict: a
+                        .disjointness_configuration()
+                        .is_some_and(|f| f.0 & DisjointnessFlags::STRICT != 0),
                 }),
         };
         // The initiating PCE holds the delegation of what it initiated.

@@ -561,3 +561,307 @@ fn computing_pce_killed_and_restarted() {
     let _ = s1.wait();
     let _ = s3.wait();
 }
+
+/// A PCC of a process-level scenario: its address, its PCEs (indices, in
+/// preference order), its LSP's ends, when the LSP is configured.
+struct ScenarioPcc {
+    base: &'static str,
+    pces: &'static [usize],
+    from: &'static str,
+    to: &'static str,
+    at_ms: u64,
+}
+
+/// Run a draft scenario with real processes: PCEs on 127.0.0.2x (with
+/// `sync`: a full mesh of state-sync sessions, the given global priorities),
+/// one pcc-sim per PCC, one disjoint group, each LSP configured at its time
+/// (without a path), PCC-to-PCE latency 5 ms. Returns each PCC's record
+/// after `seconds`.
+fn run_scenario(
+    tag: &str,
+    topology: &str,
+    priorities: &[u32],
+    sync: bool,
+    strict: bool,
+    pccs: &[ScenarioPcc],
+    seconds: &str,
+) -> Vec<Value> {
+    let port = free_port();
+    let topology = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/topologies")
+        .join(topology);
+    let addr = |i: usize| format!("127.0.0.{}", 21 + i);
+    let pces: Vec<Pce> = priorities
+        .iter()
+        .enumerate()
+        .map(|(i, prio)| {
+            let mut extra = format!("topology = {topology:?}\n");
+            if sync {
+                extra.push_str(&format!("[state_sync]\npriority = {prio}\n"));
+                for (j, p) in priorities.iter().enumerate().filter(|(j, _)| *j != i) {
+                    extra.push_str(&format!(
+                        "[[state_sync.peers]]\naddress = \"{}\"\nport = {port}\npriority = {p}\n",
+                        addr(j)
+                    ));
+                }
+            }
+            start_pce_with(&format!("{tag}-{i}"), &addr(i), port, &extra)
+        })
+        .collect();
+    if sync {
+        for p in &pces {
+            wait_for(|| {
+                let v = get(p, "/peers").ok()?;
+                let all = v["peers"]
+                    .as_array()?
+                    .iter()
+                    .all(|x| x["synchronized"] == true);
+                (v["mesh_complete"] == true && all).then_some(())
+            });
+        }
+    }
+    let dir = TempDir::new(&format!("{tag}-records"));
+    let children: Vec<(Child, PathBuf)> = pccs
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let scenario = dir.0.join(format!("{k}.scenario.json"));
+            std::fs::write(
+                &scenario,
+                format!(
+                    r#"{{"events": [{{"at_ms": {}, "action": "add_lsp", "name": "lsp", "source": "{}",
+                       "destination": "{}", "disjoint_group": 1, "group_source": "192.0.2.100", "strict": {strict}}}]}}"#,
+                    c.at_ms, c.from, c.to
+                ),
+            )
+            .unwrap();
+            let record = dir.0.join(format!("{k}.json"));
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_pcc-sim"));
+            for &i in c.pces {
+                cmd.args(["--pce", &format!("{}:{port}", addr(i))]);
+            }
+            let child = cmd
+                .args(["--source-base", c.base, "--lsps", "0", "--latency-ms", "5"])
+                .arg("--scenario")
+                .arg(&scenario)
+                .args(["--seconds", seconds, "--timeout", "30", "--record"])
+                .arg(&record)
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap();
+            (child, record)
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|(child, record)| {
+            finish(child);
+            serde_json::from_str(&std::fs::read_to_string(record).unwrap()).unwrap()
+        })
+        .collect()
+}
+
+fn final_path(rec: &Value) -> Vec<String> {
+    rec["pccs"][0]["lsps"][0]["path"]
+        .as_array()
+        .map(|a| a.iter().map(|h| h.as_str().unwrap().to_string()).collect())
+        .unwrap_or_default()
+}
+
+fn update_count(rec: &Value) -> usize {
+    rec["pccs"][0]["updates"].as_array().map_or(0, Vec::len)
+}
+
+const VIA_R1_R2: [&str; 3] = ["10.0.0.5", "10.0.0.6", "10.0.0.2"];
+const VIA_R3_R4: [&str; 3] = ["10.0.0.7", "10.0.0.8", "10.0.0.4"];
+const SHORTEST_1_2: [&str; 5] = ["10.0.0.5", "10.0.0.7", "10.0.0.8", "10.0.0.6", "10.0.0.2"];
+
+/// Scenario 1 (Topology A): both PCCs delegate to PCE1; LSP1 first (its
+/// shortest path), then LSP2: LSP1 moves to R1-R2-PCC2, LSP2 takes
+/// R3-R4-PCC4.
+#[test]
+fn scenario_1_single_pce_with_processes() {
+    let r = run_scenario(
+        "s1",
+        "draft-topology-a.json",
+        &[0],
+        false,
+        false,
+        &[
+            ScenarioPcc {
+                base: "127.51.0.1",
+                pces: &[0],
+                from: "10.0.0.1",
+                to: "10.0.0.2",
+                at_ms: 100,
+            },
+            ScenarioPcc {
+                base: "127.52.0.1",
+                pces: &[0],
+                from: "10.0.0.3",
+                to: "10.0.0.4",
+                at_ms: 600,
+            },
+        ],
+        "1.5",
+    );
+    assert_eq!(final_path(&r[0]), VIA_R1_R2);
+    assert_eq!(final_path(&r[1]), VIA_R3_R4);
+    assert!(update_count(&r[0]) <= 2 && update_count(&r[1]) <= 1);
+}
+
+/// Scenario 2: PCC1 only on PCE2, PCC3 on PCE1 (delegating) and PCE2.
+/// LSP1 gets its shortest path from PCE2; PCE1 gives LSP2 its shortest;
+/// PCE2, holding LSP1 and seeing LSP2, moves LSP1: disjoint by luck.
+#[test]
+fn scenario_2_disjoint_by_luck_with_processes() {
+    let r = run_scenario(
+        "s2",
+        "draft-topology-a.json",
+        &[0, 0],
+        false,
+        false,
+        &[
+            ScenarioPcc {
+                base: "127.53.0.1",
+                pces: &[1],
+                from: "10.0.0.1",
+                to: "10.0.0.2",
+                at_ms: 100,
+            },
+            ScenarioPcc {
+                base: "127.54.0.1",
+                pces: &[0, 1],
+                from: "10.0.0.3",
+                to: "10.0.0.4",
+                at_ms: 600,
+            },
+        ],
+        "1.5",
+    );
+    assert_eq!(final_path(&r[0]), VIA_R1_R2);
+    assert_eq!(final_path(&r[1]), VIA_R3_R4);
+    assert!(update_count(&r[0]) <= 2 && update_count(&r[1]) <= 1);
+}
+
+/// Scenario 3 (strict): PCC1 on PCE1 (delegating) and PCE2, PCC3 on PCE2
+/// only. PCE2 cannot move LSP1 and finds no link-disjoint path for LSP2:
+/// LSP2 gets none, LSP1 keeps its shortest path.
+#[test]
+fn scenario_3_no_solution_with_processes() {
+    let r = run_scenario(
+        "s3",
+        "draft-topology-a.json",
+        &[0, 0],
+        false,
+        true,
+        &[
+            ScenarioPcc {
+                base: "127.55.0.1",
+                pces: &[0, 1],
+                from: "10.0.0.1",
+                to: "10.0.0.2",
+                at_ms: 100,
+            },
+            ScenarioPcc {
+                base: "127.56.0.1",
+                pces: &[1],
+                from: "10.0.0.3",
+                to: "10.0.0.4",
+                at_ms: 600,
+            },
+        ],
+        "1.5",
+    );
+    assert_eq!(final_path(&r[0]), SHORTEST_1_2);
+    assert_eq!(update_count(&r[1]), 0, "no path for LSP2");
+    assert!(final_path(&r[1]).is_empty());
+}
+
+/// Scenario 4 (fallback): PCC1 delegates to PCE1, PCC3 to PCE2, each
+/// reporting to both. LSP2 falls back to its shortest path; PCE1 then
+/// moves LSP1: disjoint after one extra round, and it stays there.
+#[test]
+fn scenario_4_fallback_converges_with_processes() {
+    let r = run_scenario(
+        "s4",
+        "draft-topology-a.json",
+        &[0, 0],
+        false,
+        false,
+        &[
+            ScenarioPcc {
+                base: "127.57.0.1",
+                pces: &[0, 1],
+                from: "10.0.0.1",
+                to: "10.0.0.2",
+                at_ms: 100,
+            },
+            ScenarioPcc {
+                base: "127.58.0.1",
+                pces: &[1, 0],
+                from: "10.0.0.3",
+                to: "10.0.0.4",
+                at_ms: 600,
+            },
+        ],
+        "1.5",
+    );
+    assert_eq!(final_path(&r[0]), VIA_R1_R2);
+    assert_eq!(final_path(&r[1]), VIA_R3_R4);
+    assert!(update_count(&r[0]) <= 2 && update_count(&r[1]) <= 1);
+}
+
+/// Scenario 6 (Topology A, two domains): PCE1/PCE2 serve PCC1 and PCC3,
+/// PCE3/PCE4 serve PCC2 and PCC4; disjoint LSPs PCC1->PCC2 and PCC4->PCC3.
+/// Without state-sync no PCE knows both (they share R3-R4); with a full
+/// mesh of four and PCE1 the highest, PCE1 computes both: disjoint.
+#[test]
+fn scenario_6_two_domains_with_processes() {
+    let layout = [
+        ScenarioPcc {
+            base: "127.59.0.1",
+            pces: &[0, 1],
+            from: "10.0.0.1",
+            to: "10.0.0.2",
+            at_ms: 100,
+        },
+        ScenarioPcc {
+            base: "127.60.0.1",
+            pces: &[2, 3],
+            from: "10.0.0.4",
+            to: "10.0.0.3",
+            at_ms: 100,
+        },
+    ];
+    let off = run_scenario(
+        "s6-off",
+        "draft-topology-a.json",
+        &[400, 300, 200, 100],
+        false,
+        false,
+        &layout,
+        "1.5",
+    );
+    assert_eq!(
+        final_path(&off[0]),
+        SHORTEST_1_2,
+        "PCE1 alone: LSP1's shortest path"
+    );
+    assert_eq!(
+        final_path(&off[1]),
+        ["10.0.0.8", "10.0.0.7", "10.0.0.3"],
+        "PCE3 alone: over R4-R3 too"
+    );
+    let on = run_scenario(
+        "s6-on",
+        "draft-topology-a.json",
+        &[400, 300, 200, 100],
+        true,
+        false,
+        &layout,
+        "1.5",
+    );
+    assert_eq!(final_path(&on[0]), VIA_R1_R2);
+    assert_eq!(final_path(&on[1]), ["10.0.0.8", "10.0.0.7", "10.0.0.3"]);
+}

@@ -103,6 +103,9 @@ struct Args {
     /// The association source of `--group`.
     #[arg(long, default_value = "0.0.0.0")]
     group_source: IpAddr,
+    /// Strict disjointness (T flag) for the groups.
+    #[arg(long)]
+    strict: bool,
     /// Redelegation Timeout, seconds.
     #[arg(long, default_value_t = 0.0)]
     redelegation_timeout: f64,
@@ -182,6 +185,9 @@ enum Action {
         /// Its association source (default: the PCC's address).
         #[serde(default)]
         group_source: Option<IpAddr>,
+        /// Strict disjointness (T).
+        #[serde(default)]
+        strict: bool,
     },
     RemoveLsp {
         name: String,
@@ -336,10 +342,12 @@ async fn run(args: Args) -> Result<(), String> {
                     Some(id) => Some(DisjointGroup {
                         id,
                         source: args.group_source,
+                        strict: args.strict,
                     }),
                     None => args.disjoint_pairs.then_some(DisjointGroup {
                         id: (j / 2 + 1) as u16,
                         source: IpAddr::V4(addr),
+                        strict: args.strict,
                     }),
                 },
             });
@@ -794,6 +802,7 @@ fn apply(sim: &mut SimPcc, conns: &mut [Conn], action: Action, args: &Args, addr
             delegate,
             disjoint_group,
             group_source,
+            strict,
         } => {
             sim.add_lsp(SimLsp {
                 plsp_id: 0,
@@ -810,6 +819,7 @@ fn apply(sim: &mut SimPcc, conns: &mut [Conn], action: Action, args: &Args, addr
                 disjoint_group: disjoint_group.map(|id| DisjointGroup {
                     id,
                     source: group_source.unwrap_or(IpAddr::V4(addr)),
+                    strict: strict || args.strict,
                 }),
             });
         }
