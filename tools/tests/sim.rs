@@ -672,6 +672,14 @@ fn update_count(rec: &Value) -> usize {
     rec["pccs"][0]["updates"].as_array().map_or(0, Vec::len)
 }
 
+/// Topology A's optimal disjoint pair, reached with at most two updates
+/// for LSP1 and one for LSP2.
+fn assert_optimal_pair(r: &[Value]) {
+    assert_eq!(final_path(&r[0]), VIA_R1_R2);
+    assert_eq!(final_path(&r[1]), VIA_R3_R4);
+    assert!(update_count(&r[0]) <= 2 && update_count(&r[1]) <= 1);
+}
+
 const VIA_R1_R2: [&str; 3] = ["10.0.0.5", "10.0.0.6", "10.0.0.2"];
 const VIA_R3_R4: [&str; 3] = ["10.0.0.7", "10.0.0.8", "10.0.0.4"];
 const SHORTEST_1_2: [&str; 5] = ["10.0.0.5", "10.0.0.7", "10.0.0.8", "10.0.0.6", "10.0.0.2"];
@@ -705,9 +713,7 @@ fn scenario_1_single_pce_with_processes() {
         ],
         "1.5",
     );
-    assert_eq!(final_path(&r[0]), VIA_R1_R2);
-    assert_eq!(final_path(&r[1]), VIA_R3_R4);
-    assert!(update_count(&r[0]) <= 2 && update_count(&r[1]) <= 1);
+    assert_optimal_pair(&r);
 }
 
 /// Scenario 2: PCC1 only on PCE2, PCC3 on PCE1 (delegating) and PCE2.
@@ -739,9 +745,7 @@ fn scenario_2_disjoint_by_luck_with_processes() {
         ],
         "1.5",
     );
-    assert_eq!(final_path(&r[0]), VIA_R1_R2);
-    assert_eq!(final_path(&r[1]), VIA_R3_R4);
-    assert!(update_count(&r[0]) <= 2 && update_count(&r[1]) <= 1);
+    assert_optimal_pair(&r);
 }
 
 /// Scenario 3 (strict): PCC1 on PCE1 (delegating) and PCE2, PCC3 on PCE2
@@ -807,9 +811,7 @@ fn scenario_4_fallback_converges_with_processes() {
         ],
         "1.5",
     );
-    assert_eq!(final_path(&r[0]), VIA_R1_R2);
-    assert_eq!(final_path(&r[1]), VIA_R3_R4);
-    assert!(update_count(&r[0]) <= 2 && update_count(&r[1]) <= 1);
+    assert_optimal_pair(&r);
 }
 
 /// Scenario 6 (Topology A, two domains): PCE1/PCE2 serve PCC1 and PCC3,
