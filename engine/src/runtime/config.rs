@@ -54,6 +54,10 @@ pub struct Config {
 /// source = "0.0.0.0"
 /// ids = [301, 500]
 /// priorities = { "192.0.2.102" = 300 }
+/// [[state_sync.lsp_priorities]]
+/// pcc = "192.0.2.1"
+/// name = "gold"
+/// priorities = { "192.0.2.101" = 500 }
 /// ```
 /// The PCE with the lower identity opens the session to a peer; the other
 /// waits for it (no collisions to resolve).
@@ -71,6 +75,9 @@ pub struct StateSyncSection {
     /// Per-group priorities.
     #[serde(default)]
     pub group_priorities: Vec<GroupPrioritySection>,
+    /// Per-LSP priorities (before the group and global ones).
+    #[serde(default)]
+    pub lsp_priorities: Vec<LspPrioritySection>,
     /// `next_highest` or `reclaim`.
     #[serde(default)]
     pub on_primary_loss: Option<String>,
@@ -102,6 +109,18 @@ pub struct PeerSection {
 
 const fn pcep_port() -> u16 {
     4189
+}
+
+/// `[[state_sync.lsp_priorities]]`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LspPrioritySection {
+    /// The owner PCC's address.
+    pub pcc: IpAddr,
+    /// The LSP's symbolic name.
+    pub name: String,
+    /// Priority by PCE address.
+    pub priorities: std::collections::BTreeMap<IpAddr, u32>,
 }
 
 /// `[[state_sync.group_priorities]]`.
@@ -288,7 +307,9 @@ impl Config {
 impl Config {
     /// The core's state-sync configuration.
     pub fn state_sync(&self) -> Option<crate::pce::StateSync> {
-        use crate::pce::{GroupPriority, PartialGroup, PeerPce, PrimaryLoss, StateSync};
+        use crate::pce::{
+            GroupPriority, LspPriority, PartialGroup, PeerPce, PrimaryLoss, StateSync,
+        };
         let ss = self.state_sync.as_ref()?;
         let mut out = StateSync::new(
             ss.identity.unwrap_or(self.pce.address),
@@ -319,6 +340,15 @@ impl Config {
                 source: g.source,
                 ids: g.ids,
                 priorities: g.priorities.iter().map(|(a, p)| (*a, *p)).collect(),
+            })
+            .collect();
+        out.lsp_priorities = ss
+            .lsp_priorities
+            .iter()
+            .map(|l| LspPriority {
+                pcc: l.pcc,
+                name: l.name.clone(),
+                priorities: l.priorities.iter().map(|(a, p)| (*a, *p)).collect(),
             })
             .collect();
         Some(out)

@@ -541,6 +541,17 @@ async fn run_session(
         while let Some(ev) = session.poll_event() {
             match ev {
                 Event::Up(n) => {
+                    let configured = shared
+                        .config
+                        .state_sync
+                        .as_ref()
+                        .is_some_and(|ss| ss.peers.iter().any(|p| p.address == peer.ip()));
+                    if n.capabilities.inter_pce && !configured {
+                        warn!(
+                            "refusing state-sync from {}: it set INTER-PCE-CAPABILITY but is not a configured [[state_sync.peers]] address (PCErr 2, Close)",
+                            peer.ip()
+                        );
+                    }
                     info!(
                         stateful = n.capabilities.stateful,
                         update = n.capabilities.update,

@@ -187,6 +187,15 @@ fn bad_configuration_is_refused_with_its_reason() {
             &["unknown field", "state_timout"][..],
         ),
         ("[pce]\nport = \"x\"\n", &["port"][..]),
+        (
+            "[state_sync]\npartial_group = \"sometimes\"\n",
+            &["state_sync.partial_group", "relax, skip or avoid_others"][..],
+        ),
+        (
+            "[pce]\naddress = \"127.0.0.1\"\n[state_sync]\n[[state_sync.peers]]\naddress = \"127.0.0.1\"\n",
+            &["state_sync.peers", "other than this PCE's identity"][..],
+        ),
+        ("[state_sync]\n[[state_sync.peers]]\nadress = \"10.0.0.1\"\n", &["unknown field", "adress"][..]),
     ] {
         std::fs::write(&path, text).unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_pce"))

@@ -376,3 +376,48 @@ fn relayed_initiation_without_head_end_session_is_24_tbd5() {
         .iter()
         .any(|(_, m)| matches!(m, Message::PcErr(e) if e.errors[0].srps[0].srp_id == 77)));
 }
+
+/// Per-LSP priorities come before the group and global ones.
+#[test]
+fn per_lsp_priority_overrides_the_global_one() {
+    let mut ss = StateSync::new(
+        ip(ME),
+        100,
+        vec![PeerPce {
+            address: ip(PEER),
+            priority: 200,
+        }],
+    );
+    ss.lsp_priorities.push(pce_engine::pce::LspPriority {
+        pcc: ip(PCC),
+        name: "gold".into(),
+        priorities: vec![(ip(ME), 500)],
+    });
+    let mut pce = Pce::new(
+        PceConfig {
+            state_sync: Some(ss),
+            ..PceConfig::default()
+        },
+        Arc::new(Ted::new(load("draft-topology-a.json"))),
+        Arc::new(LspDb::new()),
+    );
+    pce.session_up(SP, ip(PEER), negotiated(true, true));
+    pce.session_up(SC, ip(PCC), negotiated(false, false));
+    pce.handle_message(
+        SC,
+        Message::PcRpt(PcRpt {
+            reports: vec![
+                report(7, "gold", true, Some(1)),
+                report(8, "lead", true, Some(1)),
+                eos(),
+            ],
+        }),
+    );
+    let gold = pce.lspdb().get(&key(7)).unwrap().control;
+    assert!(
+        gold.delegated && gold.sub_delegated_to.is_none(),
+        "{gold:?}"
+    );
+    let lead = pce.lspdb().get(&key(8)).unwrap().control;
+    assert_eq!(lead.sub_delegated_to, Some(ip(PEER)));
+}
