@@ -235,9 +235,21 @@ fn run_serve(path: Option<&std::path::Path>) -> Result<(), String> {
         ));
         let core = server::start_core(&shared);
         let api = pce_engine::runtime::api::serve(api_listener, Arc::clone(&shared), core.clone());
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|e| format!("SIGTERM handler: {e}"))?;
         tokio::select! {
-            r = server::serve(listener, shared, core) => r.map_err(|e| format!("PCEP listener failed: {e}")),
+            r = server::serve(listener, Arc::clone(&shared), core) => r.map_err(|e| format!("PCEP listener failed: {e}")),
             r = api => r.map_err(|e| format!("management API failed: {e}")),
+            _ = term.recv() => {
+                tracing::info!("SIGTERM: closing every session");
+                shared.shutdown(std::time::Duration::from_secs(3)).await;
+                Ok(())
+            }
+            _ = tokio::signal::ctrl_c() => {
+                tracing::info!("interrupted: closing every session");
+                shared.shutdown(std::time::Duration::from_secs(3)).await;
+                Ok(())
+            }
         }
     })
 }

@@ -54,6 +54,8 @@ pub struct Shared {
     pub sessions: Mutex<HashMap<IpAddr, SessionInfo>>,
     /// Session numbers, for accepted and opened connections alike.
     ids: AtomicU64,
+    /// Set on shutdown: every session closes (CLOSE, then the connection).
+    shutdown: tokio::sync::watch::Sender<bool>,
 }
 
 /// A live session as the API shows it.
@@ -116,6 +118,18 @@ impl Shared {
             lspdb: Arc::new(LspDb::new()),
             sessions: Mutex::new(HashMap::new()),
             ids: AtomicU64::new(1),
+            shutdown: tokio::sync::watch::Sender::new(false),
+        }
+    }
+
+    /// Close every session (CLOSE with reason 1, "no explanation": RFC 5440
+    /// has no "shutting down") and wait, at most `within`, until all are
+    /// gone.
+    pub async fn shutdown(&self, within: Duration) {
+        self.shutdown.send_replace(true);
+        let deadline = tokio::time::Instant::now() + within;
+        while !self.sessions().is_empty() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 
@@ -536,6 +550,11 @@ async fn run_session(
     let (outbox, mut inbox) = mpsc::channel(SESSION_QUEUE);
     let mut outbox = Some(outbox);
     let mut up = false;
+    let mut shutdown = shared.shutdown.subscribe();
+    let mut closing = *shutdown.borrow();
+    if closing {
+        return Ok(());
+    }
     session.start(now());
     let result = loop {
         while let Some(ev) = session.poll_event() {
@@ -607,6 +626,10 @@ async fn run_session(
         // Unbiased: a peer flooding us does not starve its own Keepalives
         // or the core's messages to it.
         tokio::select! {
+            _ = shutdown.changed(), if !closing => {
+                closing = true;
+                session.close(CloseReason::NO_EXPLANATION, now());
+            }
             command = inbox.recv(), if up => match command {
                 Some(first) => {
                     // Take what else is queued into the same write.

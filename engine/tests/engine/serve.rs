@@ -278,3 +278,57 @@ fn cli_commands_against_a_running_pce() {
         .unwrap()
         .contains("cannot reach the PCE's management API"));
 }
+
+/// SIGTERM: every session gets a CLOSE, then the PCE exits with status 0.
+#[test]
+fn sigterm_closes_every_session_then_exits() {
+    let (mut server, port, _dir) = start_server();
+    let mut stream = connect(port);
+    let mut pcc = Session::new(SessionConfig {
+        role: Role::Pcc,
+        open: Open {
+            tlvs: vec![Tlv::StatefulPceCapability(StatefulCapability(
+                StatefulCapability::UPDATE,
+            ))],
+            ..Open::default()
+        },
+        policy: OpenPolicy::default(),
+        wire: WireConfig::default(),
+    });
+    pcc.start(Instant::now());
+    pump(&mut pcc, &mut stream, |ev| {
+        matches!(ev, Event::Up(_)).then_some(())
+    });
+    let status = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // The CLOSE arrives (the session ends by the peer's Close).
+    let deadline = Instant::now() + WAIT;
+    let mut buf = [0u8; 4096];
+    let closed = loop {
+        if let Some(ev) = pcc.poll_event() {
+            if let Event::Closed { by_peer, .. } = ev {
+                break by_peer;
+            }
+            continue;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(!left.is_zero(), "no CLOSE within {WAIT:?}");
+        stream.set_read_timeout(Some(left)).unwrap();
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "connection ended without a CLOSE");
+        pcc.handle_bytes(&buf[..n], Instant::now());
+    };
+    assert!(closed, "closed by the PCE");
+    let deadline = Instant::now() + WAIT;
+    let code = loop {
+        if let Some(s) = server.0.try_wait().unwrap() {
+            break s.code();
+        }
+        assert!(Instant::now() < deadline, "pce serve did not exit");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(code, Some(0));
+}
