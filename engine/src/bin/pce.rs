@@ -52,6 +52,13 @@ enum Command {
         /// (127.0.0.1:4189, API on 127.0.0.1:9189, embedded example topology).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Log level or filter (tracing's syntax, e.g. `debug` or
+        /// `info,pce_engine::runtime=debug`); default: RUST_LOG, else info.
+        #[arg(long)]
+        log_level: Option<String>,
+        /// Log lines as text or as JSON objects (one per line).
+        #[arg(long, value_enum, default_value = "text")]
+        log_format: LogFormat,
     },
     /// PCEP sessions of a running PCE.
     Sessions(client::Target),
@@ -75,6 +82,12 @@ enum Command {
         #[command(subcommand)]
         command: client::LspCommand,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -168,7 +181,11 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Serve { config } => match run_serve(config.as_deref()) {
+        Command::Serve {
+            config,
+            log_level,
+            log_format,
+        } => match run_serve(config.as_deref(), log_level.as_deref(), log_format) {
             Ok(()) => ExitCode::SUCCESS,
             Err(msg) => {
                 eprintln!("pce serve: {msg}");
@@ -200,16 +217,26 @@ fn client_exit(what: &str, r: Result<(), String>) -> ExitCode {
     }
 }
 
-fn run_serve(path: Option<&std::path::Path>) -> Result<(), String> {
+fn run_serve(
+    path: Option<&std::path::Path>,
+    log_level: Option<&str>,
+    log_format: LogFormat,
+) -> Result<(), String> {
     use pce_engine::runtime::{config::Config, server};
     use std::sync::Arc;
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = match log_level {
+        Some(l) => tracing_subscriber::EnvFilter::try_new(l)
+            .map_err(|e| format!("--log-level {l:?}: {e}"))?,
+        None => tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+    };
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     let (config, origin) = match path {
         Some(p) => (
             Config::load(p).map_err(|e| e.to_string())?,

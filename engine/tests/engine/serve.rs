@@ -332,3 +332,53 @@ fn sigterm_closes_every_session_then_exits() {
     };
     assert_eq!(code, Some(0));
 }
+
+/// `--log-format json`: one JSON object per line; a bad `--log-level` is
+/// refused with its reason.
+#[test]
+fn json_logs_and_bad_log_level() {
+    let dir = tempdir::Dir::new("logs");
+    let free = || {
+        TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let config = dir.path.join("pce.toml");
+    std::fs::write(
+        &config,
+        format!("[pce]\nport = {}\napi = \"127.0.0.1:{}\"\n", free(), free()),
+    )
+    .unwrap();
+    let mut child = Server(
+        Command::new(env!("CARGO_BIN_EXE_pce"))
+            .args([
+                "serve",
+                "--log-format",
+                "json",
+                "--log-level",
+                "info",
+                "--config",
+            ])
+            .arg(&config)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    let stderr = child.0.stderr.take().unwrap();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stderr), &mut line).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["level"], "INFO", "{line}");
+    assert!(v["fields"]["message"].is_string(), "{line}");
+    let out = Command::new(env!("CARGO_BIN_EXE_pce"))
+        .args(["serve", "--log-level", "info,[[", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("--log-level"));
+}
