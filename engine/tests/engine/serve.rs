@@ -34,13 +34,7 @@ fn start_server() -> (Server, u16, tempdir::Dir) {
 /// The server, its PCEP port, its API port, its scratch directory.
 fn start_server_with_api() -> (Server, u16, u16, tempdir::Dir) {
     // Ask the kernel for a free port, then hand it to the server.
-    let free = || {
-        TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    };
+    let free = free_port;
     let (port, api) = (free(), free());
     let dir = tempdir::Dir::new("session");
     let config = dir.path.join("pce.toml");
@@ -59,6 +53,15 @@ fn start_server_with_api() -> (Server, u16, u16, tempdir::Dir) {
         .spawn()
         .unwrap();
     (Server(child), port, api, dir)
+}
+
+/// A port the kernel says is free.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn connect(port: u16) -> TcpStream {
@@ -338,13 +341,7 @@ fn sigterm_closes_every_session_then_exits() {
 #[test]
 fn json_logs_and_bad_log_level() {
     let dir = tempdir::Dir::new("logs");
-    let free = || {
-        TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    };
+    let free = free_port;
     let config = dir.path.join("pce.toml");
     std::fs::write(
         &config,
