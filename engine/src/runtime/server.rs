@@ -83,6 +83,8 @@ pub struct Capabilities {
     pub instantiation: bool,
     /// S: LSP-DB-VERSION.
     pub include_db_version: bool,
+    /// INTER-PCE-CAPABILITY on both sides: a state-sync session.
+    pub state_sync: bool,
     /// SR path setup negotiated.
     pub segment_routing: bool,
     /// The peer's MSD, when it sent one.
@@ -101,6 +103,7 @@ impl Capabilities {
             update: c.update,
             instantiation: c.instantiation,
             include_db_version: c.include_db_version,
+            state_sync: c.inter_pce,
             segment_routing: c.path_setup_types.contains(&PathSetupType::SR_TE),
             msd: n.peer_sr.map(|s| s.msd),
             keepalive: n.local.keepalive,
