@@ -37,6 +37,7 @@ pub const ROUTES: &[&str] = &[
     "GET /counters",
     "GET /peers",
     "GET /associations",
+    "GET /metrics",
 ];
 
 #[derive(Clone)]
@@ -92,6 +93,7 @@ pub fn router(shared: Arc<Shared>, core: CoreHandle) -> Router {
         .route("/counters", get(counters))
         .route("/peers", get(peers))
         .route("/associations", get(associations))
+        .route("/metrics", get(metrics))
         .fallback(|| async {
             ApiError(
                 StatusCode::NOT_FOUND,
@@ -657,6 +659,125 @@ async fn associations(State(api): State<Api>) -> Json<Vec<serde_json::Value>> {
             })
             .collect(),
     )
+}
+
+/// Prometheus text exposition: sessions by role and state, LSPs by
+/// delegation, the core's counters, messages by type, PCErr by type and
+/// value, the core's latency per input, the core's queue depth.
+async fn metrics(State(api): State<Api>) -> Result<Response, ApiError> {
+    use std::fmt::Write as _;
+    let counters = api
+        .core
+        .command(Command::Counters)
+        .await
+        .ok_or_else(core_gone)?;
+    let mut out = String::new();
+    let mut sessions: std::collections::BTreeMap<(&str, &str), u64> = Default::default();
+    if let Ok(s) = api.shared.sessions.lock() {
+        for info in s.values() {
+            let role = if info.capabilities.as_ref().is_some_and(|c| c.state_sync) {
+                "peer"
+            } else {
+                "pcc"
+            };
+            *sessions.entry((role, info.state)).or_default() += 1;
+        }
+    }
+    let _ = writeln!(out, "# HELP pce_sessions PCEP sessions by role (pcc, peer PCE) and state.\n# TYPE pce_sessions gauge");
+    for ((role, state), n) in &sessions {
+        let _ = writeln!(out, "pce_sessions{{role=\"{role}\",state=\"{state}\"}} {n}");
+    }
+    let (mut delegated, mut other, mut initiated) = (0u64, 0u64, 0u64);
+    let db = &api.shared.lspdb;
+    for k in db.keys() {
+        db.with(&k, |e| {
+            if e.control.delegated {
+                delegated += 1;
+            } else {
+                other += 1;
+            }
+            if e.control.initiated {
+                initiated += 1;
+            }
+        });
+    }
+    let _ = writeln!(
+        out,
+        "# HELP pce_lsps LSPs known, by whether this PCE computes them.\n# TYPE pce_lsps gauge"
+    );
+    let _ = writeln!(out, "pce_lsps{{computed_here=\"true\"}} {delegated}\npce_lsps{{computed_here=\"false\"}} {other}");
+    let _ = writeln!(out, "# HELP pce_lsps_initiated PCE-initiated LSPs.\n# TYPE pce_lsps_initiated gauge\npce_lsps_initiated {initiated}");
+    for (name, help, v) in [
+        (
+            "pce_reports_total",
+            "State reports applied.",
+            counters.reports,
+        ),
+        (
+            "pce_updates_sent_total",
+            "PCUpd requests sent.",
+            counters.updates_sent,
+        ),
+        (
+            "pce_updates_acked_total",
+            "Updates acknowledged.",
+            counters.updates_acked,
+        ),
+        (
+            "pce_initiates_sent_total",
+            "PCInitiate messages sent.",
+            counters.initiates_sent,
+        ),
+        (
+            "pce_computations_total",
+            "Path computations for delegated or initiated LSPs.",
+            counters.computations,
+        ),
+        (
+            "pce_requests_total",
+            "PCReq requests answered.",
+            counters.requests,
+        ),
+        (
+            "pce_purged_lsps_total",
+            "LSPs purged (State Timeout, failed sync).",
+            counters.purged,
+        ),
+        (
+            "pce_forwarded_reports_total",
+            "PCC reports forwarded to peer PCEs.",
+            counters.forwarded_reports,
+        ),
+        (
+            "pce_relayed_updates_total",
+            "Updates of a computing peer relayed to a PCC.",
+            counters.relayed_updates,
+        ),
+        (
+            "pce_forwarded_requests_total",
+            "PCReq requests forwarded to the computing peer.",
+            counters.forwarded_requests,
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP pce_core_queue_depth Inputs waiting for the core.\n# TYPE pce_core_queue_depth gauge\npce_core_queue_depth {}",
+        api.core.queue_depth()
+    );
+    api.shared.metrics.render(&mut out);
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        out,
+    )
+        .into_response())
 }
 
 /// Bind the API listener.

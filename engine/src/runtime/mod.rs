@@ -15,4 +15,5 @@
 pub mod api;
 pub mod clock;
 pub mod config;
+pub mod metrics;
 pub mod server;

@@ -56,6 +56,8 @@ pub struct Shared {
     ids: AtomicU64,
     /// Set on shutdown: every session closes (CLOSE, then the connection).
     shutdown: tokio::sync::watch::Sender<bool>,
+    /// The shell's counters for `/metrics`.
+    pub metrics: super::metrics::Metrics,
 }
 
 /// A live session as the API shows it.
@@ -122,6 +124,7 @@ impl Shared {
             sessions: Mutex::new(HashMap::new()),
             ids: AtomicU64::new(1),
             shutdown: tokio::sync::watch::Sender::new(false),
+            metrics: super::metrics::Metrics::default(),
         }
     }
 
@@ -253,6 +256,11 @@ pub struct CoreHandle {
 }
 
 impl CoreHandle {
+    /// Inputs waiting in the core's queue.
+    pub fn queue_depth(&self) -> usize {
+        self.tx.max_capacity() - self.tx.capacity()
+    }
+
     /// Queue an input for the core (waits while its queue is full); false
     /// if the core has stopped.
     pub async fn send(&self, input: CoreInput) -> bool {
@@ -281,11 +289,11 @@ pub fn start_core(shared: &Arc<Shared>) -> CoreHandle {
         Arc::clone(&shared.ted),
         Arc::clone(&shared.lspdb),
     );
-    tokio::spawn(core_task(pce, rx).instrument(tracing::info_span!("core")));
+    tokio::spawn(core_task(pce, rx, Arc::clone(shared)).instrument(tracing::info_span!("core")));
     CoreHandle { tx }
 }
 
-async fn core_task(mut pce: Pce, mut rx: mpsc::Receiver<CoreInput>) {
+async fn core_task(mut pce: Pce, mut rx: mpsc::Receiver<CoreInput>, shared: Arc<Shared>) {
     let mut outboxes: HashMap<SessionId, mpsc::Sender<SessionCommand>> = HashMap::new();
     loop {
         let deadline = pce.poll_timeout().map(tokio::time::Instant::from_std);
@@ -298,11 +306,21 @@ async fn core_task(mut pce: Pce, mut rx: mpsc::Receiver<CoreInput>) {
         };
         match input {
             Some(i) => {
+                let t = now();
                 handle(&mut pce, &mut outboxes, i);
+                shared
+                    .metrics
+                    .core_input(now().saturating_duration_since(t));
                 // Take what else is queued before flushing (batching).
                 for _ in 0..1024 {
                     match rx.try_recv() {
-                        Ok(i) => handle(&mut pce, &mut outboxes, i),
+                        Ok(i) => {
+                            let t = now();
+                            handle(&mut pce, &mut outboxes, i);
+                            shared
+                                .metrics
+                                .core_input(now().saturating_duration_since(t));
+                        }
                         Err(_) => break,
                     }
                 }
@@ -598,6 +616,7 @@ async fn run_session(
                     }
                 }
                 Event::Message(m) => {
+                    shared.metrics.received(&m);
                     if up && core.tx.send(CoreInput::Message(id, m)).await.is_err() {
                         session.close(CloseReason::NO_EXPLANATION, now());
                     }
@@ -640,6 +659,7 @@ async fn run_session(
                     while let Some(c) = next.take() {
                         match c {
                             SessionCommand::Send(m) => {
+                                shared.metrics.sent(&m);
                                 session.send(&m, now());
                                 next = inbox.try_recv().ok();
                             }

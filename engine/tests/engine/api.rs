@@ -76,7 +76,11 @@ fn call(method: &str, url: &str, body: Option<Value>) -> (u16, Value) {
     }
     .unwrap();
     let status = r.status().as_u16();
-    (status, r.body_mut().read_json().unwrap())
+    let text = r.body_mut().read_to_string().unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 /// Every route in [`ROUTES`] is served (not the fallback, not 405).
@@ -124,6 +128,27 @@ fn every_route_and_its_errors() {
     );
     let (st, c) = call("GET", &url("/counters"), None);
     assert_eq!((st, &c["reports"]), (200, &serde_json::json!(0)));
+    // Prometheus text: every family has HELP and TYPE, values parse.
+    let (st, m) = call("GET", &url("/metrics"), None);
+    assert_eq!(st, 200);
+    let text = m.as_str().unwrap();
+    for family in [
+        "pce_lsps",
+        "pce_reports_total",
+        "pce_forwarded_reports_total",
+        "pce_relayed_updates_total",
+        "pce_core_queue_depth",
+        "pce_core_input_seconds",
+    ] {
+        assert!(
+            text.contains(&format!("# TYPE {family} ")),
+            "{family} in {text}"
+        );
+    }
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let value = line.rsplit(' ').next().unwrap();
+        assert!(value.parse::<f64>().is_ok(), "{line}");
+    }
 
     // Errors: status and a message naming the problem.
     let err = |method: &str, path: &str, body: Option<Value>, status: u16, needle: &str| {

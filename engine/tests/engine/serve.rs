@@ -36,7 +36,10 @@ fn start_server_with_api() -> (Server, u16, u16, tempdir::Dir) {
     // Ask the kernel for a free port, then hand it to the server.
     let free = free_port;
     let (port, api) = (free(), free());
-    let dir = tempdir::Dir::new("session");
+    // A directory of its own: tests run in parallel.
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = tempdir::Dir::new(&format!("session-{n}"));
     let config = dir.path.join("pce.toml");
     std::fs::write(
         &config,
@@ -57,11 +60,22 @@ fn start_server_with_api() -> (Server, u16, u16, tempdir::Dir) {
 
 /// A port the kernel says is free.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    // Never the same port twice in this process: the kernel may hand a
+    // just-released port out again, and two servers (or a server's PCEP and
+    // API listeners) would then collide.
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut given = GIVEN.lock().unwrap();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 fn connect(port: u16) -> TcpStream {

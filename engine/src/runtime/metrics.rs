@@ -1,0 +1,139 @@
+//! Counters the shell keeps for Prometheus (`GET /metrics`), beside the
+//! core's own [`crate::pce::Counters`]: messages by type and direction,
+//! PCErr by type and value, and how long the core takes per input.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use pcep::wire::Message;
+
+/// Upper bounds of the core-latency histogram, seconds.
+const BUCKETS: [f64; 9] = [
+    0.000_01, 0.000_05, 0.000_1, 0.000_5, 0.001, 0.005, 0.01, 0.05, 0.1,
+];
+
+/// The shell's counters.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    received: [AtomicU64; 16],
+    sent: [AtomicU64; 16],
+    errors_sent: Mutex<BTreeMap<(u8, u8), u64>>,
+    errors_received: Mutex<BTreeMap<(u8, u8), u64>>,
+    core_buckets: [AtomicU64; BUCKETS.len()],
+    core_count: AtomicU64,
+    core_sum_ns: AtomicU64,
+}
+
+fn type_index(m: &Message) -> usize {
+    usize::from(m.message_type().0).min(15)
+}
+
+fn count_errors(map: &Mutex<BTreeMap<(u8, u8), u64>>, m: &Message) {
+    if let Message::PcErr(e) = m {
+        let mut map = map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for unit in &e.errors {
+            for err in &unit.errors {
+                *map.entry((err.error_type.0, err.error_value)).or_default() += 1;
+            }
+        }
+    }
+}
+
+impl Metrics {
+    /// A message received on a session (past the session layer).
+    pub fn received(&self, m: &Message) {
+        if let Some(c) = self.received.get(type_index(m)) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+        count_errors(&self.errors_received, m);
+    }
+
+    /// A message the core sent on a session.
+    pub fn sent(&self, m: &Message) {
+        if let Some(c) = self.sent.get(type_index(m)) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+        count_errors(&self.errors_sent, m);
+    }
+
+    /// The core took `d` for one input.
+    pub fn core_input(&self, d: Duration) {
+        let s = d.as_secs_f64();
+        for (b, c) in BUCKETS.iter().zip(&self.core_buckets) {
+            if s <= *b {
+                c.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.core_count.fetch_add(1, Ordering::Relaxed);
+        self.core_sum_ns.fetch_add(
+            u64::try_from(d.as_nanos()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// The text exposition of these counters.
+    pub fn render(&self, out: &mut String) {
+        let name = |t: usize| {
+            pcep::wire::MessageType(u8::try_from(t).unwrap_or(0))
+                .name()
+                .unwrap_or("other")
+                .to_string()
+        };
+        for (metric, help, values) in [
+            ("pce_messages_received_total", "PCEP messages received past the session layer (Open, Keepalive and Close are the session's), by type.", &self.received),
+            ("pce_messages_sent_total", "PCEP messages the core sent, by type.", &self.sent),
+        ] {
+            let _ = writeln!(out, "# HELP {metric} {help}\n# TYPE {metric} counter");
+            for (t, c) in values.iter().enumerate() {
+                let v = c.load(Ordering::Relaxed);
+                if v > 0 {
+                    let _ = writeln!(out, "{metric}{{type=\"{}\"}} {v}", name(t));
+                }
+            }
+        }
+        for (metric, help, map) in [
+            (
+                "pce_pcerr_sent_total",
+                "PCEP-ERROR objects sent, by Error-Type and Error-value.",
+                &self.errors_sent,
+            ),
+            (
+                "pce_pcerr_received_total",
+                "PCEP-ERROR objects received, by Error-Type and Error-value.",
+                &self.errors_received,
+            ),
+        ] {
+            let _ = writeln!(out, "# HELP {metric} {help}\n# TYPE {metric} counter");
+            let map = map
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for ((t, v), n) in map.iter() {
+                let _ = writeln!(
+                    out,
+                    "{metric}{{error_type=\"{t}\",error_value=\"{v}\"}} {n}"
+                );
+            }
+        }
+        let metric = "pce_core_input_seconds";
+        let _ = writeln!(
+            out,
+            "# HELP {metric} Time the core takes per input (report, request, update, session event, command), path computations included.\n# TYPE {metric} histogram"
+        );
+        for (b, c) in BUCKETS.iter().zip(&self.core_buckets) {
+            let _ = writeln!(
+                out,
+                "{metric}_bucket{{le=\"{b}\"}} {}",
+                c.load(Ordering::Relaxed)
+            );
+        }
+        let count = self.core_count.load(Ordering::Relaxed);
+        let _ = writeln!(out, "{metric}_bucket{{le=\"+Inf\"}} {count}");
+        let sum = self.core_sum_ns.load(Ordering::Relaxed) as f64 / 1e9;
+        let _ = writeln!(out, "{metric}_sum {sum}\n{metric}_count {count}");
+    }
+}
