@@ -426,3 +426,41 @@ fn pcreq_for_an_lsp_computed_by_a_peer_is_forwarded() {
     assert!(r.lsp.as_ref().unwrap().speaker_entity_id().is_none());
     assert_eq!(r.paths.len(), 1, "{r:?}");
 }
+
+/// A priority reload (SIGHUP in `pce serve`): PCE1 becomes the highest on
+/// both sides; PCE2 hands LSP2 over by sub-delegating it, PCE1 stops
+/// sub-delegating LSP1; one PCE still computes both, paths unchanged.
+#[test]
+fn priority_reload_moves_the_computation() {
+    let mut net = two_pces("draft-topology-a.json", 100, 200);
+    let pcc1 = net.add_pcc("192.0.2.1", &[0]);
+    let pcc3 = net.add_pcc("192.0.2.3", &[1]);
+    net.pcc_up(pcc1, 0);
+    net.pcc_up(pcc3, 0);
+    let l1 = net.pccs[pcc1].add_lsp(member("lsp1", "10.0.0.1", "10.0.0.2"));
+    let l2 = net.pccs[pcc3].add_lsp(member("lsp2", "10.0.0.3", "10.0.0.4"));
+    assert!(net.run(3000));
+    let before = (net.path(pcc1, l1), net.path(pcc3, l2));
+    net.pces[0].reload_state_sync(sync_config(PCE1, 300, PCE2, 200).state_sync);
+    net.pces[1].reload_state_sync(sync_config(PCE2, 200, PCE1, 300).state_sync);
+    assert!(net.run(3000));
+    let owner3 = pce_engine::lspdb::PccId(ip("192.0.2.3"));
+    let k2 = net.pces[1].lspdb().by_name(owner3, b"lsp2").unwrap();
+    assert_eq!(
+        net.pces[1]
+            .lspdb()
+            .get(&k2)
+            .unwrap()
+            .control
+            .sub_delegated_to,
+        Some(ip(PCE1))
+    );
+    let k1 = net.pces[0]
+        .lspdb()
+        .by_name(pce_engine::lspdb::PccId(ip("192.0.2.1")), b"lsp1")
+        .unwrap();
+    let c1 = net.pces[0].lspdb().get(&k1).unwrap().control;
+    assert!(c1.delegated && c1.sub_delegated_to.is_none(), "{c1:?}");
+    assert_eq!((net.path(pcc1, l1), net.path(pcc3, l2)), before);
+    single_controller(&net);
+}

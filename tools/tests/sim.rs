@@ -51,6 +51,8 @@ fn pce_binary() -> PathBuf {
 struct Pce {
     child: Child,
     port: u16,
+    /// Its stderr (the log).
+    log: PathBuf,
     address: String,
     api: String,
     _dir: TempDir,
@@ -96,16 +98,18 @@ fn start_pce_with(tag: &str, address: &str, port: u16, extra: &str) -> Pce {
         ),
     )
     .unwrap();
+    let log = dir.0.join("pce.log");
     let child = Command::new(pce_binary())
         .args(["serve", "--config"])
         .arg(&config)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
     let pce = Pce {
         child,
         port,
+        log,
         address: address.to_string(),
         api: format!("http://127.0.0.1:{api_port}"),
         _dir: dir,
@@ -877,4 +881,83 @@ fn scenario_6_two_domains_with_processes() {
     );
     assert_eq!(final_path(&on[0]), VIA_R1_R2);
     assert_eq!(final_path(&on[1]), ["10.0.0.8", "10.0.0.7", "10.0.0.3"]);
+}
+
+/// SIGHUP reloads the topology: a delegated LSP moves to the path the new
+/// metrics make shortest; a bad file is refused and the running topology
+/// stays.
+#[test]
+fn sighup_reloads_the_topology_and_refuses_a_bad_one() {
+    let dir = TempDir::new("reload-topology");
+    let topo = dir.0.join("topology.json");
+    let original = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/topologies/draft-topology-a.json"),
+    )
+    .unwrap();
+    std::fs::write(&topo, &original).unwrap();
+    let pce = start_pce_with(
+        "reload",
+        "127.0.0.1",
+        free_port(),
+        &format!("topology = {topo:?}\n"),
+    );
+    let mut sim = Command::new(env!("CARGO_BIN_EXE_pcc-sim"))
+        .args(["--pce", &format!("{}:{}", pce.address, pce.port)])
+        .args([
+            "--source-base",
+            "127.61.0.1",
+            "--endpoints",
+            "10.0.0.1:10.0.0.2",
+            "--delegate",
+        ])
+        .args(["--seconds", "60"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let path_is = |want: &[&str]| {
+        let l = get(&pce, "/lsps").ok()?;
+        let x = l.get(0)?;
+        (x["reported_path"] == serde_json::json!(want) && x["pending_srp"].is_null()).then_some(())
+    };
+    wait_for(|| path_is(&["10.0.0.5", "10.0.0.7", "10.0.0.8", "10.0.0.6", "10.0.0.2"]));
+    // R1-R2 becomes cheap: the LSP is moved there.
+    let mut t: Value = serde_json::from_str(&original).unwrap();
+    for l in t["links"].as_array_mut().unwrap() {
+        if l["a"] == "R1" && l["b"] == "R2" {
+            l["igp_metric"] = serde_json::json!(1);
+        }
+    }
+    std::fs::write(&topo, serde_json::to_string(&t).unwrap()).unwrap();
+    let hup = |pce: &Pce| {
+        let ok = Command::new("kill")
+            .args(["-HUP", &pce.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    };
+    hup(&pce);
+    wait_for(|| path_is(&["10.0.0.5", "10.0.0.6", "10.0.0.2"]));
+    // A broken file: refused, the PCE keeps serving the topology it had.
+    std::fs::write(&topo, "{ not json").unwrap();
+    hup(&pce);
+    let r1_r2 = || {
+        let t = get(&pce, "/topology").ok()?;
+        t["links"]
+            .as_array()?
+            .iter()
+            .find(|l| l["from"] == "R1" && l["to"] == "R2")
+            .map(|l| l["igp_metric"].clone())
+    };
+    wait_for(|| {
+        std::fs::read_to_string(&pce.log)
+            .ok()?
+            .contains("reload refused, the running configuration stays")
+            .then_some(())
+    });
+    assert_eq!(r1_r2(), Some(serde_json::json!(1)));
+    assert!(get(&pce, "/health").is_ok(), "still serving");
+    let _ = sim.kill();
+    let _ = sim.wait();
 }

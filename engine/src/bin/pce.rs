@@ -264,7 +264,9 @@ fn run_serve(
         let api = pce_engine::runtime::api::serve(api_listener, Arc::clone(&shared), core.clone());
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .map_err(|e| format!("SIGTERM handler: {e}"))?;
+        let reloads = reload_on_sighup(path.map(std::path::Path::to_path_buf), Arc::clone(&shared), core.clone())?;
         tokio::select! {
+            () = reloads => Ok(()),
             r = server::serve(listener, Arc::clone(&shared), core) => r.map_err(|e| format!("PCEP listener failed: {e}")),
             r = api => r.map_err(|e| format!("management API failed: {e}")),
             _ = term.recv() => {
@@ -277,6 +279,71 @@ fn run_serve(
                 shared.shutdown(std::time::Duration::from_secs(3)).await;
                 Ok(())
             }
+        }
+    })
+}
+
+/// SIGHUP: read the configuration file again; publish its topology and its
+/// priorities (every controlled LSP is recomputed). A bad file keeps the
+/// running configuration and says why; keys that need a restart (addresses,
+/// ports, timers, peers) are reported if they changed.
+fn reload_on_sighup(
+    path: Option<PathBuf>,
+    shared: std::sync::Arc<pce_engine::runtime::server::Shared>,
+    core: pce_engine::runtime::server::CoreHandle,
+) -> Result<impl std::future::Future<Output = ()>, String> {
+    use pce_engine::runtime::config::Config;
+    use pce_engine::runtime::server::Command as CoreCommand;
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .map_err(|e| format!("SIGHUP handler: {e}"))?;
+    Ok(async move {
+        loop {
+            if hup.recv().await.is_none() {
+                return std::future::pending().await;
+            }
+            let Some(path) = &path else {
+                tracing::warn!("SIGHUP: running on the embedded configuration, nothing to reload");
+                continue;
+            };
+            let origin = path.display().to_string();
+            let new = match Config::load(path).and_then(|c| c.topology(&origin).map(|t| (c, t))) {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::error!("reload refused, the running configuration stays: {e}");
+                    continue;
+                }
+            };
+            let (config, topology) = new;
+            let old = &shared.config;
+            if config.pce.address != old.pce.address
+                || config.pce.port != old.pce.port
+                || config.pce.api != old.pce.api
+                || config.pce.keepalive != old.pce.keepalive
+                || config.pce.dead_timer != old.pce.dead_timer
+                || config.state_sync.as_ref().map(|s| {
+                    (
+                        s.identity,
+                        s.peers
+                            .iter()
+                            .map(|p| (p.address, p.port))
+                            .collect::<Vec<_>>(),
+                    )
+                }) != old.state_sync.as_ref().map(|s| {
+                    (
+                        s.identity,
+                        s.peers
+                            .iter()
+                            .map(|p| (p.address, p.port))
+                            .collect::<Vec<_>>(),
+                    )
+                })
+            {
+                tracing::warn!("reload: addresses, ports, timers and the peer list take effect at the next start");
+            }
+            shared.ted.publish(topology);
+            let state_sync = config.state_sync();
+            core.command(|tx| CoreCommand::Reload(state_sync, tx)).await;
+            tracing::info!(file = %origin, "reloaded: topology and computation priorities");
         }
     })
 }

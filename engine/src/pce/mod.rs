@@ -1627,26 +1627,43 @@ impl Pce {
         Ok(srp_id)
     }
 
-    /// Recompute every delegated LSP (after a topology change).
+    /// Recompute every LSP this PCE controls (after a topology change):
+    /// those whose path changes get a PCUpd.
     pub fn reoptimize(&mut self) {
         let links = self.ted.snapshot().link_count();
         self.reservations = Reservations::new(links);
         self.placed.clear();
-        let mut sessions: Vec<SessionId> = self
-            .sessions
-            .iter()
-            .filter(|(_, s)| s.synced)
-            .map(|(id, _)| *id)
-            .collect();
-        sessions.sort_unstable();
-        for session in sessions {
-            let Some(pcc) = self.sessions.get(&session).map(|s| s.pcc) else {
-                continue;
-            };
-            for key in self.lspdb.of_pcc(pcc) {
-                self.lspdb.with_mut(&key, |e| e.control.acked_srp = None);
+        for key in self.lspdb.keys() {
+            let controlled = self
+                .lspdb
+                .with_mut(&key, |e| {
+                    e.control.acked_srp = None;
+                    e.control.delegated
+                })
+                .unwrap_or(false);
+            if controlled {
                 self.compute_and_update(key, false);
             }
+        }
+    }
+
+    /// New computation priorities and policies (a configuration reload);
+    /// the peers and this PCE's identity stay as they are (they need a
+    /// restart). Who computes what is decided again.
+    pub fn reload_state_sync(&mut self, new: Option<StateSync>) {
+        if let (Some(cur), Some(new)) = (self.config.state_sync.as_mut(), new) {
+            cur.priority = new.priority;
+            cur.group_priorities = new.group_priorities;
+            cur.lsp_priorities = new.lsp_priorities;
+            cur.on_primary_loss = new.on_primary_loss;
+            cur.partial_group = new.partial_group;
+            cur.forward_without_db_version = new.forward_without_db_version;
+            for p in &mut cur.peers {
+                if let Some(q) = new.peers.iter().find(|q| q.address == p.address) {
+                    p.priority = q.priority;
+                }
+            }
+            self.reassign_primaries();
         }
     }
 }

@@ -247,6 +247,9 @@ pub enum Command {
     Counters(oneshot::Sender<crate::pce::Counters>),
     /// The configured peer PCEs and their state.
     Peers(oneshot::Sender<Vec<crate::pce::PeerStatus>>),
+    /// A configuration reload: the new TED is published already; new
+    /// priorities; recompute.
+    Reload(Option<crate::pce::StateSync>, oneshot::Sender<()>),
 }
 
 /// A handle to the core task.
@@ -393,6 +396,11 @@ fn handle(
                 }
                 Command::Peers(reply) => {
                     let _ = reply.send(pce.peers());
+                }
+                Command::Reload(state_sync, reply) => {
+                    pce.reload_state_sync(state_sync);
+                    pce.reoptimize();
+                    let _ = reply.send(());
                 }
             }
         }
