@@ -91,6 +91,9 @@ pub struct Control {
     pub delegated_by: Option<std::net::IpAddr>,
     /// The peer PCE seen updating it (its PCUpd copies with D=0).
     pub computed_by: Option<std::net::IpAddr>,
+    /// The disjointness its group achieved when this PCE last computed it
+    /// (DISJOINTNESS-STATUS flags, RFC 8800).
+    pub disjointness_status: Option<u32>,
 }
 
 /// A source of an LSP's state.

@@ -1221,6 +1221,8 @@ impl Pce {
                 })
                 .collect();
             let force = forced == Some(plan.key);
+            self.lspdb
+                .with_mut(&plan.key, |e| e.control.disjointness_status = Some(status));
             self.apply_path(&plan, computed, force, associations);
         }
     }
@@ -1625,6 +1627,19 @@ impl Pce {
         };
         self.send_initiate_request(session, request);
         Ok(srp_id)
+    }
+
+    /// Bandwidth held on each link (by link index) by the paths this PCE
+    /// computed.
+    pub fn reserved(&self) -> Vec<f64> {
+        let n = self.ted.snapshot().link_count();
+        (0..n)
+            .map(|i| {
+                self.reservations.reserved(crate::topology::LinkId(
+                    u32::try_from(i).unwrap_or(u32::MAX),
+                ))
+            })
+            .collect()
     }
 
     /// Recompute every LSP this PCE controls (after a topology change):

@@ -38,6 +38,7 @@ pub const ROUTES: &[&str] = &[
     "GET /peers",
     "GET /associations",
     "GET /metrics",
+    "POST /compute",
 ];
 
 #[derive(Clone)]
@@ -94,6 +95,7 @@ pub fn router(shared: Arc<Shared>, core: CoreHandle) -> Router {
         .route("/peers", get(peers))
         .route("/associations", get(associations))
         .route("/metrics", get(metrics))
+        .route("/compute", axum::routing::post(compute))
         .fallback(|| async {
             ApiError(
                 StatusCode::NOT_FOUND,
@@ -185,6 +187,9 @@ pub struct LspView {
     /// The PCE computing it, as far as this PCE knows ("this PCE" is its
     /// identity).
     pub computing_pce: Option<IpAddr>,
+    /// The disjointness its group achieved when this PCE computed it:
+    /// "link", "node", "srlg" (comma-separated) or "none".
+    pub disjointness_achieved: Option<String>,
 }
 
 /// An association group membership.
@@ -251,6 +256,18 @@ fn view(key: &LspKey, e: &LspEntry, me: Option<IpAddr>) -> LspView {
             .sub_delegated_to
             .or_else(|| e.control.delegated.then_some(me).flatten())
             .or(e.control.computed_by),
+        disjointness_achieved: e.control.disjointness_status.map(|f| {
+            let names: Vec<&str> = [(1, "link"), (2, "node"), (4, "srlg")]
+                .into_iter()
+                .filter(|(bit, _)| f & bit != 0)
+                .map(|(_, n)| n)
+                .collect();
+            if names.is_empty() {
+                "none".into()
+            } else {
+                names.join(",")
+            }
+        }),
     }
 }
 
@@ -262,6 +279,10 @@ struct LspFilter {
     name: Option<String>,
     delegated: Option<bool>,
     initiated: Option<bool>,
+    /// Member of an association group with this ID.
+    association: Option<u16>,
+    /// Computed by this PCE (the delegation holder, as far as we know).
+    computing_pce: Option<IpAddr>,
 }
 
 async fn lsps(
@@ -281,6 +302,11 @@ async fn lsps(
         .filter(|v| f.name.as_ref().is_none_or(|n| *n == v.name))
         .filter(|v| f.delegated.is_none_or(|d| d == v.delegated))
         .filter(|v| f.initiated.is_none_or(|i| i == v.initiated))
+        .filter(|v| {
+            f.association
+                .is_none_or(|a| v.associations.iter().any(|x| x.id == a))
+        })
+        .filter(|v| f.computing_pce.is_none_or(|p| v.computing_pce == Some(p)))
         .collect();
     Ok(Json(list))
 }
@@ -560,10 +586,17 @@ struct LinkView {
     te_metric: u32,
     delay_us: u32,
     bandwidth_bps: f64,
+    /// Bandwidth held by the paths this PCE computed.
+    reserved_bps: f64,
     up: bool,
 }
 
 async fn topology(State(api): State<Api>) -> Json<serde_json::Value> {
+    let reserved = api
+        .core
+        .command(Command::Reservations)
+        .await
+        .unwrap_or_default();
     let topo = api.shared.ted.snapshot();
     let name = |n| topo.node(n).map(|n| n.name.clone()).unwrap_or_default();
     let nodes: Vec<NodeView> = topo
@@ -579,12 +612,14 @@ async fn topology(State(api): State<Api>) -> Json<serde_json::Value> {
     let links: Vec<LinkView> = topo
         .links()
         .iter()
-        .map(|l| LinkView {
+        .enumerate()
+        .map(|(i, l)| LinkView {
             from: name(l.from),
             to: name(l.to),
             igp_metric: l.igp,
             te_metric: l.te,
             delay_us: l.delay_us,
+            reserved_bps: reserved.get(i).copied().unwrap_or(0.0),
             bandwidth_bps: l.bandwidth,
             up: l.up,
         })
@@ -636,6 +671,7 @@ async fn associations(State(api): State<Api>) -> Json<Vec<serde_json::Value>> {
                     "name": v.name,
                     "plsp_id": v.plsp_id,
                     "computing_pce": v.computing_pce,
+                    "disjointness_achieved": v.disjointness_achieved,
                     "reported_path": v.reported_path,
                 }));
         }
@@ -649,7 +685,11 @@ async fn associations(State(api): State<Api>) -> Json<Vec<serde_json::Value>> {
                     .map(|m| m["computing_pce"].to_string())
                     .collect();
                 let one = pces.len() == 1 && !pces.contains("null");
+                let achieved = members
+                    .iter()
+                    .find_map(|m| m["disjointness_achieved"].as_str().map(str::to_owned));
                 serde_json::json!({
+                    "disjointness_achieved": achieved,
                     "type": t,
                     "id": id,
                     "source": source,
@@ -778,6 +818,70 @@ async fn metrics(State(api): State<Api>) -> Result<Response, ApiError> {
         out,
     )
         .into_response())
+}
+
+/// `POST /compute`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ComputeRequest {
+    source: IpAddr,
+    destination: IpAddr,
+    /// "sr" (default) or "rsvp".
+    #[serde(default)]
+    setup: Option<String>,
+    #[serde(flatten)]
+    constraints: Constraints,
+}
+
+/// An offline path computation on the current topology (bandwidth held by
+/// placed LSPs is not counted; SR paths without an MSD limit).
+async fn compute(
+    State(api): State<Api>,
+    body: Result<Json<ComputeRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let c = json_body(body)?;
+    let setup = match c.setup.as_deref() {
+        None | Some("sr") => PathSetupType::SR_TE,
+        Some("rsvp") => PathSetupType::RSVP_TE,
+        Some(o) => {
+            return Err(ApiError(
+                StatusCode::BAD_REQUEST,
+                format!("setup {o:?}: expected sr or rsvp"),
+            ))
+        }
+    };
+    let attributes = c.constraints.attributes()?;
+    let topo = api.shared.ted.snapshot();
+    let ask = crate::pcreq::PathAsk {
+        source: c.source,
+        destination: c.destination,
+        attributes: &attributes,
+        setup,
+        peer_sr: None,
+    };
+    let mut ws = crate::solver::cspf::Workspace::new();
+    match crate::pcreq::compute_path(
+        &topo,
+        &crate::solver::cspf::Reservations::EMPTY,
+        &ask,
+        &mut ws,
+    ) {
+        Ok(p) => Ok(Json(serde_json::json!({
+            "path": p.ero.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "hops": p.links.len(),
+            "metrics": p.attributes.metrics.iter().map(|m| serde_json::json!({
+                "type": m.metric_type.0, "value": m.value
+            })).collect::<Vec<_>>(),
+        }))),
+        Err(crate::pcreq::Unreachable::UnknownEndpoints(_)) => Err(ApiError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "an end point is not in the topology".into(),
+        )),
+        Err(crate::pcreq::Unreachable::NoPath) => Err(ApiError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no path satisfies the constraints".into(),
+        )),
+    }
 }
 
 /// Bind the API listener.

@@ -247,6 +247,8 @@ pub enum Command {
     Counters(oneshot::Sender<crate::pce::Counters>),
     /// The configured peer PCEs and their state.
     Peers(oneshot::Sender<Vec<crate::pce::PeerStatus>>),
+    /// Bandwidth held per link (by link index).
+    Reservations(oneshot::Sender<Vec<f64>>),
     /// A configuration reload: the new TED is published already; new
     /// priorities; recompute.
     Reload(Option<crate::pce::StateSync>, oneshot::Sender<()>),
@@ -396,6 +398,9 @@ fn handle(
                 }
                 Command::Peers(reply) => {
                     let _ = reply.send(pce.peers());
+                }
+                Command::Reservations(reply) => {
+                    let _ = reply.send(pce.reserved());
                 }
                 Command::Reload(state_sync, reply) => {
                     pce.reload_state_sync(state_sync);
