@@ -222,6 +222,21 @@ fn delegated_lsps_are_updated_and_initiated_lsps_created() {
                 .all(|x| x["updates"] == 1 && x["pending_srp"].is_null()))
         .then_some(())
     });
+    // Per-session counters: the PCCs' sessions carried reports and updates.
+    let sessions = get(&pce, "/sessions").unwrap();
+    let up: Vec<&Value> = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["state"] == "Up")
+        .collect();
+    assert_eq!(up.len(), 2, "{sessions}");
+    assert!(
+        up.iter()
+            .all(|s| s["counters"]["received"].as_u64().unwrap() >= 3
+                && s["counters"]["sent"].as_u64().unwrap() >= 3),
+        "{sessions}"
+    );
     let mut r = ureq::post(&format!("{}/lsps", pce.api))
         .send_json(serde_json::json!({
             "pcc": "127.11.0.1", "name": "init-1", "source": "10.0.0.1",

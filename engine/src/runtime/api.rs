@@ -322,6 +322,18 @@ fn identity(api: &Api) -> Option<IpAddr> {
     )
 }
 
+/// "sr" (the default) or "rsvp".
+fn parse_setup(setup: Option<&str>) -> Result<PathSetupType, ApiError> {
+    match setup {
+        None | Some("sr") => Ok(PathSetupType::SR_TE),
+        Some("rsvp") => Ok(PathSetupType::RSVP_TE),
+        Some(o) => Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("setup {o:?}: expected sr or rsvp"),
+        )),
+    }
+}
+
 fn pcc_address(pcc: &str) -> Result<IpAddr, ApiError> {
     pcc.parse().map_err(|_| {
         ApiError(
@@ -488,16 +500,7 @@ async fn create(
             "name: 1 to 255 bytes".into(),
         ));
     }
-    let setup = match c.setup.as_deref() {
-        None | Some("sr") => PathSetupType::SR_TE,
-        Some("rsvp") => PathSetupType::RSVP_TE,
-        Some(o) => {
-            return Err(ApiError(
-                StatusCode::BAD_REQUEST,
-                format!("setup {o:?}: expected sr or rsvp"),
-            ))
-        }
-    };
+    let setup = parse_setup(c.setup.as_deref())?;
     let spec = InitiateSpec {
         pcc: c.pcc,
         name: c.name.clone(),
@@ -840,16 +843,7 @@ async fn compute(
     body: Result<Json<ComputeRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let c = json_body(body)?;
-    let setup = match c.setup.as_deref() {
-        None | Some("sr") => PathSetupType::SR_TE,
-        Some("rsvp") => PathSetupType::RSVP_TE,
-        Some(o) => {
-            return Err(ApiError(
-                StatusCode::BAD_REQUEST,
-                format!("setup {o:?}: expected sr or rsvp"),
-            ))
-        }
-    };
+    let setup = parse_setup(c.setup.as_deref())?;
     let attributes = c.constraints.attributes()?;
     let topo = api.shared.ted.snapshot();
     let ask = crate::pcreq::PathAsk {

@@ -71,6 +71,36 @@ pub struct SessionInfo {
     pub state: &'static str,
     /// Negotiated stateful capabilities (when Up).
     pub capabilities: Option<Capabilities>,
+    /// Message counters of the session.
+    #[serde(serialize_with = "shared_counters")]
+    pub counters: Arc<SessionCounters>,
+}
+
+fn shared_counters<S: serde::Serializer>(
+    c: &Arc<SessionCounters>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(c.as_ref(), s)
+}
+
+/// A session's message counters (every PCEP message, Keepalives
+/// included), kept current by its task.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct SessionCounters {
+    /// Messages received.
+    #[serde(serialize_with = "load")]
+    pub received: AtomicU64,
+    /// Messages sent.
+    #[serde(serialize_with = "load")]
+    pub sent: AtomicU64,
+    /// PCErr messages sent by the session layer (malformed input, Open
+    /// negotiation).
+    #[serde(serialize_with = "load")]
+    pub errors_sent: AtomicU64,
+}
+
+fn load<S: serde::Serializer>(v: &AtomicU64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(v.load(Ordering::Relaxed))
 }
 
 /// Negotiated capabilities, for display.
@@ -553,6 +583,7 @@ async fn session_task(
                     peer,
                     state: "OpenWait",
                     capabilities: None,
+                    counters: Arc::default(),
                 },
             );
         }
@@ -584,6 +615,11 @@ async fn run_session(
     let (outbox, mut inbox) = mpsc::channel(SESSION_QUEUE);
     let mut outbox = Some(outbox);
     let mut up = false;
+    let counters = shared
+        .sessions()
+        .get(&peer.ip())
+        .map(|s| Arc::clone(&s.counters))
+        .unwrap_or_default();
     let mut shutdown = shared.shutdown.subscribe();
     let mut closing = *shutdown.borrow();
     if closing {
@@ -649,6 +685,13 @@ async fn run_session(
                 break Err(e);
             }
         }
+        counters
+            .received
+            .store(session.stats.received, Ordering::Relaxed);
+        counters.sent.store(session.stats.sent, Ordering::Relaxed);
+        counters
+            .errors_sent
+            .store(session.stats.errors_sent, Ordering::Relaxed);
         if matches!(session.state(), State::Closed) {
             break Ok(());
         }
