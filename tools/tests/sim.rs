@@ -237,6 +237,22 @@ fn delegated_lsps_are_updated_and_initiated_lsps_created() {
                 && s["counters"]["sent"].as_u64().unwrap() >= 3),
         "{sessions}"
     );
+    // Prometheus: messages by type, the session layer's included.
+    let metrics = ureq::get(&format!("{}/metrics", pce.api))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    for line in [
+        "pce_messages_received_total{type=\"Open\"} ",
+        "pce_messages_received_total{type=\"PCRpt\"} ",
+        "pce_messages_sent_total{type=\"PCUpd\"} 4",
+        "pce_sessions{role=\"pcc\",state=\"Up\"} 2",
+        "pce_updates_acked_total 4",
+    ] {
+        assert!(metrics.contains(line), "{line:?} not in\n{metrics}");
+    }
     let mut r = ureq::post(&format!("{}/lsps", pce.api))
         .send_json(serde_json::json!({
             "pcc": "127.11.0.1", "name": "init-1", "source": "10.0.0.1",

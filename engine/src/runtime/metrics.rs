@@ -27,10 +27,6 @@ pub struct Metrics {
     core_sum_ns: AtomicU64,
 }
 
-fn type_index(m: &Message) -> usize {
-    usize::from(m.message_type().0).min(15)
-}
-
 fn count_errors(map: &Mutex<BTreeMap<(u8, u8), u64>>, m: &Message) {
     if let Message::PcErr(e) = m {
         let mut map = map
@@ -45,20 +41,34 @@ fn count_errors(map: &Mutex<BTreeMap<(u8, u8), u64>>, m: &Message) {
 }
 
 impl Metrics {
-    /// A message received on a session (past the session layer).
+    /// A message received on a session, passed to the core: PCErr counted
+    /// by type and value.
     pub fn received(&self, m: &Message) {
-        if let Some(c) = self.received.get(type_index(m)) {
-            c.fetch_add(1, Ordering::Relaxed);
-        }
         count_errors(&self.errors_received, m);
     }
 
-    /// A message the core sent on a session.
+    /// A message the core sent on a session: PCErr counted by type and
+    /// value.
     pub fn sent(&self, m: &Message) {
-        if let Some(c) = self.sent.get(type_index(m)) {
-            c.fetch_add(1, Ordering::Relaxed);
-        }
         count_errors(&self.errors_sent, m);
+    }
+
+    /// A session's messages by type since `last` (its counters before).
+    pub fn session_delta(&self, last: &pcep::session::Stats, now: &pcep::session::Stats) {
+        for (t, c) in self.received.iter().enumerate() {
+            let d = now.received_by_type.get(t).copied().unwrap_or(0)
+                - last.received_by_type.get(t).copied().unwrap_or(0);
+            if d > 0 {
+                c.fetch_add(d, Ordering::Relaxed);
+            }
+        }
+        for (t, c) in self.sent.iter().enumerate() {
+            let d = now.sent_by_type.get(t).copied().unwrap_or(0)
+                - last.sent_by_type.get(t).copied().unwrap_or(0);
+            if d > 0 {
+                c.fetch_add(d, Ordering::Relaxed);
+            }
+        }
     }
 
     /// The core took `d` for one input.
@@ -85,8 +95,16 @@ impl Metrics {
                 .to_string()
         };
         for (metric, help, values) in [
-            ("pce_messages_received_total", "PCEP messages received past the session layer (Open, Keepalive and Close are the session's), by type.", &self.received),
-            ("pce_messages_sent_total", "PCEP messages the core sent, by type.", &self.sent),
+            (
+                "pce_messages_received_total",
+                "PCEP messages received (decoded), by type.",
+                &self.received,
+            ),
+            (
+                "pce_messages_sent_total",
+                "PCEP messages sent, by type.",
+                &self.sent,
+            ),
         ] {
             let _ = writeln!(out, "# HELP {metric} {help}\n# TYPE {metric} counter");
             for (t, c) in values.iter().enumerate() {

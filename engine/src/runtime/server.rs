@@ -620,6 +620,7 @@ async fn run_session(
         .get(&peer.ip())
         .map(|s| Arc::clone(&s.counters))
         .unwrap_or_default();
+    let mut last_stats = pcep::session::Stats::default();
     let mut shutdown = shared.shutdown.subscribe();
     let mut closing = *shutdown.borrow();
     if closing {
@@ -685,6 +686,8 @@ async fn run_session(
                 break Err(e);
             }
         }
+        shared.metrics.session_delta(&last_stats, &session.stats);
+        last_stats = session.stats;
         counters
             .received
             .store(session.stats.received, Ordering::Relaxed);

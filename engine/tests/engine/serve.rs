@@ -285,6 +285,31 @@ fn cli_commands_against_a_running_pce() {
     assert!(String::from_utf8(out.stderr)
         .unwrap()
         .contains("expected igp"));
+    for args in [
+        &[
+            "lsp",
+            "update",
+            "--pcc",
+            "192.0.2.1",
+            "--name",
+            "x",
+            "--bandwidth-bps",
+            "1000000",
+        ][..],
+        &["lsp", "return", "--pcc", "192.0.2.1", "--name", "x"][..],
+    ] {
+        let out = pce(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            String::from_utf8(out.stderr)
+                .unwrap()
+                .contains("no PCEP session"),
+            "{args:?}"
+        );
+    }
+    let out = pce(&["lsps", "--pcc", "192.0.2.1", "--name", "x", "--delegated"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8(out.stdout).unwrap().starts_with("PCC"));
     // Nobody there.
     let out = Command::new(env!("CARGO_BIN_EXE_pce"))
         .args(["peers", "--api", "http://127.0.0.1:1"])

@@ -133,6 +133,11 @@ pub struct Stats {
     pub sent: u64,
     /// PCErr sent.
     pub errors_sent: u64,
+    /// Messages received, by message type (types 15 and above share the
+    /// last slot).
+    pub received_by_type: [u64; 16],
+    /// Messages sent, by message type.
+    pub sent_by_type: [u64; 16],
 }
 
 impl Session {
@@ -283,6 +288,13 @@ impl Session {
             match Message::decode(frame, &self.config.wire) {
                 Ok(m) => {
                     self.stats.received += 1;
+                    if let Some(c) = self
+                        .stats
+                        .received_by_type
+                        .get_mut(usize::from(m.message_type().0).min(15))
+                    {
+                        *c += 1;
+                    }
                     self.handle_message(m, now);
                 }
                 Err(e) => self.malformed(e, now),
@@ -497,6 +509,13 @@ impl Session {
         let mut out = BytesMut::new();
         if m.encode(&mut out, &self.config.wire).is_ok() {
             self.stats.sent += 1;
+            if let Some(c) = self
+                .stats
+                .sent_by_type
+                .get_mut(usize::from(m.message_type().0).min(15))
+            {
+                *c += 1;
+            }
             self.transmit.push_back(out.freeze());
             // RFC 5440 §6.3: a Keepalive is due when nothing has been sent
             // for the keepalive period.
