@@ -45,6 +45,12 @@ pub struct Config {
 /// on_primary_loss = "next_highest" # or "reclaim"
 /// partial_group = "avoid_others"  # or "relax", "skip"
 /// forward_without_db_version = true
+/// [state_sync.codepoints]         # the draft's TBDs (lab defaults shown)
+/// inter_pce_capability_mask = 0x8000
+/// speaker_entity_id_missing = 23
+/// no_headend_session = 4
+/// original_lsp_db_version_tlv = 65504
+/// pcc_open_notification_type = 6
 /// [[state_sync.peers]]
 /// address = "192.0.2.102"
 /// port = 4189
@@ -87,6 +93,12 @@ pub struct StateSyncSection {
     /// Forward reports without LSP-DB-VERSION.
     #[serde(default = "yes")]
     pub forward_without_db_version: bool,
+    /// The draft's unallocated code points (`[state_sync.codepoints]`):
+    /// `inter_pce_capability_mask`, `speaker_entity_id_missing`,
+    /// `no_headend_session`, `original_lsp_db_version_tlv`,
+    /// `pcc_open_notification_type`; every PCE of a cluster must agree.
+    #[serde(default)]
+    pub codepoints: pcep::wire::StateSyncCodepoints,
 }
 
 const fn yes() -> bool {
@@ -273,6 +285,13 @@ impl Config {
                     "peer addresses other than this PCE's identity",
                 ));
             }
+            if let Err(e) = ss.codepoints.validate() {
+                return Err(ConfigError::Invalid {
+                    path: origin.to_string(),
+                    key: "state_sync.codepoints",
+                    expected: e,
+                });
+            }
             if ss.group_priorities.iter().any(|g| g.ids.0 > g.ids.1) {
                 return Err(invalid(
                     "state_sync.group_priorities.ids",
@@ -332,6 +351,7 @@ impl Config {
             _ => PartialGroup::AvoidOthers,
         };
         out.forward_without_db_version = ss.forward_without_db_version;
+        out.codepoints = ss.codepoints;
         out.group_priorities = ss
             .group_priorities
             .iter()

@@ -213,6 +213,10 @@ fn bad_configuration_is_refused_with_its_reason() {
             &["state_sync.peers", "other than this PCE's identity"][..],
         ),
         ("[state_sync]\n[[state_sync.peers]]\nadress = \"10.0.0.1\"\n", &["unknown field", "adress"][..]),
+        (
+            "[state_sync.codepoints]\ninter_pce_capability_mask = 3\n",
+            &["state_sync.codepoints", "exactly one bit"][..],
+        ),
     ] {
         std::fs::write(&path, text).unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_pce"))
@@ -417,4 +421,21 @@ fn json_logs_and_bad_log_level() {
     assert!(String::from_utf8(out.stderr)
         .unwrap()
         .contains("--log-level"));
+}
+
+/// `[state_sync.codepoints]` reaches the core's configuration.
+#[test]
+fn state_sync_codepoints_from_the_configuration_file() {
+    let c = pce_engine::runtime::config::Config::parse(
+        "[state_sync]\n[state_sync.codepoints]\ninter_pce_capability_mask = 0x10000\nspeaker_entity_id_missing = 99\n[[state_sync.peers]]\naddress = \"192.0.2.9\"\n",
+        "test.toml",
+    )
+    .unwrap();
+    let ss = c.state_sync().unwrap();
+    assert_eq!(ss.codepoints.inter_pce_capability_mask, 0x10000);
+    assert_eq!(ss.codepoints.speaker_entity_id_missing, 99);
+    assert_eq!(
+        ss.codepoints.original_lsp_db_version_tlv,
+        pcep::wire::StateSyncCodepoints::default().original_lsp_db_version_tlv
+    );
 }
