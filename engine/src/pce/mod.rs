@@ -716,6 +716,34 @@ impl Pce {
         for unit in &err.errors {
             let code = unit.errors.first().map(PcepError::code);
             for srp in &unit.srps {
+                // An error about an update or initiation we relayed for a
+                // computing peer goes back to it with its SRP-ID (§3.5, the
+                // cascade of answers).
+                if let Some((peer, peer_srp)) = self.relays.remove(&(session, srp.srp_id)) {
+                    if let Some(&ps) = self.peers_up.get(&peer) {
+                        let mut back = unit.clone();
+                        for x in &mut back.srps {
+                            if x.srp_id == srp.srp_id {
+                                x.srp_id = peer_srp;
+                            }
+                        }
+                        back.lsps.iter_mut().for_each(|l| {
+                            l.tlvs.retain(|t| !matches!(t, Tlv::SpeakerEntityId(_)));
+                            l.tlvs.push(Tlv::SpeakerEntityId(owner_id(pcc)));
+                        });
+                        self.send(
+                            ps,
+                            Message::PcErr(PcErr {
+                                errors: vec![back],
+                                open: None,
+                            }),
+                        );
+                    }
+                    continue;
+                }
+                let Some(s) = self.sessions.get_mut(&session) else {
+                    return;
+                };
                 if let Some(name) = s.initiations.remove(&srp.srp_id) {
                     // The PCC refused the instantiation: forget the request
                     // (the operator sees the error in the log and counters).

@@ -1052,9 +1052,14 @@ impl Pce {
     }
 
     /// A PCErr from a peer: an initiation it could not relay is forgotten.
+    /// A PCErr from a peer: an initiation it could not relay is forgotten;
+    /// an update it relayed and the PCC refused is no longer pending (the
+    /// error is recorded on the LSP).
     fn handle_peer_error(&mut self, session: SessionId, err: &pcep::wire::PcErr) {
         self.counters.errors_received += 1;
+        let peer = self.peer_of(session);
         for unit in &err.errors {
+            let code = unit.errors.first().map(pcep::wire::object::PcepError::code);
             for srp in &unit.srps {
                 let name = self
                     .sessions
@@ -1062,6 +1067,19 @@ impl Pce {
                     .and_then(|s| s.initiations.remove(&srp.srp_id));
                 if let Some(name) = name {
                     self.initiated.retain(|(_, n), _| *n != name);
+                    continue;
+                }
+                for key in self.lspdb.keys() {
+                    self.lspdb.with_mut(&key, |e| {
+                        let c = &mut e.control;
+                        if c.delegated_by.is_some()
+                            && c.delegated_by == peer
+                            && c.pending_srp == Some(srp.srp_id)
+                        {
+                            c.pending_srp = None;
+                            c.error = code;
+                        }
+                    });
                 }
             }
         }

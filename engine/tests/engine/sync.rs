@@ -421,3 +421,109 @@ fn per_lsp_priority_overrides_the_global_one() {
     let lead = pce.lspdb().get(&key(8)).unwrap().control;
     assert_eq!(lead.sub_delegated_to, Some(ip(PEER)));
 }
+
+fn update_for(plsp_id: u32, srp_id: u32, delegate: bool) -> Message {
+    Message::PcUpd(pcep::wire::PcUpd {
+        updates: vec![pcep::wire::UpdateRequest {
+            srp: pcep::wire::object::Srp {
+                srp_id,
+                ..pcep::wire::object::Srp::default()
+            },
+            lsp: Lsp {
+                plsp_id,
+                delegate,
+                tlvs: vec![Tlv::SpeakerEntityId(owner_id(PccId(ip(PCC))))],
+                ..Lsp::default()
+            },
+            associations: vec![],
+            ero: pcep::wire::object::Ero::new(vec![]),
+            attributes: pcep::wire::Attributes::default(),
+            unknown: vec![],
+        }],
+    })
+}
+
+fn pcerr_for(srp_id: u32) -> Message {
+    Message::PcErr(pcep::wire::PcErr {
+        errors: vec![pcep::wire::ErrorUnit {
+            srps: vec![pcep::wire::object::Srp {
+                srp_id,
+                ..pcep::wire::object::Srp::default()
+            }],
+            errors: vec![pcep::wire::object::PcepError::new(PcErrCode::new(24, 3))],
+            ..pcep::wire::ErrorUnit::default()
+        }],
+        open: None,
+    })
+}
+
+/// The PCC refuses an update relayed for the computing peer: the PCErr goes
+/// back to that peer with its SRP-ID; there, the update is no longer
+/// pending and the error is on the LSP.
+#[test]
+fn a_refused_relayed_update_is_answered_back_to_the_computing_pce() {
+    // The sub-delegating side.
+    let mut pce = core(100, 200);
+    pce.session_up(SP, ip(PEER), negotiated(true, true));
+    pce.session_up(SC, ip(PCC), negotiated(false, false));
+    pce.handle_message(
+        SC,
+        Message::PcRpt(PcRpt {
+            reports: vec![report(7, "a", true, Some(1)), eos()],
+        }),
+    );
+    drain(&mut pce);
+    pce.handle_message(SP, update_for(7, 55, true));
+    let out = drain(&mut pce);
+    let local = out
+        .iter()
+        .find_map(|(s, m)| match m {
+            Message::PcUpd(u) if *s == SC => Some(u.updates[0].srp.srp_id),
+            _ => None,
+        })
+        .expect("relayed to the PCC");
+    pce.handle_message(SC, pcerr_for(local));
+    let out = drain(&mut pce);
+    assert!(
+        out.iter()
+            .any(|(s, m)| *s == SP
+                && matches!(m, Message::PcErr(e) if e.errors[0].srps[0].srp_id == 55)),
+        "{out:?}"
+    );
+
+    // The computing side.
+    let mut pce = core(200, 100);
+    pce.session_up(SP, ip(PEER), negotiated(true, true));
+    let mut sub = forwarded(7, "a", true, Some(1));
+    sub.lsp.tlvs.push(Tlv::Ipv4LspIdentifiers(
+        pcep::wire::tlv::Ipv4LspIdentifiers {
+            sender: "10.0.0.1".parse().unwrap(),
+            lsp_id: 1,
+            tunnel_id: 1,
+            extended_tunnel_id: "10.0.0.1".parse().unwrap(),
+            endpoint: "10.0.0.2".parse().unwrap(),
+        },
+    ));
+    pce.handle_message(
+        SP,
+        Message::PcRpt(PcRpt {
+            reports: vec![sub, eos()],
+        }),
+    );
+    let out = drain(&mut pce);
+    let srp = out
+        .iter()
+        .find_map(|(_, m)| match m {
+            Message::PcUpd(u) => Some(u.updates[0].srp.srp_id),
+            _ => None,
+        })
+        .expect("the computing PCE updates it through the peer");
+    assert_eq!(
+        pce.lspdb().get(&key(7)).unwrap().control.pending_srp,
+        Some(srp)
+    );
+    pce.handle_message(SP, pcerr_for(srp));
+    let c = pce.lspdb().get(&key(7)).unwrap().control;
+    assert_eq!(c.pending_srp, None);
+    assert_eq!(c.error, Some(PcErrCode::new(24, 3)));
+}
