@@ -178,7 +178,11 @@ pub enum ReportError {
 pub struct LspDb {
     // ahash: names come from the network, so a keyed hash (not FxHash),
     // but much faster than SipHash (SipHash was 10% of a 65,535-LSP sync).
-    lsps: DashMap<LspKey, LspEntry, RandomState>,
+    // Boxed: the table holds a pointer per slot, so its doublings move and
+    // over-allocate 8 bytes per slot instead of a whole entry (measured 960
+    // -> 512 bytes per LSP once the state-sync fields grew the entry; see
+    // BENCHMARKS.md).
+    lsps: DashMap<LspKey, Box<LspEntry>, RandomState>,
     names: DashMap<(PccId, Bytes), u32, RandomState>,
     /// PLSP-IDs by PCC: per-PCC operations (sync, purge, State Timeout) cost
     /// that PCC's LSPs, not the whole database.
@@ -258,12 +262,12 @@ impl LspDb {
             }
             dashmap::Entry::Vacant(v) => {
                 created = true;
-                v.insert(LspEntry {
+                v.insert(Box::new(LspEntry {
                     name,
                     wire,
                     reports: 1,
                     control: Control::default(),
-                });
+                }));
             }
         }
         if let Some(old) = renamed_from {
@@ -281,7 +285,7 @@ impl LspDb {
 
     /// An LSP's entry (a copy: no lock is held after the call).
     pub fn get(&self, key: &LspKey) -> Option<LspEntry> {
-        self.lsps.get(key).map(|e| e.clone())
+        self.lsps.get(key).map(|e| LspEntry::clone(&e))
     }
 
     /// Run `f` on an LSP's entry under its shard lock (do not call back

@@ -917,11 +917,14 @@ impl Pce {
         // or the peer we sub-delegate it to (§3.5).
         let local = self.sync_config().map(|s| s.identity);
         // An LSP we created for a peer stays under that peer's control.
-        let initiator = self
-            .lspdb
-            .with(&key, |e| String::from_utf8_lossy(&e.name).into_owned())
-            .and_then(|n| self.peer_initiated.get(&(key.pcc, n)).copied())
-            .filter(|p| self.peers_up.contains_key(p));
+        let initiator = if self.peer_initiated.is_empty() {
+            None
+        } else {
+            self.lspdb
+                .with(&key, |e| String::from_utf8_lossy(&e.name).into_owned())
+                .and_then(|n| self.peer_initiated.get(&(key.pcc, n)).copied())
+                .filter(|p| self.peers_up.contains_key(p))
+        };
         let primary = if local.is_some() && lsp.delegate {
             initiator.or_else(|| self.primary_for(key))
         } else {
@@ -937,7 +940,9 @@ impl Pce {
                 c.computed = reported;
             }
             // §3.4: the PCC's own report always wins and resets the sources.
-            c.sources = vec![crate::lspdb::Source::Pcc];
+            if c.sources != [crate::lspdb::Source::Pcc] {
+                c.sources = vec![crate::lspdb::Source::Pcc];
+            }
             c.version = version;
             let pcc_delegated = lsp.delegate && update_capable;
             c.pcc_delegated = pcc_delegated;
