@@ -54,6 +54,18 @@ fn scenario_5_layout(net: &mut Net) -> (usize, u32, usize, u32) {
     (pcc1, l1, pcc3, l2)
 }
 
+/// Example 1's layout: PCC1 on PCE 0 only, PCC3 on PCE 1 only, both LSPs
+/// (one disjoint group) configured. Returns (PCC1, LSP1, PCC3, LSP2).
+fn example_1_layout(net: &mut Net) -> (usize, u32, usize, u32) {
+    let pcc1 = net.add_pcc("192.0.2.1", &[0]);
+    let pcc3 = net.add_pcc("192.0.2.3", &[1]);
+    net.pcc_up(pcc1, 0);
+    net.pcc_up(pcc3, 0);
+    let l1 = net.pccs[pcc1].add_lsp(member("lsp1", "10.0.0.1", "10.0.0.2"));
+    let l2 = net.pccs[pcc3].add_lsp(member("lsp2", "10.0.0.3", "10.0.0.4"));
+    (pcc1, l1, pcc3, l2)
+}
+
 /// Scenario 5 (Topology B) without state-sync: PCC1 delegates LSP1 to
 /// PCE1, PCC3 delegates LSP2 to PCE2, each reports to both. Each PCE makes
 /// its LSP disjoint from the other's current path, and they chase each
@@ -197,12 +209,7 @@ fn losing_the_computing_pce_and_resync() {
         ],
     );
     let (s1, _) = net.pce_up(0, 1, true);
-    let pcc1 = net.add_pcc("192.0.2.1", &[0]);
-    let pcc3 = net.add_pcc("192.0.2.3", &[1]);
-    net.pcc_up(pcc1, 0);
-    net.pcc_up(pcc3, 0);
-    let l1 = net.pccs[pcc1].add_lsp(member("lsp1", "10.0.0.1", "10.0.0.2"));
-    let l2 = net.pccs[pcc3].add_lsp(member("lsp2", "10.0.0.3", "10.0.0.4"));
+    let (pcc1, l1, pcc3, l2) = example_1_layout(&mut net);
     assert!(net.run(3000));
     let before = (net.path(pcc1, l1), net.path(pcc3, l2));
     let updates = net.updates.len();
@@ -316,12 +323,7 @@ fn example_3_partial_mesh_no_transit_no_loop() {
     );
     net.pce_up(0, 1, true);
     net.pce_up(1, 2, true);
-    let pcc1 = net.add_pcc("192.0.2.1", &[0]);
-    let pcc3 = net.add_pcc("192.0.2.3", &[1]);
-    net.pcc_up(pcc1, 0);
-    net.pcc_up(pcc3, 0);
-    let l1 = net.pccs[pcc1].add_lsp(member("lsp1", "10.0.0.1", "10.0.0.2"));
-    let l2 = net.pccs[pcc3].add_lsp(member("lsp2", "10.0.0.3", "10.0.0.4"));
+    let (pcc1, l1, pcc3, l2) = example_1_layout(&mut net);
     assert!(net.run(3000), "no loop");
     assert_eq!(net.pces[2].lspdb().len(), 1, "PCE3 never hears of LSP1");
     assert_eq!(net.updates_of(pcc1, l1), 0, "LSP1 has no computing PCE");
@@ -433,12 +435,7 @@ fn pcreq_for_an_lsp_computed_by_a_peer_is_forwarded() {
 #[test]
 fn priority_reload_moves_the_computation() {
     let mut net = two_pces("draft-topology-a.json", 100, 200);
-    let pcc1 = net.add_pcc("192.0.2.1", &[0]);
-    let pcc3 = net.add_pcc("192.0.2.3", &[1]);
-    net.pcc_up(pcc1, 0);
-    net.pcc_up(pcc3, 0);
-    let l1 = net.pccs[pcc1].add_lsp(member("lsp1", "10.0.0.1", "10.0.0.2"));
-    let l2 = net.pccs[pcc3].add_lsp(member("lsp2", "10.0.0.3", "10.0.0.4"));
+    let (pcc1, l1, pcc3, l2) = example_1_layout(&mut net);
     assert!(net.run(3000));
     let before = (net.path(pcc1, l1), net.path(pcc3, l2));
     net.pces[0].reload_state_sync(sync_config(PCE1, 300, PCE2, 200).state_sync);

@@ -43,13 +43,7 @@ keepalive = 30
 dead_timer = 120
 EOF
 
-cat > "$RUN/pathd.conf" <<'EOF'
-hostname pcc1
-log stdout debugging
-debug pathd pcep basic
-debug pathd pcep message
-segment-routing
- traffic-eng
+pathd_conf PCE1 initiated <<'POLICIES'
   segment-list SL1
    index 10 mpls label 16005
    index 20 mpls label 16004
@@ -62,24 +56,8 @@ segment-routing
    name dynamic1
    candidate-path preference 100 name DYN dynamic
   !
-  pcep
-   pce-config GROUP1
-    source-address ip 127.0.0.2
-    timer keep-alive 30
-   !
-   pce PCE1
-    config GROUP1
-    address ip 127.0.0.1 port 4189
-    pce-initiated
-   !
-   pcc
-    peer PCE1 precedence 10
-   !
-  !
- !
-!
-EOF
-api() { $X curl -sf "$API$1"; }
+POLICIES
+api() { get "$API" "$1"; }
 
 start_netns
 
@@ -115,11 +93,4 @@ rc=0
 
 api "/lsps" >"$OUT/lsps.json" || true
 api "/counters" >"$OUT/counters.json" || true
-{
-  for c in 'show sr-te pcep session' 'show sr-te policy detail' 'show sr-te pcep counters'; do
-    echo "### $c"; vtysh --vty_socket "$RUN" -c "$c" 2>&1
-  done
-} >"$OUT/vtysh.txt" || true
-cleanup
-trap - EXIT
-exit $rc
+finish $rc

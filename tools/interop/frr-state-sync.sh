@@ -57,34 +57,12 @@ address = "127.0.0.5"
 priority = 200
 EOF
 
-cat > "$RUN/pathd.conf" <<'EOF'
-hostname pcc1
-log stdout debugging
-debug pathd pcep basic
-debug pathd pcep message
-segment-routing
- traffic-eng
+pathd_conf PCE2 <<'POLICIES'
   policy color 2 endpoint 192.0.2.2
    name dynamic1
    candidate-path preference 100 name DYN dynamic
   !
-  pcep
-   pce-config GROUP1
-    source-address ip 127.0.0.2
-    timer keep-alive 30
-   !
-   pce PCE2
-    config GROUP1
-    address ip 127.0.0.1 port 4189
-   !
-   pcc
-    peer PCE2 precedence 10
-   !
-  !
- !
-!
-EOF
-get() { $X curl -sf "$1$2"; }
+POLICIES
 
 start_netns
 $X "$PCE" serve --config "$OUT/pce1.toml" >"$OUT/pce1.log" 2>&1 &
@@ -123,7 +101,4 @@ rc=0
 get "$API1" /lsps >"$OUT/pce1-lsps.json" || true
 get "$API2" /lsps >"$OUT/pce2-lsps.json" || true
 get "$API2" /counters >"$OUT/pce2-counters.json" || true
-vtysh --vty_socket "$RUN" -c 'show sr-te pcep session' -c 'show sr-te policy detail' >"$OUT/vtysh.txt" 2>&1 || true
-cleanup
-trap - EXIT
-exit $rc
+finish $rc

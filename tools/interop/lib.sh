@@ -71,3 +71,32 @@ start_pathd() {
     >"$OUT/pathd.log" 2>&1 &
   PIDS+=($!)
 }
+
+# pathd.conf: FRR's PCC at 127.0.0.2 with the SR policies given (stdin),
+# and one PCE, NAME at 127.0.0.1:4189; "initiated" lets it create LSPs.
+#   pathd_conf NAME [initiated] < POLICIES
+pathd_conf() {
+  local name=$1 init=""
+  [ "${2:-}" = initiated ] && init="    pce-initiated"
+  {
+    printf 'hostname pcc1\nlog stdout debugging\ndebug pathd pcep basic\ndebug pathd pcep message\n'
+    printf 'segment-routing\n traffic-eng\n'
+    cat
+    printf '  pcep\n   pce-config GROUP1\n    source-address ip 127.0.0.2\n    timer keep-alive 30\n   !\n'
+    printf '   pce %s\n    config GROUP1\n    address ip 127.0.0.1 port 4189\n' "$name"
+    if [ -n "$init" ]; then printf '%s\n' "$init"; fi
+    printf '   !\n   pcc\n    peer %s precedence 10\n   !\n  !\n !\n!\n' "$name"
+  } > "$RUN/pathd.conf"
+}
+
+# get URL PATH: the API's JSON (inside the namespace).
+get() { $X curl -sf "$1$2"; }
+
+# Save FRR's view, stop everything, exit with the run's status.
+finish() {
+  vtysh --vty_socket "$RUN" -c 'show sr-te pcep session' -c 'show sr-te policy detail' \
+    -c 'show sr-te pcep counters' >"$OUT/vtysh.txt" 2>&1 || true
+  cleanup
+  trap - EXIT
+  exit "$1"
+}

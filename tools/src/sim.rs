@@ -141,11 +141,6 @@ pub fn pcc_open(keepalive: u8, msd: u8) -> pcep::wire::object::Open {
     }
 }
 
-/// A hop for display.
-pub fn hop_text(s: &Subobject) -> String {
-    s.to_string()
-}
-
 impl SimPcc {
     /// A PCC with sessions to `pces` PCEs (in preference order).
     pub fn new(pces: usize, redelegation_timeout: Duration, start: Instant) -> Self {
@@ -470,7 +465,7 @@ impl SimPcc {
                         plsp_id: u.lsp.plsp_id,
                         name,
                         srp_id: u.srp.srp_id,
-                        path: u.ero.subobjects.iter().map(hop_text).collect(),
+                        path: u.ero.subobjects.iter().map(ToString::to_string).collect(),
                         answer,
                     });
                 }

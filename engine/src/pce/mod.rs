@@ -40,8 +40,8 @@
 mod sync;
 
 pub use sync::{
-    owner_id, owner_of, GroupPriority, LspPriority, PartialGroup, PeerPce, PeerStatus, PrimaryLoss,
-    StateSync,
+    address_rank, owner_id, owner_of, GroupPriority, LspPriority, PartialGroup, PeerPce,
+    PeerStatus, PrimaryLoss, StateSync,
 };
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
@@ -508,7 +508,7 @@ impl Pce {
                     })
             });
             if let Some(Some(r)) = removal {
-                self.forward_report(key, SessionId(0), 0, Some(r));
+                self.forward_report(key, None, Some(r));
             }
         }
         self.counters.purged += self.lspdb.purge(pcc) as u64;
@@ -707,6 +707,15 @@ impl Pce {
         );
     }
 
+    /// A PCErr the session cannot survive, then CLOSE.
+    fn fail(&mut self, session: SessionId, code: PcErrCode, lsp: Option<&Lsp>) {
+        self.send_error(session, code, lsp);
+        self.out.push_back(Output::Close {
+            session,
+            reason: CloseReason::NO_EXPLANATION,
+        });
+    }
+
     fn handle_pcerr(&mut self, session: SessionId, err: &PcErr) {
         self.counters.errors_received += 1;
         let Some(s) = self.sessions.get_mut(&session) else {
@@ -770,11 +779,7 @@ impl Pce {
         let pcc = s.pcc;
         if !caps.stateful {
             // RFC 8231 §5.4: a report without the capability.
-            self.send_error(session, PcErrCode::new(19, 5), None);
-            self.out.push_back(Output::Close {
-                session,
-                reason: CloseReason::NO_EXPLANATION,
-            });
+            self.fail(session, PcErrCode::new(19, 5), None);
             return;
         }
         for report in rpt.reports {
@@ -813,11 +818,7 @@ impl Pce {
             match applied {
                 Err(_) if !synced => {
                     // RFC 8231 §5.6: 20/1 and the session ends.
-                    self.send_error(session, PcErrCode::new(20, 1), Some(report));
-                    self.out.push_back(Output::Close {
-                        session,
-                        reason: CloseReason::NO_EXPLANATION,
-                    });
+                    self.fail(session, PcErrCode::new(20, 1), Some(report));
                     // The shell reports the session down; nothing more from it.
                     if let Some(st) = self.sessions.get_mut(&session) {
                         st.synced = false;
@@ -840,7 +841,7 @@ impl Pce {
                 }
                 Ok(Applied::Removed(key)) => {
                     if let Some(r) = removal.take() {
-                        self.forward_report(key, session, 0, Some(r));
+                        self.forward_report(key, None, Some(r));
                     }
                     self.release(&key);
                     if let Some(st) = self.sessions.get_mut(&session) {
@@ -859,7 +860,7 @@ impl Pce {
                     self.set_groups(key, groups);
                     let compute = self.on_report(session, key, report, srp_id, version, synced);
                     // Peers get the report before any update it causes.
-                    self.forward_report(key, session, srp_id, None);
+                    self.forward_report(key, Some((session, srp_id)), None);
                     if compute {
                         self.compute_and_update(key, false);
                     }

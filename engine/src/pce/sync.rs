@@ -27,7 +27,6 @@
 use std::net::IpAddr;
 
 use bytes::Bytes;
-use pcep::wire::iana::CloseReason;
 use pcep::wire::object::{Lsp, Notification, Srp};
 use pcep::wire::tlv::Tlv;
 use pcep::wire::{
@@ -35,7 +34,7 @@ use pcep::wire::{
 };
 use serde::Serialize;
 
-use super::{Output, Pce, SessionId};
+use super::{Pce, SessionId};
 use crate::lspdb::{Applied, LspKey, PccId, Source};
 
 /// A configured peer PCE.
@@ -163,11 +162,17 @@ pub fn owner_of(id: &[u8]) -> Option<PccId> {
 /// Highest priority, then highest address (IPv4 compared as IPv4-mapped
 /// IPv6, DIGEST §10.13).
 fn rank(priority: u32, address: IpAddr) -> (u32, u128) {
-    let a = match address {
+    (priority, address_rank(address))
+}
+
+/// The order of PCE identities (DIGEST §10.13): IPv4 as IPv4-mapped IPv6,
+/// in 128-bit order. The higher identity wins a tie of priorities; the
+/// lower one opens the state-sync session.
+pub fn address_rank(address: IpAddr) -> u128 {
+    match address {
         IpAddr::V4(v4) => u128::from(v4.to_ipv6_mapped()),
         IpAddr::V6(v6) => u128::from(v6),
-    };
-    (priority, a)
+    }
 }
 
 /// A configured peer as the API shows it.
@@ -215,9 +220,12 @@ impl Pce {
     /// the peers with a state-sync session up).
     pub(super) fn primary_for(&self, key: LspKey) -> Option<IpAddr> {
         let ss = self.sync_config()?;
-        let name = self
-            .lspdb
-            .with(&key, |e| String::from_utf8_lossy(&e.name).into_owned());
+        let name = if ss.lsp_priorities.is_empty() {
+            None
+        } else {
+            self.lspdb
+                .with(&key, |e| String::from_utf8_lossy(&e.name).into_owned())
+        };
         let groups = self.lsp_groups.get(&key);
         let priority = |pce: IpAddr, global: u32| -> u32 {
             if let Some(name) = &name {
@@ -277,11 +285,7 @@ impl Pce {
             .is_some_and(|ss| ss.peers.iter().any(|p| p.address == peer));
         if !known {
             // Only configured peers may become state-sync peers.
-            self.send_error(session, PcErrCode::new(2, 0), None);
-            self.out.push_back(Output::Close {
-                session,
-                reason: CloseReason::NO_EXPLANATION,
-            });
+            self.fail(session, PcErrCode::new(2, 0), None);
             return false;
         }
         self.peers_up.insert(peer, session);
@@ -424,21 +428,22 @@ impl Pce {
         Some(report)
     }
 
-    /// Forward a PCC's report (just applied) to every peer; `acked`: the
-    /// local SRP-ID it acknowledges, relayed to the PCE whose update it was.
+    /// Forward a PCC's report (just applied) to every peer. `ack`: the PCC
+    /// session and the SRP-ID the report carries; if it acknowledges an
+    /// update we relayed, the computing PCE gets it with its own SRP-ID.
+    /// `removed`: the report of an LSP the database no longer holds.
     pub(super) fn forward_report(
         &mut self,
         key: LspKey,
-        session: SessionId,
-        srp_id: u32,
+        ack: Option<(SessionId, u32)>,
         removed: Option<StateReport>,
     ) {
         if self.sync_config().is_none() || self.peers_up.is_empty() {
             return;
         }
-        let relay = (srp_id != 0)
-            .then(|| self.relays.remove(&(session, srp_id)))
-            .flatten();
+        let relay = ack
+            .filter(|(_, srp)| *srp != 0)
+            .and_then(|k| self.relays.remove(&k));
         let peers: Vec<(IpAddr, SessionId)> = self.peers_up.iter().map(|(a, s)| (*a, *s)).collect();
         for (peer, s) in peers {
             let peer_srp = relay.filter(|r| r.0 == peer).map_or(0, |r| r.1);
@@ -630,6 +635,23 @@ impl Pce {
         }
     }
 
+    /// The owner PCC an LSP object on a state-sync session names, or the
+    /// PCErr: 6/TBD1 when SPEAKER-ENTITY-ID is missing (the message is
+    /// discarded, §3.2), 20/7 when it names no PCC.
+    fn owner_or_error(&mut self, session: SessionId, lsp: &Lsp) -> Option<PccId> {
+        match lsp.speaker_entity_id().map(|id| owner_of(id)) {
+            Some(Some(owner)) => Some(owner),
+            Some(None) => {
+                self.send_error(session, PcErrCode::new(20, 7), Some(&lsp.without_tlvs()));
+                None
+            }
+            None => {
+                self.missing_speaker(session, &lsp.without_tlvs());
+                None
+            }
+        }
+    }
+
     fn missing_speaker(&mut self, session: SessionId, lsp: &Lsp) {
         let v = self.sync_config().map_or(
             StateSyncCodepoints::DEFAULT_SPEAKER_ENTITY_ID_MISSING,
@@ -663,17 +685,7 @@ impl Pce {
             }
             return;
         }
-        let Some(owner) = report.lsp.speaker_entity_id().map(|id| owner_of(id)) else {
-            // §3.2: discarded, and PCErr 6/TBD1.
-            self.missing_speaker(session, &report.lsp.without_tlvs());
-            return;
-        };
-        let Some(owner) = owner else {
-            self.send_error(
-                session,
-                PcErrCode::new(20, 7),
-                Some(&report.lsp.without_tlvs()),
-            );
+        let Some(owner) = self.owner_or_error(session, &report.lsp) else {
             return;
         };
         let key = LspKey {
@@ -818,8 +830,7 @@ impl Pce {
         peer: IpAddr,
         mut u: pcep::wire::UpdateRequest,
     ) {
-        let Some(owner) = u.lsp.speaker_entity_id().and_then(|id| owner_of(id)) else {
-            self.missing_speaker(session, &u.lsp.without_tlvs());
+        let Some(owner) = self.owner_or_error(session, &u.lsp) else {
             return;
         };
         let key = LspKey {
@@ -996,8 +1007,7 @@ impl Pce {
         peer: IpAddr,
         mut r: pcep::wire::InitiateRequest,
     ) {
-        let Some(owner) = r.lsp.speaker_entity_id().and_then(|id| owner_of(id)) else {
-            self.missing_speaker(session, &r.lsp.without_tlvs());
+        let Some(owner) = self.owner_or_error(session, &r.lsp) else {
             return;
         };
         let pcc_session = self.pccs.get(&owner).and_then(|p| p.session).filter(|s| {

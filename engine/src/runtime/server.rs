@@ -341,21 +341,11 @@ async fn core_task(mut pce: Pce, mut rx: mpsc::Receiver<CoreInput>, shared: Arc<
         };
         match input {
             Some(i) => {
-                let t = now();
-                handle(&mut pce, &mut outboxes, i);
-                shared
-                    .metrics
-                    .core_input(now().saturating_duration_since(t));
+                handle(&mut pce, &mut outboxes, &shared.metrics, i);
                 // Take what else is queued before flushing (batching).
                 for _ in 0..1024 {
                     match rx.try_recv() {
-                        Ok(i) => {
-                            let t = now();
-                            handle(&mut pce, &mut outboxes, i);
-                            shared
-                                .metrics
-                                .core_input(now().saturating_duration_since(t));
-                        }
+                        Ok(i) => handle(&mut pce, &mut outboxes, &shared.metrics, i),
                         Err(_) => break,
                     }
                 }
@@ -383,7 +373,19 @@ async fn core_task(mut pce: Pce, mut rx: mpsc::Receiver<CoreInput>, shared: Arc<
     }
 }
 
+/// One input into the core, timed for `/metrics`.
 fn handle(
+    pce: &mut Pce,
+    outboxes: &mut HashMap<SessionId, mpsc::Sender<SessionCommand>>,
+    metrics: &super::metrics::Metrics,
+    input: CoreInput,
+) {
+    let start = now();
+    dispatch(pce, outboxes, input);
+    metrics.core_input(now().saturating_duration_since(start));
+}
+
+fn dispatch(
     pce: &mut Pce,
     outboxes: &mut HashMap<SessionId, mpsc::Sender<SessionCommand>>,
     input: CoreInput,
@@ -500,7 +502,7 @@ fn start_peer_connectors(shared: &Arc<Shared>, core: &CoreHandle) {
     for peer in section
         .peers
         .into_iter()
-        .filter(|p| rank(p.address) > rank(me))
+        .filter(|p| crate::pce::address_rank(p.address) > crate::pce::address_rank(me))
     {
         let shared = Arc::clone(shared);
         let core = core.clone();
@@ -528,13 +530,6 @@ fn start_peer_connectors(shared: &Arc<Shared>, core: &CoreHandle) {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         });
-    }
-}
-
-fn rank(a: IpAddr) -> u128 {
-    match a {
-        IpAddr::V4(v4) => u128::from(v4.to_ipv6_mapped()),
-        IpAddr::V6(v6) => u128::from(v6),
     }
 }
 

@@ -43,7 +43,7 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use hdrhistogram::Histogram;
-use pce_tools::sim::{hop_text, DisjointGroup, SimLsp, SimOutput, SimPcc, UpdateRecord};
+use pce_tools::sim::{DisjointGroup, SimLsp, SimOutput, SimPcc, UpdateRecord};
 use pcep::session::{Event, OpenPolicy, Role, Session, SessionConfig, State};
 use pcep::wire::object::{EndPoints, HeaderFlags, Rp, Subobject};
 use pcep::wire::{Message, PcReq, Request, WireConfig};
@@ -741,7 +741,7 @@ async fn pcc_task(
                         lsps: sim
                             .lsps()
                             .map(|l| LspRecord {
-                                path: l.ero.iter().map(hop_text).collect(),
+                                path: l.ero.iter().map(ToString::to_string).collect(),
                                 lsp: l.clone(),
                             })
                             .collect(),
