@@ -10,66 +10,142 @@
 //! snapshot. A snapshot is immutable: a topology event builds a new one,
 //! whose tables are rebuilt on first use. Landmarks are chosen farthest
 //! first (in hops) from node 0, so the choice is deterministic.
+//!
+//! **Affinity classes.** Bounds from the whole graph are weak for a query
+//! whose affinities remove links its unconstrained path would take: the
+//! search then explores everything shorter than the detour (measured: the
+//! 16% of queries that detour scanned 9x the links of the others, twice
+//! the average). Operators use a handful of affinity profiles, so a class
+//! (objective, exclude-any, include-any, include-all) that keeps coming
+//! back gets its own tables, computed on the links it admits: still
+//! admissible and consistent for every query of the class (bandwidth and
+//! exclusions only remove more links), and much tighter. A class gets its
+//! tables on its [`CLASS_THRESHOLD`]th query, in one of [`CLASS_SLOTS`]
+//! slots per snapshot; others use the base tables. Which table a query
+//! uses never changes its result: the search breaks ties canonically
+//! (see `cspf`), independent of the bound.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
-use super::cspf::Objective;
+use rayon::prelude::*;
+
+use super::cspf::{Constraints, Objective};
 use crate::topology::{HotLink, LinkId, NodeId, Topology};
 
-/// Landmarks per snapshot.
-pub(crate) const LANDMARKS: usize = 16;
+/// Landmarks per snapshot. Measured on the carrier topologies (links
+/// scanned per query at 2k / 10k nodes): 8 landmarks 1,295 / 6,756; 16:
+/// 707 / 3,594; 32: 386 / 1,817, and 32 is the fastest in time too (the
+/// bound loop is vectorized; the row is 256 bytes, four adjacent lines).
+/// Memory: 256 bytes per node per table.
+pub(crate) const LANDMARKS: usize = 32;
 
 const UNREACHABLE: u32 = u32::MAX;
+
+/// Affinity classes with their own tables, per snapshot.
+pub(crate) const CLASS_SLOTS: usize = 8;
+
+/// Queries of an affinity class before its own tables are built: one-off
+/// classes never pay for tables (2 x 16 searches over the whole graph).
+pub(crate) const CLASS_THRESHOLD: u32 = 16;
 
 /// Distance tables, per objective, built on first use.
 #[derive(Debug, Default)]
 pub(crate) struct Landmarks {
     nodes: Vec<u32>,
+    /// Every admin-group bit some link carries.
+    groups: u32,
     tables: [OnceLock<Table>; 4],
+    classes: [OnceLock<ClassSlot>; CLASS_SLOTS],
 }
 
-/// Node-major tables: `from[v * L + l]` = d(L_l, v), `to[v * L + l]` =
-/// d(v, L_l), so one node's distances are contiguous (one or two cache
-/// lines). Saturated at `u32::MAX - 1`; `u32::MAX` is unreachable.
+/// What a class table is computed for: links that pass these affinities.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Class {
+    objective: Objective,
+    exclude_any: u32,
+    include_any: u32,
+    include_all: u32,
+}
+
+impl Class {
+    #[inline]
+    fn admits(&self, h: &HotLink) -> bool {
+        let ag = h.admin_groups;
+        ag & self.exclude_any == 0
+            && (self.include_any == 0 || ag & self.include_any != 0)
+            && ag & self.include_all == self.include_all
+    }
+}
+
+#[derive(Debug)]
+struct ClassSlot {
+    class: Class,
+    queries: AtomicU32,
+    table: OnceLock<Table>,
+}
+
+/// Node-major table: node `v`'s row holds d(L_l, v) (`from`) and d(v, L_l)
+/// (`to`) side by side, 128 bytes aligned to a cache line: the two lines a
+/// bound reads are adjacent (one miss, the adjacent-line prefetcher brings
+/// the other; two separate arrays measured 21% of all CSPF cycles on the
+/// first load). Saturated at `u32::MAX - 1`; `u32::MAX` is unreachable.
 #[derive(Debug, Default)]
 pub(crate) struct Table {
-    from: Vec<u32>,
-    to: Vec<u32>,
+    rows: Vec<Row>,
 }
 
-/// The tail end's row, copied once per query.
+/// One node's distances to and from every landmark, or the tail end's row,
+/// copied once per query.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Target {
+#[repr(C, align(64))]
+pub(crate) struct Row {
     from: [u32; LANDMARKS],
     to: [u32; LANDMARKS],
 }
 
-impl Table {
-    /// A node's row: exactly [`LANDMARKS`] columns (unused ones unreachable).
-    #[inline]
-    fn row(v: &[u32], node: usize) -> Option<&[u32; LANDMARKS]> {
-        v.get(node * LANDMARKS..(node + 1) * LANDMARKS)
-            .and_then(|r| r.try_into().ok())
-    }
+/// The tail end's row.
+pub(crate) type Target = Row;
 
+impl Row {
+    const UNREACHABLE: Self = Self {
+        from: [UNREACHABLE; LANDMARKS],
+        to: [UNREACHABLE; LANDMARKS],
+    };
+}
+
+impl Table {
     /// The row of the query's tail end.
     pub(crate) fn target(&self, t: u32) -> Target {
-        let unreachable = [UNREACHABLE; LANDMARKS];
-        Target {
-            from: *Self::row(&self.from, t as usize).unwrap_or(&unreachable),
-            to: *Self::row(&self.to, t as usize).unwrap_or(&unreachable),
-        }
+        self.rows
+            .get(t as usize)
+            .copied()
+            .unwrap_or(Row::UNREACHABLE)
+    }
+
+    /// Whether the table proves that `v` cannot reach the target, on the
+    /// links it was computed on (so in no query that uses it either): a
+    /// landmark reaches `v` but not the target, or the target reaches a
+    /// landmark that `v` cannot.
+    pub(crate) fn separated(&self, target: &Target, v: u32) -> bool {
+        let Some(row) = self.rows.get(v as usize) else {
+            return false;
+        };
+        let from = row.from.iter().zip(&target.from);
+        let to = row.to.iter().zip(&target.to);
+        from.clone()
+            .any(|(&v, &t)| t == UNREACHABLE && v != UNREACHABLE)
+            || to
+                .clone()
+                .any(|(&v, &t)| v == UNREACHABLE && t != UNREACHABLE)
     }
 
     /// A lower bound on the distance from `v` to the target.
     #[inline]
     pub(crate) fn bound(&self, target: &Target, v: u32) -> u64 {
-        let (Some(vf), Some(vt)) = (
-            Self::row(&self.from, v as usize),
-            Self::row(&self.to, v as usize),
-        ) else {
+        let Some(row) = self.rows.get(v as usize) else {
             return 0;
         };
         // d(v,t) >= d(L,t) - d(L,v) and d(v,t) >= d(v,L) - d(t,L), with
@@ -81,7 +157,13 @@ impl Table {
         // unreachable on every row and contribute 0. Fixed-size arrays let
         // the compiler vectorize this loop.
         let mut best = 0u32;
-        for (((lv, lt), vl), tl) in vf.iter().zip(&target.from).zip(vt).zip(&target.to) {
+        for (((lv, lt), vl), tl) in row
+            .from
+            .iter()
+            .zip(&target.from)
+            .zip(&row.to)
+            .zip(&target.to)
+        {
             best = best.max(lt.saturating_sub(*lv)).max(vl.saturating_sub(*tl));
         }
         u64::from(best)
@@ -103,8 +185,23 @@ impl Landmarks {
         self.tables
             .iter()
             .filter_map(OnceLock::get)
-            .map(|t| (t.from.capacity() + t.to.capacity()) * 4)
+            .chain(
+                self.classes
+                    .iter()
+                    .filter_map(OnceLock::get)
+                    .filter_map(|c| c.table.get()),
+            )
+            .map(|t| t.rows.capacity() * size_of::<Row>())
             .sum()
+    }
+
+    /// Affinity classes whose tables are built.
+    pub(crate) fn class_tables(&self) -> usize {
+        self.classes
+            .iter()
+            .filter_map(OnceLock::get)
+            .filter(|c| c.table.get().is_some())
+            .count()
     }
 
     pub(crate) fn build(topo: &Topology) -> Self {
@@ -124,10 +221,53 @@ impl Landmarks {
                 next = farthest(&min_hops).filter(|c| !nodes.contains(c));
             }
         }
+        let groups = topo.hot().iter().fold(0, |g, h| g | h.admin_groups);
         Self {
             nodes,
+            groups,
             tables: Default::default(),
+            classes: Default::default(),
         }
+    }
+
+    /// The tightest table built for a query with constraints `c`: its
+    /// affinity class's own, or the base table for `objective`.
+    pub(crate) fn table_for(
+        &self,
+        topo: &Topology,
+        objective: Objective,
+        c: &Constraints,
+    ) -> &Table {
+        // Exclude-any bits no link carries exclude nothing.
+        let class = Class {
+            objective,
+            exclude_any: c.exclude_any & self.groups,
+            include_any: c.include_any,
+            include_all: c.include_all,
+        };
+        if class.exclude_any == 0 && class.include_any == 0 && class.include_all == 0 {
+            return self.table(topo, objective);
+        }
+        for slot in &self.classes {
+            let s = slot.get_or_init(|| ClassSlot {
+                class,
+                queries: AtomicU32::new(0),
+                table: OnceLock::new(),
+            });
+            if s.class != class {
+                continue;
+            }
+            if let Some(t) = s.table.get() {
+                return t;
+            }
+            if s.queries.fetch_add(1, Ordering::Relaxed) + 1 >= CLASS_THRESHOLD {
+                return s
+                    .table
+                    .get_or_init(|| self.build_table(topo, objective, |h| class.admits(h)));
+            }
+            break;
+        }
+        self.table(topo, objective)
     }
 
     /// The table for `objective`, built on first use.
@@ -139,23 +279,39 @@ impl Landmarks {
             Objective::Delay => delay,
             Objective::Hops => hops,
         };
-        cell.get_or_init(|| {
-            // Rows always have LANDMARKS columns (fixed-size bound loop);
-            // unused columns stay unreachable and contribute nothing.
-            let (n, k) = (topo.node_count(), LANDMARKS);
-            let mut from = vec![UNREACHABLE; k * n];
-            let mut to = vec![UNREACHABLE; k * n];
-            for (l, &root) in self.nodes.iter().enumerate().take(k) {
-                let forward = dijkstra(topo, root, objective, false);
-                let backward = dijkstra(topo, root, objective, true);
-                for (v, (f, b)) in forward.into_iter().zip(backward).enumerate() {
-                    if let (Some(x), Some(y)) = (from.get_mut(v * k + l), to.get_mut(v * k + l)) {
-                        (*x, *y) = (f, b);
-                    }
+        cell.get_or_init(|| self.build_table(topo, objective, |_| true))
+    }
+
+    /// Tables on the up links that `admit` accepts.
+    fn build_table(
+        &self,
+        topo: &Topology,
+        objective: Objective,
+        admit: impl Fn(&HotLink) -> bool + Copy + Sync,
+    ) -> Table {
+        // Rows always have LANDMARKS columns (fixed-size bound loop);
+        // unused columns stay unreachable and contribute nothing.
+        // The 2 x LANDMARKS searches are independent: run them in parallel.
+        let searches: Vec<(Vec<u32>, Vec<u32>)> = self
+            .nodes
+            .par_iter()
+            .take(LANDMARKS)
+            .map(|&root| {
+                (
+                    dijkstra(topo, root, objective, false, admit),
+                    dijkstra(topo, root, objective, true, admit),
+                )
+            })
+            .collect();
+        let mut rows = vec![Row::UNREACHABLE; topo.node_count()];
+        for (l, (forward, backward)) in searches.into_iter().enumerate() {
+            for ((row, f), b) in rows.iter_mut().zip(forward).zip(backward) {
+                if let (Some(x), Some(y)) = (row.from.get_mut(l), row.to.get_mut(l)) {
+                    (*x, *y) = (f, b);
                 }
             }
-            Table { from, to }
-        })
+        }
+        Table { rows }
     }
 }
 
@@ -195,8 +351,14 @@ fn farthest(score: &[u32]) -> Option<u32> {
         .map(|(i, _)| i as u32)
 }
 
-/// Distances from (`backward`: to) `root` on up links.
-fn dijkstra(topo: &Topology, root: u32, objective: Objective, backward: bool) -> Vec<u32> {
+/// Distances from (`backward`: to) `root` on the up links `admit` accepts.
+fn dijkstra(
+    topo: &Topology,
+    root: u32,
+    objective: Objective,
+    backward: bool,
+    admit: impl Fn(&HotLink) -> bool,
+) -> Vec<u32> {
     let n = topo.node_count();
     let mut dist = vec![u64::MAX; n];
     let mut heap = BinaryHeap::new();
@@ -219,7 +381,7 @@ fn dijkstra(topo: &Topology, root: u32, objective: Objective, backward: bool) ->
             else {
                 continue;
             };
-            if h.flags & HotLink::UP == 0 {
+            if h.flags & HotLink::UP == 0 || !admit(h) {
                 continue;
             }
             let next = out.to;

@@ -253,6 +253,14 @@ impl Topology {
         &self.bandwidth
     }
 
+    /// Affinity classes that have their own landmark tables in this
+    /// snapshot (see `solver::landmarks`).
+    pub fn landmark_classes(&self) -> usize {
+        self.landmarks
+            .get()
+            .map_or(0, crate::solver::landmarks::Landmarks::class_tables)
+    }
+
     /// Landmark lower bounds, computed once per snapshot.
     pub(crate) fn landmarks(&self) -> &crate::solver::landmarks::Landmarks {
         self.landmarks

@@ -421,3 +421,256 @@ proptest! {
         }
     }
 }
+
+/// The canonical shortest path, by definition and without any bound:
+/// lexicographic (IGP, hops) distances by plain Dijkstra over the links
+/// that pass the affinities, then, walking back from the tail end, the
+/// lowest-numbered optimal link into each node.
+fn canonical(topo: &Topology, src: NodeId, dst: NodeId, c: &Constraints) -> Option<Vec<LinkId>> {
+    let res = Reservations::new(topo.link_count());
+    let ok = |l: LinkId| topo.link(l).unwrap().up && link_ok(topo, &res, l, c);
+    let n = topo.node_count();
+    let mut best = vec![None::<(u64, u32)>; n];
+    let mut done = vec![false; n];
+    best[src.index()] = Some((0, 0));
+    while let Some(v) = (0..n)
+        .filter(|&v| !done[v] && best[v].is_some())
+        .min_by_key(|&v| best[v])
+    {
+        done[v] = true;
+        let (d, h) = best[v].unwrap();
+        for (i, l) in topo.links().iter().enumerate() {
+            if l.from.index() == v && ok(LinkId(i as u32)) {
+                let next = (d + u64::from(l.igp), h + 1);
+                if best[l.to.index()].is_none_or(|b| next < b) {
+                    best[l.to.index()] = Some(next);
+                }
+            }
+        }
+    }
+    best[dst.index()]?;
+    let mut path = Vec::new();
+    let mut at = dst;
+    while at != src {
+        let (d, h) = best[at.index()].unwrap();
+        let (i, l) = topo
+            .links()
+            .iter()
+            .enumerate()
+            .find(|(i, l)| {
+                l.to == at
+                    && ok(LinkId(*i as u32))
+                    && best[l.from.index()]
+                        .is_some_and(|(du, hu)| (du + u64::from(l.igp), hu + 1) == (d, h))
+            })
+            .unwrap();
+        path.push(LinkId(i as u32));
+        at = l.from;
+    }
+    path.reverse();
+    Some(path)
+}
+
+/// Graphs large enough that landmarks are not every node, with metrics of
+/// 1 or 2 (many equal-cost paths) and admin groups on a third of links.
+fn tie_heavy_case() -> impl Strategy<Value = (TopologyFile, u32, u32, u32)> {
+    (40usize..90).prop_flat_map(|n| {
+        (
+            proptest::collection::vec((0..n, 1u32..3, 0u32..3), n * 2..n * 3),
+            0..n as u32,
+            0..n as u32,
+            1u32..3,
+        )
+            .prop_map(move |(extra, src, dst, exclude)| {
+                let nodes = (0..n)
+                    .map(|i| NodeSpec {
+                        name: format!("N{i}"),
+                        router_id: format!("10.0.{}.{}", i / 250, i % 250 + 1).parse().unwrap(),
+                        addresses: vec![],
+                        node_sid: None,
+                    })
+                    .collect();
+                // A ring (connected), plus random chords.
+                let links = (0..n)
+                    .map(|i| (i, (i + 1) % n, 1, 0))
+                    .chain(
+                        extra
+                            .into_iter()
+                            .enumerate()
+                            .map(|(k, (b, m, ag))| (k % n, b, m, ag)),
+                    )
+                    .filter(|(a, b, _, _)| a != b)
+                    .map(|(a, b, igp, ag)| LinkSpec {
+                        a: format!("N{a}"),
+                        b: format!("N{b}"),
+                        igp_metric: igp,
+                        te_metric: None,
+                        delay_us: 1,
+                        bandwidth_bps: Some(1e9),
+                        admin_groups: ag,
+                        srlgs: vec![],
+                        a_address: None,
+                        b_address: None,
+                        a_adj_sid: None,
+                        b_adj_sid: None,
+                    })
+                    .collect();
+                (TopologyFile { nodes, links }, src, dst, exclude)
+            })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Ties are broken canonically, so the path does not depend on which
+    /// lower bound guided the search: the first queries of an affinity
+    /// class run on the base landmark tables, later ones on the class's
+    /// own; every answer must be the canonical path.
+    #[test]
+    fn cspf_path_is_canonical_whatever_the_bound((file, src, dst, exclude) in tie_heavy_case()) {
+        let topo = file.build().unwrap();
+        prop_assume!(src != dst);
+        let res = Reservations::new(topo.link_count());
+        let (src, dst) = (NodeId(src), NodeId(dst));
+        let mut ws = Workspace::new();
+        for c in [
+            Constraints::default(),
+            Constraints { exclude_any: exclude, ..Constraints::default() },
+        ] {
+            let want = canonical(&topo, src, dst, &c);
+            let req = PathRequest { source: src, destination: dst, objective: Objective::Igp, constraints: c };
+            for _ in 0..40 {
+                let got = compute(&topo, &res, &req, &mut ws).ok().map(|p| p.links);
+                prop_assert_eq!(&got, &want);
+            }
+        }
+    }
+}
+
+/// A 5 x 5 grid, IGP 10 everywhere; links of column 2 (vertical ones)
+/// carry admin group 1, and every link into node "g4x4" carries group 2.
+fn grid() -> Topology {
+    let name = |x: usize, y: usize| format!("g{x}x{y}");
+    let mut nodes = Vec::new();
+    let mut links = Vec::new();
+    for y in 0..5 {
+        for x in 0..5 {
+            nodes.push(NodeSpec {
+                name: name(x, y),
+                router_id: format!("10.1.{x}.{y}").parse().unwrap(),
+                addresses: vec![],
+                node_sid: None,
+            });
+            let mut link = |a: String, b: String, ag: u32| {
+                links.push(LinkSpec {
+                    a,
+                    b,
+                    igp_metric: 10,
+                    te_metric: None,
+                    delay_us: 1,
+                    bandwidth_bps: Some(1e10),
+                    admin_groups: ag,
+                    srlgs: vec![],
+                    a_address: None,
+                    b_address: None,
+                    a_adj_sid: None,
+                    b_adj_sid: None,
+                });
+            };
+            let corner = |x2, y2| if (x2, y2) == (4, 4) { 2 } else { 0 };
+            if x < 4 {
+                link(name(x, y), name(x + 1, y), corner(x + 1, y));
+            }
+            if y < 4 {
+                link(
+                    name(x, y),
+                    name(x, y + 1),
+                    u32::from(x == 2) | corner(x, y + 1),
+                );
+            }
+        }
+    }
+    TopologyFile { nodes, links }.build().unwrap()
+}
+
+/// A recurring affinity class gets its own landmark tables; the answers
+/// stay the same and cost less work once it has them.
+#[test]
+fn affinity_class_gets_its_own_bounds() {
+    let topo = grid();
+    let res = Reservations::new(topo.link_count());
+    let req = PathRequest {
+        source: topo.node_by_name("g0x0").unwrap(),
+        destination: topo.node_by_name("g4x0").unwrap(),
+        objective: Objective::Igp,
+        // Column 2's vertical links, and nothing else, are excluded: the
+        // row-0 path stays feasible.
+        constraints: Constraints {
+            exclude_any: 1,
+            ..Constraints::default()
+        },
+    };
+    let mut ws = Workspace::new();
+    let first = compute(&topo, &res, &req, &mut ws).unwrap();
+    assert_eq!(first.metrics.igp, 40);
+    assert_eq!(
+        topo.landmark_classes(),
+        0,
+        "one query does not build tables"
+    );
+    let mut built_after = None;
+    for i in 1..64 {
+        assert_eq!(compute(&topo, &res, &req, &mut ws).unwrap(), first);
+        if topo.landmark_classes() == 1 {
+            built_after = Some(i);
+            break;
+        }
+    }
+    let built_after = built_after.expect("the recurring class got tables");
+    assert!(built_after > 1, "{built_after}");
+    assert_eq!(compute(&topo, &res, &req, &mut ws).unwrap(), first);
+    // Exclude-any bits no link carries are the base class: no new table.
+    let unused = PathRequest {
+        constraints: Constraints {
+            exclude_any: 1 << 20,
+            ..Constraints::default()
+        },
+        ..req.clone()
+    };
+    for _ in 0..64 {
+        compute(&topo, &res, &unused, &mut ws).unwrap();
+    }
+    assert_eq!(topo.landmark_classes(), 1);
+}
+
+/// When a class's tables prove the tail end cut off, the query fails
+/// without a search.
+#[test]
+fn class_bounds_prove_infeasibility_without_search() {
+    let topo = grid();
+    let res = Reservations::new(topo.link_count());
+    let req = PathRequest {
+        source: topo.node_by_name("g0x0").unwrap(),
+        destination: topo.node_by_name("g4x4").unwrap(),
+        objective: Objective::Igp,
+        constraints: Constraints {
+            exclude_any: 2, // every link into g4x4
+            ..Constraints::default()
+        },
+    };
+    let mut ws = Workspace::new();
+    let mut scanned = Vec::new();
+    for _ in 0..64 {
+        assert_eq!(
+            compute(&topo, &res, &req, &mut ws),
+            Err(NoPath::Infeasible { proven: true })
+        );
+        scanned.push(ws.scanned);
+    }
+    assert_eq!(topo.landmark_classes(), 1);
+    // Before the class had tables, the search explored the grid; after,
+    // nothing.
+    assert!(scanned[0] > 0, "{scanned:?}");
+    assert_eq!(scanned.last(), Some(&0), "{scanned:?}");
+}
