@@ -11,6 +11,7 @@ use pce_bench::topogen::carrier;
 use pce_engine::solver::cspf::{
     compute, Constraints, Objective, PathRequest, Reservations, Workspace,
 };
+use pce_engine::solver::disjoint::{solve, Disjointness, GroupObjective, GroupRequest};
 use pce_engine::topology::NodeId;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -68,6 +69,29 @@ fn run(c: &mut Criterion, name: &str, nodes: usize, links: usize) {
         );
     }
 
+    let pair = |p: (u32, u32), c: &Constraints| GroupRequest {
+        members: vec![req(p, c), req(p, c)],
+        disjointness: Disjointness::LINK,
+        strict: true,
+        objective: GroupObjective::MinSum,
+        pinned: Vec::new(),
+    };
+    for (label, cons) in [
+        ("unconstrained", Constraints::default()),
+        ("constrained", constrained.clone()),
+    ] {
+        let (mut scanned, mut found) = (0u64, 0usize);
+        for &p in &pairs {
+            found += solve(&topo, &res, &pair(p, &cons), &mut ws).is_ok() as usize;
+            scanned += ws.scanned;
+        }
+        eprintln!(
+            "{name}: disjoint pair {label}: {:.0} links scanned per pair, {found}/{} found",
+            scanned as f64 / pairs.len() as f64,
+            pairs.len()
+        );
+    }
+
     let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Elements(pairs.len() as u64));
     group.sample_size(10);
@@ -94,18 +118,17 @@ fn run(c: &mut Criterion, name: &str, nodes: usize, links: usize) {
         })
     });
     group.bench_function("disjoint_pair_shared_ends_link", |b| {
-        use pce_engine::solver::disjoint::{solve, Disjointness, GroupObjective, GroupRequest};
+        let unconstrained = Constraints::default();
         b.iter(|| {
             for &p in &pairs {
-                let m = req(p, &Constraints::default());
-                let g = GroupRequest {
-                    members: vec![m.clone(), m],
-                    disjointness: Disjointness::LINK,
-                    strict: true,
-                    objective: GroupObjective::MinSum,
-                    pinned: Vec::new(),
-                };
-                let _ = black_box(solve(&topo, &res, &g, &mut ws));
+                let _ = black_box(solve(&topo, &res, &pair(p, &unconstrained), &mut ws));
+            }
+        })
+    });
+    group.bench_function("disjoint_pair_bandwidth_affinity", |b| {
+        b.iter(|| {
+            for &p in &pairs {
+                let _ = black_box(solve(&topo, &res, &pair(p, &constrained), &mut ws));
             }
         })
     });

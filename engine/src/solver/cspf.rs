@@ -208,6 +208,8 @@ pub struct Workspace {
     labels: Vec<Label>,
     at_node: Vec<Vec<u32>>,
     touched: Vec<u32>,
+    /// The disjoint-pair solver's buffers.
+    pub(crate) pair: super::suurballe::PairWorkspace,
     /// Links scanned by the last query (a work counter for benchmarks).
     pub scanned: u64,
 }

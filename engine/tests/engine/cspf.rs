@@ -7,7 +7,7 @@ use pce_engine::solver::cspf::{
 use pce_engine::topology::{LinkId, LinkSpec, NodeId, NodeSpec, Topology, TopologyFile};
 use proptest::prelude::*;
 
-use super::support::{load, names};
+use super::support::{link_spec, load, names, node_spec};
 
 fn shortest(
     topo: &Topology,
@@ -482,14 +482,7 @@ fn tie_heavy_case() -> impl Strategy<Value = (TopologyFile, u32, u32, u32)> {
             1u32..3,
         )
             .prop_map(move |(extra, src, dst, exclude)| {
-                let nodes = (0..n)
-                    .map(|i| NodeSpec {
-                        name: format!("N{i}"),
-                        router_id: format!("10.0.{}.{}", i / 250, i % 250 + 1).parse().unwrap(),
-                        addresses: vec![],
-                        node_sid: None,
-                    })
-                    .collect();
+                let nodes = (0..n).map(node_spec).collect();
                 // A ring (connected), plus random chords.
                 let links = (0..n)
                     .map(|i| (i, (i + 1) % n, 1, 0))
@@ -500,20 +493,7 @@ fn tie_heavy_case() -> impl Strategy<Value = (TopologyFile, u32, u32, u32)> {
                             .map(|(k, (b, m, ag))| (k % n, b, m, ag)),
                     )
                     .filter(|(a, b, _, _)| a != b)
-                    .map(|(a, b, igp, ag)| LinkSpec {
-                        a: format!("N{a}"),
-                        b: format!("N{b}"),
-                        igp_metric: igp,
-                        te_metric: None,
-                        delay_us: 1,
-                        bandwidth_bps: Some(1e9),
-                        admin_groups: ag,
-                        srlgs: vec![],
-                        a_address: None,
-                        b_address: None,
-                        a_adj_sid: None,
-                        b_adj_sid: None,
-                    })
+                    .map(|(a, b, igp, ag)| link_spec(a, b, igp, ag))
                     .collect();
                 (TopologyFile { nodes, links }, src, dst, exclude)
             })

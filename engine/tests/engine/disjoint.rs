@@ -9,7 +9,7 @@ use pce_engine::solver::disjoint::{
 use pce_engine::topology::{LinkId, LinkSpec, NodeId, NodeSpec, Topology, TopologyFile};
 use proptest::prelude::*;
 
-use super::support::{hops, load, req};
+use super::support::{hops, link_spec, load, node_spec, req};
 
 fn pair(topo: &Topology, d: Disjointness, strict: bool) -> GroupRequest {
     GroupRequest {
@@ -366,4 +366,132 @@ fn pinned_members_constrain_the_others() {
     let res = solve(&a, &r, &g, &mut ws).unwrap();
     assert_eq!(hops(&a, &res.paths[1]), ["R3", "R4", "PCC4"]);
     assert_eq!(res.achieved, Disjointness::NONE);
+}
+
+/// The least total cost of two link- (or node-) disjoint paths, as a
+/// min-cost flow of 2 units, computed independently of the solver:
+/// successive shortest paths with Bellman-Ford on the residual graph. Each
+/// physical link is a unit-capacity arc in each direction; for node
+/// disjointness every node but the ends is split into in/out halves joined
+/// by a unit-capacity arc.
+fn min_cost_two_flow(topo: &Topology, s: NodeId, t: NodeId, node: bool) -> Option<u64> {
+    let n = topo.node_count();
+    // Arc: (to, capacity, cost, index of the reverse arc).
+    let mut graph: Vec<Vec<(usize, i64, i64, usize)>> = vec![Vec::new(); 2 * n];
+    let add = |g: &mut Vec<Vec<(usize, i64, i64, usize)>>, a: usize, b: usize, cost: i64| {
+        let (ra, rb) = (g[b].len(), g[a].len());
+        g[a].push((b, 1, cost, ra));
+        g[b].push((a, 0, -cost, rb));
+    };
+    let split = |v: usize| node && v != s.index() && v != t.index();
+    // Node v: in-half v, out-half n + v (the same node when not split).
+    let out_half = |v: usize| if split(v) { n + v } else { v };
+    for v in 0..n {
+        if split(v) {
+            add(&mut graph, v, n + v, 0);
+        }
+    }
+    for l in topo.links() {
+        if l.up {
+            add(
+                &mut graph,
+                out_half(l.from.index()),
+                l.to.index(),
+                i64::from(l.igp),
+            );
+        }
+    }
+    let mut total = 0i64;
+    for _ in 0..2 {
+        let mut dist = vec![i64::MAX; 2 * n];
+        let mut prev: Vec<Option<(usize, usize)>> = vec![None; 2 * n];
+        dist[s.index()] = 0;
+        for _ in 0..2 * n {
+            let mut changed = false;
+            for u in 0..2 * n {
+                if dist[u] == i64::MAX {
+                    continue;
+                }
+                for (k, &(v, cap, cost, _)) in graph[u].iter().enumerate() {
+                    if cap > 0 && dist[u] + cost < dist[v] {
+                        dist[v] = dist[u] + cost;
+                        prev[v] = Some((u, k));
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        if dist[t.index()] == i64::MAX {
+            return None;
+        }
+        total += dist[t.index()];
+        let mut v = t.index();
+        while let Some((u, k)) = prev[v] {
+            let (_, _, _, r) = graph[u][k];
+            graph[u][k].1 -= 1;
+            graph[v][r].1 += 1;
+            v = u;
+        }
+    }
+    Some(total as u64)
+}
+
+/// Medium random graphs (too large for exhaustive search), metrics 1-9.
+fn medium_pair_case() -> impl Strategy<Value = (TopologyFile, u32, u32, bool)> {
+    (20usize..60).prop_flat_map(|n| {
+        (
+            proptest::collection::vec((0..n, 0..n, 1u32..10), n..n * 3),
+            0..n as u32,
+            0..n as u32,
+            any::<bool>(),
+        )
+            .prop_map(move |(links, s, t, node)| {
+                let nodes = (0..n).map(node_spec).collect();
+                let links = links
+                    .into_iter()
+                    .filter(|(a, b, _)| a != b)
+                    .map(|(a, b, igp)| link_spec(a, b, igp, 0))
+                    .collect();
+                (TopologyFile { nodes, links }, s, t, node)
+            })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+    /// Suurballe/Bhandari on graphs where the landmarks are not every node
+    /// and the bidirectional second search meets in the middle: the pair's
+    /// total equals an independent min-cost flow, and the paths are real
+    /// and disjoint.
+    #[test]
+    fn shared_end_pairs_match_min_cost_flow((file, s, t, node) in medium_pair_case()) {
+        prop_assume!(s != t);
+        let topo = file.build().unwrap();
+        let (s, t) = (NodeId(s), NodeId(t));
+        let m = PathRequest { source: s, destination: t, objective: Objective::Igp, constraints: Constraints::default() };
+        let d = if node { Disjointness::NODE } else { Disjointness::LINK };
+        let g = GroupRequest { members: vec![m.clone(), m.clone()], disjointness: d, strict: true, objective: GroupObjective::MinSum, pinned: vec![] };
+        let wanted = min_cost_two_flow(&topo, s, t, node);
+        match solve(&topo, &Reservations::new(topo.link_count()), &g, &mut Workspace::new()) {
+            Ok(res) => {
+                for p in &res.paths {
+                    let mut at = s;
+                    for l in &p.links {
+                        prop_assert_eq!(topo.link(*l).unwrap().from, at);
+                        at = topo.link(*l).unwrap().to;
+                    }
+                    prop_assert_eq!(at, t);
+                }
+                prop_assert!(disjoint(&topo, (&m, &res.paths[0]), (&m, &res.paths[1]), d));
+                prop_assert_eq!(Some(res.paths[0].metrics.igp + res.paths[1].metrics.igp), wanted);
+            }
+            Err(GroupError::NotDisjoint { proven: true }) => prop_assert_eq!(wanted, None),
+            Err(GroupError::Member { .. }) => prop_assert_eq!(wanted, None),
+            Err(e) => prop_assert!(false, "{e}"),
+        }
+    }
 }

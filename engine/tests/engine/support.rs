@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use pce_engine::solver::cspf::{Constraints, Objective, Path, PathRequest};
-use pce_engine::topology::{LinkId, Topology, TopologyFile};
+use pce_engine::topology::{LinkId, LinkSpec, NodeSpec, Topology, TopologyFile};
 
 /// A topology from `examples/topologies/`.
 pub(crate) fn load(name: &str) -> Topology {
@@ -37,4 +37,33 @@ pub(crate) fn names(topo: &Topology, links: &[LinkId]) -> Vec<String> {
 /// [`names`] of a path.
 pub(crate) fn hops(topo: &Topology, p: &Path) -> Vec<String> {
     names(topo, &p.links)
+}
+
+/// Node `N{i}` of a generated graph, router ID 10.0.x.y.
+pub(crate) fn node_spec(i: usize) -> NodeSpec {
+    NodeSpec {
+        name: format!("N{i}"),
+        router_id: format!("10.0.{}.{}", i / 250, i % 250 + 1).parse().unwrap(),
+        addresses: vec![],
+        node_sid: None,
+    }
+}
+
+/// A link of a generated graph between `N{a}` and `N{b}`: IGP metric and
+/// admin groups given, everything else defaulted.
+pub(crate) fn link_spec(a: usize, b: usize, igp: u32, admin_groups: u32) -> LinkSpec {
+    LinkSpec {
+        a: format!("N{a}"),
+        b: format!("N{b}"),
+        igp_metric: igp,
+        te_metric: None,
+        delay_us: 0,
+        bandwidth_bps: Some(1e9),
+        admin_groups,
+        srlgs: vec![],
+        a_address: None,
+        b_address: None,
+        a_adj_sid: None,
+        b_adj_sid: None,
+    }
 }
