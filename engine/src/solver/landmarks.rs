@@ -142,32 +142,40 @@ impl Table {
                 .any(|(&v, &t)| v == UNREACHABLE && t != UNREACHABLE)
     }
 
+    /// A lower bound on the distance from `source` (its row) to `v`.
+    #[inline]
+    pub(crate) fn bound_from(&self, source: &Row, v: u32) -> u64 {
+        self.rows
+            .get(v as usize)
+            .map_or(0, |row| lower_bound(source, row))
+    }
+
     /// A lower bound on the distance from `v` to the target.
     #[inline]
     pub(crate) fn bound(&self, target: &Target, v: u32) -> u64 {
-        let Some(row) = self.rows.get(v as usize) else {
-            return 0;
-        };
-        // d(v,t) >= d(L,t) - d(L,v) and d(v,t) >= d(v,L) - d(t,L), with
-        // unreachable = u32::MAX and no branches: where L cannot reach v (or
-        // t cannot reach L) the difference saturates to 0; where L reaches v
-        // but not t (or v cannot reach L but t can), v cannot reach t in the
-        // landmark graph, so in no query's subgraph either, and the huge
-        // bound is still admissible (and consistent). Unused columns are
-        // unreachable on every row and contribute 0. Fixed-size arrays let
-        // the compiler vectorize this loop.
-        let mut best = 0u32;
-        for (((lv, lt), vl), tl) in row
-            .from
-            .iter()
-            .zip(&target.from)
-            .zip(&row.to)
-            .zip(&target.to)
-        {
-            best = best.max(lt.saturating_sub(*lv)).max(vl.saturating_sub(*tl));
-        }
-        u64::from(best)
+        self.rows
+            .get(v as usize)
+            .map_or(0, |row| lower_bound(row, target))
     }
+}
+
+/// A lower bound on d(a, b) from their rows: d(a,b) >= d(L,b) - d(L,a) and
+/// d(a,b) >= d(a,L) - d(b,L), for every landmark L.
+///
+/// Unreachable is u32::MAX and there are no branches: where L cannot reach
+/// a (or b cannot reach L) the difference saturates to 0; where L reaches
+/// a but not b (or a cannot reach L but b can), a cannot reach b in the
+/// landmark graph, so in no query's subgraph either, and the huge bound is
+/// still admissible (and consistent). Unused columns are unreachable on
+/// every row and contribute 0. Fixed-size arrays let the compiler
+/// vectorize this loop.
+#[inline]
+fn lower_bound(a: &Row, b: &Row) -> u64 {
+    let mut best = 0u32;
+    for (((la, lb), al), bl) in a.from.iter().zip(&b.from).zip(&a.to).zip(&b.to) {
+        best = best.max(lb.saturating_sub(*la)).max(al.saturating_sub(*bl));
+    }
+    u64::from(best)
 }
 
 #[inline]

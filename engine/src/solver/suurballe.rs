@@ -56,6 +56,10 @@ struct PairNode {
     settled: u32,
     /// `bound` computed this call.
     bounded: u32,
+    /// `pot` and `psi` computed this call (second search).
+    potted: u32,
+    pot: i64,
+    psi: i64,
     /// On P1 this call: `p1_in` is the P1 link arriving here (NONE at s),
     /// `p1_out` the one leaving (NONE at t).
     on_p1: u32,
@@ -206,6 +210,26 @@ pub fn disjoint_pair(
         return Err(NoPath::Infeasible { proven: true });
     }
     let d_t = pw.nodes.get(t as usize).map_or(0, |x| x.dist);
+    // Two disjoint paths need two usable links out of the head end and two
+    // into the tail end (two different neighbours, for node disjointness
+    // of a pair that does not run straight from one end to the other, is
+    // left to the search). Affinities often leave an access node one.
+    let usable = |v: u32, inbound: bool| {
+        topo.out_links(NodeId(v))
+            .filter(|&id| {
+                let id = if inbound {
+                    topo.reverse(LinkId(id)).map_or(id, |r| r.0)
+                } else {
+                    id
+                };
+                hot.get(id as usize).is_some_and(|h| admissible(id, h))
+            })
+            .count()
+    };
+    if usable(s, false) < 2 || usable(t, true) < 2 {
+        ws.scanned = scanned;
+        return Ok(None);
+    }
 
     // P1, marked on its nodes (the P1 links arriving at and leaving each).
     let mut p1 = Vec::new();
@@ -236,6 +260,7 @@ pub fn disjoint_pair(
         w: &w,
         table,
         target: &target,
+        source: table.target(s),
     };
     let arcs = ctx.search(pw, &mut scanned);
     ws.scanned = scanned;
@@ -328,6 +353,7 @@ struct Second<'a, A, W> {
     w: &'a W,
     table: &'a super::landmarks::Table,
     target: &'a super::landmarks::Target,
+    source: super::landmarks::Row,
 }
 
 impl<A, W> Second<'_, A, W>
@@ -339,22 +365,47 @@ where
         nodes.get(v as usize).filter(|x| x.on_p1 == self.epoch)
     }
 
-    /// The potential (see the module doc), signed: `D - h` is negative
-    /// past the tail end's distance, and clamping it would flatten it.
-    fn potential(&self, nodes: &mut [PairNode], v: u32) -> i64 {
+    /// A node's potential `p` (see the module doc) and the backward side's
+    /// goal direction `psi`, computed once per call.
+    ///
+    /// `p` is signed: `D - h` is negative past the tail end's distance, and
+    /// clamping it would flatten it. `psi(v) = max(0, hs(v) - p(v))`, with
+    /// `hs` the landmark bound on the distance from the head end, is a
+    /// lower bound on the reduced distance from the head end (the residual
+    /// distance is at least the original one); it is 0 on P1 (settled,
+    /// `p = d >= hs`) and consistent on every arc.
+    fn pots(&self, nodes: &mut [PairNode], v: u32) -> (i64, i64) {
         let Some(x) = nodes.get_mut(v as usize) else {
-            return 0;
+            return (0, 0);
         };
-        if x.bounded != self.epoch {
-            x.bounded = self.epoch;
-            x.bound = self.table.bound(self.target, v);
+        if x.potted != self.epoch {
+            if x.bounded != self.epoch {
+                x.bounded = self.epoch;
+                x.bound = self.table.bound(self.target, v);
+            }
+            let via_bound = self.d_t as i64 - x.bound as i64;
+            let p = if x.settled == self.epoch {
+                (x.dist as i64).min(via_bound)
+            } else {
+                via_bound
+            };
+            let hs = self.table.bound_from(&self.source, v) as i64;
+            (x.potted, x.pot, x.psi) = (self.epoch, p, (hs - p).max(0));
         }
-        let via_bound = self.d_t as i64 - x.bound as i64;
-        if x.settled == self.epoch {
-            (x.dist as i64).min(via_bound)
-        } else {
-            via_bound
-        }
+        (x.pot, x.psi)
+    }
+
+    /// The cost of the non-P1 link (`h` its record) from `u` (its `pots`)
+    /// to `v`, in half units: `2c + psi(u) - psi(v)` with `c = w + p(u) -
+    /// p(v)` the reduced cost. That is the average of the forward reduced
+    /// cost and the backward one shifted by `psi`, the "average potential"
+    /// that makes a bidirectional search goal-directed on both sides: every
+    /// arc stays non-negative, and path lengths shift by a constant, so the
+    /// shortest path is the same.
+    fn cost(&self, nodes: &mut [PairNode], h: &HotLink, (pu, su): (i64, i64), v: u32) -> u64 {
+        let (pv, sv) = self.pots(nodes, v);
+        // Non-negative for feasible potentials; the clamp only guards.
+        (2 * ((self.w)(h) as i64 + pu - pv) + su - sv).max(0) as u64
     }
 
     /// Whether the link `id` from `from` to `to` is a P1 link, either way.
@@ -372,13 +423,6 @@ where
         let split =
             self.node_disjoint && v != self.s && v != self.t && self.node(nodes, v).is_some();
         2 * v + u32::from(split)
-    }
-
-    /// The reduced cost of the non-P1 link `id` (`h` its record) from `u` to `v`.
-    fn reduced(&self, nodes: &mut [PairNode], h: &HotLink, u: u32, v: u32) -> u64 {
-        let (pu, pv) = (self.potential(nodes, u), self.potential(nodes, v));
-        // Non-negative for a feasible potential; the clamp only guards.
-        ((self.w)(h) as i64 + pu - pv).max(0) as u64
     }
 
     fn search(&self, pw: &mut PairWorkspace, scanned: &mut u64) -> Option<Vec<(u32, bool)>> {
@@ -464,6 +508,7 @@ where
                     // A split inner node's only exit is backwards.
                     let range = self.topo.out_links(NodeId(v));
                     *scanned += u64::from(range.end - range.start);
+                    let here = self.pots(&mut pw.nodes, v);
                     for id in range {
                         let Some(h) = hot.get(id as usize) else {
                             continue;
@@ -471,7 +516,7 @@ where
                         if self.on_p1(&pw.nodes, id, v, h.to) || !(self.admissible)(id, h) {
                             continue;
                         }
-                        let cost = self.reduced(&mut pw.nodes, h, v, h.to);
+                        let cost = self.cost(&mut pw.nodes, h, here, h.to);
                         arcs.push((st, self.entry(&pw.nodes, h.to), cost, id, false));
                     }
                 }
@@ -509,7 +554,8 @@ where
                         if self.on_p1(&pw.nodes, id, u, v) || !(self.admissible)(id, h) {
                             continue;
                         }
-                        let cost = self.reduced(&mut pw.nodes, h, u, v);
+                        let pu = self.pots(&mut pw.nodes, u);
+                        let cost = self.cost(&mut pw.nodes, h, pu, v);
                         arcs.push((2 * u, st, cost, id, false));
                     }
                 }
