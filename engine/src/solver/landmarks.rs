@@ -30,8 +30,6 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
-use rayon::prelude::*;
-
 use super::cspf::{Constraints, Objective};
 use crate::topology::{HotLink, LinkId, NodeId, Topology};
 
@@ -299,18 +297,33 @@ impl Landmarks {
     ) -> Table {
         // Rows always have LANDMARKS columns (fixed-size bound loop);
         // unused columns stay unreachable and contribute nothing.
-        // The 2 x LANDMARKS searches are independent: run them in parallel.
-        let searches: Vec<(Vec<u32>, Vec<u32>)> = self
-            .nodes
-            .par_iter()
-            .take(LANDMARKS)
-            .map(|&root| {
-                (
-                    dijkstra(topo, root, objective, false, admit),
-                    dijkstra(topo, root, objective, true, admit),
-                )
-            })
-            .collect();
+        // The 2 x LANDMARKS searches are independent: run them in parallel,
+        // on scoped OS threads, not rayon. This runs inside a `OnceLock`
+        // initializer, often on a rayon worker (parallel placement): a rayon
+        // join would let this thread steal another query that needs the
+        // same table and re-enter the initializer (a deadlock). Plain
+        // threads only block.
+        let roots: Vec<u32> = self.nodes.iter().copied().take(LANDMARKS).collect();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = roots.len().div_ceil(threads).max(1);
+        let search = |root: u32| {
+            (
+                dijkstra(topo, root, objective, false, admit),
+                dijkstra(topo, root, objective, true, admit),
+            )
+        };
+        let searches: Vec<(Vec<u32>, Vec<u32>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = roots
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || part.iter().map(|&r| search(r)).collect::<Vec<_>>())
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
         let mut rows = vec![Row::UNREACHABLE; topo.node_count()];
         for (l, (forward, backward)) in searches.into_iter().enumerate() {
             for ((row, f), b) in rows.iter_mut().zip(forward).zip(backward) {

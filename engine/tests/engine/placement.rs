@@ -10,6 +10,11 @@ use pce_engine::topology::{LinkSpec, NodeId, NodeSpec, Topology, TopologyEvent, 
 /// A 8x8 grid with uneven metrics and tight bandwidth: contention forces
 /// LSPs off their shortest paths.
 fn grid() -> Topology {
+    grid_coloured(false)
+}
+
+/// [`grid`], with admin groups 1 and 2 on some links when `coloured`.
+fn grid_coloured(coloured: bool) -> Topology {
     let n = 8;
     let name = |r: usize, c: usize| format!("g{r}_{c}");
     let mut file = TopologyFile::default();
@@ -33,7 +38,11 @@ fn grid() -> Topology {
             te_metric: None,
             delay_us: 0,
             bandwidth_bps: Some(1000.0),
-            admin_groups: 0,
+            admin_groups: if coloured {
+                u32::from(k % 3 == 0) | (u32::from(k % 5 == 0) << 1)
+            } else {
+                0
+            },
             srlgs: vec![],
             a_address: None,
             b_address: None,
@@ -120,6 +129,38 @@ fn same_result_for_any_thread_count_and_equal_to_one_by_one() {
             .sum();
         assert!((one.reservations.reserved(id) - expected).abs() < 1e-9);
     }
+}
+
+/// Affinity classes get their landmark tables built while parallel
+/// placement runs (on rayon workers, each class on its 16th query): no
+/// deadlock (a watchdog fails the test instead of hanging it), and the
+/// same paths as a one-thread placement, whatever order the tables got
+/// built in.
+#[test]
+fn class_tables_built_during_parallel_placement() {
+    let run = |threads: usize| {
+        // A fresh snapshot each time: no table exists yet.
+        let topo = grid_coloured(true);
+        let mut reqs = demands(&topo, 400);
+        for (i, r) in reqs.iter_mut().enumerate() {
+            r.constraints.exclude_any = [0, 1, 2, 3][i % 4];
+        }
+        let placement = in_pool(threads, || Placement::place(&topo, &reqs));
+        (placement.paths, topo.landmark_classes())
+    };
+    let (done, wait) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send((run(1), run(4)));
+    });
+    let ((one, classes_one), (four, classes_four)) = wait
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("placement finished (no deadlock building class tables)");
+    assert_eq!(one, four);
+    assert_eq!(
+        (classes_one, classes_four),
+        (3, 3),
+        "three recurring classes"
+    );
 }
 
 #[test]
