@@ -384,13 +384,16 @@ where
                 x.bound = self.table.bound(self.target, v);
             }
             let via_bound = self.d_t as i64 - x.bound as i64;
-            let p = if x.settled == self.epoch {
-                (x.dist as i64).min(via_bound)
+            let (p, psi) = if x.settled == self.epoch {
+                // Settled: d + h <= D, so p = d, exact, and psi = 0 (hs <=
+                // d): no second bound to compute for the first search's
+                // region, which the forward side crosses again.
+                ((x.dist as i64).min(via_bound), 0)
             } else {
-                via_bound
+                let hs = self.table.bound_from(&self.source, v) as i64;
+                (via_bound, (hs - via_bound).max(0))
             };
-            let hs = self.table.bound_from(&self.source, v) as i64;
-            (x.potted, x.pot, x.psi) = (self.epoch, p, (hs - p).max(0));
+            (x.potted, x.pot, x.psi) = (self.epoch, p, psi);
         }
         (x.pot, x.psi)
     }
