@@ -456,9 +456,10 @@ where
         pw.back_queue.push(Reverse(0), goal);
         // Best meeting: (length, state).
         let mut best: Option<(u64, u32)> = None;
-        let mut arcs: Vec<(u32, u32, u64, u32, bool)> = Vec::new(); // (from, to, cost, link, reversed)
-                                                                    // The last key each side popped: keys are monotone, so it is at
-                                                                    // most that side's queue minimum, and stopping on it is safe.
+        // Arcs to relax: (from, to, cost, link, reversed).
+        let mut arcs: Vec<(u32, u32, u64, u32, bool)> = Vec::new();
+        // The last key each side popped: keys are monotone, so it is at
+        // most that side's queue minimum, and stopping on it is safe.
         let (mut last_f, mut last_b) = (0u64, 0u64);
         loop {
             let forward = pw.fwd_queue.len() <= pw.back_queue.len();
