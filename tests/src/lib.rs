@@ -9,6 +9,14 @@ use pce_tools::pcap::{write_capture, Segment};
 use pcep::samples;
 use pcep::wire::{Message, StateSyncCodepoints, WireConfig};
 
+/// The workspace's top directory.
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate sits in the workspace")
+        .to_path_buf()
+}
+
 /// A fresh scratch directory for one test.
 pub fn scratch_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("pce-tests-{name}-{}", std::process::id()));

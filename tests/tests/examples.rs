@@ -6,12 +6,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use pce_tests::workspace;
 
 /// The directory of this build's binaries, with pce and pcc-sim built.
 fn bin_dir() -> PathBuf {

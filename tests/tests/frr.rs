@@ -13,12 +13,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use pce_tests::workspace;
 
 fn prerequisites() -> Result<(), String> {
     let root = Command::new("id")

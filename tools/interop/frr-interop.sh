@@ -23,11 +23,7 @@
 # (tools/test.sh installs them).
 set -euo pipefail
 
-PCE=$(realpath "$1")
-OUT=$(realpath -m "$2")
-TIMEOUT=${3:-60}
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
 NAME=frrinterop
 # shellcheck source=tools/interop/lib.sh
 . "$HERE/lib.sh"

@@ -22,11 +22,7 @@
 # 1 otherwise (the failing step is printed), 2 for a missing prerequisite.
 set -euo pipefail
 
-PCE=$(realpath "$1")
-OUT=$(realpath -m "$2")
-TIMEOUT=${3:-60}
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
 NAME=frrstatesync
 # shellcheck source=tools/interop/lib.sh
 . "$HERE/lib.sh"

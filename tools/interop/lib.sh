@@ -1,6 +1,13 @@
 # Shared by the interop scripts (sourced): prerequisites, the network
 # namespace with its capture, waiting on conditions, clean-up, and zebra.
-# Expects: PCE OUT TIMEOUT NAME set by the caller.
+# Expects NAME set by the caller, and its arguments: the pce binary, the
+# output directory, and an optional timeout in seconds (default 60); sets
+# PCE OUT TIMEOUT ROOT from them.
+
+PCE=$(realpath "$1")
+OUT=$(realpath -m "$2")
+TIMEOUT=${3:-60}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 [ "$(id -u)" = 0 ] || { echo "$NAME: needs root (ip netns)" >&2; exit 2; }
 for b in /usr/lib/frr/zebra /usr/lib/frr/pathd tshark vtysh ip curl; do

@@ -5,7 +5,6 @@
 //! condition with a deadline.
 #![allow(clippy::disallowed_methods)] // process-level test: wall-clock deadlines
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -14,24 +13,9 @@ use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn free_port() -> u16 {
-    // Never the same port twice in this process: the kernel may hand a
-    // just-released port out again, and two servers (or a server's PCEP and
-    // API listeners) would then collide.
-    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut given = GIVEN.lock().unwrap();
-        if !given.contains(&port) {
-            given.push(port);
-            return port;
-        }
-    }
-}
+#[path = "../../tests/support/free_port.rs"]
+mod free_port;
+use free_port::free_port;
 
 /// The `pce` binary, built beside `pcc-sim` (cargo test --workspace builds
 /// it; a lone `cargo test -p pce-tools` builds it here).
@@ -618,6 +602,30 @@ struct ScenarioPcc {
     at_ms: u64,
 }
 
+impl ScenarioPcc {
+    /// PCC1 (at `base`) with LSP1, PCC1 to PCC2, configured at 100 ms.
+    const fn lsp1(base: &'static str, pces: &'static [usize]) -> Self {
+        Self {
+            base,
+            pces,
+            from: "10.0.0.1",
+            to: "10.0.0.2",
+            at_ms: 100,
+        }
+    }
+
+    /// PCC3 (at `base`) with LSP2, PCC3 to PCC4, configured at 600 ms.
+    const fn lsp2(base: &'static str, pces: &'static [usize]) -> Self {
+        Self {
+            base,
+            pces,
+            from: "10.0.0.3",
+            to: "10.0.0.4",
+            at_ms: 600,
+        }
+    }
+}
+
 /// Run a draft scenario with real processes: PCEs on 127.0.0.2x (with
 /// `sync`: a full mesh of state-sync sessions, the given global priorities),
 /// one pcc-sim per PCC, one disjoint group, each LSP configured at its time
@@ -742,20 +750,8 @@ fn scenario_1_single_pce_with_processes() {
         false,
         false,
         &[
-            ScenarioPcc {
-                base: "127.51.0.1",
-                pces: &[0],
-                from: "10.0.0.1",
-                to: "10.0.0.2",
-                at_ms: 100,
-            },
-            ScenarioPcc {
-                base: "127.52.0.1",
-                pces: &[0],
-                from: "10.0.0.3",
-                to: "10.0.0.4",
-                at_ms: 600,
-            },
+            ScenarioPcc::lsp1("127.51.0.1", &[0]),
+            ScenarioPcc::lsp2("127.52.0.1", &[0]),
         ],
         "1.5",
     );
@@ -774,20 +770,8 @@ fn scenario_2_disjoint_by_luck_with_processes() {
         false,
         false,
         &[
-            ScenarioPcc {
-                base: "127.53.0.1",
-                pces: &[1],
-                from: "10.0.0.1",
-                to: "10.0.0.2",
-                at_ms: 100,
-            },
-            ScenarioPcc {
-                base: "127.54.0.1",
-                pces: &[0, 1],
-                from: "10.0.0.3",
-                to: "10.0.0.4",
-                at_ms: 600,
-            },
+            ScenarioPcc::lsp1("127.53.0.1", &[1]),
+            ScenarioPcc::lsp2("127.54.0.1", &[0, 1]),
         ],
         "1.5",
     );
@@ -806,20 +790,8 @@ fn scenario_3_no_solution_with_processes() {
         false,
         true,
         &[
-            ScenarioPcc {
-                base: "127.55.0.1",
-                pces: &[0, 1],
-                from: "10.0.0.1",
-                to: "10.0.0.2",
-                at_ms: 100,
-            },
-            ScenarioPcc {
-                base: "127.56.0.1",
-                pces: &[1],
-                from: "10.0.0.3",
-                to: "10.0.0.4",
-                at_ms: 600,
-            },
+            ScenarioPcc::lsp1("127.55.0.1", &[0, 1]),
+            ScenarioPcc::lsp2("127.56.0.1", &[1]),
         ],
         "1.5",
     );
@@ -840,20 +812,8 @@ fn scenario_4_fallback_converges_with_processes() {
         false,
         false,
         &[
-            ScenarioPcc {
-                base: "127.57.0.1",
-                pces: &[0, 1],
-                from: "10.0.0.1",
-                to: "10.0.0.2",
-                at_ms: 100,
-            },
-            ScenarioPcc {
-                base: "127.58.0.1",
-                pces: &[1, 0],
-                from: "10.0.0.3",
-                to: "10.0.0.4",
-                at_ms: 600,
-            },
+            ScenarioPcc::lsp1("127.57.0.1", &[0, 1]),
+            ScenarioPcc::lsp2("127.58.0.1", &[1, 0]),
         ],
         "1.5",
     );
@@ -867,13 +827,7 @@ fn scenario_4_fallback_converges_with_processes() {
 #[test]
 fn scenario_6_two_domains_with_processes() {
     let layout = [
-        ScenarioPcc {
-            base: "127.59.0.1",
-            pces: &[0, 1],
-            from: "10.0.0.1",
-            to: "10.0.0.2",
-            at_ms: 100,
-        },
+        ScenarioPcc::lsp1("127.59.0.1", &[0, 1]),
         ScenarioPcc {
             base: "127.60.0.1",
             pces: &[2, 3],

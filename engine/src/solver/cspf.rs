@@ -506,8 +506,9 @@ fn admissible(
                 .is_none_or(|l| !topo.srlgs(l).iter().any(|s| c.exclude_srlgs.contains(s))))
 }
 
+/// A link's length under `objective` (every solver's one definition).
 #[inline]
-fn weight(link: &HotLink, objective: Objective) -> u64 {
+pub(crate) fn weight(link: &HotLink, objective: Objective) -> u64 {
     match objective {
         Objective::Igp => u64::from(link.igp),
         Objective::Te => u64::from(link.te),
@@ -533,7 +534,8 @@ fn within_bounds(m: &PathMetrics, c: &Constraints) -> bool {
         && c.max_hops.is_none_or(|b| m.hops <= b)
 }
 
-fn metrics_of(topo: &Topology, links: &[LinkId]) -> PathMetrics {
+/// The metrics of a path given as links.
+pub(crate) fn metrics_of(topo: &Topology, links: &[LinkId]) -> PathMetrics {
     links
         .iter()
         .filter_map(|l| topo.hot().get(l.index()))

@@ -19,7 +19,7 @@
 
 use serde::Serialize;
 
-use super::cspf::{compute, NoPath, Path, PathRequest, Reservations, Workspace};
+use super::cspf::{compute, metrics_of, NoPath, Path, PathRequest, Reservations, Workspace};
 use crate::topology::{LinkId, NodeId, Topology};
 
 /// Largest candidate list per member.
@@ -218,17 +218,6 @@ fn nodes_of(topo: &Topology, links: &[LinkId], source: NodeId) -> Vec<NodeId> {
     v.push(source);
     v.extend(links.iter().filter_map(|l| topo.link(*l)).map(|l| l.to));
     v
-}
-
-fn metrics_of(topo: &Topology, links: &[LinkId]) -> super::cspf::PathMetrics {
-    let mut m = super::cspf::PathMetrics::default();
-    for l in links.iter().filter_map(|l| topo.link(*l)) {
-        m.igp += u64::from(l.igp);
-        m.te += u64::from(l.te);
-        m.delay_us += u64::from(l.delay_us);
-        m.hops += 1;
-    }
-    m
 }
 
 // ===== disjointness =====

@@ -30,7 +30,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
-use super::cspf::{Constraints, Objective};
+use super::cspf::{weight, Constraints, Objective};
 use crate::topology::{HotLink, LinkId, NodeId, Topology};
 
 /// Landmarks per snapshot. Measured on the carrier topologies (links
@@ -174,16 +174,6 @@ fn lower_bound(a: &Row, b: &Row) -> u64 {
         best = best.max(lb.saturating_sub(*la)).max(al.saturating_sub(*bl));
     }
     u64::from(best)
-}
-
-#[inline]
-fn weight(h: &HotLink, o: Objective) -> u64 {
-    match o {
-        Objective::Igp => u64::from(h.igp),
-        Objective::Te => u64::from(h.te),
-        Objective::Delay => u64::from(h.delay_us),
-        Objective::Hops => 1,
-    }
 }
 
 impl Landmarks {

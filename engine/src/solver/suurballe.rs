@@ -29,7 +29,7 @@ use std::cmp::Reverse;
 use radix_heap::RadixHeapMap;
 
 use super::cspf::{
-    admissible_for, NoPath, Path, PathMetrics, PathRequest, Reservations, Workspace,
+    admissible_for, metrics_of, weight, NoPath, Path, PathRequest, Reservations, Workspace,
 };
 use crate::topology::{HotLink, LinkId, NodeId, Topology};
 
@@ -127,7 +127,7 @@ pub fn disjoint_pair(
     let c = &req.constraints;
     let hot = topo.hot();
     let admissible = |id: u32, h: &HotLink| admissible_for(topo, id, h, c, r);
-    let w = |h: &HotLink| weight(h, req);
+    let w = |h: &HotLink| weight(h, req.objective);
     // The base table, not the affinity class's: which equal-cost pair the
     // second search meets on depends on the potential, so the bound must
     // not depend on how many queries of the class came before.
@@ -304,16 +304,7 @@ pub fn disjoint_pair(
     };
     let (a, b) = (take(), take());
     let path = |links: Vec<LinkId>| {
-        let metrics =
-            links
-                .iter()
-                .filter_map(|l| hot.get(l.index()))
-                .fold(PathMetrics::default(), |m, h| PathMetrics {
-                    igp: m.igp + u64::from(h.igp),
-                    te: m.te + u64::from(h.te),
-                    delay_us: m.delay_us + u64::from(h.delay_us),
-                    hops: m.hops + 1,
-                });
+        let metrics = metrics_of(topo, &links);
         Path {
             links,
             metrics,
@@ -321,16 +312,6 @@ pub fn disjoint_pair(
         }
     };
     Ok(Some((path(a), path(b))))
-}
-
-fn weight(h: &HotLink, req: &PathRequest) -> u64 {
-    use super::cspf::Objective;
-    match req.objective {
-        Objective::Igp => u64::from(h.igp),
-        Objective::Te => u64::from(h.te),
-        Objective::Delay => u64::from(h.delay_us),
-        Objective::Hops => 1,
-    }
 }
 
 /// The second search: the shortest path from (s, free) to (t, free) over

@@ -574,23 +574,30 @@ fn grid() -> Topology {
     TopologyFile { nodes, links }.build().unwrap()
 }
 
+/// The [`grid`], no reservations, and an IGP request from its corner g0x0
+/// to `to`, excluding the links of `exclude_any`.
+fn grid_query(to: &str, exclude_any: u32) -> (Topology, Reservations, PathRequest) {
+    let topo = grid();
+    let req = PathRequest {
+        source: topo.node_by_name("g0x0").unwrap(),
+        destination: topo.node_by_name(to).unwrap(),
+        objective: Objective::Igp,
+        constraints: Constraints {
+            exclude_any,
+            ..Constraints::default()
+        },
+    };
+    let res = Reservations::new(topo.link_count());
+    (topo, res, req)
+}
+
 /// A recurring affinity class gets its own landmark tables; the answers
 /// stay the same and cost less work once it has them.
 #[test]
 fn affinity_class_gets_its_own_bounds() {
-    let topo = grid();
-    let res = Reservations::new(topo.link_count());
-    let req = PathRequest {
-        source: topo.node_by_name("g0x0").unwrap(),
-        destination: topo.node_by_name("g4x0").unwrap(),
-        objective: Objective::Igp,
-        // Column 2's vertical links, and nothing else, are excluded: the
-        // row-0 path stays feasible.
-        constraints: Constraints {
-            exclude_any: 1,
-            ..Constraints::default()
-        },
-    };
+    // Column 2's vertical links, and nothing else, are excluded: the row-0
+    // path stays feasible.
+    let (topo, res, req) = grid_query("g4x0", 1);
     let mut ws = Workspace::new();
     let first = compute(&topo, &res, &req, &mut ws).unwrap();
     assert_eq!(first.metrics.igp, 40);
@@ -628,17 +635,7 @@ fn affinity_class_gets_its_own_bounds() {
 /// without a search.
 #[test]
 fn class_bounds_prove_infeasibility_without_search() {
-    let topo = grid();
-    let res = Reservations::new(topo.link_count());
-    let req = PathRequest {
-        source: topo.node_by_name("g0x0").unwrap(),
-        destination: topo.node_by_name("g4x4").unwrap(),
-        objective: Objective::Igp,
-        constraints: Constraints {
-            exclude_any: 2, // every link into g4x4
-            ..Constraints::default()
-        },
-    };
+    let (topo, res, req) = grid_query("g4x4", 2); // every link into g4x4
     let mut ws = Workspace::new();
     let mut scanned = Vec::new();
     for _ in 0..64 {

@@ -4,7 +4,7 @@
 #![allow(clippy::disallowed_methods)] // process-level test: wall-clock deadlines
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -58,25 +58,23 @@ fn start_server_with_api() -> (Server, u16, u16, tempdir::Dir) {
     (Server(child), port, api, dir)
 }
 
-/// A port the kernel says is free.
-fn free_port() -> u16 {
-    // Never the same port twice in this process: the kernel may hand a
-    // just-released port out again, and two servers (or a server's PCEP and
-    // API listeners) would then collide.
-    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut given = GIVEN.lock().unwrap();
-        if !given.contains(&port) {
-            given.push(port);
-            return port;
-        }
-    }
+/// `pce` run to completion with `args`.
+fn run_pce<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_pce"))
+        .args(args)
+        .output()
+        .unwrap()
 }
+
+/// The standard error of a run that exited with `code`.
+fn failure(out: std::process::Output, code: i32, context: &str) -> String {
+    assert_eq!(out.status.code(), Some(code), "{context}");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[path = "../../../tests/support/free_port.rs"]
+mod free_port;
+use free_port::free_port;
 
 fn connect(port: u16) -> TcpStream {
     let deadline = Instant::now() + WAIT;
@@ -219,13 +217,8 @@ fn bad_configuration_is_refused_with_its_reason() {
         ),
     ] {
         std::fs::write(&path, text).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_pce"))
-            .args(["serve", "--config"])
-            .arg(&path)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{text}");
-        let err = String::from_utf8(out.stderr).unwrap();
+        let out = run_pce(&["serve".as_ref(), "--config".as_ref(), path.as_os_str()]);
+        let err = failure(out, 2, text);
         assert!(err.contains("bad.toml"), "{text}: {err}");
         for n in needles {
             assert!(err.contains(n), "{text}: {err:?} lacks {n:?}");
@@ -265,8 +258,7 @@ fn cli_commands_against_a_running_pce() {
     }
     // API errors: status and message, exit code 1.
     let out = pce(&["lsp", "delete", "--pcc", "192.0.2.1", "--name", "x"]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8(out.stderr).unwrap();
+    let err = failure(out, 1, "lsp delete");
     assert!(
         err.contains("404") && err.contains("no PCEP session"),
         "{err}"
@@ -285,10 +277,7 @@ fn cli_commands_against_a_running_pce() {
         "--objective",
         "cheap",
     ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8(out.stderr)
-        .unwrap()
-        .contains("expected igp"));
+    assert!(failure(out, 1, "lsp create").contains("expected igp"));
     for args in [
         &[
             "lsp",
@@ -302,27 +291,18 @@ fn cli_commands_against_a_running_pce() {
         ][..],
         &["lsp", "return", "--pcc", "192.0.2.1", "--name", "x"][..],
     ] {
-        let out = pce(args);
-        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let context = format!("{args:?}");
         assert!(
-            String::from_utf8(out.stderr)
-                .unwrap()
-                .contains("no PCEP session"),
-            "{args:?}"
+            failure(pce(args), 1, &context).contains("no PCEP session"),
+            "{context}"
         );
     }
     let out = pce(&["lsps", "--pcc", "192.0.2.1", "--name", "x", "--delegated"]);
     assert!(out.status.success());
     assert!(String::from_utf8(out.stdout).unwrap().starts_with("PCC"));
     // Nobody there.
-    let out = Command::new(env!("CARGO_BIN_EXE_pce"))
-        .args(["peers", "--api", "http://127.0.0.1:1"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8(out.stderr)
-        .unwrap()
-        .contains("cannot reach the PCE's management API"));
+    let out = run_pce(&["peers", "--api", "http://127.0.0.1:1"]);
+    assert!(failure(out, 1, "").contains("cannot reach the PCE's management API"));
 }
 
 /// SIGTERM: every session gets a CLOSE, then the PCE exits with status 0.
@@ -412,15 +392,9 @@ fn json_logs_and_bad_log_level() {
     let v: serde_json::Value = serde_json::from_str(&line).unwrap();
     assert_eq!(v["level"], "INFO", "{line}");
     assert!(v["fields"]["message"].is_string(), "{line}");
-    let out = Command::new(env!("CARGO_BIN_EXE_pce"))
-        .args(["serve", "--log-level", "info,[[", "--config"])
-        .arg(&config)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8(out.stderr)
-        .unwrap()
-        .contains("--log-level"));
+    let args = ["serve", "--log-level", "info,[[", "--config"].map(std::ffi::OsStr::new);
+    let out = run_pce(&[&args[..], &[config.as_os_str()]].concat());
+    assert!(failure(out, 2, "bad --log-level").contains("--log-level"));
 }
 
 /// `[state_sync.codepoints]` reaches the core's configuration.

@@ -133,6 +133,18 @@ fn eos() -> StateReport {
     }
 }
 
+/// The state-sync peer (SP), then the PCC (SC), come up.
+fn both_up(pce: &mut Pce) {
+    pce.session_up(SP, ip(PEER), negotiated(true, true));
+    pce.session_up(SC, ip(PCC), negotiated(false, false));
+}
+
+/// The PCC reports `reports`, then its end-of-sync marker.
+fn pcc_sync(pce: &mut Pce, mut reports: Vec<StateReport>) {
+    reports.push(eos());
+    pce.handle_message(SC, Message::PcRpt(PcRpt { reports }));
+}
+
 fn key(plsp_id: u32) -> LspKey {
     LspKey {
         pcc: PccId(ip(PCC)),
@@ -161,12 +173,7 @@ fn only_configured_peers_become_state_sync_peers() {
 fn initial_sync_sends_pcc_learned_lsps_with_their_owner_then_the_marker() {
     let mut pce = core(100, 200);
     pce.session_up(SC, ip(PCC), negotiated(false, false));
-    pce.handle_message(
-        SC,
-        Message::PcRpt(PcRpt {
-            reports: vec![report(7, "a", false, Some(3)), eos()],
-        }),
-    );
+    pcc_sync(&mut pce, vec![report(7, "a", false, Some(3))]);
     drain(&mut pce);
     pce.session_up(SP, ip(PEER), negotiated(true, true));
     let out = drain(&mut pce);
@@ -202,12 +209,7 @@ fn freshness_and_removal_from_every_source() {
     let mut pce = core(100, 200);
     pce.session_up(SC, ip(PCC), negotiated(false, false));
     pce.session_up(SP, ip(PEER), negotiated(true, true));
-    pce.handle_message(
-        SC,
-        Message::PcRpt(PcRpt {
-            reports: vec![report(7, "a", false, Some(101)), eos()],
-        }),
-    );
+    pcc_sync(&mut pce, vec![report(7, "a", false, Some(101))]);
     drain(&mut pce);
     let sources = |pce: &Pce| pce.lspdb().get(&key(7)).map(|e| e.control.sources);
     // An older version from the peer: ignored.
@@ -268,12 +270,7 @@ fn reports_from_a_pcc_are_forwarded_and_reports_from_a_peer_are_not() {
         "no echo, no transit"
     );
     pce.session_up(SC, ip(PCC), negotiated(false, false));
-    pce.handle_message(
-        SC,
-        Message::PcRpt(PcRpt {
-            reports: vec![report(7, "a", true, Some(6)), eos()],
-        }),
-    );
+    pcc_sync(&mut pce, vec![report(7, "a", true, Some(6))]);
     let out = drain(&mut pce);
     let fwd = reports_to(&out, SP);
     // The PCC's LSP is forwarded, D=1 (sub-delegated: the peer has the
@@ -294,14 +291,8 @@ fn reports_from_a_pcc_are_forwarded_and_reports_from_a_peer_are_not() {
 fn equal_priorities_go_to_the_highest_address_and_groups_have_their_own() {
     // Equal priority: the peer (…102) outranks us (…101).
     let mut pce = core(100, 100);
-    pce.session_up(SP, ip(PEER), negotiated(true, true));
-    pce.session_up(SC, ip(PCC), negotiated(false, false));
-    pce.handle_message(
-        SC,
-        Message::PcRpt(PcRpt {
-            reports: vec![report(7, "a", true, Some(1)), eos()],
-        }),
-    );
+    both_up(&mut pce);
+    pcc_sync(&mut pce, vec![report(7, "a", true, Some(1))]);
     assert_eq!(
         pce.lspdb().get(&key(7)).unwrap().control.sub_delegated_to,
         Some(ip(PEER))
@@ -309,8 +300,7 @@ fn equal_priorities_go_to_the_highest_address_and_groups_have_their_own() {
     // We outrank the peer globally, but association IDs 301-500 from
     // source 0.0.0.0 belong to it (the draft's scaling example).
     let mut pce = core(300, 100);
-    pce.session_up(SP, ip(PEER), negotiated(true, true));
-    pce.session_up(SC, ip(PCC), negotiated(false, false));
+    both_up(&mut pce);
     let mut grouped = report(7, "a", true, Some(1));
     grouped.associations = vec![pcep::wire::object::Association {
         header: pcep::wire::object::HeaderFlags::default(),
@@ -323,12 +313,7 @@ fn equal_priorities_go_to_the_highest_address_and_groups_have_their_own() {
         )],
     }];
     let plain = report(8, "b", true, Some(2));
-    pce.handle_message(
-        SC,
-        Message::PcRpt(PcRpt {
-            reports: vec![grouped, plain, eos()],
-        }),
-    );
+    pcc_sync(&mut pce, vec![grouped, plain]);
     assert_eq!(
         pce.lspdb().get(&key(7)).unwrap().control.sub_delegated_to,
         Some(ip(PEER))
@@ -401,8 +386,7 @@ fn per_lsp_priority_overrides_the_global_one() {
         Arc::new(Ted::new(load("draft-topology-a.json"))),
         Arc::new(LspDb::new()),
     );
-    pce.session_up(SP, ip(PEER), negotiated(true, true));
-    pce.session_up(SC, ip(PCC), negotiated(false, false));
+    both_up(&mut pce);
     pce.handle_message(
         SC,
         Message::PcRpt(PcRpt {
@@ -464,14 +448,8 @@ fn pcerr_for(srp_id: u32) -> Message {
 fn a_refused_relayed_update_is_answered_back_to_the_computing_pce() {
     // The sub-delegating side.
     let mut pce = core(100, 200);
-    pce.session_up(SP, ip(PEER), negotiated(true, true));
-    pce.session_up(SC, ip(PCC), negotiated(false, false));
-    pce.handle_message(
-        SC,
-        Message::PcRpt(PcRpt {
-            reports: vec![report(7, "a", true, Some(1)), eos()],
-        }),
-    );
+    both_up(&mut pce);
+    pcc_sync(&mut pce, vec![report(7, "a", true, Some(1))]);
     drain(&mut pce);
     pce.handle_message(SP, update_for(7, 55, true));
     let out = drain(&mut pce);
