@@ -99,11 +99,25 @@ pathd_conf() {
 # get URL PATH: the API's JSON (inside the namespace).
 get() { $X curl -sf "$1$2"; }
 
+# dumpcap receives packets from the kernel in blocks (handed over when full
+# or on a timeout), and stopping it drops a block not yet handed over: the
+# last messages of a run could be missing from the file. So the last packet
+# of every run is a marker, a SYN to an address where nothing listens (inside
+# the capture filter), and the run ends only once the marker is in the file:
+# blocks arrive in order, so every earlier packet is there too.
+flush_capture() {
+  $X bash -c 'exec 3<>/dev/tcp/127.0.0.9/4189' 2>/dev/null || true
+  wait_for "capture holds every packet of the run" \
+    eval "tshark -n -r '$OUT/pcep.pcapng' -Y 'ip.dst==127.0.0.9' 2>/dev/null | grep -q ."
+}
+
 # Save FRR's view, stop everything, exit with the run's status.
 finish() {
+  local rc=$1
+  flush_capture || rc=1
   vtysh --vty_socket "$RUN" -c 'show sr-te pcep session' -c 'show sr-te policy detail' \
     -c 'show sr-te pcep counters' >"$OUT/vtysh.txt" 2>&1 || true
   cleanup
   trap - EXIT
-  exit "$1"
+  exit "$rc"
 }
