@@ -49,26 +49,6 @@ fn run(c: &mut Criterion, name: &str, nodes: usize, links: usize) {
         objective: Objective::Igp,
         constraints: c.clone(),
     };
-    // Work counters, once, outside the timing.
-    let mut ws = Workspace::new();
-    for (label, cons) in [
-        ("unconstrained", Constraints::default()),
-        ("constrained", constrained.clone()),
-    ] {
-        let (mut scanned, mut found) = (0u64, 0usize);
-        for &p in &pairs {
-            found += compute(&topo, &res, &req(p, &cons), &mut ws).is_ok() as usize;
-            scanned += ws.scanned;
-        }
-        eprintln!(
-            "{name}: {} nodes, {} directed links; cspf {label}: {:.0} links scanned per query, {found}/{} found",
-            topo.node_count(),
-            topo.link_count(),
-            scanned as f64 / pairs.len() as f64,
-            pairs.len()
-        );
-    }
-
     let pair = |p: (u32, u32), c: &Constraints| GroupRequest {
         members: vec![req(p, c), req(p, c)],
         disjointness: Disjointness::LINK,
@@ -76,19 +56,36 @@ fn run(c: &mut Criterion, name: &str, nodes: usize, links: usize) {
         objective: GroupObjective::MinSum,
         pinned: Vec::new(),
     };
+    // Work counters, once, outside the timing: (links scanned, found) per
+    // kind of query.
+    let mut ws = Workspace::new();
+    eprintln!(
+        "{name}: {} nodes, {} directed links",
+        topo.node_count(),
+        topo.link_count()
+    );
+    let per_query = |scanned: u64| scanned as f64 / pairs.len() as f64;
     for (label, cons) in [
         ("unconstrained", Constraints::default()),
         ("constrained", constrained.clone()),
     ] {
-        let (mut scanned, mut found) = (0u64, 0usize);
+        let (mut single, mut double) = ((0u64, 0usize), (0u64, 0usize));
         for &p in &pairs {
-            found += solve(&topo, &res, &pair(p, &cons), &mut ws).is_ok() as usize;
-            scanned += ws.scanned;
+            single.1 += compute(&topo, &res, &req(p, &cons), &mut ws).is_ok() as usize;
+            single.0 += ws.scanned;
+            double.1 += solve(&topo, &res, &pair(p, &cons), &mut ws).is_ok() as usize;
+            double.0 += ws.scanned;
         }
+        let n = pairs.len();
         eprintln!(
-            "{name}: disjoint pair {label}: {:.0} links scanned per pair, {found}/{} found",
-            scanned as f64 / pairs.len() as f64,
-            pairs.len()
+            "{name}: cspf {label}: {:.0} links scanned per query, {}/{n} found",
+            per_query(single.0),
+            single.1
+        );
+        eprintln!(
+            "{name}: disjoint pair {label}: {:.0} links scanned per pair, {}/{n} found",
+            per_query(double.0),
+            double.1
         );
     }
 

@@ -442,6 +442,21 @@ fn compute_one(
     }
 }
 
+/// Whether a link with admin groups `ag` passes the affinities, with RFC
+/// 3209 §4.7.4 / RFC 5440 §7.11 semantics: no exclude-any bit, some
+/// include-any bit (when any is given), every include-all bit.
+#[inline(always)]
+pub(crate) fn affinities_admit(
+    ag: u32,
+    exclude_any: u32,
+    include_any: u32,
+    include_all: u32,
+) -> bool {
+    ag & exclude_any == 0
+        && (include_any == 0 || ag & include_any != 0)
+        && ag & include_all == include_all
+}
+
 /// Whether a link may carry a path under `c` (every constraint but the
 /// bounds and the per-query exclusions of a [`Workspace`]), for other solvers.
 pub(crate) fn admissible_for(
@@ -451,11 +466,8 @@ pub(crate) fn admissible_for(
     c: &Constraints,
     r: &Reservations,
 ) -> bool {
-    let ag = h.admin_groups;
     h.flags & HotLink::UP != 0
-        && ag & c.exclude_any == 0
-        && (c.include_any == 0 || ag & c.include_any != 0)
-        && ag & c.include_all == c.include_all
+        && affinities_admit(h.admin_groups, c.exclude_any, c.include_any, c.include_all)
         && (c.bandwidth <= 0.0
             || topo
                 .bandwidths()
@@ -484,21 +496,23 @@ fn admissible(
     r: &Reservations,
     ws: &Workspace,
 ) -> bool {
-    let ag = h.admin_groups;
     h.flags & HotLink::UP != 0
-        // RFC 3209 §4.7.4 / RFC 5440 §7.11 affinity semantics.
-        && ag & c.exclude_any == 0
-        && (c.include_any == 0 || ag & c.include_any != 0)
-        && ag & c.include_all == c.include_all
+        && affinities_admit(h.admin_groups, c.exclude_any, c.include_any, c.include_all)
         && (c.bandwidth <= 0.0
             || topo
                 .bandwidths()
                 .get(id as usize)
                 .is_some_and(|bw| bw - r.reserved(LinkId(id)) >= c.bandwidth))
         && (c.exclude_links.is_empty()
-            || ws.link_excluded.get(id as usize).is_none_or(|&e| e != ws.epoch))
+            || ws
+                .link_excluded
+                .get(id as usize)
+                .is_none_or(|&e| e != ws.epoch))
         && (c.exclude_nodes.is_empty()
-            || ws.node_excluded.get(h.to as usize).is_none_or(|&e| e != ws.epoch))
+            || ws
+                .node_excluded
+                .get(h.to as usize)
+                .is_none_or(|&e| e != ws.epoch))
         && (c.exclude_srlgs.is_empty()
             || h.flags & HotLink::HAS_SRLG == 0
             || topo

@@ -9,7 +9,7 @@ use pce_engine::solver::disjoint::{
 use pce_engine::topology::{LinkId, LinkSpec, NodeId, NodeSpec, Topology, TopologyFile};
 use proptest::prelude::*;
 
-use super::support::{hops, link_spec, load, node_spec, req};
+use super::support::{end_of, hops, link_spec, load, node_spec, req};
 
 fn pair(topo: &Topology, d: Disjointness, strict: bool) -> GroupRequest {
     GroupRequest {
@@ -252,12 +252,7 @@ proptest! {
             Ok(res) => {
                 // Every pair is disjoint at the achieved level; paths connect their ends.
                 for (i, (pi, mi)) in res.paths.iter().zip(&g.members).enumerate() {
-                    let mut at = mi.source;
-                    for l in &pi.links {
-                        prop_assert_eq!(topo.link(*l).unwrap().from, at);
-                        at = topo.link(*l).unwrap().to;
-                    }
-                    prop_assert_eq!(at, mi.destination);
+                    prop_assert_eq!(end_of(&topo, &pi.links, mi.source), Some(mi.destination));
                     for (pj, mj) in res.paths.iter().zip(&g.members).skip(i + 1) {
                         prop_assert!(disjoint(&topo, (mi, pi), (mj, pj), res.achieved));
                     }
@@ -294,6 +289,28 @@ proptest! {
     }
 }
 
+/// Two unconstrained IGP LSPs from `s` to `t`, link or node disjoint,
+/// strict, min-sum: the shared-end pair Suurballe/Bhandari solves.
+fn shared_end_pair(s: NodeId, t: NodeId, node: bool) -> GroupRequest {
+    let m = PathRequest {
+        source: s,
+        destination: t,
+        objective: Objective::Igp,
+        constraints: Constraints::default(),
+    };
+    GroupRequest {
+        members: vec![m.clone(), m],
+        disjointness: if node {
+            Disjointness::NODE
+        } else {
+            Disjointness::LINK
+        },
+        strict: true,
+        objective: GroupObjective::MinSum,
+        pinned: vec![],
+    }
+}
+
 fn shared_ends() -> impl Strategy<Value = (TopologyFile, u32, u32, bool)> {
     group().prop_flat_map(|(file, _, _, _, _)| {
         let n = file.nodes.len() as u32;
@@ -309,20 +326,14 @@ proptest! {
     fn shared_end_pairs_are_exact((file, s, t, node) in shared_ends()) {
         prop_assume!(s != t);
         let topo = file.build().unwrap();
-        let m = PathRequest { source: NodeId(s), destination: NodeId(t), objective: Objective::Igp, constraints: Constraints::default() };
-        let d = if node { Disjointness::NODE } else { Disjointness::LINK };
-        let g = GroupRequest { members: vec![m.clone(), m], disjointness: d, strict: true, objective: GroupObjective::MinSum, pinned: vec![] };
+        let g = shared_end_pair(NodeId(s), NodeId(t), node);
+        let d = g.disjointness;
         let wanted = best_combination(&topo, &g, d);
         match solve(&topo, &Reservations::new(topo.link_count()), &g, &mut Workspace::new()) {
             Ok(res) => {
                 prop_assert!(res.optimal);
                 for (p, mi) in res.paths.iter().zip(&g.members) {
-                    let mut at = mi.source;
-                    for l in &p.links {
-                        prop_assert_eq!(topo.link(*l).unwrap().from, at);
-                        at = topo.link(*l).unwrap().to;
-                    }
-                    prop_assert_eq!(at, mi.destination);
+                    prop_assert_eq!(end_of(&topo, &p.links, mi.source), Some(mi.destination));
                 }
                 prop_assert!(disjoint(&topo, (&g.members[0], &res.paths[0]), (&g.members[1], &res.paths[1]), d));
                 prop_assert_eq!(Some(res.paths[0].metrics.igp + res.paths[1].metrics.igp), wanted);
@@ -472,21 +483,15 @@ proptest! {
         prop_assume!(s != t);
         let topo = file.build().unwrap();
         let (s, t) = (NodeId(s), NodeId(t));
-        let m = PathRequest { source: s, destination: t, objective: Objective::Igp, constraints: Constraints::default() };
-        let d = if node { Disjointness::NODE } else { Disjointness::LINK };
-        let g = GroupRequest { members: vec![m.clone(), m.clone()], disjointness: d, strict: true, objective: GroupObjective::MinSum, pinned: vec![] };
+        let g = shared_end_pair(s, t, node);
+        let (m, d) = (&g.members[0], g.disjointness);
         let wanted = min_cost_two_flow(&topo, s, t, node);
         match solve(&topo, &Reservations::new(topo.link_count()), &g, &mut Workspace::new()) {
             Ok(res) => {
                 for p in &res.paths {
-                    let mut at = s;
-                    for l in &p.links {
-                        prop_assert_eq!(topo.link(*l).unwrap().from, at);
-                        at = topo.link(*l).unwrap().to;
-                    }
-                    prop_assert_eq!(at, t);
+                    prop_assert_eq!(end_of(&topo, &p.links, s), Some(t));
                 }
-                prop_assert!(disjoint(&topo, (&m, &res.paths[0]), (&m, &res.paths[1]), d));
+                prop_assert!(disjoint(&topo, (m, &res.paths[0]), (m, &res.paths[1]), d));
                 prop_assert_eq!(Some(res.paths[0].metrics.igp + res.paths[1].metrics.igp), wanted);
             }
             Err(GroupError::NotDisjoint { proven: true }) => prop_assert_eq!(wanted, None),

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use pce_engine::solver::cspf::{Constraints, Objective, Path, PathRequest};
-use pce_engine::topology::{LinkId, LinkSpec, NodeSpec, Topology, TopologyFile};
+use pce_engine::topology::{LinkId, LinkSpec, NodeId, NodeSpec, Topology, TopologyFile};
 
 /// A topology from `examples/topologies/`.
 pub(crate) fn load(name: &str) -> Topology {
@@ -32,6 +32,15 @@ pub(crate) fn names(topo: &Topology, links: &[LinkId]) -> Vec<String> {
         .iter()
         .map(|l| topo.node(topo.link(*l).unwrap().to).unwrap().name.clone())
         .collect()
+}
+
+/// Where `links` lead when followed from `from`, or `None` when one of
+/// them does not start where the previous one ended (not a walk).
+pub(crate) fn end_of(topo: &Topology, links: &[LinkId], from: NodeId) -> Option<NodeId> {
+    links.iter().try_fold(from, |at, l| {
+        let link = topo.link(*l)?;
+        (link.from == at).then_some(link.to)
+    })
 }
 
 /// [`names`] of a path.
