@@ -7,48 +7,27 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use pce_bench::baseline::{petgraph_distance, petgraph_of};
+use pce_bench::queries::{igp_request, random_pairs};
 use pce_bench::topogen::carrier;
-use pce_engine::solver::cspf::{
-    compute, Constraints, Objective, PathRequest, Reservations, Workspace,
-};
+use pce_engine::solver::cspf::{compute, Constraints, Reservations, Workspace};
 use pce_engine::solver::disjoint::{solve, Disjointness, GroupObjective, GroupRequest};
-use pce_engine::topology::NodeId;
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const QUERIES: usize = 1000;
 
-fn pairs(n: usize) -> Vec<(u32, u32)> {
-    let mut rng = StdRng::seed_from_u64(7);
-    (0..QUERIES)
-        .map(|_| loop {
-            let (a, b) = (rng.random_range(0..n as u32), rng.random_range(0..n as u32));
-            if a != b {
-                break (a, b);
-            }
-        })
-        .collect()
-}
-
 fn run(c: &mut Criterion, name: &str, nodes: usize, links: usize) {
     let topo = carrier(nodes, links, 42).build().unwrap();
     let g = petgraph_of(&topo);
-    let pairs = pairs(topo.node_count());
+    let pairs = random_pairs(topo.node_count(), QUERIES, 7);
     let res = Reservations::new(topo.link_count());
     let constrained = Constraints {
         bandwidth: 1e9,
         exclude_any: 0b0100,
         ..Constraints::default()
     };
-    let req = |(a, b): (u32, u32), c: &Constraints| PathRequest {
-        source: NodeId(a),
-        destination: NodeId(b),
-        objective: Objective::Igp,
-        constraints: c.clone(),
-    };
+    let req = igp_request;
     let pair = |p: (u32, u32), c: &Constraints| GroupRequest {
         members: vec![req(p, c), req(p, c)],
         disjointness: Disjointness::LINK,

@@ -7,10 +7,9 @@ use std::path::PathBuf;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use pce_bench::baseline::{petgraph_distance, petgraph_of};
-use pce_engine::solver::cspf::{
-    compute, Constraints, Objective, PathRequest, Reservations, Workspace,
-};
-use pce_engine::topology::{NodeId, TopologyFile};
+use pce_bench::queries::igp_request;
+use pce_engine::solver::cspf::{compute, Constraints, Reservations, Workspace};
+use pce_engine::topology::TopologyFile;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -40,15 +39,11 @@ fn benches(c: &mut Criterion) {
             .collect();
         let res = Reservations::new(topo.link_count());
         let mut ws = Workspace::new();
-        let req = |(a, b): (u32, u32)| PathRequest {
-            source: NodeId(a),
-            destination: NodeId(b),
-            objective: Objective::Igp,
-            constraints: Constraints {
-                bandwidth: 1e9,
-                ..Constraints::default()
-            },
+        let constraints = Constraints {
+            bandwidth: 1e9,
+            ..Constraints::default()
         };
+        let req = |p| igp_request(p, &constraints);
         let mut group = c.benchmark_group(format!("real/{name}"));
         group.throughput(Throughput::Elements(pairs.len() as u64));
         group.sample_size(10);
