@@ -267,6 +267,19 @@ impl Topology {
             .get_or_init(|| crate::solver::landmarks::Landmarks::build(self))
     }
 
+    /// A lower bound on the distance from `from` to `to` by `objective`,
+    /// from the snapshot's landmark tables (built on first use): what the
+    /// path searches use to direct themselves, for tools that study them.
+    pub fn distance_bound(
+        &self,
+        objective: crate::solver::cspf::Objective,
+        from: NodeId,
+        to: NodeId,
+    ) -> u64 {
+        let table = self.landmarks().table(self, objective);
+        table.bound(&table.target(to.0), from.0)
+    }
+
     /// Rebuild the derived arrays after `nodes` or `links` changed.
     pub(crate) fn refresh(&mut self) {
         self.hot = self

@@ -651,3 +651,44 @@ fn class_bounds_prove_infeasibility_without_search() {
     assert!(scanned[0] > 0, "{scanned:?}");
     assert_eq!(scanned.last(), Some(&0), "{scanned:?}");
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// The landmark bound that tools read (`Topology::distance_bound`) is
+    /// what the searches rely on: at most the true distance, 0 from a node
+    /// to itself, and consistent on every link.
+    #[test]
+    fn distance_bound_is_admissible_and_consistent((file, _, _, _) in tie_heavy_case()) {
+        let topo = file.build().unwrap();
+        let n = topo.node_count();
+        let bound = |a: usize, b: usize| {
+            topo.distance_bound(Objective::Igp, NodeId(a as u32), NodeId(b as u32))
+        };
+        for t in 0..n {
+            // Exact distances to t (Bellman-Ford: the graphs are small).
+            let mut dist = vec![u64::MAX; n];
+            dist[t] = 0;
+            let mut changed = true;
+            while changed {
+                changed = false;
+                for l in topo.links().iter().filter(|l| l.up) {
+                    let via = dist[l.to.index()].saturating_add(u64::from(l.igp));
+                    if via < dist[l.from.index()] {
+                        dist[l.from.index()] = via;
+                        changed = true;
+                    }
+                }
+            }
+            prop_assert_eq!(bound(t, t), 0);
+            for (v, &d) in dist.iter().enumerate() {
+                prop_assert!(bound(v, t) <= d, "bound {} > distance {d}", bound(v, t));
+            }
+            for l in topo.links().iter().filter(|l| l.up) {
+                prop_assert!(
+                    bound(l.from.index(), t) <= u64::from(l.igp) + bound(l.to.index(), t)
+                );
+            }
+        }
+    }
+}
