@@ -12,7 +12,30 @@
 //! * the same second search with the exact distances to the tail end in
 //!   the original graph as its potential (also feasible on the residual
 //!   graph: P1 is a shortest path): what knowing the residual graph adds;
-//! * the same oracle for the single path (exact distances to the tail end).
+//! * bidirectional versions of both (average potentials, the side with the
+//!   smaller queue next, as in the engine);
+//! * the same oracle for the single path (exact distances to the tail end);
+//! * the second path searched in the graph without P1 (no reversed links)
+//!   with three exact potentials, how often Suurballe's optimum interlaces
+//!   with P1 (runs part of it backwards), and how often the pair without
+//!   interlacing is proven optimal by a simple argument: a pair that does
+//!   not contain P1 has a path that avoids P1's first link and one that
+//!   avoids its last; either two different paths (cost >= S + T) or one
+//!   that avoids both (>= B) beside another (>= D);
+//! * a tail-aware potential for the second search that stays feasible on
+//!   the residual graph: `H = max(Hp, min(h', Hp + gain))`, with `Hp` the
+//!   engine's potential (`max(h, D - d)`), `h'` a bound on the distance to
+//!   t without P1's links, and `gain` the least `d(x) + h'(x) - D` over
+//!   P1's nodes but its ends (links into the head end are dropped: a
+//!   search from it never needs them). Built from exact distances, from
+//!   the engine's landmark bounds (`Topology::distance_bound`) to the
+//!   tail's entry nodes, and from a local exact search over the tail end's
+//!   access region joined to the landmark bounds of its gateways; each is
+//!   checked feasible (no negative reduced link).
+//!
+//! Lines: "second" is a second search over the residual graph, "without
+//! P1" one over the graph less P1's links; "exact" names the distances its
+//! potential is made of.
 //!
 //! `cargo run --release -p pce-bench --example pair-headroom [nodes]`
 
@@ -21,9 +44,9 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use pce_bench::queries::{igp_request, random_pairs};
 use pce_bench::topogen::carrier;
-use pce_engine::solver::cspf::{compute, Constraints, Reservations, Workspace};
+use pce_engine::solver::cspf::{compute, Constraints, Objective, Reservations, Workspace};
 use pce_engine::solver::disjoint::{solve, Disjointness, GroupObjective, GroupRequest};
-use pce_engine::topology::{LinkId, Topology};
+use pce_engine::topology::{LinkId, NodeId, Topology};
 
 /// Arcs as (from, to, cost).
 type Arcs = Vec<(u32, u32, i64)>;
@@ -89,26 +112,123 @@ fn oracle_scans(n: usize, arcs: &Arcs, pot: &[i64], s: u32, t: u32) -> u64 {
     scanned
 }
 
-fn arcs_of(topo: &Topology, p1: &[LinkId]) -> (Arcs, Arcs) {
-    let on_p1 = |id: u32| {
-        p1.iter()
+/// Links scanned by bidirectional Dijkstra from `s` and `t` over `arcs`
+/// with the average potential of `to_t` (distances to `t`) and `from_s`
+/// (distances from `s`), in half units; the side with the smaller queue
+/// goes next, as in the engine.
+fn bidirectional_scans(n: usize, arcs: &Arcs, to_t: &[i64], from_s: &[i64], s: u32, t: u32) -> u64 {
+    let mut out: Vec<Vec<(u32, i64)>> = vec![Vec::new(); n];
+    let mut into: Vec<Vec<(u32, i64)>> = vec![Vec::new(); n];
+    let pot = |v: u32| to_t[v as usize].saturating_sub(from_s[v as usize]);
+    for &(a, b, c) in arcs {
+        if to_t[a as usize] == i64::MAX || to_t[b as usize] == i64::MAX {
+            continue;
+        }
+        let reduced = 2 * c - pot(a) + pot(b);
+        out[a as usize].push((b, reduced));
+        into[b as usize].push((a, reduced));
+    }
+    let mut dist = [vec![i64::MAX; n], vec![i64::MAX; n]];
+    let mut done = [vec![false; n], vec![false; n]];
+    let mut heaps = [
+        BinaryHeap::from([Reverse((0i64, s))]),
+        BinaryHeap::from([Reverse((0i64, t))]),
+    ];
+    dist[0][s as usize] = 0;
+    dist[1][t as usize] = 0;
+    let (mut best, mut tops, mut scanned) = (i64::MAX, [0i64, 0], 0);
+    loop {
+        let side = usize::from(heaps[0].len() > heaps[1].len());
+        let Some(Reverse((key, v))) = heaps[side].pop() else {
+            break;
+        };
+        if best != i64::MAX && key + tops[1 - side] >= best {
+            break;
+        }
+        tops[side] = key;
+        if done[side][v as usize] || key > dist[side][v as usize] {
+            continue;
+        }
+        done[side][v as usize] = true;
+        let arcs = if side == 0 {
+            &out[v as usize]
+        } else {
+            &into[v as usize]
+        };
+        scanned += arcs.len() as u64;
+        for &(w, c) in arcs {
+            let next = key + c;
+            if next < dist[side][w as usize] {
+                dist[side][w as usize] = next;
+                heaps[side].push(Reverse((next, w)));
+                if dist[1 - side][w as usize] != i64::MAX {
+                    best = best.min(next + dist[1 - side][w as usize]);
+                }
+            }
+        }
+    }
+    scanned
+}
+
+/// The directed links of `topo` less both directions of `removed`.
+fn without(topo: &Topology, removed: &[LinkId]) -> Arcs {
+    let gone = |id: u32| {
+        removed
+            .iter()
             .any(|l| l.0 == id || topo.reverse(*l).is_some_and(|r| r.0 == id))
     };
-    let mut original = Arcs::new();
-    let mut residual = Arcs::new();
-    for (id, l) in topo.links().iter().enumerate() {
-        let arc = (l.from.0, l.to.0, i64::from(l.igp));
-        original.push(arc);
-        if !on_p1(id as u32) {
-            residual.push(arc);
-        }
-    }
-    for l in p1 {
-        if let Some(x) = topo.link(*l) {
-            residual.push((x.to.0, x.from.0, -i64::from(x.igp)));
-        }
-    }
-    (original, residual)
+    topo.links()
+        .iter()
+        .enumerate()
+        .filter(|&(id, _)| !gone(id as u32))
+        .map(|(_, l)| (l.from.0, l.to.0, i64::from(l.igp)))
+        .collect()
+}
+
+/// Suurballe's residual graph: the links less P1's, plus P1's links
+/// reversed at the opposite cost.
+fn residual(topo: &Topology, p1: &[LinkId]) -> Arcs {
+    let mut arcs = without(topo, p1);
+    arcs.extend(
+        p1.iter()
+            .filter_map(|l| topo.link(*l))
+            .map(|x| (x.to.0, x.from.0, -i64::from(x.igp))),
+    );
+    arcs
+}
+
+fn into_s_dropped_arcs(arcs: &Arcs, s: u32) -> Arcs {
+    arcs.iter().copied().filter(|a| a.1 != s).collect()
+}
+
+fn reversed(arcs: &Arcs) -> Arcs {
+    arcs.iter().map(|&(a, b, c)| (b, a, c)).collect()
+}
+
+/// Links scanned per query by each search, and the two counts of queries.
+#[derive(Default)]
+struct Counters {
+    single: u64,
+    pair: u64,
+    single_oracle: u64,
+    second_oracle: u64,
+    second_original: u64,
+    bidirectional_original: u64,
+    bidirectional_residual: u64,
+    without_p1_exact: u64,
+    without_p1_last_link: u64,
+    without_p1_original: u64,
+    tail_aware: u64,
+    lm_region: u64,
+    lm_region_few: u64,
+    gateways: u64,
+    lm_both: u64,
+    lm_h_exact_tail: u64,
+    exact_h_lm_tail: u64,
+    tail_aware_no_s: u64,
+    interlaced: u64,
+    certified: u64,
+    queries: u64,
 }
 
 fn main() {
@@ -117,25 +237,17 @@ fn main() {
         .map_or(2_000, |x| x.parse().expect("a node count"));
     let topo = carrier(n, 4 * n, 42).build().expect("a valid topology");
     let nodes = topo.node_count();
-    let queries = random_pairs(nodes, 1000, 7);
     let res = Reservations::new(topo.link_count());
     let mut ws = Workspace::new();
     let req = |q| igp_request(q, &Constraints::default());
-    let (
-        mut single,
-        mut pair,
-        mut single_oracle,
-        mut second_oracle,
-        mut second_original,
-        mut count,
-    ) = (0, 0, 0, 0, 0, 0);
-    for &q in &queries {
-        let Ok(p1) = compute(&topo, &res, &req(q), &mut ws) else {
+    let mut k = Counters::default();
+    for (s, t) in random_pairs(nodes, 1000, 7) {
+        let Ok(p1) = compute(&topo, &res, &req((s, t)), &mut ws) else {
             continue;
         };
         let single_scans = ws.scanned;
         let group = GroupRequest {
-            members: vec![req(q), req(q)],
+            members: vec![req((s, t)), req((s, t))],
             disjointness: Disjointness::LINK,
             strict: true,
             objective: GroupObjective::MinSum,
@@ -144,42 +256,264 @@ fn main() {
         if solve(&topo, &res, &group, &mut ws).is_err() {
             continue;
         }
-        let pair_scans = ws.scanned;
-        let (original, residual) = arcs_of(&topo, &p1.links);
-        let exact = to_target(nodes, &original, q.1);
-        let exact_residual = to_target(nodes, &residual, q.1);
-        single += single_scans;
-        pair += pair_scans;
-        single_oracle += oracle_scans(nodes, &original, &exact, q.0, q.1);
-        second_oracle += oracle_scans(nodes, &residual, &exact_residual, q.0, q.1);
-        second_original += oracle_scans(nodes, &residual, &exact, q.0, q.1);
-        count += 1;
+        k.queries += 1;
+        k.single += single_scans;
+        k.pair += ws.scanned;
+        let p1 = &p1.links;
+        let original = without(&topo, &[]);
+        let residual = residual(&topo, p1);
+        let to_t = to_target(nodes, &original, t);
+        let from_s = to_target(nodes, &reversed(&original), s);
+        let to_t_residual = to_target(nodes, &residual, t);
+        let from_s_residual = to_target(nodes, &reversed(&residual), s);
+        k.single_oracle += oracle_scans(nodes, &original, &to_t, s, t);
+        k.second_oracle += oracle_scans(nodes, &residual, &to_t_residual, s, t);
+        k.second_original += oracle_scans(nodes, &residual, &to_t, s, t);
+        k.bidirectional_original += bidirectional_scans(nodes, &residual, &to_t, &from_s, s, t);
+        k.bidirectional_residual +=
+            bidirectional_scans(nodes, &residual, &to_t_residual, &from_s_residual, s, t);
+
+        // The second path searched in the graph without P1 (no reversed
+        // links), whose optimum is Suurballe's unless the optimal second
+        // path "interlaces" (runs part of P1 backwards).
+        let no_p1 = without(&topo, p1);
+        let no_p1_to_t = to_target(nodes, &no_p1, t);
+        let (Some(first), Some(last)) = (p1.first(), p1.last()) else {
+            continue;
+        };
+        let no_last_to_t = to_target(nodes, &without(&topo, &[*last]), t);
+        let no_first_to_t = to_target(nodes, &without(&topo, &[*first]), t);
+        k.without_p1_exact += oracle_scans(nodes, &no_p1, &no_p1_to_t, s, t);
+        k.without_p1_last_link += oracle_scans(nodes, &no_p1, &no_last_to_t, s, t);
+        k.without_p1_original += oracle_scans(nodes, &no_p1, &to_t, s, t);
+        // The tail-aware potential a residual search can use (exact
+        // distances standing in for bounds): H = max(dist, min(h', dist +
+        // gain)), h' the distance without P1's last link, gain = min over
+        // P1's nodes x (but t, and but s when arcs into s are dropped) of
+        // d(x) + h'(x) - D. Feasible on the residual graph.
+        let d = to_t[s as usize];
+        let mut p1_nodes = vec![s];
+        p1_nodes.extend(p1.iter().filter_map(|l| topo.link(*l)).map(|l| l.to.0));
+        let inner = &p1_nodes[..p1_nodes.len() - 1];
+        let gain_over = |xs: &[u32]| {
+            xs.iter()
+                .map(|&x| (d - to_t[x as usize]) + no_last_to_t[x as usize] - d)
+                .min()
+                .unwrap_or(0)
+                .max(0)
+        };
+        let tail_aware = |gain: i64| -> Vec<i64> {
+            (0..nodes)
+                .map(|v| {
+                    let (h, h2) = (to_t[v], no_last_to_t[v]);
+                    if h == i64::MAX {
+                        h
+                    } else {
+                        h.max(h2.min(h + gain))
+                    }
+                })
+                .collect()
+        };
+        // The same built from the landmark bounds the engine has: h' from
+        // the tail's entries (each residual link into t followed back
+        // through nodes of two links, off P1, to the first other node).
+        let lb =
+            |v: u32, to: u32| topo.distance_bound(Objective::Igp, NodeId(v), NodeId(to)) as i64;
+        let on_p1 = |v: u32| p1_nodes.contains(&v);
+        let other_end = |l: u32| topo.links().get(l as usize).map_or(u32::MAX, |x| x.to.0);
+        let mut chain = vec![i64::MAX; nodes];
+        let mut entries: Vec<(u32, i64)> = Vec::new();
+        for out in topo.out_links(NodeId(t)) {
+            if p1
+                .iter()
+                .any(|l| l.0 == out || topo.reverse(*l).is_some_and(|r| r.0 == out))
+            {
+                continue;
+            }
+            let (mut x, mut succ) = (other_end(out), t);
+            let mut rem = topo.link(LinkId(out)).map_or(0, |l| i64::from(l.igp));
+            while x != s
+                && !on_p1(x)
+                && topo.out_links(NodeId(x)).len() == 2
+                && chain[x as usize] == i64::MAX
+            {
+                let Some(back) = topo.out_links(NodeId(x)).find(|&l| other_end(l) != succ) else {
+                    break;
+                };
+                chain[x as usize] = rem;
+                rem += topo.link(LinkId(back)).map_or(0, |l| i64::from(l.igp));
+                (succ, x) = (x, other_end(back));
+            }
+            entries.push((x, rem));
+        }
+        let h_lm: Vec<i64> = (0..nodes as u32).map(|v| lb(v, t)).collect();
+        let h2_lm: Vec<i64> = (0..nodes as u32)
+            .map(|v| {
+                if v == t {
+                    0
+                } else if chain[v as usize] != i64::MAX {
+                    chain[v as usize]
+                } else {
+                    entries
+                        .iter()
+                        .map(|&(e, rem)| lb(v, e) + rem)
+                        .min()
+                        .unwrap_or(0)
+                }
+            })
+            .collect();
+        // h' from a local exact search: Dijkstra backwards from t without
+        // P1's links through nodes of at most three links (the access
+        // region), stopping at the first nodes of more (its gateways);
+        // h'(v) = min(region distance, min over gateways g of lb(v, g) +
+        // region distance of g).
+        let mut region = vec![i64::MAX; nodes];
+        let mut gateways: Vec<(u32, i64)> = Vec::new();
+        {
+            let mut into: Vec<Vec<(u32, i64)>> = vec![Vec::new(); nodes];
+            for &(a, b, c) in &no_p1 {
+                into[b as usize].push((a, c));
+            }
+            let mut heap = BinaryHeap::from([Reverse((0i64, t))]);
+            region[t as usize] = 0;
+            let mut done = vec![false; nodes];
+            while let Some(Reverse((dv, v))) = heap.pop() {
+                if done[v as usize] {
+                    continue;
+                }
+                done[v as usize] = true;
+                if v != t && topo.out_links(NodeId(v)).len() > 3 {
+                    gateways.push((v, dv));
+                    continue;
+                }
+                for &(u, c) in &into[v as usize] {
+                    if dv + c < region[u as usize] {
+                        region[u as usize] = dv + c;
+                        heap.push(Reverse((dv + c, u)));
+                    }
+                }
+            }
+        }
+        let h2_region: Vec<i64> = (0..nodes as u32)
+            .map(|v| {
+                let via = gateways
+                    .iter()
+                    .map(|&(g, dg)| lb(v, g) + dg)
+                    .min()
+                    .unwrap_or(i64::MAX);
+                via.min(region[v as usize])
+            })
+            .collect();
+        k.gateways += gateways.len() as u64;
+        let h2_region_few: Vec<i64> = if gateways.len() <= 2 {
+            h2_region.clone()
+        } else {
+            (0..nodes as u32)
+                .map(|v| if v == t { 0 } else { lb(v, t) })
+                .collect()
+        };
+        let from_s_d = &from_s;
+        let combine_c = |h: &[i64], h2: &[i64], hc: &[i64]| -> Vec<i64> {
+            let hp = |v: usize| h[v].max(d - from_s_d[v]);
+            let c = inner[1..]
+                .iter()
+                .map(|&x| from_s_d[x as usize] + hc[x as usize])
+                .min()
+                .unwrap_or(d);
+            let gain = (c - d).max(0);
+            (0..nodes)
+                .map(|v| hp(v).max(h2[v].min(hp(v) + gain)))
+                .collect()
+        };
+        let combine = |h: &[i64], h2: &[i64]| combine_c(h, h2, h2);
+        for (pot, counter) in [
+            (combine(&h_lm, &h2_lm), &mut k.lm_both),
+            (combine(&h_lm, &no_last_to_t), &mut k.lm_h_exact_tail),
+            (combine(&to_t, &h2_lm), &mut k.exact_h_lm_tail),
+            (combine(&h_lm, &h2_region), &mut k.lm_region),
+            (combine(&h_lm, &h2_region_few), &mut k.lm_region_few),
+        ] {
+            let negative = into_s_dropped_arcs(&residual, s)
+                .iter()
+                .filter(|&&(a, b, c)| c - pot[a as usize] + pot[b as usize] < 0)
+                .count();
+            assert_eq!(negative, 0, "infeasible potential");
+            *counter += oracle_scans(nodes, &into_s_dropped_arcs(&residual, s), &pot, s, t);
+        }
+        let into_s_dropped: Arcs = residual.iter().copied().filter(|a| a.1 != s).collect();
+        k.tail_aware += oracle_scans(nodes, &residual, &tail_aware(gain_over(inner)), s, t);
+        k.tail_aware_no_s += oracle_scans(
+            nodes,
+            &into_s_dropped,
+            &tail_aware(gain_over(&inner[1..])),
+            s,
+            t,
+        );
+        let (suurballe, no_p1_best) = (d + to_t_residual[s as usize], no_p1_to_t[s as usize]);
+        k.interlaced += u64::from(suurballe < no_p1_best);
+        // A pair that does not contain P1 has a path without P1's first
+        // link and a path without its last: two paths (at least S + T), or
+        // one that avoids both (at least B) beside another (at least D).
+        let both = to_target(nodes, &without(&topo, &[*first, *last]), t)[s as usize];
+        let (first_avoided, last_avoided) = (no_first_to_t[s as usize], no_last_to_t[s as usize]);
+        let bound = first_avoided
+            .saturating_add(last_avoided)
+            .min(both.saturating_add(d));
+        k.certified += u64::from(d + no_p1_best <= bound);
     }
-    let per = |x: u64| x as f64 / f64::from(count);
-    println!("{nodes} nodes, {count} queries with a disjoint pair; links scanned per query:");
+    let per = |x: u64| x as f64 / k.queries as f64;
     println!(
-        "  engine single path                             {:4.0}",
-        per(single)
+        "{nodes} nodes, {} queries with a disjoint pair; links scanned per query:",
+        k.queries
+    );
+    for (label, x) in [
+        ("engine single path", k.single),
+        ("engine disjoint pair", k.pair),
+        ("oracle single path", k.single_oracle),
+        ("oracle second search", k.second_oracle),
+        ("second, exact original", k.second_original),
+        (
+            "second bidirectional, exact original",
+            k.bidirectional_original,
+        ),
+        (
+            "second bidirectional, exact residual",
+            k.bidirectional_residual,
+        ),
+        ("second, tail-aware, exact", k.tail_aware),
+        ("second, tail-aware, exact, none into s", k.tail_aware_no_s),
+        ("second, tail-aware, landmark h and h'", k.lm_both),
+        (
+            "second, tail-aware, landmark h, exact h'",
+            k.lm_h_exact_tail,
+        ),
+        (
+            "second, tail-aware, exact h, landmark h'",
+            k.exact_h_lm_tail,
+        ),
+        ("second, tail-aware, h' via gateways", k.lm_region),
+        ("  (gateways per query)", k.gateways),
+        ("second, tail-aware, h' via <= 2 gateways", k.lm_region_few),
+        ("without P1, exact", k.without_p1_exact),
+        (
+            "without P1, exact less P1's last link",
+            k.without_p1_last_link,
+        ),
+        ("without P1, exact original", k.without_p1_original),
+    ] {
+        println!("  {label:<42} {:6.0}", per(x));
+    }
+    println!(
+        "  optimal second path interlaces with P1: {} of {}",
+        k.interlaced, k.queries
     );
     println!(
-        "  engine disjoint pair                           {:4.0}",
-        per(pair)
-    );
-    println!(
-        "  oracle single path                             {:4.0}",
-        per(single_oracle)
-    );
-    println!(
-        "  oracle second search                           {:4.0}",
-        per(second_oracle)
-    );
-    println!(
-        "  second search, original-graph exact potential {:4.0}",
-        per(second_original)
+        "  pair without interlacing proven optimal by min(S + T, B + D): {} of {}",
+        k.certified, k.queries
     );
     println!(
         "  pair/single in links: engine {:.2}x; engine first search + oracle second {:.2}x",
-        per(pair) / per(single),
-        (per(single) + per(second_oracle)) / per(single)
+        per(k.pair) / per(k.single),
+        (per(k.single) + per(k.second_oracle)) / per(k.single)
     );
 }
