@@ -30,8 +30,9 @@
 //!   search from it never needs them). Built from exact distances, from
 //!   the engine's landmark bounds (`Topology::distance_bound`) to the
 //!   tail's entry nodes, and from a local exact search over the tail end's
-//!   access region joined to the landmark bounds of its gateways; each is
-//!   checked feasible (no negative reduced link).
+//!   access region joined to the landmark bounds of its gateways, and with
+//!   `h'` raised to exact distances inside the head end's access region;
+//!   each is checked feasible (no negative reduced link).
 //!
 //! Lines: "second" is a second search over the residual graph, "without
 //! P1" one over the graph less P1's links; "exact" names the distances its
@@ -223,6 +224,7 @@ struct Counters {
     lm_region_few: u64,
     gateways: u64,
     lm_both: u64,
+    lm_head_region: u64,
     lm_h_exact_tail: u64,
     exact_h_lm_tail: u64,
     tail_aware_no_s: u64,
@@ -362,6 +364,64 @@ fn main() {
                 }
             })
             .collect();
+        // The head end's access region (nodes of at most three links around
+        // s) raised to exact distances to its gateways plus h' there:
+        // phi(u) = min over gateways g of region distance(u, g) + h'(g),
+        // over links not on P1. Raising nodes of the region keeps h'
+        // consistent: links into them only gain, links out of them reach a
+        // region node or a gateway, where phi is at most the link plus h'.
+        let mut h2_head = h2_lm.clone();
+        {
+            let small = |v: u32| topo.out_links(NodeId(v)).len() <= 3;
+            let mut in_region = vec![false; nodes];
+            let mut stack = vec![s];
+            in_region[s as usize] = small(s);
+            let mut gateways = Vec::new();
+            while let Some(v) = stack.pop() {
+                if !in_region[v as usize] {
+                    continue;
+                }
+                for l in topo.out_links(NodeId(v)) {
+                    let u = other_end(l);
+                    if small(u) {
+                        if !in_region[u as usize] {
+                            in_region[u as usize] = true;
+                            stack.push(u);
+                        }
+                    } else {
+                        gateways.push(u);
+                    }
+                }
+            }
+            let mut into: Vec<Vec<(u32, i64)>> = vec![Vec::new(); nodes];
+            for &(a, b, c) in &no_p1 {
+                if in_region[a as usize] {
+                    into[b as usize].push((a, c));
+                }
+            }
+            let mut phi = vec![i64::MAX; nodes];
+            let mut heap = BinaryHeap::new();
+            for &g in &gateways {
+                phi[g as usize] = h2_lm[g as usize];
+                heap.push(Reverse((phi[g as usize], g)));
+            }
+            while let Some(Reverse((dv, v))) = heap.pop() {
+                if dv > phi[v as usize] {
+                    continue;
+                }
+                for &(u, c) in &into[v as usize] {
+                    if dv + c < phi[u as usize] {
+                        phi[u as usize] = dv + c;
+                        heap.push(Reverse((dv + c, u)));
+                    }
+                }
+            }
+            for v in 0..nodes {
+                if in_region[v] && phi[v] != i64::MAX && v != t as usize {
+                    h2_head[v] = h2_head[v].max(phi[v]);
+                }
+            }
+        }
         // h' from a local exact search: Dijkstra backwards from t without
         // P1's links through nodes of at most three links (the access
         // region), stopping at the first nodes of more (its gateways);
@@ -428,6 +488,7 @@ fn main() {
         let combine = |h: &[i64], h2: &[i64]| combine_c(h, h2, h2);
         for (pot, counter) in [
             (combine(&h_lm, &h2_lm), &mut k.lm_both),
+            (combine(&h_lm, &h2_head), &mut k.lm_head_region),
             (combine(&h_lm, &no_last_to_t), &mut k.lm_h_exact_tail),
             (combine(&to_t, &h2_lm), &mut k.exact_h_lm_tail),
             (combine(&h_lm, &h2_region), &mut k.lm_region),
@@ -483,6 +544,7 @@ fn main() {
         ("second, tail-aware, exact", k.tail_aware),
         ("second, tail-aware, exact, none into s", k.tail_aware_no_s),
         ("second, tail-aware, landmark h and h'", k.lm_both),
+        ("the same, h' exact in the head's region", k.lm_head_region),
         (
             "second, tail-aware, landmark h, exact h'",
             k.lm_h_exact_tail,
