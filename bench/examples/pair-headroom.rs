@@ -30,9 +30,10 @@
 //!   search from it never needs them). Built from exact distances, from
 //!   the engine's landmark bounds (`Topology::distance_bound`) to the
 //!   tail's entry nodes, and from a local exact search over the tail end's
-//!   access region joined to the landmark bounds of its gateways, and with
-//!   `h'` raised to exact distances inside the head end's access region;
-//!   each is checked feasible (no negative reduced link).
+//!   access region joined to the landmark bounds of its gateways, each of
+//!   the last two also with `h'` raised to exact distances inside the head
+//!   end's access region; each is checked feasible (no negative reduced
+//!   link).
 //!
 //! Lines: "second" is a second search over the residual graph, "without
 //! P1" one over the graph less P1's links; "exact" names the distances its
@@ -222,6 +223,7 @@ struct Counters {
     tail_aware: u64,
     lm_region: u64,
     lm_region_few: u64,
+    lm_both_regions: u64,
     gateways: u64,
     lm_both: u64,
     lm_head_region: u64,
@@ -364,64 +366,6 @@ fn main() {
                 }
             })
             .collect();
-        // The head end's access region (nodes of at most three links around
-        // s) raised to exact distances to its gateways plus h' there:
-        // phi(u) = min over gateways g of region distance(u, g) + h'(g),
-        // over links not on P1. Raising nodes of the region keeps h'
-        // consistent: links into them only gain, links out of them reach a
-        // region node or a gateway, where phi is at most the link plus h'.
-        let mut h2_head = h2_lm.clone();
-        {
-            let small = |v: u32| topo.out_links(NodeId(v)).len() <= 3;
-            let mut in_region = vec![false; nodes];
-            let mut stack = vec![s];
-            in_region[s as usize] = small(s);
-            let mut gateways = Vec::new();
-            while let Some(v) = stack.pop() {
-                if !in_region[v as usize] {
-                    continue;
-                }
-                for l in topo.out_links(NodeId(v)) {
-                    let u = other_end(l);
-                    if small(u) {
-                        if !in_region[u as usize] {
-                            in_region[u as usize] = true;
-                            stack.push(u);
-                        }
-                    } else {
-                        gateways.push(u);
-                    }
-                }
-            }
-            let mut into: Vec<Vec<(u32, i64)>> = vec![Vec::new(); nodes];
-            for &(a, b, c) in &no_p1 {
-                if in_region[a as usize] {
-                    into[b as usize].push((a, c));
-                }
-            }
-            let mut phi = vec![i64::MAX; nodes];
-            let mut heap = BinaryHeap::new();
-            for &g in &gateways {
-                phi[g as usize] = h2_lm[g as usize];
-                heap.push(Reverse((phi[g as usize], g)));
-            }
-            while let Some(Reverse((dv, v))) = heap.pop() {
-                if dv > phi[v as usize] {
-                    continue;
-                }
-                for &(u, c) in &into[v as usize] {
-                    if dv + c < phi[u as usize] {
-                        phi[u as usize] = dv + c;
-                        heap.push(Reverse((dv + c, u)));
-                    }
-                }
-            }
-            for v in 0..nodes {
-                if in_region[v] && phi[v] != i64::MAX && v != t as usize {
-                    h2_head[v] = h2_head[v].max(phi[v]);
-                }
-            }
-        }
         // h' from a local exact search: Dijkstra backwards from t without
         // P1's links through nodes of at most three links (the access
         // region), stopping at the first nodes of more (its gateways);
@@ -472,6 +416,66 @@ fn main() {
                 .map(|v| if v == t { 0 } else { lb(v, t) })
                 .collect()
         };
+        // The head end's access region (nodes of at most three links around
+        // s) raised to exact distances to its gateways plus h' there:
+        // phi(u) = min over gateways g of region distance(u, g) + h'(g),
+        // over links not on P1. Raising nodes of the region keeps h'
+        // consistent: links into them only gain, links out of them reach a
+        // region node or a gateway, where phi is at most the link plus h'.
+        let raise_head = |base: &[i64]| -> Vec<i64> {
+            let mut raised = base.to_vec();
+            let small = |v: u32| topo.out_links(NodeId(v)).len() <= 3;
+            let mut in_region = vec![false; nodes];
+            let mut stack = vec![s];
+            in_region[s as usize] = small(s);
+            let mut gateways = Vec::new();
+            while let Some(v) = stack.pop() {
+                if !in_region[v as usize] {
+                    continue;
+                }
+                for l in topo.out_links(NodeId(v)) {
+                    let u = other_end(l);
+                    if small(u) {
+                        if !in_region[u as usize] {
+                            in_region[u as usize] = true;
+                            stack.push(u);
+                        }
+                    } else {
+                        gateways.push(u);
+                    }
+                }
+            }
+            let mut into: Vec<Vec<(u32, i64)>> = vec![Vec::new(); nodes];
+            for &(a, b, c) in &no_p1 {
+                if in_region[a as usize] {
+                    into[b as usize].push((a, c));
+                }
+            }
+            let mut phi = vec![i64::MAX; nodes];
+            let mut heap = BinaryHeap::new();
+            for &g in &gateways {
+                phi[g as usize] = base[g as usize];
+                heap.push(Reverse((phi[g as usize], g)));
+            }
+            while let Some(Reverse((dv, v))) = heap.pop() {
+                if dv > phi[v as usize] {
+                    continue;
+                }
+                for &(u, c) in &into[v as usize] {
+                    if dv + c < phi[u as usize] {
+                        phi[u as usize] = dv + c;
+                        heap.push(Reverse((dv + c, u)));
+                    }
+                }
+            }
+            for v in 0..nodes {
+                if in_region[v] && phi[v] != i64::MAX && v != t as usize {
+                    raised[v] = raised[v].max(phi[v]);
+                }
+            }
+            raised
+        };
+        let h2_head = raise_head(&h2_lm);
         let from_s_d = &from_s;
         let combine_c = |h: &[i64], h2: &[i64], hc: &[i64]| -> Vec<i64> {
             let hp = |v: usize| h[v].max(d - from_s_d[v]);
@@ -493,6 +497,10 @@ fn main() {
             (combine(&to_t, &h2_lm), &mut k.exact_h_lm_tail),
             (combine(&h_lm, &h2_region), &mut k.lm_region),
             (combine(&h_lm, &h2_region_few), &mut k.lm_region_few),
+            (
+                combine(&h_lm, &raise_head(&h2_region)),
+                &mut k.lm_both_regions,
+            ),
         ] {
             let negative = into_s_dropped_arcs(&residual, s)
                 .iter()
@@ -556,6 +564,10 @@ fn main() {
         ("second, tail-aware, h' via gateways", k.lm_region),
         ("  (gateways per query)", k.gateways),
         ("second, tail-aware, h' via <= 2 gateways", k.lm_region_few),
+        (
+            "the same via gateways, exact in head region",
+            k.lm_both_regions,
+        ),
         ("without P1, exact", k.without_p1_exact),
         (
             "without P1, exact less P1's last link",
