@@ -33,7 +33,10 @@
 //!   access region joined to the landmark bounds of its gateways, each of
 //!   the last two also with `h'` raised to exact distances inside the head
 //!   end's access region; each is checked feasible (no negative reduced
-//!   link).
+//!   link);
+//! * bidirectional second searches with landmark potentials, and with
+//!   both ends aware: the best forward potential above and its mirror from
+//!   the head end's access region for the backward side.
 //!
 //! Lines: "second" is a second search over the residual graph, "without
 //! P1" one over the graph less P1's links; "exact" names the distances its
@@ -223,6 +226,8 @@ struct Counters {
     tail_aware: u64,
     lm_region: u64,
     lm_region_few: u64,
+    bi_landmark: u64,
+    bi_both_ends: u64,
     lm_both_regions: u64,
     gateways: u64,
     lm_both: u64,
@@ -509,6 +514,83 @@ fn main() {
             assert_eq!(negative, 0, "infeasible potential");
             *counter += oracle_scans(nodes, &into_s_dropped_arcs(&residual, s), &pot, s, t);
         }
+        // Both ends aware, bidirectionally: H as above (forward) and its
+        // mirror B for the backward side, from d and the head end's region:
+        // hs'(v) = exact distance from s without P1 inside s's access
+        // region, else the least region distance to a gateway g plus lb(g,
+        // v); B = max(Bp, min(hs', Bp + gain_s)), Bp = min(d, D - h),
+        // gain_s the least hs'(x) - d(x) over P1's inner nodes.
+        let two_sided = {
+            let small = |v: u32| topo.out_links(NodeId(v)).len() <= 3;
+            let mut out: Vec<Vec<(u32, i64)>> = vec![Vec::new(); nodes];
+            for &(a, b, c) in &no_p1 {
+                out[a as usize].push((b, c));
+            }
+            let mut reg = vec![i64::MAX; nodes];
+            let mut gateways = Vec::new();
+            let mut heap = BinaryHeap::from([Reverse((0i64, s))]);
+            reg[s as usize] = 0;
+            let mut done = vec![false; nodes];
+            while let Some(Reverse((dv, v))) = heap.pop() {
+                if done[v as usize] {
+                    continue;
+                }
+                done[v as usize] = true;
+                if v != s && !small(v) {
+                    gateways.push((v, dv));
+                    continue;
+                }
+                for &(u, c) in &out[v as usize] {
+                    if dv + c < reg[u as usize] {
+                        reg[u as usize] = dv + c;
+                        heap.push(Reverse((dv + c, u)));
+                    }
+                }
+            }
+            let hs2: Vec<i64> = (0..nodes as u32)
+                .map(|v| {
+                    let via = gateways
+                        .iter()
+                        .map(|&(g, dg)| dg + lb(g, v))
+                        .min()
+                        .unwrap_or(i64::MAX);
+                    if gateways.is_empty() || small(s) {
+                        via.min(reg[v as usize])
+                    } else {
+                        lb(s, v)
+                    }
+                })
+                .collect();
+            let bp = |v: usize| from_s_d[v].min(d - h_lm[v]);
+            let gain_s = inner[1..]
+                .iter()
+                .map(|&x| hs2[x as usize] - from_s_d[x as usize])
+                .min()
+                .unwrap_or(0)
+                .max(0);
+            let b: Vec<i64> = (0..nodes)
+                .map(|v| bp(v).max(hs2[v].min(bp(v) + gain_s)))
+                .collect();
+            let h = combine(&h_lm, &raise_head(&h2_region));
+            let arcs: Arcs = residual
+                .iter()
+                .copied()
+                .filter(|a| a.1 != s && a.0 != t)
+                .collect();
+            let negative = arcs
+                .iter()
+                .filter(|&&(x, y, c)| c + b[x as usize] - b[y as usize] < 0)
+                .count();
+            assert_eq!(negative, 0, "infeasible backward potential");
+            let hp: Vec<i64> = (0..nodes).map(|v| h_lm[v].max(d - from_s_d[v])).collect();
+            let bpv: Vec<i64> = (0..nodes).map(bp).collect();
+            (
+                bidirectional_scans(nodes, &arcs, &hp, &bpv, s, t),
+                bidirectional_scans(nodes, &arcs, &h, &b, s, t),
+            )
+        };
+        k.bi_landmark += two_sided.0;
+        k.bi_both_ends += two_sided.1;
         let into_s_dropped: Arcs = residual.iter().copied().filter(|a| a.1 != s).collect();
         k.tail_aware += oracle_scans(nodes, &residual, &tail_aware(gain_over(inner)), s, t);
         k.tail_aware_no_s += oracle_scans(
@@ -568,6 +650,8 @@ fn main() {
             "the same via gateways, exact in head region",
             k.lm_both_regions,
         ),
+        ("second bidirectional, landmark", k.bi_landmark),
+        ("second bidirectional, both ends aware", k.bi_both_ends),
         ("without P1, exact", k.without_p1_exact),
         (
             "without P1, exact less P1's last link",
