@@ -206,6 +206,44 @@ fn into_s_dropped_arcs(arcs: &Arcs, s: u32) -> Arcs {
     arcs.iter().copied().filter(|a| a.1 != s).collect()
 }
 
+/// Exact distances over `arcs` from `end` (to it, when `backward`) through
+/// the nodes of at most three links around it (its access region), and the
+/// first nodes of more links reached (the region's gateways) with theirs.
+fn region_search(
+    topo: &Topology,
+    arcs: &Arcs,
+    end: u32,
+    backward: bool,
+) -> (Vec<i64>, Vec<(u32, i64)>) {
+    let n = topo.node_count();
+    let mut next: Vec<Vec<(u32, i64)>> = vec![Vec::new(); n];
+    for &(a, b, c) in arcs {
+        let (from, to) = if backward { (b, a) } else { (a, b) };
+        next[from as usize].push((to, c));
+    }
+    let mut dist = vec![i64::MAX; n];
+    let mut gateways = Vec::new();
+    let mut done = vec![false; n];
+    let mut heap = BinaryHeap::from([Reverse((0i64, end))]);
+    dist[end as usize] = 0;
+    while let Some(Reverse((dv, v))) = heap.pop() {
+        if std::mem::replace(&mut done[v as usize], true) {
+            continue;
+        }
+        if v != end && topo.out_links(NodeId(v)).len() > 3 {
+            gateways.push((v, dv));
+            continue;
+        }
+        for &(u, c) in &next[v as usize] {
+            if dv + c < dist[u as usize] {
+                dist[u as usize] = dv + c;
+                heap.push(Reverse((dv + c, u)));
+            }
+        }
+    }
+    (dist, gateways)
+}
+
 fn reversed(arcs: &Arcs) -> Arcs {
     arcs.iter().map(|&(a, b, c)| (b, a, c)).collect()
 }
@@ -376,33 +414,7 @@ fn main() {
         // region), stopping at the first nodes of more (its gateways);
         // h'(v) = min(region distance, min over gateways g of lb(v, g) +
         // region distance of g).
-        let mut region = vec![i64::MAX; nodes];
-        let mut gateways: Vec<(u32, i64)> = Vec::new();
-        {
-            let mut into: Vec<Vec<(u32, i64)>> = vec![Vec::new(); nodes];
-            for &(a, b, c) in &no_p1 {
-                into[b as usize].push((a, c));
-            }
-            let mut heap = BinaryHeap::from([Reverse((0i64, t))]);
-            region[t as usize] = 0;
-            let mut done = vec![false; nodes];
-            while let Some(Reverse((dv, v))) = heap.pop() {
-                if done[v as usize] {
-                    continue;
-                }
-                done[v as usize] = true;
-                if v != t && topo.out_links(NodeId(v)).len() > 3 {
-                    gateways.push((v, dv));
-                    continue;
-                }
-                for &(u, c) in &into[v as usize] {
-                    if dv + c < region[u as usize] {
-                        region[u as usize] = dv + c;
-                        heap.push(Reverse((dv + c, u)));
-                    }
-                }
-            }
-        }
+        let (region, gateways) = region_search(&topo, &no_p1, t, true);
         let h2_region: Vec<i64> = (0..nodes as u32)
             .map(|v| {
                 let via = gateways
@@ -522,31 +534,7 @@ fn main() {
         // gain_s the least hs'(x) - d(x) over P1's inner nodes.
         let two_sided = {
             let small = |v: u32| topo.out_links(NodeId(v)).len() <= 3;
-            let mut out: Vec<Vec<(u32, i64)>> = vec![Vec::new(); nodes];
-            for &(a, b, c) in &no_p1 {
-                out[a as usize].push((b, c));
-            }
-            let mut reg = vec![i64::MAX; nodes];
-            let mut gateways = Vec::new();
-            let mut heap = BinaryHeap::from([Reverse((0i64, s))]);
-            reg[s as usize] = 0;
-            let mut done = vec![false; nodes];
-            while let Some(Reverse((dv, v))) = heap.pop() {
-                if done[v as usize] {
-                    continue;
-                }
-                done[v as usize] = true;
-                if v != s && !small(v) {
-                    gateways.push((v, dv));
-                    continue;
-                }
-                for &(u, c) in &out[v as usize] {
-                    if dv + c < reg[u as usize] {
-                        reg[u as usize] = dv + c;
-                        heap.push(Reverse((dv + c, u)));
-                    }
-                }
-            }
+            let (reg, gateways) = region_search(&topo, &no_p1, s, false);
             let hs2: Vec<i64> = (0..nodes as u32)
                 .map(|v| {
                     let via = gateways
