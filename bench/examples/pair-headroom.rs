@@ -202,8 +202,9 @@ fn residual(topo: &Topology, p1: &[LinkId]) -> Arcs {
     arcs
 }
 
-fn into_s_dropped_arcs(arcs: &Arcs, s: u32) -> Arcs {
-    arcs.iter().copied().filter(|a| a.1 != s).collect()
+/// Whether `v` has at most three links: an access-tier node.
+fn small(topo: &Topology, v: u32) -> bool {
+    topo.out_links(NodeId(v)).len() <= 3
 }
 
 /// Exact distances over `arcs` from `end` (to it, when `backward`) through
@@ -230,7 +231,7 @@ fn region_search(
         if std::mem::replace(&mut done[v as usize], true) {
             continue;
         }
-        if v != end && topo.out_links(NodeId(v)).len() > 3 {
+        if v != end && !small(topo, v) {
             gateways.push((v, dv));
             continue;
         }
@@ -248,34 +249,18 @@ fn reversed(arcs: &Arcs) -> Arcs {
     arcs.iter().map(|&(a, b, c)| (b, a, c)).collect()
 }
 
-/// Links scanned per query by each search, and the two counts of queries.
+/// Links scanned, summed over the queries, per search, in the order the
+/// searches first report.
 #[derive(Default)]
-struct Counters {
-    single: u64,
-    pair: u64,
-    single_oracle: u64,
-    second_oracle: u64,
-    second_original: u64,
-    bidirectional_original: u64,
-    bidirectional_residual: u64,
-    without_p1_exact: u64,
-    without_p1_last_link: u64,
-    without_p1_original: u64,
-    tail_aware: u64,
-    lm_region: u64,
-    lm_region_few: u64,
-    bi_landmark: u64,
-    bi_both_ends: u64,
-    lm_both_regions: u64,
-    gateways: u64,
-    lm_both: u64,
-    lm_head_region: u64,
-    lm_h_exact_tail: u64,
-    exact_h_lm_tail: u64,
-    tail_aware_no_s: u64,
-    interlaced: u64,
-    certified: u64,
-    queries: u64,
+struct Tally(Vec<(&'static str, u64)>);
+
+impl Tally {
+    fn add(&mut self, label: &'static str, scanned: u64) {
+        match self.0.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, sum)) => *sum += scanned,
+            None => self.0.push((label, scanned)),
+        }
+    }
 }
 
 fn main() {
@@ -287,7 +272,8 @@ fn main() {
     let res = Reservations::new(topo.link_count());
     let mut ws = Workspace::new();
     let req = |q| igp_request(q, &Constraints::default());
-    let mut k = Counters::default();
+    let mut k = Tally::default();
+    let (mut queries, mut interlaced, mut certified) = (0u64, 0u64, 0u64);
     for (s, t) in random_pairs(nodes, 1000, 7) {
         let Ok(p1) = compute(&topo, &res, &req((s, t)), &mut ws) else {
             continue;
@@ -303,9 +289,9 @@ fn main() {
         if solve(&topo, &res, &group, &mut ws).is_err() {
             continue;
         }
-        k.queries += 1;
-        k.single += single_scans;
-        k.pair += ws.scanned;
+        queries += 1;
+        k.add("engine single path", single_scans);
+        k.add("engine disjoint pair", ws.scanned);
         let p1 = &p1.links;
         let original = without(&topo, &[]);
         let residual = residual(&topo, p1);
@@ -313,12 +299,26 @@ fn main() {
         let from_s = to_target(nodes, &reversed(&original), s);
         let to_t_residual = to_target(nodes, &residual, t);
         let from_s_residual = to_target(nodes, &reversed(&residual), s);
-        k.single_oracle += oracle_scans(nodes, &original, &to_t, s, t);
-        k.second_oracle += oracle_scans(nodes, &residual, &to_t_residual, s, t);
-        k.second_original += oracle_scans(nodes, &residual, &to_t, s, t);
-        k.bidirectional_original += bidirectional_scans(nodes, &residual, &to_t, &from_s, s, t);
-        k.bidirectional_residual +=
-            bidirectional_scans(nodes, &residual, &to_t_residual, &from_s_residual, s, t);
+        k.add(
+            "oracle single path",
+            oracle_scans(nodes, &original, &to_t, s, t),
+        );
+        k.add(
+            "oracle second search",
+            oracle_scans(nodes, &residual, &to_t_residual, s, t),
+        );
+        k.add(
+            "second, exact original",
+            oracle_scans(nodes, &residual, &to_t, s, t),
+        );
+        k.add(
+            "second bidirectional, exact original",
+            bidirectional_scans(nodes, &residual, &to_t, &from_s, s, t),
+        );
+        k.add(
+            "second bidirectional, exact residual",
+            bidirectional_scans(nodes, &residual, &to_t_residual, &from_s_residual, s, t),
+        );
 
         // The second path searched in the graph without P1 (no reversed
         // links), whose optimum is Suurballe's unless the optimal second
@@ -330,39 +330,17 @@ fn main() {
         };
         let no_last_to_t = to_target(nodes, &without(&topo, &[*last]), t);
         let no_first_to_t = to_target(nodes, &without(&topo, &[*first]), t);
-        k.without_p1_exact += oracle_scans(nodes, &no_p1, &no_p1_to_t, s, t);
-        k.without_p1_last_link += oracle_scans(nodes, &no_p1, &no_last_to_t, s, t);
-        k.without_p1_original += oracle_scans(nodes, &no_p1, &to_t, s, t);
-        // The tail-aware potential a residual search can use (exact
-        // distances standing in for bounds): H = max(dist, min(h', dist +
-        // gain)), h' the distance without P1's last link, gain = min over
-        // P1's nodes x (but t, and but s when arcs into s are dropped) of
-        // d(x) + h'(x) - D. Feasible on the residual graph.
+        let without_p1 = [
+            ("without P1, exact", &no_p1_to_t),
+            ("without P1, exact less P1's last link", &no_last_to_t),
+            ("without P1, exact original", &to_t),
+        ];
         let d = to_t[s as usize];
         let mut p1_nodes = vec![s];
         p1_nodes.extend(p1.iter().filter_map(|l| topo.link(*l)).map(|l| l.to.0));
         let inner = &p1_nodes[..p1_nodes.len() - 1];
-        let gain_over = |xs: &[u32]| {
-            xs.iter()
-                .map(|&x| (d - to_t[x as usize]) + no_last_to_t[x as usize] - d)
-                .min()
-                .unwrap_or(0)
-                .max(0)
-        };
-        let tail_aware = |gain: i64| -> Vec<i64> {
-            (0..nodes)
-                .map(|v| {
-                    let (h, h2) = (to_t[v], no_last_to_t[v]);
-                    if h == i64::MAX {
-                        h
-                    } else {
-                        h.max(h2.min(h + gain))
-                    }
-                })
-                .collect()
-        };
-        // The same built from the landmark bounds the engine has: h' from
-        // the tail's entries (each residual link into t followed back
+        // The tail-aware potential, from landmark bounds: h' from the
+        // tail's entries (each residual link into t followed back
         // through nodes of two links, off P1, to the first other node).
         let lb =
             |v: u32, to: u32| topo.distance_bound(Objective::Igp, NodeId(v), NodeId(to)) as i64;
@@ -425,14 +403,7 @@ fn main() {
                 via.min(region[v as usize])
             })
             .collect();
-        k.gateways += gateways.len() as u64;
-        let h2_region_few: Vec<i64> = if gateways.len() <= 2 {
-            h2_region.clone()
-        } else {
-            (0..nodes as u32)
-                .map(|v| if v == t { 0 } else { lb(v, t) })
-                .collect()
-        };
+        let tail_gateways = gateways.len() as u64;
         // The head end's access region (nodes of at most three links around
         // s) raised to exact distances to its gateways plus h' there:
         // phi(u) = min over gateways g of region distance(u, g) + h'(g),
@@ -441,36 +412,17 @@ fn main() {
         // region node or a gateway, where phi is at most the link plus h'.
         let raise_head = |base: &[i64]| -> Vec<i64> {
             let mut raised = base.to_vec();
-            let small = |v: u32| topo.out_links(NodeId(v)).len() <= 3;
-            let mut in_region = vec![false; nodes];
-            let mut stack = vec![s];
-            in_region[s as usize] = small(s);
-            let mut gateways = Vec::new();
-            while let Some(v) = stack.pop() {
-                if !in_region[v as usize] {
-                    continue;
-                }
-                for l in topo.out_links(NodeId(v)) {
-                    let u = other_end(l);
-                    if small(u) {
-                        if !in_region[u as usize] {
-                            in_region[u as usize] = true;
-                            stack.push(u);
-                        }
-                    } else {
-                        gateways.push(u);
-                    }
-                }
-            }
+            let (reach, gateways) = region_search(&topo, &no_p1, s, false);
+            let in_region = |v: u32| reach[v as usize] != i64::MAX && small(&topo, v);
             let mut into: Vec<Vec<(u32, i64)>> = vec![Vec::new(); nodes];
             for &(a, b, c) in &no_p1 {
-                if in_region[a as usize] {
+                if in_region(a) {
                     into[b as usize].push((a, c));
                 }
             }
             let mut phi = vec![i64::MAX; nodes];
             let mut heap = BinaryHeap::new();
-            for &g in &gateways {
+            for &(g, _) in &gateways {
                 phi[g as usize] = base[g as usize];
                 heap.push(Reverse((phi[g as usize], g)));
             }
@@ -485,47 +437,67 @@ fn main() {
                     }
                 }
             }
-            for v in 0..nodes {
-                if in_region[v] && phi[v] != i64::MAX && v != t as usize {
-                    raised[v] = raised[v].max(phi[v]);
+            for v in 0..nodes as u32 {
+                if in_region(v) && phi[v as usize] != i64::MAX && v != t {
+                    raised[v as usize] = raised[v as usize].max(phi[v as usize]);
                 }
             }
             raised
         };
         let h2_head = raise_head(&h2_lm);
         let from_s_d = &from_s;
-        let combine_c = |h: &[i64], h2: &[i64], hc: &[i64]| -> Vec<i64> {
+        // H = max(Hp, min(h', Hp + gain)), Hp = max(h, D - d), gain the
+        // least d(x) + h'(x) - D over P1's inner nodes (links into s are
+        // dropped: a search from s never needs them). Feasible on the
+        // residual graph (checked below).
+        let combine = |h: &[i64], h2: &[i64]| -> Vec<i64> {
             let hp = |v: usize| h[v].max(d - from_s_d[v]);
             let c = inner[1..]
                 .iter()
-                .map(|&x| from_s_d[x as usize] + hc[x as usize])
+                .map(|&x| from_s_d[x as usize].saturating_add(h2[x as usize]))
                 .min()
                 .unwrap_or(d);
             let gain = (c - d).max(0);
             (0..nodes)
-                .map(|v| hp(v).max(h2[v].min(hp(v) + gain)))
+                .map(|v| hp(v).max(h2[v].min(hp(v).saturating_add(gain))))
                 .collect()
         };
-        let combine = |h: &[i64], h2: &[i64]| combine_c(h, h2, h2);
-        for (pot, counter) in [
-            (combine(&h_lm, &h2_lm), &mut k.lm_both),
-            (combine(&h_lm, &h2_head), &mut k.lm_head_region),
-            (combine(&h_lm, &no_last_to_t), &mut k.lm_h_exact_tail),
-            (combine(&to_t, &h2_lm), &mut k.exact_h_lm_tail),
-            (combine(&h_lm, &h2_region), &mut k.lm_region),
-            (combine(&h_lm, &h2_region_few), &mut k.lm_region_few),
+        let into_s_dropped: Arcs = residual.iter().copied().filter(|a| a.1 != s).collect();
+        for (label, pot) in [
+            ("second, tail-aware, exact", combine(&to_t, &no_last_to_t)),
             (
+                "second, tail-aware, landmark h and h'",
+                combine(&h_lm, &h2_lm),
+            ),
+            (
+                "the same, h' exact in the head's region",
+                combine(&h_lm, &h2_head),
+            ),
+            (
+                "second, tail-aware, landmark h, exact h'",
+                combine(&h_lm, &no_last_to_t),
+            ),
+            (
+                "second, tail-aware, exact h, landmark h'",
+                combine(&to_t, &h2_lm),
+            ),
+            (
+                "second, tail-aware, h' via gateways",
+                combine(&h_lm, &h2_region),
+            ),
+            (
+                "the same via gateways, exact in head region",
                 combine(&h_lm, &raise_head(&h2_region)),
-                &mut k.lm_both_regions,
             ),
         ] {
-            let negative = into_s_dropped_arcs(&residual, s)
+            let negative = into_s_dropped
                 .iter()
                 .filter(|&&(a, b, c)| c - pot[a as usize] + pot[b as usize] < 0)
                 .count();
-            assert_eq!(negative, 0, "infeasible potential");
-            *counter += oracle_scans(nodes, &into_s_dropped_arcs(&residual, s), &pot, s, t);
+            assert_eq!(negative, 0, "infeasible potential: {label}");
+            k.add(label, oracle_scans(nodes, &into_s_dropped, &pot, s, t));
         }
+        k.add("  (tail region gateways per query)", tail_gateways);
         // Both ends aware, bidirectionally: H as above (forward) and its
         // mirror B for the backward side, from d and the head end's region:
         // hs'(v) = exact distance from s without P1 inside s's access
@@ -533,7 +505,6 @@ fn main() {
         // v); B = max(Bp, min(hs', Bp + gain_s)), Bp = min(d, D - h),
         // gain_s the least hs'(x) - d(x) over P1's inner nodes.
         let two_sided = {
-            let small = |v: u32| topo.out_links(NodeId(v)).len() <= 3;
             let (reg, gateways) = region_search(&topo, &no_p1, s, false);
             let hs2: Vec<i64> = (0..nodes as u32)
                 .map(|v| {
@@ -542,7 +513,7 @@ fn main() {
                         .map(|&(g, dg)| dg + lb(g, v))
                         .min()
                         .unwrap_or(i64::MAX);
-                    if gateways.is_empty() || small(s) {
+                    if gateways.is_empty() || small(&topo, s) {
                         via.min(reg[v as usize])
                     } else {
                         lb(s, v)
@@ -577,19 +548,13 @@ fn main() {
                 bidirectional_scans(nodes, &arcs, &h, &b, s, t),
             )
         };
-        k.bi_landmark += two_sided.0;
-        k.bi_both_ends += two_sided.1;
-        let into_s_dropped: Arcs = residual.iter().copied().filter(|a| a.1 != s).collect();
-        k.tail_aware += oracle_scans(nodes, &residual, &tail_aware(gain_over(inner)), s, t);
-        k.tail_aware_no_s += oracle_scans(
-            nodes,
-            &into_s_dropped,
-            &tail_aware(gain_over(&inner[1..])),
-            s,
-            t,
-        );
+        k.add("second bidirectional, landmark", two_sided.0);
+        k.add("second bidirectional, both ends aware", two_sided.1);
+        for (label, pot) in without_p1 {
+            k.add(label, oracle_scans(nodes, &no_p1, pot, s, t));
+        }
         let (suurballe, no_p1_best) = (d + to_t_residual[s as usize], no_p1_to_t[s as usize]);
-        k.interlaced += u64::from(suurballe < no_p1_best);
+        interlaced += u64::from(suurballe < no_p1_best);
         // A pair that does not contain P1 has a path without P1's first
         // link and a path without its last: two paths (at least S + T), or
         // one that avoids both (at least B) beside another (at least D).
@@ -598,68 +563,26 @@ fn main() {
         let bound = first_avoided
             .saturating_add(last_avoided)
             .min(both.saturating_add(d));
-        k.certified += u64::from(d + no_p1_best <= bound);
+        certified += u64::from(d + no_p1_best <= bound);
     }
-    let per = |x: u64| x as f64 / k.queries as f64;
-    println!(
-        "{nodes} nodes, {} queries with a disjoint pair; links scanned per query:",
-        k.queries
-    );
-    for (label, x) in [
-        ("engine single path", k.single),
-        ("engine disjoint pair", k.pair),
-        ("oracle single path", k.single_oracle),
-        ("oracle second search", k.second_oracle),
-        ("second, exact original", k.second_original),
-        (
-            "second bidirectional, exact original",
-            k.bidirectional_original,
-        ),
-        (
-            "second bidirectional, exact residual",
-            k.bidirectional_residual,
-        ),
-        ("second, tail-aware, exact", k.tail_aware),
-        ("second, tail-aware, exact, none into s", k.tail_aware_no_s),
-        ("second, tail-aware, landmark h and h'", k.lm_both),
-        ("the same, h' exact in the head's region", k.lm_head_region),
-        (
-            "second, tail-aware, landmark h, exact h'",
-            k.lm_h_exact_tail,
-        ),
-        (
-            "second, tail-aware, exact h, landmark h'",
-            k.exact_h_lm_tail,
-        ),
-        ("second, tail-aware, h' via gateways", k.lm_region),
-        ("  (gateways per query)", k.gateways),
-        ("second, tail-aware, h' via <= 2 gateways", k.lm_region_few),
-        (
-            "the same via gateways, exact in head region",
-            k.lm_both_regions,
-        ),
-        ("second bidirectional, landmark", k.bi_landmark),
-        ("second bidirectional, both ends aware", k.bi_both_ends),
-        ("without P1, exact", k.without_p1_exact),
-        (
-            "without P1, exact less P1's last link",
-            k.without_p1_last_link,
-        ),
-        ("without P1, exact original", k.without_p1_original),
-    ] {
-        println!("  {label:<42} {:6.0}", per(x));
+    let per = |x: u64| x as f64 / queries as f64;
+    let of = |label: &str| k.0.iter().find(|(l, _)| *l == label).map_or(0, |x| x.1);
+    println!("{nodes} nodes, {queries} queries with a disjoint pair; links scanned per query:");
+    for &(label, x) in &k.0 {
+        println!("  {label:<44} {:6.0}", per(x));
     }
+    println!("  optimal second path interlaces with P1: {interlaced} of {queries}");
     println!(
-        "  optimal second path interlaces with P1: {} of {}",
-        k.interlaced, k.queries
+        "  pair without interlacing proven optimal by min(S + T, B + D): {certified} of {queries}"
     );
-    println!(
-        "  pair without interlacing proven optimal by min(S + T, B + D): {} of {}",
-        k.certified, k.queries
+    let (single, pair, oracle) = (
+        per(of("engine single path")),
+        per(of("engine disjoint pair")),
+        per(of("oracle second search")),
     );
     println!(
         "  pair/single in links: engine {:.2}x; engine first search + oracle second {:.2}x",
-        per(k.pair) / per(k.single),
-        (per(k.single) + per(k.second_oracle)) / per(k.single)
+        pair / single,
+        (single + oracle) / single
     );
 }
