@@ -309,7 +309,7 @@ fn main() {
             tails.dedup();
             tails
                 .iter()
-                .map(|&v| u64::from(topo.out_links(NodeId(v)).len() as u32))
+                .map(|&v| topo.out_links(NodeId(v)).len() as u64)
                 .sum::<u64>()
         };
         k.add("floor: single path", leaves(&[&p1.links]));
