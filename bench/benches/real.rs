@@ -7,11 +7,9 @@ use std::path::PathBuf;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use pce_bench::baseline::{petgraph_distance, petgraph_of};
-use pce_bench::queries::igp_request;
+use pce_bench::queries::{igp_request, random_pairs};
 use pce_engine::solver::cspf::{compute, Constraints, Reservations, Workspace};
 use pce_engine::topology::TopologyFile;
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -30,13 +28,8 @@ fn benches(c: &mut Criterion) {
     for path in files {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         let topo = TopologyFile::load(&path).unwrap();
-        let n = topo.node_count() as u32;
         let g = petgraph_of(&topo);
-        let mut rng = StdRng::seed_from_u64(7);
-        let pairs: Vec<(u32, u32)> = (0..1000)
-            .map(|_| (rng.random_range(0..n), rng.random_range(0..n)))
-            .filter(|(a, b)| a != b)
-            .collect();
+        let pairs = random_pairs(topo.node_count(), 1000, 7);
         let res = Reservations::new(topo.link_count());
         let mut ws = Workspace::new();
         let constraints = Constraints {
