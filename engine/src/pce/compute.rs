@@ -1,0 +1,273 @@
+//! Computing delegated and initiated LSPs: what one computation needs
+//! ([`Plan`]), the ledger of bandwidth reservations, and the PCUpd that
+//! carries a changed path (RFC 8231 §6.2).
+
+use std::net::IpAddr;
+
+use pcep::wire::object::{Ero, Lsp, OperationalStatus, Srp};
+use pcep::wire::tlv::Tlv;
+use pcep::wire::{Attributes, Message, PathSetupType, PcUpd, StateReport, UpdateRequest};
+
+use crate::lspdb::LspKey;
+use crate::pcreq::{compute_path, ComputedPath, PathAsk, Unreachable};
+use crate::solver::cspf::Reservations;
+
+use crate::pce::{Pce, SessionId};
+
+/// What computing one LSP needs (see [`Pce::plan`]).
+#[derive(Clone, Debug)]
+pub(super) struct Plan {
+    pub(super) key: LspKey,
+    pub(super) session: Option<SessionId>,
+    /// Delegated to this PCE on a synchronized session.
+    pub(super) controlled: bool,
+    pub(super) source: IpAddr,
+    pub(super) destination: IpAddr,
+    pub(super) attributes: Attributes,
+    pub(super) setup: PathSetupType,
+    pub(super) peer_sr: Option<pcep::wire::tlv::SrPceCapability>,
+    pub(super) report: StateReport,
+    pub(super) control: crate::lspdb::Control,
+}
+
+impl Plan {
+    pub(super) fn ask(&self) -> PathAsk<'_> {
+        PathAsk {
+            source: self.source,
+            destination: self.destination,
+            attributes: &self.attributes,
+            setup: self.setup,
+            peer_sr: self.peer_sr,
+        }
+    }
+}
+
+/// An SRP object; PATH-SETUP-TYPE is carried unless RSVP-TE (RFC 8408 §4).
+pub(super) fn srp_with(srp_id: u32, setup: PathSetupType) -> Srp {
+    let mut srp = Srp {
+        srp_id,
+        ..Srp::default()
+    };
+    if setup != PathSetupType::RSVP_TE {
+        srp.tlvs.push(Tlv::PathSetupType(setup));
+    }
+    srp
+}
+
+impl Pce {
+    pub(super) fn release(&mut self, key: &LspKey) {
+        if let Some((links, bw)) = self.placed.remove(key) {
+            self.reservations.add(&links, -bw);
+        }
+    }
+
+    /// Compute a delegated LSP and send a PCUpd when its path changes.
+    /// What computing an LSP needs: its ends, constraints, setup type, the
+    /// head end's SR capability, and the session to update it on.
+    pub(super) fn plan(&self, key: LspKey) -> Option<Plan> {
+        let (report, control, name) = self
+            .lspdb
+            .with(&key, |e| (e.report(), e.control.clone(), e.name.clone()))?;
+        // Updates go to the PCC, or to the peer that sub-delegated the LSP.
+        let session = match control.delegated_by {
+            Some(peer) => self.peers_up.get(&peer).copied(),
+            None => self.pccs.get(&key.pcc).and_then(|p| p.session),
+        };
+        let state = session.and_then(|s| self.sessions.get(&s));
+        // The head end's MSD: from its session, or relayed by a peer.
+        let peer_sr = self
+            .pccs
+            .get(&key.pcc)
+            .and_then(|p| p.session)
+            .and_then(|s| self.sessions.get(&s))
+            .and_then(|s| s.negotiated.peer_sr)
+            .or_else(|| {
+                self.pcc_info
+                    .get(&key.pcc)
+                    .and_then(|i| i.0.sr_capability())
+            });
+        let controlled = control.delegated && state.is_some_and(|s| s.synced);
+        let name_key = (key.pcc, String::from_utf8_lossy(&name).into_owned());
+        let spec = self.initiated.get(&name_key);
+        let overridden = self.overrides.get(&name_key);
+        let setup = report
+            .srp
+            .as_ref()
+            .map_or(PathSetupType::RSVP_TE, Srp::path_setup_type);
+        let reported = || {
+            overridden
+                .cloned()
+                .unwrap_or_else(|| report.intended.clone())
+        };
+        let (source, destination, attributes) = match (spec, report.lsp.ipv4_identifiers()) {
+            (Some(spec), _) => (spec.source, spec.destination, spec.attributes.clone()),
+            (None, Some(id)) => {
+                let source = if id.sender.is_unspecified() {
+                    key.pcc.0
+                } else {
+                    IpAddr::V4(id.sender)
+                };
+                (source, IpAddr::V4(id.endpoint), reported())
+            }
+            // No end points known: nothing to compute.
+            (None, None) => report
+                .lsp
+                .ipv6_identifiers()
+                .map(|id| (IpAddr::V6(id.sender), IpAddr::V6(id.endpoint), reported()))?,
+        };
+        Some(Plan {
+            key,
+            session,
+            controlled,
+            source,
+            destination,
+            attributes,
+            setup,
+            peer_sr,
+            report,
+            control,
+        })
+    }
+
+    /// Compute an LSP and send a PCUpd when its path changes (`force`: in
+    /// any case). An LSP in a disjoint association group is computed with
+    /// its group.
+    pub(super) fn compute_and_update(&mut self, key: LspKey, force: bool) {
+        if let Some(group) = self.lsp_groups.get(&key).and_then(|g| g.first()).copied() {
+            self.compute_group(group, force.then_some(key));
+            return;
+        }
+        let Some(plan) = self.plan(key) else {
+            return;
+        };
+        self.compute_single(&plan, force);
+    }
+
+    /// Compute one controlled LSP on its own.
+    pub(super) fn compute_single(&mut self, plan: &Plan, force: bool) {
+        if !plan.controlled || plan.control.pending_srp.is_some() {
+            return;
+        }
+        let key = plan.key;
+        let topo = self.ted.snapshot();
+        self.release(&key);
+        self.counters.computations += 1;
+        match compute_path(&topo, &self.reservations, &plan.ask(), &mut self.ws) {
+            Ok(path) => self.apply_path(plan, path, force, Vec::new()),
+            Err(Unreachable::NoPath | Unreachable::UnknownEndpoints(_)) => {
+                self.lspdb.with_mut(&key, |e| e.control.no_path = true);
+            }
+        }
+    }
+
+    /// Record a computed path and send it by PCUpd unless the LSP is on it
+    /// already (or acknowledged it in its own words).
+    pub(super) fn apply_path(
+        &mut self,
+        plan: &Plan,
+        path: ComputedPath,
+        force: bool,
+        associations: Vec<pcep::wire::object::Association>,
+    ) {
+        let key = plan.key;
+        let bw = plan
+            .attributes
+            .bandwidth
+            .map_or(0.0, |b| f64::from(b.bandwidth) * 8.0);
+        self.reservations.add(&path.links, bw);
+        self.placed.insert(key, (path.links.clone(), bw));
+        let control = &plan.control;
+        let report = &plan.report;
+        let acked_same = control.computed.as_ref() == Some(&path.ero)
+            && report.srp.as_ref().map(|p| p.srp_id) == control.acked_srp
+            && control.acked_srp.is_some();
+        if !force && (report.ero.subobjects == path.ero || acked_same) {
+            self.lspdb.with_mut(&key, |e| {
+                e.control.no_path = false;
+                e.control.computed = Some(path.ero.clone());
+            });
+            return;
+        }
+        let Some(session) = plan.session else {
+            return;
+        };
+        let via_peer = plan.control.delegated_by;
+        let Some(s) = self.sessions.get_mut(&session) else {
+            return;
+        };
+        let srp_id = if via_peer.is_some() { 0 } else { s.srp_id() };
+        let update = UpdateRequest {
+            srp: srp_with(srp_id, plan.setup),
+            lsp: Lsp {
+                plsp_id: key.plsp_id,
+                delegate: true,
+                administrative: true,
+                operational: OperationalStatus::default(),
+                create: report.lsp.create,
+                ..Lsp::default()
+            },
+            associations,
+            ero: Ero::new(path.ero.clone()),
+            attributes: Attributes {
+                lspa: plan.attributes.lspa.clone(),
+                ..path.attributes
+            },
+            unknown: Vec::new(),
+        };
+        // §3.5: copies to every peer (D=1 towards the one that sub-delegated
+        // it, D=0 elsewhere); to the PCC only when it delegated to us.
+        let towards_peer = self.update_peers(key, &update, via_peer);
+        let pending = match via_peer {
+            Some(_) => towards_peer,
+            None => {
+                self.send(
+                    session,
+                    Message::PcUpd(PcUpd {
+                        updates: vec![update],
+                    }),
+                );
+                Some(srp_id)
+            }
+        };
+        self.lspdb.with_mut(&key, |e| {
+            e.control.no_path = false;
+            e.control.computed = Some(path.ero);
+            e.control.pending_srp = pending;
+            e.control.updates += 1;
+            e.control.error = None;
+        });
+    }
+
+    /// Bandwidth held on each link (by link index) by the paths this PCE
+    /// computed.
+    pub fn reserved(&self) -> Vec<f64> {
+        let n = self.ted.snapshot().link_count();
+        (0..n)
+            .map(|i| {
+                self.reservations.reserved(crate::topology::LinkId(
+                    u32::try_from(i).unwrap_or(u32::MAX),
+                ))
+            })
+            .collect()
+    }
+
+    /// Recompute every LSP this PCE controls (after a topology change):
+    /// those whose path changes get a PCUpd.
+    pub fn reoptimize(&mut self) {
+        let links = self.ted.snapshot().link_count();
+        self.reservations = Reservations::new(links);
+        self.placed.clear();
+        for key in self.lspdb.keys() {
+            let controlled = self
+                .lspdb
+                .with_mut(&key, |e| {
+                    e.control.acked_srp = None;
+                    e.control.delegated
+                })
+                .unwrap_or(false);
+            if controlled {
+                self.compute_and_update(key, false);
+            }
+        }
+    }
+}

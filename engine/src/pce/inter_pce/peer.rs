@@ -1,0 +1,267 @@
+//! State-sync sessions with peer PCEs: coming up (PCC Open information,
+//! then the LSPs, then the end-of-sync marker, §3.2), going down (control
+//! through the peer ends, what it taught us stays for a grace period), and
+//! the PCC Open information relayed by PCNtf.
+
+use std::net::IpAddr;
+
+use pcep::wire::object::{Lsp, Notification};
+use pcep::wire::tlv::Tlv;
+use pcep::wire::{Message, NotifyUnit, PcErrCode, PcNtf, PcRpt, StateReport, StateSyncCodepoints};
+use serde::Serialize;
+
+use crate::lspdb::{LspKey, PccId, Source};
+
+use crate::pce::inter_pce::{owner_id, owner_of};
+use crate::pce::{Pce, SessionId};
+
+/// A configured peer as the API shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PeerStatus {
+    /// Its address.
+    pub address: IpAddr,
+    /// Its global priority.
+    pub priority: u32,
+    /// A state-sync session with it is up.
+    pub session_up: bool,
+    /// Its initial synchronization towards us is complete (end-of-sync
+    /// marker received).
+    pub synchronized: bool,
+}
+
+impl Pce {
+    /// The configured peers and their state; an incomplete mesh shows as
+    /// peers whose session is down.
+    pub fn peers(&self) -> Vec<PeerStatus> {
+        let Some(ss) = self.sync_config() else {
+            return Vec::new();
+        };
+        ss.peers
+            .iter()
+            .map(|p| {
+                let session = self.peers_up.get(&p.address);
+                PeerStatus {
+                    address: p.address,
+                    priority: p.priority,
+                    session_up: session.is_some(),
+                    synchronized: session
+                        .and_then(|s| self.sessions.get(s))
+                        .is_some_and(|s| s.synced),
+                }
+            })
+            .collect()
+    }
+
+    /// A state-sync session came up (or is refused).
+    pub(in crate::pce) fn peer_up(&mut self, session: SessionId, peer: IpAddr) -> bool {
+        let known = self
+            .sync_config()
+            .is_some_and(|ss| ss.peers.iter().any(|p| p.address == peer));
+        if !known {
+            // Only configured peers may become state-sync peers.
+            self.fail(session, PcErrCode::new(2, 0), None);
+            return false;
+        }
+        self.peers_up.insert(peer, session);
+        self.counters.peer_sessions += 1;
+        if let Some(at) = self.peer_grace.remove(&peer) {
+            self.purges_peer.remove(&(at, peer));
+        }
+        self.peer_seen
+            .insert(peer, std::collections::HashSet::new());
+        // PCC Open information first, then the LSPs, then the marker.
+        let infos: Vec<(PccId, Vec<Tlv>)> = {
+            let mut v: Vec<(PccId, Vec<Tlv>)> = self
+                .sessions
+                .values()
+                .filter(|s| s.peer_pce.is_none())
+                .map(|s| (s.pcc, s.negotiated.peer.tlvs.clone()))
+                .collect();
+            v.sort_by_key(|x| x.0);
+            v
+        };
+        if !infos.is_empty() {
+            let units = infos
+                .into_iter()
+                .map(|(pcc, tlvs)| self.pcc_info_unit(pcc, 1, tlvs))
+                .collect();
+            self.send(
+                session,
+                Message::PcNtf(PcNtf {
+                    notifications: units,
+                }),
+            );
+        }
+        // A new peer may outrank the computing PCE of what we hold.
+        self.reassign_primaries();
+        let mut reports = Vec::new();
+        for key in self.lspdb.keys() {
+            let Some(r) = self.forwardable(key, peer, true, 0) else {
+                continue;
+            };
+            reports.push(r);
+        }
+        reports.push(StateReport {
+            lsp: Lsp::end_of_sync(),
+            ..StateReport::default()
+        });
+        for chunk in reports.chunks(64) {
+            self.send(
+                session,
+                Message::PcRpt(PcRpt {
+                    reports: chunk.to_vec(),
+                }),
+            );
+        }
+        true
+    }
+
+    /// A state-sync session ended.
+    pub(in crate::pce) fn peer_down(&mut self, peer: IpAddr, now: std::time::Instant) {
+        self.peers_up.remove(&peer);
+        self.pcc_info.retain(|_, (_, from)| *from != Some(peer));
+        // Control through that peer ends at once; what it taught us stays
+        // for a grace period (the State Timeout, DIGEST §8.12), so that the
+        // paths of its LSPs still constrain ours and a quick return resyncs
+        // without churn.
+        for key in self.lspdb.keys() {
+            self.lspdb.with_mut(&key, |e| {
+                let c = &mut e.control;
+                if c.delegated_by == Some(peer) {
+                    c.delegated_by = None;
+                    c.delegated = c.pcc_delegated && c.sub_delegated_to.is_none();
+                    c.pending_srp = None;
+                }
+            });
+        }
+        let at = now + self.config.state_timeout;
+        self.peer_grace.insert(peer, at);
+        self.purges_peer.insert((at, peer));
+        self.relays.retain(|_, r| r.0 != peer);
+        self.forwarded_requests.retain(|(p, _), _| *p != peer);
+        self.reassign_primaries();
+    }
+
+    /// Forget what only `peer` taught us (its grace period ended, or its
+    /// resync did not re-report it: `keep`).
+    pub(in crate::pce) fn drop_peer_source(
+        &mut self,
+        peer: IpAddr,
+        keep: &std::collections::HashSet<LspKey>,
+    ) {
+        for key in self.lspdb.keys() {
+            if keep.contains(&key) {
+                continue;
+            }
+            let mut gone = false;
+            self.lspdb.with_mut(&key, |e| {
+                let c = &mut e.control;
+                let before = c.sources.len();
+                c.sources.retain(|s| *s != Source::Peer(peer));
+                gone = before > 0 && c.sources.is_empty();
+            });
+            if gone {
+                self.release(&key);
+                self.set_groups(key, Vec::new());
+                self.lspdb.remove(&key);
+            }
+        }
+    }
+
+    /// The grace period of a peer that stayed away ended.
+    pub(in crate::pce) fn peer_grace_expired(&mut self, at: std::time::Instant, peer: IpAddr) {
+        if self.peer_grace.get(&peer) == Some(&at) && !self.peers_up.contains_key(&peer) {
+            self.peer_grace.remove(&peer);
+            self.drop_peer_source(peer, &std::collections::HashSet::new());
+        }
+    }
+
+    pub(in crate::pce) fn pcc_info_unit(
+        &self,
+        pcc: PccId,
+        value: u8,
+        mut tlvs: Vec<Tlv>,
+    ) -> NotifyUnit {
+        let cp = self
+            .sync_config()
+            .map_or_else(StateSyncCodepoints::default, |s| s.codepoints);
+        tlvs.retain(|t| !matches!(t, Tlv::SpeakerEntityId(_)));
+        tlvs.insert(0, Tlv::SpeakerEntityId(owner_id(pcc)));
+        NotifyUnit {
+            rps: Vec::new(),
+            notifications: vec![Notification {
+                header: pcep::wire::object::HeaderFlags::default(),
+                notification_flags: 0,
+                notification_type: pcep::wire::NotificationType(cp.pcc_open_notification_type),
+                notification_value: value,
+                tlvs,
+            }],
+            unknown: Vec::new(),
+        }
+    }
+
+    /// Tell every peer that a PCC session came up (value 1, with its Open
+    /// TLVs) or went down (value 2).
+    pub(in crate::pce) fn announce_pcc(&mut self, pcc: PccId, up: bool, tlvs: Vec<Tlv>) {
+        if self.sync_config().is_none() {
+            return;
+        }
+        let unit = self.pcc_info_unit(
+            pcc,
+            if up { 1 } else { 2 },
+            if up { tlvs } else { Vec::new() },
+        );
+        let peers: Vec<SessionId> = self.peers_up.values().copied().collect();
+        for s in peers {
+            self.send(
+                s,
+                Message::PcNtf(PcNtf {
+                    notifications: vec![unit.clone()],
+                }),
+            );
+        }
+    }
+
+    pub(in crate::pce) fn handle_peer_notification(&mut self, peer: IpAddr, ntf: &PcNtf) {
+        let Some(nt) = self
+            .sync_config()
+            .map(|s| s.codepoints.pcc_open_notification_type)
+        else {
+            return;
+        };
+        for unit in &ntf.notifications {
+            for n in &unit.notifications {
+                if n.notification_type.0 != nt {
+                    continue;
+                }
+                let Some(pcc) = n.tlvs.iter().find_map(|t| match t {
+                    Tlv::SpeakerEntityId(id) => owner_of(id),
+                    _ => None,
+                }) else {
+                    continue;
+                };
+                match n.notification_value {
+                    1 => {
+                        let open = pcep::wire::object::Open {
+                            tlvs: n.tlvs.clone(),
+                            ..pcep::wire::object::Open::default()
+                        };
+                        // A PCC we have a session with: our own view wins.
+                        self.pcc_info
+                            .entry(pcc)
+                            .and_modify(|v| {
+                                if v.1.is_some() {
+                                    *v = (open.clone(), Some(peer));
+                                }
+                            })
+                            .or_insert((open, Some(peer)));
+                    }
+                    2 if self.pcc_info.get(&pcc).is_some_and(|v| v.1 == Some(peer)) => {
+                        self.pcc_info.remove(&pcc);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! Reports across state-sync sessions (§3.3, §3.4): forwarding a PCC's
+//! report with SPEAKER-ENTITY-ID and ORIGINAL-LSP-DB-VERSION, and keeping
+//! the freshest state of what the peers forward.
+
+use std::net::IpAddr;
+
+use pcep::wire::object::Srp;
+use pcep::wire::tlv::Tlv;
+use pcep::wire::{Message, PcRpt, StateReport};
+
+use crate::lspdb::{Applied, LspKey, Source};
+
+use crate::pce::inter_pce::owner_id;
+use crate::pce::{Pce, SessionId};
+
+impl Pce {
+    /// The report of a PCC-learned LSP as a peer gets it: SPEAKER-ENTITY-ID
+    /// and ORIGINAL-LSP-DB-VERSION added, D=1 only towards the PCE it is
+    /// sub-delegated to, SRP-ID as given (0: none to acknowledge).
+    pub(in crate::pce) fn forwardable(
+        &self,
+        key: LspKey,
+        peer: IpAddr,
+        sync: bool,
+        srp_id: u32,
+    ) -> Option<StateReport> {
+        let ss = self.sync_config()?;
+        let (mut report, control) = self.lspdb.with(&key, |e| (e.report(), e.control.clone()))?;
+        if !control.sources.contains(&Source::Pcc) {
+            // Learned from a peer: never forwarded (no transit).
+            return None;
+        }
+        if control.version.is_none() && !ss.forward_without_db_version {
+            return None;
+        }
+        report.lsp.sync = sync;
+        report.lsp.delegate = control.sub_delegated_to == Some(peer);
+        report
+            .lsp
+            .tlvs
+            .retain(|t| !matches!(t, Tlv::SpeakerEntityId(_) | Tlv::OriginalLspDbVersion(_)));
+        report
+            .lsp
+            .tlvs
+            .push(Tlv::SpeakerEntityId(owner_id(key.pcc)));
+        if let Some(v) = control.version {
+            report.lsp.tlvs.push(Tlv::OriginalLspDbVersion(v));
+        }
+        match report.srp.as_mut() {
+            Some(s) => s.srp_id = srp_id,
+            None if srp_id != 0 => {
+                report.srp = Some(Srp {
+                    srp_id,
+                    ..Srp::default()
+                });
+            }
+            None => {}
+        }
+        Some(report)
+    }
+
+    /// Forward a PCC's report (just applied) to every peer. `ack`: the PCC
+    /// session and the SRP-ID the report carries; if it acknowledges an
+    /// update we relayed, the computing PCE gets it with its own SRP-ID.
+    /// `removed`: the report of an LSP the database no longer holds.
+    pub(in crate::pce) fn forward_report(
+        &mut self,
+        key: LspKey,
+        ack: Option<(SessionId, u32)>,
+        removed: Option<StateReport>,
+    ) {
+        if self.sync_config().is_none() || self.peers_up.is_empty() {
+            return;
+        }
+        let relay = ack
+            .filter(|(_, srp)| *srp != 0)
+            .and_then(|k| self.relays.remove(&k));
+        let peers: Vec<(IpAddr, SessionId)> = self.peers_up.iter().map(|(a, s)| (*a, *s)).collect();
+        for (peer, s) in peers {
+            let peer_srp = relay.filter(|r| r.0 == peer).map_or(0, |r| r.1);
+            let report = match &removed {
+                Some(r) => {
+                    let mut r = r.clone();
+                    r.lsp.delegate = false;
+                    r.lsp.tlvs.retain(|t| {
+                        !matches!(t, Tlv::SpeakerEntityId(_) | Tlv::OriginalLspDbVersion(_))
+                    });
+                    r.lsp.tlvs.push(Tlv::SpeakerEntityId(owner_id(key.pcc)));
+                    if let Some(v) = r.lsp.db_version() {
+                        r.lsp.tlvs.push(Tlv::OriginalLspDbVersion(v));
+                    }
+                    if let Some(srp) = r.srp.as_mut() {
+                        srp.srp_id = 0;
+                    }
+                    Some(r)
+                }
+                None => self.forwardable(key, peer, false, peer_srp),
+            };
+            if let Some(report) = report {
+                self.counters.forwarded_reports += 1;
+                self.send(
+                    s,
+                    Message::PcRpt(PcRpt {
+                        reports: vec![report],
+                    }),
+                );
+            }
+        }
+    }
+
+    pub(in crate::pce) fn handle_peer_report(
+        &mut self,
+        session: SessionId,
+        peer: IpAddr,
+        report: StateReport,
+    ) {
+        self.counters.reports += 1;
+        if report.lsp.is_end_of_sync() {
+            let first = self.sessions.get(&session).is_some_and(|s| !s.synced);
+            if let Some(s) = self.sessions.get_mut(&session) {
+                s.synced = true;
+            }
+            if first {
+                // What the peer taught us before and did not re-report in
+                // this sync is gone.
+                let seen = self.peer_seen.remove(&peer).unwrap_or_default();
+                self.drop_peer_source(peer, &seen);
+                // Now compute what the peer sub-delegated to us.
+                for key in self.lspdb.keys() {
+                    if self
+                        .lspdb
+                        .with(&key, |e| e.control.delegated_by == Some(peer))
+                        == Some(true)
+                    {
+                        self.compute_and_update(key, false);
+                    }
+                }
+            }
+            return;
+        }
+        let Some(owner) = self.owner_or_error(session, &report.lsp) else {
+            return;
+        };
+        let key = LspKey {
+            pcc: owner,
+            plsp_id: report.lsp.plsp_id,
+        };
+        let source = Source::Peer(peer);
+        if let Some(seen) = self.peer_seen.get_mut(&peer) {
+            seen.insert(key);
+        }
+        let version = report.lsp.original_db_version();
+        let delegate = report.lsp.delegate;
+        let report_create = report.lsp.create;
+        let srp_id = report.srp.as_ref().map_or(0, |s| s.srp_id);
+        if report.lsp.remove {
+            let mut gone = false;
+            self.lspdb.with_mut(&key, |e| {
+                e.control.sources.retain(|s| *s != source);
+                gone = e.control.sources.is_empty();
+                if e.control.delegated_by == Some(peer) {
+                    e.control.delegated_by = None;
+                    e.control.delegated = false;
+                }
+            });
+            if gone {
+                self.release(&key);
+                self.set_groups(key, Vec::new());
+                self.lspdb.remove(&key);
+            }
+            return;
+        }
+        // §3.4 freshness. A relayed acknowledgement of our own update is the
+        // PCC's answer to it: at least as fresh as anything we hold.
+        let existing = self
+            .lspdb
+            .with(&key, |e| (e.control.sources.clone(), e.control.version));
+        let acks = srp_id != 0
+            && self
+                .lspdb
+                .with(&key, |e| e.control.pending_srp)
+                .flatten()
+                .is_some_and(|p| super::srp_at_least(srp_id, p));
+        let replace = acks
+            || match &existing {
+                None => true,
+                Some((sources, stored)) => match (version, *stored) {
+                    (Some(v), Some(s)) => v > s,
+                    (Some(_), None) => !sources.contains(&Source::Pcc),
+                    // No versions: the PCC's own report wins, else the last one.
+                    (None, _) => !sources.contains(&Source::Pcc),
+                },
+            };
+        let equal = existing
+            .as_ref()
+            .is_some_and(|(_, s)| version.is_some() && *s == version);
+        let groups = super::disjoint_groups(&report);
+        if replace {
+            let mut stored = report;
+            stored
+                .lsp
+                .tlvs
+                .retain(|t| !matches!(t, Tlv::SpeakerEntityId(_) | Tlv::OriginalLspDbVersion(_)));
+            match self.lspdb.apply_owned(owner, stored) {
+                Ok(Applied::Created(_) | Applied::Updated(_)) => {}
+                _ => return,
+            }
+            self.set_groups(key, groups);
+            self.lspdb.with_mut(&key, |e| {
+                // An acknowledgement does not make us forget the PCC itself.
+                let direct = acks && e.control.sources.contains(&Source::Pcc);
+                e.control.sources = if direct {
+                    vec![Source::Pcc, source]
+                } else {
+                    vec![source]
+                };
+                e.control.version = version;
+            });
+        } else if existing.is_some() && (equal || version.is_none()) {
+            self.lspdb.with_mut(&key, |e| {
+                if !e.control.sources.contains(&source) {
+                    e.control.sources.push(source);
+                }
+            });
+        }
+        // Sub-delegation to us (D=1), or its end (D=0 from the same peer).
+        // We compute it only if we are the computing PCE as we see the mesh:
+        // a sub-delegated LSP is never sub-delegated again (draft Example
+        // 3), so when a higher PCE is reachable from us but not from the
+        // sub-delegating one, the LSP has no computing PCE and is left as it
+        // is (DIGEST §10.16, the draft's reading).
+        let local = self.sync_config().map(|s| s.identity);
+        // The report answering a PCInitiate we relayed through this peer.
+        let initiated_name = (srp_id != 0 && report_create)
+            .then(|| {
+                self.sessions
+                    .get_mut(&session)
+                    .and_then(|s| s.initiations.remove(&srp_id))
+            })
+            .flatten();
+        let ours = initiated_name.is_some()
+            || self
+                .lspdb
+                .with(&key, |e| String::from_utf8_lossy(&e.name).into_owned())
+                .is_some_and(|n| self.initiated.contains_key(&(owner, n)));
+        let computing = delegate && (ours || self.primary_for(key) == local);
+        let mut acked = false;
+        self.lspdb.with_mut(&key, |e| {
+            if initiated_name.is_some() {
+                let ero = e.report().ero.subobjects;
+                e.control.initiated = true;
+                e.control.computed = Some(ero);
+            }
+            let c = &mut e.control;
+            if delegate {
+                c.delegated_by = Some(peer);
+                c.delegated = computing;
+            } else if c.delegated_by == Some(peer) {
+                c.delegated_by = None;
+                c.delegated = c.pcc_delegated && c.sub_delegated_to.is_none();
+                c.pending_srp = None;
+            }
+            if let Some(p) = c.pending_srp {
+                if srp_id != 0 && super::srp_at_least(srp_id, p) {
+                    c.pending_srp = None;
+                    c.acked_srp = Some(srp_id);
+                    acked = true;
+                }
+            }
+        });
+        if acked {
+            self.counters.updates_acked += 1;
+        }
+        let synced = self.sessions.get(&session).is_some_and(|s| s.synced);
+        if synced {
+            self.compute_and_update(key, false);
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! State reports from PCCs (RFC 8231 §5.6, §6.1; RFC 8232): applying them,
+//! state synchronization and its end, delegation and the acknowledgement
+//! of updates.
+
+use pcep::wire::object::Lsp;
+use pcep::wire::{PcErrCode, PcRpt, StateReport};
+
+use crate::lspdb::{Applied, LspKey, PccId, ReportError};
+
+use crate::pce::groups::disjoint_groups;
+use crate::pce::session::srp_at_least;
+use crate::pce::{InitiateSpec, Pce, SessionId};
+
+impl Pce {
+    pub(super) fn handle_report(&mut self, session: SessionId, rpt: PcRpt) {
+        let Some(s) = self.sessions.get(&session) else {
+            return;
+        };
+        let caps = s.negotiated.capabilities.clone();
+        let pcc = s.pcc;
+        if !caps.stateful {
+            // RFC 8231 §5.4: a report without the capability.
+            self.fail(session, PcErrCode::new(19, 5), None);
+            return;
+        }
+        for report in rpt.reports {
+            if !self.sessions.contains_key(&session) {
+                return;
+            }
+            self.counters.reports += 1;
+            if caps.include_db_version && report.lsp.db_version().is_none() {
+                self.send_error(
+                    session,
+                    PcErrCode::LSP_DB_VERSION_MISSING,
+                    Some(&report.lsp),
+                );
+                continue;
+            }
+            if let Some(v) = report.lsp.db_version() {
+                if let Some(p) = self.pccs.get_mut(&pcc) {
+                    p.db_version = Some(v);
+                }
+            }
+            let (synced, stale) = self
+                .sessions
+                .get(&session)
+                .map_or((false, false), |s| (s.synced, s.stale));
+            if !synced && stale {
+                self.adopt_stale_name(session, pcc, &report);
+            }
+            let head = report.lsp.without_tlvs();
+            let version = report.lsp.db_version();
+            let srp_id = report.srp.as_ref().map_or(0, |p| p.srp_id);
+            let groups = disjoint_groups(&report);
+            let mut removal =
+                (report.lsp.remove && !self.peers_up.is_empty()).then(|| report.clone());
+            let applied = self.lspdb.apply_owned(pcc, report);
+            let report = &head;
+            match applied {
+                Err(_) if !synced => {
+                    // RFC 8231 §5.6: 20/1 and the session ends.
+                    self.fail(session, PcErrCode::new(20, 1), Some(report));
+                    // The shell reports the session down; nothing more from it.
+                    if let Some(st) = self.sessions.get_mut(&session) {
+                        st.synced = false;
+                    }
+                    return;
+                }
+                Err(ReportError::Unnamed(_)) => {
+                    self.send_error(session, PcErrCode::SYMBOLIC_PATH_NAME_MISSING, Some(report));
+                }
+                Err(ReportError::NameInUse(_)) => {
+                    self.send_error(session, PcErrCode::new(23, 1), Some(report));
+                }
+                Err(ReportError::ReservedPlspId(_) | ReportError::Unstorable(_)) => {
+                    self.send_error(session, PcErrCode::new(20, 1), Some(report));
+                }
+                Ok(Applied::EndOfSync) => {
+                    if !synced {
+                        self.end_of_sync(session);
+                    }
+                }
+                Ok(Applied::Removed(key)) => {
+                    if let Some(r) = removal.take() {
+                        self.forward_report(key, None, Some(r));
+                    }
+                    self.release(&key);
+                    if let Some(st) = self.sessions.get_mut(&session) {
+                        st.seen.remove(&key.plsp_id);
+                    }
+                    // The rest of its groups may now do better.
+                    let groups = self.lsp_groups.get(&key).cloned().unwrap_or_default();
+                    self.set_groups(key, Vec::new());
+                    if synced {
+                        for g in groups {
+                            self.compute_group(g, None);
+                        }
+                    }
+                }
+                Ok(Applied::Created(key) | Applied::Updated(key)) => {
+                    self.set_groups(key, groups);
+                    let compute = self.on_report(session, key, report, srp_id, version, synced);
+                    // Peers get the report before any update it causes.
+                    self.forward_report(key, Some((session, srp_id)), None);
+                    if compute {
+                        self.compute_and_update(key, false);
+                    }
+                }
+            }
+        }
+    }
+
+    /// PLSP-IDs are not stable across sessions (RFC 8231 §7.3): during a
+    /// synchronization, a name still held by an LSP of the previous session
+    /// (not re-reported in this one) moves to the new PLSP-ID.
+    pub(super) fn adopt_stale_name(
+        &mut self,
+        session: SessionId,
+        pcc: PccId,
+        report: &StateReport,
+    ) {
+        let Some(name) = report.lsp.symbolic_name() else {
+            return;
+        };
+        let Some(old) = self.lspdb.by_name(pcc, name) else {
+            return;
+        };
+        let seen = self
+            .sessions
+            .get(&session)
+            .is_some_and(|s| s.seen.contains(&old.plsp_id));
+        if old.plsp_id != report.lsp.plsp_id && !seen {
+            self.release(&old);
+            self.set_groups(old, Vec::new());
+            self.lspdb.remove(&old);
+        }
+    }
+
+    /// Apply a PCC report's delegation and acknowledgement; whether the LSP
+    /// is to be computed now.
+    pub(super) fn on_report(
+        &mut self,
+        session: SessionId,
+        key: LspKey,
+        lsp: &Lsp,
+        srp_id: u32,
+        version: Option<u64>,
+        synced: bool,
+    ) -> bool {
+        let Some(s) = self.sessions.get_mut(&session) else {
+            return false;
+        };
+        if !synced {
+            s.seen.insert(key.plsp_id);
+        }
+        let update_capable = s.negotiated.capabilities.update;
+        // The report answering a PCInitiate carries its SRP-ID.
+        let initiated_name = (srp_id != 0 && lsp.create)
+            .then(|| s.initiations.remove(&srp_id))
+            .flatten();
+        let mut revoked_initiated = false;
+        let mut acked = false;
+        // With state-sync, a PCC's delegation goes to the computing PCE: us,
+        // or the peer we sub-delegate it to (§3.5).
+        let local = self.sync_config().map(|s| s.identity);
+        // An LSP we created for a peer stays under that peer's control.
+        let initiator = if self.peer_initiated.is_empty() {
+            None
+        } else {
+            self.lspdb
+                .with(&key, |e| String::from_utf8_lossy(&e.name).into_owned())
+                .and_then(|n| self.peer_initiated.get(&(key.pcc, n)).copied())
+                .filter(|p| self.peers_up.contains_key(p))
+        };
+        let primary = if local.is_some() && lsp.delegate {
+            initiator.or_else(|| self.primary_for(key))
+        } else {
+            None
+        };
+        self.lspdb.with_mut(&key, |e| {
+            let reported = initiated_name.is_some().then(|| e.report().ero.subobjects);
+            let c = &mut e.control;
+            if initiated_name.is_some() || lsp.create {
+                c.initiated = lsp.create;
+            }
+            if reported.is_some() {
+                c.computed = reported;
+            }
+            // §3.4: the PCC's own report always wins and resets the sources.
+            if c.sources != [crate::lspdb::Source::Pcc] {
+                c.sources = vec![crate::lspdb::Source::Pcc];
+            }
+            c.version = version;
+            let pcc_delegated = lsp.delegate && update_capable;
+            c.pcc_delegated = pcc_delegated;
+            c.sub_delegated_to = primary.filter(|p| pcc_delegated && Some(*p) != local);
+            let delegated =
+                (pcc_delegated && c.sub_delegated_to.is_none()) || c.delegated_by.is_some();
+            revoked_initiated = c.initiated && c.delegated && !delegated && synced;
+            c.delegated = delegated;
+            if !delegated {
+                c.pending_srp = None;
+            }
+            if let Some(p) = c.pending_srp {
+                if srp_id != 0 && srp_at_least(srp_id, p) {
+                    c.pending_srp = None;
+                    c.acked_srp = Some(srp_id);
+                    acked = true;
+                }
+            }
+        });
+        // The acknowledgement of exactly the path just sent needs no new
+        // computation (half the computations under update load).
+        let deferred = self
+            .lsp_groups
+            .get(&key)
+            .is_some_and(|g| g.iter().any(|g| self.deferred.contains(g)));
+        let settled = acked
+            && !deferred
+            && self
+                .lspdb
+                .with(&key, |e| {
+                    e.control.computed.as_ref() == Some(&e.report().ero.subobjects)
+                })
+                .unwrap_or(false);
+        if acked {
+            self.counters.updates_acked += 1;
+        }
+        if revoked_initiated {
+            // RFC 8281 §5.3: the PCC must not revoke a PCE-initiated LSP.
+            self.send_error(session, PcErrCode::new(19, 7), Some(lsp));
+        }
+        synced && !settled
+    }
+
+    pub(super) fn end_of_sync(&mut self, session: SessionId) {
+        let Some(s) = self.sessions.get_mut(&session) else {
+            return;
+        };
+        s.synced = true;
+        let seen = std::mem::take(&mut s.seen);
+        let (pcc, full) = (s.pcc, s.full_sync);
+        if full {
+            for key in self.lspdb.of_pcc(pcc) {
+                if !seen.contains(&key.plsp_id) {
+                    self.release(&key);
+                    self.set_groups(key, Vec::new());
+                    self.lspdb.remove(&key);
+                }
+            }
+        }
+        self.after_sync(session);
+    }
+
+    /// After synchronization: compute the delegated LSPs, and initiate again
+    /// what this PCE initiated on the PCC and the PCC no longer has.
+    pub(super) fn after_sync(&mut self, session: SessionId) {
+        let Some(s) = self.sessions.get(&session) else {
+            return;
+        };
+        let pcc = s.pcc;
+        for key in self.lspdb.of_pcc(pcc) {
+            self.compute_and_update(key, false);
+        }
+        let mut missing: Vec<InitiateSpec> = self
+            .initiated
+            .iter()
+            .filter(|((p, name), _)| {
+                *p == pcc && self.lspdb.by_name(pcc, name.as_bytes()).is_none()
+            })
+            .map(|(_, spec)| spec.clone())
+            .collect();
+        missing.sort_by(|a, b| a.name.cmp(&b.name));
+        for spec in missing {
+            if self.send_initiate(session, &spec).is_err() {
+                // Kept: a later topology change or sync may make it possible.
+            }
+        }
+    }
+}

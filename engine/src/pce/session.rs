@@ -1,0 +1,230 @@
+//! PCEP sessions in the core: a PCC's session coming up (RFC 8232 sync
+//! avoidance, delta or full synchronization decided here) and going down
+//! (State Timeout and Redelegation Timeout armed, RFC 8231 §5.6, §5.7.4).
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+use std::time::Instant;
+
+use pcep::session::Negotiated;
+
+use crate::lspdb::PccId;
+
+use crate::pce::{CommandError, Pce, SessionId};
+
+/// A PCC's state in the core.
+#[derive(Debug)]
+pub(super) struct PccState {
+    pub(super) session: Option<SessionId>,
+    /// The last LSP-DB-VERSION it reported (RFC 8232).
+    pub(super) db_version: Option<u64>,
+    /// When its LSPs are purged, while it is disconnected.
+    pub(super) purge_at: Option<Instant>,
+    /// When its delegations lapse, while it is disconnected.
+    pub(super) undelegate_at: Option<Instant>,
+}
+
+/// A live session's state.
+#[derive(Debug)]
+pub(super) struct SessionState {
+    pub(super) pcc: PccId,
+    /// A state-sync session with this peer PCE.
+    pub(super) peer_pce: Option<IpAddr>,
+    pub(super) negotiated: Box<Negotiated>,
+    pub(super) synced: bool,
+    /// PLSP-IDs reported during the current synchronization.
+    pub(super) seen: HashSet<u32>,
+    /// Whether LSPs not re-reported are dropped at end of sync.
+    pub(super) full_sync: bool,
+    /// The PCC's LSPs from an earlier session were still held when this one
+    /// came up.
+    pub(super) stale: bool,
+    pub(super) next_srp: u32,
+    /// PCInitiate requests awaiting their report: SRP-ID to name.
+    pub(super) initiations: HashMap<u32, String>,
+}
+
+impl SessionState {
+    pub(super) fn srp_id(&mut self) -> u32 {
+        let id = self.next_srp;
+        self.next_srp = match id.wrapping_add(1) {
+            0 | u32::MAX => 1,
+            n => n,
+        };
+        id
+    }
+}
+
+/// `a` is at least `b` in SRP-ID order, which wraps (RFC 8231 §7.2).
+pub(super) fn srp_at_least(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) >= 0
+}
+
+impl Pce {
+    /// A session came up with a PCC.
+    pub fn session_up(&mut self, session: SessionId, peer: IpAddr, negotiated: Negotiated) {
+        let pcc = PccId(peer);
+        if negotiated.capabilities.inter_pce {
+            // A state-sync session (both set INTER-PCE-CAPABILITY with U).
+            self.sessions.insert(
+                session,
+                SessionState {
+                    pcc,
+                    peer_pce: Some(peer),
+                    negotiated: Box::new(negotiated),
+                    synced: false,
+                    seen: HashSet::new(),
+                    full_sync: false,
+                    stale: false,
+                    next_srp: 1,
+                    initiations: HashMap::new(),
+                },
+            );
+            if !self.peer_up(session, peer) {
+                self.sessions.remove(&session);
+            }
+            return;
+        }
+        if self.sync_config().is_some() {
+            self.pcc_info.insert(pcc, (negotiated.peer.clone(), None));
+            self.announce_pcc(pcc, true, negotiated.peer.tlvs.clone());
+        }
+        let caps = &negotiated.capabilities;
+        let state = self.pccs.entry(pcc).or_insert(PccState {
+            session: None,
+            db_version: None,
+            purge_at: None,
+            undelegate_at: None,
+        });
+        // A second session from the same PCC replaces the first (the shell
+        // refuses concurrent ones with PCErr 9; a stale one may linger).
+        state.session = Some(session);
+        if let Some(at) = state.purge_at.take() {
+            self.purges.remove(&(at, pcc));
+        }
+        if let Some(at) = state.undelegate_at.take() {
+            self.undelegations.remove(&(at, pcc));
+        }
+        let held = !self.lspdb.of_pcc(pcc).is_empty();
+        // RFC 8232 §3.2: the same version on both sides skips the sync.
+        let avoided = caps.include_db_version
+            && held
+            && negotiated.peer_db_version.is_some()
+            && negotiated.peer_db_version == state.db_version;
+        let full_sync = !(caps.delta_lsp_sync && held);
+        let synced = avoided || !caps.stateful;
+        // Updates in flight on the old session are void: the SRP-IDs of the
+        // new session start again.
+        for key in self.lspdb.of_pcc(pcc) {
+            self.lspdb.with_mut(&key, |e| {
+                e.control.pending_srp = None;
+                e.control.acked_srp = None;
+            });
+        }
+        self.sessions.insert(
+            session,
+            SessionState {
+                pcc,
+                peer_pce: None,
+                negotiated: Box::new(negotiated),
+                synced,
+                seen: HashSet::new(),
+                full_sync,
+                stale: held,
+                next_srp: 1,
+                initiations: HashMap::new(),
+            },
+        );
+        if avoided {
+            self.after_sync(session);
+        }
+    }
+
+    /// A session ended.
+    pub fn session_down(&mut self, session: SessionId, now: Instant) {
+        let Some(s) = self.sessions.remove(&session) else {
+            return;
+        };
+        if let Some(peer) = s.peer_pce {
+            if self.peers_up.get(&peer) == Some(&session) {
+                self.peer_down(peer, now);
+            }
+            return;
+        }
+        if self.sync_config().is_some() {
+            if self.pcc_info.get(&s.pcc).is_some_and(|v| v.1.is_none()) {
+                self.pcc_info.remove(&s.pcc);
+            }
+            self.announce_pcc(s.pcc, false, Vec::new());
+        }
+        self.relays.retain(|(sess, _), _| *sess != session);
+        let Some(p) = self.pccs.get_mut(&s.pcc) else {
+            return;
+        };
+        if p.session != Some(session) {
+            return;
+        }
+        p.session = None;
+        if !s.synced && s.negotiated.capabilities.stateful {
+            // RFC 8231 §5.6: a sync that did not complete is cleaned up.
+            p.db_version = None;
+            self.purge_pcc(s.pcc);
+            return;
+        }
+        let at = now + self.config.state_timeout;
+        p.purge_at = Some(at);
+        self.purges.insert((at, s.pcc));
+        let at = now
+            + self
+                .config
+                .redelegation_timeout
+                .min(self.config.state_timeout);
+        p.undelegate_at = Some(at);
+        self.undelegations.insert((at, s.pcc));
+    }
+
+    pub(super) fn purge_pcc(&mut self, pcc: PccId) {
+        for key in self.lspdb.of_pcc(pcc) {
+            self.release(&key);
+            self.set_groups(key, Vec::new());
+            // Peers drop us as a source of what we purge.
+            let removal = self.lspdb.with(&key, |e| {
+                e.control
+                    .sources
+                    .contains(&crate::lspdb::Source::Pcc)
+                    .then(|| {
+                        let mut r = e.report();
+                        r.lsp.remove = true;
+                        r
+                    })
+            });
+            if let Some(Some(r)) = removal {
+                self.forward_report(key, None, Some(r));
+            }
+        }
+        self.counters.purged += self.lspdb.purge(pcc) as u64;
+    }
+
+    pub(super) fn synced_session(
+        &self,
+        pcc: IpAddr,
+        initiation: bool,
+    ) -> Result<SessionId, CommandError> {
+        let session = self
+            .pccs
+            .get(&PccId(pcc))
+            .and_then(|p| p.session)
+            .ok_or(CommandError::NoSession(pcc))?;
+        let s = self
+            .sessions
+            .get(&session)
+            .ok_or(CommandError::NoSession(pcc))?;
+        if initiation && !s.negotiated.capabilities.instantiation {
+            return Err(CommandError::NotCapable(pcc));
+        }
+        if !s.synced {
+            return Err(CommandError::NotSynchronized(pcc));
+        }
+        Ok(session)
+    }
+}
