@@ -7,9 +7,7 @@ use pcep::wire::object::{Lsp, Srp};
 use pcep::wire::{Attributes, Message, PathSetupType, PcUpd, UpdateRequest};
 
 use crate::lspdb::PccId;
-
 use crate::pce::compute::srp_with;
-use crate::pce::inter_pce::StateSync;
 use crate::pce::Pce;
 
 /// Why a management command was refused.
@@ -171,25 +169,5 @@ impl Pce {
             }),
         );
         Ok(srp_id)
-    }
-
-    /// New computation priorities and policies (a configuration reload);
-    /// the peers and this PCE's identity stay as they are (they need a
-    /// restart). Who computes what is decided again.
-    pub fn reload_state_sync(&mut self, new: Option<StateSync>) {
-        if let (Some(cur), Some(new)) = (self.config.state_sync.as_mut(), new) {
-            cur.priority = new.priority;
-            cur.group_priorities = new.group_priorities;
-            cur.lsp_priorities = new.lsp_priorities;
-            cur.on_primary_loss = new.on_primary_loss;
-            cur.partial_group = new.partial_group;
-            cur.forward_without_db_version = new.forward_without_db_version;
-            for p in &mut cur.peers {
-                if let Some(q) = new.peers.iter().find(|q| q.address == p.address) {
-                    p.priority = q.priority;
-                }
-            }
-            self.reassign_primaries();
-        }
     }
 }

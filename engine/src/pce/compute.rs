@@ -9,10 +9,9 @@ use pcep::wire::tlv::Tlv;
 use pcep::wire::{Attributes, Message, PathSetupType, PcUpd, StateReport, UpdateRequest};
 
 use crate::lspdb::LspKey;
+use crate::pce::{Pce, SessionId};
 use crate::pcreq::{compute_path, ComputedPath, PathAsk, Unreachable};
 use crate::solver::cspf::Reservations;
-
-use crate::pce::{Pce, SessionId};
 
 /// What computing one LSP needs (see [`Pce::plan`]).
 #[derive(Clone, Debug)]
@@ -70,7 +69,7 @@ impl Pce {
             .with(&key, |e| (e.report(), e.control.clone(), e.name.clone()))?;
         // Updates go to the PCC, or to the peer that sub-delegated the LSP.
         let session = match control.delegated_by {
-            Some(peer) => self.peers_up.get(&peer).copied(),
+            Some(peer) => self.peer_session(peer),
             None => self.pccs.get(&key.pcc).and_then(|p| p.session),
         };
         let state = session.and_then(|s| self.sessions.get(&s));
@@ -82,9 +81,8 @@ impl Pce {
             .and_then(|s| self.sessions.get(&s))
             .and_then(|s| s.negotiated.peer_sr)
             .or_else(|| {
-                self.pcc_info
-                    .get(&key.pcc)
-                    .and_then(|i| i.0.sr_capability())
+                self.pcc_open(key.pcc)
+                    .and_then(pcep::wire::object::Open::sr_capability)
             });
         let controlled = control.delegated && state.is_some_and(|s| s.synced);
         let name_key = (key.pcc, String::from_utf8_lossy(&name).into_owned());

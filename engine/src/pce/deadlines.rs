@@ -12,7 +12,7 @@ impl Pce {
         [
             self.purges.first().map(|(t, _)| *t),
             self.undelegations.first().map(|(t, _)| *t),
-            self.purges_peer.first().map(|(t, _)| *t),
+            self.inter_deadline(),
         ]
         .into_iter()
         .flatten()
@@ -22,13 +22,7 @@ impl Pce {
     /// Lapse the delegations whose Redelegation Timeout expired, and purge
     /// the PCCs whose State Timeout expired.
     pub fn handle_timeout(&mut self, now: Instant) {
-        while let Some(&(at, peer)) = self.purges_peer.first() {
-            if at > now {
-                break;
-            }
-            self.purges_peer.pop_first();
-            self.peer_grace_expired(at, peer);
-        }
+        self.inter_timeout(now);
         while let Some(&(at, pcc)) = self.undelegations.first() {
             if at > now {
                 break;

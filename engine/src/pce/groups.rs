@@ -8,13 +8,12 @@ use pcep::wire::{AssociationType, StateReport};
 use serde::Serialize;
 
 use crate::lspdb::LspKey;
-use crate::pcreq::{encode_path, path_request, ComputedPath};
-use crate::solver::disjoint::{self, Disjointness, GroupObjective, GroupRequest};
-use crate::solver::ero;
-
 use crate::pce::compute::Plan;
 use crate::pce::inter_pce::PartialGroup;
 use crate::pce::Pce;
+use crate::pcreq::{encode_path, path_request, ComputedPath};
+use crate::solver::disjoint::{self, Disjointness, GroupObjective, GroupRequest};
+use crate::solver::ero;
 
 /// An association group's key (RFC 8697 §6.1.3: type, ID, source).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

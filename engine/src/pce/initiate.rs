@@ -7,11 +7,10 @@ use pcep::wire::tlv::Tlv;
 use pcep::wire::{Attributes, InitiateRequest, Message, PathSetupType, PcInitiate};
 
 use crate::lspdb::PccId;
-use crate::pcreq::{compute_path, PathAsk, Unreachable};
-
 use crate::pce::compute::srp_with;
 use crate::pce::inter_pce::owner_id;
 use crate::pce::{CommandError, Pce, SessionId};
+use crate::pcreq::{compute_path, PathAsk, Unreachable};
 
 /// A PCE-initiated LSP as the operator asked for it.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,9 +69,8 @@ impl Pce {
     ) -> Result<u32, CommandError> {
         let via_peer = self.peer_of(session).is_some();
         let peer_sr = if via_peer {
-            self.pcc_info
-                .get(&PccId(spec.pcc))
-                .and_then(|i| i.0.sr_capability())
+            self.pcc_open(PccId(spec.pcc))
+                .and_then(pcep::wire::object::Open::sr_capability)
         } else {
             self.sessions
                 .get(&session)

@@ -6,7 +6,6 @@ use pcep::wire::object::Lsp;
 use pcep::wire::{PcErrCode, PcRpt, StateReport};
 
 use crate::lspdb::{Applied, LspKey, PccId, ReportError};
-
 use crate::pce::groups::disjoint_groups;
 use crate::pce::session::srp_at_least;
 use crate::pce::{InitiateSpec, Pce, SessionId};
@@ -52,8 +51,7 @@ impl Pce {
             let version = report.lsp.db_version();
             let srp_id = report.srp.as_ref().map_or(0, |p| p.srp_id);
             let groups = disjoint_groups(&report);
-            let mut removal =
-                (report.lsp.remove && !self.peers_up.is_empty()).then(|| report.clone());
+            let mut removal = (report.lsp.remove && self.any_peer_up()).then(|| report.clone());
             let applied = self.lspdb.apply_owned(pcc, report);
             let report = &head;
             match applied {
@@ -164,13 +162,12 @@ impl Pce {
         // or the peer we sub-delegate it to (§3.5).
         let local = self.sync_config().map(|s| s.identity);
         // An LSP we created for a peer stays under that peer's control.
-        let initiator = if self.peer_initiated.is_empty() {
-            None
-        } else {
+        let initiator = if local.is_some() {
             self.lspdb
-                .with(&key, |e| String::from_utf8_lossy(&e.name).into_owned())
-                .and_then(|n| self.peer_initiated.get(&(key.pcc, n)).copied())
-                .filter(|p| self.peers_up.contains_key(p))
+                .with(&key, |e| e.name.clone())
+                .and_then(|n| self.inter_initiator(key, &n))
+        } else {
+            None
         };
         let primary = if local.is_some() && lsp.delegate {
             initiator.or_else(|| self.primary_for(key))

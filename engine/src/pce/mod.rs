@@ -57,13 +57,13 @@ mod session;
 pub use command::CommandError;
 pub use groups::GroupKey;
 pub use initiate::InitiateSpec;
+use inter_pce::InterPce;
 pub use inter_pce::{
     address_rank, owner_id, owner_of, GroupPriority, LspPriority, PartialGroup, PeerPce,
     PeerStatus, PrimaryLoss, StateSync,
 };
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -73,11 +73,10 @@ use pcep::wire::{Attributes, ErrorUnit, Message, PcErr, PcErrCode};
 use serde::Serialize;
 
 use crate::lspdb::{LspDb, LspKey, PccId};
+use crate::pce::session::{PccState, SessionState};
 use crate::pcreq::respond;
 use crate::solver::cspf::{Reservations, Workspace};
 use crate::topology::{LinkId, Ted};
-
-use crate::pce::session::{PccState, SessionState};
 
 /// A session, as the shell numbers them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -180,26 +179,8 @@ pub struct Pce {
     lsp_groups: HashMap<LspKey, Vec<GroupKey>>,
     /// Groups whose computation waits for an acknowledgement.
     deferred: HashSet<GroupKey>,
-    /// State-sync sessions up, by peer address.
-    peers_up: HashMap<IpAddr, SessionId>,
-    /// Peers down, until when what they taught us is kept.
-    peer_grace: HashMap<IpAddr, Instant>,
-    purges_peer: BTreeSet<(Instant, IpAddr)>,
-    /// LSPs a peer re-reported during its current initial sync.
-    peer_seen: HashMap<IpAddr, HashSet<LspKey>>,
-    /// PCReqs forwarded to a peer (§3.6): (peer, our Request-ID) to (PCC
-    /// session, its Request-ID).
-    forwarded_requests: HashMap<(IpAddr, u32), (SessionId, u32)>,
-    next_request_id: u32,
-    /// LSPs we created for a peer (§3.7): (PCC, name) to that peer, which
-    /// keeps control of them.
-    peer_initiated: HashMap<(PccId, String), IpAddr>,
-    /// Updates relayed to a PCC: (PCC session, our SRP-ID) to (peer, its
-    /// SRP-ID), for the cascaded acknowledgement.
-    relays: HashMap<(SessionId, u32), (IpAddr, u32)>,
-    /// PCC Open information: from our own session (`None`) or relayed by a
-    /// peer.
-    pcc_info: HashMap<PccId, (pcep::wire::object::Open, Option<IpAddr>)>,
+    /// Inter-PCE state synchronization, when configured.
+    inter: Option<InterPce>,
     ws: Workspace,
     out: VecDeque<Output>,
     counters: Counters,
@@ -207,8 +188,9 @@ pub struct Pce {
 
 impl Pce {
     /// A core over a TED and an LSP database (both shared with readers).
-    pub fn new(config: PceConfig, ted: Arc<Ted>, lspdb: Arc<LspDb>) -> Self {
+    pub fn new(mut config: PceConfig, ted: Arc<Ted>, lspdb: Arc<LspDb>) -> Self {
         let links = ted.snapshot().link_count();
+        let inter = config.state_sync.take().map(InterPce::new);
         Self {
             config,
             ted,
@@ -224,15 +206,7 @@ impl Pce {
             groups: HashMap::new(),
             lsp_groups: HashMap::new(),
             deferred: HashSet::new(),
-            peers_up: HashMap::new(),
-            peer_grace: HashMap::new(),
-            purges_peer: BTreeSet::new(),
-            peer_seen: HashMap::new(),
-            peer_initiated: HashMap::new(),
-            forwarded_requests: HashMap::new(),
-            next_request_id: 1,
-            relays: HashMap::new(),
-            pcc_info: HashMap::new(),
+            inter,
             ws: Workspace::new(),
             out: VecDeque::new(),
             counters: Counters::default(),

@@ -3,10 +3,8 @@
 //! no longer pending.
 
 use pcep::wire::object::PcepError;
-use pcep::wire::tlv::Tlv;
-use pcep::wire::{Message, PcErr};
+use pcep::wire::PcErr;
 
-use crate::pce::inter_pce::owner_id;
 use crate::pce::{Pce, SessionId};
 
 impl Pce {
@@ -22,26 +20,7 @@ impl Pce {
                 // An error about an update or initiation we relayed for a
                 // computing peer goes back to it with its SRP-ID (§3.5, the
                 // cascade of answers).
-                if let Some((peer, peer_srp)) = self.relays.remove(&(session, srp.srp_id)) {
-                    if let Some(&ps) = self.peers_up.get(&peer) {
-                        let mut back = unit.clone();
-                        for x in &mut back.srps {
-                            if x.srp_id == srp.srp_id {
-                                x.srp_id = peer_srp;
-                            }
-                        }
-                        back.lsps.iter_mut().for_each(|l| {
-                            l.tlvs.retain(|t| !matches!(t, Tlv::SpeakerEntityId(_)));
-                            l.tlvs.push(Tlv::SpeakerEntityId(owner_id(pcc)));
-                        });
-                        self.send(
-                            ps,
-                            Message::PcErr(PcErr {
-                                errors: vec![back],
-                                open: None,
-                            }),
-                        );
-                    }
+                if self.inter_relayed_error(session, pcc, unit, srp.srp_id) {
                     continue;
                 }
                 let Some(s) = self.sessions.get_mut(&session) else {

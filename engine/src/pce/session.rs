@@ -9,7 +9,6 @@ use std::time::Instant;
 use pcep::session::Negotiated;
 
 use crate::lspdb::PccId;
-
 use crate::pce::{CommandError, Pce, SessionId};
 
 /// A PCC's state in the core.
@@ -85,10 +84,7 @@ impl Pce {
             }
             return;
         }
-        if self.sync_config().is_some() {
-            self.pcc_info.insert(pcc, (negotiated.peer.clone(), None));
-            self.announce_pcc(pcc, true, negotiated.peer.tlvs.clone());
-        }
+        self.inter_pcc_up(pcc, &negotiated.peer);
         let caps = &negotiated.capabilities;
         let state = self.pccs.entry(pcc).or_insert(PccState {
             session: None,
@@ -146,18 +142,10 @@ impl Pce {
             return;
         };
         if let Some(peer) = s.peer_pce {
-            if self.peers_up.get(&peer) == Some(&session) {
-                self.peer_down(peer, now);
-            }
+            self.inter_session_down(session, peer, now);
             return;
         }
-        if self.sync_config().is_some() {
-            if self.pcc_info.get(&s.pcc).is_some_and(|v| v.1.is_none()) {
-                self.pcc_info.remove(&s.pcc);
-            }
-            self.announce_pcc(s.pcc, false, Vec::new());
-        }
-        self.relays.retain(|(sess, _), _| *sess != session);
+        self.inter_pcc_down(session, s.pcc);
         let Some(p) = self.pccs.get_mut(&s.pcc) else {
             return;
         };

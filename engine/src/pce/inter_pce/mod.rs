@@ -34,16 +34,16 @@ pub use config::{GroupPriority, LspPriority, PartialGroup, PeerPce, PrimaryLoss,
 pub use peer::PeerStatus;
 pub use priority::address_rank;
 
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
+use std::time::Instant;
 
 use bytes::Bytes;
-use pcep::wire::object::Lsp;
-use pcep::wire::{Message, PcErrCode, StateSyncCodepoints};
+use pcep::wire::object::{Lsp, Open};
+use pcep::wire::tlv::Tlv;
+use pcep::wire::{ErrorUnit, Message, PcErr, PcErrCode, StateSyncCodepoints};
 
-use crate::lspdb::PccId;
-
-use crate::pce::groups::disjoint_groups;
-use crate::pce::session::srp_at_least;
+use crate::lspdb::{LspKey, PccId};
 use crate::pce::{Pce, SessionId};
 
 /// The SPEAKER-ENTITY-ID naming an owner PCC on state-sync sessions: the
@@ -60,9 +60,203 @@ pub fn owner_of(id: &[u8]) -> Option<PccId> {
     std::str::from_utf8(id).ok()?.parse().ok().map(PccId)
 }
 
+/// The core's inter-PCE state: the configuration, the state-sync sessions
+/// and what is relayed through them. The base stateful code reaches it
+/// through the hooks on [`Pce`] in this module and never reads it.
+#[derive(Debug)]
+pub(in crate::pce) struct InterPce {
+    pub(in crate::pce) config: StateSync,
+    /// State-sync sessions up, by peer address (ordered: what is sent to
+    /// every peer goes out in one order, run after run).
+    peers_up: BTreeMap<IpAddr, SessionId>,
+    /// Peers down, until when what they taught us is kept.
+    peer_grace: HashMap<IpAddr, Instant>,
+    purges_peer: BTreeSet<(Instant, IpAddr)>,
+    /// LSPs a peer re-reported during its current initial sync.
+    peer_seen: HashMap<IpAddr, HashSet<LspKey>>,
+    /// PCReqs forwarded to a peer (§3.6): (peer, our Request-ID) to (PCC
+    /// session, its Request-ID).
+    forwarded_requests: HashMap<(IpAddr, u32), (SessionId, u32)>,
+    next_request_id: u32,
+    /// LSPs we created for a peer (§3.7): (PCC, name) to that peer, which
+    /// keeps control of them.
+    peer_initiated: HashMap<(PccId, Bytes), IpAddr>,
+    /// Updates relayed to a PCC: (PCC session, our SRP-ID) to (peer, its
+    /// SRP-ID), for the cascaded acknowledgement.
+    relays: HashMap<(SessionId, u32), (IpAddr, u32)>,
+    /// PCC Open information: from our own session (`None`) or relayed by a
+    /// peer.
+    pcc_info: HashMap<PccId, (Open, Option<IpAddr>)>,
+}
+
+impl InterPce {
+    pub(in crate::pce) fn new(config: StateSync) -> Self {
+        Self {
+            config,
+            peers_up: BTreeMap::new(),
+            peer_grace: HashMap::new(),
+            purges_peer: BTreeSet::new(),
+            peer_seen: HashMap::new(),
+            forwarded_requests: HashMap::new(),
+            next_request_id: 1,
+            peer_initiated: HashMap::new(),
+            relays: HashMap::new(),
+            pcc_info: HashMap::new(),
+        }
+    }
+}
+
 impl Pce {
     pub(in crate::pce) fn sync_config(&self) -> Option<&StateSync> {
-        self.config.state_sync.as_ref()
+        self.inter.as_ref().map(|i| &i.config)
+    }
+
+    /// New computation priorities and policies (a configuration reload);
+    /// the peers and this PCE's identity stay as they are (they need a
+    /// restart). Who computes what is decided again.
+    pub fn reload_state_sync(&mut self, new: Option<StateSync>) {
+        if let (Some(cur), Some(new)) = (self.inter.as_mut().map(|i| &mut i.config), new) {
+            cur.priority = new.priority;
+            cur.group_priorities = new.group_priorities;
+            cur.lsp_priorities = new.lsp_priorities;
+            cur.on_primary_loss = new.on_primary_loss;
+            cur.partial_group = new.partial_group;
+            cur.forward_without_db_version = new.forward_without_db_version;
+            for p in &mut cur.peers {
+                if let Some(q) = new.peers.iter().find(|q| q.address == p.address) {
+                    p.priority = q.priority;
+                }
+            }
+            self.reassign_primaries();
+        }
+    }
+
+    /// The session with a peer PCE, if up.
+    pub(in crate::pce) fn peer_session(&self, peer: IpAddr) -> Option<SessionId> {
+        self.inter.as_ref()?.peers_up.get(&peer).copied()
+    }
+
+    /// Whether any state-sync session is up.
+    pub(in crate::pce) fn any_peer_up(&self) -> bool {
+        self.inter.as_ref().is_some_and(|i| !i.peers_up.is_empty())
+    }
+
+    /// The state-sync sessions up, by peer address.
+    pub(in crate::pce) fn peer_sessions(&self) -> Vec<(IpAddr, SessionId)> {
+        self.inter.as_ref().map_or_else(Vec::new, |i| {
+            i.peers_up.iter().map(|(a, s)| (*a, *s)).collect()
+        })
+    }
+
+    /// A PCC's Open as seen on our session or relayed by a peer (its MSD).
+    pub(in crate::pce) fn pcc_open(&self, pcc: PccId) -> Option<&Open> {
+        self.inter.as_ref()?.pcc_info.get(&pcc).map(|i| &i.0)
+    }
+
+    /// Hook: a PCC's session came up (its Open goes to the peers, §3.2).
+    pub(in crate::pce) fn inter_pcc_up(&mut self, pcc: PccId, open: &Open) {
+        let Some(i) = self.inter.as_mut() else {
+            return;
+        };
+        i.pcc_info.insert(pcc, (open.clone(), None));
+        self.announce_pcc(pcc, true, open.tlvs.clone());
+    }
+
+    /// Hook: a PCC's session went down.
+    pub(in crate::pce) fn inter_pcc_down(&mut self, session: SessionId, pcc: PccId) {
+        let Some(i) = self.inter.as_mut() else {
+            return;
+        };
+        if i.pcc_info.get(&pcc).is_some_and(|v| v.1.is_none()) {
+            i.pcc_info.remove(&pcc);
+        }
+        i.relays.retain(|(sess, _), _| *sess != session);
+        self.announce_pcc(pcc, false, Vec::new());
+    }
+
+    /// Hook: a state-sync session went down.
+    pub(in crate::pce) fn inter_session_down(
+        &mut self,
+        session: SessionId,
+        peer: IpAddr,
+        now: Instant,
+    ) {
+        if self.peer_session(peer) == Some(session) {
+            self.peer_down(peer, now);
+        }
+    }
+
+    /// Hook: the PCC answered an update or initiation we relayed for a
+    /// computing peer with a PCErr: it goes back to that peer with its
+    /// SRP-ID (§3.5, the cascade of answers). Whether it was one.
+    pub(in crate::pce) fn inter_relayed_error(
+        &mut self,
+        session: SessionId,
+        pcc: PccId,
+        unit: &ErrorUnit,
+        srp_id: u32,
+    ) -> bool {
+        let Some(i) = self.inter.as_mut() else {
+            return false;
+        };
+        let Some((peer, peer_srp)) = i.relays.remove(&(session, srp_id)) else {
+            return false;
+        };
+        if let Some(ps) = self.peer_session(peer) {
+            let mut back = unit.clone();
+            for x in &mut back.srps {
+                if x.srp_id == srp_id {
+                    x.srp_id = peer_srp;
+                }
+            }
+            back.lsps.iter_mut().for_each(|l| {
+                l.tlvs.retain(|t| !matches!(t, Tlv::SpeakerEntityId(_)));
+                l.tlvs.push(Tlv::SpeakerEntityId(owner_id(pcc)));
+            });
+            self.send(
+                ps,
+                Message::PcErr(PcErr {
+                    errors: vec![back],
+                    open: None,
+                }),
+            );
+        }
+        true
+    }
+
+    /// Hook: the peer that created this LSP for us keeps its control
+    /// (§3.7), while its session is up.
+    pub(in crate::pce) fn inter_initiator(&self, key: LspKey, name: &Bytes) -> Option<IpAddr> {
+        let i = self.inter.as_ref()?;
+        if i.peer_initiated.is_empty() {
+            return None;
+        }
+        i.peer_initiated
+            .get(&(key.pcc, name.clone()))
+            .copied()
+            .filter(|p| i.peers_up.contains_key(p))
+    }
+
+    /// When the next peer grace period ends.
+    pub(in crate::pce) fn inter_deadline(&self) -> Option<Instant> {
+        self.inter.as_ref()?.purges_peer.first().map(|(t, _)| *t)
+    }
+
+    /// Hook: end the peer grace periods due by `now`.
+    pub(in crate::pce) fn inter_timeout(&mut self, now: Instant) {
+        loop {
+            let Some(i) = self.inter.as_mut() else {
+                return;
+            };
+            let Some(&(at, peer)) = i.purges_peer.first() else {
+                return;
+            };
+            if at > now {
+                return;
+            }
+            i.purges_peer.pop_first();
+            self.peer_grace_expired(at, peer);
+        }
     }
 
     /// Whether `session` is a state-sync session, and with whom.

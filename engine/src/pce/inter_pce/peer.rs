@@ -3,6 +3,7 @@
 //! through the peer ends, what it taught us stays for a grace period), and
 //! the PCC Open information relayed by PCNtf.
 
+use std::collections::HashSet;
 use std::net::IpAddr;
 
 use pcep::wire::object::{Lsp, Notification};
@@ -11,7 +12,6 @@ use pcep::wire::{Message, NotifyUnit, PcErrCode, PcNtf, PcRpt, StateReport, Stat
 use serde::Serialize;
 
 use crate::lspdb::{LspKey, PccId, Source};
-
 use crate::pce::inter_pce::{owner_id, owner_of};
 use crate::pce::{Pce, SessionId};
 
@@ -39,13 +39,13 @@ impl Pce {
         ss.peers
             .iter()
             .map(|p| {
-                let session = self.peers_up.get(&p.address);
+                let session = self.peer_session(p.address);
                 PeerStatus {
                     address: p.address,
                     priority: p.priority,
                     session_up: session.is_some(),
                     synchronized: session
-                        .and_then(|s| self.sessions.get(s))
+                        .and_then(|s| self.sessions.get(&s))
                         .is_some_and(|s| s.synced),
                 }
             })
@@ -62,13 +62,15 @@ impl Pce {
             self.fail(session, PcErrCode::new(2, 0), None);
             return false;
         }
-        self.peers_up.insert(peer, session);
-        self.counters.peer_sessions += 1;
-        if let Some(at) = self.peer_grace.remove(&peer) {
-            self.purges_peer.remove(&(at, peer));
+        let Some(i) = self.inter.as_mut() else {
+            return false;
+        };
+        i.peers_up.insert(peer, session);
+        if let Some(at) = i.peer_grace.remove(&peer) {
+            i.purges_peer.remove(&(at, peer));
         }
-        self.peer_seen
-            .insert(peer, std::collections::HashSet::new());
+        i.peer_seen.insert(peer, HashSet::new());
+        self.counters.peer_sessions += 1;
         // PCC Open information first, then the LSPs, then the marker.
         let infos: Vec<(PccId, Vec<Tlv>)> = {
             let mut v: Vec<(PccId, Vec<Tlv>)> = self
@@ -118,8 +120,11 @@ impl Pce {
 
     /// A state-sync session ended.
     pub(in crate::pce) fn peer_down(&mut self, peer: IpAddr, now: std::time::Instant) {
-        self.peers_up.remove(&peer);
-        self.pcc_info.retain(|_, (_, from)| *from != Some(peer));
+        let Some(i) = self.inter.as_mut() else {
+            return;
+        };
+        i.peers_up.remove(&peer);
+        i.pcc_info.retain(|_, (_, from)| *from != Some(peer));
         // Control through that peer ends at once; what it taught us stays
         // for a grace period (the State Timeout, DIGEST §8.12), so that the
         // paths of its LSPs still constrain ours and a quick return resyncs
@@ -135,10 +140,12 @@ impl Pce {
             });
         }
         let at = now + self.config.state_timeout;
-        self.peer_grace.insert(peer, at);
-        self.purges_peer.insert((at, peer));
-        self.relays.retain(|_, r| r.0 != peer);
-        self.forwarded_requests.retain(|(p, _), _| *p != peer);
+        if let Some(i) = self.inter.as_mut() {
+            i.peer_grace.insert(peer, at);
+            i.purges_peer.insert((at, peer));
+            i.relays.retain(|_, r| r.0 != peer);
+            i.forwarded_requests.retain(|(p, _), _| *p != peer);
+        }
         self.reassign_primaries();
     }
 
@@ -170,9 +177,12 @@ impl Pce {
 
     /// The grace period of a peer that stayed away ended.
     pub(in crate::pce) fn peer_grace_expired(&mut self, at: std::time::Instant, peer: IpAddr) {
-        if self.peer_grace.get(&peer) == Some(&at) && !self.peers_up.contains_key(&peer) {
-            self.peer_grace.remove(&peer);
-            self.drop_peer_source(peer, &std::collections::HashSet::new());
+        let Some(i) = self.inter.as_mut() else {
+            return;
+        };
+        if i.peer_grace.get(&peer) == Some(&at) && !i.peers_up.contains_key(&peer) {
+            i.peer_grace.remove(&peer);
+            self.drop_peer_source(peer, &HashSet::new());
         }
     }
 
@@ -211,8 +221,7 @@ impl Pce {
             if up { 1 } else { 2 },
             if up { tlvs } else { Vec::new() },
         );
-        let peers: Vec<SessionId> = self.peers_up.values().copied().collect();
-        for s in peers {
+        for (_, s) in self.peer_sessions() {
             self.send(
                 s,
                 Message::PcNtf(PcNtf {
@@ -247,7 +256,10 @@ impl Pce {
                             ..pcep::wire::object::Open::default()
                         };
                         // A PCC we have a session with: our own view wins.
-                        self.pcc_info
+                        let Some(i) = self.inter.as_mut() else {
+                            return;
+                        };
+                        i.pcc_info
                             .entry(pcc)
                             .and_modify(|v| {
                                 if v.1.is_some() {
@@ -256,8 +268,12 @@ impl Pce {
                             })
                             .or_insert((open, Some(peer)));
                     }
-                    2 if self.pcc_info.get(&pcc).is_some_and(|v| v.1 == Some(peer)) => {
-                        self.pcc_info.remove(&pcc);
+                    2 => {
+                        if let Some(i) = self.inter.as_mut() {
+                            if i.pcc_info.get(&pcc).is_some_and(|v| v.1 == Some(peer)) {
+                                i.pcc_info.remove(&pcc);
+                            }
+                        }
                     }
                     _ => {}
                 }

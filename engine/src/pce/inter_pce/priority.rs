@@ -7,7 +7,6 @@ use std::net::IpAddr;
 use pcep::wire::{Message, PcRpt};
 
 use crate::lspdb::LspKey;
-
 use crate::pce::inter_pce::PrimaryLoss;
 use crate::pce::Pce;
 
@@ -74,7 +73,7 @@ impl Pce {
             rank(priority(ss.identity, ss.priority), ss.identity),
         );
         for p in &ss.peers {
-            if !self.peers_up.contains_key(&p.address) {
+            if self.peer_session(p.address).is_none() {
                 continue;
             }
             let r = rank(priority(p.address, p.priority), p.address);
@@ -119,7 +118,7 @@ impl Pce {
                 continue;
             }
             let old = control.sub_delegated_to;
-            let lost = old.is_some_and(|o| !self.peers_up.contains_key(&o));
+            let lost = old.is_some_and(|o| self.peer_session(o).is_none());
             let primary = if lost && policy == PrimaryLoss::Reclaim {
                 Some(local)
             } else {
@@ -139,7 +138,7 @@ impl Pce {
                 }
             });
             for target in [old, new].into_iter().flatten() {
-                if let Some(&s) = self.peers_up.get(&target) {
+                if let Some(s) = self.peer_session(target) {
                     if let Some(r) = self.forwardable(key, target, false, 0) {
                         self.counters.forwarded_reports += 1;
                         self.send(s, Message::PcRpt(PcRpt { reports: vec![r] }));

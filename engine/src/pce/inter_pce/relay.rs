@@ -4,12 +4,13 @@
 
 use std::net::IpAddr;
 
+use bytes::Bytes;
+
 use pcep::wire::object::{Lsp, Srp};
 use pcep::wire::tlv::Tlv;
 use pcep::wire::{Message, PcErrCode, PcUpd, StateSyncCodepoints};
 
 use crate::lspdb::{LspKey, PccId};
-
 use crate::pce::inter_pce::{owner_id, owner_of};
 use crate::pce::{Pce, SessionId};
 
@@ -70,8 +71,10 @@ impl Pce {
             return;
         };
         let local_srp = s.srp_id();
-        self.relays
-            .insert((pcc_session, local_srp), (peer, u.srp.srp_id));
+        if let Some(i) = self.inter.as_mut() {
+            i.relays
+                .insert((pcc_session, local_srp), (peer, u.srp.srp_id));
+        }
         u.srp.srp_id = local_srp;
         u.lsp.tlvs.retain(|t| !matches!(t, Tlv::SpeakerEntityId(_)));
         self.lspdb.with_mut(&key, |e| {
@@ -92,9 +95,8 @@ impl Pce {
         delegated_by: Option<IpAddr>,
     ) -> Option<u32> {
         self.sync_config()?;
-        let peers: Vec<(IpAddr, SessionId)> = self.peers_up.iter().map(|(a, s)| (*a, *s)).collect();
         let mut towards = None;
-        for (peer, s) in peers {
+        for (peer, s) in self.peer_sessions() {
             let Some(state) = self.sessions.get_mut(&s) else {
                 continue;
             };
@@ -126,7 +128,7 @@ impl Pce {
         let Some(local) = self.sync_config().map(|s| s.identity) else {
             return req;
         };
-        if self.peers_up.is_empty() {
+        if !self.any_peer_up() {
             return req;
         }
         let mut keep = Vec::new();
@@ -141,14 +143,18 @@ impl Pce {
                 .filter(|k| self.lspdb.with(k, |_| ()).is_some())
                 .and_then(|k| self.primary_for(k))
                 .filter(|p| *p != local)
-                .and_then(|p| self.peers_up.get(&p).map(|s| (p, *s)));
+                .and_then(|p| self.peer_session(p).map(|s| (p, s)));
             let Some((peer, peer_session)) = target else {
                 keep.push(r);
                 continue;
             };
-            let rid = self.next_request_id;
-            self.next_request_id = self.next_request_id.wrapping_add(1).max(1);
-            self.forwarded_requests
+            let Some(i) = self.inter.as_mut() else {
+                keep.push(r);
+                continue;
+            };
+            let rid = i.next_request_id;
+            i.next_request_id = i.next_request_id.wrapping_add(1).max(1);
+            i.forwarded_requests
                 .insert((peer, rid), (session, r.rp.request_id));
             r.rp.request_id = rid;
             if let Some(l) = r.lsp.as_mut() {
@@ -181,9 +187,12 @@ impl Pce {
                 .speaker_entity_id()
                 .and_then(|id| owner_of(id))
         });
-        let negotiated = owner.and_then(|o| self.pcc_info.get(&o)).map(|(open, _)| {
-            pcep::session::Negotiated::new(&open.clone(), open, &StateSyncCodepoints::default())
-        });
+        let codepoints = self
+            .sync_config()
+            .map_or_else(StateSyncCodepoints::default, |s| s.codepoints);
+        let negotiated = owner
+            .and_then(|o| self.pcc_open(o))
+            .map(|open| pcep::session::Negotiated::new(open, open, &codepoints));
         let topo = self.ted.snapshot();
         self.counters.requests += req.requests.len() as u64;
         let rep = crate::pcreq::respond(
@@ -200,7 +209,10 @@ impl Pce {
     /// without SPEAKER-ENTITY-ID.
     pub(in crate::pce) fn relay_peer_reply(&mut self, peer: IpAddr, rep: pcep::wire::PcRep) {
         for mut r in rep.responses {
-            let Some((session, rid)) = self.forwarded_requests.remove(&(peer, r.rp.request_id))
+            let Some((session, rid)) = self
+                .inter
+                .as_mut()
+                .and_then(|i| i.forwarded_requests.remove(&(peer, r.rp.request_id)))
             else {
                 continue;
             };
@@ -217,8 +229,8 @@ impl Pce {
 
     /// The peer that has a session with `pcc` (its Open relayed to us).
     pub(in crate::pce) fn relay_session_for(&self, pcc: PccId) -> Option<SessionId> {
-        let peer = self.pcc_info.get(&pcc)?.1?;
-        let s = *self.peers_up.get(&peer)?;
+        let peer = self.inter.as_ref()?.pcc_info.get(&pcc)?.1?;
+        let s = self.peer_session(peer)?;
         self.sessions.get(&s).filter(|x| x.synced).map(|_| s)
     }
 
@@ -253,12 +265,14 @@ impl Pce {
             return;
         };
         let local_srp = s.srp_id();
-        if let Some(name) = r.lsp.symbolic_name() {
-            self.peer_initiated
-                .insert((owner, String::from_utf8_lossy(name).into_owned()), peer);
+        if let Some(i) = self.inter.as_mut() {
+            if let Some(name) = r.lsp.symbolic_name() {
+                i.peer_initiated
+                    .insert((owner, Bytes::copy_from_slice(name)), peer);
+            }
+            i.relays
+                .insert((pcc_session, local_srp), (peer, r.srp.srp_id));
         }
-        self.relays
-            .insert((pcc_session, local_srp), (peer, r.srp.srp_id));
         r.srp.srp_id = local_srp;
         r.lsp.tlvs.retain(|t| !matches!(t, Tlv::SpeakerEntityId(_)));
         self.counters.relayed_updates += 1;

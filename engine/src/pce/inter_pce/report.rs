@@ -9,8 +9,9 @@ use pcep::wire::tlv::Tlv;
 use pcep::wire::{Message, PcRpt, StateReport};
 
 use crate::lspdb::{Applied, LspKey, Source};
-
+use crate::pce::groups::disjoint_groups;
 use crate::pce::inter_pce::owner_id;
+use crate::pce::session::srp_at_least;
 use crate::pce::{Pce, SessionId};
 
 impl Pce {
@@ -69,14 +70,13 @@ impl Pce {
         ack: Option<(SessionId, u32)>,
         removed: Option<StateReport>,
     ) {
-        if self.sync_config().is_none() || self.peers_up.is_empty() {
+        if !self.any_peer_up() {
             return;
         }
         let relay = ack
             .filter(|(_, srp)| *srp != 0)
-            .and_then(|k| self.relays.remove(&k));
-        let peers: Vec<(IpAddr, SessionId)> = self.peers_up.iter().map(|(a, s)| (*a, *s)).collect();
-        for (peer, s) in peers {
+            .and_then(|k| self.inter.as_mut().and_then(|i| i.relays.remove(&k)));
+        for (peer, s) in self.peer_sessions() {
             let peer_srp = relay.filter(|r| r.0 == peer).map_or(0, |r| r.1);
             let report = match &removed {
                 Some(r) => {
@@ -123,7 +123,11 @@ impl Pce {
             if first {
                 // What the peer taught us before and did not re-report in
                 // this sync is gone.
-                let seen = self.peer_seen.remove(&peer).unwrap_or_default();
+                let seen = self
+                    .inter
+                    .as_mut()
+                    .and_then(|i| i.peer_seen.remove(&peer))
+                    .unwrap_or_default();
                 self.drop_peer_source(peer, &seen);
                 // Now compute what the peer sub-delegated to us.
                 for key in self.lspdb.keys() {
@@ -146,7 +150,7 @@ impl Pce {
             plsp_id: report.lsp.plsp_id,
         };
         let source = Source::Peer(peer);
-        if let Some(seen) = self.peer_seen.get_mut(&peer) {
+        if let Some(seen) = self.inter.as_mut().and_then(|i| i.peer_seen.get_mut(&peer)) {
             seen.insert(key);
         }
         let version = report.lsp.original_db_version();
@@ -180,7 +184,7 @@ impl Pce {
                 .lspdb
                 .with(&key, |e| e.control.pending_srp)
                 .flatten()
-                .is_some_and(|p| super::srp_at_least(srp_id, p));
+                .is_some_and(|p| srp_at_least(srp_id, p));
         let replace = acks
             || match &existing {
                 None => true,
@@ -194,7 +198,7 @@ impl Pce {
         let equal = existing
             .as_ref()
             .is_some_and(|(_, s)| version.is_some() && *s == version);
-        let groups = super::disjoint_groups(&report);
+        let groups = disjoint_groups(&report);
         if replace {
             let mut stored = report;
             stored
@@ -261,7 +265,7 @@ impl Pce {
                 c.pending_srp = None;
             }
             if let Some(p) = c.pending_srp {
-                if srp_id != 0 && super::srp_at_least(srp_id, p) {
+                if srp_id != 0 && srp_at_least(srp_id, p) {
                     c.pending_srp = None;
                     c.acked_srp = Some(srp_id);
                     acked = true;
