@@ -235,20 +235,22 @@ impl LspDb {
             (None, Some(existing)) => existing.name.clone(),
             (None, None) => return Err(ReportError::Unnamed(lsp.plsp_id)),
         };
+        let plsp_id = lsp.plsp_id;
+        // Encoded before the name is indexed: a report that cannot be
+        // stored must not leave its name "in use".
+        let wire = encode_report(report).ok_or(ReportError::Unstorable(plsp_id))?;
         // The name is unique per PCC: a different PLSP-ID holding it is a
         // conflict (a restarted PCC re-reports under new PLSP-IDs only after
         // its old state was purged).
         match self.names.entry((pcc, name.clone())) {
-            dashmap::Entry::Occupied(e) if *e.get() != lsp.plsp_id => {
+            dashmap::Entry::Occupied(e) if *e.get() != plsp_id => {
                 return Err(ReportError::NameInUse(*e.get()));
             }
             dashmap::Entry::Occupied(_) => {}
             dashmap::Entry::Vacant(e) => {
-                e.insert(lsp.plsp_id);
+                e.insert(plsp_id);
             }
         }
-        let plsp_id = lsp.plsp_id;
-        let wire = encode_report(report).ok_or(ReportError::Unstorable(plsp_id))?;
         let mut created = false;
         let mut renamed_from = None;
         match self.lsps.entry(key) {

@@ -520,7 +520,7 @@ impl SimPcc {
                 return;
             };
             if l.initiated_by.is_none() {
-                self.error(pce, PcErrCode::new(19, 9), &r.srp, Some(&r.lsp));
+                self.error(pce, PcErrCode::NOT_PCE_INITIATED, &r.srp, Some(&r.lsp));
                 return;
             }
             let Some(l) = self.lsps.remove(&r.lsp.plsp_id) else {
@@ -553,7 +553,12 @@ impl SimPcc {
         };
         let name = String::from_utf8_lossy(name).into_owned();
         if self.id_of(&name).is_some() {
-            self.error(pce, PcErrCode::new(23, 1), &r.srp, Some(&r.lsp));
+            self.error(
+                pce,
+                PcErrCode::SYMBOLIC_PATH_NAME_IN_USE,
+                &r.srp,
+                Some(&r.lsp),
+            );
             return;
         }
         let Some(pcep::wire::object::EndPoints::Ipv4 {
@@ -562,7 +567,12 @@ impl SimPcc {
             ..
         }) = r.end_points
         else {
-            self.error(pce, PcErrCode::new(24, 1), &r.srp, Some(&r.lsp));
+            self.error(
+                pce,
+                PcErrCode::UNACCEPTABLE_INSTANTIATION,
+                &r.srp,
+                Some(&r.lsp),
+            );
             return;
         };
         let id = self.next_plsp;

@@ -8,6 +8,7 @@ use pcep::wire::{Attributes, Message, PathSetupType, PcUpd, UpdateRequest};
 
 use crate::lspdb::PccId;
 use crate::pce::compute::srp_with;
+use crate::pce::name_key;
 use crate::pce::Pce;
 
 /// Why a management command was refused.
@@ -77,7 +78,7 @@ impl Pce {
         if !via_peer {
             self.synced_session(pcc, false)?;
         }
-        if let Some(spec) = self.initiated.get_mut(&(id, name.to_owned())) {
+        if let Some(spec) = self.initiated.get_mut(&name_key(id, name.as_bytes())) {
             spec.attributes = attributes;
         } else {
             let key = key.ok_or_else(|| CommandError::UnknownLsp {
@@ -94,7 +95,8 @@ impl Pce {
                     name: name.to_owned(),
                 });
             }
-            self.overrides.insert((id, name.to_owned()), attributes);
+            self.overrides
+                .insert(name_key(id, name.as_bytes()), attributes);
         }
         if let Some(key) = key {
             self.lspdb.with_mut(&key, |e| {
@@ -156,7 +158,7 @@ impl Pce {
             attributes: Attributes::default(),
             unknown: Vec::new(),
         };
-        self.overrides.remove(&(id, name.to_owned()));
+        self.overrides.remove(&name_key(id, name.as_bytes()));
         self.release(&key);
         self.lspdb.with_mut(&key, |e| {
             e.control.delegated = false;

@@ -9,7 +9,7 @@ use pcep::wire::tlv::Tlv;
 use pcep::wire::{Attributes, Message, PathSetupType, PcUpd, StateReport, UpdateRequest};
 
 use crate::lspdb::LspKey;
-use crate::pce::{Pce, SessionId};
+use crate::pce::{name_key, Pce, SessionId};
 use crate::pcreq::{compute_path, ComputedPath, PathAsk, Unreachable};
 use crate::solver::cspf::Reservations;
 
@@ -85,9 +85,9 @@ impl Pce {
                     .and_then(pcep::wire::object::Open::sr_capability)
             });
         let controlled = control.delegated && state.is_some_and(|s| s.synced);
-        let name_key = (key.pcc, String::from_utf8_lossy(&name).into_owned());
-        let spec = self.initiated.get(&name_key);
-        let overridden = self.overrides.get(&name_key);
+        let durable = name_key(key.pcc, &name);
+        let spec = self.initiated.get(&durable);
+        let overridden = self.overrides.get(&durable);
         let setup = report
             .srp
             .as_ref()

@@ -9,7 +9,7 @@ use pcep::wire::{Attributes, InitiateRequest, Message, PathSetupType, PcInitiate
 use crate::lspdb::PccId;
 use crate::pce::compute::srp_with;
 use crate::pce::inter_pce::owner_id;
-use crate::pce::{CommandError, Pce, SessionId};
+use crate::pce::{name_key, CommandError, Pce, SessionId};
 use crate::pcreq::{compute_path, PathAsk, Unreachable};
 
 /// A PCE-initiated LSP as the operator asked for it.
@@ -41,7 +41,9 @@ impl Pce {
         // is the LSP's durable key (RFC 8231 §7.3.2).
         let pcc = PccId(spec.pcc);
         if self.lspdb.by_name(pcc, spec.name.as_bytes()).is_some()
-            || self.initiated.contains_key(&(pcc, spec.name.clone()))
+            || self
+                .initiated
+                .contains_key(&name_key(pcc, spec.name.as_bytes()))
         {
             return Err(CommandError::NameInUse {
                 pcc: spec.pcc,
@@ -58,7 +60,8 @@ impl Pce {
             Err(e) => return Err(e),
         };
         let srp = self.send_initiate(session, &spec)?;
-        self.initiated.insert((pcc, spec.name.clone()), spec);
+        self.initiated
+            .insert(name_key(pcc, spec.name.as_bytes()), spec);
         Ok(srp)
     }
 
@@ -95,7 +98,8 @@ impl Pce {
             return Err(CommandError::NoSession(spec.pcc));
         };
         let srp_id = s.srp_id();
-        s.initiations.insert(srp_id, spec.name.clone());
+        s.initiations
+            .insert(srp_id, name_key(PccId(spec.pcc), spec.name.as_bytes()));
         let srp = srp_with(srp_id, spec.setup);
         let end_points = match (spec.source, spec.destination) {
             (IpAddr::V4(source), IpAddr::V4(destination)) => {
@@ -161,7 +165,11 @@ impl Pce {
     pub fn delete_initiated(&mut self, pcc: IpAddr, name: &str) -> Result<u32, CommandError> {
         let session = self.synced_session(pcc, true)?;
         let id = PccId(pcc);
-        if self.initiated.remove(&(id, name.to_owned())).is_none() {
+        if self
+            .initiated
+            .remove(&name_key(id, name.as_bytes()))
+            .is_none()
+        {
             return Err(CommandError::UnknownLsp {
                 pcc,
                 name: name.to_owned(),

@@ -19,7 +19,7 @@ impl Pce {
         let pcc = s.pcc;
         if !caps.stateful {
             // RFC 8231 §5.4: a report without the capability.
-            self.fail(session, PcErrCode::new(19, 5), None);
+            self.fail(session, PcErrCode::REPORT_WITHOUT_STATEFUL, None);
             return;
         }
         for report in rpt.reports {
@@ -57,7 +57,7 @@ impl Pce {
             match applied {
                 Err(_) if !synced => {
                     // RFC 8231 §5.6: 20/1 and the session ends.
-                    self.fail(session, PcErrCode::new(20, 1), Some(report));
+                    self.fail(session, PcErrCode::REPORT_NOT_PROCESSED, Some(report));
                     // The shell reports the session down; nothing more from it.
                     if let Some(st) = self.sessions.get_mut(&session) {
                         st.synced = false;
@@ -68,10 +68,10 @@ impl Pce {
                     self.send_error(session, PcErrCode::SYMBOLIC_PATH_NAME_MISSING, Some(report));
                 }
                 Err(ReportError::NameInUse(_)) => {
-                    self.send_error(session, PcErrCode::new(23, 1), Some(report));
+                    self.send_error(session, PcErrCode::SYMBOLIC_PATH_NAME_IN_USE, Some(report));
                 }
                 Err(ReportError::ReservedPlspId(_) | ReportError::Unstorable(_)) => {
-                    self.send_error(session, PcErrCode::new(20, 1), Some(report));
+                    self.send_error(session, PcErrCode::REPORT_NOT_PROCESSED, Some(report));
                 }
                 Ok(Applied::EndOfSync) => {
                     if !synced {
@@ -225,7 +225,11 @@ impl Pce {
         }
         if revoked_initiated {
             // RFC 8281 §5.3: the PCC must not revoke a PCE-initiated LSP.
-            self.send_error(session, PcErrCode::new(19, 7), Some(lsp));
+            self.send_error(
+                session,
+                PcErrCode::INITIATED_DELEGATION_NOT_REVOCABLE,
+                Some(lsp),
+            );
         }
         synced && !settled
     }
@@ -262,9 +266,7 @@ impl Pce {
         let mut missing: Vec<InitiateSpec> = self
             .initiated
             .iter()
-            .filter(|((p, name), _)| {
-                *p == pcc && self.lspdb.by_name(pcc, name.as_bytes()).is_none()
-            })
+            .filter(|((p, name), _)| *p == pcc && self.lspdb.by_name(pcc, name).is_none())
             .map(|(_, spec)| spec.clone())
             .collect();
         missing.sort_by(|a, b| a.name.cmp(&b.name));

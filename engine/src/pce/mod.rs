@@ -67,16 +67,17 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use pcep::wire::iana::CloseReason;
 use pcep::wire::object::{Lsp, PcepError};
 use pcep::wire::{Attributes, ErrorUnit, Message, PcErr, PcErrCode};
 use serde::Serialize;
 
 use crate::lspdb::{LspDb, LspKey, PccId};
-use crate::pce::session::{PccState, SessionState};
 use crate::pcreq::respond;
 use crate::solver::cspf::{Reservations, Workspace};
 use crate::topology::{LinkId, Ted};
+use session::{PccState, SessionState};
 
 /// A session, as the shell numbers them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -155,6 +156,15 @@ pub struct Counters {
     pub forwarded_requests: u64,
 }
 
+/// An LSP's durable key: its PCC and symbolic name, as bytes (RFC 8231
+/// §7.3.2 does not make the name UTF-8; two names differ when their bytes
+/// do).
+type NameKey = (PccId, Bytes);
+
+fn name_key(pcc: PccId, name: &[u8]) -> NameKey {
+    (pcc, Bytes::copy_from_slice(name))
+}
+
 /// The core.
 #[derive(Debug)]
 pub struct Pce {
@@ -166,10 +176,10 @@ pub struct Pce {
     purges: BTreeSet<(Instant, PccId)>,
     undelegations: BTreeSet<(Instant, PccId)>,
     /// PCE-initiated LSPs by (PCC, name): what the operator asked for.
-    initiated: HashMap<(PccId, String), InitiateSpec>,
+    initiated: HashMap<NameKey, InitiateSpec>,
     /// Operator constraints for delegated LSPs, by (PCC, name): they replace
     /// the PCC's reported ones.
-    overrides: HashMap<(PccId, String), Attributes>,
+    overrides: HashMap<NameKey, Attributes>,
     /// Bandwidth held by the paths this PCE computed.
     reservations: Reservations,
     placed: HashMap<LspKey, (Vec<LinkId>, f64)>,

@@ -26,10 +26,10 @@ impl Pce {
                 let Some(s) = self.sessions.get_mut(&session) else {
                     return;
                 };
-                if let Some(name) = s.initiations.remove(&srp.srp_id) {
+                if let Some(initiation) = s.initiations.remove(&srp.srp_id) {
                     // The PCC refused the instantiation: forget the request
                     // (the operator sees the error in the log and counters).
-                    self.initiated.remove(&(pcc, name));
+                    self.initiated.remove(&initiation);
                     continue;
                 }
                 for key in self.lspdb.of_pcc(pcc) {

@@ -40,7 +40,7 @@ pub(super) struct SessionState {
     pub(super) stale: bool,
     pub(super) next_srp: u32,
     /// PCInitiate requests awaiting their report: SRP-ID to name.
-    pub(super) initiations: HashMap<u32, String>,
+    pub(super) initiations: HashMap<u32, crate::pce::NameKey>,
 }
 
 impl SessionState {

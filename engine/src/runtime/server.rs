@@ -548,7 +548,7 @@ async fn connect_from(local: IpAddr, target: SocketAddr) -> std::io::Result<TcpS
 /// Refuse a second session from a peer that has one (RFC 5440 §6.7,
 /// PCErr 9), before any Open exchange.
 async fn refuse_second(mut stream: TcpStream) -> std::io::Result<()> {
-    let err = PcErr::new(PcepError::new(PcErrCode::new(9, 0)));
+    let err = PcErr::new(PcepError::new(PcErrCode::SECOND_SESSION));
     let wire = WireConfig::default();
     if let Ok(b) = Message::PcErr(err).to_bytes(&wire) {
         stream.write_all(&b).await?;

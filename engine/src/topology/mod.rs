@@ -479,10 +479,19 @@ impl Ted {
         self.current.store(Arc::new(topology));
     }
 
-    /// Apply an event to the current snapshot and publish the result.
+    /// Apply an event to the current snapshot and publish the result. With
+    /// several writers, an event is applied to the snapshot it replaces
+    /// (compare and swap, retried on a concurrent publication), so no
+    /// writer's event is lost.
     pub fn apply(&self, event: &TopologyEvent) -> Result<Arc<Topology>, TopologyError> {
-        let next = Arc::new(self.snapshot().apply(event)?);
-        self.current.store(Arc::clone(&next));
-        Ok(next)
+        let mut current = self.current.load_full();
+        loop {
+            let next = Arc::new(current.apply(event)?);
+            let previous = self.current.compare_and_swap(&current, Arc::clone(&next));
+            if Arc::ptr_eq(&previous, &current) {
+                return Ok(next);
+            }
+            current = arc_swap::Guard::into_inner(previous);
+        }
     }
 }

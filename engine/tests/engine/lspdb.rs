@@ -151,3 +151,24 @@ fn parallel_writers_on_different_pccs() {
         })
     );
 }
+
+#[test]
+fn a_report_that_cannot_be_stored_leaves_its_name_free() {
+    let db = LspDb::new();
+    let p = pcc(1);
+    // A name too long for its TLV's length field: the report does not
+    // encode again, so it cannot be stored.
+    let long = "n".repeat(70_000);
+    assert_eq!(
+        db.apply(p, &report(1, Some(&long), true, false)),
+        Err(ReportError::Unstorable(1))
+    );
+    assert_eq!(db.by_name(p, long.as_bytes()), None);
+    assert!(db.is_empty());
+    // Another LSP with that name is refused for the same reason, not as a
+    // name in use by the LSP that was never stored.
+    assert_eq!(
+        db.apply(p, &report(2, Some(&long), true, false)),
+        Err(ReportError::Unstorable(2))
+    );
+}

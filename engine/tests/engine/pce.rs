@@ -872,3 +872,48 @@ fn incremental_sync_keeps_what_is_not_re_reported() {
     pce.handle_message(SessionId(2), rpt(vec![versioned(8, "b", 3), eos(3)]));
     assert_eq!(pce.lspdb().len(), 2, "the delta sync dropped nothing");
 }
+
+/// Names are bytes (RFC 8231 §7.3.2 does not make them UTF-8): operator
+/// constraints for the LSP named "\u{FFFD}" do not apply to the LSP named
+/// 0xFF, which a lossy UTF-8 conversion would turn into the same text.
+#[test]
+fn names_that_differ_in_bytes_are_different_lsps() {
+    let mut pce = core();
+    pce.session_up(S1, ip(PCC1), negotiated(UI));
+    let text = report(7, "\u{FFFD}", true, true, long_way());
+    let mut raw = report(8, "raw", true, true, long_way());
+    raw.lsp.tlvs[0] = Tlv::SymbolicPathName(vec![0xFF].into());
+    pce.handle_message(S1, rpt(vec![text.clone(), raw.clone(), end_of_sync()]));
+    // Both move to the IGP shortest path; both acknowledge.
+    let ups = updates(&drain(&mut pce));
+    assert_eq!(ups.len(), 2);
+    for (plsp, srp, ero) in ups {
+        let mut ack = if plsp == 7 { text.clone() } else { raw.clone() };
+        ack.lsp.sync = false;
+        ack.ero = Ero::new(ero);
+        ack.srp = Some(Srp {
+            srp_id: srp,
+            ..Srp::default()
+        });
+        pce.handle_message(S1, rpt(vec![ack]));
+    }
+    assert!(updates(&drain(&mut pce)).is_empty());
+    // Minimum hop count for "\u{FFFD}" only: it goes back the long way.
+    let hops = Attributes {
+        metrics: vec![pcep::wire::object::Metric {
+            metric_type: pcep::wire::MetricType::HOP_COUNT,
+            ..pcep::wire::object::Metric::default()
+        }],
+        ..Attributes::default()
+    };
+    pce.update_lsp(ip(PCC1), "\u{FFFD}", hops).unwrap();
+    let ups = updates(&drain(&mut pce));
+    assert_eq!(
+        ups.iter().map(|u| (u.0, u.2.clone())).collect::<Vec<_>>(),
+        [(7, long_way())]
+    );
+    // Recomputing everything leaves 0xFF on its IGP path.
+    pce.reoptimize();
+    let moved: Vec<u32> = updates(&drain(&mut pce)).iter().map(|u| u.0).collect();
+    assert!(!moved.contains(&8), "0xFF took the other LSP's constraints");
+}

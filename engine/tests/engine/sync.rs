@@ -505,3 +505,78 @@ fn a_refused_relayed_update_is_answered_back_to_the_computing_pce() {
     assert_eq!(c.pending_srp, None);
     assert_eq!(c.error, Some(PcErrCode::new(24, 3)));
 }
+
+/// A peer's refusal of an initiation it was to relay forgets that one
+/// initiation: the same name initiated on another PCC is still this PCE's.
+#[test]
+fn a_refused_relayed_initiation_forgets_only_its_own_pcc() {
+    let mut pce = core(100, 200);
+    let caps = StatefulCapability::UPDATE | StatefulCapability::INSTANTIATION;
+    let open_i = Open {
+        tlvs: vec![Tlv::StatefulPceCapability(StatefulCapability(caps))],
+        ..Open::default()
+    };
+    pce.session_up(SP, ip(PEER), negotiated(true, true));
+    pce.handle_message(
+        SP,
+        Message::PcRpt(PcRpt {
+            reports: vec![eos()],
+        }),
+    );
+    pce.session_up(
+        SC,
+        ip(PCC),
+        Negotiated::new(&open_i, &open_i, &StateSyncCodepoints::default()),
+    );
+    pcc_sync(&mut pce, vec![]);
+    // The peer relays the Open of a PCC this PCE has no session with.
+    let far = ip("192.0.2.9");
+    let mut open_tlvs = open_i.tlvs.clone();
+    open_tlvs.insert(0, Tlv::SpeakerEntityId(owner_id(PccId(far))));
+    pce.handle_message(
+        SP,
+        Message::PcNtf(pcep::wire::PcNtf {
+            notifications: vec![pcep::wire::NotifyUnit {
+                rps: vec![],
+                notifications: vec![pcep::wire::object::Notification {
+                    header: pcep::wire::object::HeaderFlags::default(),
+                    notification_flags: 0,
+                    notification_type: pcep::wire::NotificationType(
+                        StateSyncCodepoints::default().pcc_open_notification_type,
+                    ),
+                    notification_value: 1,
+                    tlvs: open_tlvs,
+                }],
+                unknown: vec![],
+            }],
+        }),
+    );
+    drain(&mut pce);
+    let spec = |pcc: &str| pce_engine::pce::InitiateSpec {
+        pcc: ip(pcc),
+        name: "x".into(),
+        source: ip("10.0.0.1"),
+        destination: ip("10.0.0.4"),
+        setup: pcep::wire::PathSetupType::RSVP_TE,
+        attributes: pcep::wire::Attributes::default(),
+        color: None,
+    };
+    pce.initiate(spec(PCC)).unwrap();
+    let relayed = pce.initiate(spec("192.0.2.9")).unwrap();
+    let out = drain(&mut pce);
+    assert!(
+        out.iter()
+            .any(|(s, m)| *s == SP && matches!(m, Message::PcInitiate(_))),
+        "relayed through the peer: {out:?}"
+    );
+    // The peer cannot create it.
+    pce.handle_message(SP, pcerr_for(relayed));
+    drain(&mut pce);
+    // "x" on the far PCC is forgotten: it may be asked for again ...
+    pce.initiate(spec("192.0.2.9")).unwrap();
+    // ... while "x" on our own PCC still waits for its report.
+    assert!(matches!(
+        pce.initiate(spec(PCC)),
+        Err(pce_engine::pce::CommandError::NameInUse { .. })
+    ));
+}

@@ -411,6 +411,33 @@ impl PcErrCode {
     pub const UNKNOWN_PLSP_ID: Self = Self::new(19, 3);
     /// 19/8: non-zero PLSP-ID in an LSP instantiation request (RFC 8281).
     pub const NON_ZERO_PLSP_ID: Self = Self::new(19, 8);
+    /// 9: attempt to establish a second PCEP session (RFC 5440).
+    pub const SECOND_SESSION: Self = Self::new(9, 0);
+    /// 19/5: state report without the stateful capability (RFC 8231).
+    pub const REPORT_WITHOUT_STATEFUL: Self = Self::new(19, 5);
+    /// 19/7: the delegation of a PCE-initiated LSP cannot be revoked
+    /// (RFC 8281).
+    pub const INITIATED_DELEGATION_NOT_REVOCABLE: Self = Self::new(19, 7);
+    /// 19/9: the LSP is not PCE-initiated (RFC 8281).
+    pub const NOT_PCE_INITIATED: Self = Self::new(19, 9);
+    /// 20/1: the state report cannot be processed (RFC 8231).
+    pub const REPORT_NOT_PROCESSED: Self = Self::new(20, 1);
+    /// 20/7: invalid SPEAKER-ENTITY-ID (RFC 8232).
+    pub const INVALID_SPEAKER_ENTITY_ID: Self = Self::new(20, 7);
+    /// 23/1: SYMBOLIC-PATH-NAME in use (RFC 8281).
+    pub const SYMBOLIC_PATH_NAME_IN_USE: Self = Self::new(23, 1);
+    /// 24/1: unacceptable instantiation parameters (RFC 8281).
+    pub const UNACCEPTABLE_INSTANTIATION: Self = Self::new(24, 1);
+    /// 6 with a value: a mandatory object missing (the state-sync draft's
+    /// SPEAKER-ENTITY-ID value is configuration).
+    pub const fn mandatory_object_missing(value: u8) -> Self {
+        Self::new(6, value)
+    }
+    /// 24 with a value: an instantiation error (the state-sync draft's
+    /// "no session with the head end" value is configuration).
+    pub const fn instantiation_error(value: u8) -> Self {
+        Self::new(24, value)
+    }
 }
 
 impl fmt::Debug for PcErrCode {

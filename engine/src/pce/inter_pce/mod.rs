@@ -306,7 +306,11 @@ impl Pce {
         match lsp.speaker_entity_id().map(|id| owner_of(id)) {
             Some(Some(owner)) => Some(owner),
             Some(None) => {
-                self.send_error(session, PcErrCode::new(20, 7), Some(&lsp.without_tlvs()));
+                self.send_error(
+                    session,
+                    PcErrCode::INVALID_SPEAKER_ENTITY_ID,
+                    Some(&lsp.without_tlvs()),
+                );
                 None
             }
             None => {
@@ -321,6 +325,6 @@ impl Pce {
             StateSyncCodepoints::DEFAULT_SPEAKER_ENTITY_ID_MISSING,
             |s| s.codepoints.speaker_entity_id_missing,
         );
-        self.send_error(session, PcErrCode::new(6, v), Some(lsp));
+        self.send_error(session, PcErrCode::mandatory_object_missing(v), Some(lsp));
     }
 }

@@ -59,7 +59,7 @@ impl Pce {
             .is_some_and(|ss| ss.peers.iter().any(|p| p.address == peer));
         if !known {
             // Only configured peers may become state-sync peers.
-            self.fail(session, PcErrCode::new(2, 0), None);
+            self.fail(session, PcErrCode::CAPABILITY_NOT_SUPPORTED, None);
             return false;
         }
         let Some(i) = self.inter.as_mut() else {

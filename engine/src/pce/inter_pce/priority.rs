@@ -34,8 +34,7 @@ impl Pce {
         let name = if ss.lsp_priorities.is_empty() {
             None
         } else {
-            self.lspdb
-                .with(&key, |e| String::from_utf8_lossy(&e.name).into_owned())
+            self.lspdb.with(&key, |e| e.name.clone())
         };
         let groups = self.lsp_groups.get(&key);
         let priority = |pce: IpAddr, global: u32| -> u32 {
@@ -43,7 +42,7 @@ impl Pce {
                 if let Some(r) = ss
                     .lsp_priorities
                     .iter()
-                    .find(|r| r.pcc == key.pcc.0 && r.name == *name)
+                    .find(|r| r.pcc == key.pcc.0 && r.name.as_bytes() == &name[..])
                 {
                     return r
                         .priorities

@@ -258,7 +258,7 @@ impl Pce {
                 .map_or(StateSyncCodepoints::DEFAULT_NO_HEADEND_SESSION, |s| {
                     s.codepoints.no_headend_session
                 });
-            self.send_srp_error(session, PcErrCode::new(24, v), &r.srp, &r.lsp);
+            self.send_srp_error(session, PcErrCode::instantiation_error(v), &r.srp, &r.lsp);
             return;
         };
         let Some(s) = self.sessions.get_mut(&pcc_session) else {
@@ -325,7 +325,8 @@ impl Pce {
                     .get_mut(&session)
                     .and_then(|s| s.initiations.remove(&srp.srp_id));
                 if let Some(name) = name {
-                    self.initiated.retain(|(_, n), _| *n != name);
+                    // Only that PCC's initiation of that name.
+                    self.initiated.remove(&name);
                     continue;
                 }
                 for key in self.lspdb.keys() {

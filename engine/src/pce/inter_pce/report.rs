@@ -12,7 +12,7 @@ use crate::lspdb::{Applied, LspKey, Source};
 use crate::pce::groups::disjoint_groups;
 use crate::pce::inter_pce::owner_id;
 use crate::pce::session::srp_at_least;
-use crate::pce::{Pce, SessionId};
+use crate::pce::{name_key, Pce, SessionId};
 
 impl Pce {
     /// The report of a PCC-learned LSP as a peer gets it: SPEAKER-ENTITY-ID
@@ -245,8 +245,8 @@ impl Pce {
         let ours = initiated_name.is_some()
             || self
                 .lspdb
-                .with(&key, |e| String::from_utf8_lossy(&e.name).into_owned())
-                .is_some_and(|n| self.initiated.contains_key(&(owner, n)));
+                .with(&key, |e| name_key(owner, &e.name))
+                .is_some_and(|n| self.initiated.contains_key(&n));
         let computing = delegate && (ours || self.primary_for(key) == local);
         let mut acked = false;
         self.lspdb.with_mut(&key, |e| {
