@@ -22,6 +22,7 @@
 )]
 #![warn(missing_docs)]
 
+#[cfg(feature = "samples")]
 pub mod samples;
 pub mod session;
 pub mod wire;

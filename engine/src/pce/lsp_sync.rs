@@ -16,7 +16,9 @@ impl Pce {
             return;
         };
         let caps = s.negotiated.capabilities.clone();
-        let pcc = s.pcc;
+        let Some(pcc) = s.pcc() else {
+            return;
+        };
         if !caps.stateful {
             // RFC 8231 §5.4: a report without the capability.
             self.fail(session, PcErrCode::REPORT_WITHOUT_STATEFUL, None);
@@ -240,7 +242,10 @@ impl Pce {
         };
         s.synced = true;
         let seen = std::mem::take(&mut s.seen);
-        let (pcc, full) = (s.pcc, s.full_sync);
+        let Some(pcc) = s.pcc() else {
+            return;
+        };
+        let full = s.full_sync;
         if full {
             for key in self.lspdb.of_pcc(pcc) {
                 if !seen.contains(&key.plsp_id) {
@@ -259,7 +264,9 @@ impl Pce {
         let Some(s) = self.sessions.get(&session) else {
             return;
         };
-        let pcc = s.pcc;
+        let Some(pcc) = s.pcc() else {
+            return;
+        };
         for key in self.lspdb.of_pcc(pcc) {
             self.compute_and_update(key, false);
         }

@@ -256,7 +256,7 @@ impl Pce {
             Message::PcRpt(rpt) => self.handle_report(session, rpt),
             Message::PcReq(mut req) => {
                 // §3.6: requests for LSPs another PCE computes go to it.
-                let pcc = self.sessions.get(&session).map(|s| s.pcc);
+                let pcc = self.sessions.get(&session).and_then(SessionState::pcc);
                 if let Some(pcc) = pcc {
                     req = self.forward_requests(session, pcc, req);
                 }

@@ -13,7 +13,9 @@ impl Pce {
         let Some(s) = self.sessions.get_mut(&session) else {
             return;
         };
-        let pcc = s.pcc;
+        let Some(pcc) = s.pcc() else {
+            return;
+        };
         for unit in &err.errors {
             let code = unit.errors.first().map(PcepError::code);
             for srp in &unit.srps {

@@ -23,12 +23,19 @@ pub(super) struct PccState {
     pub(super) undelegate_at: Option<Instant>,
 }
 
+/// Who is at the other end of a session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Remote {
+    /// A PCC, keyed by its session address.
+    Pcc(PccId),
+    /// A peer PCE on a state-sync session, by its identity address.
+    Pce(IpAddr),
+}
+
 /// A live session's state.
 #[derive(Debug)]
 pub(super) struct SessionState {
-    pub(super) pcc: PccId,
-    /// A state-sync session with this peer PCE.
-    pub(super) peer_pce: Option<IpAddr>,
+    pub(super) remote: Remote,
     pub(super) negotiated: Box<Negotiated>,
     pub(super) synced: bool,
     /// PLSP-IDs reported during the current synchronization.
@@ -44,6 +51,22 @@ pub(super) struct SessionState {
 }
 
 impl SessionState {
+    /// The PCC of a PCC session.
+    pub(super) const fn pcc(&self) -> Option<PccId> {
+        match self.remote {
+            Remote::Pcc(pcc) => Some(pcc),
+            Remote::Pce(_) => None,
+        }
+    }
+
+    /// The peer PCE of a state-sync session.
+    pub(super) const fn peer_pce(&self) -> Option<IpAddr> {
+        match self.remote {
+            Remote::Pce(peer) => Some(peer),
+            Remote::Pcc(_) => None,
+        }
+    }
+
     pub(super) fn srp_id(&mut self) -> u32 {
         let id = self.next_srp;
         self.next_srp = match id.wrapping_add(1) {
@@ -68,8 +91,7 @@ impl Pce {
             self.sessions.insert(
                 session,
                 SessionState {
-                    pcc,
-                    peer_pce: Some(peer),
+                    remote: Remote::Pce(peer),
                     negotiated: Box::new(negotiated),
                     synced: false,
                     seen: HashSet::new(),
@@ -120,8 +142,7 @@ impl Pce {
         self.sessions.insert(
             session,
             SessionState {
-                pcc,
-                peer_pce: None,
+                remote: Remote::Pcc(pcc),
                 negotiated: Box::new(negotiated),
                 synced,
                 seen: HashSet::new(),
@@ -141,12 +162,15 @@ impl Pce {
         let Some(s) = self.sessions.remove(&session) else {
             return;
         };
-        if let Some(peer) = s.peer_pce {
-            self.inter_session_down(session, peer, now);
-            return;
-        }
-        self.inter_pcc_down(session, s.pcc);
-        let Some(p) = self.pccs.get_mut(&s.pcc) else {
+        let pcc = match s.remote {
+            Remote::Pce(peer) => {
+                self.inter_session_down(session, peer, now);
+                return;
+            }
+            Remote::Pcc(pcc) => pcc,
+        };
+        self.inter_pcc_down(session, pcc);
+        let Some(p) = self.pccs.get_mut(&pcc) else {
             return;
         };
         if p.session != Some(session) {
@@ -156,19 +180,19 @@ impl Pce {
         if !s.synced && s.negotiated.capabilities.stateful {
             // RFC 8231 §5.6: a sync that did not complete is cleaned up.
             p.db_version = None;
-            self.purge_pcc(s.pcc);
+            self.purge_pcc(pcc);
             return;
         }
         let at = now + self.config.state_timeout;
         p.purge_at = Some(at);
-        self.purges.insert((at, s.pcc));
+        self.purges.insert((at, pcc));
         let at = now
             + self
                 .config
                 .redelegation_timeout
                 .min(self.config.state_timeout);
         p.undelegate_at = Some(at);
-        self.undelegations.insert((at, s.pcc));
+        self.undelegations.insert((at, pcc));
     }
 
     pub(super) fn purge_pcc(&mut self, pcc: PccId) {

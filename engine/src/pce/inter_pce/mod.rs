@@ -44,6 +44,7 @@ use pcep::wire::tlv::Tlv;
 use pcep::wire::{ErrorUnit, Message, PcErr, PcErrCode, StateSyncCodepoints};
 
 use crate::lspdb::{LspKey, PccId};
+use crate::pce::session::SessionState;
 use crate::pce::{Pce, SessionId};
 
 /// The SPEAKER-ENTITY-ID naming an owner PCC on state-sync sessions: the
@@ -261,7 +262,7 @@ impl Pce {
 
     /// Whether `session` is a state-sync session, and with whom.
     pub(in crate::pce) fn peer_of(&self, session: SessionId) -> Option<IpAddr> {
-        self.sessions.get(&session).and_then(|s| s.peer_pce)
+        self.sessions.get(&session).and_then(SessionState::peer_pce)
     }
 
     /// A message on a state-sync session.

@@ -76,8 +76,7 @@ impl Pce {
             let mut v: Vec<(PccId, Vec<Tlv>)> = self
                 .sessions
                 .values()
-                .filter(|s| s.peer_pce.is_none())
-                .map(|s| (s.pcc, s.negotiated.peer.tlvs.clone()))
+                .filter_map(|s| Some((s.pcc()?, s.negotiated.peer.tlvs.clone())))
                 .collect();
             v.sort_by_key(|x| x.0);
             v
