@@ -293,7 +293,6 @@ fn reload_on_sighup(
     core: pce_engine::runtime::server::CoreHandle,
 ) -> Result<impl std::future::Future<Output = ()>, String> {
     use pce_engine::runtime::config::Config;
-    use pce_engine::runtime::server::Command as CoreCommand;
     let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
         .map_err(|e| format!("SIGHUP handler: {e}"))?;
     Ok(async move {
@@ -306,13 +305,14 @@ fn reload_on_sighup(
                 continue;
             };
             let origin = path.display().to_string();
-            let new = match Config::load(path).and_then(|c| c.topology(&origin).map(|t| (c, t))) {
-                Ok(v) => v,
-                Err(e) => {
-                    tracing::error!("reload refused, the running configuration stays: {e}");
-                    continue;
-                }
-            };
+            let new =
+                match Config::load(path).and_then(|c| c.topology_file(&origin).map(|t| (c, t))) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        tracing::error!("reload refused, the running configuration stays: {e}");
+                        continue;
+                    }
+                };
             let (config, topology) = new;
             let old = &shared.config;
             if config.pce.address != old.pce.address
@@ -340,10 +340,21 @@ fn reload_on_sighup(
             {
                 tracing::warn!("reload: addresses, ports, timers and the peer list take effect at the next start");
             }
-            shared.ted.publish(topology);
-            let state_sync = config.state_sync();
-            core.command(|tx| CoreCommand::Reload(state_sync, tx)).await;
-            tracing::info!(file = %origin, "reloaded: topology and computation priorities");
+            // The core builds the topology: a file that does not build is
+            // refused there, and nothing of this reload is applied.
+            let reload = pce_engine::pce::Command::Reload {
+                topology: Some(Box::new(topology)),
+                state_sync: config.state_sync().map(Box::new),
+            };
+            match core.run(reload).await {
+                Some(Ok(_)) => {
+                    tracing::info!(file = %origin, "reloaded: topology and computation priorities");
+                }
+                Some(Err(e)) => {
+                    tracing::error!("reload refused, the running configuration stays: {e}");
+                }
+                None => {}
+            }
         }
     })
 }

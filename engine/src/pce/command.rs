@@ -51,6 +51,9 @@ pub enum CommandError {
     /// constraints.
     #[error("no path: {0}")]
     NoPath(String),
+    /// A topology change that cannot be applied (the topology stays).
+    #[error("topology: {0}")]
+    Topology(String),
 }
 
 impl Pce {

@@ -147,7 +147,7 @@ impl Pce {
             return;
         }
         let key = plan.key;
-        let topo = self.ted.snapshot();
+        let topo = std::sync::Arc::clone(&self.topology);
         self.release(&key);
         self.counters.computations += 1;
         match compute_path(&topo, &self.reservations, &plan.ask(), &mut self.ws) {
@@ -239,7 +239,7 @@ impl Pce {
     /// Bandwidth held on each link (by link index) by the paths this PCE
     /// computed.
     pub fn reserved(&self) -> Vec<f64> {
-        let n = self.ted.snapshot().link_count();
+        let n = self.topology.link_count();
         (0..n)
             .map(|i| {
                 self.reservations.reserved(crate::topology::LinkId(
@@ -252,7 +252,7 @@ impl Pce {
     /// Recompute every LSP this PCE controls (after a topology change):
     /// those whose path changes get a PCUpd.
     pub fn reoptimize(&mut self) {
-        let links = self.ted.snapshot().link_count();
+        let links = self.topology.link_count();
         self.reservations = Reservations::new(links);
         self.placed.clear();
         for key in self.lspdb.keys() {

@@ -99,7 +99,7 @@ impl Pce {
             }
         }
         let flags = flags.unwrap_or(DisjointnessFlags::LINK);
-        let topo = self.ted.snapshot();
+        let topo = std::sync::Arc::clone(&self.topology);
         let mut requests = Vec::new();
         let mut pinned = Vec::new();
         let mut used = Vec::new();

@@ -79,7 +79,7 @@ impl Pce {
                 .get(&session)
                 .and_then(|s| s.negotiated.peer_sr)
         };
-        let topo = self.ted.snapshot();
+        let topo = std::sync::Arc::clone(&self.topology);
         let ask = PathAsk {
             source: spec.source,
             destination: spec.destination,

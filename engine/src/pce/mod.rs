@@ -49,6 +49,7 @@ mod compute;
 mod deadlines;
 mod groups;
 mod initiate;
+mod input;
 pub mod inter_pce;
 mod lsp_sync;
 mod pcerr;
@@ -57,6 +58,7 @@ mod session;
 pub use command::CommandError;
 pub use groups::GroupKey;
 pub use initiate::InitiateSpec;
+pub use input::{with_wire_config, Command, Input, TopologyChange};
 use inter_pce::InterPce;
 pub use inter_pce::{
     address_rank, owner_id, owner_of, GroupPriority, LspPriority, PartialGroup, PeerPce,
@@ -76,11 +78,13 @@ use serde::Serialize;
 use crate::lspdb::{LspDb, LspKey, PccId};
 use crate::pcreq::respond;
 use crate::solver::cspf::{Reservations, Workspace};
-use crate::topology::{LinkId, Ted};
+use crate::topology::{LinkId, Topology};
 use session::{PccState, SessionState};
 
 /// A session, as the shell numbers them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 pub struct SessionId(pub u64);
 
 /// Core configuration.
@@ -169,7 +173,9 @@ fn name_key(pcc: PccId, name: &[u8]) -> NameKey {
 #[derive(Debug)]
 pub struct Pce {
     config: PceConfig,
-    ted: Arc<Ted>,
+    /// The topology this core computes on (its own: changes reach it as
+    /// inputs, in order with everything else).
+    topology: Arc<Topology>,
     lspdb: Arc<LspDb>,
     sessions: HashMap<SessionId, SessionState>,
     pccs: HashMap<PccId, PccState>,
@@ -198,12 +204,12 @@ pub struct Pce {
 
 impl Pce {
     /// A core over a TED and an LSP database (both shared with readers).
-    pub fn new(mut config: PceConfig, ted: Arc<Ted>, lspdb: Arc<LspDb>) -> Self {
-        let links = ted.snapshot().link_count();
+    pub fn new(mut config: PceConfig, topology: Arc<Topology>, lspdb: Arc<LspDb>) -> Self {
+        let links = topology.link_count();
         let inter = config.state_sync.take().map(InterPce::new);
         Self {
             config,
-            ted,
+            topology,
             lspdb,
             sessions: HashMap::new(),
             pccs: HashMap::new(),
@@ -221,6 +227,11 @@ impl Pce {
             out: VecDeque::new(),
             counters: Counters::default(),
         }
+    }
+
+    /// The topology the core computes on.
+    pub const fn topology(&self) -> &Arc<Topology> {
+        &self.topology
     }
 
     /// The LSP database.
@@ -263,7 +274,7 @@ impl Pce {
                 if req.requests.is_empty() {
                     return;
                 }
-                let topo = self.ted.snapshot();
+                let topo = Arc::clone(&self.topology);
                 let negotiated = self.sessions.get(&session).map(|s| &*s.negotiated);
                 self.counters.requests += req.requests.len() as u64;
                 let rep = respond(&topo, &self.reservations, &req, negotiated, &mut self.ws);

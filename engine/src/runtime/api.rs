@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::server::{Command, CoreHandle, Shared};
 use crate::lspdb::{LspEntry, LspKey, PccId};
-use crate::pce::{CommandError, InitiateSpec};
+use crate::pce::{Command as PceCommand, CommandError, InitiateSpec};
 
 /// Every route, as `METHOD path` (the OpenAPI file must list exactly these).
 pub const ROUTES: &[&str] = &[
@@ -66,7 +66,8 @@ impl From<CommandError> for ApiError {
             }
             CommandError::NotCapable(_)
             | CommandError::NotSynchronized(_)
-            | CommandError::NoPath(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            | CommandError::NoPath(_)
+            | CommandError::Topology(_) => StatusCode::UNPROCESSABLE_ENTITY,
         };
         Self(status, e.to_string())
     }
@@ -512,7 +513,7 @@ async fn create(
     };
     let srp = api
         .core
-        .command(|tx| Command::Initiate(spec, tx))
+        .run(PceCommand::Initiate(Box::new(spec)))
         .await
         .ok_or_else(core_gone)??;
     Ok((
@@ -530,11 +531,10 @@ async fn update(
     let addr = pcc_address(&pcc)?;
     let attributes = constraints.attributes()?;
     api.core
-        .command(|reply| Command::Update {
+        .run(PceCommand::UpdateLsp {
             pcc: addr,
             name: name.clone(),
-            attributes,
-            reply,
+            attributes: Box::new(attributes),
         })
         .await
         .ok_or_else(core_gone)??;
@@ -546,12 +546,12 @@ async fn srp_command(
     api: &Api,
     pcc: &str,
     name: String,
-    make: fn(IpAddr, String, tokio::sync::oneshot::Sender<Result<u32, CommandError>>) -> Command,
+    make: fn(IpAddr, String) -> PceCommand,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let addr = pcc_address(pcc)?;
     let srp = api
         .core
-        .command(|tx| make(addr, name.clone(), tx))
+        .run(make(addr, name.clone()))
         .await
         .ok_or_else(core_gone)??;
     Ok(Json(
@@ -563,14 +563,22 @@ async fn delete(
     State(api): State<Api>,
     Path((pcc, name)): Path<(String, String)>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    srp_command(&api, &pcc, name, Command::Delete).await
+    srp_command(&api, &pcc, name, |pcc, name| PceCommand::DeleteInitiated {
+        pcc,
+        name,
+    })
+    .await
 }
 
 async fn return_delegation(
     State(api): State<Api>,
     Path((pcc, name)): Path<(String, String)>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    srp_command(&api, &pcc, name, Command::ReturnDelegation).await
+    srp_command(&api, &pcc, name, |pcc, name| PceCommand::ReturnDelegation {
+        pcc,
+        name,
+    })
+    .await
 }
 
 #[derive(Debug, Serialize)]

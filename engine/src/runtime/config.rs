@@ -310,14 +310,24 @@ impl Config {
 
     /// The topology: the configured file, or the embedded example.
     pub fn topology(&self, origin: &str) -> Result<Topology, ConfigError> {
+        self.topology_file(origin)?
+            .build()
+            .map_err(|e| ConfigError::Topology {
+                path: origin.to_string(),
+                reason: e.to_string(),
+            })
+    }
+
+    /// The topology file, read and parsed (not yet built into a snapshot:
+    /// the core builds it).
+    pub fn topology_file(&self, origin: &str) -> Result<TopologyFile, ConfigError> {
         let err = |reason: String| ConfigError::Topology {
             path: origin.to_string(),
             reason,
         };
         match &self.pce.topology {
-            Some(file) => TopologyFile::load(file).map_err(|e| err(e.to_string())),
+            Some(file) => TopologyFile::read(file).map_err(|e| err(e.to_string())),
             None => TopologyFile::parse(EMBEDDED_TOPOLOGY, "embedded topology")
-                .and_then(|f| f.build())
                 .map_err(|e| err(e.to_string())),
         }
     }

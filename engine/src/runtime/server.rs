@@ -28,7 +28,7 @@ use tracing::{debug, info, warn, Instrument};
 use super::clock::now;
 use super::config::Config;
 use crate::lspdb::LspDb;
-use crate::pce::{CommandError, InitiateSpec, Output, Pce, PceConfig, SessionId};
+use crate::pce::{Command as PceCommand, CommandError, Input, Output, Pce, PceConfig, SessionId};
 use crate::topology::Ted;
 
 /// Depth of the queue from all sessions into the core.
@@ -256,32 +256,15 @@ pub enum SessionCommand {
 /// Management commands, with where to answer.
 #[derive(Debug)]
 pub enum Command {
-    /// Create a PCE-initiated LSP.
-    Initiate(InitiateSpec, oneshot::Sender<Result<u32, CommandError>>),
-    /// Change a PCE-initiated LSP's attributes.
-    Update {
-        /// The PCC.
-        pcc: IpAddr,
-        /// The LSP's name.
-        name: String,
-        /// New attributes.
-        attributes: pcep::wire::Attributes,
-        /// The answer.
-        reply: oneshot::Sender<Result<(), CommandError>>,
-    },
-    /// Delete a PCE-initiated LSP.
-    Delete(IpAddr, String, oneshot::Sender<Result<u32, CommandError>>),
-    /// Return an LSP's delegation to its PCC.
-    ReturnDelegation(IpAddr, String, oneshot::Sender<Result<u32, CommandError>>),
+    /// An operator command, an input of the core ([`PceCommand`]): its
+    /// result (an SRP-ID or 0).
+    Run(PceCommand, oneshot::Sender<Result<u32, CommandError>>),
     /// The core's counters.
     Counters(oneshot::Sender<crate::pce::Counters>),
     /// The configured peer PCEs and their state.
     Peers(oneshot::Sender<Vec<crate::pce::PeerStatus>>),
     /// Bandwidth held per link (by link index).
     Reservations(oneshot::Sender<Vec<f64>>),
-    /// A configuration reload: the new TED is published already; new
-    /// priorities; recompute.
-    Reload(Option<crate::pce::StateSync>, oneshot::Sender<()>),
 }
 
 /// A handle to the core task.
@@ -300,6 +283,12 @@ impl CoreHandle {
     /// if the core has stopped.
     pub async fn send(&self, input: CoreInput) -> bool {
         self.tx.send(input).await.is_ok()
+    }
+
+    /// Run an operator command through the core; `None` if the core has
+    /// stopped.
+    pub async fn run(&self, command: PceCommand) -> Option<Result<u32, CommandError>> {
+        self.command(|tx| Command::Run(command, tx)).await
     }
 
     /// Run a command; `None` if the core has stopped.
@@ -321,7 +310,7 @@ pub fn start_core(shared: &Arc<Shared>) -> CoreHandle {
             )),
             state_sync: shared.config.state_sync(),
         },
-        Arc::clone(&shared.ted),
+        shared.ted.snapshot(),
         Arc::clone(&shared.lspdb),
     );
     tokio::spawn(core_task(pce, rx, Arc::clone(shared)).instrument(tracing::info_span!("core")));
@@ -350,7 +339,14 @@ async fn core_task(mut pce: Pce, mut rx: mpsc::Receiver<CoreInput>, shared: Arc<
                     }
                 }
             }
-            None => pce.handle_timeout(now()),
+            None => {
+                pce.handle(Input::Timer, now());
+            }
+        }
+        // The core's topology is the one readers see (published once per
+        // batch, after the inputs that changed it).
+        if !Arc::ptr_eq(pce.topology(), &shared.ted.snapshot()) {
+            shared.ted.store(Arc::clone(pce.topology()));
         }
         while let Some(out) = pce.poll_output() {
             let (session, command) = match out {
@@ -398,32 +394,34 @@ fn dispatch(
             outbox,
         } => {
             outboxes.insert(session, outbox);
-            pce.session_up(session, peer, *negotiated);
+            pce.handle(
+                Input::SessionUp {
+                    session,
+                    peer,
+                    negotiated,
+                },
+                now(),
+            );
         }
-        CoreInput::Message(session, message) => pce.handle_message(session, message),
+        CoreInput::Message(session, message) => {
+            pce.handle(
+                Input::Message {
+                    session,
+                    message: Box::new(message),
+                },
+                now(),
+            );
+        }
         CoreInput::Down(session) => {
             outboxes.remove(&session);
-            pce.session_down(session, now());
+            pce.handle(Input::SessionDown { session }, now());
         }
         CoreInput::Command(c) => {
             // A requester that gave up is not an error.
             match c {
-                Command::Initiate(spec, reply) => {
-                    let _ = reply.send(pce.initiate(spec));
-                }
-                Command::Update {
-                    pcc,
-                    name,
-                    attributes,
-                    reply,
-                } => {
-                    let _ = reply.send(pce.update_lsp(pcc, &name, attributes));
-                }
-                Command::Delete(pcc, name, reply) => {
-                    let _ = reply.send(pce.delete_initiated(pcc, &name));
-                }
-                Command::ReturnDelegation(pcc, name, reply) => {
-                    let _ = reply.send(pce.return_delegation(pcc, &name));
+                Command::Run(command, reply) => {
+                    let result = pce.handle(Input::Command(command), now());
+                    let _ = reply.send(result.unwrap_or(Ok(0)));
                 }
                 Command::Counters(reply) => {
                     let _ = reply.send(pce.counters());
@@ -433,11 +431,6 @@ fn dispatch(
                 }
                 Command::Reservations(reply) => {
                     let _ = reply.send(pce.reserved());
-                }
-                Command::Reload(state_sync, reply) => {
-                    pce.reload_state_sync(state_sync);
-                    pce.reoptimize();
-                    let _ = reply.send(());
                 }
             }
         }

@@ -125,7 +125,8 @@ pub struct Topology {
 }
 
 /// A change to the topology.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TopologyEvent {
     /// Both directions of the link between `a` and `b` go up or down.
     LinkState {
@@ -477,6 +478,12 @@ impl Ted {
     /// Publish a new snapshot.
     pub fn publish(&self, topology: Topology) {
         self.current.store(Arc::new(topology));
+    }
+
+    /// Publish a snapshot someone else holds too (the core publishes its
+    /// own for readers).
+    pub fn store(&self, topology: Arc<Topology>) {
+        self.current.store(topology);
     }
 
     /// Apply an event to the current snapshot and publish the result. With

@@ -4,6 +4,7 @@ mod api;
 mod cli;
 mod cspf;
 mod disjoint;
+mod input;
 mod lspdb;
 mod pce;
 mod pcreq;

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use pce_engine::lspdb::{LspDb, PccId};
 use pce_engine::pce::{CommandError, InitiateSpec, Output, Pce, PceConfig, SessionId};
-use pce_engine::topology::Ted;
 use pcep::session::Negotiated;
 use pcep::wire::iana::CloseReason;
 use pcep::wire::object::{Ero, Lsp, Open, PcepError, Srp, Subobject};
@@ -40,7 +39,7 @@ fn core() -> Pce {
             redelegation_timeout: Duration::from_secs(30),
             state_sync: None,
         },
-        Arc::new(Ted::new(load("draft-topology-a.json"))),
+        Arc::new(load("draft-topology-a.json")),
         Arc::new(LspDb::new()),
     )
 }
@@ -916,4 +915,53 @@ fn names_that_differ_in_bytes_are_different_lsps() {
     pce.reoptimize();
     let moved: Vec<u32> = updates(&drain(&mut pce)).iter().map(|u| u.0).collect();
     assert!(!moved.contains(&8), "0xFF took the other LSP's constraints");
+}
+
+/// Topology changes are inputs of the core, in order with the rest: a link
+/// going down moves the delegated LSP on it; an event the topology cannot
+/// take is refused and changes nothing.
+#[test]
+fn topology_events_are_inputs_of_the_core() {
+    use pce_engine::pce::{Input, TopologyChange};
+    use pce_engine::topology::TopologyEvent;
+    let t0 = origin();
+    let mut pce = core();
+    synced_pcc(&mut pce, true);
+    let (_, srp, ero) = updates(&drain(&mut pce))[0].clone();
+    let mut ack = report(7, "lsp-a", true, false, ero.clone());
+    ack.srp = Some(Srp {
+        srp_id: srp,
+        ..Srp::default()
+    });
+    pce.handle(
+        Input::Message {
+            session: S1,
+            message: Box::new(rpt(vec![ack])),
+        },
+        t0,
+    );
+    assert!(updates(&drain(&mut pce)).is_empty());
+    let before = std::sync::Arc::clone(pce.topology());
+    let bad = Input::Topology(TopologyChange::Event(TopologyEvent::LinkState {
+        a: "R1".into(),
+        b: "nowhere".into(),
+        up: false,
+    }));
+    assert!(matches!(
+        pce.handle(bad, t0),
+        Some(Err(CommandError::Topology(_)))
+    ));
+    assert!(std::sync::Arc::ptr_eq(&before, pce.topology()));
+    assert!(drain(&mut pce).is_empty());
+    // A link the LSP uses (R3-R4) goes down: it moves back the long way.
+    let down = Input::Topology(TopologyChange::Event(TopologyEvent::LinkState {
+        a: "R3".into(),
+        b: "R4".into(),
+        up: false,
+    }));
+    assert_eq!(pce.handle(down, t0), Some(Ok(0)));
+    let ups = updates(&drain(&mut pce));
+    assert_eq!(ups.len(), 1, "{ups:?}");
+    assert_ne!(ups[0].2, ero);
+    assert_eq!(ups[0].2, long_way());
 }

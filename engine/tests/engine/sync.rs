@@ -9,7 +9,6 @@ use pce_engine::lspdb::{LspDb, LspKey, PccId, Source};
 use pce_engine::pce::{
     owner_id, GroupPriority, Output, Pce, PceConfig, PeerPce, SessionId, StateSync,
 };
-use pce_engine::topology::Ted;
 use pcep::session::Negotiated;
 use pcep::wire::object::{Lsp, Open};
 use pcep::wire::tlv::{StatefulCapability, Tlv};
@@ -45,7 +44,7 @@ fn core(priority: u32, peer_priority: u32) -> Pce {
             state_sync: Some(ss),
             ..PceConfig::default()
         },
-        Arc::new(Ted::new(load("draft-topology-a.json"))),
+        Arc::new(load("draft-topology-a.json")),
         Arc::new(LspDb::new()),
     )
 }
@@ -383,7 +382,7 @@ fn per_lsp_priority_overrides_the_global_one() {
             state_sync: Some(ss),
             ..PceConfig::default()
         },
-        Arc::new(Ted::new(load("draft-topology-a.json"))),
+        Arc::new(load("draft-topology-a.json")),
         Arc::new(LspDb::new()),
     );
     both_up(&mut pce);

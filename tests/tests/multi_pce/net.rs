@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use pce_engine::lspdb::LspDb;
 use pce_engine::pce::{Output, Pce, PceConfig, SessionId};
-use pce_engine::topology::{Ted, TopologyFile};
+use pce_engine::topology::TopologyFile;
 use pce_tools::sim::{SimOutput, SimPcc};
 use pcep::session::Negotiated;
 use pcep::wire::object::Open;
@@ -92,7 +92,7 @@ impl Net {
             .map(|(addr, c)| {
                 (
                     addr,
-                    Pce::new(c, Arc::new(Ted::new(topo.clone())), Arc::new(LspDb::new())),
+                    Pce::new(c, Arc::new(topo.clone()), Arc::new(LspDb::new())),
                 )
             })
             .unzip();

@@ -4,10 +4,10 @@
 use std::net::IpAddr;
 
 use pcep::wire::StateSyncCodepoints;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A configured peer PCE.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeerPce {
     /// Its address (the one its state-sync session comes from or goes to,
     /// and its identity for the tie-break).
@@ -17,7 +17,7 @@ pub struct PeerPce {
 }
 
 /// Priorities for an association group range (draft §3.5, §5).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupPriority {
     /// Association type.
     pub association_type: u16,
@@ -31,7 +31,7 @@ pub struct GroupPriority {
 }
 
 /// Priorities for one LSP, by its PCC and symbolic name.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LspPriority {
     /// The owner PCC's address.
     pub pcc: IpAddr,
@@ -43,7 +43,7 @@ pub struct LspPriority {
 
 /// What a PCE does with the LSPs it sub-delegated when the computing PCE
 /// (or the session to it) fails (draft §3.5: local policy).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PrimaryLoss {
     /// Sub-delegate to the next-highest reachable PCE (itself included).
     #[default]
@@ -55,7 +55,7 @@ pub enum PrimaryLoss {
 /// What the computing PCE does with an association group of which it
 /// controls only some members (draft §3.5: SHOULD NOT compute with the
 /// constraint; local policy).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PartialGroup {
     /// Compute the members it controls without the group constraint.
     Relax,
@@ -71,7 +71,7 @@ pub enum PartialGroup {
 }
 
 /// State-sync configuration.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StateSync {
     /// This PCE's identity (tie-break address).
     pub identity: IpAddr,

@@ -193,7 +193,7 @@ impl Pce {
         let negotiated = owner
             .and_then(|o| self.pcc_open(o))
             .map(|open| pcep::session::Negotiated::new(open, open, &codepoints));
-        let topo = self.ted.snapshot();
+        let topo = std::sync::Arc::clone(&self.topology);
         self.counters.requests += req.requests.len() as u64;
         let rep = crate::pcreq::respond(
             &topo,

@@ -1,0 +1,370 @@
+//! The core's one input type: everything that happens to a PCE, in the
+//! order it happened, goes through [`Pce::handle`] as an [`Input`] with the
+//! time it happened. Inputs are serde values, so a run of `pce serve` can be
+//! recorded and replayed through a fresh core (`pce serve --record`,
+//! `pce replay`).
+//!
+//! PCEP messages, Opens and attributes are recorded in their wire form (as
+//! hex): exact, compact, and independent of the JSON display form the API
+//! uses. [`with_wire_config`] sets the wire configuration they are written
+//! and read with (the configured state-sync code points); without it, the
+//! defaults.
+
+use std::cell::RefCell;
+use std::net::IpAddr;
+use std::time::Instant;
+
+use pcep::session::Negotiated;
+use pcep::wire::{Attributes, Message, WireConfig};
+use serde::{Deserialize, Serialize};
+
+use crate::pce::{CommandError, InitiateSpec, Pce, SessionId, StateSync};
+use crate::topology::{TopologyEvent, TopologyFile};
+
+/// What happened.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Input {
+    /// A session came up (with a PCC, or a state-sync session with a peer
+    /// PCE when both set INTER-PCE-CAPABILITY).
+    SessionUp {
+        /// The shell's number for it.
+        session: SessionId,
+        /// The remote address.
+        peer: IpAddr,
+        /// What the two Opens negotiated.
+        #[serde(with = "wire_negotiated")]
+        negotiated: Box<Negotiated>,
+    },
+    /// A message arrived on a session.
+    Message {
+        /// The session.
+        session: SessionId,
+        /// The message.
+        #[serde(with = "wire_message")]
+        message: Box<Message>,
+    },
+    /// A session ended.
+    SessionDown {
+        /// The session.
+        session: SessionId,
+    },
+    /// An operator command.
+    Command(Command),
+    /// The topology changed.
+    Topology(TopologyChange),
+    /// Time passed: deadlines due by now fire ([`Pce::poll_timeout`] says
+    /// when the next one is).
+    Timer,
+}
+
+/// An operator command (the management API, SIGHUP).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Command {
+    /// Create a PCE-initiated LSP ([`Pce::initiate`]).
+    Initiate(#[serde(with = "wire_spec")] Box<InitiateSpec>),
+    /// Change an LSP's constraints ([`Pce::update_lsp`]).
+    UpdateLsp {
+        /// The head end's PCC.
+        pcc: IpAddr,
+        /// The LSP's name.
+        name: String,
+        /// The new constraints.
+        #[serde(with = "wire_attributes")]
+        attributes: Box<Attributes>,
+    },
+    /// Return a delegation to its PCC ([`Pce::return_delegation`]).
+    ReturnDelegation {
+        /// The PCC.
+        pcc: IpAddr,
+        /// The LSP's name.
+        name: String,
+    },
+    /// Delete a PCE-initiated LSP ([`Pce::delete_initiated`]).
+    DeleteInitiated {
+        /// The PCC.
+        pcc: IpAddr,
+        /// The LSP's name.
+        name: String,
+    },
+    /// Recompute every LSP this PCE controls.
+    Reoptimize,
+    /// A configuration reload: a new topology (if any) and new state-sync
+    /// priorities, then every controlled LSP recomputed, in one step.
+    Reload {
+        /// The new topology file.
+        topology: Option<Box<TopologyFile>>,
+        /// The new state-sync configuration.
+        state_sync: Option<Box<StateSync>>,
+    },
+}
+
+/// A change of topology.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TopologyChange {
+    /// A whole new topology.
+    Replace(Box<TopologyFile>),
+    /// One event on the current one.
+    Event(TopologyEvent),
+}
+
+impl Pce {
+    /// Take one input at `now`. A command answers with its result (the
+    /// SRP-ID it used, or 0); other inputs answer `None`. What to send is
+    /// then drained with [`Pce::poll_output`].
+    pub fn handle(&mut self, input: Input, now: Instant) -> Option<Result<u32, CommandError>> {
+        match input {
+            Input::SessionUp {
+                session,
+                peer,
+                negotiated,
+            } => self.session_up(session, peer, *negotiated),
+            Input::Message { session, message } => self.handle_message(session, *message),
+            Input::SessionDown { session } => self.session_down(session, now),
+            Input::Timer => self.handle_timeout(now),
+            Input::Topology(change) => return Some(self.change_topology(change).map(|()| 0)),
+            Input::Command(c) => return Some(self.command(c)),
+        }
+        None
+    }
+
+    fn command(&mut self, command: Command) -> Result<u32, CommandError> {
+        match command {
+            Command::Initiate(spec) => self.initiate(*spec),
+            Command::UpdateLsp {
+                pcc,
+                name,
+                attributes,
+            } => self.update_lsp(pcc, &name, *attributes).map(|()| 0),
+            Command::ReturnDelegation { pcc, name } => self.return_delegation(pcc, &name),
+            Command::DeleteInitiated { pcc, name } => self.delete_initiated(pcc, &name),
+            Command::Reoptimize => {
+                self.reoptimize();
+                Ok(0)
+            }
+            Command::Reload {
+                topology,
+                state_sync,
+            } => {
+                if let Some(file) = topology {
+                    let topology = file
+                        .build()
+                        .map_err(|e| CommandError::Topology(e.to_string()))?;
+                    self.topology = std::sync::Arc::new(topology);
+                }
+                self.reload_state_sync(state_sync.map(|s| *s));
+                self.reoptimize();
+                Ok(0)
+            }
+        }
+    }
+
+    /// A new topology, or an event on it; every controlled LSP is
+    /// recomputed on the result. A change that cannot be applied leaves the
+    /// topology as it was.
+    fn change_topology(&mut self, change: TopologyChange) -> Result<(), CommandError> {
+        let next = match change {
+            TopologyChange::Replace(file) => file.build(),
+            TopologyChange::Event(event) => self.topology.apply(&event),
+        }
+        .map_err(|e| CommandError::Topology(e.to_string()))?;
+        self.topology = std::sync::Arc::new(next);
+        self.reoptimize();
+        Ok(())
+    }
+}
+
+thread_local! {
+    static WIRE: RefCell<Option<WireConfig>> = const { RefCell::new(None) };
+}
+
+/// Run `f` (which serializes or deserializes inputs) with `config` as the
+/// wire configuration of the messages it writes or reads.
+pub fn with_wire_config<R>(config: WireConfig, f: impl FnOnce() -> R) -> R {
+    let before = WIRE.with(|w| w.replace(Some(config)));
+    let r = f();
+    WIRE.with(|w| *w.borrow_mut() = before);
+    r
+}
+
+fn wire_config() -> WireConfig {
+    WIRE.with(|w| w.borrow().unwrap_or_default())
+}
+
+fn to_hex<S: serde::Serializer>(message: &Message, s: S) -> Result<S::Ok, S::Error> {
+    let bytes = message
+        .to_bytes(&wire_config())
+        .map_err(serde::ser::Error::custom)?;
+    s.serialize_str(&hex::encode(bytes))
+}
+
+fn from_hex<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Message, D::Error> {
+    let text = String::deserialize(d)?;
+    let bytes = hex::decode(text).map_err(serde::de::Error::custom)?;
+    Message::decode(bytes.into(), &wire_config()).map_err(serde::de::Error::custom)
+}
+
+/// A message as the hex of its wire form.
+mod wire_message {
+    use super::{from_hex, to_hex, Message};
+
+    pub(super) fn serialize<S: serde::Serializer>(m: &Message, s: S) -> Result<S::Ok, S::Error> {
+        to_hex(m, s)
+    }
+
+    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Box<Message>, D::Error> {
+        from_hex(d).map(Box::new)
+    }
+}
+
+/// The negotiated parameters as the two Open messages and whether the
+/// session is a state-sync session (which depends on the code points).
+mod wire_negotiated {
+    use pcep::session::Negotiated;
+    use pcep::wire::object::Open;
+    use pcep::wire::{Message, StateSyncCodepoints};
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Serialize, Deserialize)]
+    struct Opens {
+        #[serde(with = "super::wire_message")]
+        local: Box<Message>,
+        #[serde(with = "super::wire_message")]
+        peer: Box<Message>,
+        inter_pce: bool,
+    }
+
+    pub(super) fn serialize<S: serde::Serializer>(n: &Negotiated, s: S) -> Result<S::Ok, S::Error> {
+        Opens {
+            local: Box::new(Message::Open(n.local.clone())),
+            peer: Box::new(Message::Open(n.peer.clone())),
+            inter_pce: n.capabilities.inter_pce,
+        }
+        .serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Box<Negotiated>, D::Error> {
+        let o = Opens::deserialize(d)?;
+        let open = |m: Box<Message>| -> Result<Open, D::Error> {
+            match *m {
+                Message::Open(o) => Ok(o),
+                _ => Err(serde::de::Error::custom("expected an Open message")),
+            }
+        };
+        let mut n = Negotiated::new(
+            &open(o.local)?,
+            &open(o.peer)?,
+            &StateSyncCodepoints::default(),
+        );
+        n.capabilities.inter_pce = o.inter_pce;
+        Ok(Box::new(n))
+    }
+}
+
+/// Attributes as a PCInitiate that carries them (the one message whose
+/// grammar has them all).
+mod wire_attributes {
+    use pcep::wire::object::{Ero, Lsp, Srp};
+    use pcep::wire::tlv::Tlv;
+    use pcep::wire::{Attributes, InitiateRequest, Message, PcInitiate};
+    use serde::{Deserialize, Serialize};
+
+    pub(super) fn carrier(attributes: &Attributes) -> Message {
+        Message::PcInitiate(PcInitiate {
+            requests: vec![InitiateRequest {
+                srp: Srp::default(),
+                lsp: Lsp {
+                    tlvs: vec![Tlv::SymbolicPathName(bytes::Bytes::from_static(b"-"))],
+                    ..Lsp::default()
+                },
+                end_points: None,
+                associations: Vec::new(),
+                ero: Some(Ero::new(Vec::new())),
+                attributes: attributes.clone(),
+                unknown: Vec::new(),
+            }],
+        })
+    }
+
+    pub(super) fn carried<E: serde::de::Error>(m: Message) -> Result<Attributes, E> {
+        match m {
+            Message::PcInitiate(mut i) if i.requests.len() == 1 => {
+                Ok(i.requests.swap_remove(0).attributes)
+            }
+            _ => Err(E::custom("expected a PCInitiate carrying attributes")),
+        }
+    }
+
+    #[derive(Serialize, Deserialize)]
+    struct Carrier(#[serde(with = "super::wire_message")] Box<Message>);
+
+    pub(super) fn serialize<S: serde::Serializer>(a: &Attributes, s: S) -> Result<S::Ok, S::Error> {
+        Carrier(Box::new(carrier(a))).serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Box<Attributes>, D::Error> {
+        let Carrier(m) = Carrier::deserialize(d)?;
+        carried(*m).map(Box::new)
+    }
+}
+
+/// An initiation request: its fields, the attributes in wire form.
+mod wire_spec {
+    use std::net::IpAddr;
+
+    use pcep::wire::PathSetupType;
+    use serde::{Deserialize, Serialize};
+
+    use crate::pce::InitiateSpec;
+
+    #[derive(Serialize, Deserialize)]
+    struct Spec {
+        pcc: IpAddr,
+        name: String,
+        source: IpAddr,
+        destination: IpAddr,
+        setup: PathSetupType,
+        #[serde(with = "super::wire_attributes")]
+        attributes: Box<pcep::wire::Attributes>,
+        color: Option<u32>,
+    }
+
+    pub(super) fn serialize<S: serde::Serializer>(
+        spec: &InitiateSpec,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        Spec {
+            pcc: spec.pcc,
+            name: spec.name.clone(),
+            source: spec.source,
+            destination: spec.destination,
+            setup: spec.setup,
+            attributes: Box::new(spec.attributes.clone()),
+            color: spec.color,
+        }
+        .serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Box<InitiateSpec>, D::Error> {
+        let s = Spec::deserialize(d)?;
+        Ok(Box::new(InitiateSpec {
+            pcc: s.pcc,
+            name: s.name,
+            source: s.source,
+            destination: s.destination,
+            setup: s.setup,
+            attributes: *s.attributes,
+            color: s.color,
+        }))
+    }
+}
