@@ -72,6 +72,11 @@ fn start_pce(tag: &str) -> Pce {
 
 /// A PCE on `address:port` with more configuration (`extra`, TOML).
 fn start_pce_with(tag: &str, address: &str, port: u16, extra: &str) -> Pce {
+    start_pce_args(tag, address, port, extra, &[])
+}
+
+/// The same, with more arguments to `pce serve`.
+fn start_pce_args(tag: &str, address: &str, port: u16, extra: &str, args: &[&str]) -> Pce {
     let api_port = free_port();
     let dir = TempDir::new(tag);
     let config = dir.0.join("pce.toml");
@@ -86,6 +91,7 @@ fn start_pce_with(tag: &str, address: &str, port: u16, extra: &str) -> Pce {
     let child = Command::new(pce_binary())
         .args(["serve", "--config"])
         .arg(&config)
+        .args(args)
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
@@ -945,4 +951,93 @@ fn sighup_reloads_the_topology_and_refuses_a_bad_one() {
     assert!(get(&pce, "/health").is_ok(), "still serving");
     let _ = sim.kill();
     let _ = sim.wait();
+}
+
+/// `pce serve --record`: a run with PCCs delegating, an initiation through
+/// the API and a PCC going away replays through a fresh core to the same
+/// outputs (`pce replay --check`); a recording whose outputs were altered
+/// is caught.
+#[test]
+fn a_recorded_run_replays_to_the_same_outputs() {
+    let dir = TempDir::new("replay-files");
+    let recording = dir.0.join("run.jsonl");
+    let rec = recording.to_str().unwrap().to_string();
+    let pce = start_pce_args("replay", "127.0.0.1", free_port(), "", &["--record", &rec]);
+    let record = dir.0.join("sim.json");
+    let child = sim(
+        &pce,
+        "127.13.0.1",
+        &record,
+        &[
+            "--pccs",
+            "2",
+            "--lsps",
+            "2",
+            "--delegate",
+            "--expect-updates",
+            "4",
+            "--expect-lsps",
+            "5",
+        ],
+    );
+    wait_for(|| {
+        let l = get(&pce, "/lsps?delegated=true").ok()?;
+        let all = l.as_array()?;
+        (all.len() == 4 && all.iter().all(|x| x["pending_srp"].is_null())).then_some(())
+    });
+    let r = ureq::post(&format!("{}/lsps", pce.api))
+        .send_json(serde_json::json!({
+            "pcc": "127.13.0.1", "name": "init-1", "source": "10.0.0.1",
+            "destination": "10.0.0.4", "setup": "rsvp"
+        }))
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    finish(child);
+    // The PCCs are gone: both sessions went down in the core.
+    wait_for(|| {
+        let s = get(&pce, "/sessions").ok()?;
+        s.as_array()?.is_empty().then_some(())
+    });
+    drop(pce);
+    let replay = |file: &Path| {
+        Command::new(pce_binary())
+            .args(["replay", "--check", "--quiet"])
+            .arg(file)
+            .output()
+            .unwrap()
+    };
+    let out = replay(&recording);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("the same outputs as recorded"), "{stderr}");
+    let text = std::fs::read_to_string(&recording).unwrap();
+    let outputs = text
+        .lines()
+        .filter(|l| l.starts_with("{\"output\""))
+        .count();
+    let inputs = text.lines().filter(|l| l.starts_with("{\"input\"")).count();
+    // Four PCUpd and the PCInitiate; Opens, reports, the API command,
+    // sessions going down.
+    assert!(
+        outputs >= 5 && inputs >= 10,
+        "{inputs} inputs, {outputs} outputs"
+    );
+    // Drop one recorded output: the check fails and says where.
+    let cut: Vec<&str> = {
+        let mut skipped = false;
+        text.lines()
+            .filter(|l| {
+                if !skipped && l.starts_with("{\"output\"") {
+                    skipped = true;
+                    return false;
+                }
+                true
+            })
+            .collect()
+    };
+    let altered = dir.0.join("altered.jsonl");
+    std::fs::write(&altered, cut.join("\n")).unwrap();
+    let out = replay(&altered);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("differs"));
 }

@@ -2,7 +2,8 @@
 //! computation.
 //!
 //! ```text
-//! pce serve [--config FILE]
+//! pce serve [--config FILE] [--record FILE]
+//! pce replay FILE [--check] [--quiet]
 //! pce compute --topology FILE --from PCC1 --to PCC2 [constraints] [--sr] [--json]
 //! pce compute --topology FILE --pair PCC1:PCC2 --pair PCC3:PCC4 [--node] [--strict] [--json]
 //! pce sessions | lsps | associations | peers | topology   [--api URL] [--json]
@@ -59,6 +60,23 @@ enum Command {
         /// Log lines as text or as JSON objects (one per line).
         #[arg(long, value_enum, default_value = "text")]
         log_format: LogFormat,
+        /// Record every input of the core, with its time, and every output
+        /// in FILE (JSON lines; `pce replay` reads it).
+        #[arg(long)]
+        record: Option<PathBuf>,
+    },
+    /// Run a recording (`pce serve --record`) through a fresh core and
+    /// print what it sends, one JSON object per line.
+    Replay {
+        /// The recording.
+        file: PathBuf,
+        /// Compare with the outputs in the recording; exit 1 at the first
+        /// difference.
+        #[arg(long)]
+        check: bool,
+        /// Print no outputs (with --check: only the verdict).
+        #[arg(long)]
+        quiet: bool,
     },
     /// PCEP sessions of a running PCE.
     Sessions(client::Target),
@@ -181,11 +199,18 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Replay { file, check, quiet } => run_replay(&file, check, quiet),
         Command::Serve {
             config,
             log_level,
             log_format,
-        } => match run_serve(config.as_deref(), log_level.as_deref(), log_format) {
+            record,
+        } => match run_serve(
+            config.as_deref(),
+            log_level.as_deref(),
+            log_format,
+            record.as_deref(),
+        ) {
             Ok(()) => ExitCode::SUCCESS,
             Err(msg) => {
                 eprintln!("pce serve: {msg}");
@@ -217,10 +242,61 @@ fn client_exit(what: &str, r: Result<(), String>) -> ExitCode {
     }
 }
 
+fn run_replay(file: &std::path::Path, check: bool, quiet: bool) -> ExitCode {
+    use pce_engine::runtime::record;
+    use std::io::Write;
+    let reader = match std::fs::File::open(file) {
+        Ok(f) => std::io::BufReader::new(f),
+        Err(e) => {
+            eprintln!("pce replay: {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let replayed = record::replay(reader, |o| {
+        if !quiet {
+            let _ = writeln!(out, "{}", record::display(o));
+        }
+    });
+    let replayed = match replayed {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("pce replay: {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    eprintln!(
+        "pce replay: {} inputs, {} outputs ({} recorded)",
+        replayed.inputs,
+        replayed.outputs.len(),
+        replayed.recorded.len()
+    );
+    if check {
+        if let Some(i) = replayed.first_difference() {
+            eprintln!(
+                "pce replay: output {i} differs:\n  replayed: {}\n  recorded: {}",
+                replayed
+                    .outputs
+                    .get(i)
+                    .map_or("(none)".into(), |o| record::display(o).to_string()),
+                replayed
+                    .recorded
+                    .get(i)
+                    .map_or("(none)".into(), |o| record::display(o).to_string()),
+            );
+            return ExitCode::from(1);
+        }
+        eprintln!("pce replay: the same outputs as recorded");
+    }
+    ExitCode::SUCCESS
+}
+
 fn run_serve(
     path: Option<&std::path::Path>,
     log_level: Option<&str>,
     log_format: LogFormat,
+    record: Option<&std::path::Path>,
 ) -> Result<(), String> {
     use pce_engine::runtime::{config::Config, server};
     use std::sync::Arc;
@@ -247,6 +323,7 @@ fn run_serve(
             "embedded default configuration".to_string(),
         ),
     };
+    let topology_file = config.topology_file(&origin).map_err(|e| e.to_string())?;
     let topo = config.topology(&origin).map_err(|e| e.to_string())?;
     let addr = std::net::SocketAddr::new(config.pce.address, config.pce.port);
     let rt = tokio::runtime::Runtime::new().map_err(|e| format!("tokio runtime: {e}"))?;
@@ -260,7 +337,25 @@ fn run_serve(
             config,
             pce_engine::topology::Ted::new(topo),
         ));
-        let core = server::start_core(&shared);
+        let recorder = match record {
+            Some(file) => {
+                let header = pce_engine::runtime::record::Header::new(
+                    &server::pce_config(&shared.config),
+                    topology_file,
+                    shared.wire().state_sync,
+                );
+                let r = pce_engine::runtime::record::Recorder::create(
+                    file,
+                    &header,
+                    pce_engine::runtime::clock::now(),
+                )
+                .map_err(|e| format!("--record {}: {e}", file.display()))?;
+                tracing::info!(file = %file.display(), "recording the core's inputs and outputs");
+                Some(r)
+            }
+            None => None,
+        };
+        let core = server::start_core_recording(&shared, recorder);
         let api = pce_engine::runtime::api::serve(api_listener, Arc::clone(&shared), core.clone());
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .map_err(|e| format!("SIGTERM handler: {e}"))?;

@@ -176,6 +176,11 @@ impl Pce {
     }
 }
 
+/// A message in its wire form (hex in JSON), for records of what was
+/// sent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireMessage(#[serde(with = "wire_message")] pub Box<Message>);
+
 thread_local! {
     static WIRE: RefCell<Option<WireConfig>> = const { RefCell::new(None) };
 }

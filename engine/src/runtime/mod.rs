@@ -16,4 +16,5 @@ pub mod api;
 pub mod clock;
 pub mod config;
 pub mod metrics;
+pub mod record;
 pub mod server;

@@ -27,6 +27,7 @@ use tracing::{debug, info, warn, Instrument};
 
 use super::clock::now;
 use super::config::Config;
+use super::record::Recorder;
 use crate::lspdb::LspDb;
 use crate::pce::{Command as PceCommand, CommandError, Input, Output, Pce, PceConfig, SessionId};
 use crate::topology::Ted;
@@ -299,28 +300,51 @@ impl CoreHandle {
     }
 }
 
+/// The core's configuration from the file's.
+pub fn pce_config(config: &Config) -> PceConfig {
+    PceConfig {
+        state_timeout: Duration::from_secs(u64::from(config.pce.state_timeout)),
+        redelegation_timeout: Duration::from_secs(u64::from(config.pce.redelegation_timeout)),
+        state_sync: config.state_sync(),
+    }
+}
+
 /// Start the core task.
 pub fn start_core(shared: &Arc<Shared>) -> CoreHandle {
+    start_core_recording(shared, None)
+}
+
+/// Start the core task; with a recorder, every input and output of the
+/// core goes into its file (`pce serve --record`).
+pub fn start_core_recording(shared: &Arc<Shared>, recorder: Option<Recorder>) -> CoreHandle {
     let (tx, rx) = mpsc::channel(CORE_QUEUE);
     let pce = Pce::new(
-        PceConfig {
-            state_timeout: Duration::from_secs(u64::from(shared.config.pce.state_timeout)),
-            redelegation_timeout: Duration::from_secs(u64::from(
-                shared.config.pce.redelegation_timeout,
-            )),
-            state_sync: shared.config.state_sync(),
-        },
+        pce_config(&shared.config),
         shared.ted.snapshot(),
         Arc::clone(&shared.lspdb),
     );
-    tokio::spawn(core_task(pce, rx, Arc::clone(shared)).instrument(tracing::info_span!("core")));
+    let core = Core {
+        pce,
+        outboxes: HashMap::new(),
+        shared: Arc::clone(shared),
+        recorder,
+    };
+    tokio::spawn(core_task(core, rx).instrument(tracing::info_span!("core")));
     CoreHandle { tx }
 }
 
-async fn core_task(mut pce: Pce, mut rx: mpsc::Receiver<CoreInput>, shared: Arc<Shared>) {
-    let mut outboxes: HashMap<SessionId, mpsc::Sender<SessionCommand>> = HashMap::new();
+/// The core task's state: the core, where each session's messages go, and
+/// the recording.
+struct Core {
+    pce: Pce,
+    outboxes: HashMap<SessionId, mpsc::Sender<SessionCommand>>,
+    shared: Arc<Shared>,
+    recorder: Option<Recorder>,
+}
+
+async fn core_task(mut core: Core, mut rx: mpsc::Receiver<CoreInput>) {
     loop {
-        let deadline = pce.poll_timeout().map(tokio::time::Instant::from_std);
+        let deadline = core.pce.poll_timeout().map(tokio::time::Instant::from_std);
         let input = tokio::select! {
             input = rx.recv() => match input {
                 Some(i) => Some(i),
@@ -330,30 +354,92 @@ async fn core_task(mut pce: Pce, mut rx: mpsc::Receiver<CoreInput>, shared: Arc<
         };
         match input {
             Some(i) => {
-                handle(&mut pce, &mut outboxes, &shared.metrics, i);
+                core.take(i);
                 // Take what else is queued before flushing (batching).
                 for _ in 0..1024 {
                     match rx.try_recv() {
-                        Ok(i) => handle(&mut pce, &mut outboxes, &shared.metrics, i),
+                        Ok(i) => core.take(i),
                         Err(_) => break,
                     }
                 }
             }
             None => {
-                pce.handle(Input::Timer, now());
+                core.handle(Input::Timer);
             }
         }
-        // The core's topology is the one readers see (published once per
-        // batch, after the inputs that changed it).
-        if !Arc::ptr_eq(pce.topology(), &shared.ted.snapshot()) {
-            shared.ted.store(Arc::clone(pce.topology()));
+        core.flush();
+    }
+}
+
+impl Core {
+    /// One input into the core, recorded, timed for `/metrics`.
+    fn handle(&mut self, input: Input) -> Option<Result<u32, CommandError>> {
+        let start = now();
+        if let Some(r) = self.recorder.as_mut() {
+            r.input(&input, start);
         }
-        while let Some(out) = pce.poll_output() {
+        let result = self.pce.handle(input, start);
+        self.shared
+            .metrics
+            .core_input(now().saturating_duration_since(start));
+        result
+    }
+
+    /// What a session task or the API sent.
+    fn take(&mut self, input: CoreInput) {
+        match input {
+            CoreInput::Up {
+                session,
+                peer,
+                negotiated,
+                outbox,
+            } => {
+                self.outboxes.insert(session, outbox);
+                self.handle(Input::SessionUp {
+                    session,
+                    peer,
+                    negotiated,
+                });
+            }
+            CoreInput::Message(session, message) => {
+                self.handle(Input::Message {
+                    session,
+                    message: Box::new(message),
+                });
+            }
+            CoreInput::Down(session) => {
+                self.outboxes.remove(&session);
+                self.handle(Input::SessionDown { session });
+            }
+            // A requester that gave up is not an error.
+            CoreInput::Command(Command::Run(command, reply)) => {
+                let result = self.handle(Input::Command(command));
+                let _ = reply.send(result.unwrap_or(Ok(0)));
+            }
+            CoreInput::Command(Command::Counters(reply)) => {
+                let _ = reply.send(self.pce.counters());
+            }
+            CoreInput::Command(Command::Peers(reply)) => {
+                let _ = reply.send(self.pce.peers());
+            }
+            CoreInput::Command(Command::Reservations(reply)) => {
+                let _ = reply.send(self.pce.reserved());
+            }
+        }
+    }
+
+    /// After a batch: hand the outputs to the sessions, publish the core's
+    /// topology for readers, write the recording out.
+    fn flush(&mut self) {
+        while let Some(out) = self.pce.poll_output() {
+            if let Some(r) = self.recorder.as_mut() {
+                r.output(&out);
+            }
             let (session, command) = match out {
                 Output::Send { session, message } => (session, SessionCommand::Send(message)),
                 Output::Close { session, reason } => (session, SessionCommand::Close(reason)),
             };
-            let Some(tx) = outboxes.get(&session) else {
+            let Some(tx) = self.outboxes.get(&session) else {
                 continue;
             };
             if let Err(mpsc::error::TrySendError::Full(_)) = tx.try_send(command) {
@@ -363,76 +449,16 @@ async fn core_task(mut pce: Pce, mut rx: mpsc::Receiver<CoreInput>, shared: Arc<
                     session = session.0,
                     "session queue full: closing the session"
                 );
-                outboxes.remove(&session);
+                self.outboxes.remove(&session);
             }
         }
-    }
-}
-
-/// One input into the core, timed for `/metrics`.
-fn handle(
-    pce: &mut Pce,
-    outboxes: &mut HashMap<SessionId, mpsc::Sender<SessionCommand>>,
-    metrics: &super::metrics::Metrics,
-    input: CoreInput,
-) {
-    let start = now();
-    dispatch(pce, outboxes, input);
-    metrics.core_input(now().saturating_duration_since(start));
-}
-
-fn dispatch(
-    pce: &mut Pce,
-    outboxes: &mut HashMap<SessionId, mpsc::Sender<SessionCommand>>,
-    input: CoreInput,
-) {
-    match input {
-        CoreInput::Up {
-            session,
-            peer,
-            negotiated,
-            outbox,
-        } => {
-            outboxes.insert(session, outbox);
-            pce.handle(
-                Input::SessionUp {
-                    session,
-                    peer,
-                    negotiated,
-                },
-                now(),
-            );
+        // The core's topology is the one readers see (published once per
+        // batch, after the inputs that changed it).
+        if !Arc::ptr_eq(self.pce.topology(), &self.shared.ted.snapshot()) {
+            self.shared.ted.store(Arc::clone(self.pce.topology()));
         }
-        CoreInput::Message(session, message) => {
-            pce.handle(
-                Input::Message {
-                    session,
-                    message: Box::new(message),
-                },
-                now(),
-            );
-        }
-        CoreInput::Down(session) => {
-            outboxes.remove(&session);
-            pce.handle(Input::SessionDown { session }, now());
-        }
-        CoreInput::Command(c) => {
-            // A requester that gave up is not an error.
-            match c {
-                Command::Run(command, reply) => {
-                    let result = pce.handle(Input::Command(command), now());
-                    let _ = reply.send(result.unwrap_or(Ok(0)));
-                }
-                Command::Counters(reply) => {
-                    let _ = reply.send(pce.counters());
-                }
-                Command::Peers(reply) => {
-                    let _ = reply.send(pce.peers());
-                }
-                Command::Reservations(reply) => {
-                    let _ = reply.send(pce.reserved());
-                }
-            }
+        if let Some(r) = self.recorder.as_mut() {
+            r.flush();
         }
     }
 }
