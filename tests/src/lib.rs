@@ -1,6 +1,8 @@
 //! Helpers for the cross-crate tests: sample captures and tshark's reading
 //! of them.
 
+pub mod cluster;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -159,6 +159,7 @@ impl Pce {
             .then(|| s.initiations.remove(&srp_id))
             .flatten();
         let mut revoked_initiated = false;
+        let mut target_changed = false;
         let mut acked = false;
         // With state-sync, a PCC's delegation goes to the computing PCE: us,
         // or the peer we sub-delegate it to (§3.5).
@@ -192,7 +193,9 @@ impl Pce {
             c.version = version;
             let pcc_delegated = lsp.delegate && update_capable;
             c.pcc_delegated = pcc_delegated;
-            c.sub_delegated_to = primary.filter(|p| pcc_delegated && Some(*p) != local);
+            let target = primary.filter(|p| pcc_delegated && Some(*p) != local);
+            target_changed = c.sub_delegated_to != target;
+            c.sub_delegated_to = target;
             let delegated =
                 (pcc_delegated && c.sub_delegated_to.is_none()) || c.delegated_by.is_some();
             revoked_initiated = c.initiated && c.delegated && !delegated && synced;
@@ -208,6 +211,9 @@ impl Pce {
                 }
             }
         });
+        if target_changed {
+            self.inter_sub_delegation_changed(key);
+        }
         // The acknowledgement of exactly the path just sent needs no new
         // computation (half the computations under update load).
         let deferred = self

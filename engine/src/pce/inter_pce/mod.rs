@@ -88,6 +88,17 @@ pub(in crate::pce) struct InterPce {
     /// PCC Open information: from our own session (`None`) or relayed by a
     /// peer.
     pcc_info: HashMap<PccId, (Open, Option<IpAddr>)>,
+    /// The peers that sub-delegate an LSP to us (D=1 in their last report
+    /// of it), the latest last. Usually one; two while a PCC moves its
+    /// delegation from one PCE to another and the first has not heard yet:
+    /// when the latest withdraws, the other's sub-delegation stands.
+    claims: HashMap<LspKey, Vec<IpAddr>>,
+    /// The LSPs we sub-delegated whose computing PCE has acted on it (sent
+    /// us a PCUpd with D=1), by that PCE. Only from it does a PCUpd with
+    /// D=0 return the sub-delegation: before, a D=0 copy is one it computed
+    /// before it heard of our sub-delegation (they crossed), and means its
+    /// intended path.
+    accepted: HashMap<LspKey, IpAddr>,
 }
 
 impl InterPce {
@@ -103,6 +114,8 @@ impl InterPce {
             peer_initiated: HashMap::new(),
             relays: HashMap::new(),
             pcc_info: HashMap::new(),
+            claims: HashMap::new(),
+            accepted: HashMap::new(),
         }
     }
 }
@@ -130,6 +143,58 @@ impl Pce {
             }
             self.reassign_primaries();
         }
+    }
+
+    /// `peer` sub-delegates `key` to us (a report with D=1).
+    pub(in crate::pce) fn claim(&mut self, key: LspKey, peer: IpAddr) {
+        if let Some(i) = self.inter.as_mut() {
+            let v = i.claims.entry(key).or_default();
+            v.retain(|p| *p != peer);
+            v.push(peer);
+        }
+    }
+
+    /// `peer` no longer sub-delegates `key` to us; the peer that still
+    /// does (the latest), if any.
+    pub(in crate::pce) fn unclaim(&mut self, key: LspKey, peer: IpAddr) -> Option<IpAddr> {
+        let i = self.inter.as_mut()?;
+        let v = i.claims.get_mut(&key)?;
+        v.retain(|p| *p != peer);
+        let latest = v.last().copied();
+        if v.is_empty() {
+            i.claims.remove(&key);
+        }
+        latest
+    }
+
+    /// Hook: the PCE we sub-delegate `key` to changed (or we stopped):
+    /// whatever the previous one had accepted no longer counts.
+    pub(in crate::pce) fn inter_sub_delegation_changed(&mut self, key: LspKey) {
+        if let Some(i) = self.inter.as_mut() {
+            i.accepted.remove(&key);
+        }
+    }
+
+    /// An LSP we no longer hold: nobody sub-delegates it.
+    pub(in crate::pce) fn forget_claims(&mut self, key: LspKey) {
+        if let Some(i) = self.inter.as_mut() {
+            i.claims.remove(&key);
+        }
+    }
+
+    /// The LSPs `peer` sub-delegates to us.
+    pub(in crate::pce) fn claimed_by(&self, peer: IpAddr) -> Vec<LspKey> {
+        let Some(i) = self.inter.as_ref() else {
+            return Vec::new();
+        };
+        let mut keys: Vec<LspKey> = i
+            .claims
+            .iter()
+            .filter(|(_, v)| v.contains(&peer))
+            .map(|(k, _)| *k)
+            .collect();
+        keys.sort_unstable();
+        keys
     }
 
     /// The session with a peer PCE, if up.

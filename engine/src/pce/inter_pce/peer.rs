@@ -128,12 +128,16 @@ impl Pce {
         // for a grace period (the State Timeout, DIGEST §8.12), so that the
         // paths of its LSPs still constrain ours and a quick return resyncs
         // without churn.
-        for key in self.lspdb.keys() {
+        // (Another peer's sub-delegation of the same LSP stands; whether we
+        // compute it is decided again below.)
+        for key in self.claimed_by(peer) {
+            let other = self.unclaim(key, peer);
             self.lspdb.with_mut(&key, |e| {
                 let c = &mut e.control;
                 if c.delegated_by == Some(peer) {
-                    c.delegated_by = None;
-                    c.delegated = c.pcc_delegated && c.sub_delegated_to.is_none();
+                    c.delegated_by = other;
+                    c.delegated =
+                        other.is_none() && c.pcc_delegated && c.sub_delegated_to.is_none();
                     c.pending_srp = None;
                 }
             });
@@ -169,6 +173,7 @@ impl Pce {
             if gone {
                 self.release(&key);
                 self.set_groups(key, Vec::new());
+                self.forget_claims(key);
                 self.lspdb.remove(&key);
             }
         }

@@ -53,14 +53,26 @@ impl Pce {
             // D=0 from the computing PCE: its intended path, informational.
             return;
         }
+        let accepted = self.inter.as_ref().and_then(|i| i.accepted.get(&key)) == Some(&peer);
+        if !u.lsp.delegate && !accepted {
+            // A copy the computing PCE made before our sub-delegation
+            // reached it: its intended path, informational.
+            self.lspdb
+                .with_mut(&key, |e| e.control.computed_by = Some(peer));
+            return;
+        }
         if !u.lsp.delegate {
             // The computing PCE returns the sub-delegation: take it back.
+            self.inter_sub_delegation_changed(key);
             self.lspdb.with_mut(&key, |e| {
                 e.control.sub_delegated_to = None;
                 e.control.delegated = e.control.pcc_delegated;
             });
             self.compute_and_update(key, false);
             return;
+        }
+        if let Some(i) = self.inter.as_mut() {
+            i.accepted.insert(key, peer);
         }
         // Relay to the PCC: our own SRP-ID on its session, the peer's
         // remembered for the cascaded acknowledgement; no SPEAKER-ENTITY-ID.

@@ -159,15 +159,20 @@ impl Pce {
         let srp_id = report.srp.as_ref().map_or(0, |s| s.srp_id);
         if report.lsp.remove {
             let mut gone = false;
+            let other = self.unclaim(key, peer);
             self.lspdb.with_mut(&key, |e| {
                 e.control.sources.retain(|s| *s != source);
                 gone = e.control.sources.is_empty();
                 if e.control.delegated_by == Some(peer) {
-                    e.control.delegated_by = None;
+                    // Another peer's sub-delegation may stand (decided
+                    // again below, by priority, when that is so).
+                    e.control.delegated_by = other;
                     e.control.delegated = false;
+                    e.control.pending_srp = None;
                 }
             });
             if gone {
+                self.forget_claims(key);
                 self.release(&key);
                 self.set_groups(key, Vec::new());
                 self.lspdb.remove(&key);
@@ -247,7 +252,17 @@ impl Pce {
                 .lspdb
                 .with(&key, |e| name_key(owner, &e.name))
                 .is_some_and(|n| self.initiated.contains_key(&n));
-        let computing = delegate && (ours || self.primary_for(key) == local);
+        let eligible = ours || self.primary_for(key) == local;
+        let computing = delegate && eligible;
+        // A D=0 from a peer that sub-delegated it: the sub-delegation of
+        // another peer that still claims it stands (a PCC moved its
+        // delegation and the old holder withdrew late).
+        let other = if delegate {
+            self.claim(key, peer);
+            None
+        } else {
+            self.unclaim(key, peer)
+        };
         let mut acked = false;
         self.lspdb.with_mut(&key, |e| {
             if initiated_name.is_some() {
@@ -260,8 +275,12 @@ impl Pce {
                 c.delegated_by = Some(peer);
                 c.delegated = computing;
             } else if c.delegated_by == Some(peer) {
-                c.delegated_by = None;
-                c.delegated = c.pcc_delegated && c.sub_delegated_to.is_none();
+                c.delegated_by = other;
+                c.delegated = if other.is_some() {
+                    eligible
+                } else {
+                    c.pcc_delegated && c.sub_delegated_to.is_none()
+                };
                 c.pending_srp = None;
             }
             if let Some(p) = c.pending_srp {
