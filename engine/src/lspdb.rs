@@ -70,6 +70,9 @@ pub struct Control {
     pub pending_srp: Option<u32>,
     /// The SRP-ID of the last acknowledged update.
     pub acked_srp: Option<u32>,
+    /// Updates in a row that were not acknowledged in time (reset by an
+    /// acknowledgement).
+    pub unacknowledged: u32,
     /// Updates sent.
     pub updates: u64,
     /// The last computation found no path (the LSP keeps its path).

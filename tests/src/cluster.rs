@@ -151,6 +151,7 @@ pub struct Cluster {
     /// Senders of PCUpd per (PCC, PLSP-ID), while recording.
     senders: Option<BTreeMap<(usize, u32), BTreeSet<usize>>>,
     summary: Summary,
+    watched: String,
     hasher: std::hash::DefaultHasher,
     ws: Workspace,
 }
@@ -203,6 +204,7 @@ impl Cluster {
                         })
                         .collect(),
                 )),
+                ..PceConfig::default()
             })
             .collect();
         let now = origin();
@@ -230,6 +232,7 @@ impl Cluster {
             updates_since_event: BTreeMap::new(),
             senders: None,
             summary: Summary::default(),
+            watched: String::new(),
             hasher: std::hash::DefaultHasher::new(),
             ws: Workspace::new(),
         };
@@ -719,7 +722,35 @@ impl Cluster {
         }
         self.timers();
         self.collect()?;
+        self.watch();
         Ok(true)
+    }
+
+    /// `SIM_WATCH=pce,pcc-address,plsp-id`: print that LSP's control at
+    /// that PCE whenever it changes (for finding out why a seed fails).
+    fn watch(&mut self) {
+        let Ok(w) = std::env::var("SIM_WATCH") else {
+            return;
+        };
+        let parts: Vec<&str> = w.split(',').collect();
+        let [pce, pcc, plsp] = parts[..] else {
+            return;
+        };
+        let key = LspKey {
+            pcc: PccId(ip(pcc)),
+            plsp_id: plsp.parse().unwrap_or(0),
+        };
+        let now = self
+            .pces
+            .get(pce.parse::<usize>().unwrap_or(0))
+            .and_then(|p| p.as_ref())
+            .and_then(|p| p.lspdb().get(&key))
+            .map(|e| format!("{:?}", e.control))
+            .unwrap_or_default();
+        if now != self.watched {
+            eprintln!("WATCH step {}: {now}", self.step);
+            self.watched = now;
+        }
     }
 
     /// One random event.
@@ -890,28 +921,14 @@ impl Cluster {
                     })
                     .collect();
                 if computing != [expected] {
-                    let states: Vec<String> = self
-                        .pces
-                        .iter()
-                        .enumerate()
-                        .map(|(i, p)| {
-                            let c = p.as_ref().and_then(|p| p.lspdb().get(&key)).map(|e| e.control);
-                            format!(
-                                "PCE {i}: {}",
-                                c.map_or("-".into(), |c| format!(
-                                    "delegated {} pcc_delegated {} sub_delegated_to {:?} delegated_by {:?} pending {:?} sources {:?}",
-                                    c.delegated, c.pcc_delegated, c.sub_delegated_to, c.delegated_by, c.pending_srp, c.sources
-                                ))
-                            )
-                        })
-                        .collect();
+                    let states = self.states(key);
                     return Err(format!(
                         "LSP {} of PCC {j} (PCEs {:?}, delegating to slot {:?}) is computed by PCEs {computing:?}, expected [{expected}] (priorities {:?})\n    {}",
                         lsp.name,
                         self.pcc_pces[j],
                         pcc.delegate(),
                         self.priority,
-                        states.join("\n    ")
+                        states
                     ));
                 }
                 if lsp.disjoint_group.is_some() {
@@ -957,13 +974,39 @@ impl Cluster {
                     .is_some_and(|l| l.iter().all(|x| topo.link(*x).is_some_and(|x| x.up)));
                 if !ok {
                     return Err(format!(
-                        "LSP {name} of PCC {j} is left on a path that is down: {:?}",
-                        ero.iter().map(ToString::to_string).collect::<Vec<_>>()
+                        "LSP {name} of PCC {j} is left on a path that is down: {:?}\n    {}",
+                        ero.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                        self.states(key)
                     ));
                 }
             }
         }
         Ok(())
+    }
+
+    /// What each PCE holds of an LSP, for a failure's message.
+    fn states(&self, key: LspKey) -> String {
+        self.pces
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let c = p.as_ref().and_then(|p| p.lspdb().get(&key)).map(|e| e.control);
+                format!(
+                    "PCE {i}: {}",
+                    c.map_or("-".into(), |c| format!(
+                        "delegated {} pcc_delegated {} sub_delegated_to {:?} delegated_by {:?} pending {:?} no_path {} sources {:?}",
+                        c.delegated,
+                        c.pcc_delegated,
+                        c.sub_delegated_to,
+                        c.delegated_by,
+                        c.pending_srp,
+                        c.no_path,
+                        c.sources
+                    ))
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n    ")
     }
 
     /// Every PCE knows exactly the LSPs the PCCs have.

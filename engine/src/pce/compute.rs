@@ -227,6 +227,10 @@ impl Pce {
                 Some(srp_id)
             }
         };
+        if let (Some(now), Some(srp)) = (self.now, pending) {
+            self.update_deadlines
+                .insert((now + self.config.update_timeout, key, srp));
+        }
         self.lspdb.with_mut(&key, |e| {
             e.control.no_path = false;
             e.control.computed = Some(path.ero);
@@ -260,6 +264,12 @@ impl Pce {
                 .lspdb
                 .with_mut(&key, |e| {
                     e.control.acked_srp = None;
+                    if e.control.pending_srp.is_some() {
+                        // Its update was computed on what the topology was:
+                        // its acknowledgement must not settle it (it is
+                        // computed again then).
+                        e.control.computed = None;
+                    }
                     e.control.delegated
                 })
                 .unwrap_or(false);

@@ -13,6 +13,7 @@ impl Pce {
             self.purges.first().map(|(t, _)| *t),
             self.undelegations.first().map(|(t, _)| *t),
             self.inter_deadline(),
+            self.update_deadlines.first().map(|(t, _, _)| *t),
         ]
         .into_iter()
         .flatten()
@@ -22,6 +23,8 @@ impl Pce {
     /// Lapse the delegations whose Redelegation Timeout expired, and purge
     /// the PCCs whose State Timeout expired.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = Some(now);
+        self.lapse_updates(now);
         self.inter_timeout(now);
         while let Some(&(at, pcc)) = self.undelegations.first() {
             if at > now {
@@ -53,6 +56,34 @@ impl Pce {
                     p.db_version = None;
                     self.purge_pcc(pcc);
                 }
+            }
+        }
+    }
+
+    /// Updates whose acknowledgement did not come in time: void; the LSP is
+    /// computed and updated again, a bounded number of times in a row.
+    fn lapse_updates(&mut self, now: Instant) {
+        let retries = self.config.update_retries;
+        while let Some(&(at, key, srp)) = self.update_deadlines.first() {
+            if at > now {
+                break;
+            }
+            self.update_deadlines.pop_first();
+            let retry = self
+                .lspdb
+                .with_mut(&key, |e| {
+                    let c = &mut e.control;
+                    if c.pending_srp != Some(srp) {
+                        return false;
+                    }
+                    c.pending_srp = None;
+                    c.acked_srp = None;
+                    c.unacknowledged += 1;
+                    c.unacknowledged <= retries
+                })
+                .unwrap_or(false);
+            if retry {
+                self.compute_and_update(key, true);
             }
         }
     }

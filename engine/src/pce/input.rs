@@ -115,6 +115,7 @@ impl Pce {
     /// SRP-ID it used, or 0); other inputs answer `None`. What to send is
     /// then drained with [`Pce::poll_output`].
     pub fn handle(&mut self, input: Input, now: Instant) -> Option<Result<u32, CommandError>> {
+        self.now = Some(now);
         match input {
             Input::SessionUp {
                 session,

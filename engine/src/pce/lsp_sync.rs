@@ -159,7 +159,6 @@ impl Pce {
             .then(|| s.initiations.remove(&srp_id))
             .flatten();
         let mut revoked_initiated = false;
-        let mut target_changed = false;
         let mut acked = false;
         // With state-sync, a PCC's delegation goes to the computing PCE: us,
         // or the peer we sub-delegate it to (§3.5).
@@ -193,9 +192,7 @@ impl Pce {
             c.version = version;
             let pcc_delegated = lsp.delegate && update_capable;
             c.pcc_delegated = pcc_delegated;
-            let target = primary.filter(|p| pcc_delegated && Some(*p) != local);
-            target_changed = c.sub_delegated_to != target;
-            c.sub_delegated_to = target;
+            c.sub_delegated_to = primary.filter(|p| pcc_delegated && Some(*p) != local);
             let delegated =
                 (pcc_delegated && c.sub_delegated_to.is_none()) || c.delegated_by.is_some();
             revoked_initiated = c.initiated && c.delegated && !delegated && synced;
@@ -208,12 +205,10 @@ impl Pce {
                     c.pending_srp = None;
                     c.acked_srp = Some(srp_id);
                     acked = true;
+                    c.unacknowledged = 0;
                 }
             }
         });
-        if target_changed {
-            self.inter_sub_delegation_changed(key);
-        }
         // The acknowledgement of exactly the path just sent needs no new
         // computation (half the computations under update load).
         let deferred = self

@@ -98,6 +98,15 @@ pub struct PceConfig {
     pub redelegation_timeout: Duration,
     /// Inter-PCE state synchronization (off: `None`).
     pub state_sync: Option<StateSync>,
+    /// How long an update may wait for its acknowledgement (a report with
+    /// its SRP-ID, or a PCErr). Past it the update is void and the LSP is
+    /// computed and updated again (a message lost with a relaying session,
+    /// a PCC that never answers), at most [`PceConfig::update_retries`]
+    /// times in a row; then it waits for the next report.
+    pub update_timeout: Duration,
+    /// Unacknowledged updates in a row after which the LSP is no longer
+    /// retried (the API shows the count).
+    pub update_retries: u32,
 }
 
 impl Default for PceConfig {
@@ -106,6 +115,8 @@ impl Default for PceConfig {
             state_timeout: Duration::from_secs(60),
             redelegation_timeout: Duration::from_secs(30),
             state_sync: None,
+            update_timeout: Duration::from_secs(30),
+            update_retries: 3,
         }
     }
 }
@@ -197,6 +208,11 @@ pub struct Pce {
     deferred: HashSet<GroupKey>,
     /// Inter-PCE state synchronization, when configured.
     inter: Option<InterPce>,
+    /// The time of the input being handled ([`Pce::handle`]).
+    now: Option<Instant>,
+    /// Updates waiting for their acknowledgement: when they lapse, the LSP
+    /// and the SRP-ID.
+    update_deadlines: BTreeSet<(Instant, LspKey, u32)>,
     ws: Workspace,
     out: VecDeque<Output>,
     counters: Counters,
@@ -223,6 +239,8 @@ impl Pce {
             lsp_groups: HashMap::new(),
             deferred: HashSet::new(),
             inter,
+            now: None,
+            update_deadlines: BTreeSet::new(),
             ws: Workspace::new(),
             out: VecDeque::new(),
             counters: Counters::default(),

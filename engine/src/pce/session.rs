@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use pcep::session::Negotiated;
 
-use crate::lspdb::PccId;
+use crate::lspdb::{PccId, Source};
 use crate::pce::{CommandError, Pce, SessionId};
 
 /// A PCC's state in the core.
@@ -196,7 +196,37 @@ impl Pce {
     }
 
     pub(super) fn purge_pcc(&mut self, pcc: PccId) {
+        let mut purged = 0;
         for key in self.lspdb.of_pcc(pcc) {
+            // What a peer still reports stays, learned from it alone (the
+            // PCC may well be connected to that peer).
+            let kept = self
+                .lspdb
+                .with_mut(&key, |e| {
+                    let c = &mut e.control;
+                    if !c.sources.iter().any(|s| matches!(s, Source::Peer(_))) {
+                        return false;
+                    }
+                    c.sources.retain(|s| *s != Source::Pcc);
+                    c.pcc_delegated = false;
+                    c.sub_delegated_to = None;
+                    c.delegated = c.delegated_by.is_some();
+                    c.pending_srp = None;
+                    true
+                })
+                .unwrap_or(false);
+            if kept {
+                let removal = self.lspdb.with(&key, |e| {
+                    let mut r = e.report();
+                    r.lsp.remove = true;
+                    r
+                });
+                if let Some(r) = removal {
+                    self.forward_report(key, None, Some(r));
+                }
+                continue;
+            }
+            purged += 1;
             self.release(&key);
             self.set_groups(key, Vec::new());
             // Peers drop us as a source of what we purge.
@@ -213,8 +243,9 @@ impl Pce {
             if let Some(Some(r)) = removal {
                 self.forward_report(key, None, Some(r));
             }
+            self.lspdb.remove(&key);
         }
-        self.counters.purged += self.lspdb.purge(pcc) as u64;
+        self.counters.purged += purged;
     }
 
     pub(super) fn synced_session(

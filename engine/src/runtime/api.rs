@@ -167,6 +167,9 @@ pub struct LspView {
     pub computed_path: Option<Vec<String>>,
     /// The update in flight.
     pub pending_srp: Option<u32>,
+    /// Updates in a row that lapsed unacknowledged (at `update_retries`
+    /// the LSP waits for its next report).
+    pub unacknowledged: u32,
     /// Updates sent.
     pub updates: u64,
     /// Reports received.
@@ -235,6 +238,7 @@ fn view(key: &LspKey, e: &LspEntry, me: Option<IpAddr>) -> LspView {
             .as_ref()
             .map(|p| p.iter().map(ToString::to_string).collect()),
         pending_srp: e.control.pending_srp,
+        unacknowledged: e.control.unacknowledged,
         updates: e.control.updates,
         reports: e.reports,
         no_path: e.control.no_path,

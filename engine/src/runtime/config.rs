@@ -9,6 +9,8 @@
 //! dead_timer = 120             # seconds after which the peer may declare us dead (>= keepalive)
 //! state_timeout = 60           # seconds a disconnected PCC's LSPs are kept (RFC 8231 §5.6)
 //! redelegation_timeout = 30    # seconds its delegations are held (<= state_timeout, RFC 8231 §5.7.4)
+//! update_timeout = 30          # seconds an update waits for its acknowledgement, then is sent again
+//! update_retries = 3           # unacknowledged updates in a row before the LSP waits for its next report
 //! api = "127.0.0.1:9189"       # management API (REST/JSON) listen address
 //! ```
 //! Unknown keys, wrong types and impossible values are errors naming the
@@ -167,6 +169,12 @@ pub struct PceSection {
     pub state_timeout: u32,
     /// Redelegation Timeout, seconds.
     pub redelegation_timeout: u32,
+    /// Seconds an update waits for its acknowledgement before the LSP is
+    /// computed and updated again.
+    pub update_timeout: u32,
+    /// Unacknowledged updates in a row after which an LSP waits for its
+    /// next report.
+    pub update_retries: u32,
     /// Management API address.
     pub api: std::net::SocketAddr,
 }
@@ -181,6 +189,8 @@ impl Default for PceSection {
             dead_timer: 120,
             state_timeout: 60,
             redelegation_timeout: 30,
+            update_timeout: 30,
+            update_retries: 3,
             api: std::net::SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9189),
         }
     }
@@ -298,6 +308,12 @@ impl Config {
                     "[first, last] with first <= last",
                 ));
             }
+        }
+        if !(1..=3600).contains(&p.update_timeout) {
+            return Err(invalid("update_timeout", "1 to 3600 seconds"));
+        }
+        if p.update_retries > 100 {
+            return Err(invalid("update_retries", "0 to 100"));
         }
         if p.redelegation_timeout > p.state_timeout {
             return Err(invalid(

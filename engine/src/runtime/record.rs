@@ -35,6 +35,10 @@ pub struct Header {
     pub redelegation_timeout_ms: u64,
     /// Inter-PCE state synchronization.
     pub state_sync: Option<StateSync>,
+    /// Update timeout, milliseconds.
+    pub update_timeout_ms: u64,
+    /// Unacknowledged updates in a row before an LSP is left alone.
+    pub update_retries: u32,
     /// The code points messages are written with.
     pub codepoints: StateSyncCodepoints,
     /// The topology the core started on.
@@ -53,6 +57,8 @@ impl Header {
             state_timeout_ms: millis(config.state_timeout),
             redelegation_timeout_ms: millis(config.redelegation_timeout),
             state_sync: config.state_sync.clone(),
+            update_timeout_ms: millis(config.update_timeout),
+            update_retries: config.update_retries,
             codepoints,
             topology,
         }
@@ -70,6 +76,8 @@ impl Header {
             state_timeout: Duration::from_millis(self.state_timeout_ms),
             redelegation_timeout: Duration::from_millis(self.redelegation_timeout_ms),
             state_sync: self.state_sync.clone(),
+            update_timeout: Duration::from_millis(self.update_timeout_ms),
+            update_retries: self.update_retries,
         }
     }
 }

@@ -306,6 +306,8 @@ pub fn pce_config(config: &Config) -> PceConfig {
         state_timeout: Duration::from_secs(u64::from(config.pce.state_timeout)),
         redelegation_timeout: Duration::from_secs(u64::from(config.pce.redelegation_timeout)),
         state_sync: config.state_sync(),
+        update_timeout: Duration::from_secs(u64::from(config.pce.update_timeout)),
+        update_retries: config.pce.update_retries,
     }
 }
 

@@ -38,6 +38,7 @@ fn core() -> Pce {
             state_timeout: Duration::from_secs(60),
             redelegation_timeout: Duration::from_secs(30),
             state_sync: None,
+            ..PceConfig::default()
         },
         Arc::new(load("draft-topology-a.json")),
         Arc::new(LspDb::new()),
@@ -964,4 +965,82 @@ fn topology_events_are_inputs_of_the_core() {
     assert_eq!(ups.len(), 1, "{ups:?}");
     assert_ne!(ups[0].2, ero);
     assert_eq!(ups[0].2, long_way());
+}
+
+/// An update nobody acknowledges lapses after the update timeout: the LSP
+/// is computed and updated again, a bounded number of times in a row; an
+/// acknowledgement resets the count.
+#[test]
+fn unacknowledged_updates_are_sent_again_a_bounded_number_of_times() {
+    use pce_engine::pce::Input;
+    let t0 = origin();
+    let mut pce = Pce::new(
+        PceConfig {
+            update_timeout: Duration::from_secs(30),
+            update_retries: 2,
+            ..PceConfig::default()
+        },
+        Arc::new(load("draft-topology-a.json")),
+        Arc::new(LspDb::new()),
+    );
+    let msg = |m| Input::Message {
+        session: S1,
+        message: Box::new(m),
+    };
+    pce.handle(
+        Input::SessionUp {
+            session: S1,
+            peer: ip(PCC1),
+            negotiated: Box::new(negotiated(UI)),
+        },
+        t0,
+    );
+    pce.handle(
+        msg(rpt(vec![
+            report(7, "lsp-a", true, true, long_way()),
+            end_of_sync(),
+        ])),
+        t0,
+    );
+    let first = updates(&drain(&mut pce));
+    assert_eq!(first.len(), 1);
+    let key = pce.lspdb().by_name(PccId(ip(PCC1)), b"lsp-a").unwrap();
+    let pending = |pce: &Pce| pce.lspdb().get(&key).unwrap().control;
+    assert_eq!(pending(&pce).pending_srp, Some(first[0].1));
+    assert_eq!(pce.poll_timeout(), Some(t0 + Duration::from_secs(30)));
+    // Nothing before the timeout.
+    pce.handle(Input::Timer, t0 + Duration::from_secs(29));
+    assert!(drain(&mut pce).is_empty());
+    // Lapsed: sent again (same path, new SRP-ID), twice.
+    let mut srps = vec![first[0].1];
+    for n in 1..=2u32 {
+        let t = t0 + Duration::from_secs(30 * u64::from(n));
+        pce.handle(Input::Timer, t);
+        let again = updates(&drain(&mut pce));
+        assert_eq!(again.len(), 1, "retry {n}");
+        assert_eq!(again[0].2, first[0].2);
+        assert!(!srps.contains(&again[0].1));
+        srps.push(again[0].1);
+        assert_eq!(pending(&pce).unacknowledged, n);
+    }
+    // The third lapse: no more; the LSP waits for its next report.
+    pce.handle(Input::Timer, t0 + Duration::from_secs(90));
+    assert!(drain(&mut pce).is_empty());
+    let c = pending(&pce);
+    assert_eq!((c.pending_srp, c.unacknowledged), (None, 3));
+    // Its next report gets it computed and updated; the acknowledgement
+    // resets the count.
+    pce.handle(
+        msg(rpt(vec![report(7, "lsp-a", true, false, long_way())])),
+        t0 + Duration::from_secs(100),
+    );
+    let (_, srp, ero) = updates(&drain(&mut pce))[0].clone();
+    let mut ack = report(7, "lsp-a", true, false, ero);
+    ack.srp = Some(Srp {
+        srp_id: srp,
+        ..Srp::default()
+    });
+    pce.handle(msg(rpt(vec![ack])), t0 + Duration::from_secs(101));
+    let c = pending(&pce);
+    assert_eq!((c.pending_srp, c.unacknowledged), (None, 0));
 }

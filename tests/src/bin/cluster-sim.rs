@@ -38,6 +38,9 @@ fn main() -> ExitCode {
     for seed in first..first + count {
         match pce_tests::cluster::run_seed(seed, steps, verbose) {
             Ok(s) => {
+                if count == 1 {
+                    eprintln!("seed {seed}: trace {:016x}", s.trace);
+                }
                 total.delivered += s.delivered;
                 total.events += s.events;
                 total.updates += s.updates;

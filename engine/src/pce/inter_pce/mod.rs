@@ -93,12 +93,6 @@ pub(in crate::pce) struct InterPce {
     /// delegation from one PCE to another and the first has not heard yet:
     /// when the latest withdraws, the other's sub-delegation stands.
     claims: HashMap<LspKey, Vec<IpAddr>>,
-    /// The LSPs we sub-delegated whose computing PCE has acted on it (sent
-    /// us a PCUpd with D=1), by that PCE. Only from it does a PCUpd with
-    /// D=0 return the sub-delegation: before, a D=0 copy is one it computed
-    /// before it heard of our sub-delegation (they crossed), and means its
-    /// intended path.
-    accepted: HashMap<LspKey, IpAddr>,
 }
 
 impl InterPce {
@@ -115,7 +109,6 @@ impl InterPce {
             relays: HashMap::new(),
             pcc_info: HashMap::new(),
             claims: HashMap::new(),
-            accepted: HashMap::new(),
         }
     }
 }
@@ -165,14 +158,6 @@ impl Pce {
             i.claims.remove(&key);
         }
         latest
-    }
-
-    /// Hook: the PCE we sub-delegate `key` to changed (or we stopped):
-    /// whatever the previous one had accepted no longer counts.
-    pub(in crate::pce) fn inter_sub_delegation_changed(&mut self, key: LspKey) {
-        if let Some(i) = self.inter.as_mut() {
-            i.accepted.remove(&key);
-        }
     }
 
     /// An LSP we no longer hold: nobody sub-delegates it.

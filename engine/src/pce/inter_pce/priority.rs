@@ -129,7 +129,6 @@ impl Pce {
             if new == old && (old.is_some() || control.delegated) {
                 continue;
             }
-            self.inter_sub_delegation_changed(key);
             self.lspdb.with_mut(&key, |e| {
                 e.control.sub_delegated_to = new;
                 e.control.delegated = new.is_none() || e.control.delegated_by.is_some();

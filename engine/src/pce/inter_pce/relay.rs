@@ -36,43 +36,28 @@ impl Pce {
             );
             return;
         };
-        if control.sub_delegated_to != Some(peer) {
-            if !u.lsp.delegate {
-                // The computing PCE's copy: remember who computes it.
-                self.lspdb
-                    .with_mut(&key, |e| e.control.computed_by = Some(peer));
-            }
-            if u.lsp.delegate {
-                // An update for an LSP not sub-delegated to that peer.
-                self.send_error(
-                    session,
-                    PcErrCode::NOT_DELEGATED,
-                    Some(&u.lsp.without_tlvs()),
-                );
-            }
-            // D=0 from the computing PCE: its intended path, informational.
-            return;
-        }
-        let accepted = self.inter.as_ref().and_then(|i| i.accepted.get(&key)) == Some(&peer);
-        if !u.lsp.delegate && !accepted {
-            // A copy the computing PCE made before our sub-delegation
-            // reached it: its intended path, informational.
+        if !u.lsp.delegate {
+            // D=0: the computing PCE's intended path, informational; we
+            // remember who computes the LSP. Never a return of a
+            // sub-delegation: the computing PCE sends D=0 copies to every
+            // peer but the one whose sub-delegation it acts on, and while a
+            // PCC moves its delegation two peers may claim an LSP at once,
+            // so a copy meant as information can reach the claimant it does
+            // not act for (cluster-sim seed 460 took such a copy for a
+            // return, and two PCEs computed the LSP). Who computes is the
+            // priorities' decision.
             self.lspdb
                 .with_mut(&key, |e| e.control.computed_by = Some(peer));
             return;
         }
-        if !u.lsp.delegate {
-            // The computing PCE returns the sub-delegation: take it back.
-            self.inter_sub_delegation_changed(key);
-            self.lspdb.with_mut(&key, |e| {
-                e.control.sub_delegated_to = None;
-                e.control.delegated = e.control.pcc_delegated;
-            });
-            self.compute_and_update(key, false);
+        if control.sub_delegated_to != Some(peer) {
+            // An update for an LSP not sub-delegated to that peer.
+            self.send_error(
+                session,
+                PcErrCode::NOT_DELEGATED,
+                Some(&u.lsp.without_tlvs()),
+            );
             return;
-        }
-        if let Some(i) = self.inter.as_mut() {
-            i.accepted.insert(key, peer);
         }
         // Relay to the PCC: our own SRP-ID on its session, the peer's
         // remembered for the cascaded acknowledgement; no SPEAKER-ENTITY-ID.

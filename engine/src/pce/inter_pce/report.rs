@@ -156,19 +156,26 @@ impl Pce {
         let version = report.lsp.original_db_version();
         let delegate = report.lsp.delegate;
         let report_create = report.lsp.create;
+        let resync = report.lsp.sync;
         let srp_id = report.srp.as_ref().map_or(0, |s| s.srp_id);
         if report.lsp.remove {
             let mut gone = false;
             let other = self.unclaim(key, peer);
+            let computing = self.primary_for(key) == self.sync_config().map(|s| s.identity);
             self.lspdb.with_mut(&key, |e| {
-                e.control.sources.retain(|s| *s != source);
-                gone = e.control.sources.is_empty();
-                if e.control.delegated_by == Some(peer) {
-                    // Another peer's sub-delegation may stand (decided
-                    // again below, by priority, when that is so).
-                    e.control.delegated_by = other;
-                    e.control.delegated = false;
-                    e.control.pending_srp = None;
+                let c = &mut e.control;
+                c.sources.retain(|s| *s != source);
+                gone = c.sources.is_empty();
+                if c.delegated_by == Some(peer) {
+                    // Another peer's sub-delegation may stand; else the
+                    // PCC's own delegation, if it is ours.
+                    c.delegated_by = other;
+                    c.delegated = if other.is_some() {
+                        computing
+                    } else {
+                        c.pcc_delegated && c.sub_delegated_to.is_none()
+                    };
+                    c.pending_srp = None;
                 }
             });
             if gone {
@@ -176,6 +183,8 @@ impl Pce {
                 self.release(&key);
                 self.set_groups(key, Vec::new());
                 self.lspdb.remove(&key);
+            } else if self.lspdb.with(&key, |e| e.control.delegated) == Some(true) {
+                self.compute_and_update(key, false);
             }
             return;
         }
@@ -218,11 +227,24 @@ impl Pce {
             self.lspdb.with_mut(&key, |e| {
                 // An acknowledgement does not make us forget the PCC itself.
                 let direct = acks && e.control.sources.contains(&Source::Pcc);
-                e.control.sources = if direct {
-                    vec![Source::Pcc, source]
-                } else {
-                    vec![source]
-                };
+                let mut sources = Vec::new();
+                if direct {
+                    sources.push(Source::Pcc);
+                }
+                if version.is_none() {
+                    // Without versions the last report wins, but the peers
+                    // that reported it before still hold the LSP: one of
+                    // them withdrawing (its State Timeout purged it) must
+                    // not make us forget what the others hold.
+                    sources.extend(
+                        e.control
+                            .sources
+                            .iter()
+                            .filter(|s| matches!(s, Source::Peer(p) if Source::Peer(*p) != source)),
+                    );
+                }
+                sources.push(source);
+                e.control.sources = sources;
                 e.control.version = version;
             });
         } else if existing.is_some() && (equal || version.is_none()) {
@@ -271,6 +293,11 @@ impl Pce {
                 e.control.computed = Some(ero);
             }
             let c = &mut e.control;
+            if resync && c.delegated_by == Some(peer) {
+                // The PCC synchronized again with the peer that relays our
+                // updates: one relayed on its previous session is void.
+                c.pending_srp = None;
+            }
             if delegate {
                 c.delegated_by = Some(peer);
                 c.delegated = computing;
@@ -288,6 +315,7 @@ impl Pce {
                     c.pending_srp = None;
                     c.acked_srp = Some(srp_id);
                     acked = true;
+                    c.unacknowledged = 0;
                 }
             }
         });
