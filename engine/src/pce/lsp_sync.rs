@@ -185,9 +185,11 @@ impl Pce {
             if reported.is_some() {
                 c.computed = reported;
             }
-            // §3.4: the PCC's own report always wins and resets the sources.
-            if c.sources != [crate::lspdb::Source::Pcc] {
-                c.sources = vec![crate::lspdb::Source::Pcc];
+            // §3.4: the PCC's own report always wins; the peers that report
+            // the LSP still hold it (one of them may sub-delegate it to us).
+            if c.sources.first() != Some(&crate::lspdb::Source::Pcc) {
+                c.sources.retain(|s| *s != crate::lspdb::Source::Pcc);
+                c.sources.insert(0, crate::lspdb::Source::Pcc);
             }
             c.version = version;
             let pcc_delegated = lsp.delegate && update_capable;
