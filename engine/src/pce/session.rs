@@ -137,6 +137,7 @@ impl Pce {
             self.lspdb.with_mut(&key, |e| {
                 e.control.pending_srp = None;
                 e.control.acked_srp = None;
+                e.control.unacknowledged = 0;
             });
         }
         self.sessions.insert(

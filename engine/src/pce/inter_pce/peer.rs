@@ -130,17 +130,22 @@ impl Pce {
         // without churn.
         // (Another peer's sub-delegation of the same LSP stands; whether we
         // compute it is decided again below.)
+        let mut ours = Vec::new();
         for key in self.claimed_by(peer) {
             let other = self.unclaim(key, peer);
-            self.lspdb.with_mut(&key, |e| {
+            let now_ours = self.lspdb.with_mut(&key, |e| {
                 let c = &mut e.control;
-                if c.delegated_by == Some(peer) {
-                    c.delegated_by = other;
-                    c.delegated =
-                        other.is_none() && c.pcc_delegated && c.sub_delegated_to.is_none();
-                    c.pending_srp = None;
+                if c.delegated_by != Some(peer) {
+                    return false;
                 }
+                c.delegated_by = other;
+                c.delegated = other.is_none() && c.pcc_delegated && c.sub_delegated_to.is_none();
+                c.pending_srp = None;
+                c.delegated
             });
+            if now_ours == Some(true) {
+                ours.push(key);
+            }
         }
         let at = now + self.config.state_timeout;
         if let Some(i) = self.inter.as_mut() {
@@ -150,6 +155,14 @@ impl Pce {
             i.forwarded_requests.retain(|(p, _), _| *p != peer);
         }
         self.reassign_primaries();
+        // What that peer had sub-delegated to us and its PCC delegates to
+        // us directly: an update relayed through the peer is lost with its
+        // session, so the LSP is computed and updated here.
+        for key in ours {
+            if self.lspdb.with(&key, |e| e.control.delegated) == Some(true) {
+                self.compute_and_update(key, false);
+            }
+        }
     }
 
     /// Forget what only `peer` taught us (its grace period ended, or its

@@ -299,6 +299,12 @@ impl Pce {
                 c.pending_srp = None;
             }
             if delegate {
+                if c.delegated_by != Some(peer) {
+                    // Sub-delegated through another peer now: what we
+                    // relayed through the previous one is void.
+                    c.pending_srp = None;
+                    c.unacknowledged = 0;
+                }
                 c.delegated_by = Some(peer);
                 c.delegated = computing;
             } else if c.delegated_by == Some(peer) {
