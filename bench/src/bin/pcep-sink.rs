@@ -70,7 +70,7 @@ async fn session(mut stream: tokio::net::TcpStream) {
                         })
                         .collect(),
                 };
-                s.send(&Message::PcRep(rep), Instant::now());
+                let _ = s.send(&Message::PcRep(rep), Instant::now());
             }
         }
         let mut out = Vec::new();

@@ -227,9 +227,12 @@ impl Pce {
                 Some(srp_id)
             }
         };
-        if let (Some(now), Some(srp)) = (self.now, pending) {
-            self.update_deadlines
-                .insert((now + self.config.update_timeout, key, srp));
+        if let Some(srp) = pending {
+            self.pending_updates.insert((session, srp), key);
+            if let Some(now) = self.now {
+                self.update_deadlines
+                    .insert((now + self.config.update_timeout, key, session, srp));
+            }
         }
         self.lspdb.with_mut(&key, |e| {
             e.control.no_path = false;

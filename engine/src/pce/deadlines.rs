@@ -13,7 +13,7 @@ impl Pce {
             self.purges.first().map(|(t, _)| *t),
             self.undelegations.first().map(|(t, _)| *t),
             self.inter_deadline(),
-            self.update_deadlines.first().map(|(t, _, _)| *t),
+            self.update_deadlines.first().map(|(t, ..)| *t),
         ]
         .into_iter()
         .flatten()
@@ -64,11 +64,12 @@ impl Pce {
     /// computed and updated again, a bounded number of times in a row.
     fn lapse_updates(&mut self, now: Instant) {
         let retries = self.config.update_retries;
-        while let Some(&(at, key, srp)) = self.update_deadlines.first() {
+        while let Some(&(at, key, session, srp)) = self.update_deadlines.first() {
             if at > now {
                 break;
             }
             self.update_deadlines.pop_first();
+            self.pending_updates.remove(&(session, srp));
             let retry = self
                 .lspdb
                 .with_mut(&key, |e| {

@@ -160,6 +160,7 @@ impl Pce {
             .flatten();
         let mut revoked_initiated = false;
         let mut acked = false;
+        let mut acked_pending = None;
         // With state-sync, a PCC's delegation goes to the computing PCE: us,
         // or the peer we sub-delegate it to (§3.5).
         let local = self.sync_config().map(|s| s.identity);
@@ -207,6 +208,7 @@ impl Pce {
                     c.pending_srp = None;
                     c.acked_srp = Some(srp_id);
                     acked = true;
+                    acked_pending = Some(p);
                     c.unacknowledged = 0;
                 }
             }
@@ -225,6 +227,9 @@ impl Pce {
                     e.control.computed.as_ref() == Some(&e.report().ero.subobjects)
                 })
                 .unwrap_or(false);
+        if let Some(p) = acked_pending {
+            self.pending_updates.remove(&(session, p));
+        }
         if acked {
             self.counters.updates_acked += 1;
         }

@@ -212,7 +212,12 @@ pub struct Pce {
     now: Option<Instant>,
     /// Updates waiting for their acknowledgement: when they lapse, the LSP
     /// and the SRP-ID.
-    update_deadlines: BTreeSet<(Instant, LspKey, u32)>,
+    update_deadlines: BTreeSet<(Instant, LspKey, SessionId, u32)>,
+    /// Updates waiting for their acknowledgement, by the session they went
+    /// on (to the PCC, or to the peer that relays them) and SRP-ID: a
+    /// PCErr finds its LSP without a scan. Checked against the LSP's
+    /// `pending_srp` on use.
+    pending_updates: HashMap<(SessionId, u32), LspKey>,
     ws: Workspace,
     out: VecDeque<Output>,
     counters: Counters,
@@ -241,6 +246,7 @@ impl Pce {
             inter,
             now: None,
             update_deadlines: BTreeSet::new(),
+            pending_updates: HashMap::new(),
             ws: Workspace::new(),
             out: VecDeque::new(),
             counters: Counters::default(),

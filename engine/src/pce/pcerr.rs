@@ -34,7 +34,8 @@ impl Pce {
                     self.initiated.remove(&initiation);
                     continue;
                 }
-                for key in self.lspdb.of_pcc(pcc) {
+                // The update it refuses (found by its SRP-ID, no scan).
+                if let Some(key) = self.pending_updates.remove(&(session, srp.srp_id)) {
                     self.lspdb.with_mut(&key, |e| {
                         if e.control.pending_srp == Some(srp.srp_id) {
                             e.control.pending_srp = None;

@@ -163,6 +163,8 @@ impl Pce {
         let Some(s) = self.sessions.remove(&session) else {
             return;
         };
+        // Updates in flight on it will not be answered.
+        self.pending_updates.retain(|(s, _), _| *s != session);
         let pcc = match s.remote {
             Remote::Pce(peer) => {
                 self.inter_session_down(session, peer, now);

@@ -734,8 +734,15 @@ async fn run_session(
                     while let Some(c) = next.take() {
                         match c {
                             SessionCommand::Send(m) => {
-                                shared.metrics.sent(&m);
-                                session.send(&m, now());
+                                match session.send(&m, now()) {
+                                    Ok(()) => shared.metrics.sent(&m),
+                                    // Not sent: the core's pending-update
+                                    // timeout computes the LSP again.
+                                    Err(e) => warn!(
+                                        message = ?m.message_type(),
+                                        "not sent: {e}"
+                                    ),
+                                }
                                 next = inbox.try_recv().ok();
                             }
                             SessionCommand::Close(reason) => session.close(reason, now()),

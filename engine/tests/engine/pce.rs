@@ -1044,3 +1044,37 @@ fn unacknowledged_updates_are_sent_again_a_bounded_number_of_times() {
     let c = pending(&pce);
     assert_eq!((c.pending_srp, c.unacknowledged), (None, 0));
 }
+
+/// A PCC refusing an update (PCErr naming its SRP-ID): the update is no
+/// longer pending and the error is on the LSP; a PCErr naming an SRP-ID
+/// that is not pending changes nothing.
+#[test]
+fn a_refused_update_is_no_longer_pending() {
+    let mut pce = core();
+    synced_pcc(&mut pce, true);
+    let (plsp, srp, _) = updates(&drain(&mut pce))[0].clone();
+    let key = pce.lspdb().by_name(PccId(ip(PCC1)), b"lsp-a").unwrap();
+    assert_eq!(key.plsp_id, plsp);
+    let refuse = |srp_id| {
+        Message::PcErr(PcErr {
+            errors: vec![ErrorUnit {
+                srps: vec![Srp {
+                    srp_id,
+                    ..Srp::default()
+                }],
+                errors: vec![PcepError::new(PcErrCode::new(24, 3))],
+                ..ErrorUnit::default()
+            }],
+            open: None,
+        })
+    };
+    pce.handle_message(S1, refuse(srp + 100));
+    assert_eq!(
+        pce.lspdb().get(&key).unwrap().control.pending_srp,
+        Some(srp)
+    );
+    pce.handle_message(S1, refuse(srp));
+    let c = pce.lspdb().get(&key).unwrap().control;
+    assert_eq!(c.pending_srp, None);
+    assert_eq!(c.error, Some(PcErrCode::new(24, 3)));
+}

@@ -167,9 +167,11 @@ fn stateful_session_report_and_path_request() {
     // A report (applied to the LSP DB; a bad one would draw a PCErr and
     // fail the pump), then a request whose reply proves the session and
     // the solver behind it.
-    assert!(pcc.send(&pcep::samples::bench_report(1, 1), Instant::now()));
+    assert!(pcc
+        .send(&pcep::samples::bench_report(1, 1), Instant::now())
+        .is_ok());
     let req = request("192.0.2.2", false, Attributes::default());
-    assert!(pcc.send(&Message::PcReq(req), Instant::now()));
+    assert!(pcc.send(&Message::PcReq(req), Instant::now()).is_ok());
     let rep = pump(&mut pcc, &mut stream, |ev| match ev {
         Event::Message(Message::PcRep(rep)) => Some(rep.clone()),
         Event::Message(Message::PcErr(e)) => panic!("PCErr from pce serve: {e:?}"),

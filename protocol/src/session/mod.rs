@@ -23,7 +23,9 @@ use bytes::{Bytes, BytesMut};
 
 pub use self::negotiate::{Capabilities, Negotiated, OpenPolicy};
 use crate::wire::object::{Close, Open, PcepError};
-use crate::wire::{CloseReason, DecodeError, Framer, Message, PcErr, PcErrCode, WireConfig};
+use crate::wire::{
+    CloseReason, DecodeError, EncodeError, Framer, Message, PcErr, PcErrCode, WireConfig,
+};
 
 /// OpenWait (RFC 5440 §4.2.1): 60 s, fixed.
 pub const OPEN_WAIT: Duration = Duration::from_secs(60);
@@ -98,6 +100,17 @@ pub enum Event {
     Failed(PcErrCode),
 }
 
+/// Why [`Session::send`] sent nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// The session is not up.
+    #[error("the session is not up")]
+    NotUp,
+    /// The encoder refused the message.
+    #[error("the message cannot be encoded: {0}")]
+    Encode(EncodeError),
+}
+
 /// Timers (RFC 5440 §4.2.1, §6.3).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Timers {
@@ -138,6 +151,8 @@ pub struct Stats {
     pub received_by_type: [u64; 16],
     /// Messages sent, by message type.
     pub sent_by_type: [u64; 16],
+    /// Messages the encoder refused (not sent).
+    pub encode_failures: u64,
 }
 
 impl Session {
@@ -177,24 +192,24 @@ impl Session {
             open_retry: 0,
         };
         let open = Message::Open(self.config.open.clone());
-        self.queue(&open, now);
+        self.queue_own(&open, now);
         self.timers.open_wait = Some(now + OPEN_WAIT);
         self.timers.keep_wait = Some(now + KEEP_WAIT);
     }
 
-    /// Send a message; only in state Up. Returns false otherwise.
-    pub fn send(&mut self, message: &Message, now: Instant) -> bool {
+    /// Send a message; only in state Up. A message the encoder refuses
+    /// (it cannot be written faithfully) is not sent, and says why.
+    pub fn send(&mut self, message: &Message, now: Instant) -> Result<(), SendError> {
         if !matches!(self.state, State::Up(_)) {
-            return false;
+            return Err(SendError::NotUp);
         }
-        self.queue(message, now);
-        true
+        self.queue(message, now).map_err(SendError::Encode)
     }
 
     /// Close the session with `reason` (RFC 5440 §6.8).
     pub fn close(&mut self, reason: CloseReason, now: Instant) {
         if !matches!(self.state, State::Closed) {
-            self.queue(&Message::Close(Close::new(reason)), now);
+            self.queue_own(&Message::Close(Close::new(reason)), now);
             self.enter_closed(reason, false);
         }
     }
@@ -247,7 +262,7 @@ impl Session {
                 return;
             }
             if due(self.timers.keepalive) {
-                self.queue(&Message::Keepalive, now);
+                self.queue_own(&Message::Keepalive, now);
             }
         }
     }
@@ -383,7 +398,7 @@ impl Session {
     fn on_open(&mut self, open: Open, local_ok: bool, open_retry: u8, now: Instant) {
         match self.config.policy.check(&open) {
             Ok(()) => {
-                self.queue(&Message::Keepalive, now);
+                self.queue_own(&Message::Keepalive, now);
                 self.timers.open_wait = None;
                 if local_ok {
                     self.go_up(open, now);
@@ -402,7 +417,7 @@ impl Session {
                     ..PcErr::new(PcepError::new(PcErrCode::UNACCEPTABLE_NEGOTIABLE))
                 };
                 self.stats.errors_sent += 1;
-                self.queue(&Message::PcErr(err), now);
+                self.queue_own(&Message::PcErr(err), now);
                 self.state = State::OpenWait {
                     remote_ok: false,
                     local_ok,
@@ -426,7 +441,7 @@ impl Session {
                     self.config.open.keepalive = proposal.keepalive;
                     self.config.open.dead_timer = proposal.dead_timer;
                     let open = Message::Open(self.config.open.clone());
-                    self.queue(&open, now);
+                    self.queue_own(&open, now);
                     self.timers.keep_wait = Some(now + KEEP_WAIT);
                 } else {
                     self.fail(PcErrCode::PCERR_UNACCEPTABLE_PROPOSAL, now);
@@ -489,7 +504,7 @@ impl Session {
 
     fn send_error(&mut self, code: PcErrCode, now: Instant) {
         self.stats.errors_sent += 1;
-        self.queue(&Message::PcErr(PcErr::new(PcepError::new(code))), now);
+        self.queue_own(&Message::PcErr(PcErr::new(PcepError::new(code))), now);
     }
 
     /// Establishment failure: PCErr, then the session ends.
@@ -505,9 +520,21 @@ impl Session {
         self.events.push_back(Event::Closed { reason, by_peer });
     }
 
-    fn queue(&mut self, m: &Message, now: Instant) {
+    /// The session's own messages (Open, Keepalive, Close, PCErr): they
+    /// encode (a refusal would be counted in the stats and logged by the
+    /// shell from them).
+    fn queue_own(&mut self, m: &Message, now: Instant) {
+        let _ = self.queue(m, now);
+    }
+
+    /// Encode and queue a message; a refusal is counted.
+    fn queue(&mut self, m: &Message, now: Instant) -> Result<(), EncodeError> {
         let mut out = BytesMut::new();
-        if m.encode(&mut out, &self.config.wire).is_ok() {
+        if let Err(e) = m.encode(&mut out, &self.config.wire) {
+            self.stats.encode_failures += 1;
+            return Err(e);
+        }
+        {
             self.stats.sent += 1;
             if let Some(c) = self
                 .stats
@@ -523,5 +550,6 @@ impl Session {
                 self.timers.keepalive = n.keepalive().map(|k| now + k);
             }
         }
+        Ok(())
     }
 }

@@ -271,7 +271,7 @@ fn messages_flow_byte_by_byte_once_up() {
         .filter(|m| matches!(m, Message::PcRpt(_)))
         .collect();
     for r in &reports {
-        assert!(pcc.send(r, t0));
+        assert!(pcc.send(r, t0).is_ok());
     }
     let bytes: Vec<Bytes> = std::iter::from_fn(|| pcc.poll_transmit()).collect();
     for b in bytes {
@@ -304,7 +304,40 @@ fn close_from_the_peer_is_reported() {
         }]
     );
     assert!(
-        !pce.send(&Message::Keepalive, t0),
+        pce.send(&Message::Keepalive, t0).is_err(),
         "nothing is sent on a closed session"
     );
+}
+
+/// A message the encoder refuses is not sent and `send` says why (it used
+/// to report success): nothing reaches the transmit queue, the stats count
+/// it.
+#[test]
+fn a_message_that_cannot_be_encoded_is_refused_by_send() {
+    let t0 = epoch();
+    let (pcc, mut pce) = up_pair(t0);
+    events(&mut pce);
+    while pce.poll_transmit().is_some() {}
+    let update = Message::PcUpd(pcep::wire::PcUpd {
+        updates: vec![pcep::wire::UpdateRequest {
+            srp: pcep::wire::object::Srp::default(),
+            lsp: pcep::wire::object::Lsp {
+                // Over the 20 bits a PLSP-ID has.
+                plsp_id: 1 << 21,
+                ..pcep::wire::object::Lsp::default()
+            },
+            associations: vec![],
+            ero: pcep::wire::object::Ero::new(vec![]),
+            attributes: pcep::wire::Attributes::default(),
+            unknown: vec![],
+        }],
+    });
+    assert!(matches!(
+        pce.send(&update, t0),
+        Err(pcep::session::SendError::Encode(_))
+    ));
+    assert!(pce.poll_transmit().is_none());
+    assert_eq!(pce.stats.encode_failures, 1);
+    assert!(pce.send(&Message::Keepalive, t0).is_ok());
+    drop(pcc);
 }

@@ -603,7 +603,7 @@ async fn pcc_task(
                         flush_sim(&mut sim, &mut conns, &progress, now);
                         if args.measure_sync {
                             if let Some(c) = conns.get_mut(i) {
-                                c.session.send(&sync_probe(&sim), now);
+                                let _ = c.session.send(&sync_probe(&sim), now);
                             }
                         }
                     }
@@ -849,7 +849,9 @@ fn flush_sim(sim: &mut SimPcc, conns: &mut [Conn], progress: &Progress, now: Ins
                 .fetch_add(r.reports.len() as u64, Ordering::Relaxed);
         }
         if let Some(c) = conns.get_mut(pce) {
-            c.session.send(&message, now);
+            if let Err(e) = c.session.send(&message, now) {
+                eprintln!("pcc-sim: not sent: {e}");
+            }
         }
     }
 }

@@ -326,7 +326,8 @@ impl Pce {
                     self.initiated.remove(&name);
                     continue;
                 }
-                for key in self.lspdb.keys() {
+                // The update the PCC refused (found by its SRP-ID).
+                if let Some(key) = self.pending_updates.remove(&(session, srp.srp_id)) {
                     self.lspdb.with_mut(&key, |e| {
                         let c = &mut e.control;
                         if c.delegated_by.is_some()

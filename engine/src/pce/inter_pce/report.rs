@@ -130,7 +130,7 @@ impl Pce {
                     .unwrap_or_default();
                 self.drop_peer_source(peer, &seen);
                 // Now compute what the peer sub-delegated to us.
-                for key in self.lspdb.keys() {
+                for key in self.claimed_by(peer) {
                     if self
                         .lspdb
                         .with(&key, |e| e.control.delegated_by == Some(peer))
@@ -286,6 +286,7 @@ impl Pce {
             self.unclaim(key, peer)
         };
         let mut acked = false;
+        let mut acked_pending = None;
         self.lspdb.with_mut(&key, |e| {
             if initiated_name.is_some() {
                 let ero = e.report().ero.subobjects;
@@ -321,10 +322,14 @@ impl Pce {
                     c.pending_srp = None;
                     c.acked_srp = Some(srp_id);
                     acked = true;
+                    acked_pending = Some(p);
                     c.unacknowledged = 0;
                 }
             }
         });
+        if let Some(p) = acked_pending {
+            self.pending_updates.remove(&(session, p));
+        }
         if acked {
             self.counters.updates_acked += 1;
         }
