@@ -61,7 +61,11 @@ impl Pce {
     }
 
     /// Updates whose acknowledgement did not come in time: void; the LSP is
-    /// computed and updated again, a bounded number of times in a row.
+    /// computed and updated again at once, `update_retries` times in a row;
+    /// after that with a backoff (twice the update timeout, then four
+    /// times, up to 32 times), so a PCC that never answers costs one update
+    /// every few minutes, and an update lost on the way is still repaired.
+    /// An entry with SRP-ID 0 is such a deferred retry.
     fn lapse_updates(&mut self, now: Instant) {
         let retries = self.config.update_retries;
         while let Some(&(at, key, session, srp)) = self.update_deadlines.first() {
@@ -69,22 +73,41 @@ impl Pce {
                 break;
             }
             self.update_deadlines.pop_first();
+            if srp == 0 {
+                let idle = self
+                    .lspdb
+                    .with(&key, |e| {
+                        e.control.pending_srp.is_none() && e.control.delegated
+                    })
+                    .unwrap_or(false);
+                if idle {
+                    self.compute_and_update(key, true);
+                }
+                continue;
+            }
             self.pending_updates.remove(&(session, srp));
-            let retry = self
-                .lspdb
-                .with_mut(&key, |e| {
-                    let c = &mut e.control;
-                    if c.pending_srp != Some(srp) {
-                        return false;
-                    }
-                    c.pending_srp = None;
-                    c.acked_srp = None;
-                    c.unacknowledged += 1;
-                    c.unacknowledged <= retries
-                })
-                .unwrap_or(false);
-            if retry {
-                self.compute_and_update(key, true);
+            let lapsed = self.lspdb.with_mut(&key, |e| {
+                let c = &mut e.control;
+                if c.pending_srp != Some(srp) {
+                    return None;
+                }
+                c.pending_srp = None;
+                c.acked_srp = None;
+                c.unacknowledged += 1;
+                Some(c.unacknowledged)
+            });
+            match lapsed.flatten() {
+                Some(n) if n <= retries => self.compute_and_update(key, true),
+                Some(n) => {
+                    let backoff = 1u32 << (n - retries).min(5);
+                    self.update_deadlines.insert((
+                        now + self.config.update_timeout * backoff,
+                        key,
+                        session,
+                        0,
+                    ));
+                }
+                None => {}
             }
         }
     }

@@ -101,11 +101,12 @@ pub struct PceConfig {
     /// How long an update may wait for its acknowledgement (a report with
     /// its SRP-ID, or a PCErr). Past it the update is void and the LSP is
     /// computed and updated again (a message lost with a relaying session,
-    /// a PCC that never answers), at most [`PceConfig::update_retries`]
-    /// times in a row; then it waits for the next report.
+    /// a PCC that never answers): at once [`PceConfig::update_retries`]
+    /// times in a row, then with a backoff (2x the timeout, doubling, up to
+    /// 32x).
     pub update_timeout: Duration,
-    /// Unacknowledged updates in a row after which the LSP is no longer
-    /// retried (the API shows the count).
+    /// Unacknowledged updates in a row retried at once (the API shows the
+    /// count); past it, with a backoff.
     pub update_retries: u32,
 }
 

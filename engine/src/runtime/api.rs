@@ -167,8 +167,8 @@ pub struct LspView {
     pub computed_path: Option<Vec<String>>,
     /// The update in flight.
     pub pending_srp: Option<u32>,
-    /// Updates in a row that lapsed unacknowledged (at `update_retries`
-    /// the LSP waits for its next report).
+    /// Updates in a row that lapsed unacknowledged (past `update_retries`
+    /// they are sent again with a backoff).
     pub unacknowledged: u32,
     /// Updates sent.
     pub updates: u64,

@@ -10,7 +10,7 @@
 //! state_timeout = 60           # seconds a disconnected PCC's LSPs are kept (RFC 8231 §5.6)
 //! redelegation_timeout = 30    # seconds its delegations are held (<= state_timeout, RFC 8231 §5.7.4)
 //! update_timeout = 30          # seconds an update waits for its acknowledgement, then is sent again
-//! update_retries = 3           # unacknowledged updates in a row before the LSP waits for its next report
+//! update_retries = 3           # unacknowledged updates in a row sent again at once; then with a backoff
 //! api = "127.0.0.1:9189"       # management API (REST/JSON) listen address
 //! ```
 //! Unknown keys, wrong types and impossible values are errors naming the
@@ -172,8 +172,8 @@ pub struct PceSection {
     /// Seconds an update waits for its acknowledgement before the LSP is
     /// computed and updated again.
     pub update_timeout: u32,
-    /// Unacknowledged updates in a row after which an LSP waits for its
-    /// next report.
+    /// Unacknowledged updates in a row sent again at once; after them,
+    /// with a backoff (2x update_timeout, doubling, up to 32x).
     pub update_retries: u32,
     /// Management API address.
     pub api: std::net::SocketAddr,

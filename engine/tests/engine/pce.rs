@@ -968,10 +968,10 @@ fn topology_events_are_inputs_of_the_core() {
 }
 
 /// An update nobody acknowledges lapses after the update timeout: the LSP
-/// is computed and updated again, a bounded number of times in a row; an
-/// acknowledgement resets the count.
+/// is computed and updated again at once a bounded number of times in a
+/// row, then with a backoff; an acknowledgement resets the count.
 #[test]
-fn unacknowledged_updates_are_sent_again_a_bounded_number_of_times() {
+fn unacknowledged_updates_are_sent_again_then_with_a_backoff() {
     use pce_engine::pce::Input;
     let t0 = origin();
     let mut pce = Pce::new(
@@ -1023,24 +1023,22 @@ fn unacknowledged_updates_are_sent_again_a_bounded_number_of_times() {
         srps.push(again[0].1);
         assert_eq!(pending(&pce).unacknowledged, n);
     }
-    // The third lapse: no more; the LSP waits for its next report.
+    // The third lapse: not at once any more, but after twice the timeout.
     pce.handle(Input::Timer, t0 + Duration::from_secs(90));
     assert!(drain(&mut pce).is_empty());
     let c = pending(&pce);
     assert_eq!((c.pending_srp, c.unacknowledged), (None, 3));
-    // Its next report gets it computed and updated; the acknowledgement
-    // resets the count.
-    pce.handle(
-        msg(rpt(vec![report(7, "lsp-a", true, false, long_way())])),
-        t0 + Duration::from_secs(100),
-    );
+    assert_eq!(pce.poll_timeout(), Some(t0 + Duration::from_secs(150)));
+    pce.handle(Input::Timer, t0 + Duration::from_secs(149));
+    assert!(drain(&mut pce).is_empty());
+    pce.handle(Input::Timer, t0 + Duration::from_secs(150));
     let (_, srp, ero) = updates(&drain(&mut pce))[0].clone();
     let mut ack = report(7, "lsp-a", true, false, ero);
     ack.srp = Some(Srp {
         srp_id: srp,
         ..Srp::default()
     });
-    pce.handle(msg(rpt(vec![ack])), t0 + Duration::from_secs(101));
+    pce.handle(msg(rpt(vec![ack])), t0 + Duration::from_secs(151));
     let c = pending(&pce);
     assert_eq!((c.pending_srp, c.unacknowledged), (None, 0));
 }
