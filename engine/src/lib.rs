@@ -3,10 +3,15 @@
 //!
 //! * [`topology`]: the traffic-engineering database: a JSON topology file,
 //!   validated into an immutable, compact (CSR) [`topology::Topology`]
-//!   snapshot that readers share without locks; [`topology::Ted`] swaps in a
-//!   new snapshot atomically on reload or on a link/node event.
-//! * [`solver`]: constrained shortest paths (CSPF) over a snapshot, and their
-//!   encoding as SR segment lists.
+//!   snapshot that readers share without locks; [`topology::Ted`] is where
+//!   the shell publishes the core's current snapshot.
+//! * [`solver`]: constrained shortest paths (CSPF) over a snapshot, SR
+//!   segment lists, disjoint groups, placement.
+//! * [`lspdb`]: the LSP database.
+//! * [`pcreq`]: stateless path requests (PCReq/PCRep).
+//! * [`pce`]: the stateful core, one input type ([`pce::Input`]), inter-PCE
+//!   state synchronization in [`pce::inter_pce`].
+//! * `runtime` (feature): the tokio shell.
 #![cfg_attr(
     not(test),
     deny(

@@ -37,12 +37,12 @@
 //!   a missing LSP-DB-VERSION when S was negotiated (6/12), revoking a
 //!   PCE-initiated LSP's delegation while the session is up (19/7).
 //!
-//! One file per concern: [`session`] (sessions up and down), [`lsp_sync`]
-//! (reports, synchronization, delegation), [`compute`] (plans, the ledger
-//! of reservations, updates), [`groups`] (RFC 8697/8800), [`initiate`]
-//! (RFC 8281), [`command`] (operator), [`pcerr`], [`deadlines`]; the
-//! inter-PCE draft in [`inter_pce`], reached from here through a handful of
-//! hooks.
+//! One file per concern: `session` (sessions up and down), `lsp_sync`
+//! (reports, synchronization, delegation), `compute` (plans, the ledger of
+//! reservations, updates), `groups` (RFC 8697/8800), `initiate` (RFC 8281),
+//! `command` (operator), `pcerr`, `deadlines`, `input` (the one input type);
+//! the inter-PCE draft in [`inter_pce`], reached from here through a handful
+//! of hooks.
 
 mod command;
 mod compute;

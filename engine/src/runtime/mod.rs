@@ -2,15 +2,15 @@
 //! sockets and clocks.
 //!
 //! ```text
-//!  TcpListener ──accept──▶ one task per PCEP connection
-//!                          │  Session (sans-IO FSM, protocol::session)
-//!                          │  ├─ PCRpt ──▶ LspDb (sharded, shared)
-//!                          │  └─ PCReq ──▶ pcreq::respond(TED snapshot) ──▶ PCRep
-//!                          └─ one timer: Session::poll_timeout
+//!  TcpListener ──accept──▶ one task per PCEP connection (server.rs)
+//!                          │  Session (sans-IO FSM, protocol::session):
+//!                          │  decode, timers, Open/Keepalive/Close
+//!                          └─ Up / Message / Down ──▶ bounded queue ──▶ core task
+//!  management API (api.rs) ── commands ─────────────────────────────▶ core task
+//!  core task: Pce::handle(Input, now) (engine::pce), outputs back to the
+//!  sessions' bounded queues; publishes the core's topology after each
+//!  batch; records inputs and outputs with --record (record.rs)
 //! ```
-//! This first shell handles passive stateful sessions (reports, requests).
-//! Delegation, updates and initiation go through the engine core that the
-//! server issue adds, fed by bounded queues.
 
 pub mod api;
 pub mod clock;
