@@ -753,6 +753,21 @@ impl Cluster {
         }
     }
 
+    /// One of `wires` that `kind` picks, at random: down if it is up, up if
+    /// it is down.
+    fn flip_wire(&mut self, wires: &[Wire], kind: impl Fn(&Wire) -> bool) {
+        let some: Vec<Wire> = wires.iter().copied().filter(|w| kind(w)).collect();
+        if some.is_empty() {
+            return;
+        }
+        let w = some[self.rng.random_range(0..some.len())];
+        if self.connections.contains_key(&w) {
+            self.disconnect(w);
+        } else {
+            self.connect(w);
+        }
+    }
+
     /// One random event.
     fn event(&mut self) -> Result<(), String> {
         // What the cores emitted is checked against the topology they
@@ -762,34 +777,10 @@ impl Cluster {
         self.updates_since_event.clear();
         let wires = self.all_wires();
         match self.rng.random_range(0..100u32) {
-            0..=29 => {
-                // A PCC session drops or comes back.
-                let pcc_wires: Vec<Wire> = wires
-                    .iter()
-                    .copied()
-                    .filter(|w| matches!(w, Wire::Pcc { .. }))
-                    .collect();
-                let w = pcc_wires[self.rng.random_range(0..pcc_wires.len())];
-                if self.connections.contains_key(&w) {
-                    self.disconnect(w);
-                } else {
-                    self.connect(w);
-                }
-            }
-            30..=49 => {
-                // A state-sync session drops or comes back.
-                let peer_wires: Vec<Wire> = wires
-                    .iter()
-                    .copied()
-                    .filter(|w| matches!(w, Wire::Peer { .. }))
-                    .collect();
-                let w = peer_wires[self.rng.random_range(0..peer_wires.len())];
-                if self.connections.contains_key(&w) {
-                    self.disconnect(w);
-                } else {
-                    self.connect(w);
-                }
-            }
+            // A PCC session drops or comes back.
+            0..=29 => self.flip_wire(&wires, |w| matches!(w, Wire::Pcc { .. })),
+            // A state-sync session drops or comes back.
+            30..=49 => self.flip_wire(&wires, |w| matches!(w, Wire::Peer { .. })),
             50..=61 => {
                 // A PCE crashes, or a crashed one restarts and reconnects.
                 let pce = self.rng.random_range(0..self.pces.len());
@@ -975,7 +966,7 @@ impl Cluster {
                 if !ok {
                     return Err(format!(
                         "LSP {name} of PCC {j} is left on a path that is down: {:?}\n    {}",
-                        ero.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                        hops(&ero),
                         self.states(key)
                     ));
                 }
@@ -1055,6 +1046,11 @@ impl Cluster {
     }
 }
 
+/// A path as the draft writes it, hop by hop.
+fn hops(ero: &[Subobject]) -> Vec<String> {
+    ero.iter().map(ToString::to_string).collect()
+}
+
 /// One line about a message, for --verbose.
 fn describe(m: &Message) -> String {
     let owner = |l: &pcep::wire::object::Lsp| {
@@ -1075,11 +1071,7 @@ fn describe(m: &Message) -> String {
                     u8::from(r.lsp.sync),
                     u8::from(r.lsp.remove),
                     r.srp.as_ref().map_or(0, |s| s.srp_id),
-                    r.ero
-                        .subobjects
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
+                    hops(&r.ero.subobjects)
                 ))
                 .collect::<Vec<_>>()
                 .join("; ")
@@ -1094,11 +1086,7 @@ fn describe(m: &Message) -> String {
                     owner(&u.lsp),
                     u8::from(u.lsp.delegate),
                     u.srp.srp_id,
-                    u.ero
-                        .subobjects
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
+                    hops(&u.ero.subobjects)
                 ))
                 .collect::<Vec<_>>()
                 .join("; ")

@@ -141,6 +141,28 @@ fn sim(pce: &Pce, base: &str, record: &Path, extra: &[&str]) -> Child {
         .unwrap()
 }
 
+/// Two PCCs with two delegated LSPs each (PCC1->PCC2 and PCC3->PCC4 of
+/// the draft's topology, reported on a detour); the simulator ends once it
+/// has seen `updates` updates and 5 LSPs (one more is initiated).
+fn two_pccs_delegating(pce: &Pce, base: &str, record: &Path, updates: &str) -> Child {
+    sim(
+        pce,
+        base,
+        record,
+        &[
+            "--pccs",
+            "2",
+            "--lsps",
+            "2",
+            "--delegate",
+            "--expect-updates",
+            updates,
+            "--expect-lsps",
+            "5",
+        ],
+    )
+}
+
 fn finish(mut child: Child) {
     let deadline = Instant::now() + WAIT;
     loop {
@@ -186,22 +208,7 @@ fn delegated_lsps_are_updated_and_initiated_lsps_created() {
     let record = dir.0.join("record.json");
     // Two PCCs, two delegated LSPs each (PCC1->PCC2 and PCC3->PCC4 of the
     // draft's topology, reported on a detour); one more LSP is initiated.
-    let child = sim(
-        &pce,
-        "127.11.0.1",
-        &record,
-        &[
-            "--pccs",
-            "2",
-            "--lsps",
-            "2",
-            "--delegate",
-            "--expect-updates",
-            "5",
-            "--expect-lsps",
-            "5",
-        ],
-    );
+    let child = two_pccs_delegating(&pce, "127.11.0.1", &record, "5");
     // Every delegated LSP updated and acknowledged.
     wait_for(|| {
         let l = get(&pce, "/lsps?delegated=true").ok()?;
@@ -964,22 +971,7 @@ fn a_recorded_run_replays_to_the_same_outputs() {
     let rec = recording.to_str().unwrap().to_string();
     let pce = start_pce_args("replay", "127.0.0.1", free_port(), "", &["--record", &rec]);
     let record = dir.0.join("sim.json");
-    let child = sim(
-        &pce,
-        "127.13.0.1",
-        &record,
-        &[
-            "--pccs",
-            "2",
-            "--lsps",
-            "2",
-            "--delegate",
-            "--expect-updates",
-            "4",
-            "--expect-lsps",
-            "5",
-        ],
-    );
+    let child = two_pccs_delegating(&pce, "127.13.0.1", &record, "4");
     wait_for(|| {
         let l = get(&pce, "/lsps?delegated=true").ok()?;
         let all = l.as_array()?;

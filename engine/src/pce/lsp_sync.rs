@@ -7,7 +7,7 @@ use pcep::wire::{PcErrCode, PcRpt, StateReport};
 
 use crate::lspdb::{Applied, LspKey, PccId, ReportError};
 use crate::pce::groups::disjoint_groups;
-use crate::pce::session::srp_at_least;
+use crate::pce::session::acknowledge;
 use crate::pce::{InitiateSpec, Pce, SessionId};
 
 impl Pce {
@@ -203,15 +203,8 @@ impl Pce {
             if !delegated {
                 c.pending_srp = None;
             }
-            if let Some(p) = c.pending_srp {
-                if srp_id != 0 && srp_at_least(srp_id, p) {
-                    c.pending_srp = None;
-                    c.acked_srp = Some(srp_id);
-                    acked = true;
-                    acked_pending = Some(p);
-                    c.unacknowledged = 0;
-                }
-            }
+            acked_pending = acknowledge(c, srp_id);
+            acked = acked_pending.is_some();
         });
         // The acknowledgement of exactly the path just sent needs no new
         // computation (half the computations under update load).

@@ -82,6 +82,20 @@ pub(super) fn srp_at_least(a: u32, b: u32) -> bool {
     (a.wrapping_sub(b) as i32) >= 0
 }
 
+/// A report or forwarded report with `srp_id` acknowledges the pending
+/// update when its SRP-ID is at least the pending one: the update is
+/// settled; the pending SRP-ID it acknowledged, if any.
+pub(super) fn acknowledge(c: &mut crate::lspdb::Control, srp_id: u32) -> Option<u32> {
+    let p = c.pending_srp?;
+    if srp_id == 0 || !srp_at_least(srp_id, p) {
+        return None;
+    }
+    c.pending_srp = None;
+    c.acked_srp = Some(srp_id);
+    c.unacknowledged = 0;
+    Some(p)
+}
+
 impl Pce {
     /// A session came up with a PCC.
     pub fn session_up(&mut self, session: SessionId, peer: IpAddr, negotiated: Negotiated) {

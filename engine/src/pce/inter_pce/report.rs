@@ -11,7 +11,7 @@ use pcep::wire::{Message, PcRpt, StateReport};
 use crate::lspdb::{Applied, LspKey, Source};
 use crate::pce::groups::disjoint_groups;
 use crate::pce::inter_pce::owner_id;
-use crate::pce::session::srp_at_least;
+use crate::pce::session::{acknowledge, srp_at_least};
 use crate::pce::{name_key, Pce, SessionId};
 
 impl Pce {
@@ -317,15 +317,8 @@ impl Pce {
                 };
                 c.pending_srp = None;
             }
-            if let Some(p) = c.pending_srp {
-                if srp_id != 0 && srp_at_least(srp_id, p) {
-                    c.pending_srp = None;
-                    c.acked_srp = Some(srp_id);
-                    acked = true;
-                    acked_pending = Some(p);
-                    c.unacknowledged = 0;
-                }
-            }
+            acked_pending = acknowledge(c, srp_id);
+            acked = acked_pending.is_some();
         });
         if let Some(p) = acked_pending {
             self.pending_updates.remove(&(session, p));
