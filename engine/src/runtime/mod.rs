@@ -2,12 +2,12 @@
 //! sockets and clocks.
 //!
 //! ```text
-//!  TcpListener ──accept──▶ one task per PCEP connection (server.rs)
+//!  TcpListener ──accept──▶ one task per PCEP connection (server/session.rs)
 //!                          │  Session (sans-IO FSM, protocol::session):
 //!                          │  decode, timers, Open/Keepalive/Close
 //!                          └─ Up / Message / Down ──▶ bounded queue ──▶ core task
 //!  management API (api.rs) ── commands ─────────────────────────────▶ core task
-//!  core task: Pce::handle(Input, now) (engine::pce), outputs back to the
+//!  core task (server/core_task.rs): Pce::handle(Input, now) (engine::pce), outputs back to the
 //!  sessions' bounded queues; publishes the core's topology after each
 //!  batch; records inputs and outputs with --record (record.rs)
 //! ```

@@ -1,0 +1,183 @@
+//! The core task: it owns the [`Pce`], takes what the sessions and the
+//! API send it, one input at a time ([`Pce::handle`]), hands the outputs to
+//! the sessions' queues after each batch, publishes the core's topology,
+//! and records inputs and outputs (`--record`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tracing::{warn, Instrument};
+
+use crate::pce::{CommandError, Input, Output, Pce, PceConfig, SessionId};
+use crate::runtime::clock::now;
+use crate::runtime::config::Config;
+use crate::runtime::record::Recorder;
+
+use super::{sleep_until, Command, CoreHandle, CoreInput, SessionCommand, Shared, CORE_QUEUE};
+
+/// The core's configuration from the file's.
+pub fn pce_config(config: &Config) -> PceConfig {
+    PceConfig {
+        state_timeout: Duration::from_secs(u64::from(config.pce.state_timeout)),
+        redelegation_timeout: Duration::from_secs(u64::from(config.pce.redelegation_timeout)),
+        state_sync: config.state_sync(),
+        update_timeout: Duration::from_secs(u64::from(config.pce.update_timeout)),
+        update_retries: config.pce.update_retries,
+    }
+}
+
+/// Start the core task.
+pub fn start_core(shared: &Arc<Shared>) -> CoreHandle {
+    start_core_recording(shared, None)
+}
+
+/// Start the core task; with a recorder, every input and output of the
+/// core goes into its file (`pce serve --record`).
+pub fn start_core_recording(shared: &Arc<Shared>, recorder: Option<Recorder>) -> CoreHandle {
+    let (tx, rx) = mpsc::channel(CORE_QUEUE);
+    let pce = Pce::new(
+        pce_config(&shared.config),
+        shared.ted.snapshot(),
+        Arc::clone(&shared.lspdb),
+    );
+    let core = Core {
+        pce,
+        outboxes: HashMap::new(),
+        shared: Arc::clone(shared),
+        recorder,
+    };
+    tokio::spawn(core_task(core, rx).instrument(tracing::info_span!("core")));
+    CoreHandle { tx }
+}
+
+/// The core task's state: the core, where each session's messages go, and
+/// the recording.
+struct Core {
+    pce: Pce,
+    outboxes: HashMap<SessionId, mpsc::Sender<SessionCommand>>,
+    shared: Arc<Shared>,
+    recorder: Option<Recorder>,
+}
+
+async fn core_task(mut core: Core, mut rx: mpsc::Receiver<CoreInput>) {
+    loop {
+        let deadline = core.pce.poll_timeout().map(tokio::time::Instant::from_std);
+        let input = tokio::select! {
+            input = rx.recv() => match input {
+                Some(i) => Some(i),
+                None => return,
+            },
+            () = sleep_until(deadline) => None,
+        };
+        match input {
+            Some(i) => {
+                core.take(i);
+                // Take what else is queued before flushing (batching).
+                for _ in 0..1024 {
+                    match rx.try_recv() {
+                        Ok(i) => core.take(i),
+                        Err(_) => break,
+                    }
+                }
+            }
+            None => {
+                core.handle(Input::Timer);
+            }
+        }
+        core.flush();
+    }
+}
+
+impl Core {
+    /// One input into the core, recorded, timed for `/metrics`.
+    fn handle(&mut self, input: Input) -> Option<Result<u32, CommandError>> {
+        let start = now();
+        if let Some(r) = self.recorder.as_mut() {
+            r.input(&input, start);
+        }
+        let result = self.pce.handle(input, start);
+        self.shared
+            .metrics
+            .core_input(now().saturating_duration_since(start));
+        result
+    }
+
+    /// What a session task or the API sent.
+    fn take(&mut self, input: CoreInput) {
+        match input {
+            CoreInput::Up {
+                session,
+                peer,
+                negotiated,
+                outbox,
+            } => {
+                self.outboxes.insert(session, outbox);
+                self.handle(Input::SessionUp {
+                    session,
+                    peer,
+                    negotiated,
+                });
+            }
+            CoreInput::Message(session, message) => {
+                self.handle(Input::Message {
+                    session,
+                    message: Box::new(message),
+                });
+            }
+            CoreInput::Down(session) => {
+                self.outboxes.remove(&session);
+                self.handle(Input::SessionDown { session });
+            }
+            // A requester that gave up is not an error.
+            CoreInput::Command(Command::Run(command, reply)) => {
+                let result = self.handle(Input::Command(command));
+                let _ = reply.send(result.unwrap_or(Ok(0)));
+            }
+            CoreInput::Command(Command::Counters(reply)) => {
+                let _ = reply.send(self.pce.counters());
+            }
+            CoreInput::Command(Command::Peers(reply)) => {
+                let _ = reply.send(self.pce.peers());
+            }
+            CoreInput::Command(Command::Reservations(reply)) => {
+                let _ = reply.send(self.pce.reserved());
+            }
+        }
+    }
+
+    /// After a batch: hand the outputs to the sessions, publish the core's
+    /// topology for readers, write the recording out.
+    fn flush(&mut self) {
+        while let Some(out) = self.pce.poll_output() {
+            if let Some(r) = self.recorder.as_mut() {
+                r.output(&out);
+            }
+            let (session, command) = match out {
+                Output::Send { session, message } => (session, SessionCommand::Send(message)),
+                Output::Close { session, reason } => (session, SessionCommand::Close(reason)),
+            };
+            let Some(tx) = self.outboxes.get(&session) else {
+                continue;
+            };
+            if let Err(mpsc::error::TrySendError::Full(_)) = tx.try_send(command) {
+                // The peer does not read: dropping its queue ends the session
+                // task, which closes the connection.
+                warn!(
+                    session = session.0,
+                    "session queue full: closing the session"
+                );
+                self.outboxes.remove(&session);
+            }
+        }
+        // The core's topology is the one readers see (published once per
+        // batch, after the inputs that changed it).
+        if !Arc::ptr_eq(self.pce.topology(), &self.shared.ted.snapshot()) {
+            self.shared.ted.store(Arc::clone(self.pce.topology()));
+        }
+        if let Some(r) = self.recorder.as_mut() {
+            r.flush();
+        }
+    }
+}

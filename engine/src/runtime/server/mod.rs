@@ -1,0 +1,311 @@
+//! The PCEP listener, its per-connection tasks and the core task.
+//!
+//! Each connection task owns its sans-IO [`Session`] and its socket. It
+//! sends what the core must see (session up, messages, session down) into
+//! one bounded queue ([`CORE_QUEUE`]); when that queue is full the task
+//! waits, so it stops reading its socket and TCP pushes back on that PCC
+//! alone. The core task owns the [`Pce`] and answers through one bounded
+//! queue per session ([`SESSION_QUEUE`]); it never waits on a session: a
+//! session whose queue is full (a peer that does not read) is closed, so a
+//! slow or hostile peer never stalls the others.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use pcep::session::Negotiated;
+use pcep::wire::iana::CloseReason;
+use pcep::wire::object::Open;
+use pcep::wire::tlv::{PathSetupTypeCapability, SrPceCapability, StatefulCapability, SubTlv, Tlv};
+use pcep::wire::{AssociationType, Message, PathSetupType, WireConfig};
+use tokio::sync::{mpsc, oneshot};
+
+use super::config::Config;
+use crate::lspdb::LspDb;
+use crate::pce::{Command as PceCommand, CommandError, SessionId};
+use crate::topology::Ted;
+
+mod core_task;
+mod listener;
+mod peers;
+mod session;
+
+pub use core_task::{pce_config, start_core, start_core_recording};
+pub use listener::{listen, serve, LISTEN_BACKLOG};
+
+/// Depth of the queue from all sessions into the core.
+pub const CORE_QUEUE: usize = 65_536;
+/// Spare room the receive buffer has before each read: reads go straight
+/// into the session's framer (tokio's `read_buf` into uninitialized
+/// capacity), so an idle session holds no zeroed read buffer.
+const READ_CHUNK: usize = 8 * 1024;
+
+/// Depth of each session's queue from the core.
+pub const SESSION_QUEUE: usize = 4_096;
+
+/// What every task shares (read-only, or sharded for concurrent readers).
+#[derive(Debug)]
+pub struct Shared {
+    /// The configuration.
+    pub config: Config,
+    /// The traffic-engineering database.
+    pub ted: Arc<Ted>,
+    /// The LSP database (written by the core, read by the API).
+    pub lspdb: Arc<LspDb>,
+    /// Live sessions, for the API and for refusing a second session.
+    pub sessions: Mutex<HashMap<IpAddr, SessionInfo>>,
+    /// Session numbers, for accepted and opened connections alike.
+    ids: AtomicU64,
+    /// Set on shutdown: every session closes (CLOSE, then the connection).
+    shutdown: tokio::sync::watch::Sender<bool>,
+    /// The shell's counters for `/metrics`.
+    pub metrics: super::metrics::Metrics,
+}
+
+/// A live session as the API shows it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SessionInfo {
+    /// Session number.
+    pub id: u64,
+    /// The peer's address and port.
+    pub peer: SocketAddr,
+    /// OpenWait, KeepWait or Up.
+    pub state: &'static str,
+    /// Negotiated stateful capabilities (when Up).
+    pub capabilities: Option<Capabilities>,
+    /// Message counters of the session.
+    #[serde(serialize_with = "shared_counters")]
+    pub counters: Arc<SessionCounters>,
+}
+
+fn shared_counters<S: serde::Serializer>(
+    c: &Arc<SessionCounters>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(c.as_ref(), s)
+}
+
+/// A session's message counters (every PCEP message, Keepalives
+/// included), kept current by its task.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct SessionCounters {
+    /// Messages received.
+    #[serde(serialize_with = "load")]
+    pub received: AtomicU64,
+    /// Messages sent.
+    #[serde(serialize_with = "load")]
+    pub sent: AtomicU64,
+    /// PCErr messages sent by the session layer (malformed input, Open
+    /// negotiation).
+    #[serde(serialize_with = "load")]
+    pub errors_sent: AtomicU64,
+}
+
+fn load<S: serde::Serializer>(v: &AtomicU64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(v.load(Ordering::Relaxed))
+}
+
+/// Negotiated capabilities, for display.
+#[derive(Clone, Debug, serde::Serialize)]
+#[allow(clippy::struct_excessive_bools)]
+pub struct Capabilities {
+    /// Stateful (both sent STATEFUL-PCE-CAPABILITY).
+    pub stateful: bool,
+    /// U: updates and delegation.
+    pub update: bool,
+    /// I: PCE-initiated LSPs.
+    pub instantiation: bool,
+    /// S: LSP-DB-VERSION.
+    pub include_db_version: bool,
+    /// INTER-PCE-CAPABILITY on both sides: a state-sync session.
+    pub state_sync: bool,
+    /// SR path setup negotiated.
+    pub segment_routing: bool,
+    /// The peer's MSD, when it sent one.
+    pub msd: Option<u8>,
+    /// Keepalive we send at, seconds.
+    pub keepalive: u8,
+    /// Dead timer we apply to the peer, seconds.
+    pub dead_timer: u8,
+}
+
+impl Capabilities {
+    fn of(n: &Negotiated) -> Self {
+        let c = &n.capabilities;
+        Self {
+            stateful: c.stateful,
+            update: c.update,
+            instantiation: c.instantiation,
+            include_db_version: c.include_db_version,
+            state_sync: c.inter_pce,
+            segment_routing: c.path_setup_types.contains(&PathSetupType::SR_TE),
+            msd: n.peer_sr.map(|s| s.msd),
+            keepalive: n.local.keepalive,
+            dead_timer: n.peer.dead_timer,
+        }
+    }
+}
+
+impl Shared {
+    /// Shared state for a configuration and topology.
+    pub fn new(config: Config, ted: Ted) -> Self {
+        Self {
+            config,
+            ted: Arc::new(ted),
+            lspdb: Arc::new(LspDb::new()),
+            sessions: Mutex::new(HashMap::new()),
+            ids: AtomicU64::new(1),
+            shutdown: tokio::sync::watch::Sender::new(false),
+            metrics: super::metrics::Metrics::default(),
+        }
+    }
+
+    /// Close every session (CLOSE with reason 1, "no explanation": RFC 5440
+    /// has no "shutting down") and wait, at most `within`, until all are
+    /// gone.
+    pub async fn shutdown(&self, within: Duration) {
+        self.shutdown.send_replace(true);
+        let deadline = tokio::time::Instant::now() + within;
+        while !self.sessions().is_empty() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    fn next_id(&self) -> SessionId {
+        SessionId(self.ids.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// The wire configuration (the state-sync code points configured).
+    pub fn wire(&self) -> WireConfig {
+        let mut w = WireConfig::default();
+        if let Some(ss) = self.config.state_sync() {
+            w.state_sync = ss.codepoints;
+        }
+        w
+    }
+
+    fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, SessionInfo>> {
+        // A panic while holding this lock cannot leave the map inconsistent
+        // (every update is one insert or remove).
+        self.sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The OPEN object this PCE sends: stateful with updates (U), PCE-initiated
+/// LSPs (I), LSP-DB versions (S) and incremental sync (D, RFC 8232);
+/// SR-capable.
+pub fn pce_open(config: &Config) -> Open {
+    let mut caps = StatefulCapability::UPDATE
+        | StatefulCapability::INSTANTIATION
+        | StatefulCapability::INCLUDE_DB_VERSION
+        | StatefulCapability::DELTA_LSP_SYNC;
+    // INTER-PCE-CAPABILITY when state-sync is on: PCCs do not set it, so
+    // only sessions with peer PCEs negotiate it.
+    if let Some(ss) = config.state_sync() {
+        caps |= ss.codepoints.inter_pce_capability_mask;
+    }
+    Open {
+        keepalive: config.pce.keepalive,
+        dead_timer: config.pce.dead_timer,
+        tlvs: vec![
+            Tlv::StatefulPceCapability(StatefulCapability(caps)),
+            Tlv::PathSetupTypeCapability(Box::new(PathSetupTypeCapability {
+                path_setup_types: vec![PathSetupType::RSVP_TE, PathSetupType::SR_TE],
+                sub_tlvs: vec![SubTlv::SrPceCapability(SrPceCapability {
+                    flags: SrPceCapability::UNLIMITED_MSD,
+                    msd: 0,
+                })],
+            })),
+            Tlv::AssocTypeList(vec![AssociationType::DISJOINT]),
+        ],
+        ..Open::default()
+    }
+}
+
+/// What a session task tells the core.
+#[derive(Debug)]
+pub enum CoreInput {
+    /// A session is up.
+    Up {
+        /// Its number.
+        session: SessionId,
+        /// The peer's address.
+        peer: IpAddr,
+        /// What was negotiated.
+        negotiated: Box<Negotiated>,
+        /// Where the core sends this session's messages.
+        outbox: mpsc::Sender<SessionCommand>,
+    },
+    /// A message arrived.
+    Message(SessionId, Message),
+    /// The session ended.
+    Down(SessionId),
+    /// A management command.
+    Command(Command),
+}
+
+/// What the core tells a session task.
+#[derive(Debug)]
+pub enum SessionCommand {
+    /// Send a message.
+    Send(Message),
+    /// Close with a reason.
+    Close(CloseReason),
+}
+
+/// Management commands, with where to answer.
+#[derive(Debug)]
+pub enum Command {
+    /// An operator command, an input of the core ([`PceCommand`]): its
+    /// result (an SRP-ID or 0).
+    Run(PceCommand, oneshot::Sender<Result<u32, CommandError>>),
+    /// The core's counters.
+    Counters(oneshot::Sender<crate::pce::Counters>),
+    /// The configured peer PCEs and their state.
+    Peers(oneshot::Sender<Vec<crate::pce::PeerStatus>>),
+    /// Bandwidth held per link (by link index).
+    Reservations(oneshot::Sender<Vec<f64>>),
+}
+
+/// A handle to the core task.
+#[derive(Clone, Debug)]
+pub struct CoreHandle {
+    tx: mpsc::Sender<CoreInput>,
+}
+
+impl CoreHandle {
+    /// Inputs waiting in the core's queue.
+    pub fn queue_depth(&self) -> usize {
+        self.tx.max_capacity() - self.tx.capacity()
+    }
+
+    /// Queue an input for the core (waits while its queue is full); false
+    /// if the core has stopped.
+    pub async fn send(&self, input: CoreInput) -> bool {
+        self.tx.send(input).await.is_ok()
+    }
+
+    /// Run an operator command through the core; `None` if the core has
+    /// stopped.
+    pub async fn run(&self, command: PceCommand) -> Option<Result<u32, CommandError>> {
+        self.command(|tx| Command::Run(command, tx)).await
+    }
+
+    /// Run a command; `None` if the core has stopped.
+    pub async fn command<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Option<T> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(CoreInput::Command(make(tx))).await.ok()?;
+        rx.await.ok()
+    }
+}
+
+pub(super) async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,69 @@
+//! State-sync sessions this PCE opens to its peers (the lower identity
+//! connects).
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpStream;
+use tracing::{debug, info, warn, Instrument};
+
+use super::session::session_task;
+use super::{CoreHandle, Shared};
+
+/// Open the state-sync sessions this PCE initiates: to every peer with a
+/// higher identity (the lower one connects, the higher one listens, so two
+/// PCEs never open crossing sessions), from this PCE's identity address,
+/// retrying every second while the session is down.
+pub(super) fn start_peer_connectors(shared: &Arc<Shared>, core: &CoreHandle) {
+    let Some(section) = shared.config.state_sync.clone() else {
+        return;
+    };
+    let me = section.identity.unwrap_or(shared.config.pce.address);
+    let configured: Vec<IpAddr> = section.peers.iter().map(|p| p.address).collect();
+    info!(identity = %me, peers = ?configured, "state-sync configured (a full mesh is required)");
+    for peer in section
+        .peers
+        .into_iter()
+        .filter(|p| crate::pce::address_rank(p.address) > crate::pce::address_rank(me))
+    {
+        let shared = Arc::clone(shared);
+        let core = core.clone();
+        tokio::spawn(async move {
+            let target = SocketAddr::new(peer.address, peer.port);
+            loop {
+                let connected = shared.sessions().contains_key(&peer.address);
+                if !connected {
+                    match connect_from(me, target).await {
+                        Ok(stream) => {
+                            let id = shared.next_id();
+                            let span = tracing::info_span!("peer", %target, id = id.0);
+                            info!(%target, "state-sync session opened");
+                            if let Err(e) = session_task(stream, target, id, &shared, core.clone())
+                                .instrument(span)
+                                .await
+                            {
+                                debug!(error = %e, "state-sync connection ended");
+                            }
+                            warn!(%target, "state-sync session down");
+                        }
+                        Err(e) => debug!(%target, error = %e, "cannot reach peer PCE"),
+                    }
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+    }
+}
+
+async fn connect_from(local: IpAddr, target: SocketAddr) -> std::io::Result<TcpStream> {
+    let socket = if target.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.bind(SocketAddr::new(local, 0))?;
+    let stream = socket.connect(target).await?;
+    stream.set_nodelay(true)?;
+    Ok(stream)
+}

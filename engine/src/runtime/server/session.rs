@@ -1,0 +1,228 @@
+//! One PCEP connection's task: its sans-IO [`Session`], its socket, its
+//! queue from the core.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use pcep::session::{Event, OpenPolicy, Role, Session, SessionConfig, State};
+use pcep::wire::iana::CloseReason;
+use pcep::wire::object::PcepError;
+use pcep::wire::{Message, PcErr, PcErrCode, WireConfig};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tracing::{info, warn};
+
+use crate::pce::SessionId;
+use crate::runtime::clock::now;
+
+use super::{
+    pce_open, sleep_until, Capabilities, CoreHandle, CoreInput, SessionCommand, SessionInfo,
+    Shared, READ_CHUNK, SESSION_QUEUE,
+};
+
+pub(super) async fn session_task(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    id: SessionId,
+    shared: &Arc<Shared>,
+    core: CoreHandle,
+) -> std::io::Result<()> {
+    let second = {
+        let mut sessions = shared.sessions();
+        let second = sessions.contains_key(&peer.ip());
+        if !second {
+            sessions.insert(
+                peer.ip(),
+                SessionInfo {
+                    id: id.0,
+                    peer,
+                    state: "OpenWait",
+                    capabilities: None,
+                    counters: Arc::default(),
+                },
+            );
+        }
+        second
+    };
+    if second {
+        warn!("second session from the same peer refused (PCErr 9)");
+        return refuse_second(stream).await;
+    }
+    let result = run_session(&mut stream, peer, id, shared, &core).await;
+    shared.sessions().remove(&peer.ip());
+    result
+}
+
+async fn run_session(
+    stream: &mut TcpStream,
+    peer: SocketAddr,
+    id: SessionId,
+    shared: &Arc<Shared>,
+    core: &CoreHandle,
+) -> std::io::Result<()> {
+    let config = SessionConfig {
+        role: Role::Pce,
+        open: pce_open(&shared.config),
+        policy: OpenPolicy::default(),
+        wire: shared.wire(),
+    };
+    let mut session = Session::new(config);
+    let (outbox, mut inbox) = mpsc::channel(SESSION_QUEUE);
+    let mut outbox = Some(outbox);
+    let mut up = false;
+    let counters = shared
+        .sessions()
+        .get(&peer.ip())
+        .map(|s| Arc::clone(&s.counters))
+        .unwrap_or_default();
+    let mut last_stats = pcep::session::Stats::default();
+    let mut shutdown = shared.shutdown.subscribe();
+    let mut closing = *shutdown.borrow();
+    if closing {
+        return Ok(());
+    }
+    session.start(now());
+    let result = loop {
+        while let Some(ev) = session.poll_event() {
+            match ev {
+                Event::Up(n) => {
+                    let configured = shared
+                        .config
+                        .state_sync
+                        .as_ref()
+                        .is_some_and(|ss| ss.peers.iter().any(|p| p.address == peer.ip()));
+                    if n.capabilities.inter_pce && !configured {
+                        warn!(
+                            "refusing state-sync from {}: it set INTER-PCE-CAPABILITY but is not a configured [[state_sync.peers]] address (PCErr 2, Close)",
+                            peer.ip()
+                        );
+                    }
+                    info!(
+                        stateful = n.capabilities.stateful,
+                        update = n.capabilities.update,
+                        instantiation = n.capabilities.instantiation,
+                        "session up"
+                    );
+                    if let Some(s) = shared.sessions().get_mut(&peer.ip()) {
+                        s.state = "Up";
+                        s.capabilities = Some(Capabilities::of(&n));
+                    }
+                    if let Some(outbox) = outbox.take() {
+                        up = core
+                            .tx
+                            .send(CoreInput::Up {
+                                session: id,
+                                peer: peer.ip(),
+                                negotiated: n,
+                                outbox,
+                            })
+                            .await
+                            .is_ok();
+                    }
+                }
+                Event::Message(m) => {
+                    shared.metrics.received(&m);
+                    if up && core.tx.send(CoreInput::Message(id, m)).await.is_err() {
+                        session.close(CloseReason::NO_EXPLANATION, now());
+                    }
+                }
+                Event::Malformed(e) => warn!(error = %e, pcerr = %e.pcerr(), "malformed message"),
+                Event::Failed(code) => warn!(pcerr = %code, "session establishment failed"),
+                Event::Closed { reason, by_peer } => info!(%reason, by_peer, "session closed"),
+            }
+        }
+        // One write for everything queued.
+        let mut out = Vec::new();
+        while let Some(bytes) = session.poll_transmit() {
+            out.extend_from_slice(&bytes);
+        }
+        if !out.is_empty() {
+            if let Err(e) = stream.write_all(&out).await {
+                break Err(e);
+            }
+        }
+        shared.metrics.session_delta(&last_stats, &session.stats);
+        last_stats = session.stats;
+        counters
+            .received
+            .store(session.stats.received, Ordering::Relaxed);
+        counters.sent.store(session.stats.sent, Ordering::Relaxed);
+        counters
+            .errors_sent
+            .store(session.stats.errors_sent, Ordering::Relaxed);
+        if matches!(session.state(), State::Closed) {
+            break Ok(());
+        }
+        if matches!(session.state(), State::KeepWait { .. }) {
+            if let Some(s) = shared.sessions().get_mut(&peer.ip()) {
+                s.state = "KeepWait";
+            }
+        }
+        let deadline = session.poll_timeout().map(tokio::time::Instant::from_std);
+        // Unbiased: a peer flooding us does not starve its own Keepalives
+        // or the core's messages to it.
+        tokio::select! {
+            _ = shutdown.changed(), if !closing => {
+                closing = true;
+                session.close(CloseReason::NO_EXPLANATION, now());
+            }
+            command = inbox.recv(), if up => match command {
+                Some(first) => {
+                    // Take what else is queued into the same write.
+                    let mut next = Some(first);
+                    while let Some(c) = next.take() {
+                        match c {
+                            SessionCommand::Send(m) => {
+                                match session.send(&m, now()) {
+                                    Ok(()) => shared.metrics.sent(&m),
+                                    // Not sent: the core's pending-update
+                                    // timeout computes the LSP again.
+                                    Err(e) => warn!(
+                                        message = ?m.message_type(),
+                                        "not sent: {e}"
+                                    ),
+                                }
+                                next = inbox.try_recv().ok();
+                            }
+                            SessionCommand::Close(reason) => session.close(reason, now()),
+                        }
+                    }
+                }
+                // The core dropped this session (its queue overflowed).
+                None => session.close(CloseReason::NO_EXPLANATION, now()),
+            },
+            read = stream.read_buf(session.receive_buffer(READ_CHUNK)) => {
+                match read {
+                    Ok(0) => {
+                        info!("connection closed by peer");
+                        break Ok(());
+                    }
+                    Ok(_) => session.handle_received(now()),
+                    Err(e) => break Err(e),
+                }
+            }
+            () = sleep_until(deadline) => session.handle_timeout(now()),
+        }
+    };
+    if up {
+        let _ = core.tx.send(CoreInput::Down(id)).await;
+    }
+    result
+}
+
+/// Refuse a second session from a peer that has one (RFC 5440 §6.7,
+/// PCErr 9), before any Open exchange.
+async fn refuse_second(mut stream: TcpStream) -> std::io::Result<()> {
+    let err = PcErr::new(PcepError::new(PcErrCode::SECOND_SESSION));
+    let wire = WireConfig::default();
+    if let Ok(b) = Message::PcErr(err).to_bytes(&wire) {
+        stream.write_all(&b).await?;
+    }
+    let close = Message::Close(pcep::wire::object::Close::new(CloseReason::NO_EXPLANATION));
+    if let Ok(b) = close.to_bytes(&wire) {
+        stream.write_all(&b).await?;
+    }
+    Ok(())
+}
