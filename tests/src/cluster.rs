@@ -853,7 +853,9 @@ impl Cluster {
             self.connect(w);
         }
         self.settle()?;
-        for _ in 0..4 {
+        // Long enough for every timeout, the longest update backoff (32
+        // update timeouts) included.
+        for _ in 0..40 {
             self.now += Duration::from_secs(31);
             self.timers();
             self.updates_since_event.clear();
