@@ -206,6 +206,9 @@ impl Pce {
             acked_pending = acknowledge(c, srp_id);
             acked = acked_pending.is_some();
         });
+        if lsp.delegate && update_capable {
+            self.inter_pcc_delegates(key);
+        }
         // The acknowledgement of exactly the path just sent needs no new
         // computation (half the computations under update load).
         let deferred = self

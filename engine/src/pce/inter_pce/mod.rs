@@ -93,6 +93,10 @@ pub(in crate::pce) struct InterPce {
     /// delegation from one PCE to another and the first has not heard yet:
     /// when the latest withdraws, the other's sub-delegation stands.
     claims: HashMap<LspKey, Vec<IpAddr>>,
+    /// The LSPs a PCC delegated to us directly (a superset: entries whose
+    /// LSP no longer says so are dropped when met), so that deciding again
+    /// who computes what costs the delegated LSPs, not the database.
+    pcc_delegated: BTreeSet<LspKey>,
 }
 
 impl InterPce {
@@ -109,6 +113,7 @@ impl InterPce {
             relays: HashMap::new(),
             pcc_info: HashMap::new(),
             claims: HashMap::new(),
+            pcc_delegated: BTreeSet::new(),
         }
     }
 }
@@ -158,6 +163,33 @@ impl Pce {
             i.claims.remove(&key);
         }
         latest
+    }
+
+    /// Hook: a PCC delegated `key` to us.
+    pub(in crate::pce) fn inter_pcc_delegates(&mut self, key: LspKey) {
+        if let Some(i) = self.inter.as_mut() {
+            i.pcc_delegated.insert(key);
+        }
+    }
+
+    /// The LSPs whose computing PCE may have to be decided again: those a
+    /// PCC delegated to us and those peers sub-delegate to us, in order.
+    pub(in crate::pce) fn delegated_to_us(&mut self) -> Vec<LspKey> {
+        let Some(i) = self.inter.as_mut() else {
+            return Vec::new();
+        };
+        let lspdb = &self.lspdb;
+        i.pcc_delegated
+            .retain(|k| lspdb.with(k, |e| e.control.pcc_delegated) == Some(true));
+        let mut keys: Vec<LspKey> = i
+            .pcc_delegated
+            .iter()
+            .chain(i.claims.keys())
+            .copied()
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
     }
 
     /// An LSP we no longer hold: nobody sub-delegates it.

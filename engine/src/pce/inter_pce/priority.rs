@@ -94,7 +94,7 @@ impl Pce {
             .sync_config()
             .map(|s| s.on_primary_loss)
             .unwrap_or_default();
-        for key in self.lspdb.keys() {
+        for key in self.delegated_to_us() {
             let Some(control) = self.lspdb.with(&key, |e| e.control.clone()) else {
                 continue;
             };
