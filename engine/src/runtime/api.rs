@@ -303,7 +303,10 @@ async fn lsps(
     };
     let list = keys
         .iter()
-        .filter_map(|k| db.with(k, |e| view(k, e, me)))
+        // A copy of the entry under the shard lock (reference counts), the
+        // report decoded outside it: the core, the only writer, never
+        // waits on a decode.
+        .filter_map(|k| db.get(k).map(|e| view(k, &e, me)))
         .filter(|v| f.name.as_ref().is_none_or(|n| *n == v.name))
         .filter(|v| f.delegated.is_none_or(|d| d == v.delegated))
         .filter(|v| f.initiated.is_none_or(|i| i == v.initiated))
@@ -674,7 +677,7 @@ async fn associations(State(api): State<Api>) -> Json<Vec<serde_json::Value>> {
     let mut groups: std::collections::BTreeMap<(u16, u16, IpAddr), Vec<serde_json::Value>> =
         std::collections::BTreeMap::new();
     for k in db.keys() {
-        let Some(v) = db.with(&k, |e| view(&k, e, me)) else {
+        let Some(v) = db.get(&k).map(|e| view(&k, &e, me)) else {
             continue;
         };
         for a in &v.associations {
