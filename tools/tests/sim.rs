@@ -1014,6 +1014,14 @@ fn a_recorded_run_replays_to_the_same_outputs() {
         outputs >= 5 && inputs >= 10,
         "{inputs} inputs, {outputs} outputs"
     );
+    // Cut in the middle of its last line (a writer killed): what precedes
+    // the cut replays, and its outputs begin the replay's.
+    let cut_file = dir.0.join("cut.jsonl");
+    std::fs::write(&cut_file, &text[..text.trim_end().len() - 10]).unwrap();
+    let out = replay(&cut_file);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("cut") && stderr.contains("the same outputs"), "{stderr}");
     // Drop one recorded output: the check fails and says where.
     let cut: Vec<&str> = {
         let mut skipped = false;

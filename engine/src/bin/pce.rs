@@ -272,6 +272,9 @@ fn run_replay(file: &std::path::Path, check: bool, quiet: bool) -> ExitCode {
         replayed.outputs.len(),
         replayed.recorded.len()
     );
+    if replayed.truncated {
+        eprintln!("pce replay: the recording ends in the middle of a line (cut); replayed what precedes it");
+    }
     if check {
         if let Some(i) = replayed.first_difference() {
             eprintln!(

@@ -14,6 +14,7 @@ impl Pce {
             self.undelegations.first().map(|(t, _)| *t),
             self.inter_deadline(),
             self.update_deadlines.first().map(|(t, ..)| *t),
+            self.retries.first().map(|(t, _)| *t),
         ]
         .into_iter()
         .flatten()
@@ -65,7 +66,6 @@ impl Pce {
     /// after that with a backoff (twice the update timeout, then four
     /// times, up to 32 times), so a PCC that never answers costs one update
     /// every few minutes, and an update lost on the way is still repaired.
-    /// An entry with SRP-ID 0 is such a deferred retry.
     fn lapse_updates(&mut self, now: Instant) {
         let retries = self.config.update_retries;
         while let Some(&(at, key, session, srp)) = self.update_deadlines.first() {
@@ -73,18 +73,6 @@ impl Pce {
                 break;
             }
             self.update_deadlines.pop_first();
-            if srp == 0 {
-                let idle = self
-                    .lspdb
-                    .with(&key, |e| {
-                        e.control.pending_srp.is_none() && e.control.delegated
-                    })
-                    .unwrap_or(false);
-                if idle {
-                    self.compute_and_update(key, true);
-                }
-                continue;
-            }
             self.pending_updates.remove(&(session, srp));
             let lapsed = self.lspdb.with_mut(&key, |e| {
                 let c = &mut e.control;
@@ -100,14 +88,26 @@ impl Pce {
                 Some(n) if n <= retries => self.compute_and_update(key, true),
                 Some(n) => {
                     let backoff = 1u32 << (n - retries).min(5);
-                    self.update_deadlines.insert((
-                        now + self.config.update_timeout * backoff,
-                        key,
-                        session,
-                        0,
-                    ));
+                    self.retries
+                        .insert((now + self.config.update_timeout * backoff, key));
                 }
                 None => {}
+            }
+        }
+        while let Some(&(at, key)) = self.retries.first() {
+            if at > now {
+                break;
+            }
+            self.retries.pop_first();
+            // Unless something computed it meanwhile.
+            let idle = self
+                .lspdb
+                .with(&key, |e| {
+                    e.control.pending_srp.is_none() && e.control.delegated
+                })
+                .unwrap_or(false);
+            if idle {
+                self.compute_and_update(key, true);
             }
         }
     }

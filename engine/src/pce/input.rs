@@ -150,10 +150,8 @@ impl Pce {
                 state_sync,
             } => {
                 if let Some(file) = topology {
-                    let topology = file
-                        .build()
-                        .map_err(|e| CommandError::Topology(e.to_string()))?;
-                    self.topology = std::sync::Arc::new(topology);
+                    self.topology =
+                        std::sync::Arc::new(build(&TopologyChange::Replace(file), self)?);
                 }
                 self.reload_state_sync(state_sync.map(|s| *s));
                 self.reoptimize();
@@ -166,15 +164,19 @@ impl Pce {
     /// recomputed on the result. A change that cannot be applied leaves the
     /// topology as it was.
     fn change_topology(&mut self, change: TopologyChange) -> Result<(), CommandError> {
-        let next = match change {
-            TopologyChange::Replace(file) => file.build(),
-            TopologyChange::Event(event) => self.topology.apply(&event),
-        }
-        .map_err(|e| CommandError::Topology(e.to_string()))?;
-        self.topology = std::sync::Arc::new(next);
+        self.topology = std::sync::Arc::new(build(&change, self)?);
         self.reoptimize();
         Ok(())
     }
+}
+
+/// The topology a change makes of the core's current one.
+fn build(change: &TopologyChange, pce: &Pce) -> Result<crate::topology::Topology, CommandError> {
+    match change {
+        TopologyChange::Replace(file) => file.build(),
+        TopologyChange::Event(event) => pce.topology.apply(event),
+    }
+    .map_err(|e| CommandError::Topology(e.to_string()))
 }
 
 /// A message in its wire form (hex in JSON), for records of what was

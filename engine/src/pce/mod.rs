@@ -219,6 +219,9 @@ pub struct Pce {
     /// PCErr finds its LSP without a scan. Checked against the LSP's
     /// `pending_srp` on use.
     pending_updates: HashMap<(SessionId, u32), LspKey>,
+    /// LSPs whose updates lapsed past `update_retries`: when they are
+    /// computed and updated again (the backoff).
+    retries: BTreeSet<(Instant, LspKey)>,
     ws: Workspace,
     out: VecDeque<Output>,
     counters: Counters,
@@ -248,6 +251,7 @@ impl Pce {
             now: None,
             update_deadlines: BTreeSet::new(),
             pending_updates: HashMap::new(),
+            retries: BTreeSet::new(),
             ws: Workspace::new(),
             out: VecDeque::new(),
             counters: Counters::default(),

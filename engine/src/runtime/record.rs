@@ -149,13 +149,28 @@ impl RecordedOutput {
     }
 }
 
-/// Writes a recording. A write that fails stops the recording (with one
-/// error in the log), never the PCE.
+/// Batches of recorded lines waiting for the writer thread; past it the
+/// recording stops (the core never waits on a disk).
+pub const RECORD_QUEUE: usize = 1024;
+
+/// Writes a recording. The core task serializes each batch's lines; a
+/// thread of its own writes them, so the core never blocks on the file. A
+/// write that fails, or a writer that falls [`RECORD_QUEUE`] batches
+/// behind, stops the recording (with one error in the log), never the PCE.
 #[derive(Debug)]
 pub struct Recorder {
-    out: Option<std::io::BufWriter<std::fs::File>>,
+    tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    batch: Vec<u8>,
     start: Instant,
     wire: WireConfig,
+}
+
+/// A line as written: the input borrowed, not copied.
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum LineRef<'a> {
+    Input { at_ns: u64, input: &'a Input },
+    Output(RecordedOutput),
 }
 
 impl Recorder {
@@ -165,27 +180,40 @@ impl Recorder {
         header: &Header,
         start: Instant,
     ) -> std::io::Result<Self> {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
-        serde_json::to_writer(&mut out, header)?;
-        out.write_all(b"\n")?;
+        let mut file = std::fs::File::create(path)?;
+        let mut first = serde_json::to_vec(header)?;
+        first.push(b'\n');
+        file.write_all(&first)?;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(RECORD_QUEUE);
+        std::thread::Builder::new()
+            .name("record".into())
+            .spawn(move || {
+                for batch in rx {
+                    if let Err(e) = file.write_all(&batch) {
+                        tracing::error!("recording stopped: {e}");
+                        return;
+                    }
+                }
+            })?;
         Ok(Self {
-            out: Some(out),
+            tx: Some(tx),
+            batch: Vec::new(),
             start,
             wire: header.wire(),
         })
     }
 
-    fn line(&mut self, line: &Line) {
-        let Some(out) = self.out.as_mut() else {
+    fn line(&mut self, line: &LineRef<'_>) {
+        if self.tx.is_none() {
             return;
-        };
-        let written = with_wire_config(self.wire, || {
-            serde_json::to_writer(&mut *out, line).map_err(std::io::Error::from)
-        })
-        .and_then(|()| out.write_all(b"\n"));
-        if let Err(e) = written {
-            tracing::error!("recording stopped: {e}");
-            self.out = None;
+        }
+        let batch = &mut self.batch;
+        match with_wire_config(self.wire, || serde_json::to_writer(&mut *batch, line)) {
+            Ok(()) => self.batch.push(b'\n'),
+            Err(e) => {
+                tracing::error!("recording stopped: {e}");
+                self.tx = None;
+            }
         }
     }
 
@@ -193,24 +221,32 @@ impl Recorder {
     pub fn input(&mut self, input: &Input, now: Instant) {
         let at_ns =
             u64::try_from(now.saturating_duration_since(self.start).as_nanos()).unwrap_or(u64::MAX);
-        self.line(&Line::Input {
-            at_ns,
-            input: input.clone(),
-        });
+        self.line(&LineRef::Input { at_ns, input });
     }
 
     /// An output of the core.
     pub fn output(&mut self, output: &Output) {
-        self.line(&Line::Output(RecordedOutput::of(output)));
+        self.line(&LineRef::Output(RecordedOutput::of(output)));
     }
 
-    /// Write out what is buffered (once per batch).
+    /// Hand the batch's lines to the writer (once per batch).
     pub fn flush(&mut self) {
-        if let Some(out) = self.out.as_mut() {
-            if let Err(e) = out.flush() {
-                tracing::error!("recording stopped: {e}");
-                self.out = None;
-            }
+        let Some(tx) = self.tx.as_ref() else {
+            return;
+        };
+        if self.batch.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(&mut self.batch);
+        if let Err(e) = tx.try_send(batch) {
+            let why = match e {
+                std::sync::mpsc::TrySendError::Full(_) => {
+                    format!("the writer is {RECORD_QUEUE} batches behind")
+                }
+                std::sync::mpsc::TrySendError::Disconnected(_) => "the writer stopped".into(),
+            };
+            tracing::error!("recording stopped: {why}");
+            self.tx = None;
         }
     }
 }
@@ -224,13 +260,21 @@ pub struct Replayed {
     pub outputs: Vec<Output>,
     /// Outputs in the recording.
     pub recorded: Vec<Output>,
+    /// The recording ended in the middle of a line (its writer was
+    /// killed); what came before was replayed.
+    pub truncated: bool,
 }
 
 impl Replayed {
     /// The first position where the replay's outputs and the recording's
-    /// differ, if any.
+    /// differ, if any (of a truncated recording, the outputs it has must
+    /// begin the replay's).
     pub fn first_difference(&self) -> Option<usize> {
-        let n = self.outputs.len().max(self.recorded.len());
+        let n = if self.truncated {
+            self.recorded.len()
+        } else {
+            self.outputs.len().max(self.recorded.len())
+        };
         (0..n).find(|&i| self.outputs.get(i) != self.recorded.get(i))
     }
 }
@@ -263,13 +307,21 @@ pub fn replay(
     );
     let origin = super::clock::now();
     let mut out = Replayed::default();
-    for (n, line) in lines.enumerate() {
+    let mut lines = lines.enumerate().peekable();
+    while let Some((n, line)) = lines.next() {
         let line = line.map_err(|e| e.to_string())?;
         if line.trim().is_empty() {
             continue;
         }
-        let parsed: Line = with_wire_config(wire, || serde_json::from_str(&line))
-            .map_err(|e| format!("line {}: {e}", n + 2))?;
+        let parsed: Line = match with_wire_config(wire, || serde_json::from_str(&line)) {
+            Ok(l) => l,
+            // The last line of a recording cut by a crash or a kill.
+            Err(e) if e.is_eof() && lines.peek().is_none() => {
+                out.truncated = true;
+                break;
+            }
+            Err(e) => return Err(format!("line {}: {e}", n + 2)),
+        };
         match parsed {
             Line::Input { at_ns, input } => {
                 out.inputs += 1;

@@ -118,6 +118,24 @@ impl InterPce {
     }
 }
 
+/// A peer no longer sub-delegates an LSP to us (D=0, removal, session
+/// down): the sub-delegation of another peer that still claims it stands
+/// (`other`; we compute it if `eligible`), else the PCC's own delegation to
+/// us, if any. An update relayed through the peer is void.
+pub(in crate::pce) fn withdraw_sub_delegation(
+    c: &mut crate::lspdb::Control,
+    other: Option<IpAddr>,
+    eligible: bool,
+) {
+    c.delegated_by = other;
+    c.delegated = if other.is_some() {
+        eligible
+    } else {
+        c.pcc_delegated && c.sub_delegated_to.is_none()
+    };
+    c.pending_srp = None;
+}
+
 impl Pce {
     pub(in crate::pce) fn sync_config(&self) -> Option<&StateSync> {
         self.inter.as_ref().map(|i| &i.config)

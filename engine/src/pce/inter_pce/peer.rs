@@ -12,7 +12,7 @@ use pcep::wire::{Message, NotifyUnit, PcErrCode, PcNtf, PcRpt, StateReport, Stat
 use serde::Serialize;
 
 use crate::lspdb::{LspKey, PccId, Source};
-use crate::pce::inter_pce::{owner_id, owner_of};
+use crate::pce::inter_pce::{owner_id, owner_of, withdraw_sub_delegation};
 use crate::pce::{Pce, SessionId};
 
 /// A configured peer as the API shows it.
@@ -138,9 +138,9 @@ impl Pce {
                 if c.delegated_by != Some(peer) {
                     return false;
                 }
-                c.delegated_by = other;
-                c.delegated = other.is_none() && c.pcc_delegated && c.sub_delegated_to.is_none();
-                c.pending_srp = None;
+                // Whether we compute what another peer still sub-delegates
+                // is decided below, with the priorities.
+                withdraw_sub_delegation(c, other, false);
                 c.delegated
             });
             if now_ours == Some(true) {

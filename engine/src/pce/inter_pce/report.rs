@@ -10,7 +10,7 @@ use pcep::wire::{Message, PcRpt, StateReport};
 
 use crate::lspdb::{Applied, LspKey, Source};
 use crate::pce::groups::disjoint_groups;
-use crate::pce::inter_pce::owner_id;
+use crate::pce::inter_pce::{owner_id, withdraw_sub_delegation};
 use crate::pce::session::{acknowledge, srp_at_least};
 use crate::pce::{name_key, Pce, SessionId};
 
@@ -167,15 +167,7 @@ impl Pce {
                 c.sources.retain(|s| *s != source);
                 gone = c.sources.is_empty();
                 if c.delegated_by == Some(peer) {
-                    // Another peer's sub-delegation may stand; else the
-                    // PCC's own delegation, if it is ours.
-                    c.delegated_by = other;
-                    c.delegated = if other.is_some() {
-                        computing
-                    } else {
-                        c.pcc_delegated && c.sub_delegated_to.is_none()
-                    };
-                    c.pending_srp = None;
+                    withdraw_sub_delegation(c, other, computing);
                 }
             });
             if gone {
@@ -309,13 +301,7 @@ impl Pce {
                 c.delegated_by = Some(peer);
                 c.delegated = computing;
             } else if c.delegated_by == Some(peer) {
-                c.delegated_by = other;
-                c.delegated = if other.is_some() {
-                    eligible
-                } else {
-                    c.pcc_delegated && c.sub_delegated_to.is_none()
-                };
-                c.pending_srp = None;
+                withdraw_sub_delegation(c, other, eligible);
             }
             acked_pending = acknowledge(c, srp_id);
             acked = acked_pending.is_some();
