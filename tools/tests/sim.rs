@@ -1021,7 +1021,10 @@ fn a_recorded_run_replays_to_the_same_outputs() {
     let out = replay(&cut_file);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("cut") && stderr.contains("the same outputs"), "{stderr}");
+    assert!(
+        stderr.contains("cut") && stderr.contains("the same outputs"),
+        "{stderr}"
+    );
     // Drop one recorded output: the check fails and says where.
     let cut: Vec<&str> = {
         let mut skipped = false;
