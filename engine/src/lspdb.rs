@@ -2,9 +2,13 @@
 //! with an index by (PCC, symbolic path name), the name being the stable key
 //! across sessions (RFC 8231 §7.3.2).
 //!
-//! Sharded (dashmap): sessions on different PCCs update in parallel without
-//! contending on one lock; a lookup holds one shard's lock for the duration
-//! of one call and never across an `.await` (nothing here is async).
+//! Plain data, owned by the core (its only writer), and persistent: its
+//! maps are `imbl`'s (a B-tree and a hash trie whose nodes are shared
+//! between versions), so [`Clone`] is O(1) and a clone is an immutable
+//! snapshot. The shell publishes one after each batch of inputs for the
+//! API, which reads it without a lock and always sees one consistent
+//! version; a change after a snapshot copies the few nodes on its path (and
+//! the entry itself, behind its `Arc`), not the database.
 //!
 //! Reports are applied as RFC 8231 §5.6-5.7 and §6.1 describe:
 //! * S=1 reports during state synchronization, then the end-of-sync marker
@@ -16,9 +20,11 @@
 
 use std::net::IpAddr;
 
+use std::sync::Arc;
+
 use ahash::RandomState;
 use bytes::Bytes;
-use dashmap::DashMap;
+use imbl::OrdMap;
 use pcep::wire::{Message, PcRpt, StateReport, WireConfig};
 use serde::Serialize;
 
@@ -176,26 +182,100 @@ pub enum ReportError {
     NameInUse(u32),
 }
 
-/// The database.
+/// The database: the core's, its only writer.
 #[derive(Debug, Default)]
 pub struct LspDb {
-    // ahash: names come from the network, so a keyed hash (not FxHash),
-    // but much faster than SipHash (SipHash was 10% of a 65,535-LSP sync).
-    // Boxed: the table holds a pointer per slot, so its doublings move and
-    // over-allocate 8 bytes per slot instead of a whole entry (measured 960
-    // -> 512 bytes per LSP once the state-sync fields grew the entry; see
-    // BENCHMARKS.md).
-    lsps: DashMap<LspKey, Box<LspEntry>, RandomState>,
-    names: DashMap<(PccId, Bytes), u32, RandomState>,
-    /// PLSP-IDs by PCC: per-PCC operations (sync, purge, State Timeout) cost
-    /// that PCC's LSPs, not the whole database.
-    by_pcc: DashMap<PccId, std::collections::BTreeSet<u32>, RandomState>,
+    /// The LSPs, persistent: [`LspDb::snapshot`] is O(1).
+    lsps: LspSnapshot,
+    /// (PCC, name) -> PLSP-ID, the core's own index (snapshots find a name
+    /// in the PCC's range instead: a persistent hash index would be copied
+    /// node by node after each snapshot, its keys being spread by their
+    /// hash; measured as a third of a 65,535-LSP sync). ahash: names come
+    /// from the network, so a keyed hash (not FxHash), but much faster than
+    /// SipHash.
+    names: std::collections::HashMap<(PccId, Bytes), u32, RandomState>,
+}
+
+/// An immutable version of the LSPs (a clone of [`LspDb`]'s, O(1)): what
+/// the API reads, without a lock, while the core goes on.
+#[derive(Clone, Debug, Default)]
+pub struct LspSnapshot {
+    /// By (PCC, PLSP-ID), in order: a PCC's LSPs are one range (sync,
+    /// purge and State Timeout cost that PCC's LSPs, not the database), and
+    /// listings come out sorted. Entries behind an `Arc`: a snapshot shares
+    /// them, a change copies only the entry it changes.
+    map: OrdMap<LspKey, Arc<LspEntry>>,
+}
+
+impl LspSnapshot {
+    /// Number of LSPs.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether it holds no LSP.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// An LSP's entry (shared: a reference count).
+    pub fn get(&self, key: &LspKey) -> Option<Arc<LspEntry>> {
+        self.map.get(key).cloned()
+    }
+
+    /// Run `f` on an LSP's entry, read-only.
+    pub fn with<R>(&self, key: &LspKey, f: impl FnOnce(&LspEntry) -> R) -> Option<R> {
+        self.map.get(key).map(|e| f(e))
+    }
+
+    /// The LSP a PCC reports under `name` (a search of that PCC's LSPs).
+    pub fn by_name(&self, pcc: PccId, name: &[u8]) -> Option<LspKey> {
+        self.range(pcc)
+            .find(|(_, e)| e.name.as_ref() == name)
+            .map(|(k, _)| *k)
+    }
+
+    /// A PCC's LSPs, by PLSP-ID.
+    pub fn range(&self, pcc: PccId) -> impl Iterator<Item = (&LspKey, &Arc<LspEntry>)> {
+        self.map.range(
+            LspKey { pcc, plsp_id: 0 }..=LspKey {
+                pcc,
+                plsp_id: u32::MAX,
+            },
+        )
+    }
+
+    /// Every key of a PCC's LSPs, by PLSP-ID.
+    pub fn of_pcc(&self, pcc: PccId) -> Vec<LspKey> {
+        self.range(pcc).map(|(k, _)| *k).collect()
+    }
+
+    /// Every key, sorted (deterministic output for snapshots and APIs).
+    pub fn keys(&self) -> Vec<LspKey> {
+        self.map.keys().copied().collect()
+    }
+
+    /// Every LSP, sorted by key.
+    pub fn iter(&self) -> impl Iterator<Item = (&LspKey, &Arc<LspEntry>)> {
+        self.map.iter()
+    }
+
+    /// Whether `other` is this very version (nothing changed between
+    /// them): O(1).
+    pub fn same_version(&self, other: &Self) -> bool {
+        self.map.ptr_eq(&other.map)
+    }
 }
 
 impl LspDb {
     /// An empty database.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The current version, immutable (O(1)).
+    pub fn snapshot(&self) -> LspSnapshot {
+        self.lsps.clone()
     }
 
     /// Number of LSPs.
@@ -209,12 +289,12 @@ impl LspDb {
     }
 
     /// Apply a report from `pcc` (a copy of it is stored).
-    pub fn apply(&self, pcc: PccId, report: &StateReport) -> Result<Applied, ReportError> {
+    pub fn apply(&mut self, pcc: PccId, report: &StateReport) -> Result<Applied, ReportError> {
         self.apply_owned(pcc, report.clone())
     }
 
     /// Apply a report from `pcc`, storing it without a copy.
-    pub fn apply_owned(&self, pcc: PccId, report: StateReport) -> Result<Applied, ReportError> {
+    pub fn apply_owned(&mut self, pcc: PccId, report: StateReport) -> Result<Applied, ReportError> {
         let lsp = &report.lsp;
         if lsp.is_end_of_sync() {
             return Ok(Applied::EndOfSync);
@@ -231,7 +311,7 @@ impl LspDb {
             self.remove(&key);
             return Ok(Applied::Removed(key));
         }
-        let name = match (lsp.symbolic_name(), self.lsps.get(&key)) {
+        let name = match (lsp.symbolic_name(), self.lsps.map.get(&key)) {
             // An owned copy: a slice would keep the whole receive buffer it
             // was decoded from alive for the LSP's lifetime.
             (Some(n), _) => Bytes::copy_from_slice(n),
@@ -246,41 +326,38 @@ impl LspDb {
         // conflict (a restarted PCC re-reports under new PLSP-IDs only after
         // its old state was purged).
         match self.names.entry((pcc, name.clone())) {
-            dashmap::Entry::Occupied(e) if *e.get() != plsp_id => {
+            std::collections::hash_map::Entry::Occupied(e) if *e.get() != plsp_id => {
                 return Err(ReportError::NameInUse(*e.get()));
             }
-            dashmap::Entry::Occupied(_) => {}
-            dashmap::Entry::Vacant(e) => {
+            std::collections::hash_map::Entry::Occupied(_) => {}
+            std::collections::hash_map::Entry::Vacant(e) => {
                 e.insert(plsp_id);
             }
         }
-        let mut created = false;
-        let mut renamed_from = None;
-        match self.lsps.entry(key) {
-            dashmap::Entry::Occupied(mut o) => {
-                let e = o.get_mut();
+        let created = match self.lsps.map.get_mut(&key) {
+            Some(e) => {
+                let e = Arc::make_mut(e);
                 if e.name != name {
-                    renamed_from = Some(std::mem::replace(&mut e.name, name));
+                    let old = std::mem::replace(&mut e.name, name);
+                    self.names.remove(&(pcc, old));
                 }
                 e.wire = wire;
                 e.reports += 1;
+                false
             }
-            dashmap::Entry::Vacant(v) => {
-                created = true;
-                v.insert(Box::new(LspEntry {
-                    name,
-                    wire,
-                    reports: 1,
-                    control: Control::default(),
-                }));
+            None => {
+                self.lsps.map.insert(
+                    key,
+                    Arc::new(LspEntry {
+                        name,
+                        wire,
+                        reports: 1,
+                        control: Control::default(),
+                    }),
+                );
+                true
             }
-        }
-        if let Some(old) = renamed_from {
-            self.names.remove(&(pcc, old));
-        }
-        if created {
-            self.by_pcc.entry(pcc).or_default().insert(plsp_id);
-        }
+        };
         Ok(if created {
             Applied::Created(key)
         } else {
@@ -288,37 +365,34 @@ impl LspDb {
         })
     }
 
-    /// An LSP's entry (a copy: no lock is held after the call).
-    pub fn get(&self, key: &LspKey) -> Option<LspEntry> {
-        self.lsps.get(key).map(|e| LspEntry::clone(&e))
+    /// An LSP's entry (shared with the database: a reference count).
+    pub fn get(&self, key: &LspKey) -> Option<Arc<LspEntry>> {
+        self.lsps.get(key)
     }
 
-    /// Run `f` on an LSP's entry under its shard lock (do not call back
-    /// into the database from `f`).
-    pub fn with_mut<R>(&self, key: &LspKey, f: impl FnOnce(&mut LspEntry) -> R) -> Option<R> {
-        self.lsps.get_mut(key).map(|mut e| f(&mut e))
+    /// Run `f` on an LSP's entry, to change it (copied first if a snapshot
+    /// shares it).
+    pub fn with_mut<R>(&mut self, key: &LspKey, f: impl FnOnce(&mut LspEntry) -> R) -> Option<R> {
+        self.lsps.map.get_mut(key).map(|e| f(Arc::make_mut(e)))
     }
 
-    /// Run `f` on an LSP's entry under its shard lock, read-only.
+    /// Run `f` on an LSP's entry, read-only.
     pub fn with<R>(&self, key: &LspKey, f: impl FnOnce(&LspEntry) -> R) -> Option<R> {
-        self.lsps.get(key).map(|e| f(&e))
+        self.lsps.with(key, f)
     }
 
     /// Remove one LSP; whether it was there.
-    pub fn remove(&self, key: &LspKey) -> bool {
-        match self.lsps.remove(key) {
-            Some((_, e)) => {
-                self.names.remove(&(key.pcc, e.name));
-                if let Some(mut ids) = self.by_pcc.get_mut(&key.pcc) {
-                    ids.remove(&key.plsp_id);
-                }
+    pub fn remove(&mut self, key: &LspKey) -> bool {
+        match self.lsps.map.remove(key) {
+            Some(e) => {
+                self.names.remove(&(key.pcc, e.name.clone()));
                 true
             }
             None => false,
         }
     }
 
-    /// The LSP a PCC reports under `name`.
+    /// The LSP a PCC reports under `name` (indexed).
     pub fn by_name(&self, pcc: PccId, name: &[u8]) -> Option<LspKey> {
         self.names
             .get(&(pcc, Bytes::copy_from_slice(name)))
@@ -327,33 +401,21 @@ impl LspDb {
 
     /// Every LSP of a PCC, by PLSP-ID.
     pub fn of_pcc(&self, pcc: PccId) -> Vec<LspKey> {
-        self.by_pcc
-            .get(&pcc)
-            .map(|ids| ids.iter().map(|&plsp_id| LspKey { pcc, plsp_id }).collect())
-            .unwrap_or_default()
+        self.lsps.of_pcc(pcc)
     }
 
     /// Forget every LSP of a PCC (its State Timeout expired, RFC 8231 §5.6);
     /// returns how many.
-    pub fn purge(&self, pcc: PccId) -> usize {
-        let Some((_, ids)) = self.by_pcc.remove(&pcc) else {
-            return 0;
-        };
-        for plsp_id in &ids {
-            if let Some((_, e)) = self.lsps.remove(&LspKey {
-                pcc,
-                plsp_id: *plsp_id,
-            }) {
-                self.names.remove(&(pcc, e.name));
-            }
+    pub fn purge(&mut self, pcc: PccId) -> usize {
+        let keys = self.of_pcc(pcc);
+        for k in &keys {
+            self.remove(k);
         }
-        ids.len()
+        keys.len()
     }
 
     /// Every key, sorted (deterministic output for snapshots and APIs).
     pub fn keys(&self) -> Vec<LspKey> {
-        let mut keys: Vec<LspKey> = self.lsps.iter().map(|e| *e.key()).collect();
-        keys.sort_unstable();
-        keys
+        self.lsps.keys()
     }
 }

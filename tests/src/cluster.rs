@@ -28,7 +28,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pce_engine::lspdb::{LspKey, PccId};
+use pce_engine::lspdb::{LspDb, LspKey, PccId};
 use pce_engine::pce::{
     Input, Output, Pce, PceConfig, PeerPce, SessionId, StateSync, TopologyChange,
 };
@@ -210,7 +210,7 @@ impl Cluster {
         let now = origin();
         let pces = configs
             .iter()
-            .map(|c| Some(Pce::new(c.clone(), Arc::clone(&topology), Arc::default())))
+            .map(|c| Some(Pce::new(c.clone(), Arc::clone(&topology), LspDb::default())))
             .collect();
         let mut cluster = Self {
             seed,
@@ -462,7 +462,7 @@ impl Cluster {
         self.pces[pce] = Some(Pce::new(
             self.configs[pce].clone(),
             Arc::clone(&self.topology),
-            Arc::default(),
+            LspDb::default(),
         ));
         self.log(|| format!("restart PCE {pce}"));
     }
@@ -983,7 +983,7 @@ impl Cluster {
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                let c = p.as_ref().and_then(|p| p.lspdb().get(&key)).map(|e| e.control);
+                let c = p.as_ref().and_then(|p| p.lspdb().get(&key)).map(|e| e.control.clone());
                 format!(
                     "PCE {i}: {}",
                     c.map_or("-".into(), |c| format!(

@@ -11,6 +11,15 @@ use crate::pce::session::acknowledge;
 use crate::pce::{InitiateSpec, Pce, SessionId};
 
 impl Pce {
+    /// An LSP leaves the database: its bandwidth, its groups, what peers
+    /// said of it go with it.
+    pub(super) fn forget_lsp(&mut self, key: LspKey) {
+        self.release(&key);
+        self.set_groups(key, Vec::new());
+        self.inter_lsp_removed(key);
+        self.lspdb.remove(&key);
+    }
+
     pub(super) fn handle_report(&mut self, session: SessionId, rpt: PcRpt) {
         let Some(s) = self.sessions.get(&session) else {
             return;
@@ -130,9 +139,7 @@ impl Pce {
             .get(&session)
             .is_some_and(|s| s.seen.contains(&old.plsp_id));
         if old.plsp_id != report.lsp.plsp_id && !seen {
-            self.release(&old);
-            self.set_groups(old, Vec::new());
-            self.lspdb.remove(&old);
+            self.forget_lsp(old);
         }
     }
 
@@ -253,9 +260,7 @@ impl Pce {
         if full {
             for key in self.lspdb.of_pcc(pcc) {
                 if !seen.contains(&key.plsp_id) {
-                    self.release(&key);
-                    self.set_groups(key, Vec::new());
-                    self.lspdb.remove(&key);
+                    self.forget_lsp(key);
                 }
             }
         }

@@ -188,7 +188,9 @@ pub struct Pce {
     /// The topology this core computes on (its own: changes reach it as
     /// inputs, in order with everything else).
     topology: Arc<Topology>,
-    lspdb: Arc<LspDb>,
+    /// The LSP database, plain data; [`Pce::lspdb`] clones of it are the
+    /// snapshots the shell publishes.
+    lspdb: LspDb,
     sessions: HashMap<SessionId, SessionState>,
     pccs: HashMap<PccId, PccState>,
     purges: BTreeSet<(Instant, PccId)>,
@@ -228,8 +230,8 @@ pub struct Pce {
 }
 
 impl Pce {
-    /// A core over a TED and an LSP database (both shared with readers).
-    pub fn new(mut config: PceConfig, topology: Arc<Topology>, lspdb: Arc<LspDb>) -> Self {
+    /// A core over a topology and an LSP database (empty, or restored).
+    pub fn new(mut config: PceConfig, topology: Arc<Topology>, lspdb: LspDb) -> Self {
         let links = topology.link_count();
         let inter = config.state_sync.take().map(InterPce::new);
         Self {
@@ -263,8 +265,8 @@ impl Pce {
         &self.topology
     }
 
-    /// The LSP database.
-    pub fn lspdb(&self) -> &Arc<LspDb> {
+    /// The LSP database; a clone of it (O(1)) is an immutable snapshot.
+    pub fn lspdb(&self) -> &LspDb {
         &self.lspdb
     }
 

@@ -244,8 +244,6 @@ impl Pce {
                 continue;
             }
             purged += 1;
-            self.release(&key);
-            self.set_groups(key, Vec::new());
             // Peers drop us as a source of what we purge.
             let removal = self.lspdb.with(&key, |e| {
                 e.control
@@ -260,7 +258,7 @@ impl Pce {
             if let Some(Some(r)) = removal {
                 self.forward_report(key, None, Some(r));
             }
-            self.lspdb.remove(&key);
+            self.forget_lsp(key);
         }
         self.counters.purged += purged;
     }

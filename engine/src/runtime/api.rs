@@ -1,9 +1,10 @@
 //! The management API: REST/JSON on `[pce] api` (described in
 //! `engine/openapi.yaml`, which a test checks against [`ROUTES`]).
 //!
-//! Reads (sessions, LSPs, topology, health) come straight from the shared,
-//! sharded state without going through the core; writes (PCE-initiated
-//! LSPs) are commands to the core task, answered when the core has acted.
+//! Reads (sessions, LSPs, topology, health) come from the snapshots the core
+//! task publishes (one consistent version, no lock) without going through
+//! the core; writes (PCE-initiated LSPs) are commands to the core task,
+//! answered when the core has acted and its snapshot shows it.
 //! Every error is `{"error": "..."}` with a 4xx/5xx status that says what
 //! was wrong.
 
@@ -20,7 +21,7 @@ use pcep::wire::{Attributes, MetricType, PathSetupType};
 use serde::{Deserialize, Serialize};
 
 use super::server::{Command, CoreHandle, Shared};
-use crate::lspdb::{LspEntry, LspKey, PccId};
+use crate::lspdb::{LspEntry, LspKey, LspSnapshot, PccId};
 use crate::pce::{Command as PceCommand, CommandError, InitiateSpec};
 
 /// Every route, as `METHOD path` (the OpenAPI file must list exactly these).
@@ -121,7 +122,7 @@ async fn health(State(api): State<Api>) -> Json<serde_json::Value> {
     Json(serde_json::json!({
         "status": "ok",
         "sessions": sessions,
-        "lsps": api.shared.lspdb.len(),
+        "lsps": api.shared.lspdb.load().len(),
     }))
 }
 
@@ -295,7 +296,8 @@ async fn lsps(
     filter: Result<Query<LspFilter>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<LspView>>, ApiError> {
     let Query(f) = filter.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
-    let db = &api.shared.lspdb;
+    // The snapshot of the core's last batch: no lock, one version.
+    let db = api.shared.lspdb.load_full();
     let me = identity(&api);
     let keys = match f.pcc {
         Some(p) => db.of_pcc(PccId(p)),
@@ -303,10 +305,7 @@ async fn lsps(
     };
     let list = keys
         .iter()
-        // A copy of the entry under the shard lock (reference counts), the
-        // report decoded outside it: the core, the only writer, never
-        // waits on a decode.
-        .filter_map(|k| db.get(k).map(|e| view(k, &e, me)))
+        .filter_map(|k| db.with(k, |e| view(k, e, me)))
         .filter(|v| f.name.as_ref().is_none_or(|n| *n == v.name))
         .filter(|v| f.delegated.is_none_or(|d| d == v.delegated))
         .filter(|v| f.initiated.is_none_or(|i| i == v.initiated))
@@ -351,18 +350,14 @@ fn pcc_address(pcc: &str) -> Result<IpAddr, ApiError> {
     })
 }
 
-fn find(api: &Api, pcc: &str, name: &str) -> Result<(IpAddr, LspKey), ApiError> {
+fn find(db: &LspSnapshot, pcc: &str, name: &str) -> Result<(IpAddr, LspKey), ApiError> {
     let addr = pcc_address(pcc)?;
-    let key = api
-        .shared
-        .lspdb
-        .by_name(PccId(addr), name.as_bytes())
-        .ok_or_else(|| {
-            ApiError(
-                StatusCode::NOT_FOUND,
-                format!("no LSP {name:?} on PCC {addr}"),
-            )
-        })?;
+    let key = db.by_name(PccId(addr), name.as_bytes()).ok_or_else(|| {
+        ApiError(
+            StatusCode::NOT_FOUND,
+            format!("no LSP {name:?} on PCC {addr}"),
+        )
+    })?;
     Ok((addr, key))
 }
 
@@ -370,11 +365,10 @@ async fn lsp(
     State(api): State<Api>,
     Path((pcc, name)): Path<(String, String)>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let (_, key) = find(&api, &pcc, &name)?;
+    let db = api.shared.lspdb.load_full();
+    let (_, key) = find(&db, &pcc, &name)?;
     let me = identity(&api);
-    let body = api
-        .shared
-        .lspdb
+    let body = db
         .with(&key, |e| {
             let mut v = serde_json::to_value(view(&key, e, me)).unwrap_or_default();
             if let Some(o) = v.as_object_mut() {
@@ -672,12 +666,12 @@ async fn peers(State(api): State<Api>) -> Result<Json<serde_json::Value>, ApiErr
 /// computing each member as far as this PCE knows, and whether a single PCE
 /// computes them all (the draft's condition against split-brain).
 async fn associations(State(api): State<Api>) -> Json<Vec<serde_json::Value>> {
-    let db = &api.shared.lspdb;
+    let db = api.shared.lspdb.load_full();
     let me = identity(&api);
     let mut groups: std::collections::BTreeMap<(u16, u16, IpAddr), Vec<serde_json::Value>> =
         std::collections::BTreeMap::new();
     for k in db.keys() {
-        let Some(v) = db.get(&k).map(|e| view(&k, &e, me)) else {
+        let Some(v) = db.with(&k, |e| view(&k, e, me)) else {
             continue;
         };
         for a in &v.associations {
@@ -746,18 +740,15 @@ async fn metrics(State(api): State<Api>) -> Result<Response, ApiError> {
         let _ = writeln!(out, "pce_sessions{{role=\"{role}\",state=\"{state}\"}} {n}");
     }
     let (mut delegated, mut other, mut initiated) = (0u64, 0u64, 0u64);
-    let db = &api.shared.lspdb;
-    for k in db.keys() {
-        db.with(&k, |e| {
-            if e.control.delegated {
-                delegated += 1;
-            } else {
-                other += 1;
-            }
-            if e.control.initiated {
-                initiated += 1;
-            }
-        });
+    for (_, e) in api.shared.lspdb.load().iter() {
+        if e.control.delegated {
+            delegated += 1;
+        } else {
+            other += 1;
+        }
+        if e.control.initiated {
+            initiated += 1;
+        }
     }
     let _ = writeln!(
         out,

@@ -303,7 +303,7 @@ pub fn replay(
     let mut pce = Pce::new(
         header.config(),
         std::sync::Arc::new(topology),
-        std::sync::Arc::new(crate::lspdb::LspDb::new()),
+        crate::lspdb::LspDb::new(),
     );
     let origin = super::clock::now();
     let mut out = Replayed::default();

@@ -30,7 +30,7 @@ fn report(plsp_id: u32, name: Option<&str>, sync: bool, delegate: bool) -> State
 
 #[test]
 fn state_synchronization_then_updates_and_removal() {
-    let db = LspDb::new();
+    let mut db = LspDb::new();
     let p = pcc(1);
     let key = |plsp_id| LspKey { pcc: p, plsp_id };
     // RFC 8231 §5.6: S=1 reports, then the end-of-sync marker.
@@ -68,7 +68,7 @@ fn state_synchronization_then_updates_and_removal() {
 
 #[test]
 fn bad_reports_are_refused_without_changing_anything() {
-    let db = LspDb::new();
+    let mut db = LspDb::new();
     let p = pcc(1);
     assert_eq!(
         db.apply(p, &report(5, None, true, false)),
@@ -96,7 +96,7 @@ fn bad_reports_are_refused_without_changing_anything() {
 
 #[test]
 fn a_rename_moves_the_name_index() {
-    let db = LspDb::new();
+    let mut db = LspDb::new();
     let p = pcc(1);
     db.apply(p, &report(1, Some("old"), true, false)).unwrap();
     db.apply(p, &report(1, Some("new"), false, false)).unwrap();
@@ -106,7 +106,7 @@ fn a_rename_moves_the_name_index() {
 
 #[test]
 fn purge_forgets_one_pcc_only() {
-    let db = LspDb::new();
+    let mut db = LspDb::new();
     for n in 1..=3 {
         for id in 1..=10 {
             db.apply(pcc(n), &report(id, Some(&format!("l{id}")), true, false))
@@ -121,40 +121,63 @@ fn purge_forgets_one_pcc_only() {
 }
 
 #[test]
-fn parallel_writers_on_different_pccs() {
-    let db = LspDb::new();
-    std::thread::scope(|s| {
-        for n in 1..=8u8 {
-            let db = &db;
-            s.spawn(move || {
-                for id in 1..=5_000 {
-                    db.apply(
-                        pcc(n),
-                        &report(id, Some(&format!("lsp-{id}")), true, id % 2 == 0),
-                    )
-                    .unwrap();
-                }
-            });
+fn a_snapshot_is_one_version_that_later_changes_do_not_touch() {
+    let mut db = LspDb::new();
+    for n in 1..=8u8 {
+        for id in 1..=5_000 {
+            db.apply(
+                pcc(n),
+                &report(id, Some(&format!("lsp-{id}")), true, id % 2 == 0),
+            )
+            .unwrap();
         }
+    }
+    let snapshot = db.snapshot();
+    assert!(db.snapshot().same_version(&snapshot));
+    // Changes after the snapshot: a rename, a removal, a purge, a new LSP,
+    // a change of control.
+    db.apply(pcc(1), &report(7, Some("renamed"), false, false))
+        .unwrap();
+    db.remove(&LspKey {
+        pcc: pcc(2),
+        plsp_id: 3,
     });
-    assert_eq!(db.len(), 40_000);
-    let keys = db.keys();
+    assert_eq!(db.purge(pcc(3)), 5_000);
+    db.apply(pcc(9), &report(1, Some("new"), true, false))
+        .unwrap();
+    let k = LspKey {
+        pcc: pcc(4),
+        plsp_id: 4,
+    };
+    db.with_mut(&k, |e| e.control.delegated = true);
+    assert!(!db.snapshot().same_version(&snapshot));
+
+    assert_eq!(snapshot.len(), 40_000);
+    let keys = snapshot.keys();
     assert!(
         keys.windows(2).all(|w| w[0] < w[1]),
         "sorted, no duplicates"
     );
     assert_eq!(
-        db.by_name(pcc(8), b"lsp-4999"),
+        snapshot.by_name(pcc(1), b"lsp-7"),
         Some(LspKey {
-            pcc: pcc(8),
-            plsp_id: 4999
+            pcc: pcc(1),
+            plsp_id: 7
         })
     );
+    assert_eq!(snapshot.by_name(pcc(1), b"renamed"), None);
+    assert_eq!(snapshot.of_pcc(pcc(3)).len(), 5_000);
+    assert_eq!(snapshot.by_name(pcc(9), b"new"), None);
+    assert!(!snapshot.with(&k, |e| e.control.delegated).unwrap());
+
+    assert_eq!(db.len(), 40_000 - 1 - 5_000 + 1);
+    assert_eq!(db.by_name(pcc(1), b"lsp-7"), None);
+    assert!(db.with(&k, |e| e.control.delegated).unwrap());
 }
 
 #[test]
 fn a_report_that_cannot_be_stored_leaves_its_name_free() {
-    let db = LspDb::new();
+    let mut db = LspDb::new();
     let p = pcc(1);
     // A name too long for its TLV's length field: the report does not
     // encode again, so it cannot be stored.

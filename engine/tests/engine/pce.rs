@@ -41,7 +41,7 @@ fn core() -> Pce {
             ..PceConfig::default()
         },
         Arc::new(load("draft-topology-a.json")),
-        Arc::new(LspDb::new()),
+        LspDb::new(),
     )
 }
 
@@ -253,7 +253,7 @@ fn not_delegated_or_revoked_lsps_get_no_update() {
     pce.handle_message(S1, rpt(vec![report(7, "lsp-a", false, false, long_way())]));
     assert!(updates(&drain(&mut pce)).is_empty());
     let key = pce.lspdb().by_name(PccId(ip(PCC1)), b"lsp-a").unwrap();
-    let c = pce.lspdb().get(&key).unwrap().control;
+    let c = pce.lspdb().get(&key).unwrap().control.clone();
     assert!(!c.delegated);
     assert_eq!(c.pending_srp, None);
 }
@@ -490,7 +490,7 @@ fn pce_initiated_lsp_lifecycle() {
     );
     let key = pce.lspdb().by_name(PccId(ip(PCC1)), b"init-1").unwrap();
     assert_eq!(key.plsp_id, 21);
-    let c = pce.lspdb().get(&key).unwrap().control;
+    let c = pce.lspdb().get(&key).unwrap().control.clone();
     assert!(c.initiated && c.delegated);
 
     // Revoking a PCE-initiated LSP's delegation: 19/7.
@@ -981,7 +981,7 @@ fn unacknowledged_updates_are_sent_again_then_with_a_backoff() {
             ..PceConfig::default()
         },
         Arc::new(load("draft-topology-a.json")),
-        Arc::new(LspDb::new()),
+        LspDb::new(),
     );
     let msg = |m| Input::Message {
         session: S1,
@@ -1005,7 +1005,7 @@ fn unacknowledged_updates_are_sent_again_then_with_a_backoff() {
     let first = updates(&drain(&mut pce));
     assert_eq!(first.len(), 1);
     let key = pce.lspdb().by_name(PccId(ip(PCC1)), b"lsp-a").unwrap();
-    let pending = |pce: &Pce| pce.lspdb().get(&key).unwrap().control;
+    let pending = |pce: &Pce| pce.lspdb().get(&key).unwrap().control.clone();
     assert_eq!(pending(&pce).pending_srp, Some(first[0].1));
     assert_eq!(pce.poll_timeout(), Some(t0 + Duration::from_secs(30)));
     // Nothing before the timeout.
@@ -1072,7 +1072,7 @@ fn a_refused_update_is_no_longer_pending() {
         Some(srp)
     );
     pce.handle_message(S1, refuse(srp));
-    let c = pce.lspdb().get(&key).unwrap().control;
+    let c = pce.lspdb().get(&key).unwrap().control.clone();
     assert_eq!(c.pending_srp, None);
     assert_eq!(c.error, Some(PcErrCode::new(24, 3)));
 }

@@ -45,7 +45,7 @@ fn core(priority: u32, peer_priority: u32) -> Pce {
             ..PceConfig::default()
         },
         Arc::new(load("draft-topology-a.json")),
-        Arc::new(LspDb::new()),
+        LspDb::new(),
     )
 }
 
@@ -210,7 +210,7 @@ fn freshness_and_removal_from_every_source() {
     pce.session_up(SP, ip(PEER), negotiated(true, true));
     pcc_sync(&mut pce, vec![report(7, "a", false, Some(101))]);
     drain(&mut pce);
-    let sources = |pce: &Pce| pce.lspdb().get(&key(7)).map(|e| e.control.sources);
+    let sources = |pce: &Pce| pce.lspdb().get(&key(7)).map(|e| e.control.sources.clone());
     // An older version from the peer: ignored.
     pce.handle_message(
         SP,
@@ -281,7 +281,7 @@ fn reports_from_a_pcc_are_forwarded_and_reports_from_a_peer_are_not() {
         "sub-delegated to the higher-priority peer"
     );
     assert_eq!(fwd[0].lsp.original_db_version(), Some(6));
-    let c = pce.lspdb().get(&key(7)).unwrap().control;
+    let c = pce.lspdb().get(&key(7)).unwrap().control.clone();
     assert_eq!(c.sub_delegated_to, Some(ip(PEER)));
     assert!(!c.delegated, "the sub-delegating PCE gives up control");
 }
@@ -317,7 +317,7 @@ fn equal_priorities_go_to_the_highest_address_and_groups_have_their_own() {
         pce.lspdb().get(&key(7)).unwrap().control.sub_delegated_to,
         Some(ip(PEER))
     );
-    let c = pce.lspdb().get(&key(8)).unwrap().control;
+    let c = pce.lspdb().get(&key(8)).unwrap().control.clone();
     assert_eq!(c.sub_delegated_to, None);
     assert!(c.delegated, "we compute the LSP outside the peer's range");
 }
@@ -383,7 +383,7 @@ fn per_lsp_priority_overrides_the_global_one() {
             ..PceConfig::default()
         },
         Arc::new(load("draft-topology-a.json")),
-        Arc::new(LspDb::new()),
+        LspDb::new(),
     );
     both_up(&mut pce);
     pce.handle_message(
@@ -396,12 +396,12 @@ fn per_lsp_priority_overrides_the_global_one() {
             ],
         }),
     );
-    let gold = pce.lspdb().get(&key(7)).unwrap().control;
+    let gold = pce.lspdb().get(&key(7)).unwrap().control.clone();
     assert!(
         gold.delegated && gold.sub_delegated_to.is_none(),
         "{gold:?}"
     );
-    let lead = pce.lspdb().get(&key(8)).unwrap().control;
+    let lead = pce.lspdb().get(&key(8)).unwrap().control.clone();
     assert_eq!(lead.sub_delegated_to, Some(ip(PEER)));
 }
 
@@ -500,7 +500,7 @@ fn a_refused_relayed_update_is_answered_back_to_the_computing_pce() {
         Some(srp)
     );
     pce.handle_message(SP, pcerr_for(srp));
-    let c = pce.lspdb().get(&key(7)).unwrap().control;
+    let c = pce.lspdb().get(&key(7)).unwrap().control.clone();
     assert_eq!(c.pending_srp, None);
     assert_eq!(c.error, Some(PcErrCode::new(24, 3)));
 }

@@ -89,12 +89,7 @@ impl Net {
         let topo = TopologyFile::load(&path).unwrap();
         let (pce_addr, pces) = configs
             .into_iter()
-            .map(|(addr, c)| {
-                (
-                    addr,
-                    Pce::new(c, Arc::new(topo.clone()), Arc::new(LspDb::new())),
-                )
-            })
+            .map(|(addr, c)| (addr, Pce::new(c, Arc::new(topo.clone()), LspDb::new())))
             .unzip();
         Self {
             pces,

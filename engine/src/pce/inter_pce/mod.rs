@@ -97,6 +97,10 @@ pub(in crate::pce) struct InterPce {
     /// LSP no longer says so are dropped when met), so that deciding again
     /// who computes what costs the delegated LSPs, not the database.
     pcc_delegated: BTreeSet<LspKey>,
+    /// The LSPs each peer taught us (a superset: entries whose LSP no
+    /// longer lists the peer as a source are dropped when met), so that
+    /// forgetting what a peer taught costs its LSPs, not the database.
+    taught: HashMap<IpAddr, HashSet<LspKey>>,
 }
 
 impl InterPce {
@@ -114,6 +118,7 @@ impl InterPce {
             pcc_info: HashMap::new(),
             claims: HashMap::new(),
             pcc_delegated: BTreeSet::new(),
+            taught: HashMap::new(),
         }
     }
 }
@@ -210,11 +215,34 @@ impl Pce {
         keys
     }
 
-    /// An LSP we no longer hold: nobody sub-delegates it.
-    pub(in crate::pce) fn forget_claims(&mut self, key: LspKey) {
+    /// An LSP left the database: no peer claims or taught it any more.
+    pub(in crate::pce) fn inter_lsp_removed(&mut self, key: LspKey) {
         if let Some(i) = self.inter.as_mut() {
             i.claims.remove(&key);
+            for keys in i.taught.values_mut() {
+                keys.remove(&key);
+            }
         }
+    }
+
+    /// `peer` taught us the LSP (it is one of its sources now).
+    pub(in crate::pce) fn taught_by(&mut self, peer: IpAddr, key: LspKey) {
+        if let Some(i) = self.inter.as_mut() {
+            i.taught.entry(peer).or_default().insert(key);
+        }
+    }
+
+    /// The LSPs `peer` may have taught us (a superset), sorted; the index
+    /// forgets them.
+    pub(in crate::pce) fn take_taught(&mut self, peer: IpAddr) -> Vec<LspKey> {
+        let mut keys: Vec<LspKey> = self
+            .inter
+            .as_mut()
+            .and_then(|i| i.taught.remove(&peer))
+            .map(|k| k.into_iter().collect())
+            .unwrap_or_default();
+        keys.sort_unstable();
+        keys
     }
 
     /// The LSPs `peer` sub-delegates to us.

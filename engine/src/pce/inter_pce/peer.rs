@@ -172,8 +172,9 @@ impl Pce {
         peer: IpAddr,
         keep: &std::collections::HashSet<LspKey>,
     ) {
-        for key in self.lspdb.keys() {
+        for key in self.take_taught(peer) {
             if keep.contains(&key) {
+                self.taught_by(peer, key);
                 continue;
             }
             let mut gone = false;
@@ -184,10 +185,7 @@ impl Pce {
                 gone = before > 0 && c.sources.is_empty();
             });
             if gone {
-                self.release(&key);
-                self.set_groups(key, Vec::new());
-                self.forget_claims(key);
-                self.lspdb.remove(&key);
+                self.forget_lsp(key);
             }
         }
     }

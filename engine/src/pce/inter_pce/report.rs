@@ -171,10 +171,7 @@ impl Pce {
                 }
             });
             if gone {
-                self.forget_claims(key);
-                self.release(&key);
-                self.set_groups(key, Vec::new());
-                self.lspdb.remove(&key);
+                self.forget_lsp(key);
             } else if self.lspdb.with(&key, |e| e.control.delegated) == Some(true) {
                 self.compute_and_update(key, false);
             }
@@ -239,12 +236,14 @@ impl Pce {
                 e.control.sources = sources;
                 e.control.version = version;
             });
+            self.taught_by(peer, key);
         } else if existing.is_some() && (equal || version.is_none()) {
             self.lspdb.with_mut(&key, |e| {
                 if !e.control.sources.contains(&source) {
                     e.control.sources.push(source);
                 }
             });
+            self.taught_by(peer, key);
         }
         // Sub-delegation to us (D=1), or its end (D=0 from the same peer).
         // We compute it only if we are the computing PCE as we see the mesh:

@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tracing::{warn, Instrument};
 
+use crate::lspdb::LspDb;
 use crate::pce::{CommandError, Input, Output, Pce, PceConfig, SessionId};
 use crate::runtime::clock::now;
 use crate::runtime::config::Config;
@@ -40,13 +41,15 @@ pub fn start_core_recording(shared: &Arc<Shared>, recorder: Option<Recorder>) ->
     let pce = Pce::new(
         pce_config(&shared.config),
         shared.ted.snapshot(),
-        Arc::clone(&shared.lspdb),
+        LspDb::new(),
     );
     let core = Core {
         pce,
         outboxes: HashMap::new(),
         shared: Arc::clone(shared),
         recorder,
+        replies: Vec::new(),
+        published: now(),
     };
     tokio::spawn(core_task(core, rx).instrument(tracing::info_span!("core")));
     CoreHandle { tx }
@@ -59,17 +62,37 @@ struct Core {
     outboxes: HashMap<SessionId, mpsc::Sender<SessionCommand>>,
     shared: Arc<Shared>,
     recorder: Option<Recorder>,
+    /// Answers to operator commands of this batch, sent once its snapshot
+    /// is published (an API client that has its answer reads its effect).
+    replies: Vec<(Reply, Result<u32, CommandError>)>,
+    /// When the last LSP snapshot was published.
+    published: std::time::Instant,
 }
+
+/// Where a command's answer goes.
+type Reply = oneshot::Sender<Result<u32, CommandError>>;
+
+/// How old the API's LSP snapshot may grow (one is published at once with
+/// a command's answer): a snapshot shares the database's nodes, so the
+/// first change of each node after one copies it; publishing after every
+/// batch made a 65,535-LSP sync from one PCC (about one report per batch)
+/// up to twice as slow (BENCHMARKS.md).
+const SNAPSHOT_INTERVAL: Duration = Duration::from_millis(20);
 
 async fn core_task(mut core: Core, mut rx: mpsc::Receiver<CoreInput>) {
     loop {
         let deadline = core.pce.poll_timeout().map(tokio::time::Instant::from_std);
+        let publish = core.publish_at().map(tokio::time::Instant::from_std);
         let input = tokio::select! {
             input = rx.recv() => match input {
                 Some(i) => Some(i),
                 None => return,
             },
             () = sleep_until(deadline) => None,
+            () = sleep_until(publish) => {
+                core.flush();
+                continue;
+            }
         };
         match input {
             Some(i) => {
@@ -130,10 +153,9 @@ impl Core {
                 self.outboxes.remove(&session);
                 self.handle(Input::SessionDown { session });
             }
-            // A requester that gave up is not an error.
             CoreInput::Command(Command::Run(command, reply)) => {
                 let result = self.handle(Input::Command(command));
-                let _ = reply.send(result.unwrap_or(Ok(0)));
+                self.replies.push((reply, result.unwrap_or(Ok(0))));
             }
             CoreInput::Command(Command::Counters(reply)) => {
                 let _ = reply.send(self.pce.counters());
@@ -147,8 +169,21 @@ impl Core {
         }
     }
 
+    /// When the LSP snapshot must be published: the last one is older than
+    /// the database, and [`SNAPSHOT_INTERVAL`] after it.
+    fn publish_at(&self) -> Option<std::time::Instant> {
+        (!self
+            .shared
+            .lspdb
+            .load()
+            .same_version(&self.pce.lspdb().snapshot()))
+        .then(|| self.published + SNAPSHOT_INTERVAL)
+    }
+
     /// After a batch: hand the outputs to the sessions, publish the core's
-    /// topology for readers, write the recording out.
+    /// topology and (when a command waits for its answer, or when due) a
+    /// snapshot of its LSP database for readers, answer commands, write the
+    /// recording out.
     fn flush(&mut self) {
         while let Some(out) = self.pce.poll_output() {
             if let Some(r) = self.recorder.as_mut() {
@@ -175,6 +210,22 @@ impl Core {
         // batch, after the inputs that changed it).
         if !Arc::ptr_eq(self.pce.topology(), &self.shared.ted.snapshot()) {
             self.shared.ted.store(Arc::clone(self.pce.topology()));
+        }
+        // The LSP database likewise: an O(1) clone, one consistent version
+        // that the API reads without a lock.
+        let at = now();
+        if self
+            .publish_at()
+            .is_some_and(|due| !self.replies.is_empty() || due <= at)
+        {
+            self.shared
+                .lspdb
+                .store(Arc::new(self.pce.lspdb().snapshot()));
+            self.published = at;
+        }
+        for (reply, result) in self.replies.drain(..) {
+            // A requester that gave up is not an error.
+            let _ = reply.send(result);
         }
         if let Some(r) = self.recorder.as_mut() {
             r.flush();

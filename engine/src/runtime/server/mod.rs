@@ -23,7 +23,7 @@ use pcep::wire::{AssociationType, Message, PathSetupType, WireConfig};
 use tokio::sync::{mpsc, oneshot};
 
 use super::config::Config;
-use crate::lspdb::LspDb;
+use crate::lspdb::LspSnapshot;
 use crate::pce::{Command as PceCommand, CommandError, SessionId};
 use crate::topology::Ted;
 
@@ -45,15 +45,16 @@ const READ_CHUNK: usize = 8 * 1024;
 /// Depth of each session's queue from the core.
 pub const SESSION_QUEUE: usize = 4_096;
 
-/// What every task shares (read-only, or sharded for concurrent readers).
+/// What every task shares (read-only, or snapshots the core publishes).
 #[derive(Debug)]
 pub struct Shared {
     /// The configuration.
     pub config: Config,
     /// The traffic-engineering database.
     pub ted: Arc<Ted>,
-    /// The LSP database (written by the core, read by the API).
-    pub lspdb: Arc<LspDb>,
+    /// The core's LSP database as of its last batch (an immutable
+    /// snapshot, replaced after each batch that changed it).
+    pub lspdb: arc_swap::ArcSwap<LspSnapshot>,
     /// Live sessions, for the API and for refusing a second session.
     pub sessions: Mutex<HashMap<IpAddr, SessionInfo>>,
     /// Session numbers, for accepted and opened connections alike.
@@ -154,7 +155,7 @@ impl Shared {
         Self {
             config,
             ted: Arc::new(ted),
-            lspdb: Arc::new(LspDb::new()),
+            lspdb: arc_swap::ArcSwap::default(),
             sessions: Mutex::new(HashMap::new()),
             ids: AtomicU64::new(1),
             shutdown: tokio::sync::watch::Sender::new(false),
