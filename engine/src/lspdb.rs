@@ -25,7 +25,7 @@ use std::sync::Arc;
 use ahash::RandomState;
 use bytes::Bytes;
 use imbl::OrdMap;
-use pcep::wire::{Message, PcRpt, StateReport, WireConfig};
+use pcep::wire::{Message, StateReport, WireConfig};
 use serde::Serialize;
 
 /// The PCC an LSP belongs to: its session address (state-sync adds the
@@ -128,12 +128,8 @@ fn store() -> WireConfig {
     WireConfig::default()
 }
 
-fn encode_report(report: StateReport) -> Option<Bytes> {
-    Message::PcRpt(PcRpt {
-        reports: vec![report],
-    })
-    .to_bytes(&store())
-    .ok()
+fn encode_report(report: &StateReport) -> Option<Bytes> {
+    Message::report_to_bytes(report, &store()).ok()
 }
 
 fn decode_report(wire: &Bytes) -> Option<StateReport> {
@@ -288,13 +284,8 @@ impl LspDb {
         self.lsps.is_empty()
     }
 
-    /// Apply a report from `pcc` (a copy of it is stored).
+    /// Apply a report from `pcc` (stored in its wire form).
     pub fn apply(&mut self, pcc: PccId, report: &StateReport) -> Result<Applied, ReportError> {
-        self.apply_owned(pcc, report.clone())
-    }
-
-    /// Apply a report from `pcc`, storing it without a copy.
-    pub fn apply_owned(&mut self, pcc: PccId, report: StateReport) -> Result<Applied, ReportError> {
         let lsp = &report.lsp;
         if lsp.is_end_of_sync() {
             return Ok(Applied::EndOfSync);

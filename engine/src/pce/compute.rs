@@ -25,7 +25,7 @@ pub(super) struct Plan {
     pub(super) attributes: Attributes,
     pub(super) setup: PathSetupType,
     pub(super) peer_sr: Option<pcep::wire::tlv::SrPceCapability>,
-    pub(super) report: StateReport,
+    pub(super) report: std::sync::Arc<StateReport>,
     pub(super) control: crate::lspdb::Control,
 }
 
@@ -64,9 +64,10 @@ impl Pce {
     /// What computing an LSP needs: its ends, constraints, setup type, the
     /// head end's SR capability, and the session to update it on.
     pub(super) fn plan(&self, key: LspKey) -> Option<Plan> {
-        let (report, control, name) = self
+        let (control, name) = self
             .lspdb
-            .with(&key, |e| (e.report(), e.control.clone(), e.name.clone()))?;
+            .with(&key, |e| (e.control.clone(), e.name.clone()))?;
+        let report = self.report_of(key)?;
         // Updates go to the PCC, or to the peer that sub-delegated the LSP.
         let session = match control.delegated_by {
             Some(peer) => self.peer_session(peer),

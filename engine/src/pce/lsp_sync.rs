@@ -17,6 +17,9 @@ impl Pce {
         self.release(&key);
         self.set_groups(key, Vec::new());
         self.inter_lsp_removed(key);
+        if self.stored.as_ref().is_some_and(|(k, _)| *k == key) {
+            self.stored = None;
+        }
         self.lspdb.remove(&key);
     }
 
@@ -63,7 +66,7 @@ impl Pce {
             let srp_id = report.srp.as_ref().map_or(0, |p| p.srp_id);
             let groups = disjoint_groups(&report);
             let mut removal = (report.lsp.remove && self.any_peer_up()).then(|| report.clone());
-            let applied = self.lspdb.apply_owned(pcc, report);
+            let applied = self.store_report(pcc, report);
             let report = &head;
             match applied {
                 Err(_) if !synced => {
@@ -94,6 +97,7 @@ impl Pce {
                         self.forward_report(key, None, Some(r));
                     }
                     self.release(&key);
+                    self.inter_lsp_removed(key);
                     if let Some(st) = self.sessions.get_mut(&session) {
                         st.seen.remove(&key.plsp_id);
                     }
@@ -184,8 +188,11 @@ impl Pce {
         } else {
             None
         };
+        let reported = initiated_name
+            .is_some()
+            .then(|| self.report_of(key).map(|r| r.ero.subobjects.clone()))
+            .flatten();
         self.lspdb.with_mut(&key, |e| {
-            let reported = initiated_name.is_some().then(|| e.report().ero.subobjects);
             let c = &mut e.control;
             if initiated_name.is_some() || lsp.create {
                 c.initiated = lsp.create;
@@ -224,12 +231,11 @@ impl Pce {
             .is_some_and(|g| g.iter().any(|g| self.deferred.contains(g)));
         let settled = acked
             && !deferred
-            && self
-                .lspdb
-                .with(&key, |e| {
-                    e.control.computed.as_ref() == Some(&e.report().ero.subobjects)
-                })
-                .unwrap_or(false);
+            && self.report_of(key).is_some_and(|r| {
+                self.lspdb.with(&key, |e| {
+                    e.control.computed.as_ref() == Some(&r.ero.subobjects)
+                }) == Some(true)
+            });
         if let Some(p) = acked_pending {
             self.pending_updates.remove(&(session, p));
         }

@@ -72,10 +72,10 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use pcep::wire::iana::CloseReason;
 use pcep::wire::object::{Lsp, PcepError};
-use pcep::wire::{Attributes, ErrorUnit, Message, PcErr, PcErrCode};
+use pcep::wire::{Attributes, ErrorUnit, Message, PcErr, PcErrCode, StateReport};
 use serde::Serialize;
 
-use crate::lspdb::{LspDb, LspKey, PccId};
+use crate::lspdb::{Applied, LspDb, LspKey, PccId, ReportError};
 use crate::pcreq::respond;
 use crate::solver::cspf::{Reservations, Workspace};
 use crate::topology::{LinkId, Topology};
@@ -191,6 +191,11 @@ pub struct Pce {
     /// The LSP database, plain data; [`Pce::lspdb`] clones of it are the
     /// snapshots the shell publishes.
     lspdb: LspDb,
+    /// The last report stored, as the session decoded it: what computing
+    /// and forwarding that LSP read, instead of decoding the stored copy
+    /// again (one decode per report). Set by every store of a report,
+    /// cleared when its LSP goes, so it is never older than the database.
+    stored: Option<(LspKey, Arc<StateReport>)>,
     sessions: HashMap<SessionId, SessionState>,
     pccs: HashMap<PccId, PccState>,
     purges: BTreeSet<(Instant, PccId)>,
@@ -238,6 +243,7 @@ impl Pce {
             config,
             topology,
             lspdb,
+            stored: None,
             sessions: HashMap::new(),
             pccs: HashMap::new(),
             purges: BTreeSet::new(),
@@ -257,6 +263,29 @@ impl Pce {
             ws: Workspace::new(),
             out: VecDeque::new(),
             counters: Counters::default(),
+        }
+    }
+
+    /// Store a report of `pcc`'s LSP (as [`LspDb::apply`]), keeping its
+    /// decoded form at hand.
+    pub(super) fn store_report(
+        &mut self,
+        pcc: PccId,
+        report: StateReport,
+    ) -> Result<Applied, ReportError> {
+        let applied = self.lspdb.apply(pcc, &report);
+        self.stored = match applied {
+            Ok(Applied::Created(key) | Applied::Updated(key)) => Some((key, Arc::new(report))),
+            _ => None,
+        };
+        applied
+    }
+
+    /// An LSP's last report, decoded: the one at hand, or from the database.
+    pub(super) fn report_of(&self, key: LspKey) -> Option<Arc<StateReport>> {
+        match &self.stored {
+            Some((k, r)) if *k == key => Some(Arc::clone(r)),
+            _ => self.lspdb.with(&key, |e| Arc::new(e.report())),
         }
     }
 

@@ -654,6 +654,18 @@ proptest! {
         }
     }
 
+    /// A report encoded by reference is the PCRpt of that one report.
+    #[test]
+    fn a_borrowed_report_encodes_as_its_pcrpt(m in message()) {
+        let cfg = WireConfig::default();
+        if let Message::PcRpt(rpt) = &m {
+            for r in &rpt.reports {
+                let owned = Message::PcRpt(PcRpt { reports: vec![r.clone()] }).to_bytes(&cfg);
+                prop_assert_eq!(Message::report_to_bytes(r, &cfg), owned);
+            }
+        }
+    }
+
     /// Arbitrary bytes never panic the decoder.
     #[test]
     fn arbitrary_bytes_never_panic(data in vec(any::<u8>(), 0..300)) {

@@ -26,7 +26,7 @@ impl Pce {
         srp_id: u32,
     ) -> Option<StateReport> {
         let ss = self.sync_config()?;
-        let (mut report, control) = self.lspdb.with(&key, |e| (e.report(), e.control.clone()))?;
+        let control = self.lspdb.with(&key, |e| e.control.clone())?;
         if !control.sources.contains(&Source::Pcc) {
             // Learned from a peer: never forwarded (no transit).
             return None;
@@ -34,6 +34,7 @@ impl Pce {
         if control.version.is_none() && !ss.forward_without_db_version {
             return None;
         }
+        let mut report = StateReport::clone(self.report_of(key)?.as_ref());
         report.lsp.sync = sync;
         report.lsp.delegate = control.sub_delegated_to == Some(peer);
         report
@@ -208,7 +209,7 @@ impl Pce {
                 .lsp
                 .tlvs
                 .retain(|t| !matches!(t, Tlv::SpeakerEntityId(_) | Tlv::OriginalLspDbVersion(_)));
-            match self.lspdb.apply_owned(owner, stored) {
+            match self.store_report(owner, stored) {
                 Ok(Applied::Created(_) | Applied::Updated(_)) => {}
                 _ => return,
             }
@@ -278,9 +279,12 @@ impl Pce {
         };
         let mut acked = false;
         let mut acked_pending = None;
+        let reported = initiated_name
+            .is_some()
+            .then(|| self.report_of(key).map(|r| r.ero.subobjects.clone()))
+            .flatten();
         self.lspdb.with_mut(&key, |e| {
-            if initiated_name.is_some() {
-                let ero = e.report().ero.subobjects;
+            if let Some(ero) = reported {
                 e.control.initiated = true;
                 e.control.computed = Some(ero);
             }

@@ -142,32 +142,53 @@ impl Message {
         Ok(out.freeze())
     }
 
-    fn encode_inner(&self, out: &mut BytesMut, cfg: &WireConfig) -> Result<(), EncodeError> {
-        let start = out.len();
-        out.put_u8(PCEP_VERSION << 5);
-        out.put_u8(self.message_type().0);
-        let len_pos = placeholder_u16(out);
-        match self {
-            Self::Open(open) => open.encode_object(out, cfg)?,
-            Self::Keepalive | Self::StartTls => {}
-            Self::Close(close) => close.encode_object(out, cfg)?,
-            Self::PcNtf(m) => m.encode(out, cfg)?,
-            Self::PcErr(m) => m.encode(out, cfg)?,
-            Self::PcReq(m) => m.encode(out, cfg)?,
-            Self::PcRep(m) => m.encode(out, cfg)?,
-            Self::PcRpt(m) => m.encode(out, cfg)?,
-            Self::PcUpd(m) => m.encode(out, cfg)?,
-            Self::PcInitiate(m) => m.encode(out, cfg)?,
-        }
-        let len = out.len() - start;
-        if len > cfg.max_message_len {
-            return Err(EncodeError::MessageTooLong {
-                length: len,
-                max: cfg.max_message_len,
-            });
-        }
-        patch_u16(out, len_pos, len, "message")
+    /// A PCRpt of one report, encoded from the borrowed report (what a
+    /// store of reports needs without copying each).
+    pub fn report_to_bytes(report: &StateReport, cfg: &WireConfig) -> Result<Bytes, EncodeError> {
+        let mut out = BytesMut::with_capacity(128);
+        framed(&mut out, MessageType::PCRPT, cfg, |out| {
+            PcRpt::encode_reports(std::slice::from_ref(report), out, cfg)
+        })?;
+        Ok(out.freeze())
     }
+
+    fn encode_inner(&self, out: &mut BytesMut, cfg: &WireConfig) -> Result<(), EncodeError> {
+        framed(out, self.message_type(), cfg, |out| match self {
+            Self::Open(open) => open.encode_object(out, cfg),
+            Self::Keepalive | Self::StartTls => Ok(()),
+            Self::Close(close) => close.encode_object(out, cfg),
+            Self::PcNtf(m) => m.encode(out, cfg),
+            Self::PcErr(m) => m.encode(out, cfg),
+            Self::PcReq(m) => m.encode(out, cfg),
+            Self::PcRep(m) => m.encode(out, cfg),
+            Self::PcRpt(m) => m.encode(out, cfg),
+            Self::PcUpd(m) => m.encode(out, cfg),
+            Self::PcInitiate(m) => m.encode(out, cfg),
+        })
+    }
+}
+
+/// A message: the common header, the body `body` writes, the length
+/// patched in and checked against the configured maximum.
+fn framed(
+    out: &mut BytesMut,
+    message_type: MessageType,
+    cfg: &WireConfig,
+    body: impl FnOnce(&mut BytesMut) -> Result<(), EncodeError>,
+) -> Result<(), EncodeError> {
+    let start = out.len();
+    out.put_u8(PCEP_VERSION << 5);
+    out.put_u8(message_type.0);
+    let len_pos = placeholder_u16(out);
+    body(out)?;
+    let len = out.len() - start;
+    if len > cfg.max_message_len {
+        return Err(EncodeError::MessageTooLong {
+            length: len,
+            max: cfg.max_message_len,
+        });
+    }
+    patch_u16(out, len_pos, len, "message")
 }
 
 /// Read and check a common header: (version, type, length).

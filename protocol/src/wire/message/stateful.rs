@@ -167,13 +167,21 @@ impl PcRpt {
     }
 
     pub(super) fn encode(&self, out: &mut BytesMut, cfg: &WireConfig) -> Result<(), EncodeError> {
-        if self.reports.is_empty() {
+        Self::encode_reports(&self.reports, out, cfg)
+    }
+
+    pub(super) fn encode_reports(
+        reports: &[StateReport],
+        out: &mut BytesMut,
+        cfg: &WireConfig,
+    ) -> Result<(), EncodeError> {
+        if reports.is_empty() {
             return Err(EncodeError::Empty {
                 message: MessageType::PCRPT,
                 what: "state report",
             });
         }
-        for r in &self.reports {
+        for r in reports {
             let mut w = UnitWriter::new(out, cfg, &r.unknown);
             w.put_opt(r.srp.as_ref())?;
             w.put(&r.lsp)?;
