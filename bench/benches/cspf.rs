@@ -18,7 +18,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const QUERIES: usize = 1000;
 
 fn run(c: &mut Criterion, name: &str, nodes: usize, links: usize) {
-    let topo = carrier(nodes, links, 42).build().unwrap();
+    let topo = pce_engine::solver::Prepared::from(carrier(nodes, links, 42).build().unwrap());
     let g = petgraph_of(&topo);
     let pairs = random_pairs(topo.node_count(), QUERIES, 7);
     let res = Reservations::new(topo.link_count());

@@ -19,7 +19,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const LSPS: usize = 50_000;
 
 fn benches(c: &mut Criterion) {
-    let topo = carrier(2_000, 8_000, 42).build().unwrap();
+    let topo = pce_engine::solver::Prepared::from(carrier(2_000, 8_000, 42).build().unwrap());
     let mut rng = StdRng::seed_from_u64(11);
     let n = topo.node_count() as u32;
     let reqs: Vec<PathRequest> = (0..LSPS)
@@ -46,13 +46,14 @@ fn benches(c: &mut Criterion) {
     let link = topo.link(busiest).unwrap();
     let failed = [busiest, topo.reverse(busiest).unwrap()];
     let on_link: usize = failed.iter().map(|l| placement.lsps_on(*l).len()).sum();
-    let after = topo
-        .apply(&TopologyEvent::LinkState {
+    let after = pce_engine::solver::Prepared::from(
+        topo.apply(&TopologyEvent::LinkState {
             a: topo.node(link.from).unwrap().name.clone(),
             b: topo.node(link.to).unwrap().name.clone(),
             up: false,
         })
-        .unwrap();
+        .unwrap(),
+    );
     eprintln!(
         "placement: {placed}/{LSPS} placed in {} rounds on {} threads; busiest link carries {on_link} LSPs",
         placement.rounds,

@@ -27,7 +27,7 @@ fn benches(c: &mut Criterion) {
     files.sort();
     for path in files {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
-        let topo = TopologyFile::load(&path).unwrap();
+        let topo = pce_engine::solver::Prepared::from(TopologyFile::load(&path).unwrap());
         let g = petgraph_of(&topo);
         let pairs = random_pairs(topo.node_count(), 1000, 7);
         let res = Reservations::new(topo.link_count());

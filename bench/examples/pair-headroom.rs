@@ -271,7 +271,9 @@ fn main() {
     let n: usize = std::env::args()
         .nth(1)
         .map_or(2_000, |x| x.parse().expect("a node count"));
-    let topo = carrier(n, 4 * n, 42).build().expect("a valid topology");
+    let topo = pce_engine::solver::Prepared::from(
+        carrier(n, 4 * n, 42).build().expect("a valid topology"),
+    );
     let nodes = topo.node_count();
     let res = Reservations::new(topo.link_count());
     let mut ws = Workspace::new();

@@ -3,10 +3,11 @@
 //!
 //! * [`topology`]: the traffic-engineering database: a JSON topology file,
 //!   validated into an immutable, compact (CSR) [`topology::Topology`]
-//!   snapshot that readers share without locks; [`topology::Ted`] is where
-//!   the shell publishes the core's current snapshot.
-//! * [`solver`]: constrained shortest paths (CSPF) over a snapshot, SR
-//!   segment lists, disjoint groups, placement.
+//!   snapshot that readers share without locks. A leaf: it knows nothing of
+//!   the solver.
+//! * [`solver`]: constrained shortest paths (CSPF) over a snapshot
+//!   [`solver::Prepared`] for search (its landmark tables), SR segment
+//!   lists, disjoint groups, placement.
 //! * [`lspdb`]: the LSP database.
 //! * [`pcreq`]: stateless path requests (PCReq/PCRep).
 //! * [`pce`]: the stateful core, one input type ([`pce::Input`]), inter-PCE

@@ -31,7 +31,7 @@ use pcep::wire::{
 use crate::solver::cspf::{
     compute, Constraints, Objective, PathMetrics, PathRequest, Reservations, Workspace,
 };
-use crate::solver::sr;
+use crate::solver::{sr, Prepared};
 use crate::topology::{NodeId, Topology};
 
 /// NO-PATH-VECTOR: unknown destination (RFC 5440 §7.5).
@@ -41,7 +41,7 @@ pub const NO_PATH_UNKNOWN_SOURCE: u32 = 0x4;
 
 /// Answer every request of a PCReq.
 pub fn respond(
-    topo: &Topology,
+    topo: &Prepared,
     reservations: &Reservations,
     request: &PcReq,
     session: Option<&Negotiated>,
@@ -71,7 +71,7 @@ fn node_of(topo: &Topology, addr: IpAddr) -> Option<NodeId> {
 }
 
 fn respond_one(
-    topo: &Topology,
+    topo: &Prepared,
     reservations: &Reservations,
     r: &Request,
     session: Option<&Negotiated>,
@@ -161,7 +161,7 @@ pub enum Unreachable {
 
 /// Compute and encode one path.
 pub fn compute_path(
-    topo: &Topology,
+    topo: &Prepared,
     reservations: &Reservations,
     ask: &PathAsk<'_>,
     ws: &mut Workspace,

@@ -34,7 +34,8 @@ use pce_engine::pce::{
 };
 use pce_engine::solver::cspf::Workspace;
 use pce_engine::solver::ero;
-use pce_engine::topology::{Topology, TopologyEvent, TopologyFile};
+use pce_engine::solver::Prepared;
+use pce_engine::topology::{TopologyEvent, TopologyFile};
 use pce_tools::sim::{pcc_open, DisjointGroup, SimLsp, SimOutput, SimPcc};
 use pcep::session::Negotiated;
 use pcep::wire::object::{Open, Subobject};
@@ -132,7 +133,7 @@ pub struct Cluster {
     seed: u64,
     rng: ChaCha8Rng,
     verbose: bool,
-    topology: Arc<Topology>,
+    topology: Arc<Prepared>,
     pces: Vec<Option<Pce>>,
     configs: Vec<PceConfig>,
     pce_addr: Vec<IpAddr>,
@@ -181,7 +182,7 @@ impl Cluster {
     /// The cluster seed `seed` describes, on the draft's Topology A.
     pub fn new(seed: u64, topology: &TopologyFile, verbose: bool) -> Result<Self, String> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let topology = Arc::new(topology.build().map_err(|e| e.to_string())?);
+        let topology = Arc::new(Prepared::from(topology.build().map_err(|e| e.to_string())?));
         let n = rng.random_range(2..=5usize);
         let pce_addr: Vec<IpAddr> = (0..n)
             .map(|i| ip(&format!("192.0.2.{}", 101 + i)))
@@ -484,7 +485,9 @@ impl Cluster {
             b: b.into(),
             up,
         };
-        self.topology = Arc::new(self.topology.apply(&event).map_err(|e| e.to_string())?);
+        self.topology = Arc::new(Prepared::from(
+            self.topology.apply(&event).map_err(|e| e.to_string())?,
+        ));
         for pce in 0..self.pces.len() {
             self.input(pce, Input::Topology(TopologyChange::Event(event.clone())));
         }

@@ -39,6 +39,13 @@ fn main() {
         topo.memory_bytes() as f64 / (1 << 20) as f64,
         topo.memory_bytes() as f64 / topo.link_count() as f64
     );
+    let t = Instant::now();
+    let topo = pce_engine::solver::Prepared::from(topo);
+    println!(
+        "prepared for the solver (landmark tables of the four objectives) in {:.2?}; landmark memory {:.1} MiB",
+        t.elapsed(),
+        topo.landmark_bytes() as f64 / (1 << 20) as f64
+    );
     let res = Reservations::new(topo.link_count());
     let mut ws = Workspace::new();
     let n = topo.node_count() as u32;
@@ -53,11 +60,7 @@ fn main() {
     };
     let t = Instant::now();
     let _ = compute(&topo, &res, &query(1), &mut ws);
-    println!(
-        "first query (builds the IGP landmark tables): {:.2?}; landmark memory {:.1} MiB",
-        t.elapsed(),
-        topo.landmark_bytes() as f64 / (1 << 20) as f64
-    );
+    println!("first query: {:.2?}", t.elapsed());
     let t = Instant::now();
     let (mut found, mut scanned) = (0, 0u64);
     for i in 2..1002 {

@@ -336,10 +336,7 @@ fn run_serve(
         let api_listener = pce_engine::runtime::api::listen(api_addr)
             .await
             .map_err(|e| format!("cannot listen on {api_addr} (management API): {e}"))?;
-        let shared = Arc::new(server::Shared::new(
-            config,
-            pce_engine::topology::Ted::new(topo),
-        ));
+        let shared = Arc::new(server::Shared::new(config, topo));
         let recorder = match record {
             Some(file) => {
                 let header = pce_engine::runtime::record::Header::new(
@@ -464,7 +461,9 @@ fn node(topo: &Topology, s: &str) -> Result<NodeId, String> {
 }
 
 fn run_compute(a: &ComputeArgs) -> Result<(), String> {
-    let topo = TopologyFile::load(&a.topology).map_err(|e| e.to_string())?;
+    let topo = pce_engine::solver::Prepared::from(
+        TopologyFile::load(&a.topology).map_err(|e| e.to_string())?,
+    );
     let objective = match a.objective {
         Metric::Igp => Objective::Igp,
         Metric::Te => Objective::Te,

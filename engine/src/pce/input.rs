@@ -116,19 +116,34 @@ impl Pce {
     /// then drained with [`Pce::poll_output`].
     pub fn handle(&mut self, input: Input, now: Instant) -> Option<Result<u32, CommandError>> {
         self.now = Some(now);
-        match input {
+        let result = match input {
             Input::SessionUp {
                 session,
                 peer,
                 negotiated,
-            } => self.session_up(session, peer, *negotiated),
-            Input::Message { session, message } => self.handle_message(session, *message),
-            Input::SessionDown { session } => self.session_down(session, now),
-            Input::Timer => self.handle_timeout(now),
-            Input::Topology(change) => return Some(self.change_topology(change).map(|()| 0)),
-            Input::Command(c) => return Some(self.command(c)),
-        }
-        None
+            } => {
+                self.session_up(session, peer, *negotiated);
+                None
+            }
+            Input::Message { session, message } => {
+                self.handle_message(session, *message);
+                None
+            }
+            Input::SessionDown { session } => {
+                self.session_down(session, now);
+                None
+            }
+            Input::Timer => {
+                self.handle_timeout(now);
+                None
+            }
+            Input::Topology(change) => Some(self.change_topology(change).map(|()| 0)),
+            Input::Command(c) => Some(self.command(c)),
+        };
+        // Between inputs, never inside a query: the landmark tables of the
+        // affinity classes that keep coming back.
+        self.topology.prepare();
+        result
     }
 
     fn command(&mut self, command: Command) -> Result<u32, CommandError> {
@@ -150,8 +165,7 @@ impl Pce {
                 state_sync,
             } => {
                 if let Some(file) = topology {
-                    self.topology =
-                        std::sync::Arc::new(build(&TopologyChange::Replace(file), self)?);
+                    self.adopt(build(&TopologyChange::Replace(file), self)?);
                 }
                 self.reload_state_sync(state_sync.map(|s| *s));
                 self.reoptimize();
@@ -164,9 +178,17 @@ impl Pce {
     /// recomputed on the result. A change that cannot be applied leaves the
     /// topology as it was.
     fn change_topology(&mut self, change: TopologyChange) -> Result<(), CommandError> {
-        self.topology = std::sync::Arc::new(build(&change, self)?);
+        self.adopt(build(&change, self)?);
         self.reoptimize();
         Ok(())
+    }
+
+    /// Compute on `topology` from now on: its landmark tables are kept
+    /// when it only lengthens links, else built here, once (in parallel,
+    /// on the caller's rayon pool), never inside a query.
+    fn adopt(&mut self, topology: crate::topology::Topology) {
+        let next = self.topology.after(std::sync::Arc::new(topology));
+        self.topology = std::sync::Arc::new(next);
     }
 }
 

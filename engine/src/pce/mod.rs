@@ -78,7 +78,8 @@ use serde::Serialize;
 use crate::lspdb::{Applied, LspDb, LspKey, PccId, ReportError};
 use crate::pcreq::respond;
 use crate::solver::cspf::{Reservations, Workspace};
-use crate::topology::{LinkId, Topology};
+use crate::solver::Prepared;
+use crate::topology::LinkId;
 use session::{PccState, SessionState};
 
 /// A session, as the shell numbers them.
@@ -187,7 +188,7 @@ pub struct Pce {
     config: PceConfig,
     /// The topology this core computes on (its own: changes reach it as
     /// inputs, in order with everything else).
-    topology: Arc<Topology>,
+    topology: Arc<Prepared>,
     /// The LSP database, plain data; [`Pce::lspdb`] clones of it are the
     /// snapshots the shell publishes.
     lspdb: LspDb,
@@ -236,7 +237,7 @@ pub struct Pce {
 
 impl Pce {
     /// A core over a topology and an LSP database (empty, or restored).
-    pub fn new(mut config: PceConfig, topology: Arc<Topology>, lspdb: LspDb) -> Self {
+    pub fn new(mut config: PceConfig, topology: Arc<Prepared>, lspdb: LspDb) -> Self {
         let links = topology.link_count();
         let inter = config.state_sync.take().map(InterPce::new);
         Self {
@@ -289,8 +290,8 @@ impl Pce {
         }
     }
 
-    /// The topology the core computes on.
-    pub const fn topology(&self) -> &Arc<Topology> {
+    /// The topology the core computes on, prepared for the solver.
+    pub const fn topology(&self) -> &Arc<Prepared> {
         &self.topology
     }
 

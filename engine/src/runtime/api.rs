@@ -609,7 +609,7 @@ async fn topology(State(api): State<Api>) -> Json<serde_json::Value> {
         .command(Command::Reservations)
         .await
         .unwrap_or_default();
-    let topo = api.shared.ted.snapshot();
+    let topo = api.shared.topology.load_full();
     let name = |n| topo.node(n).map(|n| n.name.clone()).unwrap_or_default();
     let nodes: Vec<NodeView> = topo
         .nodes()
@@ -851,7 +851,7 @@ async fn compute(
     let c = json_body(body)?;
     let setup = parse_setup(c.setup.as_deref())?;
     let attributes = c.constraints.attributes()?;
-    let topo = api.shared.ted.snapshot();
+    let topo = api.shared.topology.load_full();
     let ask = crate::pcreq::PathAsk {
         source: c.source,
         destination: c.destination,

@@ -302,7 +302,7 @@ pub fn replay(
     let wire = header.wire();
     let mut pce = Pce::new(
         header.config(),
-        std::sync::Arc::new(topology),
+        std::sync::Arc::new(crate::solver::Prepared::from(topology)),
         crate::lspdb::LspDb::new(),
     );
     let origin = super::clock::now();

@@ -23,6 +23,7 @@ use radix_heap::RadixHeapMap;
 
 use serde::Serialize;
 
+use super::Prepared;
 use crate::topology::{HotLink, LinkId, NodeId, Topology};
 
 /// Labels the exact bounded search may create before it gives up proving
@@ -243,7 +244,7 @@ impl Workspace {
         Self::default()
     }
 
-    fn prepare(&mut self, topo: &Topology, c: &Constraints) {
+    fn prepare(&mut self, topo: &Prepared, c: &Constraints) {
         let (n, m) = (topo.node_count(), topo.link_count());
         if self.state.len() < n {
             self.state.resize(n, NodeState::default());
@@ -289,7 +290,7 @@ impl Workspace {
 /// segment avoids the nodes earlier segments used (a heuristic: the result
 /// says it is not proven optimal), and the bounds are checked on the whole.
 pub fn compute(
-    topo: &Topology,
+    topo: &Prepared,
     reservations: &Reservations,
     req: &PathRequest,
     ws: &mut Workspace,
@@ -401,7 +402,7 @@ fn is_simple(topo: &Topology, source: NodeId, links: &[LinkId]) -> bool {
 
 /// One path without IRO.
 fn compute_one(
-    topo: &Topology,
+    topo: &Prepared,
     reservations: &Reservations,
     req: &PathRequest,
     ws: &mut Workspace,
@@ -460,7 +461,7 @@ pub(crate) fn affinities_admit(
 /// Whether a link may carry a path under `c` (every constraint but the
 /// bounds and the per-query exclusions of a [`Workspace`]), for other solvers.
 pub(crate) fn admissible_for(
-    topo: &Topology,
+    topo: &Prepared,
     id: u32,
     h: &HotLink,
     c: &Constraints,
@@ -489,7 +490,7 @@ pub(crate) fn admissible_for(
 /// `cspf_2k/cspf_bandwidth_affinity`, same machine, back to back).
 #[inline]
 fn admissible(
-    topo: &Topology,
+    topo: &Prepared,
     id: u32,
     h: &HotLink,
     c: &Constraints,
@@ -559,13 +560,13 @@ pub(crate) fn metrics_of(topo: &Topology, links: &[LinkId]) -> PathMetrics {
 /// A* on the objective with landmark lower bounds (plain Dijkstra where a
 /// bound is 0): pops nodes in order of (cost so far + bound, hops).
 fn dijkstra(
-    topo: &Topology,
+    topo: &Prepared,
     r: &Reservations,
     req: &PathRequest,
     ws: &mut Workspace,
 ) -> Option<Path> {
     let (src, dst, c) = (req.source.0, req.destination.0, &req.constraints);
-    let table = topo.landmarks().table_for(topo, req.objective, c);
+    let table = topo.landmarks().table_for(req.objective, c);
     let target = table.target(dst);
     if table.separated(&target, src) {
         return None;
@@ -657,7 +658,7 @@ enum Search {
 }
 
 /// Exact label-setting search for the bounded problem.
-fn bounded(topo: &Topology, r: &Reservations, req: &PathRequest, ws: &mut Workspace) -> Search {
+fn bounded(topo: &Prepared, r: &Reservations, req: &PathRequest, ws: &mut Workspace) -> Search {
     let (src, dst, c) = (req.source.0, req.destination.0, &req.constraints);
     for n in ws.touched.drain(..) {
         if let Some(v) = ws.at_node.get_mut(n as usize) {

@@ -20,6 +20,7 @@
 use serde::Serialize;
 
 use super::cspf::{compute, metrics_of, NoPath, Path, PathRequest, Reservations, Workspace};
+use super::Prepared;
 use crate::topology::{LinkId, NodeId, Topology};
 
 /// Largest candidate list per member.
@@ -144,7 +145,7 @@ pub enum GroupError {
 /// Yen's k-shortest simple paths for `req`, up to `k`, in increasing cost
 /// (ties by hops, then discovery order).
 pub fn k_shortest(
-    topo: &Topology,
+    topo: &Prepared,
     r: &Reservations,
     req: &PathRequest,
     k: usize,
@@ -273,7 +274,7 @@ pub fn disjoint(
 
 /// Compute a disjoint group.
 pub fn solve(
-    topo: &Topology,
+    topo: &Prepared,
     r: &Reservations,
     group: &GroupRequest,
     ws: &mut Workspace,
@@ -299,7 +300,7 @@ pub fn solve(
 }
 
 fn solve_at(
-    topo: &Topology,
+    topo: &Prepared,
     r: &Reservations,
     group: &GroupRequest,
     level: Disjointness,
@@ -394,7 +395,7 @@ fn solve_at(
 
 /// Branch and bound over the first `k` candidates of each member.
 fn search(
-    topo: &Topology,
+    topo: &Prepared,
     group: &GroupRequest,
     level: Disjointness,
     lists: &[Vec<Path>],

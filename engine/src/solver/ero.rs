@@ -17,12 +17,13 @@ use std::net::IpAddr;
 use pcep::wire::object::{Nai, Subobject};
 
 use super::cspf::{compute, Constraints, Objective, PathRequest, Reservations, Workspace};
+use super::Prepared;
 use crate::topology::{Link, LinkId, NodeId, Topology};
 
 /// The links of `ero` from `head`, or `None` when a hop is not in the
 /// topology (or the path is not connected).
 pub fn links(
-    topo: &Topology,
+    topo: &Prepared,
     head: NodeId,
     ero: &[Subobject],
     ws: &mut Workspace,

@@ -8,8 +8,9 @@
 //! (constraints, exclusions), which only lengthens distances, so the bound
 //! stays admissible and consistent for every constrained query on the same
 //! snapshot. A snapshot is immutable: a topology event builds a new one,
-//! whose tables are rebuilt on first use. Landmarks are chosen farthest
-//! first (in hops) from node 0, so the choice is deterministic.
+//! and its [`super::Prepared`] builds the tables of every objective at
+//! once, in parallel. Landmarks are chosen farthest first (in hops) from
+//! node 0, so the choice is deterministic.
 //!
 //! **Affinity classes.** Bounds from the whole graph are weak for a query
 //! whose affinities remove links its unconstrained path would take: the
@@ -19,16 +20,20 @@
 //! (objective, exclude-any, include-any, include-all) that keeps coming
 //! back gets its own tables, computed on the links it admits: still
 //! admissible and consistent for every query of the class (bandwidth and
-//! exclusions only remove more links), and much tighter. A class gets its
-//! tables on its [`CLASS_THRESHOLD`]th query, in one of [`CLASS_SLOTS`]
-//! slots per snapshot; others use the base tables. Which table a query
-//! uses never changes its result: the search breaks ties canonically
+//! exclusions only remove more links), and much tighter. Queries count
+//! their classes, in one of [`CLASS_SLOTS`] slots per snapshot; a class
+//! met [`CLASS_THRESHOLD`] times gets its tables at the next
+//! [`super::Prepared::prepare`], between queries (never inside one); until
+//! then, and for other classes, the base tables serve. Which table a CSPF
+//! query uses never changes its result: the search breaks ties canonically
 //! (see `cspf`), independent of the bound.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
+
+use rayon::prelude::*;
 
 use super::cspf::{affinities_admit, weight, Constraints, Objective};
 use crate::topology::{HotLink, LinkId, NodeId, Topology};
@@ -49,15 +54,23 @@ pub(crate) const CLASS_SLOTS: usize = 8;
 /// classes never pay for tables (2 x 16 searches over the whole graph).
 pub(crate) const CLASS_THRESHOLD: u32 = 16;
 
-/// Distance tables, per objective, built on first use.
+/// Distance tables, per objective, and per recurring affinity class.
 #[derive(Debug, Default)]
 pub(crate) struct Landmarks {
     nodes: Vec<u32>,
     /// Every admin-group bit some link carries.
     groups: u32,
-    tables: [OnceLock<Table>; 4],
+    /// By objective: IGP, TE, delay, hops.
+    tables: [Table; 4],
     classes: [OnceLock<ClassSlot>; CLASS_SLOTS],
 }
+
+const OBJECTIVES: [Objective; 4] = [
+    Objective::Igp,
+    Objective::Te,
+    Objective::Delay,
+    Objective::Hops,
+];
 
 /// What a class table is computed for: links that pass these affinities.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -179,7 +192,6 @@ impl Landmarks {
     pub(crate) fn memory_bytes(&self) -> usize {
         self.tables
             .iter()
-            .filter_map(OnceLock::get)
             .chain(
                 self.classes
                     .iter()
@@ -199,6 +211,8 @@ impl Landmarks {
             .count()
     }
 
+    /// Choose the landmarks and build the base table of every objective
+    /// (in parallel, on the current rayon pool).
     pub(crate) fn build(topo: &Topology) -> Self {
         let n = topo.node_count();
         let mut nodes: Vec<u32> = Vec::new();
@@ -217,22 +231,24 @@ impl Landmarks {
             }
         }
         let groups = topo.hot().iter().fold(0, |g, h| g | h.admin_groups);
+        let mut tables: Vec<Table> = OBJECTIVES
+            .par_iter()
+            .map(|&o| build_table(&nodes, topo, o, |_| true))
+            .collect();
+        let mut take = || tables.pop().unwrap_or_default();
+        let (hops, delay, te, igp) = (take(), take(), take(), take());
         Self {
             nodes,
             groups,
-            tables: Default::default(),
+            tables: [igp, te, delay, hops],
             classes: Default::default(),
         }
     }
 
     /// The tightest table built for a query with constraints `c`: its
-    /// affinity class's own, or the base table for `objective`.
-    pub(crate) fn table_for(
-        &self,
-        topo: &Topology,
-        objective: Objective,
-        c: &Constraints,
-    ) -> &Table {
+    /// affinity class's own, or the base table for `objective`. Counts the
+    /// class (see [`Self::build_due`]); builds nothing.
+    pub(crate) fn table_for(&self, objective: Objective, c: &Constraints) -> &Table {
         // Exclude-any bits no link carries exclude nothing.
         let class = Class {
             objective,
@@ -241,7 +257,7 @@ impl Landmarks {
             include_all: c.include_all,
         };
         if class.exclude_any == 0 && class.include_any == 0 && class.include_all == 0 {
-            return self.table(topo, objective);
+            return self.table(objective);
         }
         for slot in &self.classes {
             let s = slot.get_or_init(|| ClassSlot {
@@ -255,74 +271,71 @@ impl Landmarks {
             if let Some(t) = s.table.get() {
                 return t;
             }
-            if s.queries.fetch_add(1, Ordering::Relaxed) + 1 >= CLASS_THRESHOLD {
-                return s
-                    .table
-                    .get_or_init(|| self.build_table(topo, objective, |h| class.admits(h)));
-            }
+            s.queries.fetch_add(1, Ordering::Relaxed);
             break;
         }
-        self.table(topo, objective)
+        self.table(objective)
     }
 
-    /// The table for `objective`, built on first use.
-    pub(crate) fn table(&self, topo: &Topology, objective: Objective) -> &Table {
+    /// The base table for `objective`.
+    pub(crate) fn table(&self, objective: Objective) -> &Table {
         let [igp, te, delay, hops] = &self.tables;
-        let cell = match objective {
+        match objective {
             Objective::Igp => igp,
             Objective::Te => te,
             Objective::Delay => delay,
             Objective::Hops => hops,
-        };
-        cell.get_or_init(|| self.build_table(topo, objective, |_| true))
+        }
     }
 
-    /// Tables on the up links that `admit` accepts.
-    fn build_table(
-        &self,
-        topo: &Topology,
-        objective: Objective,
-        admit: impl Fn(&HotLink) -> bool + Copy + Sync,
-    ) -> Table {
-        // Rows always have LANDMARKS columns (fixed-size bound loop);
-        // unused columns stay unreachable and contribute nothing.
-        // The 2 x LANDMARKS searches are independent: run them in parallel,
-        // on scoped OS threads, not rayon. This runs inside a `OnceLock`
-        // initializer, often on a rayon worker (parallel placement): a rayon
-        // join would let this thread steal another query that needs the
-        // same table and re-enter the initializer (a deadlock). Plain
-        // threads only block.
-        let roots: Vec<u32> = self.nodes.iter().copied().take(LANDMARKS).collect();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let chunk = roots.len().div_ceil(threads).max(1);
-        let search = |root: u32| {
-            (
-                dijkstra(topo, root, objective, false, admit),
-                dijkstra(topo, root, objective, true, admit),
-            )
-        };
-        let searches: Vec<(Vec<u32>, Vec<u32>)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = roots
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || part.iter().map(|&r| search(r)).collect::<Vec<_>>())
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        });
-        let mut rows = vec![Row::UNREACHABLE; topo.node_count()];
-        for (l, (forward, backward)) in searches.into_iter().enumerate() {
-            for ((row, f), b) in rows.iter_mut().zip(forward).zip(backward) {
-                if let (Some(x), Some(y)) = (row.from.get_mut(l), row.to.get_mut(l)) {
-                    (*x, *y) = (f, b);
+    /// Build the tables of the classes met [`CLASS_THRESHOLD`] times (on
+    /// the current rayon pool); how many were built.
+    pub(crate) fn build_due(&self, topo: &Topology) -> usize {
+        let mut built = 0;
+        for slot in self.classes.iter().filter_map(OnceLock::get) {
+            if slot.table.get().is_none() && slot.queries.load(Ordering::Relaxed) >= CLASS_THRESHOLD
+            {
+                let class = slot.class;
+                let table = build_table(&self.nodes, topo, class.objective, |h| class.admits(h));
+                if slot.table.set(table).is_ok() {
+                    built += 1;
                 }
             }
         }
-        Table { rows }
+        built
     }
+}
+
+/// Tables on the up links that `admit` accepts: the 2 x LANDMARKS searches
+/// in parallel (rayon; never called from inside a query, so a worker that
+/// waits here never re-enters it).
+fn build_table(
+    landmarks: &[u32],
+    topo: &Topology,
+    objective: Objective,
+    admit: impl Fn(&HotLink) -> bool + Copy + Sync + Send,
+) -> Table {
+    // Rows always have LANDMARKS columns (fixed-size bound loop); unused
+    // columns stay unreachable and contribute nothing.
+    let searches: Vec<(Vec<u32>, Vec<u32>)> = landmarks
+        .par_iter()
+        .take(LANDMARKS)
+        .map(|&root| {
+            rayon::join(
+                || dijkstra(topo, root, objective, false, admit),
+                || dijkstra(topo, root, objective, true, admit),
+            )
+        })
+        .collect();
+    let mut rows = vec![Row::UNREACHABLE; topo.node_count()];
+    for (l, (forward, backward)) in searches.into_iter().enumerate() {
+        for ((row, f), b) in rows.iter_mut().zip(forward).zip(backward) {
+            if let (Some(x), Some(y)) = (row.from.get_mut(l), row.to.get_mut(l)) {
+                (*x, *y) = (f, b);
+            }
+        }
+    }
+    Table { rows }
 }
 
 fn bfs(topo: &Topology, from: u32) -> Vec<u32> {

@@ -1,9 +1,15 @@
-//! Path computation over a topology snapshot.
+//! Path computation over a topology snapshot, [`Prepared`] for search:
+//! the topology knows nothing of the solver; what the searches need beyond
+//! it (landmark tables) is built here, when a snapshot is adopted, on the
+//! caller's thread pool, never inside a query.
 
 pub mod cspf;
 pub mod disjoint;
 pub mod ero;
 pub(crate) mod landmarks;
 pub mod placement;
+mod prepared;
 pub mod sr;
 pub mod suurballe;
+
+pub use prepared::Prepared;

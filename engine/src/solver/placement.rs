@@ -21,7 +21,8 @@
 use rayon::prelude::*;
 
 use super::cspf::{compute, NoPath, Path, PathRequest, Reservations, Workspace};
-use crate::topology::{LinkId, Topology};
+use super::Prepared;
+use crate::topology::LinkId;
 
 /// Placed LSPs: a path (or why none) per request, the reservations they
 /// hold, and which LSPs use each link.
@@ -39,7 +40,7 @@ pub struct Placement {
 
 impl Placement {
     /// Place every request, in order of priority (index 0 first).
-    pub fn place(topo: &Topology, requests: &[PathRequest]) -> Self {
+    pub fn place(topo: &Prepared, requests: &[PathRequest]) -> Self {
         let mut placement = Self {
             paths: vec![Err(NoPath::Infeasible { proven: true }); requests.len()],
             reservations: Reservations::new(topo.link_count()),
@@ -61,7 +62,7 @@ impl Placement {
     /// them, in order.
     pub fn reroute(
         &mut self,
-        topo: &Topology,
+        topo: &Prepared,
         requests: &[PathRequest],
         changed: &[LinkId],
     ) -> Vec<u32> {
@@ -97,7 +98,7 @@ impl Placement {
         }
     }
 
-    fn run(&mut self, topo: &Topology, requests: &[PathRequest], pending: Vec<u32>) {
+    fn run(&mut self, topo: &Prepared, requests: &[PathRequest], pending: Vec<u32>) {
         self.rounds = 0;
         let bw = |i: u32| {
             requests
@@ -161,7 +162,7 @@ impl Placement {
     }
 }
 
-fn fits(topo: &Topology, r: &Reservations, links: &[LinkId], bw: f64) -> bool {
+fn fits(topo: &Prepared, r: &Reservations, links: &[LinkId], bw: f64) -> bool {
     bw <= 0.0
         || links.iter().all(|l| {
             topo.link(*l)

@@ -31,6 +31,7 @@ use radix_heap::RadixHeapMap;
 use super::cspf::{
     admissible_for, metrics_of, weight, NoPath, Path, PathRequest, Reservations, Workspace,
 };
+use super::Prepared;
 use crate::topology::{HotLink, LinkId, NodeId, Topology};
 
 const NONE: u32 = u32::MAX;
@@ -111,7 +112,7 @@ impl PairWorkspace {
 
 /// The two paths, or why there are none.
 pub fn disjoint_pair(
-    topo: &Topology,
+    topo: &Prepared,
     r: &Reservations,
     req: &PathRequest,
     node_disjoint: bool,
@@ -131,7 +132,7 @@ pub fn disjoint_pair(
     // The base table, not the affinity class's: which equal-cost pair the
     // second search meets on depends on the potential, so the bound must
     // not depend on how many queries of the class came before.
-    let table = topo.landmarks().table(topo, req.objective);
+    let table = topo.landmarks().table(req.objective);
     let target = table.target(t);
     ws.scanned = 0;
     if table.separated(&target, s) {

@@ -4,17 +4,16 @@
 //! immutable snapshot whose directed links are stored in compressed sparse
 //! row (CSR) order, so a path search walks a node's outgoing links as one
 //! contiguous slice. Readers share a snapshot through an `Arc` and never
-//! lock; [`Ted`] publishes a new snapshot atomically when the file is
-//! reloaded or a link or node changes ([`TopologyEvent`]).
+//! lock; a change ([`TopologyEvent`], a reloaded file) makes a new snapshot
+//! ([`Topology::apply`]), which the core adopts as one of its inputs. The
+//! topology knows nothing of path computation: what the solver prepares
+//! from a snapshot lives in `solver::Prepared`.
 
 pub mod file;
 
+use serde::Serialize;
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Arc;
-
-use arc_swap::ArcSwap;
-use serde::Serialize;
 
 pub use self::file::{LinkSpec, NodeSpec, TopologyError, TopologyFile};
 
@@ -110,8 +109,6 @@ pub struct Topology {
     hot: Vec<HotLink>,
     /// Reservable bandwidth per link, same indices.
     bandwidth: Vec<f64>,
-    /// Lower-bound tables for goal-directed search, built on first use.
-    landmarks: std::sync::Arc<std::sync::OnceLock<crate::solver::landmarks::Landmarks>>,
     /// Directed links, sorted by `from` (CSR order).
     links: Vec<Link>,
     /// `first_link[n]..first_link[n + 1]` are node `n`'s outgoing links.
@@ -179,8 +176,8 @@ impl Topology {
         self.links.len()
     }
 
-    /// Heap memory held by the snapshot (excluding landmark tables, which
-    /// are built on first use: see [`Self::landmark_bytes`]).
+    /// Heap memory held by the snapshot (the solver's landmark tables are
+    /// its own: `solver::Prepared::landmark_bytes`).
     pub fn memory_bytes(&self) -> usize {
         use std::mem::size_of;
         let names: usize = self
@@ -199,13 +196,6 @@ impl Topology {
             // Hash maps: entries plus control bytes, approximately.
             + self.by_name.capacity() * (size_of::<String>() + size_of::<NodeId>() + 1)
             + self.by_address.capacity() * (size_of::<IpAddr>() + size_of::<NodeId>() + 1)
-    }
-
-    /// Memory of the landmark tables built so far (per objective used).
-    pub fn landmark_bytes(&self) -> usize {
-        self.landmarks
-            .get()
-            .map_or(0, crate::solver::landmarks::Landmarks::memory_bytes)
     }
 
     /// A node.
@@ -254,33 +244,6 @@ impl Topology {
         &self.bandwidth
     }
 
-    /// Affinity classes that have their own landmark tables in this
-    /// snapshot (see `solver::landmarks`).
-    pub fn landmark_classes(&self) -> usize {
-        self.landmarks
-            .get()
-            .map_or(0, crate::solver::landmarks::Landmarks::class_tables)
-    }
-
-    /// Landmark lower bounds, computed once per snapshot.
-    pub(crate) fn landmarks(&self) -> &crate::solver::landmarks::Landmarks {
-        self.landmarks
-            .get_or_init(|| crate::solver::landmarks::Landmarks::build(self))
-    }
-
-    /// A lower bound on the distance from `from` to `to` by `objective`,
-    /// from the snapshot's landmark tables (built on first use): what the
-    /// path searches use to direct themselves, for tools that study them.
-    pub fn distance_bound(
-        &self,
-        objective: crate::solver::cspf::Objective,
-        from: NodeId,
-        to: NodeId,
-    ) -> u64 {
-        let table = self.landmarks().table(self, objective);
-        table.bound(&table.target(to.0), from.0)
-    }
-
     /// Rebuild the derived arrays after `nodes` or `links` changed.
     pub(crate) fn refresh(&mut self) {
         self.hot = self
@@ -304,8 +267,6 @@ impl Topology {
             })
             .collect();
         self.bandwidth = self.links.iter().map(|l| l.bandwidth).collect();
-        // Bounds from the old metrics may overestimate after a change.
-        self.landmarks = std::sync::Arc::default();
     }
 
     /// A node's outgoing links, as a contiguous range of link IDs.
@@ -370,6 +331,26 @@ impl Topology {
             })
             .map(|(i, _)| LinkId(i as u32))
             .collect()
+    }
+
+    /// Whether `next` only removes or lengthens links of this snapshot: the
+    /// same nodes and links, none usable in `next` that is not here, no
+    /// metric (IGP, TE, delay) lower, the same admin groups. What a link or
+    /// node failure, or a metric increase, makes. Then every distance of
+    /// `next` is at least this one's, on every subset of links a query may
+    /// use, so lower bounds computed here hold there.
+    pub fn only_lengthens(&self, next: &Self) -> bool {
+        self.first_link == next.first_link
+            && self.hot.len() == next.hot.len()
+            && self.hot.iter().zip(&next.hot).all(|(a, b)| {
+                a.to == b.to
+                    && a.admin_groups == b.admin_groups
+                    && (b.flags & HotLink::UP == 0
+                        || (a.flags & HotLink::UP != 0
+                            && b.igp >= a.igp
+                            && b.te >= a.te
+                            && b.delay_us >= a.delay_us))
+            })
     }
 
     /// The link from `a` to `b` (the first, if parallel links exist).
@@ -452,53 +433,5 @@ impl Topology {
 
     fn name(&self, id: NodeId) -> String {
         self.node(id).map(|n| n.name.clone()).unwrap_or_default()
-    }
-}
-
-/// The shared, atomically replaceable current topology.
-#[derive(Debug)]
-pub struct Ted {
-    current: ArcSwap<Topology>,
-}
-
-impl Ted {
-    /// A TED holding `topology`.
-    pub fn new(topology: Topology) -> Self {
-        Self {
-            current: ArcSwap::from_pointee(topology),
-        }
-    }
-
-    /// The current snapshot; it stays valid (and unchanged) for as long as
-    /// the caller holds it, whatever is published meanwhile.
-    pub fn snapshot(&self) -> Arc<Topology> {
-        self.current.load_full()
-    }
-
-    /// Publish a new snapshot.
-    pub fn publish(&self, topology: Topology) {
-        self.current.store(Arc::new(topology));
-    }
-
-    /// Publish a snapshot someone else holds too (the core publishes its
-    /// own for readers).
-    pub fn store(&self, topology: Arc<Topology>) {
-        self.current.store(topology);
-    }
-
-    /// Apply an event to the current snapshot and publish the result. With
-    /// several writers, an event is applied to the snapshot it replaces
-    /// (compare and swap, retried on a concurrent publication), so no
-    /// writer's event is lost.
-    pub fn apply(&self, event: &TopologyEvent) -> Result<Arc<Topology>, TopologyError> {
-        let mut current = self.current.load_full();
-        loop {
-            let next = Arc::new(current.apply(event)?);
-            let previous = self.current.compare_and_swap(&current, Arc::clone(&next));
-            if Arc::ptr_eq(&previous, &current) {
-                return Ok(next);
-            }
-            current = arc_swap::Guard::into_inner(previous);
-        }
     }
 }

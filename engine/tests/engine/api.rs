@@ -8,7 +8,6 @@ use std::sync::Arc;
 use pce_engine::runtime::api::{self, ROUTES};
 use pce_engine::runtime::config::Config;
 use pce_engine::runtime::server::{start_core, Shared};
-use pce_engine::topology::Ted;
 use serde_json::Value;
 
 use super::support::load;
@@ -50,7 +49,7 @@ fn start() -> Running {
     let base = rt.block_on(async {
         let shared = Arc::new(Shared::new(
             Config::default(),
-            Ted::new(load("draft-topology-a.json")),
+            load("draft-topology-a.json"),
         ));
         let core = start_core(&shared);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

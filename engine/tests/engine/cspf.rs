@@ -4,13 +4,16 @@
 use pce_engine::solver::cspf::{
     compute, Constraints, NoPath, Objective, PathMetrics, PathRequest, Reservations, Workspace,
 };
-use pce_engine::topology::{LinkId, LinkSpec, NodeId, NodeSpec, Topology, TopologyFile};
+use pce_engine::solver::Prepared;
+use pce_engine::topology::{
+    LinkId, LinkSpec, NodeId, NodeSpec, Topology, TopologyEvent, TopologyFile,
+};
 use proptest::prelude::*;
 
 use super::support::{link_spec, load, names, node_spec};
 
 fn shortest(
-    topo: &Topology,
+    topo: &Prepared,
     from: &str,
     to: &str,
     c: Constraints,
@@ -366,7 +369,7 @@ proptest! {
 
     #[test]
     fn cspf_matches_exhaustive_search(case in case()) {
-        let topo = case.file.build().unwrap();
+        let topo = Prepared::from(case.file.build().unwrap());
         let mut res = Reservations::new(topo.link_count());
         for (l, bw) in &case.reserved {
             if *l < topo.link_count() {
@@ -518,7 +521,7 @@ proptest! {
     /// own; every answer must be the canonical path.
     #[test]
     fn cspf_path_is_canonical_whatever_the_bound((file, src, dst, exclude) in tie_heavy_case()) {
-        let topo = file.build().unwrap();
+        let topo = Prepared::from(file.build().unwrap());
         prop_assume!(src != dst);
         let res = Reservations::new(topo.link_count());
         let (src, dst) = (NodeId(src), NodeId(dst));
@@ -532,14 +535,107 @@ proptest! {
             for _ in 0..40 {
                 let got = compute(&topo, &res, &req, &mut ws).ok().map(|p| p.links);
                 prop_assert_eq!(&got, &want);
+                topo.prepare();
             }
         }
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// After failures and metric increases the next snapshot keeps the
+    /// landmark tables of the one before (no rebuild), and every answer on
+    /// it is still the canonical path of the new topology (exhaustive
+    /// reference), with and without an affinity class of its own.
+    #[test]
+    fn tables_kept_across_failures_still_bound_the_new_distances(
+        (file, src, dst, exclude) in tie_heavy_case(),
+        changes in proptest::collection::vec((any::<prop::sample::Index>(), any::<bool>(), 1u32..20), 1..5),
+    ) {
+        prop_assume!(src != dst);
+        let before = Prepared::from(file.build().unwrap());
+        // Give the class its own tables before the change, so that those
+        // are kept too.
+        let mut ws = Workspace::new();
+        let res = Reservations::new(before.link_count());
+        let (src, dst) = (NodeId(src), NodeId(dst));
+        let class = Constraints { exclude_any: exclude, ..Constraints::default() };
+        let class_req = PathRequest { source: src, destination: dst, objective: Objective::Igp, constraints: class.clone() };
+        for _ in 0..20 {
+            let _ = compute(&before, &res, &class_req, &mut ws);
+        }
+        before.prepare();
+        let mut next: Topology = Topology::clone(before.topology());
+        for (i, down, more) in changes {
+            let spec = &file.links[i.index(file.links.len())];
+            let (a, b) = (next.node_by_name(&spec.a).unwrap(), next.node_by_name(&spec.b).unwrap());
+            let link = next.link(next.link_between(a, b).unwrap()).unwrap();
+            let event = if down {
+                TopologyEvent::LinkState { a: spec.a.clone(), b: spec.b.clone(), up: false }
+            } else {
+                TopologyEvent::LinkMetric { a: spec.a.clone(), b: spec.b.clone(), igp: link.igp + more, te: link.te + more }
+            };
+            next = next.apply(&event).unwrap();
+        }
+        let after = before.after(std::sync::Arc::new(next));
+        prop_assert!(after.shares_tables_with(&before));
+        for c in [Constraints::default(), class] {
+            let want = canonical(&after, src, dst, &c);
+            let req = PathRequest { source: src, destination: dst, objective: Objective::Igp, constraints: c };
+            let got = compute(&after, &res, &req, &mut ws).ok().map(|p| p.links);
+            prop_assert_eq!(got, want);
+        }
+    }
+}
+
+/// A link coming back, or a metric falling, can shorten distances: the
+/// next snapshot's tables are built anew.
+#[test]
+fn tables_are_rebuilt_when_a_change_can_shorten_a_path() {
+    let base = load("draft-topology-a.json");
+    let down = TopologyEvent::LinkState {
+        a: "R1".into(),
+        b: "R2".into(),
+        up: false,
+    };
+    let failed = base.after(std::sync::Arc::new(base.apply(&down).unwrap()));
+    assert!(failed.shares_tables_with(&base));
+    let up = TopologyEvent::LinkState {
+        a: "R1".into(),
+        b: "R2".into(),
+        up: true,
+    };
+    let repaired = failed.after(std::sync::Arc::new(failed.apply(&up).unwrap()));
+    assert!(!repaired.shares_tables_with(&failed));
+    let (r1, r2) = (
+        base.node_by_name("R1").unwrap(),
+        base.node_by_name("R2").unwrap(),
+    );
+    let l = base.link(base.link_between(r1, r2).unwrap()).unwrap();
+    assert!(l.igp > 1);
+    let lower = TopologyEvent::LinkMetric {
+        a: "R1".into(),
+        b: "R2".into(),
+        igp: l.igp - 1,
+        te: l.te,
+    };
+    let shorter = base.after(std::sync::Arc::new(base.apply(&lower).unwrap()));
+    assert!(!shorter.shares_tables_with(&base));
+    let higher = TopologyEvent::LinkMetric {
+        a: "R1".into(),
+        b: "R2".into(),
+        igp: l.igp + 1,
+        te: l.te + 1,
+    };
+    assert!(base
+        .after(std::sync::Arc::new(base.apply(&higher).unwrap()))
+        .shares_tables_with(&base));
+}
+
 /// A 5 x 5 grid, IGP 10 everywhere; links of column 2 (vertical ones)
 /// carry admin group 1, and every link into node "g4x4" carries group 2.
-fn grid() -> Topology {
+fn grid() -> Prepared {
     let name = |x: usize, y: usize| format!("g{x}x{y}");
     let mut nodes = Vec::new();
     let mut links = Vec::new();
@@ -580,12 +676,12 @@ fn grid() -> Topology {
             }
         }
     }
-    TopologyFile { nodes, links }.build().unwrap()
+    Prepared::from(TopologyFile { nodes, links }.build().unwrap())
 }
 
 /// The [`grid`], no reservations, and an IGP request from its corner g0x0
 /// to `to`, excluding the links of `exclude_any`.
-fn grid_query(to: &str, exclude_any: u32) -> (Topology, Reservations, PathRequest) {
+fn grid_query(to: &str, exclude_any: u32) -> (Prepared, Reservations, PathRequest) {
     let topo = grid();
     let req = PathRequest {
         source: topo.node_by_name("g0x0").unwrap(),
@@ -615,9 +711,16 @@ fn affinity_class_gets_its_own_bounds() {
         0,
         "one query does not build tables"
     );
+    assert_eq!(
+        topo.prepare(),
+        0,
+        "one query does not make a class recurrent"
+    );
     let mut built_after = None;
     for i in 1..64 {
         assert_eq!(compute(&topo, &res, &req, &mut ws).unwrap(), first);
+        assert_eq!(topo.landmark_classes(), 0, "queries build nothing");
+        topo.prepare();
         if topo.landmark_classes() == 1 {
             built_after = Some(i);
             break;
@@ -637,6 +740,7 @@ fn affinity_class_gets_its_own_bounds() {
     for _ in 0..64 {
         compute(&topo, &res, &unused, &mut ws).unwrap();
     }
+    topo.prepare();
     assert_eq!(topo.landmark_classes(), 1);
 }
 
@@ -653,6 +757,7 @@ fn class_bounds_prove_infeasibility_without_search() {
             Err(NoPath::Infeasible { proven: true })
         );
         scanned.push(ws.scanned);
+        topo.prepare();
     }
     assert_eq!(topo.landmark_classes(), 1);
     // Before the class had tables, the search explored the grid; after,
@@ -669,7 +774,7 @@ proptest! {
     /// to itself, and consistent on every link.
     #[test]
     fn distance_bound_is_admissible_and_consistent((file, _, _, _) in tie_heavy_case()) {
-        let topo = file.build().unwrap();
+        let topo = Prepared::from(file.build().unwrap());
         let n = topo.node_count();
         let bound = |a: usize, b: usize| {
             topo.distance_bound(Objective::Igp, NodeId(a as u32), NodeId(b as u32))

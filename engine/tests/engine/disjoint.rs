@@ -6,6 +6,7 @@ use pce_engine::solver::cspf::{
 use pce_engine::solver::disjoint::{
     disjoint, solve, Disjointness, GroupError, GroupObjective, GroupRequest,
 };
+use pce_engine::solver::Prepared;
 use pce_engine::topology::{LinkId, LinkSpec, NodeId, NodeSpec, Topology, TopologyFile};
 use proptest::prelude::*;
 
@@ -236,7 +237,7 @@ proptest! {
 
     #[test]
     fn groups_match_exhaustive_search((file, ends, d, objective, strict) in group()) {
-        let topo = file.build().unwrap();
+        let topo = Prepared::from(file.build().unwrap());
         let members: Vec<PathRequest> = ends
             .iter()
             .filter(|(a, b)| a != b)
@@ -325,7 +326,7 @@ proptest! {
     #[test]
     fn shared_end_pairs_are_exact((file, s, t, node) in shared_ends()) {
         prop_assume!(s != t);
-        let topo = file.build().unwrap();
+        let topo = Prepared::from(file.build().unwrap());
         let g = shared_end_pair(NodeId(s), NodeId(t), node);
         let d = g.disjointness;
         let wanted = best_combination(&topo, &g, d);
@@ -481,7 +482,7 @@ proptest! {
     #[test]
     fn shared_end_pairs_match_min_cost_flow((file, s, t, node) in medium_pair_case()) {
         prop_assume!(s != t);
-        let topo = file.build().unwrap();
+        let topo = Prepared::from(file.build().unwrap());
         let (s, t) = (NodeId(s), NodeId(t));
         let g = shared_end_pair(s, t, node);
         let (m, d) = (&g.members[0], g.disjointness);

@@ -5,16 +5,17 @@ use pce_engine::solver::cspf::{
     compute, Constraints, Objective, PathRequest, Reservations, Workspace,
 };
 use pce_engine::solver::placement::Placement;
+use pce_engine::solver::Prepared;
 use pce_engine::topology::{LinkSpec, NodeId, NodeSpec, Topology, TopologyEvent, TopologyFile};
 
 /// A 8x8 grid with uneven metrics and tight bandwidth: contention forces
 /// LSPs off their shortest paths.
-fn grid() -> Topology {
+fn grid() -> Prepared {
     grid_coloured(false)
 }
 
 /// [`grid`], with admin groups 1 and 2 on some links when `coloured`.
-fn grid_coloured(coloured: bool) -> Topology {
+fn grid_coloured(coloured: bool) -> Prepared {
     let n = 8;
     let name = |r: usize, c: usize| format!("g{r}_{c}");
     let mut file = TopologyFile::default();
@@ -60,7 +61,7 @@ fn grid_coloured(coloured: bool) -> Topology {
             }
         }
     }
-    file.build().unwrap()
+    Prepared::from(file.build().unwrap())
 }
 
 fn demands(topo: &Topology, count: usize) -> Vec<PathRequest> {
@@ -131,36 +132,26 @@ fn same_result_for_any_thread_count_and_equal_to_one_by_one() {
     }
 }
 
-/// Affinity classes get their landmark tables built while parallel
-/// placement runs (on rayon workers, each class on its 16th query): no
-/// deadlock (a watchdog fails the test instead of hanging it), and the
-/// same paths as a one-thread placement, whatever order the tables got
-/// built in.
+/// Queries never build tables: parallel placement only counts the affinity
+/// classes it meets; `prepare`, between placements, builds the recurring
+/// ones. The paths are the same with and without class tables, on one
+/// thread or four.
 #[test]
-fn class_tables_built_during_parallel_placement() {
-    let run = |threads: usize| {
-        // A fresh snapshot each time: no table exists yet.
-        let topo = grid_coloured(true);
-        let mut reqs = demands(&topo, 400);
-        for (i, r) in reqs.iter_mut().enumerate() {
-            r.constraints.exclude_any = [0, 1, 2, 3][i % 4];
-        }
-        let placement = in_pool(threads, || Placement::place(&topo, &reqs));
-        (placement.paths, topo.landmark_classes())
-    };
-    let (done, wait) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = done.send((run(1), run(4)));
-    });
-    let ((one, classes_one), (four, classes_four)) = wait
-        .recv_timeout(std::time::Duration::from_secs(120))
-        .expect("placement finished (no deadlock building class tables)");
-    assert_eq!(one, four);
-    assert_eq!(
-        (classes_one, classes_four),
-        (3, 3),
-        "three recurring classes"
-    );
+fn class_tables_are_prepared_between_placements_and_change_no_path() {
+    let topo = grid_coloured(true);
+    let mut reqs = demands(&topo, 400);
+    for (i, r) in reqs.iter_mut().enumerate() {
+        r.constraints.exclude_any = [0, 1, 2, 3][i % 4];
+    }
+    let before = in_pool(4, || Placement::place(&topo, &reqs)).paths;
+    assert_eq!(topo.landmark_classes(), 0, "no table built inside a query");
+    assert_eq!(in_pool(2, || topo.prepare()), 3, "three recurring classes");
+    assert_eq!(topo.landmark_classes(), 3);
+    assert_eq!(topo.prepare(), 0, "each class is built once");
+    let one = in_pool(1, || Placement::place(&topo, &reqs)).paths;
+    let four = in_pool(4, || Placement::place(&topo, &reqs)).paths;
+    assert_eq!(one, before);
+    assert_eq!(four, before);
 }
 
 #[test]
@@ -179,9 +170,10 @@ fn reroute_moves_only_the_lsps_of_the_failed_link() {
         topo.node(link.from).unwrap().name.clone(),
         topo.node(link.to).unwrap().name.clone(),
     );
-    let after = topo
-        .apply(&TopologyEvent::LinkState { a, b, up: false })
-        .unwrap();
+    let after = Prepared::from(
+        topo.apply(&TopologyEvent::LinkState { a, b, up: false })
+            .unwrap(),
+    );
     let failed = [busiest, topo.reverse(busiest).unwrap()];
     let mut on_link: Vec<u32> = failed
         .iter()
@@ -216,12 +208,13 @@ fn node_failure_reroutes_incrementally() {
     let reqs = demands(&topo, 200);
     let mut placement = Placement::place(&topo, &reqs);
     let victim = topo.node_by_name("g3_3").unwrap();
-    let after = topo
-        .apply(&TopologyEvent::NodeState {
+    let after = Prepared::from(
+        topo.apply(&TopologyEvent::NodeState {
             node: "g3_3".into(),
             up: false,
         })
-        .unwrap();
+        .unwrap(),
+    );
     let changed = topo.changed_links(&after);
     assert_eq!(changed, topo.links_of_node(victim));
     let touched: Vec<u32> = {

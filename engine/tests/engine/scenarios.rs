@@ -5,13 +5,14 @@
 
 use pce_engine::solver::cspf::{compute, NoPath, Path, PathRequest, Reservations, Workspace};
 use pce_engine::solver::disjoint::{solve, Disjointness, GroupObjective, GroupRequest};
-use pce_engine::topology::{LinkId, Topology};
+use pce_engine::solver::Prepared;
+use pce_engine::topology::LinkId;
 
 use super::support::{hops, load, req};
 
 /// One PCE computing `lsp` link-disjoint from `other`'s current path (the
 /// other LSP is not delegated to it, so it cannot move it).
-fn disjoint_from(t: &Topology, lsp: &PathRequest, other: &Path) -> Result<Path, NoPath> {
+fn disjoint_from(t: &Prepared, lsp: &PathRequest, other: &Path) -> Result<Path, NoPath> {
     let mut r = lsp.clone();
     r.constraints.exclude_links = other
         .links
@@ -26,7 +27,7 @@ fn disjoint_from(t: &Topology, lsp: &PathRequest, other: &Path) -> Result<Path, 
     )
 }
 
-fn shortest(t: &Topology, lsp: &PathRequest) -> Path {
+fn shortest(t: &Prepared, lsp: &PathRequest) -> Path {
     compute(
         t,
         &Reservations::new(t.link_count()),
@@ -36,7 +37,7 @@ fn shortest(t: &Topology, lsp: &PathRequest) -> Path {
     .unwrap()
 }
 
-fn joint(t: &Topology, a: &PathRequest, b: &PathRequest, strict: bool) -> (Path, Path) {
+fn joint(t: &Prepared, a: &PathRequest, b: &PathRequest, strict: bool) -> (Path, Path) {
     let g = GroupRequest {
         members: vec![a.clone(), b.clone()],
         disjointness: Disjointness::LINK,

@@ -9,7 +9,6 @@ use std::time::Duration;
 use pce_engine::pce::SessionId;
 use pce_engine::runtime::config::Config;
 use pce_engine::runtime::server::{start_core, CoreInput, SessionCommand, Shared};
-use pce_engine::topology::Ted;
 use pcep::session::Negotiated;
 use pcep::wire::object::Open;
 use pcep::wire::{Attributes, Message, StateSyncCodepoints};
@@ -37,7 +36,7 @@ fn a_session_that_does_not_read_is_dropped_and_the_others_proceed() {
     rt.block_on(async {
         let shared = Arc::new(Shared::new(
             Config::default(),
-            Ted::new(load("draft-topology-a.json")),
+            load("draft-topology-a.json"),
         ));
         let core = start_core(&shared);
         // The slow session's queue holds one message; it never reads.

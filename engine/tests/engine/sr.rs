@@ -6,6 +6,7 @@ use pce_engine::solver::cspf::{
 };
 use pce_engine::solver::ero;
 use pce_engine::solver::sr::{encode, to_ero, Segment, SrError};
+use pce_engine::solver::Prepared;
 use pce_engine::topology::{LinkId, LinkSpec, NodeId, NodeSpec, Topology, TopologyFile};
 use pcep::wire::object::{Nai, Subobject};
 use proptest::prelude::*;
@@ -188,7 +189,7 @@ proptest! {
     /// the segment list must steer traffic over exactly the computed path.
     #[test]
     fn segment_list_forwards_along_the_path(file in topology(), s in 0u32..6, d in 0u32..6) {
-        let topo = file.build().unwrap();
+        let topo = Prepared::from(file.build().unwrap());
         let n = topo.node_count() as u32;
         let (src, dst) = (NodeId(s % n), NodeId(d % n));
         let req = PathRequest { source: src, destination: dst, objective: Objective::Te, constraints: Constraints::default() };
@@ -220,7 +221,7 @@ proptest! {
     /// generated topologies do not have).
     #[test]
     fn reported_paths_read_back(file in topology(), s in 0u32..6, d in 0u32..6) {
-        let topo = file.build().unwrap();
+        let topo = Prepared::from(file.build().unwrap());
         let n = topo.node_count() as u32;
         let (src, dst) = (NodeId(s % n), NodeId(d % n));
         let req = PathRequest { source: src, destination: dst, objective: Objective::Te, constraints: Constraints::default() };

@@ -3,16 +3,19 @@
 use std::path::PathBuf;
 
 use pce_engine::solver::cspf::{Constraints, Objective, Path, PathRequest};
+use pce_engine::solver::Prepared;
 use pce_engine::topology::{LinkId, LinkSpec, NodeId, NodeSpec, Topology, TopologyFile};
 
-/// A topology from `examples/topologies/`.
-pub(crate) fn load(name: &str) -> Topology {
-    TopologyFile::load(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../examples/topologies")
-            .join(name),
+/// A topology from `examples/topologies/`, prepared for the solver.
+pub(crate) fn load(name: &str) -> Prepared {
+    Prepared::from(
+        TopologyFile::load(
+            &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../examples/topologies")
+                .join(name),
+        )
+        .unwrap(),
     )
-    .unwrap()
 }
 
 /// An unconstrained IGP request between two named nodes.

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use pce_engine::lspdb::LspDb;
 use pce_engine::pce::{Output, Pce, PceConfig, SessionId};
+use pce_engine::solver::Prepared;
 use pce_engine::topology::TopologyFile;
 use pce_tools::sim::{SimOutput, SimPcc};
 use pcep::session::Negotiated;
@@ -86,10 +87,10 @@ impl Net {
         let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../examples/topologies")
             .join(topology);
-        let topo = TopologyFile::load(&path).unwrap();
+        let topo = Arc::new(Prepared::from(TopologyFile::load(&path).unwrap()));
         let (pce_addr, pces) = configs
             .into_iter()
-            .map(|(addr, c)| (addr, Pce::new(c, Arc::new(topo.clone()), LspDb::new())))
+            .map(|(addr, c)| (addr, Pce::new(c, Arc::clone(&topo), LspDb::new())))
             .unzip();
         Self {
             pces,

@@ -40,7 +40,7 @@ pub fn start_core_recording(shared: &Arc<Shared>, recorder: Option<Recorder>) ->
     let (tx, rx) = mpsc::channel(CORE_QUEUE);
     let pce = Pce::new(
         pce_config(&shared.config),
-        shared.ted.snapshot(),
+        shared.topology.load_full(),
         LspDb::new(),
     );
     let core = Core {
@@ -208,8 +208,8 @@ impl Core {
         }
         // The core's topology is the one readers see (published once per
         // batch, after the inputs that changed it).
-        if !Arc::ptr_eq(self.pce.topology(), &self.shared.ted.snapshot()) {
-            self.shared.ted.store(Arc::clone(self.pce.topology()));
+        if !Arc::ptr_eq(self.pce.topology(), &self.shared.topology.load()) {
+            self.shared.topology.store(Arc::clone(self.pce.topology()));
         }
         // The LSP database likewise: an O(1) clone, one consistent version
         // that the API reads without a lock.

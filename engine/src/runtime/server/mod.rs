@@ -25,7 +25,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::config::Config;
 use crate::lspdb::LspSnapshot;
 use crate::pce::{Command as PceCommand, CommandError, SessionId};
-use crate::topology::Ted;
+use crate::solver::Prepared;
 
 mod core_task;
 mod listener;
@@ -50,8 +50,9 @@ pub const SESSION_QUEUE: usize = 4_096;
 pub struct Shared {
     /// The configuration.
     pub config: Config,
-    /// The traffic-engineering database.
-    pub ted: Arc<Ted>,
+    /// The core's topology, prepared for the solver, as of its last batch
+    /// (replaced when a change reaches the core).
+    pub topology: arc_swap::ArcSwap<Prepared>,
     /// The core's LSP database as of its last batch (an immutable
     /// snapshot, replaced after each batch that changed it).
     pub lspdb: arc_swap::ArcSwap<LspSnapshot>,
@@ -151,10 +152,10 @@ impl Capabilities {
 
 impl Shared {
     /// Shared state for a configuration and topology.
-    pub fn new(config: Config, ted: Ted) -> Self {
+    pub fn new(config: Config, topology: impl Into<Prepared>) -> Self {
         Self {
             config,
-            ted: Arc::new(ted),
+            topology: arc_swap::ArcSwap::from_pointee(topology.into()),
             lspdb: arc_swap::ArcSwap::default(),
             sessions: Mutex::new(HashMap::new()),
             ids: AtomicU64::new(1),
