@@ -50,7 +50,7 @@ mod deadlines;
 mod groups;
 mod initiate;
 mod input;
-pub mod inter_pce;
+mod inter_pce;
 mod lsp_sync;
 mod pcerr;
 mod session;

@@ -15,6 +15,6 @@
 pub mod api;
 pub mod clock;
 pub mod config;
-pub mod metrics;
+pub(crate) mod metrics;
 pub mod record;
 pub mod server;

@@ -10,6 +10,6 @@ pub(crate) mod landmarks;
 pub mod placement;
 mod prepared;
 pub mod sr;
-pub mod suurballe;
+pub(crate) mod suurballe;
 
 pub use prepared::Prepared;

@@ -111,7 +111,7 @@ impl PairWorkspace {
 }
 
 /// The two paths, or why there are none.
-pub fn disjoint_pair(
+pub(crate) fn disjoint_pair(
     topo: &Prepared,
     r: &Reservations,
     req: &PathRequest,
