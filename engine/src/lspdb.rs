@@ -85,6 +85,20 @@ pub struct Control {
     pub no_path: bool,
     /// The last PCErr the PCC answered an update or initiation with.
     pub error: Option<pcep::wire::PcErrCode>,
+    /// What inter-PCE state synchronization knows of it (only with
+    /// state-sync configured; written by `pce::inter_pce` alone).
+    pub inter: Option<Box<InterPceLsp>>,
+    /// The disjointness its group achieved when this PCE last computed it
+    /// (DISJOINTNESS-STATUS flags, RFC 8800).
+    pub disjointness_status: Option<u32>,
+}
+
+/// What inter-PCE state synchronization (draft-ietf-pce-state-sync) knows
+/// of an LSP: where its state was learned, how fresh it is, who computes
+/// it. Boxed in [`Control`] and present only with state-sync, so that a
+/// PCE without peers does not carry it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct InterPceLsp {
     /// Where this state was learned (draft-ietf-pce-state-sync §3.4): the
     /// PCC itself and/or peer PCEs; the state goes when no source is left.
     pub sources: Vec<Source>,
@@ -100,9 +114,34 @@ pub struct Control {
     pub delegated_by: Option<std::net::IpAddr>,
     /// The peer PCE seen updating it (its PCUpd copies with D=0).
     pub computed_by: Option<std::net::IpAddr>,
-    /// The disjointness its group achieved when this PCE last computed it
-    /// (DISJOINTNESS-STATUS flags, RFC 8800).
-    pub disjointness_status: Option<u32>,
+}
+
+/// No inter-PCE state: what [`Control::inter`] gives without it.
+static NO_INTER_PCE: InterPceLsp = InterPceLsp {
+    sources: Vec::new(),
+    version: None,
+    pcc_delegated: false,
+    sub_delegated_to: None,
+    delegated_by: None,
+    computed_by: None,
+};
+
+impl Control {
+    /// Its inter-PCE state (empty without state-sync).
+    pub fn inter(&self) -> &InterPceLsp {
+        self.inter.as_deref().unwrap_or(&NO_INTER_PCE)
+    }
+
+    /// Its inter-PCE state, to change (created on first use).
+    pub fn inter_mut(&mut self) -> &mut InterPceLsp {
+        self.inter.get_or_insert_with(Box::default)
+    }
+
+    /// The peer PCE that sub-delegated the LSP to us: updates go to the
+    /// PCC through it (draft-ietf-pce-state-sync §3.5).
+    pub fn via_peer(&self) -> Option<std::net::IpAddr> {
+        self.inter.as_ref().and_then(|i| i.delegated_by)
+    }
 }
 
 /// A source of an LSP's state.

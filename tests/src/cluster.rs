@@ -620,7 +620,7 @@ impl Cluster {
                         pcc: PccId(head),
                         plsp_id: x.lsp.plsp_id,
                     })
-                    .is_some_and(|e| e.control.sub_delegated_to.is_some())
+                    .is_some_and(|e| e.control.inter().sub_delegated_to.is_some())
             });
             if relayed {
                 return Ok(());
@@ -992,12 +992,12 @@ impl Cluster {
                     c.map_or("-".into(), |c| format!(
                         "delegated {} pcc_delegated {} sub_delegated_to {:?} delegated_by {:?} pending {:?} no_path {} sources {:?}",
                         c.delegated,
-                        c.pcc_delegated,
-                        c.sub_delegated_to,
-                        c.delegated_by,
+                        c.inter().pcc_delegated,
+                        c.inter().sub_delegated_to,
+                        c.inter().delegated_by,
                         c.pending_srp,
                         c.no_path,
-                        c.sources
+                        c.inter().sources
                     ))
                 )
             })

@@ -222,7 +222,7 @@ fn losing_the_computing_pce_and_resync() {
         .unwrap();
     let c = net.pces[0].lspdb().get(&key1).unwrap().control.clone();
     assert!(
-        c.delegated && c.sub_delegated_to.is_none(),
+        c.delegated && c.inter().sub_delegated_to.is_none(),
         "PCE1 took LSP1 back: {c:?}"
     );
     assert_eq!(
@@ -277,7 +277,7 @@ fn delegation_drift_does_not_split_the_group() {
         .by_name(pce_engine::lspdb::PccId(ip("192.0.2.3")), b"lsp2")
         .unwrap();
     let c = net.pces[1].lspdb().get(&key2).unwrap().control.clone();
-    assert_eq!(c.sub_delegated_to, Some(ip(PCE1)), "{c:?}");
+    assert_eq!(c.inter().sub_delegated_to, Some(ip(PCE1)), "{c:?}");
     assert_eq!((net.path(pcc1, l1), net.path(pcc3, l2)), disjoint);
     assert_eq!(net.updates.len(), updates, "nothing moved");
     single_controller(&net);
@@ -376,12 +376,12 @@ fn pce_initiated_lsp_through_a_peer() {
     let k1 = net.pces[0].lspdb().by_name(owner, b"init").unwrap();
     let c1 = net.pces[0].lspdb().get(&k1).unwrap().control.clone();
     assert!(
-        c1.initiated && c1.delegated && c1.delegated_by == Some(ip(PCE2)),
+        c1.initiated && c1.delegated && c1.inter().delegated_by == Some(ip(PCE2)),
         "{c1:?}"
     );
     let k2 = net.pces[1].lspdb().by_name(owner, b"init").unwrap();
     let c2 = net.pces[1].lspdb().get(&k2).unwrap().control.clone();
-    assert_eq!(c2.sub_delegated_to, Some(ip(PCE1)), "{c2:?}");
+    assert_eq!(c2.inter().sub_delegated_to, Some(ip(PCE1)), "{c2:?}");
     single_controller(&net);
 }
 
@@ -449,6 +449,7 @@ fn priority_reload_moves_the_computation() {
             .get(&k2)
             .unwrap()
             .control
+            .inter()
             .sub_delegated_to,
         Some(ip(PCE1))
     );
@@ -457,7 +458,10 @@ fn priority_reload_moves_the_computation() {
         .by_name(pce_engine::lspdb::PccId(ip("192.0.2.1")), b"lsp1")
         .unwrap();
     let c1 = net.pces[0].lspdb().get(&k1).unwrap().control.clone();
-    assert!(c1.delegated && c1.sub_delegated_to.is_none(), "{c1:?}");
+    assert!(
+        c1.delegated && c1.inter().sub_delegated_to.is_none(),
+        "{c1:?}"
+    );
     assert_eq!((net.path(pcc1, l1), net.path(pcc3, l2)), before);
     single_controller(&net);
 }

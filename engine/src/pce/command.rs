@@ -74,7 +74,7 @@ impl Pce {
         let via_peer = key
             .and_then(|k| {
                 self.lspdb.with(&k, |e| {
-                    e.control.delegated && e.control.delegated_by.is_some()
+                    e.control.delegated && e.control.via_peer().is_some()
                 })
             })
             .unwrap_or(false);

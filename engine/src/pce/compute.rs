@@ -69,7 +69,7 @@ impl Pce {
             .with(&key, |e| (e.control.clone(), e.name.clone()))?;
         let report = self.report_of(key)?;
         // Updates go to the PCC, or to the peer that sub-delegated the LSP.
-        let session = match control.delegated_by {
+        let session = match control.via_peer() {
             Some(peer) => self.peer_session(peer),
             None => self.pccs.get(&key.pcc).and_then(|p| p.session),
         };
@@ -190,7 +190,7 @@ impl Pce {
         let Some(session) = plan.session else {
             return;
         };
-        let via_peer = plan.control.delegated_by;
+        let via_peer = plan.control.via_peer();
         let Some(s) = self.sessions.get_mut(&session) else {
             return;
         };

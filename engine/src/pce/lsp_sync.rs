@@ -7,6 +7,7 @@ use pcep::wire::{PcErrCode, PcRpt, StateReport};
 
 use crate::lspdb::{Applied, LspKey, PccId, ReportError};
 use crate::pce::groups::disjoint_groups;
+use crate::pce::inter_pce::pcc_reported;
 use crate::pce::session::acknowledge;
 use crate::pce::{InitiateSpec, Pce, SessionId};
 
@@ -200,18 +201,12 @@ impl Pce {
             if reported.is_some() {
                 c.computed = reported;
             }
-            // §3.4: the PCC's own report always wins; the peers that report
-            // the LSP still hold it (one of them may sub-delegate it to us).
-            if c.sources.first() != Some(&crate::lspdb::Source::Pcc) {
-                c.sources.retain(|s| *s != crate::lspdb::Source::Pcc);
-                c.sources.insert(0, crate::lspdb::Source::Pcc);
-            }
-            c.version = version;
+            // RFC 8231 §5.7: D=1 on a session with the update capability.
             let pcc_delegated = lsp.delegate && update_capable;
-            c.pcc_delegated = pcc_delegated;
-            c.sub_delegated_to = primary.filter(|p| pcc_delegated && Some(*p) != local);
-            let delegated =
-                (pcc_delegated && c.sub_delegated_to.is_none()) || c.delegated_by.is_some();
+            let delegated = match local {
+                Some(local) => pcc_reported(c, version, pcc_delegated, primary, local),
+                None => pcc_delegated,
+            };
             revoked_initiated = c.initiated && c.delegated && !delegated && synced;
             c.delegated = delegated;
             if !delegated {

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use pcep::session::Negotiated;
 
-use crate::lspdb::{PccId, Source};
+use crate::lspdb::PccId;
 use crate::pce::{CommandError, Pce, SessionId};
 
 /// A PCC's state in the core.
@@ -215,49 +215,11 @@ impl Pce {
     pub(super) fn purge_pcc(&mut self, pcc: PccId) {
         let mut purged = 0;
         for key in self.lspdb.of_pcc(pcc) {
-            // What a peer still reports stays, learned from it alone (the
-            // PCC may well be connected to that peer).
-            let kept = self
-                .lspdb
-                .with_mut(&key, |e| {
-                    let c = &mut e.control;
-                    if !c.sources.iter().any(|s| matches!(s, Source::Peer(_))) {
-                        return false;
-                    }
-                    c.sources.retain(|s| *s != Source::Pcc);
-                    c.pcc_delegated = false;
-                    c.sub_delegated_to = None;
-                    c.delegated = c.delegated_by.is_some();
-                    c.pending_srp = None;
-                    true
-                })
-                .unwrap_or(false);
-            if kept {
-                let removal = self.lspdb.with(&key, |e| {
-                    let mut r = e.report();
-                    r.lsp.remove = true;
-                    r
-                });
-                if let Some(r) = removal {
-                    self.forward_report(key, None, Some(r));
-                }
+            if self.inter_keeps_purged(key) {
                 continue;
             }
             purged += 1;
-            // Peers drop us as a source of what we purge.
-            let removal = self.lspdb.with(&key, |e| {
-                e.control
-                    .sources
-                    .contains(&crate::lspdb::Source::Pcc)
-                    .then(|| {
-                        let mut r = e.report();
-                        r.lsp.remove = true;
-                        r
-                    })
-            });
-            if let Some(Some(r)) = removal {
-                self.forward_report(key, None, Some(r));
-            }
+            self.inter_pcc_lsp_purged(key);
             self.forget_lsp(key);
         }
         self.counters.purged += purged;

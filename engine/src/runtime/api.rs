@@ -253,15 +253,16 @@ fn view(key: &LspKey, e: &LspEntry, me: Option<IpAddr>) -> LspView {
                 source: a.source,
             })
             .collect(),
-        sources: e.control.sources.clone(),
-        pcc_delegated: e.control.pcc_delegated,
-        sub_delegated_to: e.control.sub_delegated_to,
-        delegated_by: e.control.delegated_by,
+        sources: e.control.inter().sources.clone(),
+        pcc_delegated: e.control.inter().pcc_delegated,
+        sub_delegated_to: e.control.inter().sub_delegated_to,
+        delegated_by: e.control.inter().delegated_by,
         computing_pce: e
             .control
+            .inter()
             .sub_delegated_to
             .or_else(|| e.control.delegated.then_some(me).flatten())
-            .or(e.control.computed_by),
+            .or(e.control.inter().computed_by),
         disjointness_achieved: e.control.disjointness_status.map(|f| {
             let names: Vec<&str> = [(1, "link"), (2, "node"), (4, "srlg")]
                 .into_iter()

@@ -210,7 +210,11 @@ fn freshness_and_removal_from_every_source() {
     pce.session_up(SP, ip(PEER), negotiated(true, true));
     pcc_sync(&mut pce, vec![report(7, "a", false, Some(101))]);
     drain(&mut pce);
-    let sources = |pce: &Pce| pce.lspdb().get(&key(7)).map(|e| e.control.sources.clone());
+    let sources = |pce: &Pce| {
+        pce.lspdb()
+            .get(&key(7))
+            .map(|e| e.control.inter().sources.clone())
+    };
     // An older version from the peer: ignored.
     pce.handle_message(
         SP,
@@ -238,7 +242,10 @@ fn freshness_and_removal_from_every_source() {
         }),
     );
     assert_eq!(sources(&pce), Some(vec![Source::Peer(ip(PEER))]));
-    assert_eq!(pce.lspdb().get(&key(7)).unwrap().control.version, Some(102));
+    assert_eq!(
+        pce.lspdb().get(&key(7)).unwrap().control.inter().version,
+        Some(102)
+    );
     // R=1 from the only source left: gone.
     let mut gone = forwarded(7, "a", false, Some(103));
     gone.lsp.remove = true;
@@ -282,7 +289,7 @@ fn reports_from_a_pcc_are_forwarded_and_reports_from_a_peer_are_not() {
     );
     assert_eq!(fwd[0].lsp.original_db_version(), Some(6));
     let c = pce.lspdb().get(&key(7)).unwrap().control.clone();
-    assert_eq!(c.sub_delegated_to, Some(ip(PEER)));
+    assert_eq!(c.inter().sub_delegated_to, Some(ip(PEER)));
     assert!(!c.delegated, "the sub-delegating PCE gives up control");
 }
 
@@ -293,7 +300,12 @@ fn equal_priorities_go_to_the_highest_address_and_groups_have_their_own() {
     both_up(&mut pce);
     pcc_sync(&mut pce, vec![report(7, "a", true, Some(1))]);
     assert_eq!(
-        pce.lspdb().get(&key(7)).unwrap().control.sub_delegated_to,
+        pce.lspdb()
+            .get(&key(7))
+            .unwrap()
+            .control
+            .inter()
+            .sub_delegated_to,
         Some(ip(PEER))
     );
     // We outrank the peer globally, but association IDs 301-500 from
@@ -314,11 +326,16 @@ fn equal_priorities_go_to_the_highest_address_and_groups_have_their_own() {
     let plain = report(8, "b", true, Some(2));
     pcc_sync(&mut pce, vec![grouped, plain]);
     assert_eq!(
-        pce.lspdb().get(&key(7)).unwrap().control.sub_delegated_to,
+        pce.lspdb()
+            .get(&key(7))
+            .unwrap()
+            .control
+            .inter()
+            .sub_delegated_to,
         Some(ip(PEER))
     );
     let c = pce.lspdb().get(&key(8)).unwrap().control.clone();
-    assert_eq!(c.sub_delegated_to, None);
+    assert_eq!(c.inter().sub_delegated_to, None);
     assert!(c.delegated, "we compute the LSP outside the peer's range");
 }
 
@@ -398,11 +415,11 @@ fn per_lsp_priority_overrides_the_global_one() {
     );
     let gold = pce.lspdb().get(&key(7)).unwrap().control.clone();
     assert!(
-        gold.delegated && gold.sub_delegated_to.is_none(),
+        gold.delegated && gold.inter().sub_delegated_to.is_none(),
         "{gold:?}"
     );
     let lead = pce.lspdb().get(&key(8)).unwrap().control.clone();
-    assert_eq!(lead.sub_delegated_to, Some(ip(PEER)));
+    assert_eq!(lead.inter().sub_delegated_to, Some(ip(PEER)));
 }
 
 fn update_for(plsp_id: u32, srp_id: u32, delegate: bool) -> Message {

@@ -33,6 +33,7 @@ mod report;
 pub use config::{GroupPriority, LspPriority, PartialGroup, PeerPce, PrimaryLoss, StateSync};
 pub use peer::PeerStatus;
 pub use priority::address_rank;
+pub(in crate::pce) use report::pcc_reported;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
@@ -132,11 +133,11 @@ pub(in crate::pce) fn withdraw_sub_delegation(
     other: Option<IpAddr>,
     eligible: bool,
 ) {
-    c.delegated_by = other;
+    c.inter_mut().delegated_by = other;
     c.delegated = if other.is_some() {
         eligible
     } else {
-        c.pcc_delegated && c.sub_delegated_to.is_none()
+        c.inter().pcc_delegated && c.inter().sub_delegated_to.is_none()
     };
     c.pending_srp = None;
 }
@@ -203,7 +204,7 @@ impl Pce {
         };
         let lspdb = &self.lspdb;
         i.pcc_delegated
-            .retain(|k| lspdb.with(k, |e| e.control.pcc_delegated) == Some(true));
+            .retain(|k| lspdb.with(k, |e| e.control.inter().pcc_delegated) == Some(true));
         let mut keys: Vec<LspKey> = i
             .pcc_delegated
             .iter()

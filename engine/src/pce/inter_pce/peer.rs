@@ -135,7 +135,7 @@ impl Pce {
             let other = self.unclaim(key, peer);
             let now_ours = self.lspdb.with_mut(&key, |e| {
                 let c = &mut e.control;
-                if c.delegated_by != Some(peer) {
+                if c.inter().delegated_by != Some(peer) {
                     return false;
                 }
                 // Whether we compute what another peer still sub-delegates
@@ -165,6 +165,60 @@ impl Pce {
         }
     }
 
+    /// A PCC's State Timeout purges its LSP (RFC 8231 §5.6), but what a
+    /// peer still reports stays, learned from it alone (the PCC may well be
+    /// connected to that peer): whether it stays. Peers learn that it left
+    /// us (a removal report).
+    pub(in crate::pce) fn inter_keeps_purged(&mut self, key: LspKey) -> bool {
+        if self.inter.is_none() {
+            return false;
+        }
+        let kept = self
+            .lspdb
+            .with_mut(&key, |e| {
+                let c = &mut e.control;
+                let via_peer = c.via_peer();
+                let i = c.inter_mut();
+                if !i.sources.iter().any(|s| matches!(s, Source::Peer(_))) {
+                    return false;
+                }
+                i.sources.retain(|s| *s != Source::Pcc);
+                i.pcc_delegated = false;
+                i.sub_delegated_to = None;
+                c.delegated = via_peer.is_some();
+                c.pending_srp = None;
+                true
+            })
+            .unwrap_or(false);
+        if kept {
+            self.forward_removal(key);
+        }
+        kept
+    }
+
+    /// A PCC's LSP is purged: peers drop us as its source.
+    pub(in crate::pce) fn inter_pcc_lsp_purged(&mut self, key: LspKey) {
+        let direct = self
+            .lspdb
+            .with(&key, |e| e.control.inter().sources.contains(&Source::Pcc))
+            == Some(true);
+        if direct {
+            self.forward_removal(key);
+        }
+    }
+
+    /// Tell the peers the LSP left us (its report with R=1).
+    fn forward_removal(&mut self, key: LspKey) {
+        let removal = self.report_of(key).map(|r| {
+            let mut r = StateReport::clone(&r);
+            r.lsp.remove = true;
+            r
+        });
+        if let Some(r) = removal {
+            self.forward_report(key, None, Some(r));
+        }
+    }
+
     /// Forget what only `peer` taught us (its grace period ended, or its
     /// resync did not re-report it: `keep`).
     pub(in crate::pce) fn drop_peer_source(
@@ -180,9 +234,9 @@ impl Pce {
             let mut gone = false;
             self.lspdb.with_mut(&key, |e| {
                 let c = &mut e.control;
-                let before = c.sources.len();
-                c.sources.retain(|s| *s != Source::Peer(peer));
-                gone = before > 0 && c.sources.is_empty();
+                let before = c.inter().sources.len();
+                c.inter_mut().sources.retain(|s| *s != Source::Peer(peer));
+                gone = before > 0 && c.inter().sources.is_empty();
             });
             if gone {
                 self.forget_lsp(key);

@@ -98,7 +98,7 @@ impl Pce {
             let Some(control) = self.lspdb.with(&key, |e| e.control.clone()) else {
                 continue;
             };
-            if control.delegated_by.is_some() && !control.pcc_delegated {
+            if control.inter().delegated_by.is_some() && !control.inter().pcc_delegated {
                 // Sub-delegated to us: we compute it while we are the
                 // computing PCE as we see the mesh.
                 let computing = self.primary_for(key) == Some(local);
@@ -113,10 +113,10 @@ impl Pce {
                 }
                 continue;
             }
-            if !control.pcc_delegated {
+            if !control.inter().pcc_delegated {
                 continue;
             }
-            let old = control.sub_delegated_to;
+            let old = control.inter().sub_delegated_to;
             let lost = old.is_some_and(|o| self.peer_session(o).is_none());
             let primary = if lost && policy == PrimaryLoss::Reclaim {
                 Some(local)
@@ -130,8 +130,8 @@ impl Pce {
                 continue;
             }
             self.lspdb.with_mut(&key, |e| {
-                e.control.sub_delegated_to = new;
-                e.control.delegated = new.is_none() || e.control.delegated_by.is_some();
+                e.control.inter_mut().sub_delegated_to = new;
+                e.control.delegated = new.is_none() || e.control.inter().delegated_by.is_some();
                 if new.is_some() {
                     e.control.pending_srp = None;
                 }

@@ -47,10 +47,10 @@ impl Pce {
             // return, and two PCEs computed the LSP). Who computes is the
             // priorities' decision.
             self.lspdb
-                .with_mut(&key, |e| e.control.computed_by = Some(peer));
+                .with_mut(&key, |e| e.control.inter_mut().computed_by = Some(peer));
             return;
         }
-        if control.sub_delegated_to != Some(peer) {
+        if control.inter().sub_delegated_to != Some(peer) {
             // An update for an LSP not sub-delegated to that peer.
             self.send_error(
                 session,
@@ -330,8 +330,8 @@ impl Pce {
                 if let Some(key) = self.pending_updates.remove(&(session, srp.srp_id)) {
                     self.lspdb.with_mut(&key, |e| {
                         let c = &mut e.control;
-                        if c.delegated_by.is_some()
-                            && c.delegated_by == peer
+                        if c.inter().delegated_by.is_some()
+                            && c.inter().delegated_by == peer
                             && c.pending_srp == Some(srp.srp_id)
                         {
                             c.pending_srp = None;

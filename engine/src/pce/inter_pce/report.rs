@@ -27,16 +27,16 @@ impl Pce {
     ) -> Option<StateReport> {
         let ss = self.sync_config()?;
         let control = self.lspdb.with(&key, |e| e.control.clone())?;
-        if !control.sources.contains(&Source::Pcc) {
+        if !control.inter().sources.contains(&Source::Pcc) {
             // Learned from a peer: never forwarded (no transit).
             return None;
         }
-        if control.version.is_none() && !ss.forward_without_db_version {
+        if control.inter().version.is_none() && !ss.forward_without_db_version {
             return None;
         }
         let mut report = StateReport::clone(self.report_of(key)?.as_ref());
         report.lsp.sync = sync;
-        report.lsp.delegate = control.sub_delegated_to == Some(peer);
+        report.lsp.delegate = control.inter().sub_delegated_to == Some(peer);
         report
             .lsp
             .tlvs
@@ -45,7 +45,7 @@ impl Pce {
             .lsp
             .tlvs
             .push(Tlv::SpeakerEntityId(owner_id(key.pcc)));
-        if let Some(v) = control.version {
+        if let Some(v) = control.inter().version {
             report.lsp.tlvs.push(Tlv::OriginalLspDbVersion(v));
         }
         match report.srp.as_mut() {
@@ -134,7 +134,7 @@ impl Pce {
                 for key in self.claimed_by(peer) {
                     if self
                         .lspdb
-                        .with(&key, |e| e.control.delegated_by == Some(peer))
+                        .with(&key, |e| e.control.inter().delegated_by == Some(peer))
                         == Some(true)
                     {
                         self.compute_and_update(key, false);
@@ -165,9 +165,9 @@ impl Pce {
             let computing = self.primary_for(key) == self.sync_config().map(|s| s.identity);
             self.lspdb.with_mut(&key, |e| {
                 let c = &mut e.control;
-                c.sources.retain(|s| *s != source);
-                gone = c.sources.is_empty();
-                if c.delegated_by == Some(peer) {
+                c.inter_mut().sources.retain(|s| *s != source);
+                gone = c.inter().sources.is_empty();
+                if c.inter().delegated_by == Some(peer) {
                     withdraw_sub_delegation(c, other, computing);
                 }
             });
@@ -180,9 +180,9 @@ impl Pce {
         }
         // §3.4 freshness. A relayed acknowledgement of our own update is the
         // PCC's answer to it: at least as fresh as anything we hold.
-        let existing = self
-            .lspdb
-            .with(&key, |e| (e.control.sources.clone(), e.control.version));
+        let existing = self.lspdb.with(&key, |e| {
+            (e.control.inter().sources.clone(), e.control.inter().version)
+        });
         let acks = srp_id != 0
             && self
                 .lspdb
@@ -216,7 +216,7 @@ impl Pce {
             self.set_groups(key, groups);
             self.lspdb.with_mut(&key, |e| {
                 // An acknowledgement does not make us forget the PCC itself.
-                let direct = acks && e.control.sources.contains(&Source::Pcc);
+                let direct = acks && e.control.inter().sources.contains(&Source::Pcc);
                 let mut sources = Vec::new();
                 if direct {
                     sources.push(Source::Pcc);
@@ -228,20 +228,22 @@ impl Pce {
                     // not make us forget what the others hold.
                     sources.extend(
                         e.control
+                            .inter()
                             .sources
                             .iter()
                             .filter(|s| matches!(s, Source::Peer(p) if Source::Peer(*p) != source)),
                     );
                 }
                 sources.push(source);
-                e.control.sources = sources;
-                e.control.version = version;
+                let i = e.control.inter_mut();
+                i.sources = sources;
+                i.version = version;
             });
             self.taught_by(peer, key);
         } else if existing.is_some() && (equal || version.is_none()) {
             self.lspdb.with_mut(&key, |e| {
-                if !e.control.sources.contains(&source) {
-                    e.control.sources.push(source);
+                if !e.control.inter().sources.contains(&source) {
+                    e.control.inter_mut().sources.push(source);
                 }
             });
             self.taught_by(peer, key);
@@ -289,21 +291,21 @@ impl Pce {
                 e.control.computed = Some(ero);
             }
             let c = &mut e.control;
-            if resync && c.delegated_by == Some(peer) {
+            if resync && c.inter().delegated_by == Some(peer) {
                 // The PCC synchronized again with the peer that relays our
                 // updates: one relayed on its previous session is void.
                 c.pending_srp = None;
             }
             if delegate {
-                if c.delegated_by != Some(peer) {
+                if c.inter().delegated_by != Some(peer) {
                     // Sub-delegated through another peer now: what we
                     // relayed through the previous one is void.
                     c.pending_srp = None;
                     c.unacknowledged = 0;
                 }
-                c.delegated_by = Some(peer);
+                c.inter_mut().delegated_by = Some(peer);
                 c.delegated = computing;
-            } else if c.delegated_by == Some(peer) {
+            } else if c.inter().delegated_by == Some(peer) {
                 withdraw_sub_delegation(c, other, eligible);
             }
             acked_pending = acknowledge(c, srp_id);
@@ -320,4 +322,28 @@ impl Pce {
             self.compute_and_update(key, false);
         }
     }
+}
+
+/// A PCC reported its LSP on its own session (`pcc_delegated`: D=1 with the
+/// update capability): its report wins over the peers' (§3.4), and the
+/// delegation goes to the computing PCE, us or `primary` (§3.5). Whether we
+/// compute it.
+pub(in crate::pce) fn pcc_reported(
+    c: &mut crate::lspdb::Control,
+    version: Option<u64>,
+    pcc_delegated: bool,
+    primary: Option<IpAddr>,
+    local: IpAddr,
+) -> bool {
+    let i = c.inter_mut();
+    // The peers that report the LSP still hold it (one of them may
+    // sub-delegate it to us).
+    if i.sources.first() != Some(&Source::Pcc) {
+        i.sources.retain(|s| *s != Source::Pcc);
+        i.sources.insert(0, Source::Pcc);
+    }
+    i.version = version;
+    i.pcc_delegated = pcc_delegated;
+    i.sub_delegated_to = primary.filter(|p| pcc_delegated && *p != local);
+    (pcc_delegated && i.sub_delegated_to.is_none()) || i.delegated_by.is_some()
 }
