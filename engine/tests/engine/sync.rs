@@ -293,21 +293,20 @@ fn reports_from_a_pcc_are_forwarded_and_reports_from_a_peer_are_not() {
     assert!(!c.delegated, "the sub-delegating PCE gives up control");
 }
 
+/// The PCE an LSP of PCC1 is sub-delegated to.
+fn sub_delegated_to(pce: &Pce, plsp_id: u32) -> Option<std::net::IpAddr> {
+    pce.lspdb()
+        .get(&key(plsp_id))
+        .and_then(|e| e.control.inter().sub_delegated_to)
+}
+
 #[test]
 fn equal_priorities_go_to_the_highest_address_and_groups_have_their_own() {
     // Equal priority: the peer (…102) outranks us (…101).
     let mut pce = core(100, 100);
     both_up(&mut pce);
     pcc_sync(&mut pce, vec![report(7, "a", true, Some(1))]);
-    assert_eq!(
-        pce.lspdb()
-            .get(&key(7))
-            .unwrap()
-            .control
-            .inter()
-            .sub_delegated_to,
-        Some(ip(PEER))
-    );
+    assert_eq!(sub_delegated_to(&pce, 7), Some(ip(PEER)));
     // We outrank the peer globally, but association IDs 301-500 from
     // source 0.0.0.0 belong to it (the draft's scaling example).
     let mut pce = core(300, 100);
@@ -325,15 +324,7 @@ fn equal_priorities_go_to_the_highest_address_and_groups_have_their_own() {
     }];
     let plain = report(8, "b", true, Some(2));
     pcc_sync(&mut pce, vec![grouped, plain]);
-    assert_eq!(
-        pce.lspdb()
-            .get(&key(7))
-            .unwrap()
-            .control
-            .inter()
-            .sub_delegated_to,
-        Some(ip(PEER))
-    );
+    assert_eq!(sub_delegated_to(&pce, 7), Some(ip(PEER)));
     let c = pce.lspdb().get(&key(8)).unwrap().control.clone();
     assert_eq!(c.inter().sub_delegated_to, None);
     assert!(c.delegated, "we compute the LSP outside the peer's range");
