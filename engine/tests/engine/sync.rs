@@ -187,6 +187,33 @@ fn initial_sync_sends_pcc_learned_lsps_with_their_owner_then_the_marker() {
     assert!(r[1].lsp.is_end_of_sync());
 }
 
+/// A peer that comes up late gets the initial synchronization (S=1
+/// reports, then the end-of-sync marker) before any other report, here
+/// the sub-delegation to it of an LSP we computed while it was away.
+#[test]
+fn a_late_peer_gets_its_synchronization_before_any_other_report() {
+    let mut pce = core(100, 200);
+    pce.session_up(SC, ip(PCC), negotiated(false, false));
+    pcc_sync(&mut pce, vec![report(7, "a", true, Some(3))]);
+    drain(&mut pce);
+    assert!(pce.lspdb().get(&key(7)).unwrap().control.delegated);
+    pce.session_up(SP, ip(PEER), negotiated(true, true));
+    let r = reports_to(&drain(&mut pce), SP);
+    let end = r
+        .iter()
+        .position(|r| r.lsp.is_end_of_sync())
+        .expect("the end-of-sync marker");
+    assert!(r[..end].iter().all(|r| r.lsp.sync), "{r:?}");
+    assert_eq!(r[0].lsp.plsp_id, 7);
+    // Then the sub-delegation to the higher-priority peer.
+    let after: Vec<_> = r[end + 1..]
+        .iter()
+        .map(|r| (r.lsp.plsp_id, r.lsp.sync, r.lsp.delegate))
+        .collect();
+    assert_eq!(after, [(7, false, true)]);
+    assert_eq!(sub_delegated_to(&pce, 7), Some(ip(PEER)));
+}
+
 #[test]
 fn missing_speaker_entity_id_is_discarded_with_pcerr() {
     let mut pce = core(100, 200);

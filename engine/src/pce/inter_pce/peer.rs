@@ -93,8 +93,6 @@ impl Pce {
                 }),
             );
         }
-        // A new peer may outrank the computing PCE of what we hold.
-        self.reassign_primaries();
         let mut reports = Vec::new();
         for key in self.lspdb.keys() {
             let Some(r) = self.forwardable(key, peer, true, 0) else {
@@ -114,6 +112,10 @@ impl Pce {
                 }),
             );
         }
+        // A new peer may outrank the computing PCE of what we hold: what
+        // that changes is reported after the synchronization, which comes
+        // before any other report.
+        self.reassign_primaries();
         true
     }
 
