@@ -100,8 +100,10 @@ impl Pce {
     /// A session came up with a PCC.
     pub fn session_up(&mut self, session: SessionId, peer: IpAddr, negotiated: Negotiated) {
         let pcc = PccId(peer);
-        if negotiated.capabilities.inter_pce {
-            // A state-sync session (both set INTER-PCE-CAPABILITY with U).
+        if negotiated.capabilities.inter_pce && self.is_configured_peer(peer) {
+            // A state-sync session (both set INTER-PCE-CAPABILITY with U,
+            // and the peer is one of ours; any other is an ordinary
+            // session, draft-ietf-pce-state-sync §3.1.1).
             self.sessions.insert(
                 session,
                 SessionState {

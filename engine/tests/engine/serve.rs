@@ -415,3 +415,29 @@ fn state_sync_codepoints_from_the_configuration_file() {
         pcep::wire::StateSyncCodepoints::default().original_lsp_db_version_tlv
     );
 }
+
+/// INTER-PCE-CAPABILITY goes only to the configured peer PCEs: a PCC never
+/// sees it, and an unknown PCE that sets it negotiates an ordinary session.
+#[test]
+fn the_inter_pce_capability_is_offered_to_configured_peers_only() {
+    let c = pce_engine::runtime::config::Config::parse(
+        "[state_sync]\n[[state_sync.peers]]\naddress = \"192.0.2.9\"\n",
+        "test.toml",
+    )
+    .unwrap();
+    let mask = c.state_sync().unwrap().codepoints.inter_pce_capability_mask;
+    let flags = |open: &Open| open.stateful_capability().unwrap().0;
+    let to_peer = pce_engine::runtime::server::pce_open(&c, "192.0.2.9".parse().unwrap());
+    let to_pcc = pce_engine::runtime::server::pce_open(&c, "192.0.2.1".parse().unwrap());
+    assert_ne!(flags(&to_peer) & mask, 0);
+    assert_eq!(flags(&to_pcc) & mask, 0);
+    assert_eq!(
+        flags(&to_pcc),
+        flags(&to_peer) & !mask,
+        "otherwise the same"
+    );
+    let cp = pcep::wire::StateSyncCodepoints::default();
+    let stranger = pcep::session::Negotiated::new(&to_pcc, &to_peer, &cp);
+    assert!(!stranger.capabilities.inter_pce);
+    assert!(stranger.capabilities.update);
+}

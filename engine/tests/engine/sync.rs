@@ -154,13 +154,21 @@ fn key(plsp_id: u32) -> LspKey {
 #[test]
 fn only_configured_peers_become_state_sync_peers() {
     let mut pce = core(100, 200);
-    // An unknown address setting the capability: PCErr, Close.
-    pce.session_up(SP, ip("198.51.100.7"), negotiated(true, true));
+    // An unknown address that negotiated the capability: an ordinary
+    // session (draft §3.1.1), neither refused nor synchronized.
+    let stranger = ip("198.51.100.7");
+    pce.session_up(SP, stranger, negotiated(true, true));
     let out: Vec<Output> = std::iter::from_fn(|| pce.poll_output()).collect();
-    assert!(
-        matches!(&out[0], Output::Send { message: Message::PcErr(e), .. } if e.errors[0].errors[0].code() == PcErrCode::new(2, 0))
+    assert!(out.is_empty(), "{out:?}");
+    assert_eq!(pce.counters().peer_sessions, 0);
+    pce.handle_message(
+        SP,
+        Message::PcRpt(PcRpt {
+            reports: vec![report(3, "x", false, Some(1)), eos()],
+        }),
     );
-    assert!(matches!(out[1], Output::Close { .. }));
+    assert!(errors(&drain(&mut pce)).is_empty());
+    assert_eq!(pce.lspdb().of_pcc(PccId(stranger)).len(), 1, "its own LSPs");
     // A configured peer without the capability on one side: an ordinary
     // session, no sync sent to it.
     pce.session_up(SessionId(5), ip(PEER), negotiated(true, false));

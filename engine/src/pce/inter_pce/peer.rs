@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 use pcep::wire::object::{Lsp, Notification};
 use pcep::wire::tlv::Tlv;
-use pcep::wire::{Message, NotifyUnit, PcErrCode, PcNtf, PcRpt, StateReport, StateSyncCodepoints};
+use pcep::wire::{Message, NotifyUnit, PcNtf, PcRpt, StateReport, StateSyncCodepoints};
 use serde::Serialize;
 
 use crate::lspdb::{LspKey, PccId, Source};
@@ -52,16 +52,15 @@ impl Pce {
             .collect()
     }
 
-    /// A state-sync session came up (or is refused).
+    /// Whether `peer` is a configured state-sync peer: only those get
+    /// state-sync sessions.
+    pub(in crate::pce) fn is_configured_peer(&self, peer: IpAddr) -> bool {
+        self.sync_config()
+            .is_some_and(|ss| ss.peers.iter().any(|p| p.address == peer))
+    }
+
+    /// A state-sync session with a configured peer came up.
     pub(in crate::pce) fn peer_up(&mut self, session: SessionId, peer: IpAddr) -> bool {
-        let known = self
-            .sync_config()
-            .is_some_and(|ss| ss.peers.iter().any(|p| p.address == peer));
-        if !known {
-            // Only configured peers may become state-sync peers.
-            self.fail(session, PcErrCode::CAPABILITY_NOT_SUPPORTED, None);
-            return false;
-        }
         let Some(i) = self.inter.as_mut() else {
             return false;
         };

@@ -197,18 +197,21 @@ impl Shared {
     }
 }
 
-/// The OPEN object this PCE sends: stateful with updates (U), PCE-initiated
-/// LSPs (I), LSP-DB versions (S) and incremental sync (D, RFC 8232);
-/// SR-capable.
-pub fn pce_open(config: &Config) -> Open {
+/// The OPEN object this PCE sends to `peer`: stateful with updates (U),
+/// PCE-initiated LSPs (I), LSP-DB versions (S) and incremental sync (D, RFC
+/// 8232); SR-capable.
+pub fn pce_open(config: &Config, peer: IpAddr) -> Open {
     let mut caps = StatefulCapability::UPDATE
         | StatefulCapability::INSTANTIATION
         | StatefulCapability::INCLUDE_DB_VERSION
         | StatefulCapability::DELTA_LSP_SYNC;
-    // INTER-PCE-CAPABILITY when state-sync is on: PCCs do not set it, so
-    // only sessions with peer PCEs negotiate it.
+    // INTER-PCE-CAPABILITY only to the configured peer PCEs: never to a
+    // PCC, and a PCE we do not know that sets it gets an ordinary session
+    // (draft-ietf-pce-state-sync §3.1.1: P on one side only).
     if let Some(ss) = config.state_sync() {
-        caps |= ss.codepoints.inter_pce_capability_mask;
+        if ss.peers.iter().any(|p| p.address == peer) {
+            caps |= ss.codepoints.inter_pce_capability_mask;
+        }
     }
     Open {
         keepalive: config.pce.keepalive,

@@ -64,7 +64,7 @@ async fn run_session(
 ) -> std::io::Result<()> {
     let config = SessionConfig {
         role: Role::Pce,
-        open: pce_open(&shared.config),
+        open: pce_open(&shared.config, peer.ip()),
         policy: OpenPolicy::default(),
         wire: shared.wire(),
     };
@@ -105,6 +105,16 @@ async fn run_session(
                         instantiation = n.capabilities.instantiation,
                         "session up"
                     );
+                    if let Some(ss) = shared.config.state_sync() {
+                        let mask = ss.codepoints.inter_pce_capability_mask;
+                        let sets = n
+                            .peer
+                            .stateful_capability()
+                            .is_some_and(|c| c.0 & mask != 0);
+                        if sets && !n.capabilities.inter_pce {
+                            warn!("the peer sets INTER-PCE-CAPABILITY but is not a configured state-sync peer: an ordinary session, without state sync");
+                        }
+                    }
                     if let Some(s) = shared.sessions().get_mut(&peer.ip()) {
                         s.state = "Up";
                         s.capabilities = Some(Capabilities::of(&n));
