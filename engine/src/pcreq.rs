@@ -276,13 +276,7 @@ pub fn encode_path(
     };
     let ero = if ask.setup == PathSetupType::SR_TE {
         // The PCC's MSD (X: unlimited), capped by a SID-depth bound.
-        let msd = ask.peer_sr.map(|c: SrPceCapability| {
-            if c.flags & SrPceCapability::UNLIMITED_MSD != 0 {
-                u8::MAX
-            } else {
-                c.msd
-            }
-        });
+        let msd = ask.peer_sr.map(msd);
         let sid_bound = bound(MetricType::SID_DEPTH).map(|b| b.min(255) as u8);
         let limit = match (msd, sid_bound) {
             (Some(m), Some(b)) => Some(m.min(b)),
@@ -361,5 +355,15 @@ fn computed_metrics(a: &Attributes, m: &PathMetrics) -> Attributes {
         metrics,
         bandwidth: a.bandwidth,
         ..Attributes::default()
+    }
+}
+
+/// The most segments a head end with SR capability `c` imposes: its MSD,
+/// or 255 with X (unlimited, RFC 8664 §4.1.2).
+pub(crate) const fn msd(c: SrPceCapability) -> u8 {
+    if c.flags & SrPceCapability::UNLIMITED_MSD != 0 {
+        u8::MAX
+    } else {
+        c.msd
     }
 }

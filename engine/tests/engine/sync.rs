@@ -469,6 +469,70 @@ fn update_for(plsp_id: u32, srp_id: u32, delegate: bool) -> Message {
     })
 }
 
+/// A relayed update whose SR-ERO holds more segments than the head end's
+/// MSD (from its Open) is refused back to the computing peer with 10/3
+/// (RFC 8664 §6.2), never sent to the PCC; within the MSD it is relayed.
+#[test]
+fn a_relayed_update_beyond_the_head_ends_msd_is_refused_back() {
+    use pcep::wire::object::{SrSubobject, Subobject};
+    use pcep::wire::tlv::{PathSetupTypeCapability, SrPceCapability, SubTlv};
+    let mut pce = core(100, 200);
+    let mut pcc_open = open(false);
+    pcc_open.tlvs.push(Tlv::PathSetupTypeCapability(Box::new(
+        PathSetupTypeCapability {
+            path_setup_types: vec![pcep::wire::PathSetupType::SR_TE],
+            sub_tlvs: vec![SubTlv::SrPceCapability(SrPceCapability {
+                flags: 0,
+                msd: 2,
+            })],
+        },
+    )));
+    let cp = StateSyncCodepoints::default();
+    pce.session_up(SP, ip(PEER), negotiated(true, true));
+    pce.session_up(SC, ip(PCC), Negotiated::new(&open(false), &pcc_open, &cp));
+    pcc_sync(&mut pce, vec![report(7, "a", true, Some(1))]);
+    drain(&mut pce);
+    assert_eq!(sub_delegated_to(&pce, 7), Some(ip(PEER)));
+    let sr_update = |srp_id: u32, segments: u32| {
+        let Message::PcUpd(mut m) = update_for(7, srp_id, true) else {
+            unreachable!()
+        };
+        m.updates[0].ero = pcep::wire::object::Ero::new(
+            (0..segments)
+                .map(|i| {
+                    Subobject::Sr(SrSubobject {
+                        loose: false,
+                        nai_type: 0,
+                        sr_flags: 0x1, // M: the SID is an MPLS label
+                        sid: Some((16_000 + i) << 12),
+                        nai: None,
+                    })
+                })
+                .collect(),
+        );
+        Message::PcUpd(m)
+    };
+    pce.handle_message(SP, sr_update(60, 3));
+    let out = drain(&mut pce);
+    assert!(
+        out.iter().all(|(s, _)| *s == SP),
+        "nothing to the PCC: {out:?}"
+    );
+    assert_eq!(errors(&out), [PcErrCode::SR_ERO_EXCEEDS_MSD]);
+    assert!(
+        matches!(&out[0].1, Message::PcErr(e) if e.errors[0].srps[0].srp_id == 60),
+        "with the peer's SRP-ID: {out:?}"
+    );
+    pce.handle_message(SP, sr_update(61, 2));
+    let out = drain(&mut pce);
+    assert!(errors(&out).is_empty(), "{out:?}");
+    assert!(
+        out.iter()
+            .any(|(s, m)| *s == SC && matches!(m, Message::PcUpd(_))),
+        "{out:?}"
+    );
+}
+
 fn pcerr_for(srp_id: u32) -> Message {
     Message::PcErr(pcep::wire::PcErr {
         errors: vec![pcep::wire::ErrorUnit {

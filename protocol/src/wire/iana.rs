@@ -391,6 +391,9 @@ impl PcErrCode {
     pub const DISJOINTNESS_CONFIGURATION_MISSING: Self = Self::new(6, 15);
     /// 10/1: P flag not set where required (RP in PCReq/PCRep, RFC 5440 §7.4).
     pub const P_FLAG_NOT_SET: Self = Self::new(10, 1);
+    /// 10/3: unsupported number of SR-ERO subobjects, more than the MSD
+    /// (RFC 8664 §6.2).
+    pub const SR_ERO_EXCEEDS_MSD: Self = Self::new(10, 3);
     /// 10/5: ERO mixes SR-ERO subobjects with other subobject types (RFC 8664).
     pub const ERO_MIXES_SR: Self = Self::new(10, 5);
     /// 10/6: SR-ERO subobject with both SID and NAI absent (RFC 8664).

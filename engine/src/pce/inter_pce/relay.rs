@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use bytes::Bytes;
 
-use pcep::wire::object::{Lsp, Srp};
+use pcep::wire::object::{Lsp, Srp, Subobject};
 use pcep::wire::tlv::Tlv;
 use pcep::wire::{Message, PcErrCode, PcUpd, StateSyncCodepoints};
 
@@ -67,6 +67,16 @@ impl Pce {
         let Some(s) = self.sessions.get_mut(&pcc_session) else {
             return;
         };
+        // The head end cannot impose more segments than its MSD: refused
+        // back to the computing PCE with the error the PCC would send (RFC
+        // 8664 §6.2), not forwarded.
+        let segments = sr_segments(&u.ero.subobjects);
+        if let Some(max) = s.negotiated.peer_sr.map(crate::pcreq::msd) {
+            if segments > usize::from(max) {
+                self.send_srp_error(session, PcErrCode::SR_ERO_EXCEEDS_MSD, &u.srp, &u.lsp);
+                return;
+            }
+        }
         let local_srp = s.srp_id();
         if let Some(i) = self.inter.as_mut() {
             i.relays
@@ -261,6 +271,16 @@ impl Pce {
         let Some(s) = self.sessions.get_mut(&pcc_session) else {
             return;
         };
+        // The head end cannot impose more segments than its MSD: refused
+        // back to the computing PCE with the error the PCC would send (RFC
+        // 8664 §6.2), not forwarded.
+        let segments = r.ero.as_ref().map_or(0, |e| sr_segments(&e.subobjects));
+        if let Some(max) = s.negotiated.peer_sr.map(crate::pcreq::msd) {
+            if segments > usize::from(max) {
+                self.send_srp_error(session, PcErrCode::SR_ERO_EXCEEDS_MSD, &r.srp, &r.lsp);
+                return;
+            }
+        }
         let local_srp = s.srp_id();
         if let Some(i) = self.inter.as_mut() {
             if let Some(name) = r.lsp.symbolic_name() {
@@ -342,4 +362,9 @@ impl Pce {
             }
         }
     }
+}
+
+/// SR-ERO subobjects in an ERO: the segments its head end must impose.
+fn sr_segments(ero: &[Subobject]) -> usize {
+    ero.iter().filter(|o| matches!(o, Subobject::Sr(_))).count()
 }
