@@ -240,6 +240,9 @@ pub struct LspSnapshot {
     /// listings come out sorted. Entries behind an `Arc`: a snapshot shares
     /// them, a change copies only the entry it changes.
     map: OrdMap<LspKey, Arc<LspEntry>>,
+    /// Each PCC's LSP-DB-VERSION as of its last report (RFC 8232), while
+    /// its LSPs are held: what this PCE puts in its Open to that PCC.
+    versions: OrdMap<PccId, u64>,
 }
 
 impl LspSnapshot {
@@ -298,7 +301,14 @@ impl LspSnapshot {
     /// Whether `other` is this very version (nothing changed between
     /// them): O(1).
     pub fn same_version(&self, other: &Self) -> bool {
-        self.map.ptr_eq(&other.map)
+        self.map.ptr_eq(&other.map) && self.versions.ptr_eq(&other.versions)
+    }
+
+    /// A PCC's LSP-DB-VERSION, if its database is held (RFC 8232 §3.2:
+    /// what this PCE's Open to it carries, so that it may skip its
+    /// synchronization).
+    pub fn db_version(&self, pcc: PccId) -> Option<u64> {
+        self.versions.get(&pcc).copied()
     }
 }
 
@@ -432,6 +442,24 @@ impl LspDb {
     /// Every LSP of a PCC, by PLSP-ID.
     pub fn of_pcc(&self, pcc: PccId) -> Vec<LspKey> {
         self.lsps.of_pcc(pcc)
+    }
+
+    /// A PCC's LSP-DB-VERSION (RFC 8232), as of its last report.
+    pub fn db_version(&self, pcc: PccId) -> Option<u64> {
+        self.lsps.db_version(pcc)
+    }
+
+    /// Set or forget (its database purged) a PCC's LSP-DB-VERSION.
+    pub fn set_db_version(&mut self, pcc: PccId, version: Option<u64>) {
+        match version {
+            Some(v) if self.lsps.versions.get(&pcc) != Some(&v) => {
+                self.lsps.versions.insert(pcc, v);
+            }
+            Some(_) => {}
+            None => {
+                self.lsps.versions.remove(&pcc);
+            }
+        }
     }
 
     /// Forget every LSP of a PCC (its State Timeout expired, RFC 8231 §5.6);

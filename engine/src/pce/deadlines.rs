@@ -54,7 +54,7 @@ impl Pce {
             if let Some(p) = self.pccs.get_mut(&pcc) {
                 if p.session.is_none() && p.purge_at == Some(at) {
                     p.purge_at = None;
-                    p.db_version = None;
+                    self.lspdb.set_db_version(pcc, None);
                     self.purge_pcc(pcc);
                 }
             }

@@ -51,9 +51,7 @@ impl Pce {
                 continue;
             }
             if let Some(v) = report.lsp.db_version() {
-                if let Some(p) = self.pccs.get_mut(&pcc) {
-                    p.db_version = Some(v);
-                }
+                self.lspdb.set_db_version(pcc, Some(v));
             }
             let (synced, stale) = self
                 .sessions

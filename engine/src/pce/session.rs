@@ -15,8 +15,6 @@ use crate::pce::{CommandError, Pce, SessionId};
 #[derive(Debug)]
 pub(super) struct PccState {
     pub(super) session: Option<SessionId>,
-    /// The last LSP-DB-VERSION it reported (RFC 8232).
-    pub(super) db_version: Option<u64>,
     /// When its LSPs are purged, while it is disconnected.
     pub(super) purge_at: Option<Instant>,
     /// When its delegations lapse, while it is disconnected.
@@ -126,7 +124,6 @@ impl Pce {
         let caps = &negotiated.capabilities;
         let state = self.pccs.entry(pcc).or_insert(PccState {
             session: None,
-            db_version: None,
             purge_at: None,
             undelegate_at: None,
         });
@@ -144,7 +141,7 @@ impl Pce {
         let avoided = caps.include_db_version
             && held
             && negotiated.peer_db_version.is_some()
-            && negotiated.peer_db_version == state.db_version;
+            && negotiated.peer_db_version == self.lspdb.db_version(pcc);
         let full_sync = !(caps.delta_lsp_sync && held);
         let synced = avoided || !caps.stateful;
         // Updates in flight on the old session are void: the SRP-IDs of the
@@ -198,7 +195,7 @@ impl Pce {
         p.session = None;
         if !s.synced && s.negotiated.capabilities.stateful {
             // RFC 8231 §5.6: a sync that did not complete is cleaned up.
-            p.db_version = None;
+            self.lspdb.set_db_version(pcc, None);
             self.purge_pcc(pcc);
             return;
         }

@@ -427,8 +427,8 @@ fn the_inter_pce_capability_is_offered_to_configured_peers_only() {
     .unwrap();
     let mask = c.state_sync().unwrap().codepoints.inter_pce_capability_mask;
     let flags = |open: &Open| open.stateful_capability().unwrap().0;
-    let to_peer = pce_engine::runtime::server::pce_open(&c, "192.0.2.9".parse().unwrap());
-    let to_pcc = pce_engine::runtime::server::pce_open(&c, "192.0.2.1".parse().unwrap());
+    let to_peer = pce_engine::runtime::server::pce_open(&c, "192.0.2.9".parse().unwrap(), None);
+    let to_pcc = pce_engine::runtime::server::pce_open(&c, "192.0.2.1".parse().unwrap(), None);
     assert_ne!(flags(&to_peer) & mask, 0);
     assert_eq!(flags(&to_pcc) & mask, 0);
     assert_eq!(
@@ -440,4 +440,114 @@ fn the_inter_pce_capability_is_offered_to_configured_peers_only() {
     let stranger = pcep::session::Negotiated::new(&to_pcc, &to_peer, &cp);
     assert!(!stranger.capabilities.inter_pce);
     assert!(stranger.capabilities.update);
+}
+
+/// RFC 8232 §3.2: a PCC that reconnects while the PCE still holds its
+/// database (within the State Timeout) finds that database's
+/// LSP-DB-VERSION in the PCE's Open, so that it may skip its
+/// synchronization; the first time, there is none.
+#[test]
+fn a_reconnecting_pcc_gets_the_lsp_db_version_held_for_it() {
+    let (_server, port, api, _dir) = start_server_with_api();
+    let pcc_config = || SessionConfig {
+        role: Role::Pcc,
+        open: Open {
+            keepalive: 30,
+            dead_timer: 120,
+            tlvs: vec![
+                Tlv::StatefulPceCapability(StatefulCapability(
+                    StatefulCapability::UPDATE | StatefulCapability::INCLUDE_DB_VERSION,
+                )),
+                Tlv::LspDbVersion(1),
+            ],
+            ..Open::default()
+        },
+        policy: OpenPolicy::default(),
+        wire: WireConfig::default(),
+    };
+    let up = |pcc: &mut Session, stream: &mut TcpStream| {
+        pcc.start(Instant::now());
+        pump(pcc, stream, |ev| match ev {
+            Event::Up(n) => Some(n.clone()),
+            _ => None,
+        })
+    };
+    let mut stream = connect(port);
+    let mut pcc = Session::new(pcc_config());
+    let first = up(&mut pcc, &mut stream);
+    assert_eq!(first.peer_db_version, None, "nothing held yet");
+    let lsp = |plsp_id: u32, tlvs: Vec<Tlv>| pcep::wire::object::Lsp {
+        plsp_id,
+        sync: plsp_id != 0,
+        administrative: plsp_id != 0,
+        tlvs,
+        ..pcep::wire::object::Lsp::default()
+    };
+    let reports = vec![
+        pcep::wire::StateReport {
+            lsp: lsp(
+                1,
+                vec![
+                    Tlv::SymbolicPathName(bytes::Bytes::from_static(b"a")),
+                    Tlv::LspDbVersion(5),
+                ],
+            ),
+            ..pcep::wire::StateReport::default()
+        },
+        pcep::wire::StateReport {
+            lsp: lsp(0, vec![Tlv::LspDbVersion(5)]),
+            ..pcep::wire::StateReport::default()
+        },
+    ];
+    pcc.send(
+        &Message::PcRpt(pcep::wire::PcRpt { reports }),
+        Instant::now(),
+    )
+    .unwrap();
+    while let Some(bytes) = pcc.poll_transmit() {
+        stream.write_all(&bytes).unwrap();
+    }
+    // Applied when the API shows it.
+    let deadline = Instant::now() + WAIT;
+    let url = format!("http://127.0.0.1:{api}/lsps");
+    while ureq::get(&url)
+        .call()
+        .ok()
+        .and_then(|mut r| r.body_mut().read_to_string().ok())
+        .is_none_or(|b| !b.contains("\"name\":\"a\""))
+    {
+        assert!(Instant::now() < deadline, "the LSP never showed in the API");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(stream);
+    // The connection's end reaches the PCE (a second session from the same
+    // address is refused while the first is up): retry until accepted.
+    let again = loop {
+        let mut stream = connect(port);
+        let mut pcc = Session::new(pcc_config());
+        pcc.start(Instant::now());
+        let mut buf = [0u8; 4096];
+        let up = loop {
+            while let Some(bytes) = pcc.poll_transmit() {
+                stream.write_all(&bytes).unwrap();
+            }
+            match pcc.poll_event() {
+                Some(Event::Up(n)) => break Some(n),
+                Some(Event::Closed { .. } | Event::Failed(_) | Event::Malformed(_)) => break None,
+                Some(_) => continue,
+                None => {}
+            }
+            stream.set_read_timeout(Some(WAIT)).unwrap();
+            match stream.read(&mut buf) {
+                Ok(n) if n > 0 => pcc.handle_bytes(&buf[..n], Instant::now()),
+                _ => break None,
+            }
+        };
+        if let Some(n) = up {
+            break n;
+        }
+        assert!(Instant::now() < deadline, "no second session");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(again.peer_db_version, Some(5));
 }

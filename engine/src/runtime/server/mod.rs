@@ -199,8 +199,10 @@ impl Shared {
 
 /// The OPEN object this PCE sends to `peer`: stateful with updates (U),
 /// PCE-initiated LSPs (I), LSP-DB versions (S) and incremental sync (D, RFC
-/// 8232); SR-capable.
-pub fn pce_open(config: &Config, peer: IpAddr) -> Open {
+/// 8232); SR-capable. `db_version`: the LSP-DB-VERSION of the peer's
+/// database if this PCE still holds it (RFC 8232 §3.2: the PCC may then
+/// skip its synchronization).
+pub fn pce_open(config: &Config, peer: IpAddr, db_version: Option<u64>) -> Open {
     let mut caps = StatefulCapability::UPDATE
         | StatefulCapability::INSTANTIATION
         | StatefulCapability::INCLUDE_DB_VERSION
@@ -226,7 +228,10 @@ pub fn pce_open(config: &Config, peer: IpAddr) -> Open {
                 })],
             })),
             Tlv::AssocTypeList(vec![AssociationType::DISJOINT]),
-        ],
+        ]
+        .into_iter()
+        .chain(db_version.map(Tlv::LspDbVersion))
+        .collect(),
         ..Open::default()
     }
 }

@@ -14,6 +14,7 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
+use crate::lspdb::PccId;
 use crate::pce::SessionId;
 use crate::runtime::clock::now;
 
@@ -64,7 +65,11 @@ async fn run_session(
 ) -> std::io::Result<()> {
     let config = SessionConfig {
         role: Role::Pce,
-        open: pce_open(&shared.config, peer.ip()),
+        open: pce_open(
+            &shared.config,
+            peer.ip(),
+            shared.lspdb.load().db_version(PccId(peer.ip())),
+        ),
         policy: OpenPolicy::default(),
         wire: shared.wire(),
     };
