@@ -385,6 +385,54 @@ fn pce_initiated_lsp_through_a_peer() {
     single_controller(&net);
 }
 
+/// §3.7 and RFC 8281 §5.2: PCE1 deletes the LSP it initiated on PCC3
+/// through PCE2 (it has no session with PCC3): PCE2 relays the R=1
+/// PCInitiate, PCC3 removes the LSP, and neither PCE holds it any more.
+#[test]
+fn pce_initiated_lsp_deleted_through_a_peer() {
+    let mut net = two_pces("draft-topology-a.json", 100, 200);
+    let pcc3 = net.add_pcc("192.0.2.3", &[1]);
+    net.pcc_up(pcc3, 0);
+    assert!(net.run(1000));
+    let spec = pce_engine::pce::InitiateSpec {
+        pcc: ip("192.0.2.3"),
+        name: "init".into(),
+        source: ip("10.0.0.3"),
+        destination: ip("10.0.0.4"),
+        setup: pcep::wire::PathSetupType::RSVP_TE,
+        attributes: pcep::wire::Attributes::default(),
+        color: None,
+    };
+    net.pces[0].initiate(spec.clone()).unwrap();
+    assert!(net.run(1000));
+    assert!(net.pccs[pcc3].lsps().any(|l| l.name == "init"));
+    // PCE2 did not initiate it: it cannot delete it.
+    assert!(net.pces[1]
+        .delete_initiated(ip("192.0.2.3"), "init")
+        .is_err());
+    let srp = net.pces[0]
+        .delete_initiated(ip("192.0.2.3"), "init")
+        .unwrap();
+    assert_ne!(srp, 0, "sent through PCE2");
+    assert!(net.run(1000));
+    assert!(
+        !net.pccs[pcc3].lsps().any(|l| l.name == "init"),
+        "removed on the PCC"
+    );
+    let owner = pce_engine::lspdb::PccId(ip("192.0.2.3"));
+    for pce in &net.pces {
+        assert_eq!(pce.lspdb().by_name(owner, b"init"), None);
+    }
+    // The name is free again, and an LSP of that name PCE2 initiates is
+    // its own (not PCE1's any more).
+    net.pces[1].initiate(spec).unwrap();
+    assert!(net.run(1000));
+    let k2 = net.pces[1].lspdb().by_name(owner, b"init").unwrap();
+    let c2 = net.pces[1].lspdb().get(&k2).unwrap().control.clone();
+    assert!(c2.initiated && c2.delegated, "{c2:?}");
+    single_controller(&net);
+}
+
 /// §3.6: PCC1 (on PCE1 only) asks for a path for LSP1, which PCE2
 /// computes: PCE1 forwards the PCReq to PCE2 and relays its PCRep back,
 /// with PCC1's Request-ID and no SPEAKER-ENTITY-ID.

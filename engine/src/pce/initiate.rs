@@ -161,10 +161,19 @@ impl Pce {
         );
     }
 
-    /// Delete a PCE-initiated LSP (RFC 8281 §5.2: SRP R=1).
+    /// Delete a PCE-initiated LSP (RFC 8281 §5.2: SRP R=1); without a
+    /// session with its head end, through the peer that created it for us
+    /// (draft §3.7).
     pub fn delete_initiated(&mut self, pcc: IpAddr, name: &str) -> Result<u32, CommandError> {
-        let session = self.synced_session(pcc, true)?;
         let id = PccId(pcc);
+        let session = match self.synced_session(pcc, true) {
+            Ok(s) => s,
+            Err(CommandError::NoSession(a)) => self
+                .relay_session_for(id)
+                .ok_or(CommandError::NoSession(a))?,
+            Err(e) => return Err(e),
+        };
+        let via_peer = self.peer_of(session).is_some();
         if self
             .initiated
             .remove(&name_key(id, name.as_bytes()))
@@ -191,6 +200,13 @@ impl Pce {
             },
             lsp: Lsp {
                 plsp_id: key.plsp_id,
+                // Through a peer: the owner named, as on every message of a
+                // state-sync session.
+                tlvs: if via_peer {
+                    vec![Tlv::SpeakerEntityId(owner_id(id))]
+                } else {
+                    Vec::new()
+                },
                 ..Lsp::default()
             },
             end_points: None,

@@ -17,7 +17,9 @@ impl Pce {
     pub(super) fn forget_lsp(&mut self, key: LspKey) {
         self.release(&key);
         self.set_groups(key, Vec::new());
-        self.inter_lsp_removed(key);
+        // A name that leaves here may come back under another PLSP-ID (a
+        // resynchronizing PCC): who initiated it is kept.
+        self.inter_lsp_removed(key, None);
         if self.stored.as_ref().is_some_and(|(k, _)| *k == key) {
             self.stored = None;
         }
@@ -65,6 +67,13 @@ impl Pce {
             let srp_id = report.srp.as_ref().map_or(0, |p| p.srp_id);
             let groups = disjoint_groups(&report);
             let mut removal = (report.lsp.remove && self.any_peer_up()).then(|| report.clone());
+            let removed_name = report.lsp.remove.then(|| {
+                let key = crate::lspdb::LspKey {
+                    pcc,
+                    plsp_id: report.lsp.plsp_id,
+                };
+                self.lspdb.with(&key, |e| e.name.clone())
+            });
             let applied = self.store_report(pcc, report);
             let report = &head;
             match applied {
@@ -96,7 +105,7 @@ impl Pce {
                         self.forward_report(key, None, Some(r));
                     }
                     self.release(&key);
-                    self.inter_lsp_removed(key);
+                    self.inter_lsp_removed(key, removed_name.flatten());
                     if let Some(st) = self.sessions.get_mut(&session) {
                         st.seen.remove(&key.plsp_id);
                     }

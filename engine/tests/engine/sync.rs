@@ -533,6 +533,47 @@ fn a_relayed_update_beyond_the_head_ends_msd_is_refused_back() {
     );
 }
 
+/// A peer may delete through us only an LSP we created for it: the PCC's
+/// own LSP is 19/9, an unknown one 19/3, and neither reaches the PCC.
+#[test]
+fn a_peer_deletes_through_us_only_what_we_created_for_it() {
+    let mut pce = core(100, 200);
+    both_up(&mut pce);
+    pcc_sync(&mut pce, vec![report(7, "a", false, Some(1))]);
+    drain(&mut pce);
+    let delete = |plsp_id: u32| {
+        Message::PcInitiate(pcep::wire::PcInitiate {
+            requests: vec![pcep::wire::InitiateRequest {
+                srp: pcep::wire::object::Srp {
+                    srp_id: 70 + plsp_id,
+                    srp_flags: pcep::wire::object::Srp::REMOVE,
+                    ..pcep::wire::object::Srp::default()
+                },
+                lsp: Lsp {
+                    plsp_id,
+                    tlvs: vec![Tlv::SpeakerEntityId(owner_id(PccId(ip(PCC))))],
+                    ..Lsp::default()
+                },
+                end_points: None,
+                associations: vec![],
+                ero: None,
+                attributes: pcep::wire::Attributes::default(),
+                unknown: vec![],
+            }],
+        })
+    };
+    for (plsp_id, code) in [
+        (7, PcErrCode::NOT_PCE_INITIATED),
+        (9, PcErrCode::UNKNOWN_PLSP_ID),
+    ] {
+        pce.handle_message(SP, delete(plsp_id));
+        let out = drain(&mut pce);
+        assert!(out.iter().all(|(s, _)| *s == SP), "{out:?}");
+        assert_eq!(errors(&out), [code]);
+    }
+    assert!(pce.lspdb().get(&key(7)).is_some());
+}
+
 fn pcerr_for(srp_id: u32) -> Message {
     Message::PcErr(pcep::wire::PcErr {
         errors: vec![pcep::wire::ErrorUnit {

@@ -217,9 +217,14 @@ impl Pce {
     }
 
     /// An LSP left the database: no peer claims or taught it any more.
-    pub(in crate::pce) fn inter_lsp_removed(&mut self, key: LspKey) {
+    pub(in crate::pce) fn inter_lsp_removed(&mut self, key: LspKey, name: Option<Bytes>) {
         if let Some(i) = self.inter.as_mut() {
             i.claims.remove(&key);
+            // An LSP we created for a peer, deleted by its PCC (R=1): a new
+            // one of that name is not the peer's.
+            if let Some(name) = name {
+                i.peer_initiated.remove(&(key.pcc, name));
+            }
             for keys in i.taught.values_mut() {
                 keys.remove(&key);
             }

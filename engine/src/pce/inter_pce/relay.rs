@@ -254,6 +254,23 @@ impl Pce {
         let Some(owner) = self.owner_or_error(session, &r.lsp) else {
             return;
         };
+        if r.srp.srp_flags & Srp::REMOVE != 0 {
+            // A deletion (RFC 8281 §5.2) only from the peer we created the
+            // LSP for, of an LSP we know.
+            let key = LspKey {
+                pcc: owner,
+                plsp_id: r.lsp.plsp_id,
+            };
+            let Some(name) = self.lspdb.with(&key, |e| e.name.clone()) else {
+                self.send_srp_error(session, PcErrCode::UNKNOWN_PLSP_ID, &r.srp, &r.lsp);
+                return;
+            };
+            if self.inter_initiator(key, &name) != Some(peer) {
+                // Not created for that peer (RFC 8281 §5.2's error).
+                self.send_srp_error(session, PcErrCode::NOT_PCE_INITIATED, &r.srp, &r.lsp);
+                return;
+            }
+        }
         let pcc_session = self.pccs.get(&owner).and_then(|p| p.session).filter(|s| {
             self.sessions
                 .get(s)
