@@ -336,6 +336,19 @@ fn example_3_partial_mesh_no_transit_no_loop() {
     single_controller(&net);
 }
 
+/// LSP "init" on PCC3, from 10.0.0.3 to 10.0.0.4, RSVP-TE.
+fn init_on_pcc3() -> pce_engine::pce::InitiateSpec {
+    pce_engine::pce::InitiateSpec {
+        pcc: ip("192.0.2.3"),
+        name: "init".into(),
+        source: ip("10.0.0.3"),
+        destination: ip("10.0.0.4"),
+        setup: pcep::wire::PathSetupType::RSVP_TE,
+        attributes: pcep::wire::Attributes::default(),
+        color: None,
+    }
+}
+
 /// §3.7: PCE1 initiates an LSP on PCC3, with which only PCE2 has a
 /// session: PCE2 creates it for PCE1, the PCC's report reaches PCE1 through
 /// PCE2 with D=1, and PCE1 (the initiator) keeps control.
@@ -345,17 +358,7 @@ fn pce_initiated_lsp_through_a_peer() {
     let pcc3 = net.add_pcc("192.0.2.3", &[1]);
     net.pcc_up(pcc3, 0);
     assert!(net.run(1000));
-    let srp = net.pces[0]
-        .initiate(pce_engine::pce::InitiateSpec {
-            pcc: ip("192.0.2.3"),
-            name: "init".into(),
-            source: ip("10.0.0.3"),
-            destination: ip("10.0.0.4"),
-            setup: pcep::wire::PathSetupType::RSVP_TE,
-            attributes: pcep::wire::Attributes::default(),
-            color: None,
-        })
-        .unwrap();
+    let srp = net.pces[0].initiate(init_on_pcc3()).unwrap();
     assert_ne!(srp, 0);
     assert!(net.run(1000));
     let lsp = net.pccs[pcc3]
@@ -394,15 +397,7 @@ fn pce_initiated_lsp_deleted_through_a_peer() {
     let pcc3 = net.add_pcc("192.0.2.3", &[1]);
     net.pcc_up(pcc3, 0);
     assert!(net.run(1000));
-    let spec = pce_engine::pce::InitiateSpec {
-        pcc: ip("192.0.2.3"),
-        name: "init".into(),
-        source: ip("10.0.0.3"),
-        destination: ip("10.0.0.4"),
-        setup: pcep::wire::PathSetupType::RSVP_TE,
-        attributes: pcep::wire::Attributes::default(),
-        color: None,
-    };
+    let spec = init_on_pcc3();
     net.pces[0].initiate(spec.clone()).unwrap();
     assert!(net.run(1000));
     assert!(net.pccs[pcc3].lsps().any(|l| l.name == "init"));
