@@ -44,6 +44,12 @@ use pcep::wire::{Message, StateSyncCodepoints, WireConfig};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+/// The MSD of the `pcc`th simulated PCC (in its Open): 2 to 4, so that
+/// some SR paths of the topology do not fit.
+fn pcc_msd(pcc: usize) -> u8 {
+    [2, 3, 4][pcc % 3]
+}
+
 /// Updates of one LSP between two events past which it is a loop.
 pub const UPDATE_BOUND: usize = 12;
 
@@ -364,7 +370,7 @@ impl Cluster {
                         queues: [VecDeque::new(), VecDeque::new()],
                     },
                 );
-                let negotiated = Negotiated::new(&pce_open(&cp), &pcc_open(30, 10), &cp);
+                let negotiated = Negotiated::new(&pce_open(&cp), &pcc_open(30, pcc_msd(pcc)), &cp);
                 let peer = self.pcc_addr[pcc];
                 self.input(
                     pce,
@@ -631,6 +637,15 @@ impl Cluster {
             return Err(format!("PCE {pce} sent a path for unknown head end {head}"));
         };
         for e in eros.into_iter().filter(|e| !e.is_empty()) {
+            // No SR path beyond its head end's MSD, whether the PCE has a
+            // session with that PCC or learned its MSD from a peer.
+            let segments = e.iter().filter(|o| matches!(o, Subobject::Sr(_))).count();
+            let msd = self.pcc_addr.iter().position(|a| *a == head).map(pcc_msd);
+            if let Some(msd) = msd.filter(|m| segments > usize::from(*m)) {
+                return Err(format!(
+                    "PCE {pce} sent an SR path of {segments} segments for head end {head}, whose MSD is {msd}: {e:?}"
+                ));
+            }
             let kind = match message {
                 Message::PcUpd(u) => format!(
                     "PCUpd D={} SRP {}",

@@ -93,6 +93,13 @@ impl Pce {
             .srp
             .as_ref()
             .map_or(PathSetupType::RSVP_TE, Srp::path_setup_type);
+        let direct = self.pccs.get(&key.pcc).is_some_and(|p| p.session.is_some());
+        if setup == PathSetupType::SR_TE && peer_sr.is_none() && !direct {
+            // A head end known only through peers, none of which relays
+            // its Open any more: its MSD is unknown, so no SR path is
+            // computed for it (cluster-sim seed 3686 sent one beyond it).
+            return None;
+        }
         let reported = || {
             overridden
                 .cloned()

@@ -86,9 +86,10 @@ pub(in crate::pce) struct InterPce {
     /// Updates relayed to a PCC: (PCC session, our SRP-ID) to (peer, its
     /// SRP-ID), for the cascaded acknowledgement.
     relays: HashMap<(SessionId, u32), (IpAddr, u32)>,
-    /// PCC Open information: from our own session (`None`) or relayed by a
-    /// peer.
-    pcc_info: HashMap<PccId, (Open, Option<IpAddr>)>,
+    /// PCC Open information, by where it came from: our own session
+    /// (`None`, first) or each peer that relayed it (kept per peer: one
+    /// peer going down must not take what another still relays).
+    pcc_info: HashMap<PccId, BTreeMap<Option<IpAddr>, Open>>,
     /// The peers that sub-delegate an LSP to us (D=1 in their last report
     /// of it), the latest last. Usually one; two while a PCC moves its
     /// delegation from one PCE to another and the first has not heard yet:
@@ -285,7 +286,8 @@ impl Pce {
 
     /// A PCC's Open as seen on our session or relayed by a peer (its MSD).
     pub(in crate::pce) fn pcc_open(&self, pcc: PccId) -> Option<&Open> {
-        self.inter.as_ref()?.pcc_info.get(&pcc).map(|i| &i.0)
+        // Our own view first, else the lowest-addressed peer's.
+        self.inter.as_ref()?.pcc_info.get(&pcc)?.values().next()
     }
 
     /// Hook: a PCC's session came up (its Open goes to the peers, §3.2).
@@ -293,7 +295,10 @@ impl Pce {
         let Some(i) = self.inter.as_mut() else {
             return;
         };
-        i.pcc_info.insert(pcc, (open.clone(), None));
+        i.pcc_info
+            .entry(pcc)
+            .or_default()
+            .insert(None, open.clone());
         self.announce_pcc(pcc, true, open.tlvs.clone());
     }
 
@@ -302,8 +307,11 @@ impl Pce {
         let Some(i) = self.inter.as_mut() else {
             return;
         };
-        if i.pcc_info.get(&pcc).is_some_and(|v| v.1.is_none()) {
-            i.pcc_info.remove(&pcc);
+        if let Some(v) = i.pcc_info.get_mut(&pcc) {
+            v.remove(&None);
+            if v.is_empty() {
+                i.pcc_info.remove(&pcc);
+            }
         }
         i.relays.retain(|(sess, _), _| *sess != session);
         self.announce_pcc(pcc, false, Vec::new());

@@ -124,7 +124,10 @@ impl Pce {
             return;
         };
         i.peers_up.remove(&peer);
-        i.pcc_info.retain(|_, (_, from)| *from != Some(peer));
+        i.pcc_info.retain(|_, from| {
+            from.remove(&Some(peer));
+            !from.is_empty()
+        });
         // Control through that peer ends at once; what it taught us stays
         // for a grace period (the State Timeout, DIGEST §8.12), so that the
         // paths of its LSPs still constrain ours and a quick return resyncs
@@ -325,23 +328,20 @@ impl Pce {
                             tlvs: n.tlvs.clone(),
                             ..pcep::wire::object::Open::default()
                         };
-                        // A PCC we have a session with: our own view wins.
+                        // Kept per peer; a PCC we have a session with:
+                        // our own view comes first (`pcc_open`).
                         let Some(i) = self.inter.as_mut() else {
                             return;
                         };
-                        i.pcc_info
-                            .entry(pcc)
-                            .and_modify(|v| {
-                                if v.1.is_some() {
-                                    *v = (open.clone(), Some(peer));
-                                }
-                            })
-                            .or_insert((open, Some(peer)));
+                        i.pcc_info.entry(pcc).or_default().insert(Some(peer), open);
                     }
                     2 => {
                         if let Some(i) = self.inter.as_mut() {
-                            if i.pcc_info.get(&pcc).is_some_and(|v| v.1 == Some(peer)) {
-                                i.pcc_info.remove(&pcc);
+                            if let Some(from) = i.pcc_info.get_mut(&pcc) {
+                                from.remove(&Some(peer));
+                                if from.is_empty() {
+                                    i.pcc_info.remove(&pcc);
+                                }
                             }
                         }
                     }

@@ -234,11 +234,17 @@ impl Pce {
         }
     }
 
-    /// The peer that has a session with `pcc` (its Open relayed to us).
+    /// A synchronized session with a peer that has a session with `pcc`
+    /// (its Open relayed to us): the lowest-addressed such peer.
     pub(in crate::pce) fn relay_session_for(&self, pcc: PccId) -> Option<SessionId> {
-        let peer = self.inter.as_ref()?.pcc_info.get(&pcc)?.1?;
-        let s = self.peer_session(peer)?;
-        self.sessions.get(&s).filter(|x| x.synced).map(|_| s)
+        self.inter
+            .as_ref()?
+            .pcc_info
+            .get(&pcc)?
+            .keys()
+            .flatten()
+            .filter_map(|peer| self.peer_session(*peer))
+            .find(|s| self.sessions.get(s).is_some_and(|x| x.synced))
     }
 
     /// A PCInitiate relayed by a peer with no session to the head end
