@@ -74,7 +74,8 @@ pub struct Constraints {
 }
 
 impl Constraints {
-    fn bounded(&self) -> bool {
+    /// Whether a bound on a path's metric or hops applies.
+    pub(crate) fn bounded(&self) -> bool {
         self.max_igp.is_some()
             || self.max_te.is_some()
             || self.max_delay.is_some()

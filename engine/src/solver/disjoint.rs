@@ -308,10 +308,15 @@ fn solve_at(
 ) -> Result<GroupResult, GroupError> {
     let members = &group.members;
     // Two LSPs with the same ends and constraints, link or node disjoint,
-    // min-sum: Suurballe/Bhandari, exact and polynomial.
+    // min-sum: Suurballe/Bhandari, exact and polynomial, for the link
+    // constraints it applies (affinities, bandwidth, exclusions); not with
+    // include-nodes, metric bounds or a hop limit, which it does not know.
     let pinned = |i: usize| group.pinned.get(i).and_then(Option::as_ref);
     if let [a, b] = members.as_slice() {
+        let c = &a.constraints;
+        let per_link_only = c.include_nodes.is_empty() && !c.bounded();
         if a == b
+            && per_link_only
             && pinned(0).is_none()
             && pinned(1).is_none()
             && group.objective == GroupObjective::MinSum

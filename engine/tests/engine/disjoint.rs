@@ -501,3 +501,76 @@ proptest! {
         }
     }
 }
+
+/// Two identical members with a hop limit or an include-node: the
+/// Suurballe shortcut (which knows neither) must not answer. N0 to N1: a
+/// direct link (10), a 4-hop path of cost 4 (N0-N2-N3-N4-N1) and a 2-hop
+/// path of cost 20 (N0-N5-N1). The min-sum pair is direct + 4-hop; with at
+/// most 2 hops it is direct + 2-hop, and with N5 included, every member
+/// passes N5 and no disjoint pair exists.
+#[test]
+fn identical_members_keep_their_hop_limit_and_include_nodes() {
+    let file = TopologyFile {
+        nodes: (0..6).map(node_spec).collect(),
+        links: vec![
+            link_spec(0, 1, 10, 0),
+            link_spec(0, 2, 1, 0),
+            link_spec(2, 3, 1, 0),
+            link_spec(3, 4, 1, 0),
+            link_spec(4, 1, 1, 0),
+            link_spec(0, 5, 10, 0),
+            link_spec(5, 1, 10, 0),
+        ],
+    };
+    let topo = Prepared::from(file.build().unwrap());
+    let n = |i: u32| NodeId(i);
+    let member = |c: Constraints| PathRequest {
+        source: n(0),
+        destination: n(1),
+        objective: Objective::Igp,
+        constraints: c,
+    };
+    let group = |c: Constraints| GroupRequest {
+        members: vec![member(c.clone()), member(c)],
+        disjointness: Disjointness::LINK,
+        strict: true,
+        objective: GroupObjective::MinSum,
+        pinned: Vec::new(),
+    };
+    let res = Reservations::new(topo.link_count());
+    let mut ws = Workspace::new();
+    let free = solve(&topo, &res, &group(Constraints::default()), &mut ws).unwrap();
+    let sum = |g: &pce_engine::solver::disjoint::GroupResult| {
+        g.paths.iter().map(|p| p.metrics.igp).sum::<u64>()
+    };
+    assert_eq!(sum(&free), 14, "direct + the 4-hop path");
+    let limited = solve(
+        &topo,
+        &res,
+        &group(Constraints {
+            max_hops: Some(2),
+            ..Constraints::default()
+        }),
+        &mut ws,
+    )
+    .unwrap();
+    assert!(
+        limited.paths.iter().all(|p| p.links.len() <= 2),
+        "{limited:?}"
+    );
+    assert_eq!(sum(&limited), 30, "direct + the 2-hop path");
+    let through_n5 = solve(
+        &topo,
+        &res,
+        &group(Constraints {
+            include_nodes: vec![n(5)],
+            ..Constraints::default()
+        }),
+        &mut ws,
+    );
+    match through_n5 {
+        Err(GroupError::NotDisjoint { .. }) => {}
+        Ok(g) => panic!("both members through N5 share a link: {g:?}"),
+        Err(e) => panic!("{e:?}"),
+    }
+}
