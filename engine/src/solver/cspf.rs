@@ -300,13 +300,28 @@ pub fn compute(
         return compute_one(topo, reservations, req, ws);
     }
     let c = &req.constraints;
+    // The route passes the include-nodes in order (RFC 5440 §7.12): a head
+    // end listed first or a tail end listed last is met anyway; either one
+    // anywhere else would need the path to come back to it, which a simple
+    // path never does.
+    let mut include = c.include_nodes.as_slice();
+    while let [first, rest @ ..] = include {
+        if *first != req.source {
+            break;
+        }
+        include = rest;
+    }
+    while let [rest @ .., last] = include {
+        if *last != req.destination {
+            break;
+        }
+        include = rest;
+    }
+    if include.contains(&req.source) || include.contains(&req.destination) {
+        return Err(NoPath::Infeasible { proven: true });
+    }
     let mut waypoints = vec![req.source];
-    waypoints.extend(
-        c.include_nodes
-            .iter()
-            .copied()
-            .filter(|n| *n != req.source && *n != req.destination),
-    );
+    waypoints.extend_from_slice(include);
     waypoints.push(req.destination);
     waypoints.dedup();
     let segment = |from: NodeId, to: NodeId, exclude: &[NodeId]| {

@@ -289,15 +289,12 @@ fn bounds_ok(m: &PathMetrics, c: &Constraints) -> bool {
         && c.max_hops.is_none_or(|b| m.hops <= b)
 }
 
-/// The IRO nodes a path must visit in order (ends and repeats dropped, as
-/// the solver does).
-fn waypoints(c: &Constraints, src: NodeId, dst: NodeId) -> Vec<NodeId> {
-    let mut w: Vec<NodeId> = c
-        .include_nodes
-        .iter()
-        .copied()
-        .filter(|n| *n != src && *n != dst)
-        .collect();
+/// The IRO nodes a path, ends included, must visit in order (RFC 5440
+/// §7.12; a node repeated in a row counts once): a head end listed other
+/// than first, or a tail end other than last, cannot be met by a simple
+/// path.
+fn waypoints(c: &Constraints, _src: NodeId, _dst: NodeId) -> Vec<NodeId> {
+    let mut w = c.include_nodes.clone();
     w.dedup();
     w
 }
@@ -795,5 +792,37 @@ proptest! {
                 );
             }
         }
+    }
+}
+
+/// An include-node equal to an end point: first (the head end) or last
+/// (the tail end) it is met anyway; anywhere else no simple path meets it,
+/// and the answer is a proven "no path" (it was silently dropped before).
+#[test]
+fn an_include_node_equal_to_an_end_point() {
+    let a = load("draft-topology-a.json");
+    let id = |n: &str| a.node_by_name(n).unwrap();
+    let through = |nodes: &[&str]| Constraints {
+        include_nodes: nodes.iter().map(|n| id(n)).collect(),
+        ..Constraints::default()
+    };
+    let via_r2 = shortest(&a, "PCC1", "PCC2", through(&["R2"])).unwrap();
+    for ends in [
+        &["PCC1", "R2"][..],
+        &["R2", "PCC2"],
+        &["PCC1", "R2", "PCC2"],
+    ] {
+        assert_eq!(
+            shortest(&a, "PCC1", "PCC2", through(ends)).unwrap(),
+            via_r2,
+            "{ends:?}"
+        );
+    }
+    for misplaced in [&["R2", "PCC1"][..], &["PCC2", "R2"], &["R3", "PCC1", "R4"]] {
+        assert_eq!(
+            shortest(&a, "PCC1", "PCC2", through(misplaced)),
+            Err(NoPath::Infeasible { proven: true }),
+            "{misplaced:?}"
+        );
     }
 }
