@@ -365,21 +365,24 @@ fn solve_at(
             })
             .collect();
         let total_min: u64 = mins.iter().sum();
-        let proven = |value: u64| {
+        // The proof, member by member: a combination using a candidate
+        // beyond member i's list costs at least `b` for it and the others'
+        // cheapest for the rest, so it cannot beat (value, sum). For
+        // min-max, an equal maximum must not have a smaller sum either.
+        let proven = |value: u64, sum: u64| {
             (0..members.len()).all(|i| {
                 let b = beyond(i);
+                let least = b.saturating_add(total_min - mins.get(i).copied().unwrap_or(0));
                 b == u64::MAX
                     || match group.objective {
-                        GroupObjective::MinSum => {
-                            b.saturating_add(total_min - mins.get(i).copied().unwrap_or(0)) >= value
-                        }
-                        GroupObjective::MinMax => b >= value,
+                        GroupObjective::MinSum => least >= value,
+                        GroupObjective::MinMax => b > value || (b == value && least >= sum),
                     }
             })
         };
         match best {
-            Some((value, choice)) if proven(value) || k >= MAX_CANDIDATES => {
-                let optimal = proven(value);
+            Some(((value, sum), choice)) if proven(value, sum) || k >= MAX_CANDIDATES => {
+                let optimal = proven(value, sum);
                 let paths = choice
                     .iter()
                     .enumerate()
@@ -391,12 +394,19 @@ fn solve_at(
                     optimal,
                 });
             }
-            None if proven(u64::MAX) => return Err(GroupError::NotDisjoint { proven: true }),
+            None if proven(u64::MAX, u64::MAX) => {
+                return Err(GroupError::NotDisjoint { proven: true })
+            }
             None if k >= MAX_CANDIDATES => return Err(GroupError::NotDisjoint { proven: false }),
             _ => k = (k * 2).min(MAX_CANDIDATES),
         }
     }
 }
+
+/// The value of a combination: (objective, sum). Min-sum: (sum, sum);
+/// min-max: (maximum, sum), so that equal maxima go to the least total.
+/// Compared lexicographically; adding a member never lowers it.
+type Value = (u64, u64);
 
 /// Branch and bound over the first `k` candidates of each member.
 fn search(
@@ -406,23 +416,24 @@ fn search(
     lists: &[Vec<Path>],
     k: usize,
     cost: &dyn Fn(usize, &Path) -> u64,
-) -> Option<(u64, Vec<usize>)> {
+) -> Option<(Value, Vec<usize>)> {
     struct State<'a> {
         topo: &'a Topology,
         group: &'a GroupRequest,
         level: Disjointness,
         lists: &'a [Vec<Path>],
         k: usize,
-        best: Option<(u64, Vec<usize>)>,
+        best: Option<(Value, Vec<usize>)>,
         choice: Vec<usize>,
     }
-    fn combine(obj: GroupObjective, acc: u64, c: u64) -> u64 {
+    fn combine(obj: GroupObjective, (value, sum): Value, c: u64) -> Value {
+        let sum = sum.saturating_add(c);
         match obj {
-            GroupObjective::MinSum => acc.saturating_add(c),
-            GroupObjective::MinMax => acc.max(c),
+            GroupObjective::MinSum => (sum, sum),
+            GroupObjective::MinMax => (value.max(c), sum),
         }
     }
-    fn go(s: &mut State<'_>, member: usize, acc: u64, cost: &dyn Fn(usize, &Path) -> u64) {
+    fn go(s: &mut State<'_>, member: usize, acc: Value, cost: &dyn Fn(usize, &Path) -> u64) {
         let Some(list) = s.lists.get(member) else {
             if s.best.as_ref().is_none_or(|(b, _)| acc < *b) {
                 s.best = Some((acc, s.choice.clone()));
@@ -461,6 +472,6 @@ fn search(
         best: None,
         choice: Vec::new(),
     };
-    go(&mut s, 0, 0, cost);
+    go(&mut s, 0, (0, 0), cost);
     s.best
 }

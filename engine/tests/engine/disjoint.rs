@@ -130,7 +130,18 @@ fn all_paths(topo: &Topology, r: &PathRequest) -> Vec<Path> {
     out
 }
 
-fn best_combination(topo: &Topology, g: &GroupRequest, level: Disjointness) -> Option<u64> {
+/// (objective, sum) of members' costs.
+fn value_of(objective: GroupObjective, costs: &[u64]) -> (u64, u64) {
+    let sum = costs.iter().sum();
+    match objective {
+        GroupObjective::MinSum => (sum, sum),
+        GroupObjective::MinMax => (costs.iter().copied().max().unwrap_or(0), sum),
+    }
+}
+
+/// The best value of any combination of simple paths: (objective, sum), as
+/// the solver ranks them (min-max breaks ties on the sum).
+fn best_combination(topo: &Topology, g: &GroupRequest, level: Disjointness) -> Option<(u64, u64)> {
     let lists: Vec<Vec<Path>> = g.members.iter().map(|m| all_paths(topo, m)).collect();
     fn go(
         topo: &Topology,
@@ -138,19 +149,17 @@ fn best_combination(topo: &Topology, g: &GroupRequest, level: Disjointness) -> O
         level: Disjointness,
         lists: &[Vec<Path>],
         chosen: &mut Vec<Path>,
-        best: &mut Option<u64>,
+        best: &mut Option<(u64, u64)>,
     ) {
         let i = chosen.len();
         if i == lists.len() {
-            let costs = chosen
+            let costs: Vec<u64> = chosen
                 .iter()
                 .zip(&g.members)
-                .map(|(p, m)| p.metrics.of(m.objective));
-            let v = match g.objective {
-                GroupObjective::MinSum => costs.sum(),
-                GroupObjective::MinMax => costs.max().unwrap_or(0),
-            };
-            *best = Some(best.map_or(v, |b: u64| b.min(v)));
+                .map(|(p, m)| p.metrics.of(m.objective))
+                .collect();
+            let v = value_of(g.objective, &costs);
+            *best = Some(best.map_or(v, |b| b.min(v)));
             return;
         }
         for p in &lists[i] {
@@ -258,11 +267,8 @@ proptest! {
                         prop_assert!(disjoint(&topo, (mi, pi), (mj, pj), res.achieved));
                     }
                 }
-                let costs = res.paths.iter().map(|p| p.metrics.igp);
-                let value = match objective {
-                    GroupObjective::MinSum => costs.sum(),
-                    GroupObjective::MinMax => costs.max().unwrap(),
-                };
+                let costs: Vec<u64> = res.paths.iter().map(|p| p.metrics.igp).collect();
+                let value = value_of(objective, &costs);
                 if res.achieved == d {
                     prop_assert_eq!(Some(value), wanted);
                 } else {
@@ -337,7 +343,7 @@ proptest! {
                     prop_assert_eq!(end_of(&topo, &p.links, mi.source), Some(mi.destination));
                 }
                 prop_assert!(disjoint(&topo, (&g.members[0], &res.paths[0]), (&g.members[1], &res.paths[1]), d));
-                prop_assert_eq!(Some(res.paths[0].metrics.igp + res.paths[1].metrics.igp), wanted);
+                prop_assert_eq!(Some(res.paths[0].metrics.igp + res.paths[1].metrics.igp), wanted.map(|w| w.0));
             }
             Err(GroupError::NotDisjoint { proven: true }) => prop_assert_eq!(wanted, None),
             Err(GroupError::Member { .. }) => prop_assert!(all_paths(&topo, &g.members[0]).is_empty()),
@@ -573,4 +579,44 @@ fn identical_members_keep_their_hop_limit_and_include_nodes() {
         Ok(g) => panic!("both members through N5 share a link: {g:?}"),
         Err(e) => panic!("{e:?}"),
     }
+}
+
+/// Min-max breaks ties on the sum (RFC 8800 §5.1's objective, then the
+/// least total): N0 to N1 and N2 to N3, link-disjoint. The first pair met
+/// (N0-N4-N5-N1 at 5 with N2-N3 at 10) and the better one (N0-N1 at 10 with
+/// N2-N4-N5-N3 at 3) have the same maximum, 10; the answer is the one of
+/// sum 13, not 15.
+#[test]
+fn min_max_breaks_ties_on_the_sum() {
+    let file = TopologyFile {
+        nodes: (0..6).map(node_spec).collect(),
+        links: vec![
+            link_spec(4, 5, 1, 0),
+            link_spec(0, 4, 2, 0),
+            link_spec(5, 1, 2, 0),
+            link_spec(0, 1, 10, 0),
+            link_spec(2, 4, 1, 0),
+            link_spec(5, 3, 1, 0),
+            link_spec(2, 3, 10, 0),
+        ],
+    };
+    let topo = Prepared::from(file.build().unwrap());
+    let member = |a: u32, b: u32| PathRequest {
+        source: NodeId(a),
+        destination: NodeId(b),
+        objective: Objective::Igp,
+        constraints: Constraints::default(),
+    };
+    let g = GroupRequest {
+        members: vec![member(0, 1), member(2, 3)],
+        disjointness: Disjointness::LINK,
+        strict: true,
+        objective: GroupObjective::MinMax,
+        pinned: Vec::new(),
+    };
+    let res = Reservations::new(topo.link_count());
+    let got = solve(&topo, &res, &g, &mut Workspace::new()).unwrap();
+    let costs: Vec<u64> = got.paths.iter().map(|p| p.metrics.igp).collect();
+    assert_eq!(costs, [10, 3], "{got:?}");
+    assert!(got.optimal);
 }
