@@ -323,6 +323,11 @@ impl LspDb {
         self.lsps.clone()
     }
 
+    /// Whether `snapshot` is the current version (nothing changed since).
+    pub fn is_current(&self, snapshot: &LspSnapshot) -> bool {
+        self.lsps.same_version(snapshot)
+    }
+
     /// Number of LSPs.
     pub fn len(&self) -> usize {
         self.lsps.len()

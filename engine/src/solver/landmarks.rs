@@ -231,16 +231,15 @@ impl Landmarks {
             }
         }
         let groups = topo.hot().iter().fold(0, |g, h| g | h.admin_groups);
-        let mut tables: Vec<Table> = OBJECTIVES
-            .par_iter()
-            .map(|&o| build_table(&nodes, topo, o, |_| true))
-            .collect();
-        let mut take = || tables.pop().unwrap_or_default();
-        let (hops, delay, te, igp) = (take(), take(), take(), take());
+        let mut tables: [Table; 4] = Default::default();
+        tables
+            .par_iter_mut()
+            .zip(OBJECTIVES)
+            .for_each(|(t, o)| *t = build_table(&nodes, topo, o, |_| true));
         Self {
             nodes,
             groups,
-            tables: [igp, te, delay, hops],
+            tables,
             classes: Default::default(),
         }
     }

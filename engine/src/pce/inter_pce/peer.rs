@@ -181,11 +181,16 @@ impl Pce {
             .lspdb
             .with_mut(&key, |e| {
                 let c = &mut e.control;
-                let via_peer = c.via_peer();
-                let i = c.inter_mut();
-                if !i.sources.iter().any(|s| matches!(s, Source::Peer(_))) {
+                if !c
+                    .inter()
+                    .sources
+                    .iter()
+                    .any(|s| matches!(s, Source::Peer(_)))
+                {
                     return false;
                 }
+                let via_peer = c.via_peer();
+                let i = c.inter_mut();
                 i.sources.retain(|s| *s != Source::Pcc);
                 i.pcc_delegated = false;
                 i.sub_delegated_to = None;

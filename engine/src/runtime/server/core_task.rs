@@ -172,12 +172,8 @@ impl Core {
     /// When the LSP snapshot must be published: the last one is older than
     /// the database, and [`SNAPSHOT_INTERVAL`] after it.
     fn publish_at(&self) -> Option<std::time::Instant> {
-        (!self
-            .shared
-            .lspdb
-            .load()
-            .same_version(&self.pce.lspdb().snapshot()))
-        .then(|| self.published + SNAPSHOT_INTERVAL)
+        (!self.pce.lspdb().is_current(&self.shared.lspdb.load()))
+            .then(|| self.published + SNAPSHOT_INTERVAL)
     }
 
     /// After a batch: hand the outputs to the sessions, publish the core's
