@@ -694,6 +694,31 @@ pub fn all(cp: &StateSyncCodepoints) -> Vec<(&'static str, Message)> {
         ],
     });
 
+    // RFC 8232 §3.4/§3.5: a synchronization trigger (S=1, empty ERO), of
+    // every LSP (PLSP-ID 0) and of one LSP (D=1 kept).
+    let sync_trigger = Message::PcUpd(PcUpd {
+        updates: vec![
+            UpdateRequest {
+                srp: srp(300, None),
+                lsp: Lsp {
+                    sync: true,
+                    ..Lsp::default()
+                },
+                ..UpdateRequest::default()
+            },
+            UpdateRequest {
+                srp: srp(301, None),
+                lsp: Lsp {
+                    plsp_id: 11,
+                    sync: true,
+                    delegate: true,
+                    ..Lsp::default()
+                },
+                ..UpdateRequest::default()
+            },
+        ],
+    });
+
     vec![
         ("open", open),
         ("open-legacy-sr-capability", open_legacy_sr),
@@ -709,6 +734,7 @@ pub fn all(cp: &StateSyncCodepoints) -> Vec<(&'static str, Message)> {
         ("pcrpt-rsvp-v6", report_rsvp_v6),
         ("open-assoc-range", open_assoc_range),
         ("pcupd", pcupd),
+        ("pcupd-sync-trigger", sync_trigger),
         ("pcinitiate", pcinitiate),
         ("starttls", Message::StartTls),
     ]

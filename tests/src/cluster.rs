@@ -36,7 +36,7 @@ use pce_engine::solver::cspf::Workspace;
 use pce_engine::solver::ero;
 use pce_engine::solver::Prepared;
 use pce_engine::topology::{TopologyEvent, TopologyFile};
-use pce_tools::sim::{pcc_open, DisjointGroup, SimLsp, SimOutput, SimPcc};
+use pce_tools::sim::{DisjointGroup, SimLsp, SimOutput, SimPcc, SyncOptimizations};
 use pcep::session::Negotiated;
 use pcep::wire::object::{Open, Subobject};
 use pcep::wire::tlv::{StatefulCapability, Tlv};
@@ -269,7 +269,15 @@ impl Cluster {
             } else {
                 Duration::from_secs(self.rng.random_range(1..=20))
             };
-            let mut pcc = SimPcc::new(pces.len(), redelegation, self.now);
+            // Half the PCCs follow RFC 8232 (sync avoidance, delta and
+            // triggered synchronization), as the PCE's Open offers.
+            let optimizations = if self.rng.random_bool(0.5) {
+                SyncOptimizations::ALL
+            } else {
+                SyncOptimizations::default()
+            };
+            let mut pcc =
+                SimPcc::new(pces.len(), redelegation, self.now).with_optimizations(optimizations);
             let lsps = self.rng.random_range(1..=3usize);
             for k in 0..lsps {
                 // To another PCC's router.
@@ -370,8 +378,24 @@ impl Cluster {
                         queues: [VecDeque::new(), VecDeque::new()],
                     },
                 );
-                let negotiated = Negotiated::new(&pce_open(&cp), &pcc_open(30, pcc_msd(pcc)), &cp);
                 let peer = self.pcc_addr[pcc];
+                // As the daemon's Open to a PCC: RFC 8232 S, D, T, F and the
+                // database version held for it.
+                let mut local = pce_open(&cp);
+                for t in &mut local.tlvs {
+                    if let Tlv::StatefulPceCapability(c) = t {
+                        c.0 |= SyncOptimizations::ALL.flags();
+                        c.0 &= !cp.inter_pce_capability_mask;
+                    }
+                }
+                if let Some(v) = self.pces[pce]
+                    .as_ref()
+                    .and_then(|p| p.lspdb().db_version(PccId(peer)))
+                {
+                    local.tlvs.push(Tlv::LspDbVersion(v));
+                }
+                let remote = self.pccs[pcc].open(30, pcc_msd(pcc));
+                let negotiated = Negotiated::new(&local, &remote, &cp);
                 self.input(
                     pce,
                     Input::SessionUp {
@@ -380,7 +404,7 @@ impl Cluster {
                         negotiated: Box::new(negotiated),
                     },
                 );
-                self.pccs[pcc].session_up(slot);
+                self.pccs[pcc].session_up_with(slot, &local);
             }
             Wire::Peer { a, b } => {
                 if !self.alive(a) || !self.alive(b) {

@@ -4,7 +4,7 @@
 #[path = "multi_pce/net.rs"]
 mod net;
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
 use net::Net;
 use pce_engine::pce::{PceConfig, PeerPce, StateSync};
@@ -19,23 +19,13 @@ fn ip(s: &str) -> IpAddr {
 
 /// An LSP of the disjoint group {2, 1, 192.0.2.100} between two routers.
 fn member(name: &str, from: &str, to: &str) -> SimLsp {
-    let destination: Ipv4Addr = to.parse().unwrap();
     SimLsp {
-        plsp_id: 0,
-        name: name.into(),
-        source: from.parse().unwrap(),
-        destination,
-        sr: false,
-        bandwidth: 0.0,
-        delegate: true,
-        initiated_by: None,
-        ero: Vec::new(),
-        updates: 0,
         disjoint_group: Some(DisjointGroup {
             id: 1,
             source: ip("192.0.2.100"),
             strict: false,
         }),
+        ..SimLsp::delegated(name, from.parse().unwrap(), to.parse().unwrap())
     }
 }
 

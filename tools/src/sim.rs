@@ -16,9 +16,18 @@
 //! * A PCInitiate creates an LSP (a new PLSP-ID, C=1, D=1 towards the
 //!   initiating PCE) or removes one (SRP R=1), with the RFC 8281 errors.
 //!
+//! * With [`SyncOptimizations`] it follows RFC 8232 as a PCC: it keeps an
+//!   LSP State Database version, raised by every change of an LSP, sent in
+//!   its Open and in every report (S); it skips the synchronization when
+//!   the PCE's Open carries the same version (§3.2), sends only what
+//!   changed since the PCE's version when it can (D, §3.3), waits for the
+//!   PCE's trigger before synchronizing (F, §3.4) and resynchronizes one
+//!   LSP or all of them when the PCE asks (T, §3.5); a trigger without the
+//!   capability gets PCErr 20/4.
+//!
 //! Time is explicit; the binary `pcc-sim` drives it over TCP.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
@@ -59,6 +68,26 @@ pub struct SimLsp {
     pub updates: u64,
     /// A disjoint association group (RFC 8800), with link disjointness.
     pub disjoint_group: Option<DisjointGroup>,
+}
+
+impl SimLsp {
+    /// A delegated RSVP-TE LSP without bandwidth, path or group (its
+    /// PLSP-ID is given by [`SimPcc::add_lsp`]).
+    pub fn delegated(name: &str, source: Ipv4Addr, destination: Ipv4Addr) -> Self {
+        Self {
+            plsp_id: 0,
+            name: name.into(),
+            source,
+            destination,
+            sr: false,
+            bandwidth: 0.0,
+            delegate: true,
+            initiated_by: None,
+            ero: Vec::new(),
+            updates: 0,
+            disjoint_group: None,
+        }
+    }
 }
 
 /// A disjoint association group's key (RFC 8697: type, ID, source).
@@ -103,12 +132,95 @@ pub struct UpdateRecord {
     pub answer: String,
 }
 
+/// The RFC 8232 procedures a simulated PCC offers (all off: RFC 8231
+/// alone). On a session, what both sides set is what applies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[allow(clippy::struct_excessive_bools)]
+pub struct SyncOptimizations {
+    /// S: LSP-DB-VERSION in the Open and in every report; the
+    /// synchronization is skipped when both versions match (§3.2).
+    pub db_version: bool,
+    /// D: incremental synchronization (§3.3).
+    pub delta: bool,
+    /// F: the initial synchronization waits for the PCE's trigger (§3.4).
+    pub triggered_initial: bool,
+    /// T: the PCE may trigger a resynchronization (§3.5).
+    pub triggered_resync: bool,
+}
+
+impl SyncOptimizations {
+    /// All four.
+    pub const ALL: Self = Self {
+        db_version: true,
+        delta: true,
+        triggered_initial: true,
+        triggered_resync: true,
+    };
+
+    /// The STATEFUL-PCE-CAPABILITY flags for these.
+    pub const fn flags(self) -> u32 {
+        use pcep::wire::tlv::StatefulCapability as C;
+        let mut f = 0;
+        if self.db_version {
+            f |= C::INCLUDE_DB_VERSION;
+        }
+        if self.delta {
+            f |= C::DELTA_LSP_SYNC;
+        }
+        if self.triggered_initial {
+            f |= C::TRIGGERED_INITIAL_SYNC;
+        }
+        if self.triggered_resync {
+            f |= C::TRIGGERED_RESYNC;
+        }
+        f
+    }
+
+    /// What applies on a session whose peer sent these flags: what both
+    /// set (D and F only with S, RFC 8232 §3.3, §3.4).
+    pub const fn with_peer(self, peer: pcep::wire::tlv::StatefulCapability) -> Self {
+        let db_version = self.db_version && peer.include_db_version();
+        Self {
+            db_version,
+            delta: db_version && self.delta && peer.delta_lsp_sync(),
+            triggered_initial: self.triggered_initial && peer.triggered_initial_sync(),
+            triggered_resync: self.triggered_resync && peer.triggered_resync(),
+        }
+    }
+}
+
+/// Changes kept for incremental synchronization: removals beyond this
+/// many make older versions ask for a full one.
+const DELTA_LOG: usize = 4096;
+
+/// What the PCC has for one PCE session.
+#[derive(Clone, Copy, Debug, Default)]
+struct PceSession {
+    /// What RFC 8232 procedures apply on it.
+    negotiated: SyncOptimizations,
+    /// The LSP-DB-VERSION in the PCE's Open.
+    pce_version: Option<u64>,
+    /// F: the initial synchronization waits for the trigger.
+    awaiting_trigger: bool,
+}
+
 /// A simulated PCC.
 #[derive(Debug)]
 pub struct SimPcc {
     lsps: BTreeMap<u32, SimLsp>,
     next_plsp: u32,
     up: Vec<bool>,
+    sessions: Vec<PceSession>,
+    /// RFC 8232 procedures offered.
+    optimizations: SyncOptimizations,
+    /// The LSP State Database version: raised by every change.
+    version: u64,
+    /// The version of each LSP's last change.
+    changed: BTreeMap<u32, u64>,
+    /// Removals: version and PLSP-ID, oldest first.
+    removed: std::collections::VecDeque<(u64, u32)>,
+    /// The oldest PCE version an incremental synchronization can start from.
+    delta_floor: u64,
     /// Which PCE holds the delegation.
     delegate_to: Option<usize>,
     /// When the delegation moves (Redelegation Timeout running).
@@ -148,6 +260,12 @@ impl SimPcc {
             lsps: BTreeMap::new(),
             next_plsp: 1,
             up: vec![false; pces],
+            sessions: vec![PceSession::default(); pces],
+            optimizations: SyncOptimizations::default(),
+            version: 1,
+            changed: BTreeMap::new(),
+            removed: std::collections::VecDeque::new(),
+            delta_floor: 1,
             delegate_to: None,
             redelegate_at: None,
             redelegation_timeout,
@@ -155,6 +273,56 @@ impl SimPcc {
             record: Vec::new(),
             start,
             batch: 64,
+        }
+    }
+
+    /// Offer these RFC 8232 procedures (before any session comes up).
+    #[must_use]
+    pub const fn with_optimizations(mut self, optimizations: SyncOptimizations) -> Self {
+        self.optimizations = optimizations;
+        self
+    }
+
+    /// The RFC 8232 procedures offered.
+    pub const fn optimizations(&self) -> SyncOptimizations {
+        self.optimizations
+    }
+
+    /// The LSP State Database version.
+    pub const fn db_version(&self) -> u64 {
+        self.version
+    }
+
+    /// The Open for a new session: [`pcc_open`] with the RFC 8232 flags
+    /// offered, and the database version when S is (§3.2).
+    pub fn open(&self, keepalive: u8, msd: u8) -> pcep::wire::object::Open {
+        let mut open = pcc_open(keepalive, msd);
+        for t in &mut open.tlvs {
+            if let Tlv::StatefulPceCapability(c) = t {
+                c.0 |= self.optimizations.flags();
+            }
+        }
+        if self.optimizations.db_version {
+            open.tlvs.push(Tlv::LspDbVersion(self.version));
+        }
+        open
+    }
+
+    /// An LSP changed: the database version goes up.
+    fn bump(&mut self, plsp_id: u32) {
+        self.version += 1;
+        self.changed.insert(plsp_id, self.version);
+    }
+
+    /// An LSP went away.
+    fn bump_removed(&mut self, plsp_id: u32) {
+        self.version += 1;
+        self.changed.remove(&plsp_id);
+        self.removed.push_back((self.version, plsp_id));
+        while self.removed.len() > DELTA_LOG {
+            if let Some((v, _)) = self.removed.pop_front() {
+                self.delta_floor = v;
+            }
         }
     }
 
@@ -169,6 +337,7 @@ impl SimPcc {
         self.next_plsp += 1;
         lsp.plsp_id = id;
         self.lsps.insert(id, lsp);
+        self.bump(id);
         self.report_all(&[id], false);
         id
     }
@@ -179,6 +348,7 @@ impl SimPcc {
             return false;
         };
         if let Some(lsp) = self.lsps.remove(&id) {
+            self.bump_removed(id);
             for pce in self.connected() {
                 let mut r = self.report_of(&lsp, pce, false, 0);
                 r.lsp.remove = true;
@@ -196,6 +366,7 @@ impl SimPcc {
         if let Some(l) = self.lsps.get_mut(&id) {
             l.bandwidth = bandwidth;
         }
+        self.bump(id);
         self.report_all(&[id], false);
         true
     }
@@ -205,6 +376,7 @@ impl SimPcc {
     pub fn perturb(&mut self, plsp_id: u32, ero: Vec<Subobject>) {
         if let Some(l) = self.lsps.get_mut(&plsp_id) {
             l.ero = ero;
+            self.bump(plsp_id);
         }
         self.report_all(&[plsp_id], false);
     }
@@ -278,10 +450,36 @@ impl SimPcc {
         }
     }
 
-    /// A session came up: synchronize on it.
+    /// A session came up (RFC 8231 alone): synchronize on it.
     pub fn session_up(&mut self, pce: usize) {
+        self.session_up_with(pce, &pcep::wire::object::Open::default());
+    }
+
+    /// A session came up; `pce_open` is the PCE's Open (its RFC 8232 flags
+    /// and the LSP-DB-VERSION it holds for this PCC).
+    pub fn session_up_with(&mut self, pce: usize, pce_open: &pcep::wire::object::Open) {
         if let Some(u) = self.up.get_mut(pce) {
             *u = true;
+        }
+        let peer_flags = pce_open
+            .tlvs
+            .iter()
+            .find_map(|t| match t {
+                Tlv::StatefulPceCapability(c) => Some(*c),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let negotiated = self.optimizations.with_peer(peer_flags);
+        let pce_version = pce_open.tlvs.iter().find_map(|t| match t {
+            Tlv::LspDbVersion(v) => Some(*v),
+            _ => None,
+        });
+        if let Some(s) = self.sessions.get_mut(pce) {
+            *s = PceSession {
+                negotiated,
+                pce_version,
+                awaiting_trigger: false,
+            };
         }
         // The most preferred connected PCE holds the delegations (as FRR's
         // PCE precedence does): a better one coming up takes them over, and
@@ -301,19 +499,139 @@ impl SimPcc {
                 self.send_reports(old, revoke);
             }
         }
-        let reports: Vec<StateReport> = self
-            .lsps
-            .values()
-            .map(|l| self.report_of(l, pce, true, 0))
-            .collect();
+        if negotiated.db_version && pce_version == Some(self.version) {
+            // §3.2: the PCE holds this very database; no synchronization,
+            // only the delegations this PCE is to hold.
+            self.redelegate(pce, &BTreeSet::new());
+            return;
+        }
+        if negotiated.triggered_initial {
+            if let Some(s) = self.sessions.get_mut(pce) {
+                s.awaiting_trigger = true;
+            }
+            return;
+        }
+        self.synchronize(pce, false);
+    }
+
+    /// The initial synchronization on a session: incremental when both set
+    /// D and the PCE's version is one the changes are known since (§3.3),
+    /// else every LSP; then the end-of-synchronization marker.
+    fn synchronize(&mut self, pce: usize, full: bool) {
+        let s = self.sessions.get(pce).copied().unwrap_or_default();
+        let since = s.pce_version.filter(|v| {
+            !full && s.negotiated.delta && *v >= self.delta_floor && *v <= self.version
+        });
+        let mut reported = BTreeSet::new();
+        let mut reports = Vec::new();
+        for l in self.lsps.values() {
+            let changed = self.changed.get(&l.plsp_id).copied().unwrap_or(u64::MAX);
+            if since.is_none_or(|v| changed > v) {
+                reported.insert(l.plsp_id);
+                reports.push(self.report_of(l, pce, true, 0));
+            }
+        }
+        if let Some(v) = since {
+            for &(version, plsp_id) in &self.removed {
+                if version > v {
+                    let mut r = StateReport {
+                        lsp: Lsp {
+                            plsp_id,
+                            sync: true,
+                            remove: true,
+                            ..Lsp::default()
+                        },
+                        ..StateReport::default()
+                    };
+                    self.versioned(pce, &mut r.lsp);
+                    reports.push(r);
+                }
+            }
+        }
         self.send_reports(pce, reports);
+        self.end_of_sync(pce);
+        if since.is_some() {
+            self.redelegate(pce, &reported);
+        }
+    }
+
+    fn end_of_sync(&mut self, pce: usize) {
+        let mut eos = Lsp::end_of_sync();
+        self.versioned(pce, &mut eos);
         self.send_reports(
             pce,
             vec![StateReport {
-                lsp: Lsp::end_of_sync(),
+                lsp: eos,
                 ..StateReport::default()
             }],
         );
+    }
+
+    /// Ordinary reports of the LSPs delegated to `pce` that a skipped or
+    /// incremental synchronization did not carry (`except`): delegation
+    /// is not part of the database version, so the PCE learns it this way.
+    fn redelegate(&mut self, pce: usize, except: &BTreeSet<u32>) {
+        let reports = self
+            .lsps
+            .values()
+            .filter(|l| !except.contains(&l.plsp_id) && self.target(l) == Some(pce))
+            .map(|l| self.report_of(l, pce, false, 0))
+            .collect();
+        self.send_reports(pce, reports);
+    }
+
+    /// LSP-DB-VERSION in an LSP object, where S applies: the version at
+    /// which the LSP's reported state came to be (the database's version
+    /// for the end-of-sync marker and removals). A synchronization
+    /// re-sends old states with their own versions, so that the same state
+    /// carries the same version on every session, and a peer PCE that
+    /// compares versions (draft-ietf-pce-state-sync §3.4) sees one state.
+    fn versioned(&self, pce: usize, lsp: &mut Lsp) {
+        if self
+            .sessions
+            .get(pce)
+            .is_some_and(|s| s.negotiated.db_version)
+        {
+            let v = if lsp.plsp_id == 0 || lsp.remove {
+                self.version
+            } else {
+                self.changed
+                    .get(&lsp.plsp_id)
+                    .copied()
+                    .unwrap_or(self.version)
+            };
+            lsp.tlvs.push(Tlv::LspDbVersion(v));
+        }
+    }
+
+    /// A PCUpd with S=1 (RFC 8232 §3.4, §3.5): PLSP-ID 0 triggers the
+    /// initial synchronization (F) or a resynchronization of every LSP
+    /// (T); another PLSP-ID resynchronizes that LSP (T). What it answered.
+    fn trigger(&mut self, pce: usize, srp: &Srp, lsp: &Lsp) -> String {
+        let s = self.sessions.get(pce).copied().unwrap_or_default();
+        if lsp.plsp_id == 0 && s.awaiting_trigger {
+            if let Some(s) = self.sessions.get_mut(pce) {
+                s.awaiting_trigger = false;
+            }
+            self.synchronize(pce, false);
+            return "initial sync".into();
+        }
+        if !s.negotiated.triggered_resync {
+            self.error(pce, PcErrCode::TRIGGER_WITHOUT_CAPABILITY, srp, Some(lsp));
+            return "PCErr 20/4".into();
+        }
+        if lsp.plsp_id == 0 {
+            self.synchronize(pce, true);
+            return "resync".into();
+        }
+        let Some(l) = self.lsps.get(&lsp.plsp_id) else {
+            self.error(pce, PcErrCode::UNKNOWN_PLSP_ID, srp, Some(lsp));
+            return "PCErr 19/3".into();
+        };
+        let r = self.report_of(l, pce, true, srp.srp_id);
+        self.send_reports(pce, vec![r]);
+        self.end_of_sync(pce);
+        "resync".into()
     }
 
     /// A session went down.
@@ -342,6 +660,11 @@ impl SimPcc {
     }
 
     fn send_reports(&mut self, pce: usize, reports: Vec<StateReport>) {
+        // A PCE whose trigger is awaited gets the state in the
+        // synchronization it triggers, not before (RFC 8232 §3.4).
+        if self.sessions.get(pce).is_some_and(|s| s.awaiting_trigger) {
+            return;
+        }
         let mut it = reports.into_iter().peekable();
         while it.peek().is_some() {
             let chunk: Vec<StateReport> = it.by_ref().take(self.batch).collect();
@@ -376,7 +699,7 @@ impl SimPcc {
             }
             srp = Some(s);
         }
-        StateReport {
+        let mut r = StateReport {
             srp,
             lsp: Lsp {
                 plsp_id: l.plsp_id,
@@ -426,7 +749,9 @@ impl SimPcc {
                 ..Attributes::default()
             },
             unknown: Vec::new(),
-        }
+        };
+        self.versioned(pce, &mut r.lsp);
+        r
     }
 
     fn error(&mut self, pce: usize, code: PcErrCode, srp: &Srp, lsp: Option<&Lsp>) {
@@ -453,7 +778,11 @@ impl SimPcc {
         match message {
             Message::PcUpd(upd) => {
                 for u in &upd.updates {
-                    let answer = self.apply_update(pce, &u.srp, &u.lsp, &u.ero.subobjects);
+                    let answer = if u.lsp.sync {
+                        self.trigger(pce, &u.srp, &u.lsp)
+                    } else {
+                        self.apply_update(pce, &u.srp, &u.lsp, &u.ero.subobjects)
+                    };
                     let name = self
                         .lsps
                         .get(&u.lsp.plsp_id)
@@ -501,6 +830,7 @@ impl SimPcc {
         }
         l.updates += 1;
         let id = l.plsp_id;
+        self.bump(id);
         // The acknowledgement goes to every PCE (each holds the state); the
         // SRP-ID only to the PCE that sent the update.
         for p in self.connected() {
@@ -526,6 +856,7 @@ impl SimPcc {
             let Some(l) = self.lsps.remove(&r.lsp.plsp_id) else {
                 return;
             };
+            self.bump_removed(l.plsp_id);
             for p in self.connected() {
                 let mut rep = self.report_of(&l, p, false, if p == pce { r.srp.srp_id } else { 0 });
                 rep.lsp.remove = true;
@@ -606,6 +937,7 @@ impl SimPcc {
         };
         // The initiating PCE holds the delegation of what it initiated.
         self.lsps.insert(id, lsp);
+        self.bump(id);
         for p in self.connected() {
             let Some(l) = self.lsps.get(&id) else {
                 break;

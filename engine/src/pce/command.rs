@@ -20,6 +20,10 @@ pub enum CommandError {
     /// The PCC did not negotiate instantiation (I flag, RFC 8281 §4).
     #[error("PCC {0} did not negotiate PCE-initiated LSPs (I flag)")]
     NotCapable(IpAddr),
+    /// The PCC did not negotiate triggered resynchronization (T flag,
+    /// RFC 8232 §3.5).
+    #[error("PCC {0} did not negotiate triggered resynchronization (T flag)")]
+    NoTriggeredResync(IpAddr),
     /// The PCC has not finished its state synchronization.
     #[error("PCC {0} has not finished its state synchronization")]
     NotSynchronized(IpAddr),

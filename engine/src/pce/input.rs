@@ -88,6 +88,19 @@ pub enum Command {
         /// The LSP's name.
         name: String,
     },
+    /// Ask a PCC to synchronize again, every LSP or one
+    /// ([`Pce::resync`]).
+    Resync {
+        /// The PCC.
+        pcc: IpAddr,
+        /// One LSP's name; none: all of them.
+        name: Option<String>,
+    },
+    /// Ask a peer PCE for its state again ([`Pce::resync_peer`]).
+    ResyncPeer {
+        /// The peer's address.
+        peer: IpAddr,
+    },
     /// Recompute every LSP this PCE controls.
     Reoptimize,
     /// A configuration reload: a new topology (if any) and new state-sync
@@ -156,6 +169,8 @@ impl Pce {
             } => self.update_lsp(pcc, &name, *attributes).map(|()| 0),
             Command::ReturnDelegation { pcc, name } => self.return_delegation(pcc, &name),
             Command::DeleteInitiated { pcc, name } => self.delete_initiated(pcc, &name),
+            Command::Resync { pcc, name } => self.resync(pcc, name.as_deref()),
+            Command::ResyncPeer { peer } => self.resync_peer(peer),
             Command::Reoptimize => {
                 self.reoptimize();
                 Ok(0)

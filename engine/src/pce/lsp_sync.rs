@@ -2,14 +2,16 @@
 //! state synchronization and its end, delegation and the acknowledgement
 //! of updates.
 
-use pcep::wire::object::Lsp;
-use pcep::wire::{PcErrCode, PcRpt, StateReport};
+use std::net::IpAddr;
+
+use pcep::wire::object::{Ero, Lsp, Srp};
+use pcep::wire::{Attributes, Message, PcErrCode, PcRpt, PcUpd, StateReport, UpdateRequest};
 
 use crate::lspdb::{Applied, LspKey, PccId, ReportError};
 use crate::pce::groups::disjoint_groups;
 use crate::pce::inter_pce::pcc_reported;
 use crate::pce::session::acknowledge;
-use crate::pce::{InitiateSpec, Pce, SessionId};
+use crate::pce::{CommandError, InitiateSpec, Pce, SessionId};
 
 impl Pce {
     /// An LSP leaves the database: its bandwidth, its groups, what peers
@@ -53,7 +55,11 @@ impl Pce {
                 continue;
             }
             if let Some(v) = report.lsp.db_version() {
-                self.lspdb.set_db_version(pcc, Some(v));
+                // The highest version reported: a synchronization re-sends
+                // older states with their own versions, and its end marker
+                // carries the database's (RFC 8232 §3.2).
+                let held = self.lspdb.db_version(pcc).unwrap_or(0);
+                self.lspdb.set_db_version(pcc, Some(v.max(held)));
             }
             let (synced, stale) = self
                 .sessions
@@ -260,6 +266,7 @@ impl Pce {
             return;
         };
         s.synced = true;
+        s.resync = false;
         let seen = std::mem::take(&mut s.seen);
         let Some(pcc) = s.pcc() else {
             return;
@@ -299,5 +306,100 @@ impl Pce {
                 // Kept: a later topology change or sync may make it possible.
             }
         }
+    }
+}
+
+/// What a PCE-triggered synchronization covers (RFC 8232 §3.4, §3.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Trigger {
+    /// Every LSP: PLSP-ID 0.
+    All,
+    /// One LSP, whose delegation the trigger keeps (D as it stands: a
+    /// PCUpd with D=0 would return it, RFC 8231 §5.7.3).
+    One {
+        /// Its PLSP-ID.
+        plsp_id: u32,
+        /// Whether it is delegated to us.
+        delegated: bool,
+    },
+}
+
+impl Pce {
+    /// Send a synchronization trigger: a PCUpd whose LSP object has S=1
+    /// and an empty ERO (RFC 8232 §3.4, §3.5). Returns its SRP-ID.
+    pub(super) fn send_sync_trigger(&mut self, session: SessionId, what: Trigger) -> Option<u32> {
+        let s = self.sessions.get_mut(&session)?;
+        let srp_id = s.srp_id();
+        let (plsp_id, delegate) = match what {
+            Trigger::All => (0, false),
+            Trigger::One { plsp_id, delegated } => (plsp_id, delegated),
+        };
+        let update = UpdateRequest {
+            srp: Srp {
+                srp_id,
+                ..Srp::default()
+            },
+            lsp: Lsp {
+                plsp_id,
+                delegate,
+                sync: true,
+                ..Lsp::default()
+            },
+            associations: Vec::new(),
+            ero: Ero::default(),
+            attributes: Attributes::default(),
+            unknown: Vec::new(),
+        };
+        self.counters.sync_triggers += 1;
+        self.out.push_back(crate::pce::Output::Send {
+            session,
+            message: Message::PcUpd(PcUpd {
+                updates: vec![update],
+            }),
+        });
+        Some(srp_id)
+    }
+
+    /// Ask a PCC to synchronize again (RFC 8232 §3.5, T negotiated): every
+    /// LSP (`name` None; what it does not report again is dropped at the
+    /// end, as after a full initial synchronization) or one. Returns the
+    /// trigger's SRP-ID.
+    pub fn resync(&mut self, pcc: IpAddr, name: Option<&str>) -> Result<u32, CommandError> {
+        let session = self.synced_session(pcc, false)?;
+        let capable = self
+            .sessions
+            .get(&session)
+            .is_some_and(|s| s.negotiated.capabilities.triggered_resync);
+        if !capable {
+            return Err(CommandError::NoTriggeredResync(pcc));
+        }
+        let what = match name {
+            None => Trigger::All,
+            Some(name) => {
+                let key = self
+                    .lspdb
+                    .by_name(PccId(pcc), name.as_bytes())
+                    .ok_or_else(|| CommandError::UnknownLsp {
+                        pcc,
+                        name: name.to_owned(),
+                    })?;
+                Trigger::One {
+                    plsp_id: key.plsp_id,
+                    delegated: self.lspdb.with(&key, |e| e.control.delegated) == Some(true),
+                }
+            }
+        };
+        let srp_id = self
+            .send_sync_trigger(session, what)
+            .ok_or(CommandError::NoSession(pcc))?;
+        if what == Trigger::All {
+            if let Some(s) = self.sessions.get_mut(&session) {
+                s.synced = false;
+                s.resync = true;
+                s.full_sync = true;
+                s.seen.clear();
+            }
+        }
+        Ok(srp_id)
     }
 }

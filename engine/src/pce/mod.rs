@@ -51,7 +51,7 @@ mod groups;
 mod initiate;
 mod input;
 mod inter_pce;
-mod lsp_sync;
+pub(crate) mod lsp_sync;
 mod pcerr;
 mod session;
 
@@ -151,6 +151,9 @@ pub struct Counters {
     pub updates_sent: u64,
     /// Updates acknowledged by a report.
     pub updates_acked: u64,
+    /// Synchronization triggers sent (RFC 8232 §3.4, §3.5; PCUpd messages
+    /// not counted in `updates_sent`).
+    pub sync_triggers: u64,
     /// PCInitiate messages sent (creations and deletions).
     pub initiates_sent: u64,
     /// PCErr messages sent.

@@ -40,6 +40,9 @@ pub(super) struct SessionState {
     pub(super) seen: HashSet<u32>,
     /// Whether LSPs not re-reported are dropped at end of sync.
     pub(super) full_sync: bool,
+    /// A resynchronization this PCE triggered is running (RFC 8232 §3.5):
+    /// the session had synchronized once, so its end keeps the LSPs.
+    pub(super) resync: bool,
     /// The PCC's LSPs from an earlier session were still held when this one
     /// came up.
     pub(super) stale: bool,
@@ -110,6 +113,7 @@ impl Pce {
                     synced: false,
                     seen: HashSet::new(),
                     full_sync: false,
+                    resync: false,
                     stale: false,
                     next_srp: 1,
                     initiations: HashMap::new(),
@@ -143,15 +147,54 @@ impl Pce {
             && negotiated.peer_db_version.is_some()
             && negotiated.peer_db_version == self.lspdb.db_version(pcc);
         let full_sync = !(caps.delta_lsp_sync && held);
+        if !avoided && full_sync {
+            // The database is rebuilt from this synchronization: so is its
+            // version (a PCC that restarted counts from anew).
+            self.lspdb.set_db_version(pcc, None);
+        }
         let synced = avoided || !caps.stateful;
+        // RFC 8232 §3.4: with F the PCC waits for our trigger; this PCE
+        // triggers at once.
+        let trigger = caps.stateful && caps.triggered_initial_sync && !avoided;
         // Updates in flight on the old session are void: the SRP-IDs of the
-        // new session start again.
+        // new session start again. So are the delegations made on it (RFC
+        // 8231 §5.7: a delegation belongs to its session): the PCC
+        // delegates again in its reports, at once in a full synchronization,
+        // in ordinary reports after a skipped or incremental one (RFC 8232
+        // says nothing of delegation; keeping the old ones let two PCEs
+        // control an LSP the PCC had moved while this session was away,
+        // cluster-sim seed 1779).
+        let local = self.sync_config().map(|s| s.identity);
+        let mut revoked = Vec::new();
         for key in self.lspdb.of_pcc(pcc) {
-            self.lspdb.with_mut(&key, |e| {
-                e.control.pending_srp = None;
-                e.control.acked_srp = None;
-                e.control.unacknowledged = 0;
+            let was = self.lspdb.with_mut(&key, |e| {
+                let c = &mut e.control;
+                c.pending_srp = None;
+                c.acked_srp = None;
+                c.unacknowledged = 0;
+                let own = if local.is_some() {
+                    c.inter().pcc_delegated
+                } else {
+                    c.delegated
+                };
+                if own {
+                    c.delegated = match local {
+                        Some(local) => {
+                            let version = c.inter().version;
+                            crate::pce::inter_pce::pcc_reported(c, version, false, None, local)
+                        }
+                        None => false,
+                    };
+                }
+                own
             });
+            if was == Some(true) {
+                revoked.push(key);
+            }
+        }
+        // Peers we had sub-delegated them to hear it (D=0).
+        for key in revoked {
+            self.forward_report(key, None, None);
         }
         self.sessions.insert(
             session,
@@ -161,6 +204,7 @@ impl Pce {
                 synced,
                 seen: HashSet::new(),
                 full_sync,
+                resync: false,
                 stale: held,
                 next_srp: 1,
                 initiations: HashMap::new(),
@@ -168,6 +212,8 @@ impl Pce {
         );
         if avoided {
             self.after_sync(session);
+        } else if trigger {
+            self.send_sync_trigger(session, crate::pce::lsp_sync::Trigger::All);
         }
     }
 
@@ -193,7 +239,7 @@ impl Pce {
             return;
         }
         p.session = None;
-        if !s.synced && s.negotiated.capabilities.stateful {
+        if !s.synced && !s.resync && s.negotiated.capabilities.stateful {
             // RFC 8231 §5.6: a sync that did not complete is cleaned up.
             self.lspdb.set_db_version(pcc, None);
             self.purge_pcc(pcc);

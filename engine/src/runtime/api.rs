@@ -34,9 +34,12 @@ pub const ROUTES: &[&str] = &[
     "PATCH /lsps/{pcc}/{name}",
     "DELETE /lsps/{pcc}/{name}",
     "DELETE /lsps/{pcc}/{name}/delegation",
+    "POST /lsps/{pcc}/{name}/resync",
+    "POST /pccs/{pcc}/resync",
     "GET /topology",
     "GET /counters",
     "GET /peers",
+    "POST /peers/{peer}/resync",
     "GET /associations",
     "GET /metrics",
     "POST /compute",
@@ -66,6 +69,7 @@ impl From<CommandError> for ApiError {
                 StatusCode::CONFLICT
             }
             CommandError::NotCapable(_)
+            | CommandError::NoTriggeredResync(_)
             | CommandError::NotSynchronized(_)
             | CommandError::NoPath(_)
             | CommandError::Topology(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -92,6 +96,9 @@ pub fn router(shared: Arc<Shared>, core: CoreHandle) -> Router {
             "/lsps/{pcc}/{name}/delegation",
             axum::routing::delete(return_delegation),
         )
+        .route("/lsps/{pcc}/{name}/resync", axum::routing::post(resync_lsp))
+        .route("/pccs/{pcc}/resync", axum::routing::post(resync_pcc))
+        .route("/peers/{peer}/resync", axum::routing::post(resync_peer))
         .route("/topology", get(topology))
         .route("/counters", get(counters))
         .route("/peers", get(peers))
@@ -581,6 +588,50 @@ async fn return_delegation(
         name,
     })
     .await
+}
+
+/// RFC 8232 §3.5: ask the PCC to report one LSP again.
+async fn resync_lsp(
+    State(api): State<Api>,
+    Path((pcc, name)): Path<(String, String)>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    srp_command(&api, &pcc, name, |pcc, name| PceCommand::Resync {
+        pcc,
+        name: Some(name),
+    })
+    .await
+}
+
+/// RFC 8232 §3.5: ask the PCC to report all its LSPs again; what it does
+/// not report is dropped at the end of the synchronization.
+async fn resync_pcc(
+    State(api): State<Api>,
+    Path(pcc): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let addr = pcc_address(&pcc)?;
+    let srp = api
+        .core
+        .run(PceCommand::Resync {
+            pcc: addr,
+            name: None,
+        })
+        .await
+        .ok_or_else(core_gone)??;
+    Ok(Json(serde_json::json!({ "pcc": addr, "srp_id": srp })))
+}
+
+/// RFC 8232 §3.5 on a state-sync session: ask a peer PCE for its state.
+async fn resync_peer(
+    State(api): State<Api>,
+    Path(peer): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let addr = pcc_address(&peer)?;
+    let srp = api
+        .core
+        .run(PceCommand::ResyncPeer { peer: addr })
+        .await
+        .ok_or_else(core_gone)??;
+    Ok(Json(serde_json::json!({ "peer": addr, "srp_id": srp })))
 }
 
 #[derive(Debug, Serialize)]

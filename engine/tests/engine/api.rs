@@ -88,7 +88,10 @@ fn every_listed_route_is_served() {
     let s = start();
     for route in ROUTES {
         let (method, path) = route.split_once(' ').unwrap();
-        let path = path.replace("{pcc}", "127.0.0.1").replace("{name}", "x");
+        let path = path
+            .replace("{pcc}", "127.0.0.1")
+            .replace("{peer}", "127.0.0.2")
+            .replace("{name}", "x");
         let body = matches!(method, "POST" | "PATCH").then(|| serde_json::json!({}));
         let (status, v) = call(method, &format!("{}{path}", s.base), body);
         assert_ne!(status, 405, "{route}");
@@ -241,6 +244,34 @@ fn every_route_and_its_errors() {
     err(
         "DELETE",
         "/lsps/127.0.0.1/a/delegation",
+        None,
+        404,
+        "no PCEP session",
+    );
+    err(
+        "POST",
+        "/pccs/127.0.0.1/resync",
+        None,
+        404,
+        "no PCEP session",
+    );
+    err(
+        "POST",
+        "/pccs/nonsense/resync",
+        None,
+        400,
+        "not a PCC address",
+    );
+    err(
+        "POST",
+        "/lsps/127.0.0.1/a/resync",
+        None,
+        404,
+        "no PCEP session",
+    );
+    err(
+        "POST",
+        "/peers/127.0.0.2/resync",
         None,
         404,
         "no PCEP session",

@@ -405,13 +405,22 @@ fn same_db_version_skips_synchronization() {
     );
     pce.session_down(S1, t0);
 
-    // The PCC comes back with DB version 5 in its OPEN: no sync; the
-    // delegated LSP is computed at once on the stored state.
+    // The PCC comes back with DB version 5 in its OPEN: no sync. The
+    // delegation made on the old session is void (RFC 8231 §5.7): nothing
+    // is computed until the PCC delegates again, in an ordinary report;
+    // then the LSP is computed on the stored state.
     let mut n = negotiated(flags);
     n.peer_db_version = Some(5);
     let s2 = SessionId(2);
     pce.session_up(s2, ip(PCC1), n);
     assert_eq!(pce.synchronized(s2), Some(true));
+    assert_eq!(updates(&drain(&mut pce)).len(), 0);
+    let key = pce_engine::lspdb::LspKey {
+        pcc: PccId(ip(PCC1)),
+        plsp_id: 7,
+    };
+    assert_eq!(pce.lspdb().with(&key, |e| e.control.delegated), Some(false));
+    pce.handle_message(s2, rpt(vec![versioned(7, "lsp-a", 5, false)]));
     assert_eq!(updates(&drain(&mut pce)).len(), 1);
 
     // Another version: a full sync is expected.

@@ -431,8 +431,13 @@ fn the_inter_pce_capability_is_offered_to_configured_peers_only() {
     let to_pcc = pce_engine::runtime::server::pce_open(&c, "192.0.2.1".parse().unwrap(), None);
     assert_ne!(flags(&to_peer) & mask, 0);
     assert_eq!(flags(&to_pcc) & mask, 0);
+    // F (RFC 8232 §3.4) to PCCs only: a state-sync session's initial
+    // synchronization goes both ways at once.
+    let f = pcep::wire::tlv::StatefulCapability::TRIGGERED_INITIAL_SYNC;
+    assert_ne!(flags(&to_pcc) & f, 0);
+    assert_eq!(flags(&to_peer) & f, 0);
     assert_eq!(
-        flags(&to_pcc),
+        flags(&to_pcc) & !f,
         flags(&to_peer) & !mask,
         "otherwise the same"
     );

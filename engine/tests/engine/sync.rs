@@ -727,3 +727,117 @@ fn a_refused_relayed_initiation_forgets_only_its_own_pcc() {
         Err(pce_engine::pce::CommandError::NameInUse { .. })
     ));
 }
+
+fn trigger(plsp_id: u32, owner: Option<&str>) -> Message {
+    Message::PcUpd(pcep::wire::PcUpd {
+        updates: vec![pcep::wire::UpdateRequest {
+            srp: pcep::wire::object::Srp {
+                srp_id: 9,
+                ..Default::default()
+            },
+            lsp: Lsp {
+                plsp_id,
+                sync: true,
+                tlvs: owner
+                    .map(|o| vec![Tlv::SpeakerEntityId(owner_id(PccId(ip(o))))])
+                    .unwrap_or_default(),
+                ..Lsp::default()
+            },
+            ..pcep::wire::UpdateRequest::default()
+        }],
+    })
+}
+
+/// RFC 8232 §3.5 on a state-sync session (the draft lets the RFC 8232
+/// procedures run there): with T on both sides a peer's trigger gets our
+/// state again, all of it or one LSP, then the marker; without T, 20/4.
+/// And we can ask a peer the same: what it does not report again is gone.
+#[test]
+fn a_peer_may_trigger_a_resynchronization_when_both_set_t() {
+    let with_t = |t: bool| {
+        let mut o = open(true);
+        if t {
+            o.tlvs = vec![Tlv::StatefulPceCapability(StatefulCapability(
+                StatefulCapability::UPDATE
+                    | StatefulCapability::TRIGGERED_RESYNC
+                    | StateSyncCodepoints::default().inter_pce_capability_mask,
+            ))];
+        }
+        Negotiated::new(&o, &o, &StateSyncCodepoints::default())
+    };
+    let mut pce = core(100, 200);
+    pce.session_up(SC, ip(PCC), negotiated(false, false));
+    pcc_sync(
+        &mut pce,
+        vec![
+            report(7, "a", false, Some(3)),
+            report(8, "b", false, Some(3)),
+        ],
+    );
+    pce.session_up(SP, ip(PEER), with_t(true));
+    pce.handle_message(
+        SP,
+        Message::PcRpt(PcRpt {
+            reports: vec![eos()],
+        }),
+    );
+    drain(&mut pce);
+    pce.handle_message(SP, trigger(0, None));
+    let r = reports_to(&drain(&mut pce), SP);
+    let got: Vec<_> = r.iter().map(|r| (r.lsp.plsp_id, r.lsp.sync)).collect();
+    assert_eq!(got, [(7, true), (8, true), (0, false)]);
+    pce.handle_message(SP, trigger(8, Some(PCC)));
+    let r = reports_to(&drain(&mut pce), SP);
+    let got: Vec<_> = r.iter().map(|r| (r.lsp.plsp_id, r.lsp.sync)).collect();
+    assert_eq!(got, [(8, true), (0, false)]);
+    pce.handle_message(SP, trigger(99, Some(PCC)));
+    assert_eq!(errors(&drain(&mut pce)), [PcErrCode::UNKNOWN_PLSP_ID]);
+
+    // Our trigger to the peer: an LSP it taught us and does not report
+    // again is dropped at its marker.
+    const OTHER: &str = "192.0.2.50";
+    let mut f = forwarded(4, "far", false, Some(1));
+    f.lsp.tlvs.retain(|t| !matches!(t, Tlv::SpeakerEntityId(_)));
+    f.lsp
+        .tlvs
+        .push(Tlv::SpeakerEntityId(owner_id(PccId(ip(OTHER)))));
+    pce.handle_message(SP, Message::PcRpt(PcRpt { reports: vec![f] }));
+    let far = LspKey {
+        pcc: PccId(ip(OTHER)),
+        plsp_id: 4,
+    };
+    assert!(pce.lspdb().get(&far).is_some());
+    drain(&mut pce);
+    let srp = pce.resync_peer(ip(PEER)).unwrap();
+    let out = drain(&mut pce);
+    let sent: Vec<_> = out
+        .iter()
+        .filter_map(|(s, m)| match m {
+            Message::PcUpd(u) if *s == SP => Some((u.updates[0].srp.srp_id, u.updates[0].lsp.sync)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent, [(srp, true)]);
+    pce.handle_message(
+        SP,
+        Message::PcRpt(PcRpt {
+            reports: vec![eos()],
+        }),
+    );
+    assert!(pce.lspdb().get(&far).is_none());
+
+    // Without T on the session.
+    let mut pce = core(100, 200);
+    pce.session_up(SP, ip(PEER), with_t(false));
+    drain(&mut pce);
+    pce.handle_message(SP, trigger(0, None));
+    assert_eq!(
+        errors(&drain(&mut pce)),
+        [PcErrCode::TRIGGER_WITHOUT_CAPABILITY]
+    );
+    assert!(matches!(
+        pce.resync_peer(ip(PEER)),
+        Err(pce_engine::pce::CommandError::NotSynchronized(_)
+            | pce_engine::pce::CommandError::NoTriggeredResync(_))
+    ));
+}

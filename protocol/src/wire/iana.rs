@@ -425,6 +425,18 @@ impl PcErrCode {
     pub const NOT_PCE_INITIATED: Self = Self::new(19, 9);
     /// 20/1: the state report cannot be processed (RFC 8231).
     pub const REPORT_NOT_PROCESSED: Self = Self::new(20, 1);
+    /// 20/2: LSP-DB version mismatch (RFC 8232 §3.2).
+    pub const DB_VERSION_MISMATCH: Self = Self::new(20, 2);
+    /// 20/3: a synchronization attempted before the PCE's trigger
+    /// (RFC 8232 §4, F negotiated).
+    pub const SYNC_BEFORE_TRIGGER: Self = Self::new(20, 3);
+    /// 20/4: a synchronization trigger without the F or T capability
+    /// negotiated (RFC 8232 §4, §5).
+    pub const TRIGGER_WITHOUT_CAPABILITY: Self = Self::new(20, 4);
+    /// 20/5: the PCC cannot complete the state synchronization (RFC 8231).
+    pub const SYNC_NOT_COMPLETED: Self = Self::new(20, 5);
+    /// 20/6: invalid LSP-DB version number (RFC 8232).
+    pub const INVALID_DB_VERSION: Self = Self::new(20, 6);
     /// 20/7: invalid SPEAKER-ENTITY-ID (RFC 8232).
     pub const INVALID_SPEAKER_ENTITY_ID: Self = Self::new(20, 7);
     /// 23/1: SYMBOLIC-PATH-NAME in use (RFC 8281).

@@ -43,7 +43,7 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use hdrhistogram::Histogram;
-use pce_tools::sim::{DisjointGroup, SimLsp, SimOutput, SimPcc, UpdateRecord};
+use pce_tools::sim::{DisjointGroup, SimLsp, SimOutput, SimPcc, SyncOptimizations, UpdateRecord};
 use pcep::session::{Event, OpenPolicy, Role, Session, SessionConfig, State};
 use pcep::wire::object::{EndPoints, HeaderFlags, Rp, Subobject};
 use pcep::wire::{Message, PcReq, Request, WireConfig};
@@ -124,6 +124,15 @@ struct Args {
     /// Measure the state synchronization and exit.
     #[arg(long)]
     measure_sync: bool,
+    /// With `--measure-sync`: then close every session, reconnect at once
+    /// and measure the second synchronization (what RFC 8232 saves).
+    #[arg(long, requires = "measure_sync")]
+    reconnect: bool,
+    /// Follow RFC 8232 as a PCC: LSP-DB-VERSION (sync avoidance), delta
+    /// synchronization, PCE-triggered initial synchronization and
+    /// resynchronization (S, D, F, T).
+    #[arg(long)]
+    sync_optimizations: bool,
     /// Open-loop load: LSP perturbations per second after the sync.
     #[arg(long)]
     load: Option<f64>,
@@ -207,6 +216,8 @@ const fn yes() -> bool {
 enum Control {
     Scenario(Action),
     Perturb(u32),
+    /// Close every session and connect again at once.
+    Reconnect,
     Finish(tokio::sync::oneshot::Sender<PccRecord>),
 }
 
@@ -324,7 +335,12 @@ async fn run(args: Args) -> Result<(), String> {
             args.pce.len(),
             Duration::from_secs_f64(args.redelegation_timeout),
             built,
-        );
+        )
+        .with_optimizations(if args.sync_optimizations {
+            SyncOptimizations::ALL
+        } else {
+            SyncOptimizations::default()
+        });
         for j in 0..args.lsps {
             let (source, destination) = pairs[(i * args.lsps + j) % pairs.len()];
             sim.add_lsp(SimLsp {
@@ -393,7 +409,7 @@ async fn run(args: Args) -> Result<(), String> {
     }
     let synced_at = start.elapsed();
     if args.measure_sync {
-        let reports = progress.reports.load(Ordering::Relaxed);
+        let reports = progress.reports.swap(0, Ordering::Relaxed);
         println!(
             "sync: {} PCCs x {} PCEs, {total_lsps} LSPs, {reports} reports in {:.1} ms ({:.0} reports/s, connection to last PCRep; all sessions up at {:.1} ms)",
             args.pccs,
@@ -402,6 +418,33 @@ async fn run(args: Args) -> Result<(), String> {
             reports as f64 / synced_at.as_secs_f64(),
             all_up.unwrap_or(synced_at).as_secs_f64() * 1e3
         );
+        if args.reconnect {
+            progress.synced.store(0, Ordering::Relaxed);
+            let again = Instant::now();
+            let deadline = again + Duration::from_secs_f64(args.timeout);
+            for c in &controls {
+                let _ = c.send(Control::Reconnect).await;
+            }
+            while progress.synced.load(Ordering::Relaxed) < sessions {
+                if Instant::now() > deadline {
+                    return Err(format!(
+                        "only {} of {sessions} sessions synchronized again after {} s",
+                        progress.synced.load(Ordering::Relaxed),
+                        args.timeout
+                    ));
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            let took = again.elapsed();
+            println!(
+                "resync: {} PCCs x {} PCEs, {total_lsps} LSPs, {} reports in {:.1} ms (close, reconnect, last PCRep; RFC 8232 {})",
+                args.pccs,
+                args.pce.len(),
+                progress.reports.load(Ordering::Relaxed),
+                took.as_secs_f64() * 1e3,
+                if args.sync_optimizations { "on" } else { "off" }
+            );
+        }
         return Ok(());
     }
     eprintln!(
@@ -504,6 +547,9 @@ struct Conn {
     generation: u64,
     /// Held down by the scenario: no reconnection.
     held_down: bool,
+    /// Reconnect soon after the session closed, until it is up again
+    /// (`--reconnect`).
+    at_once: bool,
     retry_at: Option<Instant>,
     was_up: bool,
 }
@@ -532,6 +578,7 @@ async fn pcc_task(
             delayed: std::collections::VecDeque::new(),
             generation: 0,
             held_down: false,
+            at_once: false,
             retry_at: Some(Instant::now()),
             was_up: false,
         })
@@ -576,7 +623,12 @@ async fn pcc_task(
                         });
                         c.writer = Some(writer);
                         c.retry_at = None;
-                        c.session = Session::new(config.clone());
+                        // The Open carries the database version as it is
+                        // now (RFC 8232 §3.2).
+                        c.session = Session::new(SessionConfig {
+                            open: sim.open(args.keepalive, args.msd),
+                            ..config.clone()
+                        });
                         c.session.start(Instant::now());
                     }
                     Err(_) => c.retry_at = Some(now + Duration::from_secs(1)),
@@ -594,10 +646,11 @@ async fn pcc_task(
             }
             for ev in events {
                 match ev {
-                    Event::Up(_) => {
-                        sim.session_up(i);
+                    Event::Up(negotiated) => {
+                        sim.session_up_with(i, &negotiated.peer);
                         if let Some(c) = conns.get_mut(i) {
                             c.was_up = true;
+                            c.at_once = false;
                         }
                         progress.up.fetch_add(1, Ordering::Relaxed);
                         flush_sim(&mut sim, &mut conns, &progress, now);
@@ -664,7 +717,7 @@ async fn pcc_task(
                 c.writer = None;
                 c.generation += 1;
                 if !c.held_down {
-                    c.retry_at = Some(now + Duration::from_secs(1));
+                    c.retry_at = Some(now + retry_wait(c.at_once));
                 }
                 if c.was_up {
                     c.was_up = false;
@@ -709,7 +762,7 @@ async fn pcc_task(
                             c.generation += 1;
                             c.session = Session::new(config.clone());
                             if !c.held_down {
-                                c.retry_at = Some(Instant::now() + Duration::from_secs(1));
+                                c.retry_at = Some(Instant::now() + retry_wait(c.at_once));
                             }
                             if c.was_up {
                                 c.was_up = false;
@@ -725,6 +778,12 @@ async fn pcc_task(
                     let before = sim.len();
                     apply(&mut sim, &mut conns, action, &args, addr);
                     count_lsps(&progress, before, sim.len());
+                }
+                Some(Control::Reconnect) => {
+                    for c in &mut conns {
+                        c.at_once = true;
+                        c.session.close(pcep::wire::iana::CloseReason::NO_EXPLANATION, Instant::now());
+                    }
                 }
                 Some(Control::Perturb(plsp)) => {
                     let dst = sim.lsps().find(|l| l.plsp_id == plsp).map(|l| l.destination);
@@ -773,6 +832,17 @@ async fn pcc_task(
                 }
             }
         }
+    }
+}
+
+/// When to connect again after a session ended: a second, or soon while
+/// `--reconnect` is bringing the session back (the PCE may still be ending
+/// the previous one and refuse the new one with PCErr 9 meanwhile).
+fn retry_wait(at_once: bool) -> Duration {
+    if at_once {
+        Duration::from_millis(20)
+    } else {
+        Duration::from_secs(1)
     }
 }
 

@@ -422,7 +422,11 @@ impl Pce {
             }
             Message::PcUpd(upd) => {
                 for u in upd.updates {
-                    self.handle_peer_update(session, peer, u);
+                    if u.lsp.sync {
+                        self.handle_peer_trigger(session, peer, &u);
+                    } else {
+                        self.handle_peer_update(session, peer, u);
+                    }
                 }
             }
             Message::PcNtf(ntf) => self.handle_peer_notification(peer, &ntf),

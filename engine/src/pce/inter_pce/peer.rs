@@ -8,12 +8,12 @@ use std::net::IpAddr;
 
 use pcep::wire::object::{Lsp, Notification};
 use pcep::wire::tlv::Tlv;
-use pcep::wire::{Message, NotifyUnit, PcNtf, PcRpt, StateReport, StateSyncCodepoints};
+use pcep::wire::{Message, NotifyUnit, PcErrCode, PcNtf, PcRpt, StateReport, StateSyncCodepoints};
 use serde::Serialize;
 
 use crate::lspdb::{LspKey, PccId, Source};
 use crate::pce::inter_pce::{owner_id, owner_of, withdraw_sub_delegation};
-use crate::pce::{Pce, SessionId};
+use crate::pce::{CommandError, Pce, SessionId};
 
 /// A configured peer as the API shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -92,12 +92,27 @@ impl Pce {
                 }),
             );
         }
+        self.send_peer_sync(session, peer, None);
+        // A new peer may outrank the computing PCE of what we hold: what
+        // that changes is reported after the synchronization, which comes
+        // before any other report.
+        self.reassign_primaries();
+        true
+    }
+
+    /// Our state to a peer: every LSP we may forward it with S=1 (or the
+    /// one `only` names), then the end-of-synchronization marker.
+    fn send_peer_sync(&mut self, session: SessionId, peer: IpAddr, only: Option<(LspKey, u32)>) {
         let mut reports = Vec::new();
-        for key in self.lspdb.keys() {
-            let Some(r) = self.forwardable(key, peer, true, 0) else {
-                continue;
-            };
-            reports.push(r);
+        match only {
+            None => {
+                for key in self.lspdb.keys() {
+                    if let Some(r) = self.forwardable(key, peer, true, 0) {
+                        reports.push(r);
+                    }
+                }
+            }
+            Some((key, srp_id)) => reports.extend(self.forwardable(key, peer, true, srp_id)),
         }
         reports.push(StateReport {
             lsp: Lsp::end_of_sync(),
@@ -111,11 +126,82 @@ impl Pce {
                 }),
             );
         }
-        // A new peer may outrank the computing PCE of what we hold: what
-        // that changes is reported after the synchronization, which comes
-        // before any other report.
-        self.reassign_primaries();
-        true
+    }
+
+    /// A peer's synchronization trigger (a PCUpd with S=1, RFC 8232 §3.5
+    /// applied to a state-sync session, draft §3.2 allowing RFC 8232 there):
+    /// PLSP-ID 0 asks for our whole state again, another PLSP-ID (with the
+    /// SPEAKER-ENTITY-ID of its owner) for that LSP. Without T negotiated,
+    /// PCErr 20/4.
+    pub(in crate::pce) fn handle_peer_trigger(
+        &mut self,
+        session: SessionId,
+        peer: IpAddr,
+        u: &pcep::wire::UpdateRequest,
+    ) {
+        let capable = self
+            .sessions
+            .get(&session)
+            .is_some_and(|s| s.negotiated.capabilities.triggered_resync);
+        if !capable {
+            self.send_error(
+                session,
+                PcErrCode::TRIGGER_WITHOUT_CAPABILITY,
+                Some(&u.lsp.without_tlvs()),
+            );
+            return;
+        }
+        if u.lsp.plsp_id == 0 {
+            self.send_peer_sync(session, peer, None);
+            return;
+        }
+        let Some(owner) = self.owner_or_error(session, &u.lsp) else {
+            return;
+        };
+        let key = LspKey {
+            pcc: owner,
+            plsp_id: u.lsp.plsp_id,
+        };
+        if self.lspdb.with(&key, |_| ()).is_none() {
+            self.send_error(
+                session,
+                PcErrCode::UNKNOWN_PLSP_ID,
+                Some(&u.lsp.without_tlvs()),
+            );
+            return;
+        }
+        self.send_peer_sync(session, peer, Some((key, u.srp.srp_id)));
+    }
+
+    /// Ask a peer for its whole state again (RFC 8232 §3.5 on a state-sync
+    /// session): what it taught us and does not report again is dropped at
+    /// the end, as after the initial synchronization.
+    pub fn resync_peer(&mut self, peer: IpAddr) -> Result<u32, CommandError> {
+        let session = self
+            .inter
+            .as_ref()
+            .and_then(|i| i.peers_up.get(&peer).copied())
+            .ok_or(CommandError::NoSession(peer))?;
+        let s = self
+            .sessions
+            .get(&session)
+            .ok_or(CommandError::NoSession(peer))?;
+        if !s.synced {
+            return Err(CommandError::NotSynchronized(peer));
+        }
+        if !s.negotiated.capabilities.triggered_resync {
+            return Err(CommandError::NoTriggeredResync(peer));
+        }
+        let srp_id = self
+            .send_sync_trigger(session, crate::pce::lsp_sync::Trigger::All)
+            .ok_or(CommandError::NoSession(peer))?;
+        if let Some(s) = self.sessions.get_mut(&session) {
+            s.synced = false;
+        }
+        if let Some(i) = self.inter.as_mut() {
+            i.peer_seen.insert(peer, HashSet::new());
+        }
+        Ok(srp_id)
     }
 
     /// A state-sync session ended.

@@ -206,14 +206,20 @@ pub fn pce_open(config: &Config, peer: IpAddr, db_version: Option<u64>) -> Open 
     let mut caps = StatefulCapability::UPDATE
         | StatefulCapability::INSTANTIATION
         | StatefulCapability::INCLUDE_DB_VERSION
-        | StatefulCapability::DELTA_LSP_SYNC;
+        | StatefulCapability::DELTA_LSP_SYNC
+        | StatefulCapability::TRIGGERED_RESYNC;
     // INTER-PCE-CAPABILITY only to the configured peer PCEs: never to a
     // PCC, and a PCE we do not know that sets it gets an ordinary session
     // (draft-ietf-pce-state-sync §3.1.1: P on one side only).
-    if let Some(ss) = config.state_sync() {
-        if ss.peers.iter().any(|p| p.address == peer) {
-            caps |= ss.codepoints.inter_pce_capability_mask;
-        }
+    let peer_pce = config
+        .state_sync()
+        .filter(|ss| ss.peers.iter().any(|p| p.address == peer));
+    match peer_pce {
+        Some(ss) => caps |= ss.codepoints.inter_pce_capability_mask,
+        // F to PCCs only: this PCE triggers a PCC's initial synchronization
+        // as soon as the session is up (RFC 8232 §3.4). A state-sync
+        // session's initial synchronization goes both ways at once.
+        None => caps |= StatefulCapability::TRIGGERED_INITIAL_SYNC,
     }
     Open {
         keepalive: config.pce.keepalive,
