@@ -48,14 +48,19 @@ fn start_server_with_api() -> (Server, u16, u16, tempdir::Dir) {
         ),
     )
     .unwrap();
+    (serve(&config), port, api, dir)
+}
+
+/// `pce serve` on a configuration file.
+fn serve(config: &std::path::Path) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_pce"))
         .args(["serve", "--config"])
-        .arg(&config)
+        .arg(config)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    (Server(child), port, api, dir)
+    Server(child)
 }
 
 /// `pce` run to completion with `args`.
@@ -555,4 +560,115 @@ fn a_reconnecting_pcc_gets_the_lsp_db_version_held_for_it() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(again.peer_db_version, Some(5));
+}
+
+/// A `pce serve` with state sync towards one peer, at `address`.
+fn start_peer_pce(
+    name: &str,
+    address: &str,
+    port: u16,
+    api: u16,
+    peer: &str,
+    peer_port: u16,
+) -> (Server, tempdir::Dir) {
+    let dir = tempdir::Dir::new(name);
+    let config = dir.path.join("pce.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[pce]\naddress = \"{address}\"\nport = {port}\napi = \"{address}:{api}\"\n\
+             [state_sync]\n[[state_sync.peers]]\naddress = \"{peer}\"\nport = {peer_port}\n"
+        ),
+    )
+    .unwrap();
+    (serve(&config), dir)
+}
+
+/// The sessions a PCE's API lists, once `ready` holds for them.
+fn sessions_when(
+    address: &str,
+    api: u16,
+    ready: impl Fn(&[serde_json::Value]) -> bool,
+) -> Vec<serde_json::Value> {
+    let deadline = Instant::now() + WAIT;
+    let url = format!("http://{address}:{api}/sessions");
+    loop {
+        let got: Vec<serde_json::Value> = ureq::get(&url)
+            .call()
+            .ok()
+            .and_then(|mut r| r.body_mut().read_to_string().ok())
+            .and_then(|b| serde_json::from_str(&b).ok())
+            .unwrap_or_default();
+        if ready(&got) {
+            return got;
+        }
+        assert!(Instant::now() < deadline, "{address}: sessions {got:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn one_up(s: &[serde_json::Value]) -> bool {
+    s.len() == 1 && s[0]["state"] == "Up"
+}
+
+/// Both PCEs dial their peers: a peer with the higher address gets its
+/// state-sync session even when the lower one cannot reach it (here the
+/// lower one dials a port nobody listens on: a peer that only listens).
+/// Before, only the lower address dialled and no session ever came up.
+#[test]
+fn a_peer_with_the_higher_address_opens_the_session() {
+    let (lp, la, hp, ha, nowhere) = (
+        free_port(),
+        free_port(),
+        free_port(),
+        free_port(),
+        free_port(),
+    );
+    let (_low, _d1) = start_peer_pce("peer-low", "127.0.0.1", lp, la, "127.0.0.2", nowhere);
+    let (_high, _d2) = start_peer_pce("peer-high", "127.0.0.2", hp, ha, "127.0.0.1", lp);
+    let low = sessions_when("127.0.0.1", la, one_up);
+    let high = sessions_when("127.0.0.2", ha, one_up);
+    assert_eq!(low[0]["outbound"], false, "{low:?}");
+    assert_eq!(high[0]["outbound"], true, "{high:?}");
+    assert_eq!(high[0]["capabilities"]["state_sync"], true, "{high:?}");
+}
+
+/// Both PCEs dial each other at once: one session survives on both sides,
+/// the same one (RFC 5440 Appendix A: when both reach the Open exchange,
+/// the one the higher address opened; a dial that finds a session does not
+/// happen), and it is a state-sync session.
+#[test]
+fn crossing_dials_leave_one_state_sync_session() {
+    let (lp, la, hp, ha) = (free_port(), free_port(), free_port(), free_port());
+    let (_low, _d1) = start_peer_pce("cross-low", "127.0.0.1", lp, la, "127.0.0.2", hp);
+    let (_high, _d2) = start_peer_pce("cross-high", "127.0.0.2", hp, ha, "127.0.0.1", lp);
+    let low = sessions_when("127.0.0.1", la, one_up);
+    let high = sessions_when("127.0.0.2", ha, one_up);
+    assert_ne!(low[0]["outbound"], high[0]["outbound"], "{low:?} {high:?}");
+    assert_eq!(low[0]["capabilities"]["state_sync"], true, "{low:?}");
+    // The session opened by one side is the one the other side accepted:
+    // the dialling side's local port is the listening side's peer port.
+    let (dialled, listening) = if high[0]["outbound"] == true {
+        (&high[0], &low[0])
+    } else {
+        (&low[0], &high[0])
+    };
+    assert_eq!(
+        dialled["peer"]
+            .as_str()
+            .unwrap()
+            .rsplit(':')
+            .next()
+            .unwrap(),
+        if dialled == &high[0] { lp } else { hp }.to_string()
+    );
+    assert_ne!(
+        listening["peer"]
+            .as_str()
+            .unwrap()
+            .rsplit(':')
+            .next()
+            .unwrap(),
+        if dialled == &high[0] { hp } else { lp }.to_string()
+    );
 }

@@ -45,7 +45,7 @@ pub async fn serve(
         let span = tracing::info_span!("session", %peer, id = id.0);
         tokio::spawn(
             async move {
-                if let Err(e) = session_task(stream, peer, id, &shared, core).await {
+                if let Err(e) = session_task(stream, peer, id, false, &shared, core).await {
                     debug!(error = %e, "connection ended");
                 }
             }

@@ -75,6 +75,12 @@ pub struct SessionInfo {
     pub peer: SocketAddr,
     /// OpenWait, KeepWait or Up.
     pub state: &'static str,
+    /// This PCE opened the connection (a state-sync session it dialled).
+    pub outbound: bool,
+    /// Tells the session's task to end (it lost a collision, RFC 5440
+    /// Appendix A).
+    #[serde(skip)]
+    pub evict: Arc<tokio::sync::Notify>,
     /// Negotiated stateful capabilities (when Up).
     pub capabilities: Option<Capabilities>,
     /// Message counters of the session.
@@ -173,6 +179,15 @@ impl Shared {
         while !self.sessions().is_empty() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+    }
+
+    /// This PCE's state-sync identity, when `peer` is a configured peer.
+    fn identity_towards(&self, peer: IpAddr) -> Option<IpAddr> {
+        let ss = self.config.state_sync.as_ref()?;
+        ss.peers
+            .iter()
+            .any(|p| p.address == peer)
+            .then(|| ss.identity.unwrap_or(self.config.pce.address))
     }
 
     fn next_id(&self) -> SessionId {

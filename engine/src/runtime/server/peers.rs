@@ -1,5 +1,6 @@
-//! State-sync sessions this PCE opens to its peers (the lower identity
-//! connects).
+//! State-sync sessions this PCE opens to its peers. Both PCEs dial; when
+//! both connections reach the Open exchange, the one opened by the higher
+//! address survives (RFC 5440 Appendix A, `session::session_task`).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -11,10 +12,9 @@ use tracing::{debug, info, warn, Instrument};
 use super::session::session_task;
 use super::{CoreHandle, Shared};
 
-/// Open the state-sync sessions this PCE initiates: to every peer with a
-/// higher identity (the lower one connects, the higher one listens, so two
-/// PCEs never open crossing sessions), from this PCE's identity address,
-/// retrying every second while the session is down.
+/// Open the state-sync sessions to every peer, from this PCE's identity
+/// address, retrying every second while no session with it exists (a peer
+/// that only listens, or only dials, still gets its session).
 pub(super) fn start_peer_connectors(shared: &Arc<Shared>, core: &CoreHandle) {
     let Some(section) = shared.config.state_sync.clone() else {
         return;
@@ -22,11 +22,7 @@ pub(super) fn start_peer_connectors(shared: &Arc<Shared>, core: &CoreHandle) {
     let me = section.identity.unwrap_or(shared.config.pce.address);
     let configured: Vec<IpAddr> = section.peers.iter().map(|p| p.address).collect();
     info!(identity = %me, peers = ?configured, "state-sync configured (a full mesh is required)");
-    for peer in section
-        .peers
-        .into_iter()
-        .filter(|p| crate::pce::address_rank(p.address) > crate::pce::address_rank(me))
-    {
+    for peer in section.peers {
         let shared = Arc::clone(shared);
         let core = core.clone();
         tokio::spawn(async move {
@@ -39,9 +35,10 @@ pub(super) fn start_peer_connectors(shared: &Arc<Shared>, core: &CoreHandle) {
                             let id = shared.next_id();
                             let span = tracing::info_span!("peer", %target, id = id.0);
                             info!(%target, "state-sync session opened");
-                            if let Err(e) = session_task(stream, target, id, &shared, core.clone())
-                                .instrument(span)
-                                .await
+                            if let Err(e) =
+                                session_task(stream, target, id, true, &shared, core.clone())
+                                    .instrument(span)
+                                    .await
                             {
                                 debug!(error = %e, "state-sync connection ended");
                             }

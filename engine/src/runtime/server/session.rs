@@ -23,37 +23,80 @@ use super::{
     Shared, READ_CHUNK, SESSION_QUEUE,
 };
 
+/// A connection to or from `peer`; `outbound` when this PCE opened it (a
+/// state-sync session it dialled).
 pub(super) async fn session_task(
     mut stream: TcpStream,
     peer: SocketAddr,
     id: SessionId,
+    outbound: bool,
     shared: &Arc<Shared>,
     core: CoreHandle,
 ) -> std::io::Result<()> {
-    let second = {
+    let evict = Arc::new(tokio::sync::Notify::new());
+    let admitted = {
         let mut sessions = shared.sessions();
-        let second = sessions.contains_key(&peer.ip());
-        if !second {
+        let admitted = match sessions.get(&peer.ip()) {
+            None => true,
+            Some(existing) => {
+                // Two PCEs that both dial each other (RFC 5440 Appendix A,
+                // OpenWait): the session opened by the higher address
+                // survives, even when the other one just came up on this
+                // side (it may not have on the peer's, which then drops it:
+                // keeping it would let both die and the next crossing dials
+                // race the same way).
+                let collision = existing.outbound != outbound;
+                let ours_survives = shared
+                    .identity_towards(peer.ip())
+                    .is_some_and(|me| opened_by_higher(outbound, me, peer.ip()));
+                let evicts = collision && ours_survives;
+                if evicts {
+                    info!(
+                        "session collision with a peer PCE: keeping the session opened by the higher address"
+                    );
+                    existing.evict.notify_one();
+                }
+                evicts
+            }
+        };
+        if admitted {
             sessions.insert(
                 peer.ip(),
                 SessionInfo {
                     id: id.0,
                     peer,
                     state: "OpenWait",
+                    outbound,
+                    evict: Arc::clone(&evict),
                     capabilities: None,
                     counters: Arc::default(),
                 },
             );
         }
-        second
+        admitted
     };
-    if second {
+    if !admitted {
+        if outbound {
+            info!("session collision with a peer PCE: its session survives, ours closes");
+            return Ok(());
+        }
         warn!("second session from the same peer refused (PCErr 9)");
         return refuse_second(stream).await;
     }
-    let result = run_session(&mut stream, peer, id, shared, &core).await;
-    shared.sessions().remove(&peer.ip());
+    let result = run_session(&mut stream, peer, id, shared, &core, &evict).await;
+    let mut sessions = shared.sessions();
+    // An evicted session's entry is already its successor's.
+    if sessions.get(&peer.ip()).is_some_and(|s| s.id == id.0) {
+        sessions.remove(&peer.ip());
+    }
     result
+}
+
+/// Whether the session `outbound` describes (seen from `me`, towards
+/// `peer`) was opened by the higher of the two addresses.
+fn opened_by_higher(outbound: bool, me: std::net::IpAddr, peer: std::net::IpAddr) -> bool {
+    let me_higher = crate::pce::address_rank(me) > crate::pce::address_rank(peer);
+    outbound == me_higher
 }
 
 async fn run_session(
@@ -62,6 +105,7 @@ async fn run_session(
     id: SessionId,
     shared: &Arc<Shared>,
     core: &CoreHandle,
+    evict: &tokio::sync::Notify,
 ) -> std::io::Result<()> {
     let config = SessionConfig {
         role: Role::Pce,
@@ -93,17 +137,6 @@ async fn run_session(
         while let Some(ev) = session.poll_event() {
             match ev {
                 Event::Up(n) => {
-                    let configured = shared
-                        .config
-                        .state_sync
-                        .as_ref()
-                        .is_some_and(|ss| ss.peers.iter().any(|p| p.address == peer.ip()));
-                    if n.capabilities.inter_pce && !configured {
-                        warn!(
-                            "refusing state-sync from {}: it set INTER-PCE-CAPABILITY but is not a configured [[state_sync.peers]] address (PCErr 2, Close)",
-                            peer.ip()
-                        );
-                    }
                     info!(
                         stateful = n.capabilities.stateful,
                         update = n.capabilities.update,
@@ -181,6 +214,10 @@ async fn run_session(
         tokio::select! {
             _ = shutdown.changed(), if !closing => {
                 closing = true;
+                session.close(CloseReason::NO_EXPLANATION, now());
+            }
+            () = evict.notified() => {
+                info!("session collision: this session gives way");
                 session.close(CloseReason::NO_EXPLANATION, now());
             }
             command = inbox.recv(), if up => match command {
