@@ -28,10 +28,127 @@ use imbl::OrdMap;
 use pcep::wire::{Message, StateReport, WireConfig};
 use serde::Serialize;
 
-/// The PCC an LSP belongs to: its session address (state-sync adds the
-/// SPEAKER-ENTITY-ID form).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct PccId(pub IpAddr);
+/// The PCC an LSP belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PccId {
+    /// A PCC with a session to this PCE, or one a peer PCE names by the
+    /// text of an address: its session address.
+    Addr(IpAddr),
+    /// A PCC a peer PCE names by another SPEAKER-ENTITY-ID (RFC 8232
+    /// §4.1.1: a variable-length identifier), that no PCC of ours
+    /// advertised: known only through peers.
+    Named(SpeakerName),
+}
+
+impl PccId {
+    /// Its session address, if it is known by one.
+    pub const fn addr(self) -> Option<IpAddr> {
+        match self {
+            Self::Addr(a) => Some(a),
+            Self::Named(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for PccId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Addr(a) => a.fmt(f),
+            Self::Named(n) => n.fmt(f),
+        }
+    }
+}
+
+impl Serialize for PccId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A SPEAKER-ENTITY-ID as a key that copies like an address: up to
+/// [`SpeakerName::INLINE`] bytes are kept as they are; a longer one keeps
+/// its first bytes and a hash of the whole (FNV-1a 64, stable from run to
+/// run), its bytes being kept by whoever must send it again.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SpeakerName {
+    /// Length, or `u8::MAX` for a hashed name.
+    len: u8,
+    bytes: [u8; Self::INLINE],
+}
+
+impl SpeakerName {
+    /// Longest name kept whole.
+    pub const INLINE: usize = 32;
+    const PREFIX: usize = Self::INLINE - 8;
+
+    /// The key of `id` (not empty: the codec refuses an empty one).
+    pub fn new(id: &[u8]) -> Self {
+        let mut bytes = [0u8; Self::INLINE];
+        if let Ok(len) = u8::try_from(id.len()) {
+            if id.len() <= Self::INLINE {
+                for (b, x) in bytes.iter_mut().zip(id) {
+                    *b = *x;
+                }
+                return Self { len, bytes };
+            }
+        }
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in id {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        let tail = h.to_be_bytes();
+        for (b, x) in bytes
+            .iter_mut()
+            .zip(id.iter().take(Self::PREFIX).chain(&tail))
+        {
+            *b = *x;
+        }
+        Self {
+            len: u8::MAX,
+            bytes,
+        }
+    }
+
+    /// The name itself, when it was short enough to be kept whole.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        if self.len == u8::MAX {
+            return None;
+        }
+        self.bytes.get(..usize::from(self.len))
+    }
+}
+
+impl std::fmt::Display for SpeakerName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (shown, hashed) = match self.bytes() {
+            Some(b) => (b, &[][..]),
+            None => self.bytes.split_at(Self::PREFIX),
+        };
+        match std::str::from_utf8(shown) {
+            Ok(t) if t.chars().all(|c| !c.is_control()) => write!(f, "speaker:{t}")?,
+            _ => {
+                f.write_str("speaker:0x")?;
+                for b in shown {
+                    write!(f, "{b:02x}")?;
+                }
+            }
+        }
+        if !hashed.is_empty() {
+            f.write_str("...#")?;
+            for b in hashed {
+                write!(f, "{b:02x}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for SpeakerName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
 
 /// An LSP's key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

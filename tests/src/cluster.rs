@@ -390,7 +390,7 @@ impl Cluster {
                 }
                 if let Some(v) = self.pces[pce]
                     .as_ref()
-                    .and_then(|p| p.lspdb().db_version(PccId(peer)))
+                    .and_then(|p| p.lspdb().db_version(PccId::Addr(peer)))
                 {
                     local.tlvs.push(Tlv::LspDbVersion(v));
                 }
@@ -610,7 +610,7 @@ impl Cluster {
                 u.updates
                     .first()
                     .and_then(|x| x.lsp.speaker_entity_id())
-                    .and_then(|id| pce_engine::pce::owner_of(id)),
+                    .map(|id| pce_engine::pce::owner_of(id)),
             ),
             Message::PcInitiate(i) => (
                 i.requests
@@ -622,7 +622,7 @@ impl Cluster {
             _ => return Ok(()),
         };
         let head = match owner {
-            Some(o) => Some(o.0),
+            Some(o) => o.addr(),
             None => self.connections.values().find_map(|c| {
                 if c.ends[0] == (EndPoint::Pce { pce, session }) {
                     match c.ends[1] {
@@ -647,7 +647,7 @@ impl Cluster {
             let relayed = u.updates.iter().any(|x| {
                 p.lspdb()
                     .get(&LspKey {
-                        pcc: PccId(head),
+                        pcc: PccId::Addr(head),
                         plsp_id: x.lsp.plsp_id,
                     })
                     .is_some_and(|e| e.control.inter().sub_delegated_to.is_some())
@@ -779,7 +779,7 @@ impl Cluster {
             return;
         };
         let key = LspKey {
-            pcc: PccId(ip(pcc)),
+            pcc: PccId::Addr(ip(pcc)),
             plsp_id: plsp.parse().unwrap_or(0),
         };
         let now = self
@@ -944,7 +944,7 @@ impl Cluster {
             }
             for lsp in pcc.lsps().filter(|l| l.delegate) {
                 let key = LspKey {
-                    pcc: PccId(self.pcc_addr[j]),
+                    pcc: PccId::Addr(self.pcc_addr[j]),
                     plsp_id: lsp.plsp_id,
                 };
                 let computing: Vec<usize> = (0..self.pces.len())
@@ -994,7 +994,7 @@ impl Cluster {
                 .collect();
             for (plsp_id, name, ero) in lsps {
                 let key = LspKey {
-                    pcc: PccId(self.pcc_addr[j]),
+                    pcc: PccId::Addr(self.pcc_addr[j]),
                     plsp_id,
                 };
                 let no_path = self.pces.iter().flatten().any(|p| {
@@ -1050,7 +1050,7 @@ impl Cluster {
         for (j, pcc) in self.pccs.iter().enumerate() {
             for l in pcc.lsps() {
                 truth.insert(LspKey {
-                    pcc: PccId(self.pcc_addr[j]),
+                    pcc: PccId::Addr(self.pcc_addr[j]),
                     plsp_id: l.plsp_id,
                 });
             }

@@ -208,7 +208,7 @@ fn losing_the_computing_pce_and_resync() {
     single_controller(&net);
     let key1 = net.pces[0]
         .lspdb()
-        .by_name(pce_engine::lspdb::PccId(ip("192.0.2.1")), b"lsp1")
+        .by_name(pce_engine::lspdb::PccId::Addr(ip("192.0.2.1")), b"lsp1")
         .unwrap();
     let c = net.pces[0].lspdb().get(&key1).unwrap().control.clone();
     assert!(
@@ -264,7 +264,7 @@ fn delegation_drift_does_not_split_the_group() {
     );
     let key2 = net.pces[1]
         .lspdb()
-        .by_name(pce_engine::lspdb::PccId(ip("192.0.2.3")), b"lsp2")
+        .by_name(pce_engine::lspdb::PccId::Addr(ip("192.0.2.3")), b"lsp2")
         .unwrap();
     let c = net.pces[1].lspdb().get(&key2).unwrap().control.clone();
     assert_eq!(c.inter().sub_delegated_to, Some(ip(PCE1)), "{c:?}");
@@ -365,7 +365,7 @@ fn pce_initiated_lsp_through_a_peer() {
         net.path(pcc3, lsp.plsp_id),
         ["10.0.0.7", "10.0.0.8", "10.0.0.4"]
     );
-    let owner = pce_engine::lspdb::PccId(ip("192.0.2.3"));
+    let owner = pce_engine::lspdb::PccId::Addr(ip("192.0.2.3"));
     let k1 = net.pces[0].lspdb().by_name(owner, b"init").unwrap();
     let c1 = net.pces[0].lspdb().get(&k1).unwrap().control.clone();
     assert!(
@@ -404,7 +404,7 @@ fn pce_initiated_lsp_deleted_through_a_peer() {
         !net.pccs[pcc3].lsps().any(|l| l.name == "init"),
         "removed on the PCC"
     );
-    let owner = pce_engine::lspdb::PccId(ip("192.0.2.3"));
+    let owner = pce_engine::lspdb::PccId::Addr(ip("192.0.2.3"));
     for pce in &net.pces {
         assert_eq!(pce.lspdb().by_name(owner, b"init"), None);
     }
@@ -474,7 +474,7 @@ fn priority_reload_moves_the_computation() {
     net.pces[0].reload_state_sync(sync_config(PCE1, 300, PCE2, 200).state_sync);
     net.pces[1].reload_state_sync(sync_config(PCE2, 200, PCE1, 300).state_sync);
     assert!(net.run(3000));
-    let owner3 = pce_engine::lspdb::PccId(ip("192.0.2.3"));
+    let owner3 = pce_engine::lspdb::PccId::Addr(ip("192.0.2.3"));
     let k2 = net.pces[1].lspdb().by_name(owner3, b"lsp2").unwrap();
     assert_eq!(
         net.pces[1]
@@ -488,7 +488,7 @@ fn priority_reload_moves_the_computation() {
     );
     let k1 = net.pces[0]
         .lspdb()
-        .by_name(pce_engine::lspdb::PccId(ip("192.0.2.1")), b"lsp1")
+        .by_name(pce_engine::lspdb::PccId::Addr(ip("192.0.2.1")), b"lsp1")
         .unwrap();
     let c1 = net.pces[0].lspdb().get(&k1).unwrap().control.clone();
     assert!(

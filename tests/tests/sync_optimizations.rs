@@ -97,7 +97,7 @@ impl Link {
         let local = pce_open(
             &self.config,
             Self::addr(),
-            self.pce.lspdb().db_version(PccId(Self::addr())),
+            self.pce.lspdb().db_version(PccId::Addr(Self::addr())),
         );
         let remote = self.pcc.open(30, 10);
         let cp = StateSyncCodepoints::default();
@@ -264,7 +264,10 @@ fn the_same_database_version_skips_the_synchronization_and_keeps_the_delegations
     l.up();
     l.assert_agree();
     let version = l.pcc.db_version();
-    assert_eq!(l.pce.lspdb().db_version(PccId(Link::addr())), Some(version));
+    assert_eq!(
+        l.pce.lspdb().db_version(PccId::Addr(Link::addr())),
+        Some(version)
+    );
     l.down();
     l.tick(Duration::from_secs(40));
     l.up();
@@ -298,10 +301,14 @@ fn changes_while_disconnected_are_synchronized_incrementally() {
     assert!(l.synchronized());
     l.assert_agree();
     assert_eq!(
-        l.pce.lspdb().db_version(PccId(Link::addr())),
+        l.pce.lspdb().db_version(PccId::Addr(Link::addr())),
         Some(l.pcc.db_version())
     );
-    let key = l.pce.lspdb().by_name(PccId(Link::addr()), b"lsp7").unwrap();
+    let key = l
+        .pce
+        .lspdb()
+        .by_name(PccId::Addr(Link::addr()), b"lsp7")
+        .unwrap();
     let bw = l
         .pce
         .lspdb()
@@ -364,7 +371,7 @@ fn a_triggered_resynchronization_of_one_lsp_touches_nothing_else() {
     let plsp = l
         .pce
         .lspdb()
-        .by_name(PccId(Link::addr()), b"lsp5")
+        .by_name(PccId::Addr(Link::addr()), b"lsp5")
         .unwrap()
         .plsp_id;
     assert_eq!(l.triggers.last(), Some(&(srp, plsp)));
@@ -372,7 +379,11 @@ fn a_triggered_resynchronization_of_one_lsp_touches_nothing_else() {
     assert!(l.synchronized());
     assert!(l.pce_names().contains("lsp2"));
     // The LSP stayed delegated: the trigger carried D=1.
-    let key = l.pce.lspdb().by_name(PccId(Link::addr()), b"lsp5").unwrap();
+    let key = l
+        .pce
+        .lspdb()
+        .by_name(PccId::Addr(Link::addr()), b"lsp5")
+        .unwrap();
     assert_eq!(
         l.pce.lspdb().with(&key, |e| e.control.delegated),
         Some(true)

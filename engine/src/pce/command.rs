@@ -71,7 +71,7 @@ impl Pce {
         name: &str,
         attributes: Attributes,
     ) -> Result<(), CommandError> {
-        let id = PccId(pcc);
+        let id = PccId::Addr(pcc);
         let key = self.lspdb.by_name(id, name.as_bytes());
         // An LSP a peer sub-delegated to us is updated through that peer:
         // no session with its PCC is needed.
@@ -120,7 +120,7 @@ impl Pce {
     /// the SRP-ID. Operator constraints for it are dropped.
     pub fn return_delegation(&mut self, pcc: IpAddr, name: &str) -> Result<u32, CommandError> {
         let session = self.synced_session(pcc, false)?;
-        let id = PccId(pcc);
+        let id = PccId::Addr(pcc);
         let key =
             self.lspdb
                 .by_name(id, name.as_bytes())

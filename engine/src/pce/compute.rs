@@ -109,7 +109,7 @@ impl Pce {
             (Some(spec), _) => (spec.source, spec.destination, spec.attributes.clone()),
             (None, Some(id)) => {
                 let source = if id.sender.is_unspecified() {
-                    key.pcc.0
+                    key.pcc.addr()?
                 } else {
                     IpAddr::V4(id.sender)
                 };

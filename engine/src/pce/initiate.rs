@@ -8,7 +8,6 @@ use pcep::wire::{Attributes, InitiateRequest, Message, PathSetupType, PcInitiate
 
 use crate::lspdb::PccId;
 use crate::pce::compute::srp_with;
-use crate::pce::inter_pce::owner_id;
 use crate::pce::{name_key, CommandError, Pce, SessionId};
 use crate::pcreq::{compute_path, PathAsk, Unreachable};
 
@@ -39,7 +38,7 @@ impl Pce {
     pub fn initiate(&mut self, spec: InitiateSpec) -> Result<u32, CommandError> {
         // A name in use is refused whatever the session's state: the name
         // is the LSP's durable key (RFC 8231 §7.3.2).
-        let pcc = PccId(spec.pcc);
+        let pcc = PccId::Addr(spec.pcc);
         if self.lspdb.by_name(pcc, spec.name.as_bytes()).is_some()
             || self
                 .initiated
@@ -72,7 +71,7 @@ impl Pce {
     ) -> Result<u32, CommandError> {
         let via_peer = self.peer_of(session).is_some();
         let peer_sr = if via_peer {
-            self.pcc_open(PccId(spec.pcc))
+            self.pcc_open(PccId::Addr(spec.pcc))
                 .and_then(pcep::wire::object::Open::sr_capability)
         } else {
             self.sessions
@@ -98,8 +97,10 @@ impl Pce {
             return Err(CommandError::NoSession(spec.pcc));
         };
         let srp_id = s.srp_id();
-        s.initiations
-            .insert(srp_id, name_key(PccId(spec.pcc), spec.name.as_bytes()));
+        s.initiations.insert(
+            srp_id,
+            name_key(PccId::Addr(spec.pcc), spec.name.as_bytes()),
+        );
         let srp = srp_with(srp_id, spec.setup);
         let end_points = match (spec.source, spec.destination) {
             (IpAddr::V4(source), IpAddr::V4(destination)) => {
@@ -127,7 +128,7 @@ impl Pce {
                 tlvs: if via_peer {
                     vec![
                         Tlv::SymbolicPathName(spec.name.clone().into()),
-                        Tlv::SpeakerEntityId(owner_id(PccId(spec.pcc))),
+                        Tlv::SpeakerEntityId(self.speaker_id(PccId::Addr(spec.pcc))),
                     ]
                 } else {
                     vec![Tlv::SymbolicPathName(spec.name.clone().into())]
@@ -165,7 +166,7 @@ impl Pce {
     /// session with its head end, through the peer that created it for us
     /// (draft §3.7).
     pub fn delete_initiated(&mut self, pcc: IpAddr, name: &str) -> Result<u32, CommandError> {
-        let id = PccId(pcc);
+        let id = PccId::Addr(pcc);
         let session = match self.synced_session(pcc, true) {
             Ok(s) => s,
             Err(CommandError::NoSession(a)) => self
@@ -203,7 +204,7 @@ impl Pce {
                 // Through a peer: the owner named, as on every message of a
                 // state-sync session.
                 tlvs: if via_peer {
-                    vec![Tlv::SpeakerEntityId(owner_id(id))]
+                    vec![Tlv::SpeakerEntityId(self.speaker_id(id))]
                 } else {
                     Vec::new()
                 },

@@ -378,7 +378,7 @@ impl Pce {
             Some(name) => {
                 let key = self
                     .lspdb
-                    .by_name(PccId(pcc), name.as_bytes())
+                    .by_name(PccId::Addr(pcc), name.as_bytes())
                     .ok_or_else(|| CommandError::UnknownLsp {
                         pcc,
                         name: name.to_owned(),

@@ -100,7 +100,7 @@ pub(super) fn acknowledge(c: &mut crate::lspdb::Control, srp_id: u32) -> Option<
 impl Pce {
     /// A session came up with a PCC.
     pub fn session_up(&mut self, session: SessionId, peer: IpAddr, negotiated: Negotiated) {
-        let pcc = PccId(peer);
+        let pcc = PccId::Addr(peer);
         if negotiated.capabilities.inter_pce && self.is_configured_peer(peer) {
             // A state-sync session (both set INTER-PCE-CAPABILITY with U,
             // and the peer is one of ours; any other is an ordinary
@@ -277,7 +277,7 @@ impl Pce {
     ) -> Result<SessionId, CommandError> {
         let session = self
             .pccs
-            .get(&PccId(pcc))
+            .get(&PccId::Addr(pcc))
             .and_then(|p| p.session)
             .ok_or(CommandError::NoSession(pcc))?;
         let s = self

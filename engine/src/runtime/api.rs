@@ -147,8 +147,9 @@ async fn sessions(State(api): State<Api>) -> Json<Vec<super::server::SessionInfo
 /// An LSP as the API shows it.
 #[derive(Debug, Serialize)]
 pub struct LspView {
-    /// Its PCC.
-    pub pcc: IpAddr,
+    /// Its PCC: its address, or `speaker:NAME` for a PCC known only by a
+    /// peer's SPEAKER-ENTITY-ID.
+    pub pcc: PccId,
     /// PLSP-ID.
     pub plsp_id: u32,
     /// Symbolic name.
@@ -228,7 +229,7 @@ fn view(key: &LspKey, e: &LspEntry, me: Option<IpAddr>) -> LspView {
         .as_ref()
         .is_some_and(|s| s.path_setup_type() == PathSetupType::SR_TE);
     LspView {
-        pcc: key.pcc.0,
+        pcc: key.pcc,
         plsp_id: key.plsp_id,
         name: String::from_utf8_lossy(&e.name).into_owned(),
         delegated: e.control.delegated,
@@ -308,7 +309,7 @@ async fn lsps(
     let db = api.shared.lspdb.load_full();
     let me = identity(&api);
     let keys = match f.pcc {
-        Some(p) => db.of_pcc(PccId(p)),
+        Some(p) => db.of_pcc(PccId::Addr(p)),
         None => db.keys(),
     };
     let list = keys
@@ -360,12 +361,14 @@ fn pcc_address(pcc: &str) -> Result<IpAddr, ApiError> {
 
 fn find(db: &LspSnapshot, pcc: &str, name: &str) -> Result<(IpAddr, LspKey), ApiError> {
     let addr = pcc_address(pcc)?;
-    let key = db.by_name(PccId(addr), name.as_bytes()).ok_or_else(|| {
-        ApiError(
-            StatusCode::NOT_FOUND,
-            format!("no LSP {name:?} on PCC {addr}"),
-        )
-    })?;
+    let key = db
+        .by_name(PccId::Addr(addr), name.as_bytes())
+        .ok_or_else(|| {
+            ApiError(
+                StatusCode::NOT_FOUND,
+                format!("no LSP {name:?} on PCC {addr}"),
+            )
+        })?;
     Ok((addr, key))
 }
 

@@ -7,7 +7,7 @@ use pcep::wire::tlv::Tlv;
 use pcep::wire::StateReport;
 
 fn pcc(n: u8) -> PccId {
-    PccId(format!("192.0.2.{n}").parse().unwrap())
+    PccId::Addr(format!("192.0.2.{n}").parse().unwrap())
 }
 
 fn report(plsp_id: u32, name: Option<&str>, sync: bool, delegate: bool) -> StateReport {

@@ -209,7 +209,10 @@ fn delegated_lsp_is_updated_after_sync_and_acknowledged() {
         addrs,
         ["10.0.0.5", "10.0.0.7", "10.0.0.8", "10.0.0.6", "10.0.0.2"]
     );
-    let key = pce.lspdb().by_name(PccId(ip(PCC1)), b"lsp-a").unwrap();
+    let key = pce
+        .lspdb()
+        .by_name(PccId::Addr(ip(PCC1)), b"lsp-a")
+        .unwrap();
     assert_eq!(
         pce.lspdb().get(&key).unwrap().control.pending_srp,
         Some(srp)
@@ -252,7 +255,10 @@ fn not_delegated_or_revoked_lsps_get_no_update() {
     // Revocation (D=0) voids the pending update.
     pce.handle_message(S1, rpt(vec![report(7, "lsp-a", false, false, long_way())]));
     assert!(updates(&drain(&mut pce)).is_empty());
-    let key = pce.lspdb().by_name(PccId(ip(PCC1)), b"lsp-a").unwrap();
+    let key = pce
+        .lspdb()
+        .by_name(PccId::Addr(ip(PCC1)), b"lsp-a")
+        .unwrap();
     let c = pce.lspdb().get(&key).unwrap().control.clone();
     assert!(!c.delegated);
     assert_eq!(c.pending_srp, None);
@@ -341,7 +347,10 @@ fn state_timeout_keeps_then_purges() {
     synced_pcc(&mut pce, true);
     drain(&mut pce);
     pce.session_down(S1, t0);
-    let key = pce.lspdb().by_name(PccId(ip(PCC1)), b"lsp-a").unwrap();
+    let key = pce
+        .lspdb()
+        .by_name(PccId::Addr(ip(PCC1)), b"lsp-a")
+        .unwrap();
     let delegated = |pce: &Pce| pce.lspdb().get(&key).unwrap().control.delegated;
     assert!(delegated(&pce), "held during the Redelegation Timeout");
     assert_eq!(pce.poll_timeout(), Some(t0 + Duration::from_secs(30)));
@@ -416,7 +425,7 @@ fn same_db_version_skips_synchronization() {
     assert_eq!(pce.synchronized(s2), Some(true));
     assert_eq!(updates(&drain(&mut pce)).len(), 0);
     let key = pce_engine::lspdb::LspKey {
-        pcc: PccId(ip(PCC1)),
+        pcc: PccId::Addr(ip(PCC1)),
         plsp_id: 7,
     };
     assert_eq!(pce.lspdb().with(&key, |e| e.control.delegated), Some(false));
@@ -497,7 +506,10 @@ fn pce_initiated_lsp_lifecycle() {
         updates(&drain(&mut pce)).is_empty(),
         "its path is the computed one"
     );
-    let key = pce.lspdb().by_name(PccId(ip(PCC1)), b"init-1").unwrap();
+    let key = pce
+        .lspdb()
+        .by_name(PccId::Addr(ip(PCC1)), b"init-1")
+        .unwrap();
     assert_eq!(key.plsp_id, 21);
     let c = pce.lspdb().get(&key).unwrap().control.clone();
     assert!(c.initiated && c.delegated);
@@ -651,7 +663,10 @@ fn delegation_is_returned_by_a_pcupd_with_d0() {
     );
     // It carries the path the LSP has: the PCC keeps it.
     assert_eq!(u.ero.subobjects, long_way());
-    let key = pce.lspdb().by_name(PccId(ip(PCC1)), b"lsp-a").unwrap();
+    let key = pce
+        .lspdb()
+        .by_name(PccId::Addr(ip(PCC1)), b"lsp-a")
+        .unwrap();
     assert!(!pce.lspdb().get(&key).unwrap().control.delegated);
     // Not delegated any more: a second return is refused, and no update
     // follows the PCC's next report with D=0.
@@ -847,7 +862,7 @@ fn scenario_3_strict_group_without_solution() {
         ]),
     );
     assert!(updates(&drain(&mut pce)).is_empty());
-    let key = pce.lspdb().by_name(PccId(ip(PCC3)), b"lsp2").unwrap();
+    let key = pce.lspdb().by_name(PccId::Addr(ip(PCC3)), b"lsp2").unwrap();
     assert!(pce.lspdb().get(&key).unwrap().control.no_path);
 }
 
@@ -1013,7 +1028,10 @@ fn unacknowledged_updates_are_sent_again_then_with_a_backoff() {
     );
     let first = updates(&drain(&mut pce));
     assert_eq!(first.len(), 1);
-    let key = pce.lspdb().by_name(PccId(ip(PCC1)), b"lsp-a").unwrap();
+    let key = pce
+        .lspdb()
+        .by_name(PccId::Addr(ip(PCC1)), b"lsp-a")
+        .unwrap();
     let pending = |pce: &Pce| pce.lspdb().get(&key).unwrap().control.clone();
     assert_eq!(pending(&pce).pending_srp, Some(first[0].1));
     assert_eq!(pce.poll_timeout(), Some(t0 + Duration::from_secs(30)));
@@ -1060,7 +1078,10 @@ fn a_refused_update_is_no_longer_pending() {
     let mut pce = core();
     synced_pcc(&mut pce, true);
     let (plsp, srp, _) = updates(&drain(&mut pce))[0].clone();
-    let key = pce.lspdb().by_name(PccId(ip(PCC1)), b"lsp-a").unwrap();
+    let key = pce
+        .lspdb()
+        .by_name(PccId::Addr(ip(PCC1)), b"lsp-a")
+        .unwrap();
     assert_eq!(key.plsp_id, plsp);
     let refuse = |srp_id| {
         Message::PcErr(PcErr {

@@ -118,7 +118,7 @@ fn forwarded(plsp_id: u32, name: &str, delegate: bool, version: Option<u64>) -> 
     let mut r = report(plsp_id, name, delegate, None);
     r.lsp
         .tlvs
-        .push(Tlv::SpeakerEntityId(owner_id(PccId(ip(PCC)))));
+        .push(Tlv::SpeakerEntityId(owner_id(PccId::Addr(ip(PCC)))));
     if let Some(v) = version {
         r.lsp.tlvs.push(Tlv::OriginalLspDbVersion(v));
     }
@@ -146,7 +146,7 @@ fn pcc_sync(pce: &mut Pce, mut reports: Vec<StateReport>) {
 
 fn key(plsp_id: u32) -> LspKey {
     LspKey {
-        pcc: PccId(ip(PCC)),
+        pcc: PccId::Addr(ip(PCC)),
         plsp_id,
     }
 }
@@ -168,7 +168,11 @@ fn only_configured_peers_become_state_sync_peers() {
         }),
     );
     assert!(errors(&drain(&mut pce)).is_empty());
-    assert_eq!(pce.lspdb().of_pcc(PccId(stranger)).len(), 1, "its own LSPs");
+    assert_eq!(
+        pce.lspdb().of_pcc(PccId::Addr(stranger)).len(),
+        1,
+        "its own LSPs"
+    );
     // A configured peer without the capability on one side: an ordinary
     // session, no sync sent to it.
     pce.session_up(SessionId(5), ip(PEER), negotiated(true, false));
@@ -375,7 +379,7 @@ fn relayed_initiation_without_head_end_session_is_24_tbd5() {
     let mut lsp = Lsp {
         tlvs: vec![
             Tlv::SymbolicPathName(b"x".to_vec().into()),
-            Tlv::SpeakerEntityId(owner_id(PccId(ip("192.0.2.9")))),
+            Tlv::SpeakerEntityId(owner_id(PccId::Addr(ip("192.0.2.9")))),
         ],
         ..Lsp::default()
     };
@@ -458,7 +462,7 @@ fn update_for(plsp_id: u32, srp_id: u32, delegate: bool) -> Message {
             lsp: Lsp {
                 plsp_id,
                 delegate,
-                tlvs: vec![Tlv::SpeakerEntityId(owner_id(PccId(ip(PCC))))],
+                tlvs: vec![Tlv::SpeakerEntityId(owner_id(PccId::Addr(ip(PCC))))],
                 ..Lsp::default()
             },
             associations: vec![],
@@ -526,11 +530,7 @@ fn a_relayed_update_beyond_the_head_ends_msd_is_refused_back() {
     pce.handle_message(SP, sr_update(61, 2));
     let out = drain(&mut pce);
     assert!(errors(&out).is_empty(), "{out:?}");
-    assert!(
-        out.iter()
-            .any(|(s, m)| *s == SC && matches!(m, Message::PcUpd(_))),
-        "{out:?}"
-    );
+    assert!(sent_update(&out, SC), "{out:?}");
 }
 
 /// A peer may delete through us only an LSP we created for it: the PCC's
@@ -551,7 +551,7 @@ fn a_peer_deletes_through_us_only_what_we_created_for_it() {
                 },
                 lsp: Lsp {
                     plsp_id,
-                    tlvs: vec![Tlv::SpeakerEntityId(owner_id(PccId(ip(PCC))))],
+                    tlvs: vec![Tlv::SpeakerEntityId(owner_id(PccId::Addr(ip(PCC))))],
                     ..Lsp::default()
                 },
                 end_points: None,
@@ -620,15 +620,7 @@ fn a_refused_relayed_update_is_answered_back_to_the_computing_pce() {
     let mut pce = core(200, 100);
     pce.session_up(SP, ip(PEER), negotiated(true, true));
     let mut sub = forwarded(7, "a", true, Some(1));
-    sub.lsp.tlvs.push(Tlv::Ipv4LspIdentifiers(
-        pcep::wire::tlv::Ipv4LspIdentifiers {
-            sender: "10.0.0.1".parse().unwrap(),
-            lsp_id: 1,
-            tunnel_id: 1,
-            extended_tunnel_id: "10.0.0.1".parse().unwrap(),
-            endpoint: "10.0.0.2".parse().unwrap(),
-        },
-    ));
+    sub.lsp.tlvs.push(identifiers());
     pce.handle_message(
         SP,
         Message::PcRpt(PcRpt {
@@ -678,25 +670,9 @@ fn a_refused_relayed_initiation_forgets_only_its_own_pcc() {
     pcc_sync(&mut pce, vec![]);
     // The peer relays the Open of a PCC this PCE has no session with.
     let far = ip("192.0.2.9");
-    let mut open_tlvs = open_i.tlvs.clone();
-    open_tlvs.insert(0, Tlv::SpeakerEntityId(owner_id(PccId(far))));
     pce.handle_message(
         SP,
-        Message::PcNtf(pcep::wire::PcNtf {
-            notifications: vec![pcep::wire::NotifyUnit {
-                rps: vec![],
-                notifications: vec![pcep::wire::object::Notification {
-                    header: pcep::wire::object::HeaderFlags::default(),
-                    notification_flags: 0,
-                    notification_type: pcep::wire::NotificationType(
-                        StateSyncCodepoints::default().pcc_open_notification_type,
-                    ),
-                    notification_value: 1,
-                    tlvs: open_tlvs,
-                }],
-                unknown: vec![],
-            }],
-        }),
+        pcc_info(&owner_id(PccId::Addr(far)), open_i.tlvs.clone()),
     );
     drain(&mut pce);
     let spec = |pcc: &str| pce_engine::pce::InitiateSpec {
@@ -739,7 +715,7 @@ fn trigger(plsp_id: u32, owner: Option<&str>) -> Message {
                 plsp_id,
                 sync: true,
                 tlvs: owner
-                    .map(|o| vec![Tlv::SpeakerEntityId(owner_id(PccId(ip(o))))])
+                    .map(|o| vec![Tlv::SpeakerEntityId(owner_id(PccId::Addr(ip(o))))])
                     .unwrap_or_default(),
                 ..Lsp::default()
             },
@@ -800,10 +776,10 @@ fn a_peer_may_trigger_a_resynchronization_when_both_set_t() {
     f.lsp.tlvs.retain(|t| !matches!(t, Tlv::SpeakerEntityId(_)));
     f.lsp
         .tlvs
-        .push(Tlv::SpeakerEntityId(owner_id(PccId(ip(OTHER)))));
+        .push(Tlv::SpeakerEntityId(owner_id(PccId::Addr(ip(OTHER)))));
     pce.handle_message(SP, Message::PcRpt(PcRpt { reports: vec![f] }));
     let far = LspKey {
-        pcc: PccId(ip(OTHER)),
+        pcc: PccId::Addr(ip(OTHER)),
         plsp_id: 4,
     };
     assert!(pce.lspdb().get(&far).is_some());
@@ -840,4 +816,165 @@ fn a_peer_may_trigger_a_resynchronization_when_both_set_t() {
         Err(pce_engine::pce::CommandError::NotSynchronized(_)
             | pce_engine::pce::CommandError::NoTriggeredResync(_))
     ));
+}
+
+/// A report as a peer forwards it, naming its owner `id`.
+fn named_report(plsp_id: u32, name: &str, delegate: bool, id: &[u8]) -> StateReport {
+    let mut r = report(plsp_id, name, delegate, None);
+    r.lsp
+        .tlvs
+        .push(Tlv::SpeakerEntityId(bytes::Bytes::copy_from_slice(id)));
+    r.lsp.tlvs.push(Tlv::OriginalLspDbVersion(1));
+    r.lsp.tlvs.push(identifiers());
+    r
+}
+
+/// LSP identifiers of a tunnel from 10.0.0.1 to 10.0.0.2.
+fn identifiers() -> Tlv {
+    Tlv::Ipv4LspIdentifiers(pcep::wire::tlv::Ipv4LspIdentifiers {
+        sender: "10.0.0.1".parse().unwrap(),
+        lsp_id: 1,
+        tunnel_id: 1,
+        extended_tunnel_id: "10.0.0.1".parse().unwrap(),
+        endpoint: "10.0.0.2".parse().unwrap(),
+    })
+}
+
+/// The peer's PCNtf relaying a PCC's Open information, naming it `id`, with
+/// the PCC's own Open TLVs `open`.
+fn pcc_info(id: &[u8], open: Vec<Tlv>) -> Message {
+    let mut tlvs = vec![Tlv::SpeakerEntityId(bytes::Bytes::copy_from_slice(id))];
+    tlvs.extend(open);
+    Message::PcNtf(pcep::wire::PcNtf {
+        notifications: vec![pcep::wire::NotifyUnit {
+            rps: vec![],
+            notifications: vec![pcep::wire::object::Notification {
+                header: pcep::wire::object::HeaderFlags::default(),
+                notification_flags: 0,
+                notification_type: pcep::wire::NotificationType(
+                    StateSyncCodepoints::default().pcc_open_notification_type,
+                ),
+                notification_value: 1,
+                tlvs,
+            }],
+            unknown: vec![],
+        }],
+    })
+}
+
+fn sent_update(out: &[(SessionId, Message)], to: SessionId) -> bool {
+    out.iter()
+        .any(|(s, m)| *s == to && matches!(m, Message::PcUpd(_)))
+}
+
+fn speaker_ids(out: &[(SessionId, Message)], s: SessionId) -> Vec<Vec<u8>> {
+    out.iter()
+        .filter(|(x, _)| *x == s)
+        .flat_map(|(_, m)| match m {
+            Message::PcUpd(u) => u.updates.iter().map(|u| u.lsp.clone()).collect(),
+            Message::PcRpt(r) => r.reports.iter().map(|r| r.lsp.clone()).collect(),
+            _ => Vec::new(),
+        })
+        .filter_map(|l| l.speaker_entity_id().map(|b| b.to_vec()))
+        .collect()
+}
+
+/// SPEAKER-ENTITY-ID is opaque (RFC 8232 §4.1.1): a peer that names a PCC
+/// we do not know by a name of its own ("rtr-7", or one longer than any
+/// address) gets its LSP stored under that name, computed when it is
+/// sub-delegated to us, and updated through the peer under the very same
+/// bytes.
+#[test]
+fn a_peer_may_name_a_pcc_any_way_it_likes() {
+    let long: &[u8] = b"head-end-router-with-a-very-long-name.example.net";
+    for id in [&b"rtr-7"[..], long] {
+        let mut pce = core(200, 100);
+        pce.session_up(SP, ip(PEER), negotiated(true, true));
+        pce.handle_message(SP, pcc_info(id, vec![]));
+        pce.handle_message(
+            SP,
+            Message::PcRpt(PcRpt {
+                reports: vec![named_report(7, "a", true, id), eos()],
+            }),
+        );
+        let out = drain(&mut pce);
+        let keys = pce.lspdb().keys();
+        assert_eq!(keys.len(), 1);
+        let k = keys[0];
+        assert!(matches!(k.pcc, PccId::Named(_)), "{k:?}");
+        assert!(
+            k.pcc.to_string().starts_with("speaker:head-end-router")
+                || k.pcc.to_string() == "speaker:rtr-7",
+            "{}",
+            k.pcc
+        );
+        assert_eq!(speaker_ids(&out, SP), [id.to_vec()], "{out:?}");
+        assert!(
+            sent_update(&out, SP),
+            "the update goes through the peer: {out:?}"
+        );
+    }
+}
+
+/// A PCC that advertises its own SPEAKER-ENTITY-ID (RFC 8232) is named by
+/// it towards peers, and a peer naming it so, or naming it its own way
+/// while relaying the PCC's Open (which carries that identifier), reaches
+/// the same LSP; an identifier naming a PCE is 20/7.
+#[test]
+fn a_pcc_s_own_speaker_entity_id_names_it_on_state_sync_sessions() {
+    let mut pce = core(100, 200);
+    pce.session_up(SP, ip(PEER), negotiated(true, true));
+    pce.handle_message(
+        SP,
+        Message::PcRpt(PcRpt {
+            reports: vec![eos()],
+        }),
+    );
+    let mut n = negotiated(false, false);
+    n.peer
+        .tlvs
+        .push(Tlv::SpeakerEntityId(bytes::Bytes::from_static(b"pcc-a")));
+    pce.session_up(SC, ip(PCC), n);
+    pcc_sync(&mut pce, vec![report(7, "a", false, Some(1))]);
+    let out = drain(&mut pce);
+    let ids = speaker_ids(&out, SP);
+    assert!(
+        !ids.is_empty() && ids.iter().all(|i| i == b"pcc-a"),
+        "{ids:?}"
+    );
+    // The peer forwards the same LSP under the PCC's name: one LSP.
+    pce.handle_message(
+        SP,
+        Message::PcRpt(PcRpt {
+            reports: vec![named_report(7, "a", false, b"pcc-a")],
+        }),
+    );
+    assert_eq!(pce.lspdb().keys(), [key(7)]);
+    // Its own name for it, learnt from the Open it relays.
+    pce.handle_message(
+        SP,
+        pcc_info(
+            b"router-a",
+            vec![Tlv::SpeakerEntityId(bytes::Bytes::from_static(b"pcc-a"))],
+        ),
+    );
+    pce.handle_message(
+        SP,
+        Message::PcRpt(PcRpt {
+            reports: vec![named_report(7, "a", false, b"router-a")],
+        }),
+    );
+    assert_eq!(pce.lspdb().keys(), [key(7)]);
+    drain(&mut pce);
+    // A PCE is no PCC.
+    pce.handle_message(
+        SP,
+        Message::PcRpt(PcRpt {
+            reports: vec![named_report(9, "b", false, PEER.as_bytes())],
+        }),
+    );
+    assert_eq!(
+        errors(&drain(&mut pce)),
+        [PcErrCode::INVALID_SPEAKER_ENTITY_ID]
+    );
 }

@@ -44,22 +44,30 @@ use pcep::wire::object::{Lsp, Open};
 use pcep::wire::tlv::Tlv;
 use pcep::wire::{ErrorUnit, Message, PcErr, PcErrCode, StateSyncCodepoints};
 
-use crate::lspdb::{LspKey, PccId};
+use crate::lspdb::{LspKey, PccId, SpeakerName};
 use crate::pce::session::SessionState;
 use crate::pce::{Pce, SessionId};
 
-/// The SPEAKER-ENTITY-ID naming an owner PCC on state-sync sessions: the
-/// ASCII text of the address the PCC's sessions come from (DIGEST §10.3:
-/// every PCE must use the same rule; PCCs rarely send their own
-/// SPEAKER-ENTITY-ID, and the session address is what every PCE keys the
-/// PCC by).
+/// The SPEAKER-ENTITY-ID naming an owner PCC on state-sync sessions when
+/// it advertised none of its own (DIGEST §10.3): the ASCII text of the
+/// address its sessions come from; a PCC known only by a peer's name, that
+/// name. [`Pce::speaker_id`] is what this PCE sends.
 pub fn owner_id(pcc: PccId) -> Bytes {
-    Bytes::from(pcc.0.to_string().into_bytes())
+    match pcc {
+        PccId::Addr(a) => Bytes::from(a.to_string().into_bytes()),
+        PccId::Named(n) => Bytes::copy_from_slice(n.bytes().unwrap_or_default()),
+    }
 }
 
-/// The owner PCC named by a SPEAKER-ENTITY-ID.
-pub fn owner_of(id: &[u8]) -> Option<PccId> {
-    std::str::from_utf8(id).ok()?.parse().ok().map(PccId)
+/// The owner PCC a SPEAKER-ENTITY-ID names when it is no PCC's own: the
+/// address its text spells, else the PCC known by that name (RFC 8232
+/// §4.1.1: any variable-length identifier). [`Pce::owner_named`] looks at
+/// the PCCs' own identifiers first.
+pub fn owner_of(id: &[u8]) -> PccId {
+    std::str::from_utf8(id)
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .map_or_else(|| PccId::Named(SpeakerName::new(id)), PccId::Addr)
 }
 
 /// The core's inter-PCE state: the configuration, the state-sync sessions
@@ -103,6 +111,11 @@ pub(in crate::pce) struct InterPce {
     /// longer lists the peer as a source are dropped when met), so that
     /// forgetting what a peer taught costs its LSPs, not the database.
     taught: HashMap<IpAddr, HashSet<LspKey>>,
+    /// SPEAKER-ENTITY-IDs other than the default ([`owner_id`]): a PCC's
+    /// own (RFC 8232, from its Open), a long name's bytes.
+    speakers: HashMap<PccId, Bytes>,
+    /// The PCCs that advertised their own SPEAKER-ENTITY-ID, by it.
+    named: HashMap<Bytes, PccId>,
 }
 
 impl InterPce {
@@ -121,6 +134,8 @@ impl InterPce {
             claims: HashMap::new(),
             pcc_delegated: BTreeSet::new(),
             taught: HashMap::new(),
+            speakers: HashMap::new(),
+            named: HashMap::new(),
         }
     }
 }
@@ -295,6 +310,23 @@ impl Pce {
         let Some(i) = self.inter.as_mut() else {
             return;
         };
+        // A PCC with its own SPEAKER-ENTITY-ID (RFC 8232) is named by it on
+        // state-sync sessions, and a peer naming it so names this PCC.
+        if let Some(own) = open.speaker_entity_id() {
+            i.speakers.insert(pcc, own.clone());
+            let before = i.named.insert(own.clone(), pcc);
+            let known_as = owner_of(own);
+            if before != Some(pcc) && known_as != pcc {
+                // What peers taught us of it under that name is its.
+                i.pcc_info.remove(&known_as);
+                for key in self.lspdb.of_pcc(known_as) {
+                    self.forget_lsp(key);
+                }
+            }
+        }
+        let Some(i) = self.inter.as_mut() else {
+            return;
+        };
         i.pcc_info
             .entry(pcc)
             .or_default()
@@ -354,7 +386,7 @@ impl Pce {
             }
             back.lsps.iter_mut().for_each(|l| {
                 l.tlvs.retain(|t| !matches!(t, Tlv::SpeakerEntityId(_)));
-                l.tlvs.push(Tlv::SpeakerEntityId(owner_id(pcc)));
+                l.tlvs.push(Tlv::SpeakerEntityId(self.speaker_id(pcc)));
             });
             self.send(
                 ps,
@@ -442,15 +474,49 @@ impl Pce {
         }
     }
 
+    /// The SPEAKER-ENTITY-ID this PCE sends for `pcc`: its own when it
+    /// advertised one (DIGEST §10.3's default), else [`owner_id`].
+    pub(in crate::pce) fn speaker_id(&self, pcc: PccId) -> Bytes {
+        self.inter
+            .as_ref()
+            .and_then(|i| i.speakers.get(&pcc).cloned())
+            .unwrap_or_else(|| owner_id(pcc))
+    }
+
+    /// The PCC a SPEAKER-ENTITY-ID names: a PCC of ours that advertised it,
+    /// else [`owner_of`]. A long name is remembered, to be sent back whole.
+    pub(in crate::pce) fn owner_named(&mut self, id: &Bytes) -> PccId {
+        let Some(i) = self.inter.as_mut() else {
+            return owner_of(id);
+        };
+        if let Some(pcc) = i.named.get(id) {
+            return *pcc;
+        }
+        let pcc = owner_of(id);
+        if matches!(pcc, PccId::Named(n) if n.bytes().is_none()) {
+            i.speakers.entry(pcc).or_insert_with(|| id.clone());
+        }
+        pcc
+    }
+
     /// The owner PCC an LSP object on a state-sync session names, or the
     /// PCErr: 6/TBD1 when SPEAKER-ENTITY-ID is missing (the message is
-    /// discarded, §3.2), 20/7 when it names no PCC.
+    /// discarded, §3.2), 20/7 when it names this PCE or a peer PCE (a PCE
+    /// is no PCC: a loop or a confused peer).
     pub(in crate::pce) fn owner_or_error(
         &mut self,
         session: SessionId,
         lsp: &Lsp,
     ) -> Option<PccId> {
-        match lsp.speaker_entity_id().map(|id| owner_of(id)) {
+        let owner = lsp.speaker_entity_id().map(|id| {
+            let pcc = self.owner_named(id);
+            let a_pce = pcc.addr().is_some_and(|a| {
+                self.sync_config()
+                    .is_some_and(|s| s.identity == a || s.peers.iter().any(|p| p.address == a))
+            });
+            (!a_pce).then_some(pcc)
+        });
+        match owner {
             Some(Some(owner)) => Some(owner),
             Some(None) => {
                 self.send_error(

@@ -6,13 +6,15 @@
 use std::collections::HashSet;
 use std::net::IpAddr;
 
+use bytes::Bytes;
+
 use pcep::wire::object::{Lsp, Notification};
 use pcep::wire::tlv::Tlv;
 use pcep::wire::{Message, NotifyUnit, PcErrCode, PcNtf, PcRpt, StateReport, StateSyncCodepoints};
 use serde::Serialize;
 
 use crate::lspdb::{LspKey, PccId, Source};
-use crate::pce::inter_pce::{owner_id, owner_of, withdraw_sub_delegation};
+use crate::pce::inter_pce::withdraw_sub_delegation;
 use crate::pce::{CommandError, Pce, SessionId};
 
 /// A configured peer as the API shows it.
@@ -360,7 +362,7 @@ impl Pce {
             .sync_config()
             .map_or_else(StateSyncCodepoints::default, |s| s.codepoints);
         tlvs.retain(|t| !matches!(t, Tlv::SpeakerEntityId(_)));
-        tlvs.insert(0, Tlv::SpeakerEntityId(owner_id(pcc)));
+        tlvs.insert(0, Tlv::SpeakerEntityId(self.speaker_id(pcc)));
         NotifyUnit {
             rps: Vec::new(),
             notifications: vec![Notification {
@@ -407,12 +409,32 @@ impl Pce {
                 if n.notification_type.0 != nt {
                     continue;
                 }
-                let Some(pcc) = n.tlvs.iter().find_map(|t| match t {
-                    Tlv::SpeakerEntityId(id) => owner_of(id),
-                    _ => None,
-                }) else {
+                let ids: Vec<&Bytes> = n
+                    .tlvs
+                    .iter()
+                    .filter_map(|t| match t {
+                        Tlv::SpeakerEntityId(id) => Some(id),
+                        _ => None,
+                    })
+                    .collect();
+                let Some(first) = ids.first().copied() else {
                     continue;
                 };
+                let mut pcc = self.owner_named(first);
+                if matches!(pcc, PccId::Named(_)) {
+                    // The peer names the PCC its own way; the Open it
+                    // relays may carry the PCC's own SPEAKER-ENTITY-ID, that
+                    // one of our PCCs advertised: the peer's name is then
+                    // an alias of that PCC.
+                    let known = ids
+                        .iter()
+                        .skip(1)
+                        .find_map(|id| self.inter.as_ref()?.named.get(*id).copied());
+                    if let (Some(known), Some(i)) = (known, self.inter.as_mut()) {
+                        i.named.insert(first.clone(), known);
+                        pcc = known;
+                    }
+                }
                 match n.notification_value {
                     1 => {
                         let open = pcep::wire::object::Open {

@@ -42,7 +42,7 @@ impl Pce {
                 if let Some(r) = ss
                     .lsp_priorities
                     .iter()
-                    .find(|r| r.pcc == key.pcc.0 && r.name.as_bytes() == &name[..])
+                    .find(|r| Some(r.pcc) == key.pcc.addr() && r.name.as_bytes() == &name[..])
                 {
                     return r
                         .priorities

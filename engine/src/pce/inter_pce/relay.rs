@@ -11,7 +11,6 @@ use pcep::wire::tlv::Tlv;
 use pcep::wire::{Message, PcErrCode, PcUpd, StateSyncCodepoints};
 
 use crate::lspdb::{LspKey, PccId};
-use crate::pce::inter_pce::{owner_id, owner_of};
 use crate::pce::{Pce, SessionId};
 
 impl Pce {
@@ -112,7 +111,9 @@ impl Pce {
             u.srp.srp_id = srp_id;
             u.lsp.delegate = delegated_by == Some(peer);
             u.lsp.tlvs.retain(|t| !matches!(t, Tlv::SpeakerEntityId(_)));
-            u.lsp.tlvs.push(Tlv::SpeakerEntityId(owner_id(key.pcc)));
+            u.lsp
+                .tlvs
+                .push(Tlv::SpeakerEntityId(self.speaker_id(key.pcc)));
             if u.lsp.delegate {
                 towards = Some(srp_id);
             }
@@ -166,7 +167,7 @@ impl Pce {
             r.rp.request_id = rid;
             if let Some(l) = r.lsp.as_mut() {
                 l.tlvs.retain(|t| !matches!(t, Tlv::SpeakerEntityId(_)));
-                l.tlvs.push(Tlv::SpeakerEntityId(owner_id(pcc)));
+                l.tlvs.push(Tlv::SpeakerEntityId(self.speaker_id(pcc)));
             }
             self.counters.forwarded_requests += 1;
             self.send(
@@ -188,12 +189,11 @@ impl Pce {
         session: SessionId,
         req: &pcep::wire::PcReq,
     ) {
-        let owner = req.requests.iter().find_map(|r| {
-            r.lsp
-                .as_ref()?
-                .speaker_entity_id()
-                .and_then(|id| owner_of(id))
-        });
+        let owner = req
+            .requests
+            .iter()
+            .find_map(|r| r.lsp.as_ref()?.speaker_entity_id().cloned())
+            .map(|id| self.owner_named(&id));
         let codepoints = self
             .sync_config()
             .map_or_else(StateSyncCodepoints::default, |s| s.codepoints);

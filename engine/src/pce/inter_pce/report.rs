@@ -10,7 +10,7 @@ use pcep::wire::{Message, PcRpt, StateReport};
 
 use crate::lspdb::{Applied, LspKey, Source};
 use crate::pce::groups::disjoint_groups;
-use crate::pce::inter_pce::{owner_id, withdraw_sub_delegation};
+use crate::pce::inter_pce::withdraw_sub_delegation;
 use crate::pce::session::{acknowledge, srp_at_least};
 use crate::pce::{name_key, Pce, SessionId};
 
@@ -44,7 +44,7 @@ impl Pce {
         report
             .lsp
             .tlvs
-            .push(Tlv::SpeakerEntityId(owner_id(key.pcc)));
+            .push(Tlv::SpeakerEntityId(self.speaker_id(key.pcc)));
         if let Some(v) = control.inter().version {
             report.lsp.tlvs.push(Tlv::OriginalLspDbVersion(v));
         }
@@ -86,7 +86,9 @@ impl Pce {
                     r.lsp.tlvs.retain(|t| {
                         !matches!(t, Tlv::SpeakerEntityId(_) | Tlv::OriginalLspDbVersion(_))
                     });
-                    r.lsp.tlvs.push(Tlv::SpeakerEntityId(owner_id(key.pcc)));
+                    r.lsp
+                        .tlvs
+                        .push(Tlv::SpeakerEntityId(self.speaker_id(key.pcc)));
                     if let Some(v) = r.lsp.db_version() {
                         r.lsp.tlvs.push(Tlv::OriginalLspDbVersion(v));
                     }

@@ -112,7 +112,7 @@ async fn run_session(
         open: pce_open(
             &shared.config,
             peer.ip(),
-            shared.lspdb.load().db_version(PccId(peer.ip())),
+            shared.lspdb.load().db_version(PccId::Addr(peer.ip())),
         ),
         policy: OpenPolicy::default(),
         wire: shared.wire(),
