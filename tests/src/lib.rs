@@ -19,6 +19,36 @@ pub fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
+/// The directory of this build's binaries, with `pce` and `pcc-sim`
+/// built.
+pub fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps")
+        .to_path_buf();
+    if !dir.join("pce").exists() || !dir.join("pcc-sim").exists() {
+        let status = Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "-p",
+                "pce-engine",
+                "--bin",
+                "pce",
+                "-p",
+                "pce-tools",
+                "--bin",
+                "pcc-sim",
+            ])
+            .current_dir(workspace())
+            .status()
+            .expect("cargo");
+        assert!(status.success(), "cannot build pce and pcc-sim");
+    }
+    dir
+}
+
 /// A fresh scratch directory for one test.
 pub fn scratch_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("pce-tests-{name}-{}", std::process::id()));

@@ -3,35 +3,9 @@
 //! and exits 0 once it is reached).
 #![allow(clippy::disallowed_methods)]
 
-use std::path::PathBuf;
 use std::process::Command;
 
-use pce_tests::workspace;
-
-/// The directory of this build's binaries, with pce and pcc-sim built.
-fn bin_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-    if !dir.join("pce").exists() || !dir.join("pcc-sim").exists() {
-        let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "-p",
-                "pce-engine",
-                "--bin",
-                "pce",
-                "-p",
-                "pce-tools",
-                "--bin",
-                "pcc-sim",
-            ])
-            .current_dir(workspace())
-            .status()
-            .unwrap();
-        assert!(status.success(), "cannot build pce and pcc-sim");
-    }
-    dir
-}
+use pce_tests::{bin_dir, workspace};
 
 #[test]
 fn every_example_reaches_its_documented_state() {

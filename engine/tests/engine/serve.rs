@@ -79,7 +79,10 @@ fn failure(out: std::process::Output, code: i32, context: &str) -> String {
 
 #[path = "../../../tests/support/free_port.rs"]
 mod free_port;
+#[path = "../../../tests/support/wait_json.rs"]
+mod wait_json;
 use free_port::free_port;
+use wait_json::wait_json;
 
 fn connect(port: u16) -> TcpStream {
     let deadline = Instant::now() + WAIT;
@@ -590,21 +593,10 @@ fn sessions_when(
     api: u16,
     ready: impl Fn(&[serde_json::Value]) -> bool,
 ) -> Vec<serde_json::Value> {
-    let deadline = Instant::now() + WAIT;
-    let url = format!("http://{address}:{api}/sessions");
-    loop {
-        let got: Vec<serde_json::Value> = ureq::get(&url)
-            .call()
-            .ok()
-            .and_then(|mut r| r.body_mut().read_to_string().ok())
-            .and_then(|b| serde_json::from_str(&b).ok())
-            .unwrap_or_default();
-        if ready(&got) {
-            return got;
-        }
-        assert!(Instant::now() < deadline, "{address}: sessions {got:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let got = wait_json(&format!("http://{address}:{api}/sessions"), WAIT, |v| {
+        v.as_array().is_some_and(|s| ready(s))
+    });
+    got.as_array().cloned().unwrap_or_default()
 }
 
 fn one_up(s: &[serde_json::Value]) -> bool {

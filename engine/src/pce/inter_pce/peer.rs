@@ -29,6 +29,17 @@ pub struct PeerStatus {
     /// Its initial synchronization towards us is complete (end-of-sync
     /// marker received).
     pub synchronized: bool,
+    /// The PCCs whose Open information it relayed (PCNtf, §3.2).
+    pub pccs: Vec<RelayedPcc>,
+}
+
+/// A PCC's Open information as a peer relayed it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RelayedPcc {
+    /// The PCC.
+    pub pcc: PccId,
+    /// Its SR MSD (255: no limit), when it advertised SR.
+    pub msd: Option<u8>,
 }
 
 impl Pce {
@@ -49,9 +60,30 @@ impl Pce {
                     synchronized: session
                         .and_then(|s| self.sessions.get(&s))
                         .is_some_and(|s| s.synced),
+                    pccs: self.relayed_by(p.address),
                 }
             })
             .collect()
+    }
+
+    /// The PCC Open information `peer` relayed, by PCC.
+    fn relayed_by(&self, peer: IpAddr) -> Vec<RelayedPcc> {
+        let Some(i) = self.inter.as_ref() else {
+            return Vec::new();
+        };
+        let mut v: Vec<RelayedPcc> = i
+            .pcc_info
+            .iter()
+            .filter_map(|(pcc, from)| {
+                let open = from.get(&Some(peer))?;
+                Some(RelayedPcc {
+                    pcc: *pcc,
+                    msd: open.sr_capability().map(crate::pcreq::msd),
+                })
+            })
+            .collect();
+        v.sort_by_key(|r| r.pcc);
+        v
     }
 
     /// Whether `peer` is a configured state-sync peer: only those get
