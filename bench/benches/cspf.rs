@@ -108,6 +108,52 @@ fn run(c: &mut Criterion, name: &str, nodes: usize, links: usize) {
             }
         })
     });
+    // Include-nodes (IRO, two waypoints per query), alone and with an IGP
+    // bound: the exact waypoint search where the legs alone do not join
+    // into a simple path, or a bound applies.
+    let waypoints = random_pairs(topo.node_count(), QUERIES, 11);
+    let iro = |p: (u32, u32), w: (u32, u32), bound: Option<u64>| {
+        let mut r = req(p, &Constraints::default());
+        r.constraints.include_nodes = vec![
+            pce_engine::topology::NodeId(w.0),
+            pce_engine::topology::NodeId(w.1),
+        ];
+        r.constraints.max_igp = bound;
+        r
+    };
+    for (label, bound) in [("iro", None), ("iro_bounded", Some(u64::MAX / 4))] {
+        let (mut found, mut proven_none, mut unproven) = (0, 0, 0);
+        let mut times = Vec::with_capacity(pairs.len());
+        for (&p, &w) in pairs.iter().zip(&waypoints) {
+            let t = std::time::Instant::now();
+            let got = compute(&topo, &res, &iro(p, w, bound), &mut ws);
+            times.push(t.elapsed());
+            match got {
+                Ok(path) if path.optimal => found += 1,
+                Ok(_) => unproven += 1,
+                Err(pce_engine::solver::cspf::NoPath::Infeasible { proven: false }) => {
+                    unproven += 1
+                }
+                Err(_) => proven_none += 1,
+            }
+        }
+        times.sort_unstable();
+        let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
+        eprintln!(
+            "{name}: cspf {label}: {found} optimal, {proven_none} proven without path, {unproven} not proven, of {}; per query p50 {:?} p99 {:?} max {:?}",
+            pairs.len(),
+            at(0.5),
+            at(0.99),
+            at(1.0)
+        );
+        group.bench_function(format!("cspf_{label}"), |b| {
+            b.iter(|| {
+                for (&p, &w) in pairs.iter().zip(&waypoints) {
+                    let _ = black_box(compute(&topo, &res, &iro(p, w, bound), &mut ws));
+                }
+            })
+        });
+    }
     group.finish();
 }
 

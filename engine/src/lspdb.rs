@@ -200,6 +200,10 @@ pub struct Control {
     pub updates: u64,
     /// The last computation found no path (the LSP keeps its path).
     pub no_path: bool,
+    /// The last computation's answer is proven: the path sent optimal, or
+    /// no path at all; else the best found within the search limits (a
+    /// feasible path is still sent).
+    pub proven: bool,
     /// The last PCErr the PCC answered an update or initiation with.
     pub error: Option<pcep::wire::PcErrCode>,
     /// What inter-PCE state synchronization knows of it (only with

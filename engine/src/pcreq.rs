@@ -118,7 +118,7 @@ fn respond_one(
                 ..NoPath::default()
             });
         }
-        Err(Unreachable::NoPath) => response.no_path = Some(NoPath::default()),
+        Err(Unreachable::NoPath { .. }) => response.no_path = Some(NoPath::default()),
     }
     response
 }
@@ -148,6 +148,9 @@ pub struct ComputedPath {
     pub links: Vec<crate::topology::LinkId>,
     /// BANDWIDTH and the computed METRIC objects to send with it.
     pub attributes: Attributes,
+    /// The solver proved it optimal (else it is the best found within the
+    /// search limits).
+    pub optimal: bool,
 }
 
 /// Why no path was computed.
@@ -155,8 +158,12 @@ pub struct ComputedPath {
 pub enum Unreachable {
     /// An end point maps to no node: the NO-PATH-VECTOR bits.
     UnknownEndpoints(u32),
-    /// No path satisfies the constraints (or fits the MSD).
-    NoPath,
+    /// No path satisfies the constraints (or fits the MSD); `proven`: the
+    /// search was complete.
+    NoPath {
+        /// Whether it is proven.
+        proven: bool,
+    },
 }
 
 /// Compute and encode one path.
@@ -167,8 +174,11 @@ pub fn compute_path(
     ws: &mut Workspace,
 ) -> Result<ComputedPath, Unreachable> {
     let req = path_request(topo, ask)?;
-    let path = compute(topo, reservations, &req, ws).map_err(|_| Unreachable::NoPath)?;
-    encode_path(topo, ask, path.links, &path.metrics)
+    let path = compute(topo, reservations, &req, ws).map_err(|e| Unreachable::NoPath {
+        proven: !matches!(e, crate::solver::cspf::NoPath::Infeasible { proven: false }),
+    })?;
+    let optimal = path.optimal;
+    encode_path(topo, ask, path.links, &path.metrics).map(|p| ComputedPath { optimal, ..p })
 }
 
 /// The solver's request for an ask: end points mapped onto nodes, the
@@ -282,7 +292,9 @@ pub fn encode_path(
             (Some(m), Some(b)) => Some(m.min(b)),
             (m, b) => m.or(b),
         };
-        let segments = sr::encode(topo, &links, limit).map_err(|_| Unreachable::NoPath)?;
+        // Not proven: another path may fit the MSD (issue 14).
+        let segments =
+            sr::encode(topo, &links, limit).map_err(|_| Unreachable::NoPath { proven: false })?;
         sr::to_ero(topo, &segments)
     } else {
         rsvp_ero(topo, &links)
@@ -291,6 +303,7 @@ pub fn encode_path(
         ero,
         attributes: computed_metrics(a, metrics),
         links,
+        optimal: true,
     })
 }
 

@@ -160,8 +160,17 @@ impl Pce {
         self.counters.computations += 1;
         match compute_path(&topo, &self.reservations, &plan.ask(), &mut self.ws) {
             Ok(path) => self.apply_path(plan, path, force, Vec::new()),
-            Err(Unreachable::NoPath | Unreachable::UnknownEndpoints(_)) => {
-                self.lspdb.with_mut(&key, |e| e.control.no_path = true);
+            Err(Unreachable::NoPath { proven }) => {
+                self.lspdb.with_mut(&key, |e| {
+                    e.control.no_path = true;
+                    e.control.proven = proven;
+                });
+            }
+            Err(Unreachable::UnknownEndpoints(_)) => {
+                self.lspdb.with_mut(&key, |e| {
+                    e.control.no_path = true;
+                    e.control.proven = true;
+                });
             }
         }
     }
@@ -190,6 +199,7 @@ impl Pce {
         if !force && (report.ero.subobjects == path.ero || acked_same) {
             self.lspdb.with_mut(&key, |e| {
                 e.control.no_path = false;
+                e.control.proven = path.optimal;
                 e.control.computed = Some(path.ero.clone());
             });
             return;
@@ -244,6 +254,7 @@ impl Pce {
         }
         self.lspdb.with_mut(&key, |e| {
             e.control.no_path = false;
+            e.control.proven = path.optimal;
             e.control.computed = Some(path.ero);
             e.control.pending_srp = pending;
             e.control.updates += 1;

@@ -12,7 +12,7 @@ use crate::pce::compute::Plan;
 use crate::pce::inter_pce::PartialGroup;
 use crate::pce::Pce;
 use crate::pcreq::{encode_path, path_request, ComputedPath};
-use crate::solver::disjoint::{self, Disjointness, GroupObjective, GroupRequest};
+use crate::solver::disjoint::{self, Disjointness, GroupError, GroupObjective, GroupRequest};
 use crate::solver::ero;
 
 /// An association group's key (RFC 8697 §6.1.3: type, ID, source).
@@ -143,12 +143,27 @@ impl Pce {
         };
         self.counters.computations += 1;
         let result = disjoint::solve(&topo, &self.reservations, &request, &mut self.ws);
-        let Ok(result) = result else {
-            // No (strictly) disjoint solution: the members keep their paths.
-            for plan in used.iter().filter(|p| p.controlled) {
-                self.lspdb.with_mut(&plan.key, |e| e.control.no_path = true);
+        let result = match result {
+            Ok(result) => result,
+            Err(e) => {
+                // No (strictly) disjoint solution: the members keep their
+                // paths; whether that is proven, the API says.
+                let proven = !matches!(
+                    e,
+                    GroupError::NotDisjoint { proven: false }
+                        | GroupError::Member {
+                            reason: crate::solver::cspf::NoPath::Infeasible { proven: false },
+                            ..
+                        }
+                );
+                for plan in used.iter().filter(|p| p.controlled) {
+                    self.lspdb.with_mut(&plan.key, |e| {
+                        e.control.no_path = true;
+                        e.control.proven = proven;
+                    });
+                }
+                return;
             }
-            return;
         };
         let achieved = result.achieved;
         let status = (u32::from(achieved.link) * DisjointnessFlags::LINK)
@@ -159,7 +174,12 @@ impl Pce {
             .zip(result.paths)
             .filter(|(plan, _)| plan.controlled)
             .filter_map(|(plan, path)| {
-                let computed = encode_path(&topo, &plan.ask(), path.links, &path.metrics).ok()?;
+                let computed = encode_path(&topo, &plan.ask(), path.links, &path.metrics)
+                    .ok()
+                    .map(|c| crate::pcreq::ComputedPath {
+                        optimal: result.optimal,
+                        ..c
+                    })?;
                 Some((plan.clone(), computed))
             })
             .collect();

@@ -90,7 +90,7 @@ impl Pce {
         let path = compute_path(&topo, &self.reservations, &ask, &mut self.ws).map_err(|e| {
             CommandError::NoPath(match e {
                 Unreachable::UnknownEndpoints(_) => "an end point is not in the topology".into(),
-                Unreachable::NoPath => "no path satisfies the constraints".into(),
+                Unreachable::NoPath { .. } => "no path satisfies the constraints".into(),
             })
         })?;
         let Some(s) = self.sessions.get_mut(&session) else {

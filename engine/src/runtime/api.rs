@@ -185,6 +185,9 @@ pub struct LspView {
     pub reports: u64,
     /// The last computation found no path.
     pub no_path: bool,
+    /// The last computation's answer is proven: an optimal path, or no
+    /// path at all (else the best found within the search limits).
+    pub proven: bool,
     /// The PCErr the PCC answered the last update with.
     pub error: Option<String>,
     /// Association groups the LSP is in (RFC 8697).
@@ -251,6 +254,7 @@ fn view(key: &LspKey, e: &LspEntry, me: Option<IpAddr>) -> LspView {
         updates: e.control.updates,
         reports: e.reports,
         no_path: e.control.no_path,
+        proven: e.control.proven,
         error: e.control.error.map(|c| c.to_string()),
         associations: r
             .associations
@@ -932,9 +936,13 @@ async fn compute(
             StatusCode::UNPROCESSABLE_ENTITY,
             "an end point is not in the topology".into(),
         )),
-        Err(crate::pcreq::Unreachable::NoPath) => Err(ApiError(
+        Err(crate::pcreq::Unreachable::NoPath { proven }) => Err(ApiError(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "no path satisfies the constraints".into(),
+            if proven {
+                "no path satisfies the constraints (proven)".into()
+            } else {
+                "no path found within the search limits (not proven impossible)".into()
+            },
         )),
     }
 }

@@ -149,7 +149,11 @@ pub enum NoPath {
     #[error("tail end is down or excluded")]
     DestinationUnavailable,
     /// No path satisfies the constraints (`proven`: the search was complete).
-    #[error("no path satisfies the constraints")]
+    #[error("{}", if *proven {
+        "no path satisfies the constraints (proven)"
+    } else {
+        "no path found within the search limits (not proven impossible)"
+    })]
     Infeasible {
         /// Whether the search was exhaustive.
         proven: bool,
@@ -284,12 +288,9 @@ impl Workspace {
 
 /// Compute the best path for `req` on `topo`, given `reservations`.
 ///
-/// With an IRO (`include_nodes`), the path is the concatenation of segments
-/// between consecutive nodes. Each segment is first computed on its own:
-/// when the concatenation is a simple path and no bound applies, it is
-/// optimal (the sum of independent optima is a lower bound). Otherwise each
-/// segment avoids the nodes earlier segments used (a heuristic: the result
-/// says it is not proven optimal), and the bounds are checked on the whole.
+/// With an IRO (`include_nodes`), the best simple path through them in
+/// order, exactly ([`through_waypoints`]); past its label limit the answer
+/// is a not-proven "no path".
 pub fn compute(
     topo: &Prepared,
     reservations: &Reservations,
@@ -324,96 +325,437 @@ pub fn compute(
     waypoints.extend_from_slice(include);
     waypoints.push(req.destination);
     waypoints.dedup();
-    let segment = |from: NodeId, to: NodeId, exclude: &[NodeId]| {
-        let mut r = req.clone();
-        r.source = from;
-        r.destination = to;
-        r.constraints.include_nodes.clear();
-        r.constraints.max_igp = None;
-        r.constraints.max_te = None;
-        r.constraints.max_delay = None;
-        r.constraints.max_hops = None;
-        r.constraints.exclude_nodes.extend_from_slice(exclude);
-        r
+    // A node listed twice apart would be passed twice: no simple path.
+    let mut sorted = waypoints.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    if sorted.len() < waypoints.len() {
+        return Err(NoPath::Infeasible { proven: true });
+    }
+    for n in &waypoints {
+        match topo.node(*n) {
+            None => return Err(NoPath::UnknownNode),
+            Some(node) if !node.up || c.exclude_nodes.contains(n) => {
+                return Err(if *n == req.source {
+                    NoPath::SourceUnavailable
+                } else if *n == req.destination {
+                    NoPath::DestinationUnavailable
+                } else {
+                    NoPath::Infeasible { proven: true }
+                })
+            }
+            Some(_) => {}
+        }
+    }
+    // The legs between waypoints, by conflict-based search: exact when no
+    // bound applies, and a bounded request whose unbounded optimum keeps
+    // its bounds is answered by it too.
+    // (A path found but not proven optimal stays the answer if nothing
+    // better is proven.)
+    let mut fallback = None;
+    match legs_search(topo, reservations, req, &waypoints, ws) {
+        Search::Found(p) if !c.bounded() => return Ok(p),
+        Search::Found(p) if within_bounds(&p.metrics, c) => {
+            if p.optimal {
+                return Ok(p);
+            }
+            fallback = Some(p);
+        }
+        Search::Found(_) => {}
+        Search::Infeasible => return Err(NoPath::Infeasible { proven: true }),
+        Search::GaveUp if !c.bounded() => return Err(NoPath::Infeasible { proven: false }),
+        Search::GaveUp => {}
+    }
+    match through_waypoints(topo, reservations, req, &waypoints) {
+        Search::Found(p) => Ok(p),
+        Search::Infeasible => Err(NoPath::Infeasible { proven: true }),
+        Search::GaveUp => fallback.ok_or(NoPath::Infeasible { proven: false }),
+    }
+}
+
+/// Nodes the conflict-based search may open before it gives up (each one
+/// a shortest-path query: about a millisecond at 10,000 nodes).
+pub const MAX_LEG_NODES: usize = 1024;
+
+/// The best simple path through `waypoints` without bounds, exactly, by
+/// conflict-based search: each leg (between consecutive waypoints, off
+/// every other waypoint) is a shortest path on its own; where two legs
+/// meet at a node, one of them must avoid it in any simple path, so the
+/// search branches on which, recomputing that leg with the node excluded.
+/// Opened best first by the sum of the legs, a lower bound of everything
+/// below: the first without a conflict is optimal (each leg a
+/// lexicographic (cost, hops) minimum under its exclusions, so is the
+/// sum).
+fn legs_search(
+    topo: &Prepared,
+    r: &Reservations,
+    req: &PathRequest,
+    waypoints: &[NodeId],
+    ws: &mut Workspace,
+) -> Search {
+    struct Open {
+        key: (u64, u32),
+        /// Per leg: nodes it must avoid (besides the other waypoints).
+        avoid: Vec<Vec<NodeId>>,
+        legs: Vec<Path>,
+    }
+    let legs = waypoints.len().saturating_sub(1);
+    let leg_request = |k: usize, avoid: &[NodeId]| {
+        let mut leg = req.clone();
+        leg.source = waypoints.get(k).copied().unwrap_or(req.source);
+        leg.destination = waypoints.get(k + 1).copied().unwrap_or(req.destination);
+        let c = &mut leg.constraints;
+        c.include_nodes.clear();
+        c.max_igp = None;
+        c.max_te = None;
+        c.max_delay = None;
+        c.max_hops = None;
+        c.exclude_nodes.extend(
+            waypoints
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != k && *j != k + 1)
+                .map(|(_, n)| *n),
+        );
+        c.exclude_nodes.extend_from_slice(avoid);
+        leg
     };
-    let join = |parts: Vec<Path>| {
-        let links: Vec<LinkId> = parts.into_iter().flat_map(|p| p.links).collect();
+    let key_of = |legs: &[Path]| {
+        legs.iter().fold((0u64, 0u32), |(c, h), p| {
+            (
+                c.saturating_add(p.metrics.of(req.objective)),
+                h + p.metrics.hops,
+            )
+        })
+    };
+    let mut first = Vec::with_capacity(legs);
+    for k in 0..legs {
+        match compute_one(topo, r, &leg_request(k, &[]), ws) {
+            Ok(p) => first.push(p),
+            Err(_) => return Search::Infeasible,
+        }
+    }
+    // Ordered by key, then the latest opened first: among equal lower
+    // bounds (equal-cost detours abound) go deep, where conflicts run out.
+    let mut heap = std::collections::BinaryHeap::new();
+    let mut store: Vec<Option<Open>> = Vec::new();
+    let root = Open {
+        key: key_of(&first),
+        avoid: vec![Vec::new(); legs],
+        legs: first,
+    };
+    heap.push(Reverse((root.key, Reverse(0usize))));
+    store.push(Some(root));
+    let found = |legs: Vec<Path>| {
+        let links: Vec<LinkId> = legs.into_iter().flat_map(|p| p.links).collect();
         let metrics = metrics_of(topo, &links);
-        Path {
+        Search::Found(Path {
             links,
             metrics,
             optimal: true,
-        }
-    };
-    // Independent segments. A segment without any path (an unusable
-    // waypoint, say) proves the whole request infeasible.
-    let mut parts = Vec::with_capacity(waypoints.len());
-    for w in waypoints.windows(2) {
-        if let [a, b] = *w {
-            let part =
-                compute_one(topo, reservations, &segment(a, b, &[]), ws).map_err(|e| match e {
-                    NoPath::SourceUnavailable if a == req.source => e,
-                    NoPath::DestinationUnavailable if b == req.destination => e,
-                    NoPath::UnknownNode | NoPath::SameEndpoints => e,
-                    _ => NoPath::Infeasible { proven: true },
-                })?;
-            parts.push(part);
-        }
-    }
-    let independent = join(parts);
-    let simple = is_simple(topo, req.source, &independent.links);
-    if simple && !c.bounded() {
-        return Ok(independent);
-    }
-    // Greedy: each segment keeps off the nodes already used.
-    let mut used: Vec<NodeId> = Vec::new();
-    let mut parts = Vec::with_capacity(waypoints.len());
-    for w in waypoints.windows(2) {
-        if let [a, b] = *w {
-            let later: Vec<NodeId> = waypoints
-                .iter()
-                .copied()
-                .filter(|n| *n != a && *n != b)
-                .collect();
-            let mut exclude = used.clone();
-            exclude.extend(later);
-            exclude.retain(|n| *n != a && *n != b);
-            let p = compute_one(topo, reservations, &segment(a, b, &exclude), ws)
-                .map_err(|_| NoPath::Infeasible { proven: false })?;
-            used.push(a);
-            used.extend(p.links.iter().filter_map(|l| topo.link(*l)).map(|l| l.to));
-            parts.push(p);
-        }
-    }
-    let greedy = Path {
-        optimal: false,
-        ..join(parts)
-    };
-    let candidates = [simple.then_some(independent), Some(greedy)];
-    candidates
-        .into_iter()
-        .flatten()
-        .filter(|p| within_bounds(&p.metrics, c) && is_simple(topo, req.source, &p.links))
-        .min_by_key(|p| (p.metrics.of(req.objective), p.metrics.hops))
-        .map(|p| Path {
-            optimal: false,
-            ..p
         })
-        .ok_or(NoPath::Infeasible { proven: false })
+    };
+    while let Some(Reverse((_, Reverse(id)))) = heap.pop() {
+        let Some(node) = store.get_mut(id).and_then(Option::take) else {
+            continue;
+        };
+        // The first node two legs share (a leg's own end is the next one's
+        // start: not a conflict; every leg keeps off the other waypoints,
+        // and a shortest leg never repeats a node).
+        let mut owner: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+        let mut conflict = None;
+        'find: for (k, leg) in node.legs.iter().enumerate() {
+            for l in &leg.links {
+                let Some(to) = topo.link(*l).map(|l| l.to) else {
+                    continue;
+                };
+                if k + 1 < legs && waypoints.get(k + 1) == Some(&to) {
+                    continue;
+                }
+                if let Some(&j) = owner.get(&to.0) {
+                    conflict = Some((to, j, k));
+                    break 'find;
+                }
+                owner.insert(to.0, k);
+            }
+        }
+        let Some((at, a, b)) = conflict else {
+            return found(node.legs);
+        };
+        for k in [a, b] {
+            let mut avoid = node.avoid.clone();
+            if let Some(v) = avoid.get_mut(k) {
+                v.push(at);
+            }
+            let Ok(p) = compute_one(
+                topo,
+                r,
+                &leg_request(k, avoid.get(k).map_or(&[], Vec::as_slice)),
+                ws,
+            ) else {
+                continue;
+            };
+            let mut child = node.legs.clone();
+            if let Some(x) = child.get_mut(k) {
+                *x = p;
+            }
+            if store.len() >= MAX_LEG_NODES {
+                return Search::GaveUp;
+            }
+            let open = Open {
+                key: key_of(&child),
+                avoid,
+                legs: child,
+            };
+            heap.push(Reverse((open.key, Reverse(store.len()))));
+            store.push(Some(open));
+        }
+    }
+    Search::Infeasible
 }
 
-fn is_simple(topo: &Topology, source: NodeId, links: &[LinkId]) -> bool {
-    let mut seen = vec![source];
-    for l in links {
-        let Some(to) = topo.link(*l).map(|l| l.to) else {
-            return false;
-        };
-        if seen.contains(&to) {
-            return false;
+/// Labels the waypoint search may create before it gives up (no proof).
+pub const MAX_WAYPOINT_LABELS: usize = 1 << 18;
+
+/// Words of visited-node bits the waypoint search may hold (32 MiB): on a
+/// large topology it gives up with fewer labels.
+const MAX_WAYPOINT_WORDS: usize = 1 << 22;
+
+/// A partial path of the waypoint search.
+#[derive(Clone, Copy)]
+struct Partial {
+    node: u32,
+    /// Waypoints reached (the source counts as the first).
+    stage: u32,
+    cost: u64,
+    m: PathMetrics,
+    link: u32,
+    pred: u32,
+    alive: bool,
+}
+
+/// The best simple path through `waypoints` in order (source first, tail
+/// end last), exactly: A* over partial simple paths, keyed by (cost, hops)
+/// plus lower bounds (landmark distances to the next waypoint and between
+/// the remaining ones), pruned by the bounds the same way; a partial path
+/// is dropped when another at the same node and stage is no worse on every
+/// measure and has visited a subset of its nodes (whatever completes it
+/// completes the other). Simplicity makes the problem hard in general
+/// (disjoint paths between waypoints): past [`MAX_WAYPOINT_LABELS`] the
+/// search gives up, and the caller says so.
+fn through_waypoints(
+    topo: &Prepared,
+    r: &Reservations,
+    req: &PathRequest,
+    waypoints: &[NodeId],
+) -> Search {
+    let c = &req.constraints;
+    let last = waypoints.len() - 1;
+    let (src, dst) = (req.source.0, req.destination.0);
+    // The measures that order or bound: the objective, hops, and each
+    // bounded metric, with lower bounds for what remains.
+    let measures: Vec<(Objective, Option<u64>)> = {
+        let mut v = vec![
+            (req.objective, None),
+            (Objective::Hops, c.max_hops.map(u64::from)),
+        ];
+        if let Some(b) = c.max_igp {
+            v.push((Objective::Igp, Some(b)));
         }
-        seen.push(to);
+        if let Some(b) = c.max_te {
+            v.push((Objective::Te, Some(b)));
+        }
+        if let Some(b) = c.max_delay {
+            v.push((Objective::Delay, Some(b)));
+        }
+        v
+    };
+    let value = |m: &PathMetrics, o: Objective| match o {
+        Objective::Igp => m.igp,
+        Objective::Te => m.te,
+        Objective::Delay => m.delay_us,
+        Objective::Hops => u64::from(m.hops),
+    };
+    // Per measure: the bound on the legs after waypoint j, summed.
+    let legs: Vec<Vec<u64>> = measures
+        .iter()
+        .map(|(o, _)| {
+            let mut after = vec![0u64; waypoints.len()];
+            for j in (0..last).rev() {
+                let (a, b) = (waypoints.get(j), waypoints.get(j + 1));
+                let leg = match (a, b) {
+                    (Some(a), Some(b)) => topo.distance_bound(*o, *a, *b),
+                    _ => 0,
+                };
+                let next = after.get(j + 1).copied().unwrap_or(0);
+                if let Some(x) = after.get_mut(j) {
+                    *x = leg.saturating_add(next);
+                }
+            }
+            after
+        })
+        .collect();
+    // Lower bound of measure `k` on completing from `node` at `stage`.
+    let rest = |k: usize, node: u32, stage: usize| -> u64 {
+        let (Some((o, _)), Some(after), Some(next)) =
+            (measures.get(k), legs.get(k), waypoints.get(stage + 1))
+        else {
+            return 0;
+        };
+        topo.distance_bound(*o, NodeId(node), *next)
+            .saturating_add(after.get(stage + 1).copied().unwrap_or(0))
+    };
+    let words = topo.node_count().div_ceil(64);
+    let mut visited: Vec<u64> = Vec::new();
+    let mut labels: Vec<Partial> = Vec::new();
+    let mut at: std::collections::HashMap<(u32, u32), Vec<u32>> = std::collections::HashMap::new();
+    let mut heap = std::collections::BinaryHeap::new();
+    let set = |bits: &mut [u64], n: u32| {
+        if let Some(w) = bits.get_mut(n as usize / 64) {
+            *w |= 1 << (n % 64);
+        }
+    };
+    let mut bits = vec![0u64; words];
+    set(&mut bits, src);
+    visited.extend_from_slice(&bits);
+    labels.push(Partial {
+        node: src,
+        stage: 0,
+        cost: 0,
+        m: PathMetrics::default(),
+        link: NONE,
+        pred: NONE,
+        alive: true,
+    });
+    heap.push(Reverse((rest(0, src, 0), rest(1, src, 0), 0u32)));
+    let hot = topo.hot();
+    while let Some(Reverse((_, _, id))) = heap.pop() {
+        let Some(&label) = labels.get(id as usize) else {
+            continue;
+        };
+        if !label.alive {
+            continue;
+        }
+        let stage = label.stage as usize;
+        if label.node == dst && stage == last {
+            let links = chain(label.link, label.pred, |i| {
+                labels.get(i as usize).map(|l| (l.link, l.pred))
+            });
+            return Search::Found(Path {
+                links,
+                metrics: label.m,
+                optimal: true,
+            });
+        }
+        let base = id as usize * words;
+        let Some(mine) = visited.get(base..base + words).map(<[u64]>::to_vec) else {
+            continue;
+        };
+        let range = topo.out_links(NodeId(label.node));
+        for lid in range {
+            let Some(link) = hot.get(lid as usize) else {
+                continue;
+            };
+            let to = link.to;
+            let seen = mine
+                .get(to as usize / 64)
+                .is_some_and(|w| w & (1 << (to % 64)) != 0);
+            if seen || !admissible_for(topo, lid, link, c, r) {
+                continue;
+            }
+            // Only the next waypoint may be entered among them (a later
+            // one, or the tail end, would have to be passed twice).
+            let next_stage = match waypoints.iter().position(|w| w.0 == to) {
+                Some(j) if j == stage + 1 => stage + 1,
+                Some(_) => continue,
+                None => stage,
+            };
+            let m = extend(&label.m, link);
+            let within = measures.iter().enumerate().all(|(k, (o, b))| {
+                b.is_none_or(|b| value(&m, *o).saturating_add(rest(k, to, next_stage)) <= b)
+            });
+            if !within {
+                continue;
+            }
+            let mut bits = mine.clone();
+            set(&mut bits, to);
+            let new = Partial {
+                node: to,
+                stage: next_stage as u32,
+                cost: label.cost + weight(link, req.objective),
+                m,
+                link: lid,
+                pred: id,
+                alive: true,
+            };
+            let no_worse = |a: &Partial, b: &Partial| {
+                a.cost <= b.cost
+                    && measures
+                        .iter()
+                        .all(|(o, _)| value(&a.m, *o) <= value(&b.m, *o))
+            };
+            let subset = |a: u32, b: &[u64]| {
+                let base = a as usize * words;
+                visited
+                    .get(base..base + words)
+                    .is_some_and(|va| va.iter().zip(b).all(|(x, y)| x & !y == 0))
+            };
+            let key = (to, next_stage as u32);
+            let others = at.get(&key).cloned().unwrap_or_default();
+            if others.iter().any(|&o| {
+                labels
+                    .get(o as usize)
+                    .is_some_and(|l| l.alive && no_worse(l, &new) && subset(o, &bits))
+            }) {
+                continue;
+            }
+            if labels.len() >= MAX_WAYPOINT_LABELS || visited.len() >= MAX_WAYPOINT_WORDS {
+                return Search::GaveUp;
+            }
+            let new_id = labels.len() as u32;
+            let mut kept = Vec::with_capacity(others.len() + 1);
+            for o in others {
+                let dominated = labels.get(o as usize).is_some_and(|l| {
+                    l.alive && no_worse(&new, l) && {
+                        let base = o as usize * words;
+                        visited
+                            .get(base..base + words)
+                            .is_some_and(|vo| bits.iter().zip(vo).all(|(x, y)| x & !y == 0))
+                    }
+                });
+                if dominated {
+                    if let Some(l) = labels.get_mut(o as usize) {
+                        l.alive = false;
+                    }
+                } else {
+                    kept.push(o);
+                }
+            }
+            kept.push(new_id);
+            at.insert(key, kept);
+            visited.extend_from_slice(&bits);
+            labels.push(new);
+            let f = new.cost.saturating_add(rest(0, to, next_stage));
+            let h = u64::from(new.m.hops).saturating_add(rest(1, to, next_stage));
+            heap.push(Reverse((f, h, new_id)));
+        }
     }
-    true
+    Search::Infeasible
+}
+
+/// The links of a chain of labels, from the source: the last label's link
+/// and predecessor, and `step` giving any label's.
+fn chain(mut link: u32, mut pred: u32, step: impl Fn(u32) -> Option<(u32, u32)>) -> Vec<LinkId> {
+    let mut links = Vec::new();
+    while link != NONE {
+        links.push(LinkId(link));
+        match step(pred) {
+            Some((l, p)) => (link, pred) = (l, p),
+            None => break,
+        }
+    }
+    links.reverse();
+    links
 }
 
 /// One path without IRO.
@@ -712,16 +1054,9 @@ fn bounded(topo: &Prepared, r: &Reservations, req: &PathRequest, ws: &mut Worksp
             continue;
         }
         if label.node == dst {
-            let mut links = Vec::with_capacity(label.m.hops as usize);
-            let mut at = label;
-            while at.link != NONE {
-                links.push(LinkId(at.link));
-                match ws.labels.get(at.pred as usize) {
-                    Some(p) => at = *p,
-                    None => break,
-                }
-            }
-            links.reverse();
+            let links = chain(label.link, label.pred, |i| {
+                ws.labels.get(i as usize).map(|l| (l.link, l.pred))
+            });
             return Search::Found(Path {
                 links,
                 metrics: label.m,

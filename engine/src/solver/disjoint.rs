@@ -114,7 +114,9 @@ pub struct GroupResult {
     pub paths: Vec<Path>,
     /// The disjointness achieved (for DISJOINTNESS-STATUS).
     pub achieved: Disjointness,
-    /// Whether the result is proven optimal for the achieved disjointness.
+    /// Whether the result is proven optimal: the achieved disjointness is
+    /// the strongest possible (every stronger level asked for proven
+    /// impossible) and no combination at it does better.
     pub optimal: bool,
 }
 
@@ -129,8 +131,13 @@ pub enum GroupError {
         /// Why.
         reason: NoPath,
     },
-    /// No combination meets the requested (strict) disjointness.
-    #[error("no combination of paths is disjoint as required")]
+    /// No combination meets the requested (strict) disjointness: proven,
+    /// or not found among the candidates searched.
+    #[error("{}", if *proven {
+        "no combination of paths is disjoint as required (proven)"
+    } else {
+        "no disjoint combination found among the candidate paths searched (not proven impossible)"
+    })]
     NotDisjoint {
         /// Whether the search was exhaustive.
         proven: bool,
@@ -176,6 +183,16 @@ pub fn k_shortest(
             sub.constraints
                 .exclude_nodes
                 .extend(nodes.get(..i).unwrap_or_default());
+            // The include-nodes the root (spur included) already passed, in
+            // order, are behind: the spur path owes only the rest (keeping
+            // them asked for nodes it must also avoid, and every deviation
+            // after a waypoint failed).
+            // (A node listed twice in a row counts once, RFC 5440 §7.12.)
+            sub.constraints.include_nodes.dedup();
+            let passed = nodes.get(..=i).unwrap_or_default().iter().fold(0, |k, n| {
+                k + usize::from(sub.constraints.include_nodes.get(k) == Some(n))
+            });
+            sub.constraints.include_nodes.drain(..passed);
             // Bounds shrink by what the root already used.
             let used = metrics_of(topo, root);
             let shrink = |b: Option<u64>, u: u64| b.map(|b| b.saturating_sub(u));
@@ -287,11 +304,21 @@ pub fn solve(
         levels.extend(group.disjointness.fallbacks());
     }
     let mut first_failure = None;
+    // A stronger level not proven impossible makes a weaker one's answer
+    // unproven: the stronger one may have had a solution beyond the
+    // candidates searched.
+    let mut stronger_unproven = false;
     for level in levels {
         match solve_at(topo, r, group, level, ws) {
-            Ok(result) => return Ok(result),
+            Ok(result) => {
+                return Ok(GroupResult {
+                    optimal: result.optimal && !stronger_unproven,
+                    ..result
+                })
+            }
             Err(e @ GroupError::Member { .. }) => return Err(e),
             Err(e) => {
+                stronger_unproven |= e == GroupError::NotDisjoint { proven: false };
                 first_failure.get_or_insert(e);
             }
         }

@@ -4,6 +4,7 @@
 use pce_engine::solver::cspf::{
     compute, Constraints, NoPath, Objective, PathMetrics, PathRequest, Reservations, Workspace,
 };
+use pce_engine::solver::disjoint::k_shortest;
 use pce_engine::solver::Prepared;
 use pce_engine::topology::{
     LinkId, LinkSpec, NodeId, NodeSpec, Topology, TopologyEvent, TopologyFile,
@@ -305,15 +306,27 @@ fn in_order(nodes: &[NodeId], w: &[NodeId]) -> bool {
     w.iter().all(|x| it.any(|n| n == x))
 }
 
-/// Every simple path, exhaustively: the best objective value, if any.
-fn brute_force(
+/// The case's reservations on its topology.
+fn reservations(topo: &Topology, case: &Case) -> Reservations {
+    let mut res = Reservations::new(topo.link_count());
+    for (l, bw) in &case.reserved {
+        if *l < topo.link_count() {
+            res.add(&[LinkId(*l as u32)], *bw);
+        }
+    }
+    res
+}
+
+/// Every feasible simple path, exhaustively: (objective value, hops) of
+/// each, in increasing order.
+fn feasible(
     topo: &Topology,
     res: &Reservations,
     src: NodeId,
     dst: NodeId,
     obj: Objective,
     c: &Constraints,
-) -> Option<u64> {
+) -> Vec<(u64, u32)> {
     #[allow(clippy::too_many_arguments)]
     fn walk(
         topo: &Topology,
@@ -324,13 +337,12 @@ fn brute_force(
         c: &Constraints,
         visited: &mut Vec<NodeId>,
         path: &mut Vec<LinkId>,
-        best: &mut Option<u64>,
+        found: &mut Vec<(u64, u32)>,
     ) {
         if at == dst {
             let m = metrics(topo, path);
             if bounds_ok(&m, c) && in_order(visited, &waypoints(c, visited[0], dst)) {
-                let v = m.of(obj);
-                *best = Some(best.map_or(v, |b: u64| b.min(v)));
+                found.push((m.of(obj), m.hops));
             }
             return;
         }
@@ -341,12 +353,12 @@ fn brute_force(
             }
             visited.push(link.to);
             path.push(l);
-            walk(topo, res, link.to, dst, obj, c, visited, path, best);
+            walk(topo, res, link.to, dst, obj, c, visited, path, found);
             path.pop();
             visited.pop();
         }
     }
-    let mut best = None;
+    let mut found = Vec::new();
     walk(
         topo,
         res,
@@ -356,23 +368,48 @@ fn brute_force(
         c,
         &mut vec![src],
         &mut Vec::new(),
-        &mut best,
+        &mut found,
     );
-    best
+    found.sort_unstable();
+    found
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
 
+    /// Yen's k shortest simple paths under every constraint, include-nodes
+    /// and bounds too: the first k feasible paths in (cost, hops) order,
+    /// as exhaustive enumeration gives them (the spur paths owe only the
+    /// include-nodes their root has not passed).
+    #[test]
+    fn k_shortest_matches_exhaustive_enumeration(case in case()) {
+        let topo = Prepared::from(case.file.build().unwrap());
+        let res = reservations(&topo, &case);
+        let (src, dst) = (NodeId(case.src), NodeId(case.dst));
+        if src == dst || case.c.exclude_nodes.contains(&src) || case.c.exclude_nodes.contains(&dst) {
+            return Ok(());
+        }
+        let req = PathRequest { source: src, destination: dst, objective: case.objective, constraints: case.c.clone() };
+        const K: usize = 6;
+        let want: Vec<(u64, u32)> = feasible(&topo, &res, src, dst, case.objective, &case.c)
+            .into_iter()
+            .take(K)
+            .collect();
+        match k_shortest(&topo, &res, &req, K, &mut Workspace::new()) {
+            Ok(paths) => {
+                let got: Vec<(u64, u32)> = paths.iter().map(|p| (p.metrics.of(case.objective), p.metrics.hops)).collect();
+                prop_assert_eq!(got, want);
+            }
+            Err(e) => {
+                prop_assert!(want.is_empty(), "{:?} but {:?}", e, want);
+            }
+        }
+    }
+
     #[test]
     fn cspf_matches_exhaustive_search(case in case()) {
         let topo = Prepared::from(case.file.build().unwrap());
-        let mut res = Reservations::new(topo.link_count());
-        for (l, bw) in &case.reserved {
-            if *l < topo.link_count() {
-                res.add(&[LinkId(*l as u32)], *bw);
-            }
-        }
+        let res = reservations(&topo, &case);
         let (src, dst) = (NodeId(case.src), NodeId(case.dst));
         let req = PathRequest { source: src, destination: dst, objective: case.objective, constraints: case.c.clone() };
         let got = compute(&topo, &res, &req, &mut Workspace::new());
@@ -384,7 +421,7 @@ proptest! {
             prop_assert!(got.is_err());
             return Ok(());
         }
-        let best = brute_force(&topo, &res, src, dst, case.objective, &case.c);
+        let best = feasible(&topo, &res, src, dst, case.objective, &case.c).first().map(|v| v.0);
         match got {
             Ok(p) => {
                 // A real path from src to dst, every link admissible, simple.
@@ -402,19 +439,13 @@ proptest! {
                 prop_assert_eq!(p.metrics, metrics(&topo, &p.links));
                 prop_assert!(bounds_ok(&p.metrics, &case.c));
                 prop_assert!(in_order(&seen, &waypoints(&case.c, src, dst)), "IRO not followed");
-                if p.optimal {
-                    prop_assert_eq!(Some(p.metrics.of(case.objective)), best, "not the optimum");
-                } else {
-                    // Only IRO or exhausted bounded searches may be heuristic.
-                    prop_assert!(!case.c.include_nodes.is_empty());
-                    prop_assert!(best.is_some_and(|b| p.metrics.of(case.objective) >= b));
-                }
+                // Small graphs: every answer is exact, with or without IRO.
+                prop_assert!(p.optimal, "not proven optimal");
+                prop_assert_eq!(Some(p.metrics.of(case.objective)), best, "not the optimum");
             }
             Err(e) => {
                 match e {
                     NoPath::Infeasible { proven: true } => prop_assert_eq!(best, None, "exhaustive search found a path"),
-                    // The IRO heuristic may give up without proof.
-                    NoPath::Infeasible { proven: false } => prop_assert!(!case.c.include_nodes.is_empty()),
                     other => prop_assert!(false, "{other:?}"),
                 }
             }

@@ -620,3 +620,57 @@ fn min_max_breaks_ties_on_the_sum() {
     assert_eq!(costs, [10, 3], "{got:?}");
     assert!(got.optimal);
 }
+
+/// Seven diamonds in a row between N0 and N7 (128 equal paths of cost 14,
+/// every link in SRLG 1) and one long way round through N22 (cost 200, no
+/// SRLG): the only SRLG-disjoint pair puts one member on the long way,
+/// the 129th candidate, beyond the candidate limit.
+fn diamonds() -> Prepared {
+    let mut links = Vec::new();
+    for i in 0..7 {
+        let (u, d) = (8 + 2 * i, 9 + 2 * i);
+        for (a, b) in [(i, u), (u, i + 1), (i, d), (d, i + 1)] {
+            links.push(LinkSpec {
+                srlgs: vec![1],
+                ..link_spec(a, b, 1, 0)
+            });
+        }
+    }
+    links.push(link_spec(0, 22, 100, 0));
+    links.push(link_spec(22, 7, 100, 0));
+    let file = TopologyFile {
+        nodes: (0..23).map(node_spec).collect(),
+        links,
+    };
+    Prepared::from(file.build().unwrap())
+}
+
+/// Class 1 of the exactness issue: a "no" that the candidate limit gave is
+/// not a proof. Strict: the error says it is not proven (its message too).
+/// With fallback: the weaker level's answer is not claimed optimal, since
+/// the level asked for may have had a solution beyond the candidates.
+#[test]
+fn a_no_beyond_the_candidate_limit_is_not_a_proof() {
+    let topo = diamonds();
+    let m = req(&topo, "N0", "N7");
+    let group = |strict| GroupRequest {
+        members: vec![m.clone(), m.clone()],
+        disjointness: Disjointness::SRLG,
+        strict,
+        objective: GroupObjective::MinSum,
+        pinned: vec![],
+    };
+    let r = Reservations::new(topo.link_count());
+    let got = solve(&topo, &r, &group(true), &mut Workspace::new());
+    assert_eq!(got, Err(GroupError::NotDisjoint { proven: false }));
+    let text = got.unwrap_err().to_string();
+    assert!(text.contains("not proven"), "{text}");
+    let got = solve(&topo, &r, &group(false), &mut Workspace::new()).unwrap();
+    assert_eq!(got.achieved, Disjointness::LINK);
+    assert!(!got.optimal, "SRLG-disjointness was not proven impossible");
+    // The exhaustive reference: an SRLG-disjoint pair exists.
+    assert_eq!(
+        best_combination(&topo, &group(true), Disjointness::SRLG),
+        Some((214, 214))
+    );
+}

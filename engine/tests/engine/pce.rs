@@ -217,6 +217,10 @@ fn delegated_lsp_is_updated_after_sync_and_acknowledged() {
         pce.lspdb().get(&key).unwrap().control.pending_srp,
         Some(srp)
     );
+    assert!(
+        pce.lspdb().get(&key).unwrap().control.proven,
+        "the claim is recorded: proven optimal"
+    );
 
     // A progress report without the SRP-ID does not acknowledge, and no
     // second update goes out while one is in flight.
