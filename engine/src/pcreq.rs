@@ -166,7 +166,13 @@ pub enum Unreachable {
     },
 }
 
-/// Compute and encode one path.
+/// Paths tried, in increasing cost, for one whose segment list fits the
+/// head end's MSD.
+pub const MSD_CANDIDATES: usize = 64;
+
+/// Compute and encode one path: with SR, the best path whose segment list
+/// fits the head end's MSD (and any SID-depth bound), not merely the best
+/// path.
 pub fn compute_path(
     topo: &Prepared,
     reservations: &Reservations,
@@ -174,11 +180,37 @@ pub fn compute_path(
     ws: &mut Workspace,
 ) -> Result<ComputedPath, Unreachable> {
     let req = path_request(topo, ask)?;
-    let path = compute(topo, reservations, &req, ws).map_err(|e| Unreachable::NoPath {
+    let no_path = |e: crate::solver::cspf::NoPath| Unreachable::NoPath {
         proven: !matches!(e, crate::solver::cspf::NoPath::Infeasible { proven: false }),
-    })?;
+    };
+    let path = compute(topo, reservations, &req, ws).map_err(no_path)?;
     let optimal = path.optimal;
-    encode_path(topo, ask, path.links, &path.metrics).map(|p| ComputedPath { optimal, ..p })
+    match encode_path(topo, ask, path.links, &path.metrics) {
+        Ok(p) => Ok(ComputedPath { optimal, ..p }),
+        // The best path needs more segments than the head end can push:
+        // the next ones, in increasing cost, until one fits (the first
+        // that fits is the best that does, MSD-aware).
+        Err(Unreachable::NoPath { .. }) if ask.setup == PathSetupType::SR_TE => {
+            let candidates =
+                crate::solver::disjoint::k_shortest(topo, reservations, &req, MSD_CANDIDATES, ws)
+                    .map_err(no_path)?;
+            let exhausted = candidates.len() < MSD_CANDIDATES;
+            for c in candidates.into_iter().skip(1) {
+                let fits_optimal = optimal && c.optimal;
+                if let Ok(p) = encode_path(topo, ask, c.links, &c.metrics) {
+                    return Ok(ComputedPath {
+                        optimal: fits_optimal,
+                        ..p
+                    });
+                }
+            }
+            // None of them fits: proven when they were every path there is.
+            Err(Unreachable::NoPath {
+                proven: exhausted && optimal,
+            })
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The solver's request for an ask: end points mapped onto nodes, the

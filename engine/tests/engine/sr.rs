@@ -237,3 +237,88 @@ proptest! {
         prop_assert_eq!(nodes(&back), nodes(&p.links));
     }
 }
+
+/// Every simple path from `s` to `t` avoiding `avoid`.
+fn simple_paths(topo: &Topology, s: NodeId, t: NodeId, avoid: Option<NodeId>) -> Vec<Vec<LinkId>> {
+    fn walk(
+        topo: &Topology,
+        at: NodeId,
+        t: NodeId,
+        avoid: Option<NodeId>,
+        seen: &mut Vec<NodeId>,
+        path: &mut Vec<LinkId>,
+        out: &mut Vec<Vec<LinkId>>,
+    ) {
+        if at == t {
+            out.push(path.clone());
+            return;
+        }
+        for l in topo.out_links(at).map(LinkId) {
+            let to = topo.link(l).unwrap().to;
+            if seen.contains(&to) || Some(to) == avoid {
+                continue;
+            }
+            seen.push(to);
+            path.push(l);
+            walk(topo, to, t, avoid, seen, path, out);
+            path.pop();
+            seen.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(topo, s, t, avoid, &mut vec![s], &mut Vec::new(), &mut out);
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+    /// MSD-aware SR paths (issue 14): when the best path (on the TE metric,
+    /// which leaves the IGP shortest paths) needs more segments than the
+    /// head end's MSD, the answer is the best path whose segment list fits,
+    /// as exhaustive search over every simple path finds it; "no path"
+    /// only when none fits, and then proven.
+    #[test]
+    fn sr_paths_are_the_best_that_fit_the_msd(file in topology(), s in 0u32..6, d in 0u32..6, msd in 1u8..4) {
+        use pce_engine::pcreq::{compute_path, PathAsk, Unreachable};
+        use pcep::wire::object::Metric;
+        use pcep::wire::tlv::SrPceCapability;
+        use pcep::wire::{Attributes, MetricType, PathSetupType};
+        let topo = Prepared::from(file.build().unwrap());
+        let n = topo.node_count() as u32;
+        let (src, dst) = (NodeId(s % n), NodeId(d % n));
+        if src == dst {
+            return Ok(());
+        }
+        let attributes = Attributes {
+            metrics: vec![Metric { metric_type: MetricType::TE, ..Metric::default() }],
+            ..Attributes::default()
+        };
+        let cost = |links: &[LinkId]| {
+            links.iter().fold((0u64, 0u32), |(c, h), l| (c + u64::from(topo.link(*l).unwrap().te), h + 1))
+        };
+        let paths = simple_paths(&topo, src, dst, None);
+        let best_fit = paths.iter().filter(|p| encode(&topo, p, Some(msd)).is_ok()).map(|p| cost(p)).min();
+        let ask = PathAsk {
+            source: topo.node(src).unwrap().router_id,
+            destination: topo.node(dst).unwrap().router_id,
+            attributes: &attributes,
+            setup: PathSetupType::SR_TE,
+            peer_sr: Some(SrPceCapability { flags: 0, msd }),
+        };
+        let res = Reservations::new(topo.link_count());
+        match compute_path(&topo, &res, &ask, &mut Workspace::new()) {
+            Ok(p) => {
+                prop_assert_eq!(Some(cost(&p.links)), best_fit);
+                prop_assert!(encode(&topo, &p.links, Some(msd)).is_ok());
+                prop_assert!(p.optimal);
+            }
+            Err(Unreachable::NoPath { proven }) => {
+                prop_assert_eq!(best_fit, None);
+                // Small graphs: the candidates are every path there is.
+                prop_assert!(proven || paths.len() >= pce_engine::pcreq::MSD_CANDIDATES);
+            }
+            Err(e) => prop_assert!(false, "{:?}", e),
+        }
+    }
+}
