@@ -888,63 +888,281 @@ async fn metrics(State(api): State<Api>) -> Result<Response, ApiError> {
         .into_response())
 }
 
-/// `POST /compute`.
+/// `POST /compute`: a path (`source`, `destination`) or a disjoint group
+/// (`members`), with every constraint `pce compute` takes.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct ComputeRequest {
-    source: IpAddr,
-    destination: IpAddr,
+    /// Head end: a node name or address.
+    #[serde(default)]
+    source: Option<String>,
+    /// Tail end: a node name or address.
+    #[serde(default)]
+    destination: Option<String>,
+    /// A disjoint group instead: each member's [head end, tail end].
+    #[serde(default)]
+    members: Vec<(String, String)>,
     /// "sr" (default) or "rsvp".
     #[serde(default)]
     setup: Option<String>,
+    /// The head end's MSD (SR; default: no limit).
+    #[serde(default)]
+    msd: Option<u8>,
+    /// Include-nodes, in order (IRO).
+    #[serde(default)]
+    include_nodes: Vec<String>,
+    /// Nodes to avoid (XRO).
+    #[serde(default)]
+    exclude_nodes: Vec<String>,
+    /// SRLGs to avoid (XRO).
+    #[serde(default)]
+    exclude_srlgs: Vec<u32>,
+    /// Bounds on the path's IGP and TE metrics and its delay (µs).
+    #[serde(default)]
+    max_igp: Option<u32>,
+    #[serde(default)]
+    max_te: Option<u32>,
+    #[serde(default)]
+    max_delay_us: Option<u32>,
+    /// Group disjointness: "link" (default), "node", "srlg", or a
+    /// combination such as "node,srlg".
+    #[serde(default)]
+    disjointness: Option<String>,
+    /// Group: no fallback to weaker disjointness (T).
+    #[serde(default)]
+    strict: bool,
+    /// Group objective min-max (default min-sum).
+    #[serde(default)]
+    min_max: bool,
     #[serde(flatten)]
     constraints: Constraints,
 }
 
-/// An offline path computation on the current topology (bandwidth held by
-/// placed LSPs is not counted; SR paths without an MSD limit).
+/// A node by name or address, as an address the solver maps back.
+fn node_address(topo: &crate::topology::Topology, n: &str) -> Result<IpAddr, ApiError> {
+    if let Some(id) = topo.node_by_name(n) {
+        if let Some(node) = topo.node(id) {
+            return Ok(node.router_id);
+        }
+    }
+    n.parse().map_err(|_| {
+        ApiError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{n:?} is neither a node name nor an address"),
+        )
+    })
+}
+
+fn prefix(a: IpAddr) -> pcep::wire::object::Subobject {
+    match a {
+        IpAddr::V4(address) => pcep::wire::object::Subobject::Ipv4Prefix {
+            loose: false,
+            address,
+            prefix_length: 32,
+            attribute: 0,
+        },
+        IpAddr::V6(address) => pcep::wire::object::Subobject::Ipv6Prefix {
+            loose: false,
+            address,
+            prefix_length: 128,
+            attribute: 0,
+        },
+    }
+}
+
+impl ComputeRequest {
+    /// The PCEP attributes the request amounts to (the daemon computes
+    /// from these for PCCs too).
+    fn attributes(&self, topo: &crate::topology::Topology) -> Result<Attributes, ApiError> {
+        let mut a = self.constraints.attributes()?;
+        for (t, b) in [
+            (MetricType::IGP, self.max_igp),
+            (MetricType::TE, self.max_te),
+            (MetricType::PATH_DELAY, self.max_delay_us),
+        ] {
+            if let Some(b) = b {
+                a.metrics.push(Metric {
+                    metric_type: t,
+                    metric_flags: Metric::BOUND,
+                    value: b as f32,
+                    ..Metric::default()
+                });
+            }
+        }
+        if !self.include_nodes.is_empty() {
+            let subobjects = self
+                .include_nodes
+                .iter()
+                .map(|n| node_address(topo, n).map(prefix))
+                .collect::<Result<_, _>>()?;
+            a.iro = Some(Box::new(pcep::wire::object::Iro {
+                subobjects,
+                ..pcep::wire::object::Iro::default()
+            }));
+        }
+        if !self.exclude_nodes.is_empty() || !self.exclude_srlgs.is_empty() {
+            let mut subobjects: Vec<pcep::wire::object::Subobject> = self
+                .exclude_nodes
+                .iter()
+                .map(|n| node_address(topo, n).map(prefix))
+                .collect::<Result<_, _>>()?;
+            subobjects.extend(self.exclude_srlgs.iter().map(|&srlg| {
+                pcep::wire::object::Subobject::Srlg {
+                    loose: false,
+                    srlg,
+                    attribute: 0,
+                }
+            }));
+            a.xro = Some(Box::new(pcep::wire::object::Xro {
+                subobjects,
+                ..pcep::wire::object::Xro::default()
+            }));
+        }
+        Ok(a)
+    }
+
+    fn disjointness(&self) -> Result<crate::solver::disjoint::Disjointness, ApiError> {
+        let mut d = crate::solver::disjoint::Disjointness::NONE;
+        for part in self.disjointness.as_deref().unwrap_or("link").split(',') {
+            match part.trim() {
+                "link" => d.link = true,
+                "node" => d.node = true,
+                "srlg" => d.srlg = true,
+                o => {
+                    return Err(ApiError(
+                        StatusCode::BAD_REQUEST,
+                        format!("disjointness {o:?}: expected link, node, srlg or a combination"),
+                    ))
+                }
+            }
+        }
+        Ok(d)
+    }
+}
+
+/// A computed path as the API shows it.
+fn path_view(
+    topo: &crate::topology::Topology,
+    head: crate::topology::NodeId,
+    p: &crate::pcreq::ComputedPath,
+    metrics: &crate::solver::cspf::PathMetrics,
+) -> serde_json::Value {
+    let name = |n| topo.node(n).map(|n| n.name.clone()).unwrap_or_default();
+    let nodes: Vec<String> = std::iter::once(name(head))
+        .chain(
+            p.links
+                .iter()
+                .filter_map(|l| topo.link(*l))
+                .map(|l| name(l.to)),
+        )
+        .collect();
+    serde_json::json!({
+        "path": p.ero.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "nodes": nodes,
+        "hops": p.links.len(),
+        "path_metrics": metrics,
+        "metrics": p.attributes.metrics.iter().map(|m| serde_json::json!({
+            "type": m.metric_type.0, "value": m.value
+        })).collect::<Vec<_>>(),
+        "optimal": p.optimal,
+    })
+}
+
+fn unreachable(e: crate::pcreq::Unreachable) -> ApiError {
+    ApiError(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        match e {
+            crate::pcreq::Unreachable::UnknownEndpoints(_) => {
+                "an end point is not in the topology".into()
+            }
+            crate::pcreq::Unreachable::NoPath { proven: true } => {
+                "no path satisfies the constraints (proven)".into()
+            }
+            crate::pcreq::Unreachable::NoPath { proven: false } => {
+                "no path found within the search limits (not proven impossible)".into()
+            }
+        },
+    )
+}
+
+/// An offline path or group computation on the current topology
+/// (bandwidth held by placed LSPs is not counted).
 async fn compute(
     State(api): State<Api>,
     body: Result<Json<ComputeRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    use crate::solver::cspf::{metrics_of_path, Reservations, Workspace};
     let c = json_body(body)?;
     let setup = parse_setup(c.setup.as_deref())?;
-    let attributes = c.constraints.attributes()?;
     let topo = api.shared.topology.load_full();
-    let ask = crate::pcreq::PathAsk {
-        source: c.source,
-        destination: c.destination,
+    let attributes = c.attributes(&topo)?;
+    let peer_sr = c
+        .msd
+        .map(|msd| pcep::wire::tlv::SrPceCapability { flags: 0, msd });
+    let ask = |source, destination| crate::pcreq::PathAsk {
+        source,
+        destination,
         attributes: &attributes,
         setup,
-        peer_sr: None,
+        peer_sr,
     };
-    let mut ws = crate::solver::cspf::Workspace::new();
-    match crate::pcreq::compute_path(
-        &topo,
-        &crate::solver::cspf::Reservations::EMPTY,
-        &ask,
-        &mut ws,
-    ) {
-        Ok(p) => Ok(Json(serde_json::json!({
-            "path": p.ero.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "hops": p.links.len(),
-            "metrics": p.attributes.metrics.iter().map(|m| serde_json::json!({
-                "type": m.metric_type.0, "value": m.value
-            })).collect::<Vec<_>>(),
-        }))),
-        Err(crate::pcreq::Unreachable::UnknownEndpoints(_)) => Err(ApiError(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "an end point is not in the topology".into(),
-        )),
-        Err(crate::pcreq::Unreachable::NoPath { proven }) => Err(ApiError(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            if proven {
-                "no path satisfies the constraints (proven)".into()
-            } else {
-                "no path found within the search limits (not proven impossible)".into()
-            },
-        )),
+    let mut ws = Workspace::new();
+    let res = Reservations::EMPTY;
+    if c.members.is_empty() {
+        let (Some(s), Some(d)) = (&c.source, &c.destination) else {
+            return Err(ApiError(
+                StatusCode::BAD_REQUEST,
+                "give source and destination, or members".into(),
+            ));
+        };
+        let a = ask(node_address(&topo, s)?, node_address(&topo, d)?);
+        let head = crate::pcreq::path_request(&topo, &a)
+            .map_err(unreachable)?
+            .source;
+        let p = crate::pcreq::compute_path(&topo, &res, &a, &mut ws).map_err(unreachable)?;
+        let m = metrics_of_path(&topo, &p.links);
+        return Ok(Json(path_view(&topo, head, &p, &m)));
     }
+    let mut asks = Vec::with_capacity(c.members.len());
+    for (h, t) in &c.members {
+        asks.push(ask(node_address(&topo, h)?, node_address(&topo, t)?));
+    }
+    let members = asks
+        .iter()
+        .map(|a| crate::pcreq::path_request(&topo, a))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(unreachable)?;
+    let group = crate::solver::disjoint::GroupRequest {
+        members,
+        disjointness: c.disjointness()?,
+        strict: c.strict,
+        objective: if c.min_max {
+            crate::solver::disjoint::GroupObjective::MinMax
+        } else {
+            crate::solver::disjoint::GroupObjective::MinSum
+        },
+        pinned: Vec::new(),
+    };
+    let result = crate::solver::disjoint::solve(&topo, &res, &group, &mut ws)
+        .map_err(|e| ApiError(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+    let mut paths = Vec::with_capacity(result.paths.len());
+    for ((p, a), m) in result.paths.iter().zip(&asks).zip(&group.members) {
+        let encoded = crate::pcreq::encode_path(&topo, a, p.links.clone(), &p.metrics)
+            .map_err(unreachable)?;
+        paths.push(path_view(
+            &topo,
+            m.source,
+            &crate::pcreq::ComputedPath {
+                optimal: result.optimal,
+                ..encoded
+            },
+            &p.metrics,
+        ));
+    }
+    Ok(Json(serde_json::json!({
+        "paths": paths,
+        "achieved": result.achieved,
+        "optimal": result.optimal,
+    })))
 }
 
 /// Bind the API listener.

@@ -907,6 +907,11 @@ fn within_bounds(m: &PathMetrics, c: &Constraints) -> bool {
         && c.max_hops.is_none_or(|b| m.hops <= b)
 }
 
+/// The metrics of a path given as links (for callers outside the solver).
+pub fn metrics_of_path(topo: &Topology, links: &[LinkId]) -> PathMetrics {
+    metrics_of(topo, links)
+}
+
 /// The metrics of a path given as links.
 pub(crate) fn metrics_of(topo: &Topology, links: &[LinkId]) -> PathMetrics {
     links

@@ -277,3 +277,137 @@ fn every_route_and_its_errors() {
         "no PCEP session",
     );
 }
+
+/// `POST /compute` answers what `pce compute` does: node names, include
+/// and exclude nodes, bounds, objectives, and disjoint groups, each answer
+/// the solver's own on the same request, with its claim of optimality.
+#[test]
+fn compute_takes_every_constraint_and_groups() {
+    use pce_engine::solver::cspf::{
+        compute, Constraints, Objective, PathRequest, Reservations, Workspace,
+    };
+    use pce_engine::solver::disjoint::{solve, Disjointness, GroupObjective, GroupRequest};
+    let s = start();
+    let url = format!("{}/compute", s.base);
+    let topo = load("draft-topology-a.json");
+    let id = |n: &str| topo.node_by_name(n).unwrap();
+    let names = |v: &Value| -> Vec<String> {
+        v["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect()
+    };
+    // One path, through R2, around R3, on the TE metric, bounded.
+    let (status, v) = call(
+        "POST",
+        &url,
+        Some(serde_json::json!({
+            "source": "PCC1", "destination": "PCC4", "setup": "rsvp", "objective": "te",
+            "include_nodes": ["R2"], "exclude_nodes": ["R3"], "max_igp": 1000
+        })),
+    );
+    assert_eq!(status, 200, "{v}");
+    let req = PathRequest {
+        source: id("PCC1"),
+        destination: id("PCC4"),
+        objective: Objective::Te,
+        constraints: Constraints {
+            include_nodes: vec![id("R2")],
+            exclude_nodes: vec![id("R3")],
+            max_igp: Some(1000),
+            ..Constraints::default()
+        },
+    };
+    let r = Reservations::new(topo.link_count());
+    let want = compute(&topo, &r, &req, &mut Workspace::new()).unwrap();
+    let mut want_nodes = vec!["PCC1".to_string()];
+    want_nodes.extend(
+        want.links
+            .iter()
+            .map(|l| topo.node(topo.link(*l).unwrap().to).unwrap().name.clone()),
+    );
+    assert_eq!(names(&v), want_nodes);
+    assert!(names(&v).contains(&"R2".to_string()) && !names(&v).contains(&"R3".to_string()));
+    assert_eq!(v["path_metrics"]["te"], want.metrics.te);
+    assert_eq!(v["optimal"], true);
+
+    // A node-disjoint group, strict (its links differ too).
+    let (status, v) = call(
+        "POST",
+        &url,
+        Some(serde_json::json!({
+            "members": [["PCC1", "PCC3"], ["PCC2", "PCC4"]], "disjointness": "node", "strict": true
+        })),
+    );
+    assert_eq!(status, 200, "{v}");
+    let g = GroupRequest {
+        members: [("PCC1", "PCC3"), ("PCC2", "PCC4")]
+            .iter()
+            .map(|(a, b)| PathRequest {
+                source: id(a),
+                destination: id(b),
+                objective: Objective::Igp,
+                constraints: Constraints::default(),
+            })
+            .collect(),
+        disjointness: Disjointness::NODE,
+        strict: true,
+        objective: GroupObjective::MinSum,
+        pinned: vec![],
+    };
+    let want = solve(&topo, &r, &g, &mut Workspace::new()).unwrap();
+    let paths = v["paths"].as_array().unwrap();
+    assert_eq!(paths.len(), 2);
+    for (got, want) in paths.iter().zip(&want.paths) {
+        assert_eq!(got["path_metrics"]["igp"], want.metrics.igp);
+    }
+    let (a, b) = (names(&paths[0]), names(&paths[1]));
+    let hops = |v: &[String]| -> Vec<(String, String)> {
+        v.windows(2)
+            .map(|w| {
+                let (x, y) = (w[0].clone(), w[1].clone());
+                if x < y {
+                    (x, y)
+                } else {
+                    (y, x)
+                }
+            })
+            .collect()
+    };
+    assert!(
+        hops(&a).iter().all(|h| !hops(&b).contains(h)),
+        "{a:?} {b:?}"
+    );
+    assert_eq!(v["achieved"]["node"], true);
+    assert_eq!(v["optimal"], want.optimal);
+
+    // Its errors.
+    for (body, code, text) in [
+        (
+            serde_json::json!({"source": "PCC1", "destination": "nowhere"}),
+            422,
+            "neither a node name",
+        ),
+        (
+            serde_json::json!({"members": [["PCC1", "PCC4"], ["PCC2", "PCC3"]], "disjointness": "pink"}),
+            400,
+            "disjointness",
+        ),
+        (
+            serde_json::json!({"setup": "sr"}),
+            400,
+            "source and destination",
+        ),
+        (
+            serde_json::json!({"source": "PCC1", "destination": "PCC4", "include_nodes": ["PCC4", "R1"]}),
+            422,
+            "(proven)",
+        ),
+    ] {
+        let (status, v) = call("POST", &url, Some(body.clone()));
+        assert_eq!(status, code, "{body}: {v}");
+        assert!(v["error"].as_str().unwrap().contains(text), "{body}: {v}");
+    }
+}
