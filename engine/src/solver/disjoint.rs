@@ -67,17 +67,6 @@ impl Disjointness {
     pub const fn any(self) -> bool {
         self.link || self.node || self.srlg
     }
-
-    /// The weaker levels to try after this one, strongest first, ending
-    /// with no disjointness at all.
-    fn fallbacks(self) -> Vec<Self> {
-        match (self.node, self.srlg, self.link) {
-            (true, true, _) => vec![Self::NODE, Self::SRLG, Self::LINK, Self::NONE],
-            (true, false, _) | (false, true, _) => vec![Self::LINK, Self::NONE],
-            (false, false, true) => vec![Self::NONE],
-            (false, false, false) => Vec::new(),
-        }
-    }
 }
 
 /// What a group minimizes (RFC 5541 / RFC 8800 objective functions).
@@ -240,51 +229,16 @@ fn nodes_of(topo: &Topology, links: &[LinkId], source: NodeId) -> Vec<NodeId> {
 
 // ===== disjointness =====
 
-/// Whether two paths (with their requests' ends) are disjoint as `d` asks.
+/// Whether two paths (with their requests' ends) are disjoint as `d` asks
+/// (node or SRLG disjointness includes link disjointness).
 pub fn disjoint(
     topo: &Topology,
     a: (&PathRequest, &Path),
     b: (&PathRequest, &Path),
     d: Disjointness,
 ) -> bool {
-    let physical = |l: LinkId| {
-        let r = topo.reverse(l).unwrap_or(l);
-        l.min(r)
-    };
-    if d.link || d.node || d.srlg {
-        let la: Vec<LinkId> = a.1.links.iter().map(|l| physical(*l)).collect();
-        if b.1.links.iter().any(|l| la.contains(&physical(*l))) {
-            return false;
-        }
-    }
-    if d.node {
-        let shared_ends = |n: &NodeId| {
-            (*n == a.0.source || *n == a.0.destination)
-                && (*n == b.0.source || *n == b.0.destination)
-        };
-        let na = nodes_of(topo, &a.1.links, a.0.source);
-        let nb = nodes_of(topo, &b.1.links, b.0.source);
-        if na.iter().any(|n| nb.contains(n) && !shared_ends(n)) {
-            return false;
-        }
-    }
-    if d.srlg {
-        let sa: Vec<u32> =
-            a.1.links
-                .iter()
-                .filter_map(|l| topo.link(*l))
-                .flat_map(|l| topo.srlgs(l).iter().copied())
-                .collect();
-        let shares =
-            b.1.links
-                .iter()
-                .filter_map(|l| topo.link(*l))
-                .any(|l| topo.srlgs(l).iter().any(|s| sa.contains(s)));
-        if shares {
-            return false;
-        }
-    }
-    true
+    let d = Disjointness { link: d.any(), ..d };
+    shared(topo, a, b, d) == 0
 }
 
 // ===== the group search =====
@@ -299,31 +253,257 @@ pub fn solve(
     if group.members.is_empty() {
         return Err(GroupError::Empty);
     }
-    let mut levels = vec![group.disjointness];
-    if !group.strict {
-        levels.extend(group.disjointness.fallbacks());
+    let wanted = group.disjointness;
+    let failure = match solve_at(topo, r, group, wanted, ws) {
+        Ok(result) => return Ok(result),
+        Err(e @ GroupError::Member { .. }) => return Err(e),
+        Err(e) if !wanted.any() => return Err(e),
+        Err(GroupError::NotDisjoint { proven: true }) if group.strict => {
+            return Err(GroupError::NotDisjoint { proven: true })
+        }
+        Err(e) => e,
+    };
+    // T=0 and no combination is as disjoint as asked: the combination
+    // sharing the fewest links, nodes or SRLGs (as asked: RFC 8800 §5.4's
+    // MSL, MSN, MSS), then the fewest shared elements of any kind, then the
+    // best objective among those. When the level
+    // asked for was not proven impossible, nothing after it is proven.
+    // With T=1 this search still serves: its candidates include exact
+    // pairs the plain lists may lack, and a combination sharing nothing
+    // meets the level asked (not proven optimal).
+    let stronger_unproven = failure == GroupError::NotDisjoint { proven: false };
+    let result = least_shared(topo, r, group, ws)?;
+    let a = result.achieved;
+    let meets = (a.link || !wanted.link) && (a.node || !wanted.node) && (a.srlg || !wanted.srlg);
+    if group.strict && !meets {
+        return Err(failure);
     }
-    let mut first_failure = None;
-    // A stronger level not proven impossible makes a weaker one's answer
-    // unproven: the stronger one may have had a solution beyond the
-    // candidates searched.
-    let mut stronger_unproven = false;
-    for level in levels {
-        match solve_at(topo, r, group, level, ws) {
-            Ok(result) => {
-                return Ok(GroupResult {
-                    optimal: result.optimal && !stronger_unproven,
-                    ..result
-                })
-            }
-            Err(e @ GroupError::Member { .. }) => return Err(e),
-            Err(e) => {
-                stronger_unproven |= e == GroupError::NotDisjoint { proven: false };
-                first_failure.get_or_insert(e);
+    Ok(GroupResult {
+        optimal: result.optimal && !stronger_unproven,
+        ..result
+    })
+}
+
+/// Elements two paths share, of the kinds `d` asks to keep apart: physical
+/// links (L), nodes other than an end both LSPs have (N), SRLGs (S).
+pub fn shared(
+    topo: &Topology,
+    a: (&PathRequest, &Path),
+    b: (&PathRequest, &Path),
+    d: Disjointness,
+) -> u64 {
+    let physical = |l: &LinkId| {
+        let r = topo.reverse(*l).unwrap_or(*l);
+        (*l).min(r)
+    };
+    let mut n = 0u64;
+    if d.link {
+        let la: Vec<LinkId> = a.1.links.iter().map(physical).collect();
+        let mut lb: Vec<LinkId> = b.1.links.iter().map(physical).collect();
+        lb.sort_unstable();
+        lb.dedup();
+        n += lb.iter().filter(|l| la.contains(l)).count() as u64;
+    }
+    if d.node {
+        let shared_ends = |x: &NodeId| {
+            (*x == a.0.source || *x == a.0.destination)
+                && (*x == b.0.source || *x == b.0.destination)
+        };
+        let na = nodes_of(topo, &a.1.links, a.0.source);
+        let nb = nodes_of(topo, &b.1.links, b.0.source);
+        n += nb
+            .iter()
+            .filter(|x| na.contains(x) && !shared_ends(x))
+            .count() as u64;
+    }
+    if d.srlg {
+        let srlgs = |p: &Path| {
+            let mut v: Vec<u32> = p
+                .links
+                .iter()
+                .filter_map(|l| topo.link(*l))
+                .flat_map(|l| topo.srlgs(l).iter().copied())
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let sa = srlgs(a.1);
+        n += srlgs(b.1).iter().filter(|x| sa.contains(x)).count() as u64;
+    }
+    n
+}
+
+/// The fallback of a group whose disjointness cannot be met: the fewest
+/// shared elements of the kinds asked, summed over the pairs of members,
+/// then the fewest of any kind (two members on one path share more than
+/// two that only cross), then the objective;
+/// by branch and bound over the candidate lists, with the same proof as
+/// [`solve_at`] (a combination using a candidate beyond a list shares at
+/// least one element, the level being impossible).
+fn least_shared(
+    topo: &Prepared,
+    r: &Reservations,
+    group: &GroupRequest,
+    ws: &mut Workspace,
+) -> Result<GroupResult, GroupError> {
+    let members = &group.members;
+    let wanted = group.disjointness;
+    let pinned = |i: usize| group.pinned.get(i).and_then(Option::as_ref);
+    let mut lists = Vec::with_capacity(members.len());
+    for (i, m) in members.iter().enumerate() {
+        lists.push(match pinned(i) {
+            Some(p) => vec![p.clone()],
+            None => k_shortest(topo, r, m, MAX_CANDIDATES + 1, ws)
+                .map_err(|reason| GroupError::Member { member: i, reason })?,
+        });
+    }
+    let cost = |i: usize, p: &Path| members.get(i).map_or(0, |m| p.metrics.of(m.objective));
+    // What lies beyond each list, for the proof, before it grows.
+    let beyond: Vec<u64> = lists
+        .iter()
+        .enumerate()
+        .map(|(i, l)| l.get(MAX_CANDIDATES).map_or(u64::MAX, |p| cost(i, p)))
+        .collect();
+    for l in &mut lists {
+        l.truncate(MAX_CANDIDATES);
+    }
+    // The cheapest candidates of equal cost can all share the same links
+    // (128 equal paths through seven diamonds): the best combinations at
+    // each single level (exact pairs by Suurballe among them) join the
+    // lists, which stay in increasing cost.
+    for level in [Disjointness::NODE, Disjointness::SRLG, Disjointness::LINK] {
+        if let Ok(found) = solve_at(topo, r, group, level, ws) {
+            for (i, p) in found.paths.into_iter().enumerate() {
+                if let Some(l) = lists.get_mut(i) {
+                    if pinned(i).is_none() && !l.iter().any(|q| q.links == p.links) {
+                        let c = cost(i, &p);
+                        let at = l.partition_point(|q| {
+                            members.get(i).map_or(0, |m| q.metrics.of(m.objective)) <= c
+                        });
+                        l.insert(at, p);
+                    }
+                }
             }
         }
     }
-    Err(first_failure.unwrap_or(GroupError::NotDisjoint { proven: true }))
+    let combine = |(value, sum): Value, c: u64| {
+        let sum = sum.saturating_add(c);
+        match group.objective {
+            GroupObjective::MinSum => (sum, sum),
+            GroupObjective::MinMax => (value.max(c), sum),
+        }
+    };
+    // Depth-first over members, candidates in increasing cost; a branch
+    // stops when its (shared, value) cannot beat the best.
+    type Sharing = (u64, u64);
+    type Best = Option<((Sharing, Value), Vec<usize>)>;
+    #[allow(clippy::too_many_arguments)]
+    fn go(
+        topo: &Topology,
+        members: &[PathRequest],
+        lists: &[Vec<Path>],
+        wanted: Disjointness,
+        combine: &dyn Fn(Value, u64) -> Value,
+        cost: &dyn Fn(usize, &Path) -> u64,
+        at: (Sharing, Value),
+        choice: &mut Vec<usize>,
+        best: &mut Best,
+    ) {
+        let every = Disjointness {
+            link: true,
+            node: true,
+            srlg: true,
+        };
+        let member = choice.len();
+        let Some(list) = lists.get(member) else {
+            if best.as_ref().is_none_or(|(b, _)| at < *b) {
+                *best = Some((at, choice.clone()));
+            }
+            return;
+        };
+        for (c, p) in list.iter().enumerate() {
+            let value = combine(at.1, cost(member, p));
+            let mut sharing = at.0;
+            for (j, &cj) in choice.iter().enumerate() {
+                if let (Some(mj), Some(mm), Some(pj)) = (
+                    members.get(j),
+                    members.get(member),
+                    lists.get(j).and_then(|l| l.get(cj)),
+                ) {
+                    sharing.0 += shared(topo, (mj, pj), (mm, p), wanted);
+                    sharing.1 += shared(topo, (mj, pj), (mm, p), every);
+                }
+            }
+            if best.as_ref().is_some_and(|(b, _)| (at.0, value) >= *b) {
+                // Later candidates cost more and share at least `at.0`.
+                break;
+            }
+            if best.as_ref().is_some_and(|(b, _)| (sharing, value) >= *b) {
+                continue;
+            }
+            choice.push(c);
+            go(
+                topo,
+                members,
+                lists,
+                wanted,
+                combine,
+                cost,
+                (sharing, value),
+                choice,
+                best,
+            );
+            choice.pop();
+        }
+    }
+    let mut best: Best = None;
+    go(
+        topo,
+        members,
+        &lists,
+        wanted,
+        &combine,
+        &cost,
+        ((0, 0), (0, 0)),
+        &mut Vec::new(),
+        &mut best,
+    );
+    let Some((found, choice)) = best else {
+        return Err(GroupError::NotDisjoint { proven: true });
+    };
+    // The proof: a combination with a candidate beyond member i's list
+    // shares at least one element (of the kinds asked, so of any kind) and
+    // costs at least `b` for it and the others' cheapest for the rest.
+    let optimal = beyond_bounds(group.objective, &lists, &beyond, &cost)
+        .into_iter()
+        .all(|lower| lower.is_none_or(|lower| ((1, 1), lower) >= found));
+    let paths: Vec<Path> = choice
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &c)| lists.get(i).and_then(|l| l.get(c)).cloned())
+        .collect();
+    // What the chosen paths achieve, pair by pair, for DISJOINTNESS-STATUS.
+    let holds = |d: Disjointness| {
+        paths.iter().enumerate().all(|(i, p)| {
+            paths.iter().enumerate().skip(i + 1).all(|(j, q)| {
+                match (members.get(i), members.get(j)) {
+                    (Some(mi), Some(mj)) => disjoint(topo, (mi, p), (mj, q), d),
+                    _ => false,
+                }
+            })
+        })
+    };
+    let achieved = Disjointness {
+        link: holds(Disjointness::LINK),
+        node: holds(Disjointness::NODE),
+        srlg: holds(Disjointness::SRLG),
+    };
+    Ok(GroupResult {
+        paths,
+        achieved,
+        optimal,
+    })
 }
 
 fn solve_at(
@@ -376,36 +556,21 @@ fn solve_at(
         }
         let cost = |i: usize, p: &Path| members.get(i).map_or(0, |m| p.metrics.of(m.objective));
         let best = search(topo, group, level, &lists, k, &cost);
-        // The proof: nothing beyond the lists can beat `best`.
-        let beyond = |i: usize| {
-            lists
-                .get(i)
-                .and_then(|l| l.get(k))
-                .map_or(u64::MAX, |p| cost(i, p))
-        };
-        let mins: Vec<u64> = (0..members.len())
+        // The proof, member by member: a combination using a candidate
+        // beyond member i's list cannot beat (value, sum).
+        let beyond: Vec<u64> = (0..members.len())
             .map(|i| {
                 lists
                     .get(i)
-                    .and_then(|l| l.first())
-                    .map_or(0, |p| cost(i, p))
+                    .and_then(|l| l.get(k))
+                    .map_or(u64::MAX, |p| cost(i, p))
             })
             .collect();
-        let total_min: u64 = mins.iter().sum();
-        // The proof, member by member: a combination using a candidate
-        // beyond member i's list costs at least `b` for it and the others'
-        // cheapest for the rest, so it cannot beat (value, sum). For
-        // min-max, an equal maximum must not have a smaller sum either.
+        let bounds = beyond_bounds(group.objective, &lists, &beyond, &cost);
         let proven = |value: u64, sum: u64| {
-            (0..members.len()).all(|i| {
-                let b = beyond(i);
-                let least = b.saturating_add(total_min - mins.get(i).copied().unwrap_or(0));
-                b == u64::MAX
-                    || match group.objective {
-                        GroupObjective::MinSum => least >= value,
-                        GroupObjective::MinMax => b > value || (b == value && least >= sum),
-                    }
-            })
+            bounds
+                .iter()
+                .all(|lower| lower.is_none_or(|lower| lower >= (value, sum)))
         };
         match best {
             Some(((value, sum), choice)) if proven(value, sum) || k >= MAX_CANDIDATES => {
@@ -428,6 +593,36 @@ fn solve_at(
             _ => k = (k * 2).min(MAX_CANDIDATES),
         }
     }
+}
+
+/// Per member, the least value of any combination using a candidate
+/// beyond its list: that candidate's cost (`beyond`, `u64::MAX` when the
+/// list holds every path) for it and the others' cheapest for the rest;
+/// `None` when there is no such combination.
+fn beyond_bounds(
+    objective: GroupObjective,
+    lists: &[Vec<Path>],
+    beyond: &[u64],
+    cost: &dyn Fn(usize, &Path) -> u64,
+) -> Vec<Option<Value>> {
+    let mins: Vec<u64> = lists
+        .iter()
+        .enumerate()
+        .map(|(i, l)| l.first().map_or(0, |p| cost(i, p)))
+        .collect();
+    let total: u64 = mins.iter().sum();
+    mins.iter()
+        .zip(beyond)
+        .map(|(&m, &b)| {
+            (b != u64::MAX).then(|| {
+                let least = b.saturating_add(total - m);
+                match objective {
+                    GroupObjective::MinSum => (least, least),
+                    GroupObjective::MinMax => (b, least),
+                }
+            })
+        })
+        .collect()
 }
 
 /// The value of a combination: (objective, sum). Min-sum: (sum, sum);
