@@ -31,6 +31,7 @@ pub fn carrier(nodes: usize, links: usize, seed: u64) -> TopologyFile {
         router_id: std::net::Ipv4Addr::from(0x0a00_0000u32 + i as u32).into(),
         addresses: vec![],
         node_sid: Some(16_000 + i as u32),
+        srlgs: vec![],
     };
     let mut file = TopologyFile {
         nodes: (0..total).map(node).collect(),

@@ -22,6 +22,8 @@
 //! * `igp_metric` is required and at least 1; `te_metric` defaults to the
 //!   IGP metric; `delay_us` to 0; `bandwidth_bps` (reservable, bits per
 //!   second) to unlimited; `admin_groups` to 0; `srlgs` to none.
+//! * A node may have `srlgs` too: they are added to every link through it
+//!   (both directions), as a shared risk of everything the node carries.
 //! * Unknown keys are errors, so a misspelt attribute is never silently
 //!   ignored.
 
@@ -58,6 +60,11 @@ pub struct NodeSpec {
     /// Node SID (MPLS label).
     #[serde(default)]
     pub node_sid: Option<u32>,
+    /// SRLGs of the node itself (its chassis, its site): they belong to
+    /// every link through it, so avoiding one avoids the node, and two
+    /// SRLG-disjoint paths do not both cross it.
+    #[serde(default)]
+    pub srlgs: Vec<u32>,
 }
 
 /// A bidirectional link in the file.
@@ -311,6 +318,11 @@ impl TopologyFile {
                 }
             }
             let mut srlgs = l.srlgs.clone();
+            for end in [a, b] {
+                if let Some(n) = self.nodes.get(end.index()) {
+                    srlgs.extend_from_slice(&n.srlgs);
+                }
+            }
             srlgs.sort_unstable();
             srlgs.dedup();
             let make = |from, to, adj_sid, local_address, remote_address| Link {

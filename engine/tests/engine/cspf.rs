@@ -211,6 +211,7 @@ fn case() -> impl Strategy<Value = Case> {
                         router_id: format!("10.0.0.{}", i + 1).parse().unwrap(),
                         addresses: vec![],
                         node_sid: None,
+                        srlgs: vec![],
                     })
                     .collect();
                 let links = links
@@ -674,6 +675,7 @@ fn grid() -> Prepared {
                 router_id: format!("10.1.{x}.{y}").parse().unwrap(),
                 addresses: vec![],
                 node_sid: None,
+                srlgs: vec![],
             });
             let mut link = |a: String, b: String, ag: u32| {
                 links.push(LinkSpec {

@@ -269,6 +269,7 @@ fn group() -> impl Strategy<
                         router_id: format!("10.0.0.{}", i + 1).parse().unwrap(),
                         addresses: vec![],
                         node_sid: None,
+                        srlgs: vec![],
                     })
                     .collect(),
                 links: links

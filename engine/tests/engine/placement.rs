@@ -26,6 +26,7 @@ fn grid_coloured(coloured: bool) -> Prepared {
                 router_id: format!("10.0.{r}.{c}").parse().unwrap(),
                 addresses: vec![],
                 node_sid: None,
+                srlgs: vec![],
             });
         }
     }

@@ -158,6 +158,7 @@ fn topology() -> impl Strategy<Value = TopologyFile> {
                     router_id: format!("10.0.0.{}", i + 1).parse().unwrap(),
                     addresses: vec![],
                     node_sid: Some(16000 + i as u32),
+                    srlgs: vec![],
                 })
                 .collect(),
             links: links

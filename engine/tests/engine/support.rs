@@ -58,6 +58,7 @@ pub(crate) fn node_spec(i: usize) -> NodeSpec {
         router_id: format!("10.0.{}.{}", i / 250, i % 250 + 1).parse().unwrap(),
         addresses: vec![],
         node_sid: None,
+        srlgs: vec![],
     }
 }
 

@@ -144,3 +144,87 @@ fn events_make_new_snapshots_and_old_ones_stay_valid() {
         .unwrap();
     assert_eq!((m.link(l).unwrap().igp, m.link(l).unwrap().te), (3, 4));
 }
+
+/// A node's SRLGs (its chassis, its site) belong to every link through it:
+/// excluding one avoids the node, and two SRLG-disjoint paths do not both
+/// cross it (the issue's "node SRLGs").
+#[test]
+fn node_srlgs_belong_to_every_link_through_the_node() {
+    use pce_engine::solver::cspf::{
+        compute, Constraints, Objective, PathRequest, Reservations, Workspace,
+    };
+    use pce_engine::solver::disjoint::{
+        solve, Disjointness, GroupError, GroupObjective, GroupRequest,
+    };
+    let file = TopologyFile::parse(
+        r#"{
+          "nodes": [
+            { "name": "A", "router_id": "10.0.0.1" },
+            { "name": "X", "router_id": "10.0.0.2", "srlgs": [9] },
+            { "name": "Y", "router_id": "10.0.0.3" },
+            { "name": "Z", "router_id": "10.0.0.4", "srlgs": [9] },
+            { "name": "B", "router_id": "10.0.0.5" }
+          ],
+          "links": [
+            { "a": "A", "b": "X", "igp_metric": 1 }, { "a": "X", "b": "B", "igp_metric": 1 },
+            { "a": "A", "b": "Y", "igp_metric": 5 }, { "a": "Y", "b": "B", "igp_metric": 5, "srlgs": [3] },
+            { "a": "A", "b": "Z", "igp_metric": 2 }, { "a": "Z", "b": "B", "igp_metric": 2 }
+          ]
+        }"#,
+        "node-srlgs.json",
+    )
+    .unwrap();
+    let topo = pce_engine::solver::Prepared::from(file.build().unwrap());
+    let id = |n: &str| topo.node_by_name(n).unwrap();
+    for l in topo.links() {
+        let through_x = l.from == id("X") || l.to == id("X");
+        assert_eq!(
+            topo.srlgs(l).contains(&9),
+            through_x || l.from == id("Z") || l.to == id("Z")
+        );
+        if through_x {
+            assert!(!topo.srlgs(l).contains(&3));
+        }
+    }
+    let r = Reservations::new(topo.link_count());
+    let req = |exclude: Vec<u32>| PathRequest {
+        source: id("A"),
+        destination: id("B"),
+        objective: Objective::Igp,
+        constraints: Constraints {
+            exclude_srlgs: exclude,
+            ..Constraints::default()
+        },
+    };
+    let via = |p: &pce_engine::solver::cspf::Path| {
+        topo.node(topo.link(p.links[0]).unwrap().to)
+            .unwrap()
+            .name
+            .clone()
+    };
+    assert_eq!(
+        via(&compute(&topo, &r, &req(vec![]), &mut Workspace::new()).unwrap()),
+        "X"
+    );
+    assert_eq!(
+        via(&compute(&topo, &r, &req(vec![9]), &mut Workspace::new()).unwrap()),
+        "Y"
+    );
+    let group = |n: usize| GroupRequest {
+        members: vec![req(vec![]); n],
+        disjointness: Disjointness::SRLG,
+        strict: true,
+        objective: GroupObjective::MinSum,
+        pinned: vec![],
+    };
+    // Two SRLG-disjoint paths: one through X (or Z), one through Y.
+    let two = solve(&topo, &r, &group(2), &mut Workspace::new()).unwrap();
+    let mut got: Vec<String> = two.paths.iter().map(via).collect();
+    got.sort();
+    assert_eq!(got, ["X", "Y"]);
+    // Three cannot be: X and Z share SRLG 9.
+    assert_eq!(
+        solve(&topo, &r, &group(3), &mut Workspace::new()).map(|g| g.achieved),
+        Err(GroupError::NotDisjoint { proven: true })
+    );
+}
