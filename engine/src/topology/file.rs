@@ -19,7 +19,9 @@
 //! * A link is bidirectional: it becomes two directed links with the same
 //!   metrics, bandwidth, admin groups and SRLGs. `a_adj_sid` is the adjacency
 //!   SID of the direction from `a` to `b`, `b_adj_sid` of the other one.
-//! * `igp_metric` is required and at least 1; `te_metric` defaults to the
+//! * `igp_metric` is required and may be 0 (a link that costs nothing, as
+//!   IGPs allow for some interfaces; hops still break ties); `te_metric`
+//!   defaults to the
 //!   IGP metric; `delay_us` to 0; `bandwidth_bps` (reservable, bits per
 //!   second) to unlimited; `admin_groups` to 0; `srlgs` to none.
 //! * A node may have `srlgs` too: they are added to every link through it
@@ -171,14 +173,6 @@ pub enum TopologyError {
         /// The node.
         node: String,
     },
-    /// An IGP metric of 0.
-    #[error("link {a:?}-{b:?}: igp_metric must be at least 1")]
-    ZeroMetric {
-        /// One end.
-        a: String,
-        /// The other.
-        b: String,
-    },
     /// A negative or non-finite bandwidth.
     #[error("link {a:?}-{b:?}: bandwidth_bps must be a finite, non-negative number")]
     BadBandwidth {
@@ -298,12 +292,6 @@ impl TopologyFile {
             let (a, b) = (node(&l.a)?, node(&l.b)?);
             if a == b {
                 return Err(TopologyError::SelfLoop { node: l.a.clone() });
-            }
-            if l.igp_metric == 0 {
-                return Err(TopologyError::ZeroMetric {
-                    a: l.a.clone(),
-                    b: l.b.clone(),
-                });
             }
             let bandwidth = l.bandwidth_bps.unwrap_or(f64::INFINITY);
             if bandwidth.is_nan() || bandwidth < 0.0 {

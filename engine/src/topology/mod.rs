@@ -401,12 +401,6 @@ impl Topology {
                 }
             }
             TopologyEvent::LinkMetric { a, b, igp, te } => {
-                if *igp == 0 {
-                    return Err(TopologyError::ZeroMetric {
-                        a: a.clone(),
-                        b: b.clone(),
-                    });
-                }
                 for i in both(a, b)? {
                     if let Some(l) = next.links.get_mut(i) {
                         (l.igp, l.te) = (*igp, *te);

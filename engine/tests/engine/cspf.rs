@@ -155,7 +155,7 @@ fn case() -> impl Strategy<Value = Case> {
             let link = (
                 0..n,
                 0..n,
-                1u32..10,
+                0u32..10,
                 0u32..10,
                 0u32..20,
                 prop_oneof![Just(10.0), Just(100.0)],

@@ -245,7 +245,7 @@ fn group() -> impl Strategy<
         .prop_flat_map(|n| {
             (
                 Just(n),
-                proptest::collection::vec((0..n, 0..n, 1u32..6, 0u32..3), n..(n * 3)),
+                proptest::collection::vec((0..n, 0..n, 0u32..6, 0u32..3), n..(n * 3)),
                 proptest::collection::vec((0..n as u32, 0..n as u32), 2..4),
                 prop_oneof![
                     Just(Disjointness::LINK),

@@ -148,7 +148,7 @@ fn topology() -> impl Strategy<Value = TopologyFile> {
         .prop_flat_map(|n| {
             (
                 Just(n),
-                proptest::collection::vec((0..n, 0..n, 1u32..5), 1..(n * 3)),
+                proptest::collection::vec((0..n, 0..n, 0u32..5), 1..(n * 3)),
             )
         })
         .prop_map(|(n, links)| TopologyFile {
