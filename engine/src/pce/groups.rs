@@ -112,7 +112,16 @@ impl Pce {
             };
             let pin = if plan.controlled {
                 self.release(&plan.key);
-                None
+                // P (RFC 8800 §5.2): this member's path is its shortest as
+                // if it were alone; the others are computed disjoint from it.
+                let alone = members
+                    .get(&plan.key)
+                    .is_some_and(|f| f & DisjointnessFlags::SHORTEST_PATH != 0);
+                if alone {
+                    crate::solver::cspf::compute(&topo, &self.reservations, &req, &mut self.ws).ok()
+                } else {
+                    None
+                }
             } else {
                 // A member we cannot place on the topology does not constrain.
                 let Some(links) =

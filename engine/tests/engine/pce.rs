@@ -735,6 +735,20 @@ fn ack(plsp: u32, name: &str, ends: (&str, &str), srp: u32, ero: Vec<Subobject>)
     r
 }
 
+/// PCC3 comes up and synchronizes LSP2, delegated, in the group: what the
+/// PCE sends then.
+fn lsp2_joins(pce: &mut Pce) -> Vec<Output> {
+    pce.session_up(S3, ip(PCC3), negotiated(UI));
+    pce.handle_message(
+        S3,
+        rpt(vec![
+            grouped(1, "lsp2", LSP2, true, true, vec![], LINK),
+            end_of_sync(),
+        ]),
+    );
+    drain(pce)
+}
+
 /// LSP1's shortest path: R1-R3-R4-R2-PCC2.
 fn shortest_1_to_2() -> Vec<Subobject> {
     ["10.0.0.5", "10.0.0.7", "10.0.0.8", "10.0.0.6", "10.0.0.2"]
@@ -769,15 +783,7 @@ fn scenario_1_group_computed_jointly() {
     );
     assert!(updates(&drain(&mut pce)).is_empty());
 
-    pce.session_up(S3, ip(PCC3), negotiated(UI));
-    pce.handle_message(
-        S3,
-        rpt(vec![
-            grouped(1, "lsp2", LSP2, true, true, vec![], LINK),
-            end_of_sync(),
-        ]),
-    );
-    let out = drain(&mut pce);
+    let out = lsp2_joins(&mut pce);
     let mut by_session: Vec<(SessionId, Vec<String>, Vec<pcep::wire::object::Association>)> = out
         .iter()
         .filter_map(|o| match o {
@@ -811,6 +817,45 @@ fn scenario_1_group_computed_jointly() {
             pcep::wire::tlv::DisjointnessFlags(LINK)
         )));
     }
+}
+
+/// The P flag (RFC 8800 §5.2, "shortest path"): the member that sets it
+/// keeps its shortest path as if it were alone, and the others are computed
+/// around it. Scenario 1 with P on LSP1: LSP1 stays on R1-R3-R4-R2 (no
+/// update), where the joint optimum would have moved it to R1-R2; LSP2 then
+/// shares the fewest links with it (T=0).
+#[test]
+fn the_p_flag_keeps_that_member_on_its_shortest_path() {
+    const P: u32 = pcep::wire::tlv::DisjointnessFlags::SHORTEST_PATH;
+    let mut pce = core();
+    pce.session_up(S1, ip(PCC1), negotiated(UI));
+    pce.handle_message(
+        S1,
+        rpt(vec![
+            grouped(1, "lsp1", LSP1, true, true, shortest_1_to_2(), LINK | P),
+            end_of_sync(),
+        ]),
+    );
+    assert!(
+        updates(&drain(&mut pce)).is_empty(),
+        "already on its shortest path"
+    );
+    let out = lsp2_joins(&mut pce);
+    let sent: Vec<(SessionId, Vec<String>)> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::Send {
+                session,
+                message: Message::PcUpd(u),
+            } => Some((*session, addrs(&u.updates[0].ero.subobjects))),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        sent.iter().all(|(s, _)| *s != S1),
+        "LSP1 keeps its path: {sent:?}"
+    );
+    assert_eq!(sent.len(), 1, "LSP2's update: {out:?}");
 }
 
 /// Scenario 4 on the PCE that controls LSP1 only: LSP2 sits on R3-R4-PCC4
