@@ -701,12 +701,13 @@ fn through_waypoints(
                     .is_some_and(|va| va.iter().zip(b).all(|(x, y)| x & !y == 0))
             };
             let key = (to, next_stage as u32);
-            let others = at.get(&key).cloned().unwrap_or_default();
+            let others = at.remove(&key).unwrap_or_default();
             if others.iter().any(|&o| {
                 labels
                     .get(o as usize)
                     .is_some_and(|l| l.alive && no_worse(l, &new) && subset(o, &bits))
             }) {
+                at.insert(key, others);
                 continue;
             }
             if labels.len() >= MAX_WAYPOINT_LABELS || visited.len() >= MAX_WAYPOINT_WORDS {

@@ -238,7 +238,7 @@ pub fn disjoint(
     d: Disjointness,
 ) -> bool {
     let d = Disjointness { link: d.any(), ..d };
-    shared(topo, a, b, d) == 0
+    count_shared(topo, a, b, d, true) == 0
 }
 
 // ===== the group search =====
@@ -292,6 +292,19 @@ pub fn shared(
     b: (&PathRequest, &Path),
     d: Disjointness,
 ) -> u64 {
+    count_shared(topo, a, b, d, false)
+}
+
+/// [`shared`]; with `any`, stops at the first shared element (1) without
+/// sorting anything: the disjointness test of the group searches' inner
+/// loop.
+fn count_shared(
+    topo: &Topology,
+    a: (&PathRequest, &Path),
+    b: (&PathRequest, &Path),
+    d: Disjointness,
+    any: bool,
+) -> u64 {
     let physical = |l: &LinkId| {
         let r = topo.reverse(*l).unwrap_or(*l);
         (*l).min(r)
@@ -299,10 +312,16 @@ pub fn shared(
     let mut n = 0u64;
     if d.link {
         let la: Vec<LinkId> = a.1.links.iter().map(physical).collect();
-        let mut lb: Vec<LinkId> = b.1.links.iter().map(physical).collect();
-        lb.sort_unstable();
-        lb.dedup();
-        n += lb.iter().filter(|l| la.contains(l)).count() as u64;
+        if any {
+            if b.1.links.iter().any(|l| la.contains(&physical(l))) {
+                return 1;
+            }
+        } else {
+            let mut lb: Vec<LinkId> = b.1.links.iter().map(physical).collect();
+            lb.sort_unstable();
+            lb.dedup();
+            n += lb.iter().filter(|l| la.contains(l)).count() as u64;
+        }
     }
     if d.node {
         let shared_ends = |x: &NodeId| {
@@ -315,6 +334,9 @@ pub fn shared(
             .iter()
             .filter(|x| na.contains(x) && !shared_ends(x))
             .count() as u64;
+        if any && n > 0 {
+            return n;
+        }
     }
     if d.srlg {
         let srlgs = |p: &Path| {
@@ -329,6 +351,14 @@ pub fn shared(
             v
         };
         let sa = srlgs(a.1);
+        if any {
+            let hit =
+                b.1.links
+                    .iter()
+                    .filter_map(|l| topo.link(*l))
+                    .any(|l| topo.srlgs(l).iter().any(|x| sa.contains(x)));
+            return u64::from(hit);
+        }
         n += srlgs(b.1).iter().filter(|x| sa.contains(x)).count() as u64;
     }
     n

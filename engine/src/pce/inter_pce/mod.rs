@@ -533,6 +533,17 @@ impl Pce {
         }
     }
 
+    /// The LSP an LSP object on a state-sync session names (its owner by
+    /// SPEAKER-ENTITY-ID, its PLSP-ID), or the PCErr of
+    /// [`Self::owner_or_error`].
+    pub(in crate::pce) fn key_or_error(&mut self, session: SessionId, lsp: &Lsp) -> Option<LspKey> {
+        let owner = self.owner_or_error(session, lsp)?;
+        Some(LspKey {
+            pcc: owner,
+            plsp_id: lsp.plsp_id,
+        })
+    }
+
     pub(in crate::pce) fn missing_speaker(&mut self, session: SessionId, lsp: &Lsp) {
         let v = self.sync_config().map_or(
             StateSyncCodepoints::DEFAULT_SPEAKER_ENTITY_ID_MISSING,

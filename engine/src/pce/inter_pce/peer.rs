@@ -189,12 +189,8 @@ impl Pce {
             self.send_peer_sync(session, peer, None);
             return;
         }
-        let Some(owner) = self.owner_or_error(session, &u.lsp) else {
+        let Some(key) = self.key_or_error(session, &u.lsp) else {
             return;
-        };
-        let key = LspKey {
-            pcc: owner,
-            plsp_id: u.lsp.plsp_id,
         };
         if self.lspdb.with(&key, |_| ()).is_none() {
             self.send_error(

@@ -20,12 +20,8 @@ impl Pce {
         peer: IpAddr,
         mut u: pcep::wire::UpdateRequest,
     ) {
-        let Some(owner) = self.owner_or_error(session, &u.lsp) else {
+        let Some(key) = self.key_or_error(session, &u.lsp) else {
             return;
-        };
-        let key = LspKey {
-            pcc: owner,
-            plsp_id: u.lsp.plsp_id,
         };
         let Some(control) = self.lspdb.with(&key, |e| e.control.clone()) else {
             self.send_error(
@@ -60,7 +56,7 @@ impl Pce {
         }
         // Relay to the PCC: our own SRP-ID on its session, the peer's
         // remembered for the cascaded acknowledgement; no SPEAKER-ENTITY-ID.
-        let Some(pcc_session) = self.pccs.get(&owner).and_then(|p| p.session) else {
+        let Some(pcc_session) = self.pccs.get(&key.pcc).and_then(|p| p.session) else {
             return;
         };
         let Some(s) = self.sessions.get_mut(&pcc_session) else {

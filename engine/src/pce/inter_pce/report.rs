@@ -145,12 +145,8 @@ impl Pce {
             }
             return;
         }
-        let Some(owner) = self.owner_or_error(session, &report.lsp) else {
+        let Some(key) = self.key_or_error(session, &report.lsp) else {
             return;
-        };
-        let key = LspKey {
-            pcc: owner,
-            plsp_id: report.lsp.plsp_id,
         };
         let source = Source::Peer(peer);
         if let Some(seen) = self.inter.as_mut().and_then(|i| i.peer_seen.get_mut(&peer)) {
@@ -211,7 +207,7 @@ impl Pce {
                 .lsp
                 .tlvs
                 .retain(|t| !matches!(t, Tlv::SpeakerEntityId(_) | Tlv::OriginalLspDbVersion(_)));
-            match self.store_report(owner, stored) {
+            match self.store_report(key.pcc, stored) {
                 Ok(Applied::Created(_) | Applied::Updated(_)) => {}
                 _ => return,
             }
@@ -268,7 +264,7 @@ impl Pce {
         let ours = initiated_name.is_some()
             || self
                 .lspdb
-                .with(&key, |e| name_key(owner, &e.name))
+                .with(&key, |e| name_key(key.pcc, &e.name))
                 .is_some_and(|n| self.initiated.contains_key(&n));
         let eligible = ours || self.primary_for(key) == local;
         let computing = delegate && eligible;
