@@ -51,6 +51,7 @@ fn benches(c: &mut Criterion) {
             a: topo.node(link.from).unwrap().name.clone(),
             b: topo.node(link.to).unwrap().name.clone(),
             up: false,
+            a_interface: None,
         })
         .unwrap(),
     );

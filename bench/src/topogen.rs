@@ -77,6 +77,8 @@ pub fn carrier(nodes: usize, links: usize, seed: u64) -> TopologyFile {
             b_address: None,
             a_adj_sid: Some(a_adj),
             b_adj_sid: Some(b_adj),
+            a_interface_id: None,
+            b_interface_id: None,
         });
     };
     // Core ring with chords.

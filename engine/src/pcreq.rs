@@ -11,7 +11,21 @@
 //! * Bounds: METRIC B=1 on IGP, TE, hop count, delay; on SID depth (RFC 8664
 //!   type 11) it caps the segment list together with the PCC's MSD.
 //! * BANDWIDTH (bytes per second) becomes bits per second to reserve.
-//! * LSPA affinities; IRO nodes to traverse; XRO nodes and SRLGs to avoid.
+//! * LSPA affinities.
+//! * IRO: nodes to traverse, in order. An address names the node that owns
+//!   it (a router ID, a node address, or an interface address: RFC 3209's
+//!   abstract node), an unnumbered interface its router; a hop that names
+//!   nothing in the topology makes the request infeasible (proven), never
+//!   a silently dropped constraint.
+//! * XRO (RFC 5521 §2.1): each subobject by its attribute. Interface (0):
+//!   the links whose interface address falls in the prefix, or the
+//!   unnumbered interface, both directions; an address that is no
+//!   interface's but a node's (a loopback) excludes that node. Node (1):
+//!   the nodes with an address in the prefix, or the router of an
+//!   unnumbered interface. SRLG (2): the SRLGs of those links (for a
+//!   node: of every link through it). An SRLG subobject: that SRLG. X=1
+//!   ("avoid if possible") exclusions are dropped when no path avoids
+//!   them; X=0 ones never are.
 //! * PATH-SETUP-TYPE in the RP: SR gives an SR-ERO (RFC 8664), RSVP-TE a
 //!   strict IPv4 ERO of the hops' addresses.
 //!
@@ -68,6 +82,184 @@ fn objective_of(metric: MetricType) -> Option<Objective> {
 
 fn node_of(topo: &Topology, addr: IpAddr) -> Option<NodeId> {
     topo.node_by_address(addr)
+}
+
+/// The node an IRO hop names: the owner of an address (a node's, or an
+/// interface's), the router of an unnumbered interface.
+fn iro_node(topo: &Topology, hop: &Subobject) -> Result<NodeId, ()> {
+    let owner = |addr: IpAddr| {
+        topo.node_by_address(addr).or_else(|| {
+            topo.link_by_interface(addr)
+                .and_then(|l| topo.link(l))
+                .map(|l| l.from)
+        })
+    };
+    match hop {
+        Subobject::Ipv4Prefix { address, .. } => owner(IpAddr::V4(*address)),
+        Subobject::Ipv6Prefix { address, .. } => owner(IpAddr::V6(*address)),
+        Subobject::Unnumbered { router_id, .. } => owner(IpAddr::V4(*router_id)),
+        _ => None,
+    }
+    .ok_or(())
+}
+
+/// What an XRO excludes (RFC 5521 §2.1).
+#[derive(Debug, Default)]
+struct Exclusions {
+    nodes: Vec<NodeId>,
+    links: Vec<crate::topology::LinkId>,
+    srlgs: Vec<u32>,
+}
+
+/// RFC 5521 attributes (0, interface, is the rest).
+const XRO_NODE: u8 = 1;
+const XRO_SRLG: u8 = 2;
+
+/// Whether `addr` falls in `prefix`/`len`.
+fn in_prefix(addr: IpAddr, prefix: IpAddr, len: u8) -> bool {
+    match (addr, prefix) {
+        (IpAddr::V4(a), IpAddr::V4(p)) => {
+            let len = u32::from(len.min(32));
+            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+            u32::from(a) & mask == u32::from(p) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(p)) => {
+            let len = u32::from(len.min(128));
+            let mask = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - len)
+            };
+            u128::from(a) & mask == u128::from(p) & mask
+        }
+        _ => false,
+    }
+}
+
+/// The XRO's exclusions, those with X=1 (`soft`) or X=0.
+fn exclusions(topo: &Topology, xro: Option<&pcep::wire::object::Xro>, soft: bool) -> Exclusions {
+    use crate::topology::LinkId;
+    let mut out = Exclusions::default();
+    let Some(xro) = xro else {
+        return out;
+    };
+    for s in &xro.subobjects {
+        // Links (both directions) and nodes the subobject identifies.
+        let (loose, attribute, links, nodes): (bool, u8, Vec<LinkId>, Vec<NodeId>) = match *s {
+            Subobject::Srlg { loose, srlg, .. } => {
+                if loose == soft {
+                    out.srlgs.push(srlg);
+                }
+                continue;
+            }
+            Subobject::Ipv4Prefix {
+                loose,
+                address,
+                prefix_length,
+                attribute,
+            } => {
+                let (l, n) = by_prefix(topo, IpAddr::V4(address), prefix_length, 32);
+                (loose, attribute, l, n)
+            }
+            Subobject::Ipv6Prefix {
+                loose,
+                address,
+                prefix_length,
+                attribute,
+            } => {
+                let (l, n) = by_prefix(topo, IpAddr::V6(address), prefix_length, 128);
+                (loose, attribute, l, n)
+            }
+            Subobject::Unnumbered {
+                loose,
+                router_id,
+                interface_id,
+                attribute,
+            } => {
+                let node = topo.node_by_address(IpAddr::V4(router_id));
+                let links = node
+                    .map(|n| {
+                        topo.out_links(n)
+                            .map(LinkId)
+                            .filter(|&l| {
+                                topo.link(l)
+                                    .is_some_and(|x| x.local_interface_id == Some(interface_id))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (loose, attribute, links, node.into_iter().collect())
+            }
+            _ => continue,
+        };
+        if loose != soft {
+            continue;
+        }
+        let both = |links: &[LinkId]| -> Vec<LinkId> {
+            links
+                .iter()
+                .flat_map(|&l| std::iter::once(l).chain(topo.reverse(l)))
+                .collect()
+        };
+        match attribute {
+            XRO_NODE => out.nodes.extend(nodes),
+            XRO_SRLG => {
+                let mut of: Vec<LinkId> = both(&links);
+                if of.is_empty() {
+                    of = nodes.iter().flat_map(|&n| topo.links_of_node(n)).collect();
+                }
+                for l in of.into_iter().filter_map(|l| topo.link(l)) {
+                    out.srlgs.extend_from_slice(topo.srlgs(l));
+                }
+            }
+            // Interface (0), and unassigned values read as it.
+            _ if !links.is_empty() => out.links.extend(both(&links)),
+            _ => out.nodes.extend(nodes),
+        }
+    }
+    out.srlgs.sort_unstable();
+    out.srlgs.dedup();
+    out.nodes.sort_unstable();
+    out.nodes.dedup();
+    out.links.sort_unstable();
+    out.links.dedup();
+    out
+}
+
+/// The links whose local interface address falls in a prefix (each
+/// direction found from its own end), and the nodes with an address in
+/// it. A full-length prefix is an exact lookup; a shorter one a scan.
+fn by_prefix(
+    topo: &Topology,
+    prefix: IpAddr,
+    len: u8,
+    full: u8,
+) -> (Vec<crate::topology::LinkId>, Vec<NodeId>) {
+    use crate::topology::LinkId;
+    if len >= full {
+        return (
+            topo.link_by_interface(prefix).into_iter().collect(),
+            topo.node_by_address(prefix).into_iter().collect(),
+        );
+    }
+    let links = topo
+        .links()
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.local_address.is_some_and(|a| in_prefix(a, prefix, len)))
+        .map(|(i, _)| LinkId(i as u32))
+        .collect();
+    let nodes = topo
+        .nodes()
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| {
+            in_prefix(n.router_id, prefix, len)
+                || n.addresses.iter().any(|&a| in_prefix(a, prefix, len))
+        })
+        .map(|(i, _)| NodeId(i as u32))
+        .collect();
+    (links, nodes)
 }
 
 fn respond_one(
@@ -166,9 +358,7 @@ pub enum Unreachable {
     },
 }
 
-/// Paths tried, in increasing cost, for one whose segment list fits the
-/// head end's MSD.
-pub const MSD_CANDIDATES: usize = 64;
+pub use crate::solver::sr::MSD_CANDIDATES;
 
 /// Compute and encode one path: with SR, the best path whose segment list
 /// fits the head end's MSD (and any SID-depth bound), not merely the best
@@ -179,35 +369,36 @@ pub fn compute_path(
     ask: &PathAsk<'_>,
     ws: &mut Workspace,
 ) -> Result<ComputedPath, Unreachable> {
-    let req = path_request(topo, ask)?;
+    let mut req = path_request(topo, ask)?;
     let no_path = |e: crate::solver::cspf::NoPath| Unreachable::NoPath {
         proven: !matches!(e, crate::solver::cspf::NoPath::Infeasible { proven: false }),
     };
-    let path = compute(topo, reservations, &req, ws).map_err(no_path)?;
+    let path = match compute(topo, reservations, &req, ws) {
+        Ok(p) => p,
+        // What X=1 asks to avoid is avoided only where a path does.
+        Err(e) => {
+            let soft = exclusions(topo, ask.attributes.xro.as_deref(), true);
+            if soft.nodes.is_empty() && soft.links.is_empty() && soft.srlgs.is_empty() {
+                return Err(no_path(e));
+            }
+            let hard = exclusions(topo, ask.attributes.xro.as_deref(), false);
+            req.constraints.exclude_nodes = hard.nodes;
+            req.constraints.exclude_links = hard.links;
+            req.constraints.exclude_srlgs = hard.srlgs;
+            compute(topo, reservations, &req, ws).map_err(no_path)?
+        }
+    };
     let optimal = path.optimal;
     match encode_path(topo, ask, path.links, &path.metrics) {
         Ok(p) => Ok(ComputedPath { optimal, ..p }),
         // The best path needs more segments than the head end can push:
-        // the next ones, in increasing cost, until one fits (the first
-        // that fits is the best that does, MSD-aware).
+        // the best one that fits (MSD-aware).
         Err(Unreachable::NoPath { .. }) if ask.setup == PathSetupType::SR_TE => {
-            let candidates =
-                crate::solver::disjoint::k_shortest(topo, reservations, &req, MSD_CANDIDATES, ws)
+            let (p, _) =
+                crate::solver::sr::best_within(topo, reservations, &req, sid_limit(ask), ws)
                     .map_err(no_path)?;
-            let exhausted = candidates.len() < MSD_CANDIDATES;
-            for c in candidates.into_iter().skip(1) {
-                let fits_optimal = optimal && c.optimal;
-                if let Ok(p) = encode_path(topo, ask, c.links, &c.metrics) {
-                    return Ok(ComputedPath {
-                        optimal: fits_optimal,
-                        ..p
-                    });
-                }
-            }
-            // None of them fits: proven when they were every path there is.
-            Err(Unreachable::NoPath {
-                proven: exhausted && optimal,
-            })
+            let optimal = p.optimal;
+            encode_path(topo, ask, p.links, &p.metrics).map(|e| ComputedPath { optimal, ..e })
         }
         Err(e) => Err(e),
     }
@@ -247,47 +438,30 @@ pub fn path_request(topo: &Topology, ask: &PathAsk<'_>) -> Result<PathRequest, U
             .map(|m| m.value.max(0.0).floor() as u64)
     };
     let lspa = a.lspa.as_ref();
-    let waypoints = |subs: &[Subobject]| -> Vec<NodeId> {
-        subs.iter()
-            .filter_map(|s| match s {
-                Subobject::Ipv4Prefix { address, .. } => node_of(topo, IpAddr::V4(*address)),
-                Subobject::Ipv6Prefix { address, .. } => node_of(topo, IpAddr::V6(*address)),
-                _ => None,
-            })
-            .collect()
+    // Every IRO hop names a node, or no path can traverse it.
+    let include_nodes = match &a.iro {
+        Some(iro) => iro
+            .subobjects
+            .iter()
+            .map(|s| iro_node(topo, s))
+            .collect::<Result<Vec<_>, ()>>()
+            .map_err(|()| Unreachable::NoPath { proven: true })?,
+        None => Vec::new(),
     };
+    let mut excluded = exclusions(topo, a.xro.as_deref(), false);
+    let soft = exclusions(topo, a.xro.as_deref(), true);
+    excluded.nodes.extend(soft.nodes);
+    excluded.links.extend(soft.links);
+    excluded.srlgs.extend(soft.srlgs);
     let constraints = Constraints {
         bandwidth: a.bandwidth.map_or(0.0, |b| f64::from(b.bandwidth) * 8.0),
         exclude_any: lspa.map_or(0, |l| l.exclude_any),
         include_any: lspa.map_or(0, |l| l.include_any),
         include_all: lspa.map_or(0, |l| l.include_all),
-        exclude_srlgs: a
-            .xro
-            .as_ref()
-            .map(|x| {
-                x.subobjects
-                    .iter()
-                    .filter_map(|s| {
-                        if let Subobject::Srlg { srlg, .. } = s {
-                            Some(*srlg)
-                        } else {
-                            None
-                        }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        exclude_nodes: a
-            .xro
-            .as_ref()
-            .map(|x| waypoints(&x.subobjects))
-            .unwrap_or_default(),
-        exclude_links: Vec::new(),
-        include_nodes: a
-            .iro
-            .as_ref()
-            .map(|i| waypoints(&i.subobjects))
-            .unwrap_or_default(),
+        exclude_srlgs: excluded.srlgs,
+        exclude_nodes: excluded.nodes,
+        exclude_links: excluded.links,
+        include_nodes,
         max_igp: bound(MetricType::IGP),
         max_te: bound(MetricType::TE),
         max_delay: bound(MetricType::PATH_DELAY),
@@ -301,6 +475,22 @@ pub fn path_request(topo: &Topology, ask: &PathAsk<'_>) -> Result<PathRequest, U
     })
 }
 
+/// The segments an SR path may have: the PCC's MSD (X: unlimited), capped
+/// by a SID-depth bound (RFC 8664 METRIC type 11).
+fn sid_limit(ask: &PathAsk<'_>) -> Option<u8> {
+    let msd = ask.peer_sr.map(msd);
+    let sid_bound = ask
+        .attributes
+        .metrics
+        .iter()
+        .find(|m| m.bound() && m.metric_type == MetricType::SID_DEPTH)
+        .map(|m| m.value.max(0.0).floor().min(255.0) as u8);
+    match (msd, sid_bound) {
+        (Some(m), Some(b)) => Some(m.min(b)),
+        (m, b) => m.or(b),
+    }
+}
+
 /// Encode a computed path for the PCC: an SR-ERO within its MSD (and any
 /// SID-depth bound), or strict IP hops; with the computed metrics.
 pub fn encode_path(
@@ -310,21 +500,10 @@ pub fn encode_path(
     metrics: &PathMetrics,
 ) -> Result<ComputedPath, Unreachable> {
     let a = ask.attributes;
-    let bound = |t: MetricType| {
-        a.metrics
-            .iter()
-            .find(|m| m.bound() && m.metric_type == t)
-            .map(|m| m.value.max(0.0).floor() as u64)
-    };
     let ero = if ask.setup == PathSetupType::SR_TE {
-        // The PCC's MSD (X: unlimited), capped by a SID-depth bound.
-        let msd = ask.peer_sr.map(msd);
-        let sid_bound = bound(MetricType::SID_DEPTH).map(|b| b.min(255) as u8);
-        let limit = match (msd, sid_bound) {
-            (Some(m), Some(b)) => Some(m.min(b)),
-            (m, b) => m.or(b),
-        };
-        // Not proven: another path may fit the MSD (issue 14).
+        let limit = sid_limit(ask);
+        // Not proven: another path may fit the MSD ([`compute_path`]
+        // looks for it).
         let segments =
             sr::encode(topo, &links, limit).map_err(|_| Unreachable::NoPath { proven: false })?;
         sr::to_ero(topo, &segments)
@@ -346,6 +525,21 @@ pub fn rsvp_ero(topo: &Topology, links: &[crate::topology::LinkId]) -> Vec<Subob
         .iter()
         .filter_map(|l| topo.link(*l))
         .map(|l| {
+            // A numbered link by its remote address, an unnumbered one by
+            // its remote router and interface ID (RFC 3477), else the next
+            // node's router ID.
+            if let (None, Some(interface_id), Some(IpAddr::V4(router_id))) = (
+                l.remote_address,
+                l.remote_interface_id,
+                topo.node(l.to).map(|n| n.router_id),
+            ) {
+                return Subobject::Unnumbered {
+                    loose: false,
+                    router_id,
+                    interface_id,
+                    attribute: 0,
+                };
+            }
             let addr = l
                 .remote_address
                 .or_else(|| topo.node(l.to).map(|n| n.router_id));

@@ -398,6 +398,7 @@ pub fn all(cp: &StateSyncCodepoints) -> Vec<(&'static str, Message)> {
                             loose: false,
                             router_id: v4(10, 0, 0, 3),
                             interface_id: 7,
+                            attribute: 0,
                         },
                         Subobject::AsNumber {
                             loose: true,

@@ -514,6 +514,7 @@ impl Cluster {
             a: a.into(),
             b: b.into(),
             up,
+            a_interface: None,
         };
         self.topology = Arc::new(Prepared::from(
             self.topology.apply(&event).map_err(|e| e.to_string())?,

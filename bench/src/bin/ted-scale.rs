@@ -85,6 +85,7 @@ fn main() {
         a: a.clone(),
         b: b.clone(),
         up,
+        a_interface: None,
     };
     let down = std::sync::Arc::new(topo.apply(&event(false)).expect("the link exists"));
     let t = Instant::now();

@@ -25,7 +25,7 @@ use pce_engine::solver::cspf::{
 };
 use pce_engine::solver::disjoint::{solve, Disjointness, GroupObjective, GroupRequest};
 use pce_engine::solver::sr;
-use pce_engine::topology::{NodeId, Topology, TopologyFile};
+use pce_engine::topology::{LinkId, NodeId, Topology, TopologyFile};
 use serde_json::json;
 
 #[derive(Parser)]
@@ -128,7 +128,12 @@ struct ComputeArgs {
     #[arg(long, requires = "from")]
     to: Option<String>,
     /// A member of a disjoint group, HEAD:TAIL; repeat for each member.
-    #[arg(long, value_name = "HEAD:TAIL")]
+    /// Its own constraints follow as KEY=VALUE after commas and replace the
+    /// command's for this member (`R1:R4,max-igp=30,exclude-node=R2`):
+    /// bandwidth, objective, max-igp, max-te, max-delay, max-hops,
+    /// exclude-node, include-node, exclude-srlg, exclude-interface (list
+    /// values separated by `+`).
+    #[arg(long, value_name = "HEAD:TAIL[,KEY=VALUE...]")]
     pair: Vec<String>,
     /// Metric to minimize.
     #[arg(long, value_enum, default_value = "igp")]
@@ -151,6 +156,10 @@ struct ComputeArgs {
     /// Node to avoid (repeatable).
     #[arg(long)]
     exclude_node: Vec<String>,
+    /// Interface to avoid, both directions of its link (repeatable; an
+    /// address, or NODE%ID for an unnumbered one).
+    #[arg(long)]
+    exclude_interface: Vec<String>,
     /// Node to traverse, in order (repeatable; an IRO).
     #[arg(long)]
     include_node: Vec<String>,
@@ -481,7 +490,7 @@ fn run_compute(a: &ComputeArgs) -> Result<(), String> {
             .iter()
             .map(|n| node(&topo, n))
             .collect::<Result<_, _>>()?,
-        exclude_links: Vec::new(),
+        exclude_links: interfaces(&topo, &a.exclude_interface)?,
         include_nodes: a
             .include_node
             .iter()
@@ -504,12 +513,13 @@ fn run_compute(a: &ComputeArgs) -> Result<(), String> {
     let mut ws = Workspace::new();
     if let (Some(from), Some(to)) = (&a.from, &a.to) {
         let req = request(from, to)?;
-        let path = compute(&topo, &res, &req, &mut ws)
-            .map_err(|e| format!("no path from {from} to {to}: {e}"))?;
-        let segments = if a.sr {
-            Some(sr::encode(&topo, &path.links, a.msd).map_err(|e| e.to_string())?)
+        let no_path = |e| format!("no path from {from} to {to}: {e}");
+        // With --sr, the best path whose segment list fits the MSD.
+        let (path, segments) = if a.sr {
+            let (p, s) = sr::best_within(&topo, &res, &req, a.msd, &mut ws).map_err(no_path)?;
+            (p, Some(s))
         } else {
-            None
+            (compute(&topo, &res, &req, &mut ws).map_err(no_path)?, None)
         };
         if a.json {
             let labels: Option<Vec<u32>> = segments
@@ -517,7 +527,7 @@ fn run_compute(a: &ComputeArgs) -> Result<(), String> {
                 .map(|s| s.iter().map(segment_label).collect());
             println!(
                 "{}",
-                json!({ "hops": hops(&topo, &req, &path), "metrics": path.metrics, "optimal": path.optimal, "sr_labels": labels })
+                json!({ "hops": hops(&topo, &req, &path), "links": link_names(&topo, &path), "metrics": path.metrics, "optimal": path.optimal, "sr_labels": labels })
             );
         } else {
             print_path(&topo, &req, &path);
@@ -540,12 +550,18 @@ fn run_compute(a: &ComputeArgs) -> Result<(), String> {
         .pair
         .iter()
         .map(|p| {
-            let (h, t) = p
-                .split_once(':')
-                .ok_or_else(|| format!("--pair {p:?}: expected HEAD:TAIL"))?;
-            request(h, t)
+            let mut parts = p.split(',');
+            let (h, t) = parts
+                .next()
+                .and_then(|e| e.split_once(':'))
+                .ok_or_else(|| format!("--pair {p:?}: expected HEAD:TAIL[,KEY=VALUE...]"))?;
+            let mut r = request(h, t)?;
+            for kv in parts {
+                member_constraint(&topo, &mut r, kv).map_err(|e| format!("--pair {p:?}: {e}"))?;
+            }
+            Ok(r)
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, String>>()?;
     let group = GroupRequest {
         members,
         disjointness: Disjointness {
@@ -567,7 +583,7 @@ fn run_compute(a: &ComputeArgs) -> Result<(), String> {
             .paths
             .iter()
             .zip(&group.members)
-            .map(|(p, m)| json!({ "hops": hops(&topo, m, p), "metrics": p.metrics }))
+            .map(|(p, m)| json!({ "hops": hops(&topo, m, p), "links": link_names(&topo, p), "metrics": p.metrics }))
             .collect();
         println!(
             "{}",
@@ -588,6 +604,81 @@ fn run_compute(a: &ComputeArgs) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// Both directions of each named interface's link.
+fn interfaces(topo: &Topology, names: &[String]) -> Result<Vec<LinkId>, String> {
+    let mut out = Vec::new();
+    for n in names {
+        let l = topo
+            .link_by_interface_name(n)
+            .ok_or_else(|| format!("unknown interface {n:?} (an interface address, or NODE%ID)"))?;
+        out.push(l);
+        out.extend(topo.reverse(l));
+    }
+    Ok(out)
+}
+
+/// One KEY=VALUE of a --pair: replaces that constraint for the member.
+fn member_constraint(topo: &Topology, r: &mut PathRequest, kv: &str) -> Result<(), String> {
+    let (k, v) = kv
+        .split_once('=')
+        .ok_or_else(|| format!("{kv:?}: expected KEY=VALUE"))?;
+    let list = || v.split('+').filter(|x| !x.is_empty()).map(str::to_string);
+    let num = |what: &str| -> Result<u64, String> {
+        v.parse()
+            .map_err(|_| format!("{what}={v:?}: expected a whole number"))
+    };
+    let c = &mut r.constraints;
+    match k {
+        "bandwidth" => {
+            c.bandwidth = v
+                .parse::<f64>()
+                .ok()
+                .filter(|b| b.is_finite() && *b >= 0.0)
+                .ok_or_else(|| format!("bandwidth={v:?}: expected bits per second"))?;
+        }
+        "objective" => {
+            r.objective = match v {
+                "igp" => Objective::Igp,
+                "te" => Objective::Te,
+                "delay" => Objective::Delay,
+                "hops" => Objective::Hops,
+                _ => return Err(format!("objective={v:?}: expected igp, te, delay or hops")),
+            };
+        }
+        "max-igp" => c.max_igp = Some(num(k)?),
+        "max-te" => c.max_te = Some(num(k)?),
+        "max-delay" => c.max_delay = Some(num(k)?),
+        "max-hops" => c.max_hops = Some(u32::try_from(num(k)?).map_err(|e| e.to_string())?),
+        "exclude-node" => {
+            c.exclude_nodes = list().map(|n| node(topo, &n)).collect::<Result<_, _>>()?;
+        }
+        "include-node" => {
+            c.include_nodes = list().map(|n| node(topo, &n)).collect::<Result<_, _>>()?;
+        }
+        "exclude-srlg" => {
+            c.exclude_srlgs = list()
+                .map(|x| {
+                    x.parse()
+                        .map_err(|_| format!("exclude-srlg: {x:?} is no SRLG"))
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        "exclude-interface" => c.exclude_links = interfaces(topo, &list().collect::<Vec<_>>())?,
+        _ => {
+            return Err(format!(
+                "unknown key {k:?} (bandwidth, objective, max-igp, max-te, max-delay, max-hops, \
+                 exclude-node, include-node, exclude-srlg, exclude-interface)"
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// The path's links by name (parallel links with their interface).
+fn link_names(topo: &Topology, p: &Path) -> Vec<String> {
+    p.links.iter().map(|&l| topo.link_name(l)).collect()
 }
 
 fn segment_label(s: &sr::Segment) -> u32 {
@@ -612,9 +703,27 @@ fn hops(topo: &Topology, req: &PathRequest, p: &Path) -> Vec<String> {
 }
 
 fn print_path(topo: &Topology, req: &PathRequest, p: &Path) {
+    // Node names; a parallel link shows its interface: R1 -[10.1.2.1]-> R2.
+    let mut line = topo
+        .node(req.source)
+        .map(|n| n.name.clone())
+        .unwrap_or_default();
+    for &l in &p.links {
+        let Some(link) = topo.link(l) else { continue };
+        let to = topo.node(link.to).map(|n| n.name.as_str()).unwrap_or("?");
+        match (
+            topo.is_parallel(l),
+            link.local_address,
+            link.local_interface_id,
+        ) {
+            (true, Some(a), _) => line.push_str(&format!(" -[{a}]-> {to}")),
+            (true, None, Some(i)) => line.push_str(&format!(" -[if {i}]-> {to}")),
+            _ => line.push_str(&format!(" -> {to}")),
+        }
+    }
     println!(
         "{}  igp={} te={} delay_us={} hops={}{}",
-        hops(topo, req, p).join(" -> "),
+        line,
         p.metrics.igp,
         p.metrics.te,
         p.metrics.delay_us,

@@ -890,6 +890,11 @@ async fn metrics(State(api): State<Api>) -> Result<Response, ApiError> {
 
 /// `POST /compute`: a path (`source`, `destination`) or a disjoint group
 /// (`members`), with every constraint `pce compute` takes.
+///
+/// A member is `[head, tail]`, with the request's constraints, or an object
+/// `{"source", "destination", ...}` whose constraint fields replace the
+/// request's for that member (the others are inherited): members of one
+/// group may differ in bandwidth, bounds, inclusions and exclusions.
 #[derive(Debug, Deserialize)]
 struct ComputeRequest {
     /// Head end: a node name or address.
@@ -898,9 +903,10 @@ struct ComputeRequest {
     /// Tail end: a node name or address.
     #[serde(default)]
     destination: Option<String>,
-    /// A disjoint group instead: each member's [head end, tail end].
+    /// A disjoint group instead: each member's [head end, tail end], or an
+    /// object (see above).
     #[serde(default)]
-    members: Vec<(String, String)>,
+    members: Vec<serde_json::Value>,
     /// "sr" (default) or "rsvp".
     #[serde(default)]
     setup: Option<String>,
@@ -916,6 +922,10 @@ struct ComputeRequest {
     /// SRLGs to avoid (XRO).
     #[serde(default)]
     exclude_srlgs: Vec<u32>,
+    /// Interfaces to avoid, both directions of their link (XRO): an
+    /// address, or `NODE%ID` for an unnumbered one.
+    #[serde(default)]
+    exclude_interfaces: Vec<String>,
     /// Bounds on the path's IGP and TE metrics and its delay (µs).
     #[serde(default)]
     max_igp: Option<u32>,
@@ -952,20 +962,52 @@ fn node_address(topo: &crate::topology::Topology, n: &str) -> Result<IpAddr, Api
     })
 }
 
-fn prefix(a: IpAddr) -> pcep::wire::object::Subobject {
+/// An address as an IRO/XRO subobject; `attribute` is RFC 5521's in an
+/// XRO (0 interface, 1 node), 0 in an IRO.
+fn prefix(a: IpAddr, attribute: u8) -> pcep::wire::object::Subobject {
     match a {
         IpAddr::V4(address) => pcep::wire::object::Subobject::Ipv4Prefix {
             loose: false,
             address,
             prefix_length: 32,
-            attribute: 0,
+            attribute,
         },
         IpAddr::V6(address) => pcep::wire::object::Subobject::Ipv6Prefix {
             loose: false,
             address,
             prefix_length: 128,
-            attribute: 0,
+            attribute,
         },
+    }
+}
+
+/// An interface to exclude, as an XRO subobject (attribute: interface).
+fn interface(
+    topo: &crate::topology::Topology,
+    name: &str,
+) -> Result<pcep::wire::object::Subobject, ApiError> {
+    let unknown = || {
+        ApiError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{name:?} is no interface of the topology (an address, or NODE%ID)"),
+        )
+    };
+    let link = topo
+        .link_by_interface_name(name)
+        .and_then(|l| topo.link(l))
+        .ok_or_else(unknown)?;
+    match (link.local_address, link.local_interface_id) {
+        (Some(a), _) => Ok(prefix(a, 0)),
+        (None, Some(interface_id)) => match topo.node(link.from).map(|n| n.router_id) {
+            Some(IpAddr::V4(router_id)) => Ok(pcep::wire::object::Subobject::Unnumbered {
+                loose: false,
+                router_id,
+                interface_id,
+                attribute: 0,
+            }),
+            _ => Err(unknown()),
+        },
+        (None, None) => Err(unknown()),
     }
 }
 
@@ -992,19 +1034,25 @@ impl ComputeRequest {
             let subobjects = self
                 .include_nodes
                 .iter()
-                .map(|n| node_address(topo, n).map(prefix))
+                .map(|n| node_address(topo, n).map(|a| prefix(a, 0)))
                 .collect::<Result<_, _>>()?;
             a.iro = Some(Box::new(pcep::wire::object::Iro {
                 subobjects,
                 ..pcep::wire::object::Iro::default()
             }));
         }
-        if !self.exclude_nodes.is_empty() || !self.exclude_srlgs.is_empty() {
+        if !self.exclude_nodes.is_empty()
+            || !self.exclude_srlgs.is_empty()
+            || !self.exclude_interfaces.is_empty()
+        {
             let mut subobjects: Vec<pcep::wire::object::Subobject> = self
                 .exclude_nodes
                 .iter()
-                .map(|n| node_address(topo, n).map(prefix))
+                .map(|n| node_address(topo, n).map(|a| prefix(a, 1)))
                 .collect::<Result<_, _>>()?;
+            for i in &self.exclude_interfaces {
+                subobjects.push(interface(topo, i)?);
+            }
             subobjects.extend(self.exclude_srlgs.iter().map(|&srlg| {
                 pcep::wire::object::Subobject::Srlg {
                     loose: false,
@@ -1058,6 +1106,7 @@ fn path_view(
     serde_json::json!({
         "path": p.ero.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "nodes": nodes,
+        "links": p.links.iter().map(|&l| topo.link_name(l)).collect::<Vec<_>>(),
         "hops": p.links.len(),
         "path_metrics": metrics,
         "metrics": p.attributes.metrics.iter().map(|m| serde_json::json!({
@@ -1088,10 +1137,15 @@ fn unreachable(e: crate::pcreq::Unreachable) -> ApiError {
 /// (bandwidth held by placed LSPs is not counted).
 async fn compute(
     State(api): State<Api>,
-    body: Result<Json<ComputeRequest>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     use crate::solver::cspf::{metrics_of_path, Reservations, Workspace};
-    let c = json_body(body)?;
+    let body = json_body(body)?;
+    let parse = |v: serde_json::Value| {
+        serde_json::from_value::<ComputeRequest>(v)
+            .map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.to_string()))
+    };
+    let c = parse(body.clone())?;
     let setup = parse_setup(c.setup.as_deref())?;
     let topo = api.shared.topology.load_full();
     let attributes = c.attributes(&topo)?;
@@ -1122,10 +1176,68 @@ async fn compute(
         let m = metrics_of_path(&topo, &p.links);
         return Ok(Json(path_view(&topo, head, &p, &m)));
     }
-    let mut asks = Vec::with_capacity(c.members.len());
-    for (h, t) in &c.members {
-        asks.push(ask(node_address(&topo, h)?, node_address(&topo, t)?));
+    // Each member's own request: the request's fields, with a member
+    // object's replacing them.
+    let mut own = Vec::with_capacity(c.members.len());
+    for m in &c.members {
+        let bad = || {
+            ApiError(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "member {m}: expected [head, tail] or {{\"source\", \"destination\", ...}}"
+                ),
+            )
+        };
+        let mut merged = body.clone();
+        let fields = merged.as_object_mut().ok_or_else(bad)?;
+        fields.remove("members");
+        match m {
+            serde_json::Value::Array(pair) => match pair.as_slice() {
+                [h, t] => {
+                    fields.insert("source".into(), h.clone());
+                    fields.insert("destination".into(), t.clone());
+                }
+                _ => return Err(bad()),
+            },
+            serde_json::Value::Object(o) => {
+                for (k, v) in o {
+                    if matches!(
+                        k.as_str(),
+                        "members" | "disjointness" | "strict" | "min_max"
+                    ) {
+                        return Err(ApiError(
+                            StatusCode::BAD_REQUEST,
+                            format!("member {m}: {k:?} belongs to the group, not a member"),
+                        ));
+                    }
+                    fields.insert(k.clone(), v.clone());
+                }
+            }
+            _ => return Err(bad()),
+        }
+        let r = parse(merged)?;
+        let (Some(s), Some(d)) = (&r.source, &r.destination) else {
+            return Err(bad());
+        };
+        let (s, d) = (node_address(&topo, s)?, node_address(&topo, d)?);
+        own.push((
+            s,
+            d,
+            r.attributes(&topo)?,
+            parse_setup(r.setup.as_deref())?,
+            r.msd,
+        ));
     }
+    let asks: Vec<_> = own
+        .iter()
+        .map(|(s, d, attributes, setup, msd)| crate::pcreq::PathAsk {
+            source: *s,
+            destination: *d,
+            attributes,
+            setup: *setup,
+            peer_sr: msd.map(|msd| pcep::wire::tlv::SrPceCapability { flags: 0, msd }),
+        })
+        .collect();
     let members = asks
         .iter()
         .map(|a| crate::pcreq::path_request(&topo, a))

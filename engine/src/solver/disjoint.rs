@@ -27,6 +27,13 @@ use crate::topology::{LinkId, NodeId, Topology};
 pub const MAX_CANDIDATES: usize = 64;
 
 /// Which disjointness (RFC 8800 DISJOINTNESS-CONFIGURATION L, N, S).
+///
+/// N and S each imply L: two LSPs on the same link share its two nodes and
+/// every risk it carries, SRLG or not, so an N-only or S-only group never
+/// shares a link either (two LSPs between the same ends may not both take
+/// the link joining them, although it has no transit node and perhaps no
+/// SRLG). [`shared`] counts only the kinds asked, for the fallback's
+/// ranking.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct Disjointness {
     /// L: no link in common (a physical link, either direction).

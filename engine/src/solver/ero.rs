@@ -10,6 +10,8 @@
 //!   of them; the first one (in link order) stands for them here, so a
 //!   disjointness check against it is as good as the path is unique, which
 //!   is what [`super::sr::encode`] guarantees for the paths this PCE sends.
+//! * An unnumbered hop (RFC 3477) is the link from the current node whose
+//!   interface it names, at either end; else its router, as an IP hop.
 //! * An adjacency SID (by label, or by its adjacency NAI) is its link.
 
 use std::net::IpAddr;
@@ -38,6 +40,24 @@ pub fn links(
             }
             Subobject::Ipv6Prefix { address, loose, .. } => {
                 ip_hop(topo, at, IpAddr::V6(*address), *loose)?
+            }
+            Subobject::Unnumbered {
+                router_id,
+                interface_id,
+                loose,
+                ..
+            } => {
+                let router = IpAddr::V4(*router_id);
+                let here = topo.node(at).is_some_and(|n| n.router_id == router);
+                let id = Some(*interface_id);
+                match out_link(at, &|l| {
+                    (here && l.local_interface_id == id)
+                        || (l.remote_interface_id == id
+                            && topo.node(l.to).is_some_and(|n| n.router_id == router))
+                }) {
+                    Some(l) => (None, Some(l)),
+                    None => ip_hop(topo, at, router, *loose)?,
+                }
             }
             Subobject::Sr(sr) => {
                 let by_label = sr.label().and_then(|label| {

@@ -56,6 +56,41 @@ pub enum SrError {
     },
 }
 
+/// Paths tried, in increasing cost, for one whose segment list fits the
+/// head end's MSD.
+pub const MSD_CANDIDATES: usize = 64;
+
+/// The best path for `req` whose segment list fits `msd` (MSD-aware SR):
+/// the feasible paths in increasing cost (Yen), the first that encodes
+/// within `msd`. Optimal when the cost order was exact and the path is
+/// among the first [`MSD_CANDIDATES`]; "no path" is proven when fewer than
+/// that many paths exist and none fits.
+pub fn best_within(
+    topo: &super::Prepared,
+    reservations: &super::cspf::Reservations,
+    req: &super::cspf::PathRequest,
+    msd: Option<u8>,
+    ws: &mut super::cspf::Workspace,
+) -> Result<(super::cspf::Path, Vec<Segment>), super::cspf::NoPath> {
+    use super::cspf::{compute, NoPath};
+    let best = compute(topo, reservations, req, ws)?;
+    let optimal = best.optimal;
+    if let Ok(segments) = encode(topo, &best.links, msd) {
+        return Ok((best, segments));
+    }
+    let candidates = super::disjoint::k_shortest(topo, reservations, req, MSD_CANDIDATES, ws)?;
+    let exhausted = candidates.len() < MSD_CANDIDATES;
+    for mut c in candidates.into_iter().skip(1) {
+        if let Ok(segments) = encode(topo, &c.links, msd) {
+            c.optimal &= optimal;
+            return Ok((c, segments));
+        }
+    }
+    Err(NoPath::Infeasible {
+        proven: exhausted && optimal,
+    })
+}
+
 /// Encode `path` (links from its head end) as a segment list of at most
 /// `msd` segments (`None`: unlimited, the SR capability's X flag).
 pub fn encode(topo: &Topology, path: &[LinkId], msd: Option<u8>) -> Result<Vec<Segment>, SrError> {

@@ -9,7 +9,8 @@
 //!     { "a": "R1", "b": "R2", "igp_metric": 10, "te_metric": 10, "delay_us": 500,
 //!       "bandwidth_bps": 10e9, "admin_groups": 0, "srlgs": [7],
 //!       "a_address": "10.1.2.1", "b_address": "10.1.2.2",
-//!       "a_adj_sid": 24001, "b_adj_sid": 24002 }
+//!       "a_adj_sid": 24001, "b_adj_sid": 24002 },
+//!     { "a": "R1", "b": "R2", "igp_metric": 20, "a_interface_id": 7, "b_interface_id": 9 }
 //!   ]
 //! }
 //! ```
@@ -26,6 +27,13 @@
 //!   second) to unlimited; `admin_groups` to 0; `srlgs` to none.
 //! * A node may have `srlgs` too: they are added to every link through it
 //!   (both directions), as a shared risk of everything the node carries.
+//! * An end of a link is its interface: a numbered one has an address
+//!   (`a_address`, `b_address`), an unnumbered one an interface ID local
+//!   to its node (`a_interface_id`, `b_interface_id`, RFC 3477). No two
+//!   interfaces share an address, and no node has two interfaces with the
+//!   same ID. Parallel links (two links joining the same nodes) must have
+//!   an address or an ID at both ends: that is how an ERO, an XRO, a
+//!   topology event and every answer name one of them.
 //! * Unknown keys are errors, so a misspelt attribute is never silently
 //!   ignored.
 
@@ -106,6 +114,12 @@ pub struct LinkSpec {
     /// Adjacency SID of the `b` to `a` direction.
     #[serde(default)]
     pub b_adj_sid: Option<u32>,
+    /// Interface ID at `a` (unnumbered interface, RFC 3477).
+    #[serde(default)]
+    pub a_interface_id: Option<u32>,
+    /// Interface ID at `b`.
+    #[serde(default)]
+    pub b_interface_id: Option<u32>,
 }
 
 /// A topology that cannot be used, and why.
@@ -166,6 +180,41 @@ pub enum TopologyError {
         a: String,
         /// The other.
         b: String,
+    },
+    /// Two interfaces share an address, or a node has two interfaces with
+    /// the same ID.
+    #[error("interface {interface} is on both link {first} and link {second}")]
+    DuplicateInterface {
+        /// The address, or node and interface ID.
+        interface: String,
+        /// One link.
+        first: String,
+        /// The other.
+        second: String,
+    },
+    /// Parallel links that cannot be told apart.
+    #[error(
+        "links between {a:?} and {b:?} are parallel: give each an address or an interface ID \
+         at both ends (a_address/b_address or a_interface_id/b_interface_id), so that paths, \
+         exclusions and events can name one"
+    )]
+    AmbiguousParallelLinks {
+        /// One end.
+        a: String,
+        /// The other.
+        b: String,
+    },
+    /// A link event that matches more than one parallel link.
+    #[error(
+        "{count} links join {a:?} and {b:?}: name one by its interface at {a:?} (a_interface)"
+    )]
+    AmbiguousLink {
+        /// One end.
+        a: String,
+        /// The other.
+        b: String,
+        /// How many links join them.
+        count: usize,
     },
     /// A link from a node to itself.
     #[error("link from {node:?} to itself")]
@@ -280,6 +329,10 @@ impl TopologyFile {
 
         // Two directed links per spec; sorted into CSR order afterwards.
         let mut directed: Vec<(Link, Vec<u32>, usize)> = Vec::with_capacity(self.links.len() * 2);
+        // Interfaces seen (address, or node%ID) and the link they are on;
+        // links per node pair, and whether all of them name both ends.
+        let mut interfaces: HashMap<String, String> = HashMap::new();
+        let mut pairs: HashMap<(NodeId, NodeId), (usize, bool)> = HashMap::new();
         for (i, l) in self.links.iter().enumerate() {
             let node = |n: &str| {
                 by_name
@@ -292,6 +345,33 @@ impl TopologyFile {
             let (a, b) = (node(&l.a)?, node(&l.b)?);
             if a == b {
                 return Err(TopologyError::SelfLoop { node: l.a.clone() });
+            }
+            let this = || format!("{}-{} (#{i})", l.a, l.b);
+            let ends = [
+                l.a_address.map(|x| x.to_string()),
+                l.b_address.map(|x| x.to_string()),
+                l.a_interface_id.map(|x| format!("{}%{x}", l.a)),
+                l.b_interface_id.map(|x| format!("{}%{x}", l.b)),
+            ];
+            for key in ends.into_iter().flatten() {
+                if let Some(first) = interfaces.insert(key.clone(), this()) {
+                    return Err(TopologyError::DuplicateInterface {
+                        interface: key,
+                        first,
+                        second: this(),
+                    });
+                }
+            }
+            let named = |addr: Option<IpAddr>, id: Option<u32>| addr.is_some() || id.is_some();
+            let pair = (a.min(b), a.max(b));
+            let entry = pairs.entry(pair).or_insert((0usize, true));
+            entry.0 += 1;
+            entry.1 &= named(l.a_address, l.a_interface_id) && named(l.b_address, l.b_interface_id);
+            if entry.0 > 1 && !entry.1 {
+                return Err(TopologyError::AmbiguousParallelLinks {
+                    a: l.a.clone(),
+                    b: l.b.clone(),
+                });
             }
             let bandwidth = l.bandwidth_bps.unwrap_or(f64::INFINITY);
             if bandwidth.is_nan() || bandwidth < 0.0 {
@@ -313,28 +393,43 @@ impl TopologyFile {
             }
             srlgs.sort_unstable();
             srlgs.dedup();
-            let make = |from, to, adj_sid, local_address, remote_address| Link {
-                from,
-                to,
-                igp: l.igp_metric,
-                te: l.te_metric.unwrap_or(l.igp_metric),
-                delay_us: l.delay_us,
-                bandwidth,
-                admin_groups: l.admin_groups,
-                adj_sid,
-                local_address,
-                remote_address,
-                up: true,
-                srlg_start: 0,
-                srlg_len: 0,
-            };
+            let make =
+                |from, to, adj_sid, (local_address, local_id), (remote_address, remote_id)| Link {
+                    from,
+                    to,
+                    igp: l.igp_metric,
+                    te: l.te_metric.unwrap_or(l.igp_metric),
+                    delay_us: l.delay_us,
+                    bandwidth,
+                    admin_groups: l.admin_groups,
+                    adj_sid,
+                    local_address,
+                    remote_address,
+                    local_interface_id: local_id,
+                    remote_interface_id: remote_id,
+                    up: true,
+                    srlg_start: 0,
+                    srlg_len: 0,
+                };
             directed.push((
-                make(a, b, l.a_adj_sid, l.a_address, l.b_address),
+                make(
+                    a,
+                    b,
+                    l.a_adj_sid,
+                    (l.a_address, l.a_interface_id),
+                    (l.b_address, l.b_interface_id),
+                ),
                 srlgs.clone(),
                 2 * i,
             ));
             directed.push((
-                make(b, a, l.b_adj_sid, l.b_address, l.a_address),
+                make(
+                    b,
+                    a,
+                    l.b_adj_sid,
+                    (l.b_address, l.b_interface_id),
+                    (l.a_address, l.a_interface_id),
+                ),
                 srlgs,
                 2 * i + 1,
             ));
@@ -377,8 +472,14 @@ impl TopologyFile {
                 *c += prev;
             }
         }
+        let by_interface = links
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| Some((l.local_address?, LinkId(i as u32))))
+            .collect();
         let mut topo = Topology {
             nodes,
+            by_interface,
             links,
             first_link,
             reverse,

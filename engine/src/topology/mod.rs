@@ -77,6 +77,10 @@ pub struct Link {
     pub local_address: Option<IpAddr>,
     /// Remote interface address.
     pub remote_address: Option<IpAddr>,
+    /// Local interface ID (unnumbered, RFC 3477).
+    pub local_interface_id: Option<u32>,
+    /// Remote interface ID.
+    pub remote_interface_id: Option<u32>,
     /// Whether the link is up.
     pub up: bool,
     srlg_start: u32,
@@ -119,6 +123,18 @@ pub struct Topology {
     srlgs: Vec<u32>,
     by_name: HashMap<String, NodeId>,
     by_address: HashMap<IpAddr, NodeId>,
+    /// Numbered interfaces: the directed link whose local address it is.
+    by_interface: HashMap<IpAddr, LinkId>,
+}
+
+/// One interface of a link: how an event names one of parallel links.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Interface {
+    /// A numbered interface, by its address.
+    Address(IpAddr),
+    /// An unnumbered interface, by its ID on its node.
+    Id(u32),
 }
 
 /// A change to the topology.
@@ -133,6 +149,10 @@ pub enum TopologyEvent {
         b: String,
         /// New state.
         up: bool,
+        /// Which of parallel links: its interface at `a` (needed only
+        /// when more than one link joins `a` and `b`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        a_interface: Option<Interface>,
     },
     /// A node goes up or down.
     NodeState {
@@ -151,6 +171,10 @@ pub enum TopologyEvent {
         igp: u32,
         /// TE metric.
         te: u32,
+        /// Which of parallel links: its interface at `a` (needed only
+        /// when more than one link joins `a` and `b`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        a_interface: Option<Interface>,
     },
     /// New reservable bandwidth on both directions of a link.
     LinkBandwidth {
@@ -160,6 +184,10 @@ pub enum TopologyEvent {
         b: String,
         /// Bits per second.
         bandwidth: f64,
+        /// Which of parallel links: its interface at `a` (needed only
+        /// when more than one link joins `a` and `b`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        a_interface: Option<Interface>,
     },
 }
 
@@ -196,6 +224,7 @@ impl Topology {
             // Hash maps: entries plus control bytes, approximately.
             + self.by_name.capacity() * (size_of::<String>() + size_of::<NodeId>() + 1)
             + self.by_address.capacity() * (size_of::<IpAddr>() + size_of::<NodeId>() + 1)
+            + self.by_interface.capacity() * (size_of::<IpAddr>() + size_of::<LinkId>() + 1)
     }
 
     /// A node.
@@ -232,6 +261,53 @@ impl Topology {
     /// PCC session addresses map onto nodes).
     pub fn node_by_address(&self, addr: IpAddr) -> Option<NodeId> {
         self.by_address.get(&addr).copied()
+    }
+
+    /// The directed link leaving the interface with this address.
+    pub fn link_by_interface(&self, addr: IpAddr) -> Option<LinkId> {
+        self.by_interface.get(&addr).copied()
+    }
+
+    /// The directed link leaving an interface named as people do: its
+    /// address (`10.1.2.1`), or `NODE%ID` for an unnumbered one (`R1%7`).
+    pub fn link_by_interface_name(&self, name: &str) -> Option<LinkId> {
+        if let Ok(addr) = name.parse::<IpAddr>() {
+            return self.link_by_interface(addr);
+        }
+        let (node, id) = name.rsplit_once('%')?;
+        let (node, id) = (self.node_by_name(node)?, id.parse::<u32>().ok()?);
+        self.out_links(node).map(LinkId).find(|&l| {
+            self.link(l)
+                .is_some_and(|l| l.local_interface_id == Some(id))
+        })
+    }
+
+    /// Whether another link joins the same two nodes.
+    pub fn is_parallel(&self, id: LinkId) -> bool {
+        self.link(id).is_some_and(|l| {
+            self.out_links(l.from)
+                .filter(|&o| self.link(LinkId(o)).is_some_and(|x| x.to == l.to))
+                .nth(1)
+                .is_some()
+        })
+    }
+
+    /// A link's name for people: `R1->R2`, and its local interface when
+    /// parallel links join the same nodes (`R1->R2 [10.1.2.1]`,
+    /// `R1->R2 [if 7]`).
+    pub fn link_name(&self, id: LinkId) -> String {
+        let Some(l) = self.link(id) else {
+            return format!("link #{}", id.0);
+        };
+        let mut out = format!("{}->{}", self.name(l.from), self.name(l.to));
+        if self.is_parallel(id) {
+            match (l.local_address, l.local_interface_id) {
+                (Some(a), _) => out.push_str(&format!(" [{a}]")),
+                (None, Some(i)) => out.push_str(&format!(" [if {i}]")),
+                (None, None) => out.push_str(&format!(" [#{}]", id.0)),
+            }
+        }
+        out
     }
 
     #[inline]
@@ -369,26 +445,50 @@ impl Topology {
                     node: name.to_string(),
                 })
         };
-        let both = |a: &str, b: &str| -> Result<Vec<usize>, TopologyError> {
-            let (a, b) = (node(a)?, node(b)?);
-            let ids: Vec<usize> = self
-                .links
-                .iter()
-                .enumerate()
-                .filter(|(_, l)| (l.from == a && l.to == b) || (l.from == b && l.to == a))
-                .map(|(i, _)| i)
-                .collect();
-            if ids.is_empty() {
-                return Err(TopologyError::UnknownLink {
-                    a: self.name(a),
-                    b: self.name(b),
-                });
-            }
-            Ok(ids)
-        };
+        // Both directions of the link joining a and b, the one whose
+        // interface at a is `at` among parallel links.
+        let both =
+            |a: &str, b: &str, at: &Option<Interface>| -> Result<Vec<usize>, TopologyError> {
+                let (a, b) = (node(a)?, node(b)?);
+                let forward: Vec<LinkId> = self
+                    .out_links(a)
+                    .map(LinkId)
+                    .filter(|&l| {
+                        self.link(l).is_some_and(|l| {
+                            l.to == b
+                                && match at {
+                                    None => true,
+                                    Some(Interface::Address(x)) => l.local_address == Some(*x),
+                                    Some(Interface::Id(x)) => l.local_interface_id == Some(*x),
+                                }
+                        })
+                    })
+                    .collect();
+                match forward.len() {
+                    0 => Err(TopologyError::UnknownLink {
+                        a: self.name(a),
+                        b: self.name(b),
+                    }),
+                    1 => Ok(forward
+                        .iter()
+                        .chain(forward.iter().filter_map(|&l| self.reverse.get(l.index())))
+                        .map(|l| l.index())
+                        .collect()),
+                    count => Err(TopologyError::AmbiguousLink {
+                        a: self.name(a),
+                        b: self.name(b),
+                        count,
+                    }),
+                }
+            };
         match event {
-            TopologyEvent::LinkState { a, b, up } => {
-                for i in both(a, b)? {
+            TopologyEvent::LinkState {
+                a,
+                b,
+                up,
+                a_interface,
+            } => {
+                for i in both(a, b, a_interface)? {
                     if let Some(l) = next.links.get_mut(i) {
                         l.up = *up;
                     }
@@ -400,21 +500,32 @@ impl Topology {
                     n.up = *up;
                 }
             }
-            TopologyEvent::LinkMetric { a, b, igp, te } => {
-                for i in both(a, b)? {
+            TopologyEvent::LinkMetric {
+                a,
+                b,
+                igp,
+                te,
+                a_interface,
+            } => {
+                for i in both(a, b, a_interface)? {
                     if let Some(l) = next.links.get_mut(i) {
                         (l.igp, l.te) = (*igp, *te);
                     }
                 }
             }
-            TopologyEvent::LinkBandwidth { a, b, bandwidth } => {
+            TopologyEvent::LinkBandwidth {
+                a,
+                b,
+                bandwidth,
+                a_interface,
+            } => {
                 if !(bandwidth.is_finite() && *bandwidth >= 0.0) {
                     return Err(TopologyError::BadBandwidth {
                         a: a.clone(),
                         b: b.clone(),
                     });
                 }
-                for i in both(a, b)? {
+                for i in both(a, b, a_interface)? {
                     if let Some(l) = next.links.get_mut(i) {
                         l.bandwidth = *bandwidth;
                     }

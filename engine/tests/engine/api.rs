@@ -383,8 +383,57 @@ fn compute_takes_every_constraint_and_groups() {
     assert_eq!(v["achieved"]["node"], true);
     assert_eq!(v["optimal"], want.optimal);
 
+    // Members with their own constraints: one must pass R2 and keep its
+    // IGP metric within 20, the other inherits the request's (none).
+    let (status, v) = call(
+        "POST",
+        &url,
+        Some(serde_json::json!({
+            "members": [
+                {"source": "PCC1", "destination": "PCC4", "include_nodes": ["R2"], "max_igp": 20},
+                ["PCC2", "PCC3"]
+            ],
+            "disjointness": "link"
+        })),
+    );
+    assert_eq!(status, 200, "{v}");
+    let mut g = g;
+    g.disjointness = Disjointness::LINK;
+    g.strict = false;
+    g.members[0].destination = id("PCC4");
+    g.members[1].destination = id("PCC3");
+    g.members[0].constraints.include_nodes = vec![id("R2")];
+    g.members[0].constraints.max_igp = Some(20);
+    let want = solve(&topo, &r, &g, &mut Workspace::new()).unwrap();
+    let paths = v["paths"].as_array().unwrap();
+    for (got, want) in paths.iter().zip(&want.paths) {
+        assert_eq!(got["path_metrics"]["igp"], want.metrics.igp);
+        assert_eq!(got["links"].as_array().unwrap().len(), want.links.len());
+    }
+    assert!(names(&paths[0]).contains(&"R2".to_string()), "{v}");
+    assert!(!names(&paths[1]).contains(&"R1".to_string()), "{v}");
+    assert_eq!(
+        paths[0]["links"][0].as_str().unwrap(),
+        topo.link_name(want.paths[0].links[0])
+    );
+
     // Its errors.
     for (body, code, text) in [
+        (
+            serde_json::json!({"members": [{"source": "PCC1", "destination": "PCC3", "strict": true}, ["PCC2", "PCC4"]]}),
+            400,
+            "belongs to the group",
+        ),
+        (
+            serde_json::json!({"members": [["PCC1"], ["PCC2", "PCC4"]]}),
+            400,
+            "expected [head, tail]",
+        ),
+        (
+            serde_json::json!({"source": "PCC1", "destination": "PCC4", "exclude_interfaces": ["10.99.0.1"]}),
+            422,
+            "no interface",
+        ),
         (
             serde_json::json!({"source": "PCC1", "destination": "nowhere"}),
             422,

@@ -3,12 +3,18 @@
 use std::process::Command;
 
 fn pce(args: &[&str]) -> (Option<i32>, String, String) {
-    let topo = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../examples/topologies/draft-topology-a.json"
+    pce_on("draft-topology-a.json", args)
+}
+
+/// `pce compute` on one of the example topologies: (exit code, stdout,
+/// stderr).
+fn pce_on(topology: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let topo = format!(
+        "{}/../examples/topologies/{topology}",
+        env!("CARGO_MANIFEST_DIR")
     );
     let out = Command::new(env!("CARGO_BIN_EXE_pce"))
-        .args(["compute", "--topology", topo])
+        .args(["compute", "--topology", &topo])
         .args(args)
         .output()
         .unwrap();
@@ -110,4 +116,74 @@ fn errors_say_what_is_wrong() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("cannot read topology file /nonexistent.json"));
+}
+
+/// A member's own constraints after its HEAD:TAIL replace the command's for
+/// it; the others keep the command's.
+#[test]
+fn group_members_take_their_own_constraints() {
+    let (code, out, err) = pce(&[
+        "--pair",
+        "PCC1:PCC4,include-node=R2,max-igp=20",
+        "--pair",
+        "PCC2:PCC3",
+        "--json",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["paths"][0]["hops"],
+        serde_json::json!(["PCC1", "R1", "R2", "R4", "PCC4"])
+    );
+    assert_eq!(v["paths"][0]["metrics"]["igp"], 13);
+    // The same member bounded below what passing R2 costs: no path.
+    let (code, _, err) = pce(&[
+        "--pair",
+        "PCC1:PCC4,include-node=R2,max-igp=12",
+        "--pair",
+        "PCC2:PCC3",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("member 0 has no path"), "{err}");
+    for (pair, text) in [
+        ("PCC1:PCC4,colour=red", "unknown key \"colour\""),
+        ("PCC1:PCC4,max-igp=lots", "expected a whole number"),
+        ("PCC1:PCC4,exclude-node=R9", "unknown node \"R9\""),
+        ("PCC1:PCC4,max-igp", "expected KEY=VALUE"),
+    ] {
+        let (code, _, err) = pce(&["--pair", pair, "--pair", "PCC2:PCC3"]);
+        assert_eq!(code, Some(2), "{pair}");
+        assert!(err.contains(text), "{pair}: {err}");
+    }
+}
+
+/// Parallel links: answers name the link taken, and an interface can be
+/// excluded by its address or as NODE%ID.
+#[test]
+fn parallel_links_are_named_and_interfaces_excluded() {
+    let run = |args: &[&str]| {
+        let mut all = vec!["--from", "R1", "--to", "R4"];
+        all.extend_from_slice(args);
+        pce_on("parallel-links.json", &all)
+    };
+    let (code, out, err) = run(&[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.starts_with("R1 -[10.1.2.1]-> R2 -> R4 "), "{out}");
+    let (_, out, _) = run(&["--exclude-interface", "10.1.2.1"]);
+    assert!(out.starts_with("R1 -[if 7]-> R2 -> R4 "), "{out}");
+    let (_, out, _) = run(&["--exclude-interface", "10.1.2.2", "--json", "--sr"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["links"], serde_json::json!(["R1->R2 [if 7]", "R2->R4"]));
+    // The unnumbered link is pinned by its adjacency SID.
+    assert_eq!(v["sr_labels"][0], 24112);
+    let (_, out, _) = run(&[
+        "--exclude-interface",
+        "10.1.2.1",
+        "--exclude-interface",
+        "R2%9",
+    ]);
+    assert!(out.starts_with("R1 -> R3 -> R4 "), "{out}");
+    let (code, _, err) = run(&["--exclude-interface", "R2%8"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("unknown interface \"R2%8\""), "{err}");
 }

@@ -7,11 +7,11 @@ use pce_engine::solver::cspf::{
 use pce_engine::solver::disjoint::k_shortest;
 use pce_engine::solver::Prepared;
 use pce_engine::topology::{
-    LinkId, LinkSpec, NodeId, NodeSpec, Topology, TopologyEvent, TopologyFile,
+    Interface, LinkId, LinkSpec, NodeId, NodeSpec, Topology, TopologyEvent, TopologyFile,
 };
 use proptest::prelude::*;
 
-use super::support::{link_spec, load, names, node_spec};
+use super::support::{link_spec, load, names, node_spec, numbered};
 
 fn shortest(
     topo: &Prepared,
@@ -230,10 +230,15 @@ fn case() -> impl Strategy<Value = Case> {
                         b_address: None,
                         a_adj_sid: None,
                         b_adj_sid: None,
+                        a_interface_id: None,
+                        b_interface_id: None,
                     })
                     .collect();
                 Case {
-                    file: TopologyFile { nodes, links },
+                    file: TopologyFile {
+                        nodes,
+                        links: numbered(links),
+                    },
                     src,
                     dst,
                     objective,
@@ -536,7 +541,15 @@ fn tie_heavy_case() -> impl Strategy<Value = (TopologyFile, u32, u32, u32)> {
                     .filter(|(a, b, _, _)| a != b)
                     .map(|(a, b, igp, ag)| link_spec(a, b, igp, ag))
                     .collect();
-                (TopologyFile { nodes, links }, src, dst, exclude)
+                (
+                    TopologyFile {
+                        nodes,
+                        links: numbered(links),
+                    },
+                    src,
+                    dst,
+                    exclude,
+                )
             })
     })
 }
@@ -599,11 +612,18 @@ proptest! {
         for (i, down, more) in changes {
             let spec = &file.links[i.index(file.links.len())];
             let (a, b) = (next.node_by_name(&spec.a).unwrap(), next.node_by_name(&spec.b).unwrap());
-            let link = next.link(next.link_between(a, b).unwrap()).unwrap();
+            // The one link of the spec, among parallel ones.
+            let a_interface = spec.a_interface_id.map(Interface::Id);
+            let link = next
+                .out_links(a)
+                .map(LinkId)
+                .filter_map(|l| next.link(l))
+                .find(|l| l.to == b && l.local_interface_id == spec.a_interface_id)
+                .unwrap();
             let event = if down {
-                TopologyEvent::LinkState { a: spec.a.clone(), b: spec.b.clone(), up: false }
+                TopologyEvent::LinkState { a: spec.a.clone(), b: spec.b.clone(), up: false, a_interface }
             } else {
-                TopologyEvent::LinkMetric { a: spec.a.clone(), b: spec.b.clone(), igp: link.igp + more, te: link.te + more }
+                TopologyEvent::LinkMetric { a: spec.a.clone(), b: spec.b.clone(), igp: link.igp + more, te: link.te + more, a_interface }
             };
             next = next.apply(&event).unwrap();
         }
@@ -627,6 +647,7 @@ fn tables_are_rebuilt_when_a_change_can_shorten_a_path() {
         a: "R1".into(),
         b: "R2".into(),
         up: false,
+        a_interface: None,
     };
     let failed = base.after(std::sync::Arc::new(base.apply(&down).unwrap()));
     assert!(failed.shares_tables_with(&base));
@@ -634,6 +655,7 @@ fn tables_are_rebuilt_when_a_change_can_shorten_a_path() {
         a: "R1".into(),
         b: "R2".into(),
         up: true,
+        a_interface: None,
     };
     let repaired = failed.after(std::sync::Arc::new(failed.apply(&up).unwrap()));
     assert!(!repaired.shares_tables_with(&failed));
@@ -648,6 +670,7 @@ fn tables_are_rebuilt_when_a_change_can_shorten_a_path() {
         b: "R2".into(),
         igp: l.igp - 1,
         te: l.te,
+        a_interface: None,
     };
     let shorter = base.after(std::sync::Arc::new(base.apply(&lower).unwrap()));
     assert!(!shorter.shares_tables_with(&base));
@@ -656,6 +679,7 @@ fn tables_are_rebuilt_when_a_change_can_shorten_a_path() {
         b: "R2".into(),
         igp: l.igp + 1,
         te: l.te + 1,
+        a_interface: None,
     };
     assert!(base
         .after(std::sync::Arc::new(base.apply(&higher).unwrap()))
@@ -691,6 +715,8 @@ fn grid() -> Prepared {
                     b_address: None,
                     a_adj_sid: None,
                     b_adj_sid: None,
+                    a_interface_id: None,
+                    b_interface_id: None,
                 });
             };
             let corner = |x2, y2| if (x2, y2) == (4, 4) { 2 } else { 0 };
@@ -706,7 +732,14 @@ fn grid() -> Prepared {
             }
         }
     }
-    Prepared::from(TopologyFile { nodes, links }.build().unwrap())
+    Prepared::from(
+        TopologyFile {
+            nodes,
+            links: numbered(links),
+        }
+        .build()
+        .unwrap(),
+    )
 }
 
 /// The [`grid`], no reservations, and an IGP request from its corner g0x0

@@ -10,7 +10,7 @@ use pce_engine::solver::Prepared;
 use pce_engine::topology::{LinkId, LinkSpec, NodeId, NodeSpec, Topology, TopologyFile};
 use proptest::prelude::*;
 
-use super::support::{end_of, hops, link_spec, load, node_spec, req};
+use super::support::{end_of, hops, link_spec, load, node_spec, numbered, req};
 
 fn pair(topo: &Topology, d: Disjointness, strict: bool) -> GroupRequest {
     GroupRequest {
@@ -288,8 +288,14 @@ fn group() -> impl Strategy<
                         b_address: None,
                         a_adj_sid: None,
                         b_adj_sid: None,
+                        a_interface_id: None,
+                        b_interface_id: None,
                     })
                     .collect(),
+            };
+            let file = TopologyFile {
+                links: numbered(file.links),
+                ..file
             };
             (file, members, d, obj, strict)
         })
@@ -535,7 +541,15 @@ fn medium_pair_case() -> impl Strategy<Value = (TopologyFile, u32, u32, bool)> {
                     .filter(|(a, b, _)| a != b)
                     .map(|(a, b, igp)| link_spec(a, b, igp, 0))
                     .collect();
-                (TopologyFile { nodes, links }, s, t, node)
+                (
+                    TopologyFile {
+                        nodes,
+                        links: numbered(links),
+                    },
+                    s,
+                    t,
+                    node,
+                )
             })
     })
 }
@@ -739,4 +753,39 @@ fn beyond_the_candidate_limit_nothing_is_claimed_proven() {
     // And an unproven "no" says so.
     let text = GroupError::NotDisjoint { proven: false }.to_string();
     assert!(text.contains("not proven"), "{text}");
+}
+
+/// N-only and S-only groups never share a link: two LSPs between the same
+/// ends may not both take the direct link, although it has no transit node
+/// and no SRLG.
+#[test]
+fn node_only_and_srlg_only_imply_link_disjointness() {
+    let file = TopologyFile::parse(
+        r#"{"nodes": [
+              {"name": "A", "router_id": "10.0.0.1"},
+              {"name": "B", "router_id": "10.0.0.2"},
+              {"name": "Z", "router_id": "10.0.0.3"}],
+            "links": [
+              {"a": "A", "b": "Z", "igp_metric": 1},
+              {"a": "A", "b": "B", "igp_metric": 5},
+              {"a": "B", "b": "Z", "igp_metric": 5}]}"#,
+        "inline",
+    )
+    .unwrap();
+    let topo = Prepared::from(file.build().unwrap());
+    let r = Reservations::new(topo.link_count());
+    for d in [Disjointness::NODE, Disjointness::SRLG] {
+        let g = GroupRequest {
+            members: vec![req(&topo, "A", "Z"), req(&topo, "A", "Z")],
+            disjointness: d,
+            strict: true,
+            objective: GroupObjective::MinSum,
+            pinned: vec![],
+        };
+        let got = solve(&topo, &r, &g, &mut Workspace::new()).unwrap();
+        let mut h: Vec<Vec<String>> = got.paths.iter().map(|p| hops(&topo, p)).collect();
+        h.sort();
+        assert_eq!(h, [vec!["B", "Z"], vec!["Z"]], "{d:?}");
+        assert!(got.optimal);
+    }
 }

@@ -101,6 +101,7 @@ fn every_input_kind_survives_json() {
             a: "R1".into(),
             b: "R2".into(),
             up: false,
+            a_interface: None,
         },
     )));
 }

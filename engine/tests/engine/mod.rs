@@ -5,6 +5,7 @@ mod cli;
 mod cspf;
 mod disjoint;
 mod input;
+mod links;
 mod lspdb;
 mod pce;
 mod pcreq;

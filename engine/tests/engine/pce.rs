@@ -1020,6 +1020,7 @@ fn topology_events_are_inputs_of_the_core() {
         a: "R1".into(),
         b: "nowhere".into(),
         up: false,
+        a_interface: None,
     }));
     assert!(matches!(
         pce.handle(bad, t0),
@@ -1032,6 +1033,7 @@ fn topology_events_are_inputs_of_the_core() {
         a: "R3".into(),
         b: "R4".into(),
         up: false,
+        a_interface: None,
     }));
     assert_eq!(pce.handle(down, t0), Some(Ok(0)));
     let ups = updates(&drain(&mut pce));

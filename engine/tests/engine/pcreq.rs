@@ -13,6 +13,11 @@ use pcep::wire::{
 use super::support::load;
 
 pub(super) fn request(dst: &str, sr: bool, attributes: Attributes) -> PcReq {
+    request_between("192.0.2.1", dst, sr, attributes)
+}
+
+/// A PCReq from `src` to `dst`, request ID 7.
+pub(super) fn request_between(src: &str, dst: &str, sr: bool, attributes: Attributes) -> PcReq {
     PcReq {
         svecs: vec![],
         requests: vec![Request {
@@ -28,7 +33,7 @@ pub(super) fn request(dst: &str, sr: bool, attributes: Attributes) -> PcReq {
             },
             end_points: EndPoints::Ipv4 {
                 header: HeaderFlags::default(),
-                source: "192.0.2.1".parse().unwrap(),
+                source: src.parse().unwrap(),
                 destination: dst.parse().unwrap(),
             },
             lsp: None,

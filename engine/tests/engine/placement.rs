@@ -50,6 +50,8 @@ fn grid_coloured(coloured: bool) -> Prepared {
             b_address: None,
             a_adj_sid: None,
             b_adj_sid: None,
+            a_interface_id: None,
+            b_interface_id: None,
         });
     };
     for r in 0..n {
@@ -172,8 +174,13 @@ fn reroute_moves_only_the_lsps_of_the_failed_link() {
         topo.node(link.to).unwrap().name.clone(),
     );
     let after = Prepared::from(
-        topo.apply(&TopologyEvent::LinkState { a, b, up: false })
-            .unwrap(),
+        topo.apply(&TopologyEvent::LinkState {
+            a,
+            b,
+            up: false,
+            a_interface: None,
+        })
+        .unwrap(),
     );
     let failed = [busiest, topo.reverse(busiest).unwrap()];
     let mut on_link: Vec<u32> = failed

@@ -178,6 +178,8 @@ fn topology() -> impl Strategy<Value = TopologyFile> {
                     b_address: None,
                     a_adj_sid: Some(24000 + 2 * k as u32),
                     b_adj_sid: Some(24001 + 2 * k as u32),
+                    a_interface_id: Some(k as u32 + 1),
+                    b_interface_id: Some(k as u32 + 1),
                 })
                 .collect(),
         })

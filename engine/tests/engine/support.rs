@@ -78,5 +78,17 @@ pub(crate) fn link_spec(a: usize, b: usize, igp: u32, admin_groups: u32) -> Link
         b_address: None,
         a_adj_sid: None,
         b_adj_sid: None,
+        a_interface_id: None,
+        b_interface_id: None,
     }
+}
+
+/// `links` with an interface ID at both ends (the link's index), as parallel
+/// links need: generated graphs may join two nodes more than once.
+pub(crate) fn numbered(mut links: Vec<LinkSpec>) -> Vec<LinkSpec> {
+    for (i, l) in links.iter_mut().enumerate() {
+        let id = Some(i as u32 + 1);
+        (l.a_interface_id, l.b_interface_id) = (id, id);
+    }
+    links
 }

@@ -112,6 +112,7 @@ fn events_make_new_snapshots_and_old_ones_stay_valid() {
             a: "R1".into(),
             b: "R2".into(),
             up: false,
+            a_interface: None,
         })
         .unwrap();
     let (r1, r2) = (
@@ -132,7 +133,8 @@ fn events_make_new_snapshots_and_old_ones_stay_valid() {
         after.apply(&TopologyEvent::LinkState {
             a: "R1".into(),
             b: "PCC4".into(),
-            up: false
+            up: false,
+            a_interface: None,
         }),
         Err(TopologyError::UnknownLink { .. })
     ));
@@ -142,6 +144,7 @@ fn events_make_new_snapshots_and_old_ones_stay_valid() {
             b: "R2".into(),
             igp: 3,
             te: 4,
+            a_interface: None,
         })
         .unwrap();
     assert_eq!((m.link(l).unwrap().igp, m.link(l).unwrap().te), (3, 4));

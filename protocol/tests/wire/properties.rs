@@ -229,13 +229,14 @@ fn rsvp_subobject() -> impl Strategy<Value = Subobject> {
                 attribute
             }
         ),
-        (any::<bool>(), ipv4(), any::<u32>()).prop_map(|(loose, router_id, interface_id)| {
-            Subobject::Unnumbered {
+        (any::<bool>(), ipv4(), any::<u32>(), any::<u8>()).prop_map(
+            |(loose, router_id, interface_id, attribute)| Subobject::Unnumbered {
                 loose,
                 router_id,
                 interface_id,
+                attribute,
             }
-        }),
+        ),
         (any::<bool>(), any::<u16>()).prop_map(|(loose, asn)| Subobject::AsNumber { loose, asn }),
         (any::<bool>(), 40u8..100, vec(any::<u8>(), 0..3)).prop_map(
             |(loose, subobject_type, b)| Subobject::Unknown {

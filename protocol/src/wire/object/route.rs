@@ -66,6 +66,9 @@ pub enum Subobject {
         router_id: Ipv4Addr,
         /// Interface ID.
         interface_id: u32,
+        /// Second byte after the length: reserved (ERO, RRO), attribute
+        /// (XRO, RFC 5521 §2.1.3: 0 interface, 1 node, 2 SRLG).
+        attribute: u8,
     },
     /// Autonomous system number (type 32).
     AsNumber {
@@ -137,6 +140,7 @@ impl std::fmt::Display for Subobject {
                 loose: l,
                 router_id,
                 interface_id,
+                ..
             } => {
                 write!(f, "{router_id}%{interface_id}")?;
                 loose(f, *l)
@@ -577,11 +581,13 @@ impl Subobject {
             }
             SUBOBJECT_UNNUMBERED => {
                 fixed(12)?;
-                let _reserved = get_u16(&mut b).map_err(e)?;
+                let _reserved = get_u8(&mut b).map_err(e)?;
+                let attribute = get_u8(&mut b).map_err(e)?;
                 Self::Unnumbered {
                     loose,
                     router_id: get_ipv4(&mut b).map_err(e)?,
                     interface_id: get_u32(&mut b).map_err(e)?,
+                    attribute,
                 }
             }
             SUBOBJECT_AS => {
@@ -639,9 +645,11 @@ impl Subobject {
             Self::Unnumbered {
                 router_id,
                 interface_id,
+                attribute,
                 ..
             } => {
-                out.put_u16(0);
+                out.put_u8(0);
+                out.put_u8(*attribute);
                 out.put_slice(&router_id.octets());
                 out.put_u32(*interface_id);
             }
