@@ -5,12 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # What the tests need from Debian: tshark (the independent PCEP decoder),
-# FRR (pathd, a real PCC), curl, iproute2 and python3 (the FRR runs'
+# FRR (pathd, a real PCC), COIN-OR CBC (the exact oracle's MILP solver),
+# curl, iproute2 and python3 (the FRR runs'
 # network namespaces, and the API checks of the interop scripts and the
 # examples).
 missing=()
 command -v tshark >/dev/null 2>&1 || missing+=(tshark)
 [ -x /usr/lib/frr/pathd ] || missing+=(frr)
+command -v cbc >/dev/null 2>&1 || missing+=(coinor-cbc)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)

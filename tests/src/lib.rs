@@ -2,6 +2,7 @@
 //! of them.
 
 pub mod cluster;
+pub mod oracle;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -20,7 +20,7 @@
 use serde::Serialize;
 
 use super::cspf::{compute, metrics_of, NoPath, Path, PathRequest, Reservations, Workspace};
-use super::Prepared;
+use super::{conflicts, Prepared};
 use crate::topology::{LinkId, NodeId, Topology};
 
 /// Largest candidate list per member.
@@ -272,14 +272,28 @@ pub fn solve(
     };
     // T=0 and no combination is as disjoint as asked: the combination
     // sharing the fewest links, nodes or SRLGs (as asked: RFC 8800 §5.4's
-    // MSL, MSN, MSS), then the fewest shared elements of any kind, then the
+    // MSL, MSN, MSS), then the fewest shared links (what N and S imply),
+    // then the
     // best objective among those. When the level
     // asked for was not proven impossible, nothing after it is proven.
     // With T=1 this search still serves: its candidates include exact
     // pairs the plain lists may lack, and a combination sharing nothing
     // meets the level asked (not proven optimal).
     let stronger_unproven = failure == GroupError::NotDisjoint { proven: false };
-    let result = least_shared(topo, r, group, ws)?;
+    let mut result = least_shared(topo, r, group, ws)?;
+    // Not proven the least sharing: the search by conflicts settles it,
+    // within its budget (only once the level asked is proven impossible:
+    // else nothing after it is proven anyway).
+    if !result.optimal && !stronger_unproven {
+        let goal = conflicts::Goal::LeastShared(wanted);
+        if let conflicts::Outcome::Optimal(paths) = conflicts::search(topo, r, group, goal, ws) {
+            result = GroupResult {
+                achieved: achieved(topo, &group.members, &paths),
+                paths,
+                optimal: true,
+            };
+        }
+    }
     let a = result.achieved;
     let meets = (a.link || !wanted.link) && (a.node || !wanted.node) && (a.srlg || !wanted.srlg);
     if group.strict && !meets {
@@ -373,7 +387,8 @@ fn count_shared(
 
 /// The fallback of a group whose disjointness cannot be met: the fewest
 /// shared elements of the kinds asked, summed over the pairs of members,
-/// then the fewest of any kind (two members on one path share more than
+/// then the fewest shared links (N and S imply L: two members on one path
+/// share more than
 /// two that only cross), then the objective;
 /// by branch and bound over the candidate lists, with the same proof as
 /// [`solve_at`] (a combination using a candidate beyond a list shares at
@@ -410,7 +425,7 @@ fn least_shared(
     // each single level (exact pairs by Suurballe among them) join the
     // lists, which stay in increasing cost.
     for level in [Disjointness::NODE, Disjointness::SRLG, Disjointness::LINK] {
-        if let Ok(found) = solve_at(topo, r, group, level, ws) {
+        if let Ok(found) = by_candidates(topo, r, group, level, ws) {
             for (i, p) in found.paths.into_iter().enumerate() {
                 if let Some(l) = lists.get_mut(i) {
                     if pinned(i).is_none() && !l.iter().any(|q| q.links == p.links) {
@@ -447,11 +462,7 @@ fn least_shared(
         choice: &mut Vec<usize>,
         best: &mut Best,
     ) {
-        let every = Disjointness {
-            link: true,
-            node: true,
-            srlg: true,
-        };
+        let every = Disjointness::LINK;
         let member = choice.len();
         let Some(list) = lists.get(member) else {
             if best.as_ref().is_none_or(|(b, _)| at < *b) {
@@ -510,7 +521,8 @@ fn least_shared(
         return Err(GroupError::NotDisjoint { proven: true });
     };
     // The proof: a combination with a candidate beyond member i's list
-    // shares at least one element (of the kinds asked, so of any kind) and
+    // shares at least one element of the kinds asked (so a link, which N
+    // and S imply) and
     // costs at least `b` for it and the others' cheapest for the rest.
     let optimal = beyond_bounds(group.objective, &lists, &beyond, &cost)
         .into_iter()
@@ -520,7 +532,15 @@ fn least_shared(
         .enumerate()
         .filter_map(|(i, &c)| lists.get(i).and_then(|l| l.get(c)).cloned())
         .collect();
-    // What the chosen paths achieve, pair by pair, for DISJOINTNESS-STATUS.
+    Ok(GroupResult {
+        achieved: achieved(topo, members, &paths),
+        paths,
+        optimal,
+    })
+}
+
+/// What paths achieve, pair by pair, for DISJOINTNESS-STATUS.
+fn achieved(topo: &Topology, members: &[PathRequest], paths: &[Path]) -> Disjointness {
     let holds = |d: Disjointness| {
         paths.iter().enumerate().all(|(i, p)| {
             paths.iter().enumerate().skip(i + 1).all(|(j, q)| {
@@ -531,19 +551,46 @@ fn least_shared(
             })
         })
     };
-    let achieved = Disjointness {
+    Disjointness {
         link: holds(Disjointness::LINK),
         node: holds(Disjointness::NODE),
         srlg: holds(Disjointness::SRLG),
-    };
-    Ok(GroupResult {
-        paths,
-        achieved,
-        optimal,
-    })
+    }
 }
 
 fn solve_at(
+    topo: &Prepared,
+    r: &Reservations,
+    group: &GroupRequest,
+    level: Disjointness,
+    ws: &mut Workspace,
+) -> Result<GroupResult, GroupError> {
+    let found = by_candidates(topo, r, group, level, ws);
+    // Not proven either way: the search by conflicts settles it, within
+    // its budget.
+    let unproven = match &found {
+        Ok(g) => !g.optimal,
+        Err(e) => *e == GroupError::NotDisjoint { proven: false },
+    };
+    if !unproven {
+        return found;
+    }
+    match conflicts::search(topo, r, group, conflicts::Goal::Strict(level), ws) {
+        conflicts::Outcome::Optimal(paths) => Ok(GroupResult {
+            paths,
+            achieved: level,
+            optimal: true,
+        }),
+        conflicts::Outcome::Impossible => Err(GroupError::NotDisjoint { proven: true }),
+        conflicts::Outcome::GaveUp => found,
+    }
+}
+
+/// [`solve_at`] from the members' cheapest paths: exact pairs by
+/// Suurballe where they apply, else branch and bound over growing
+/// candidate lists, proven when what lies beyond the lists cannot do
+/// better.
+fn by_candidates(
     topo: &Prepared,
     r: &Reservations,
     group: &GroupRequest,

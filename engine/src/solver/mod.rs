@@ -3,6 +3,7 @@
 //! it (landmark tables) is built here, when a snapshot is adopted, on the
 //! caller's thread pool, never inside a query.
 
+pub mod conflicts;
 pub mod cspf;
 pub mod disjoint;
 pub mod ero;
