@@ -947,6 +947,31 @@ struct ComputeRequest {
     constraints: Constraints,
 }
 
+/// Every key `POST /compute` takes (its own and [`Constraints`]').
+const COMPUTE_KEYS: &[&str] = &[
+    "source",
+    "destination",
+    "members",
+    "setup",
+    "msd",
+    "include_nodes",
+    "exclude_nodes",
+    "exclude_srlgs",
+    "exclude_interfaces",
+    "max_igp",
+    "max_te",
+    "max_delay_us",
+    "disjointness",
+    "strict",
+    "min_max",
+    "bandwidth_bps",
+    "objective",
+    "exclude_any",
+    "include_any",
+    "include_all",
+    "max_hops",
+];
+
 /// A node by name or address, as an address the solver maps back.
 fn node_address(topo: &crate::topology::Topology, n: &str) -> Result<IpAddr, ApiError> {
     if let Some(id) = topo.node_by_name(n) {
@@ -1141,6 +1166,28 @@ async fn compute(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     use crate::solver::cspf::{metrics_of_path, Reservations, Workspace};
     let body = json_body(body)?;
+    // serde cannot refuse unknown keys beside a flattened struct: a
+    // misspelt constraint must not be silently ignored.
+    let check_keys = |v: &serde_json::Value| -> Result<(), ApiError> {
+        for k in v.as_object().into_iter().flat_map(|o| o.keys()) {
+            if !COMPUTE_KEYS.contains(&k.as_str()) {
+                return Err(ApiError(
+                    StatusCode::BAD_REQUEST,
+                    format!(
+                        "unknown field {k:?}, expected one of {}",
+                        COMPUTE_KEYS.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    };
+    check_keys(&body)?;
+    if let Some(members) = body.get("members").and_then(|m| m.as_array()) {
+        for m in members {
+            check_keys(m)?;
+        }
+    }
     let parse = |v: serde_json::Value| {
         serde_json::from_value::<ComputeRequest>(v)
             .map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.to_string()))

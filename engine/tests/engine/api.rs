@@ -430,6 +430,16 @@ fn compute_takes_every_constraint_and_groups() {
             "expected [head, tail]",
         ),
         (
+            serde_json::json!({"source": "PCC1", "destination": "PCC4", "max_igpp": 3}),
+            400,
+            "unknown field \"max_igpp\"",
+        ),
+        (
+            serde_json::json!({"members": [{"source": "PCC1", "destination": "PCC3", "exclude_node": ["R1"]}, ["PCC2", "PCC4"]]}),
+            400,
+            "unknown field \"exclude_node\"",
+        ),
+        (
             serde_json::json!({"source": "PCC1", "destination": "PCC4", "exclude_interfaces": ["10.99.0.1"]}),
             422,
             "no interface",
