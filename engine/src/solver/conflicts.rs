@@ -93,6 +93,43 @@ pub fn search(
     goal: Goal,
     ws: &mut Workspace,
 ) -> Outcome {
+    // A group is disjoint only if each pair of its members is: a pair
+    // proven impossible (a small tree) proves the group impossible, where
+    // the group's own tree would branch on the other members too.
+    if let (Goal::Strict(_), n @ 3..) = (goal, group.members.len()) {
+        for i in 0..n {
+            for j in i + 1..n {
+                let pair = GroupRequest {
+                    members: [i, j]
+                        .iter()
+                        .filter_map(|&k| group.members.get(k).cloned())
+                        .collect(),
+                    pinned: [i, j]
+                        .iter()
+                        .map(|&k| group.pinned.get(k).cloned().flatten())
+                        .collect(),
+                    ..group.clone()
+                };
+                if let Outcome::Impossible = branch(topo, r, &pair, goal, PAIR_BUDGET, ws) {
+                    return Outcome::Impossible;
+                }
+            }
+        }
+    }
+    branch(topo, r, group, goal, CONFLICT_BUDGET, ws)
+}
+
+/// Branches a pair's search may open in the pre-check of a larger group.
+const PAIR_BUDGET: usize = 2_000;
+
+fn branch(
+    topo: &Prepared,
+    r: &Reservations,
+    group: &GroupRequest,
+    goal: Goal,
+    budget: usize,
+    ws: &mut Workspace,
+) -> Outcome {
     let members = &group.members;
     let pinned = |i: usize| group.pinned.get(i).and_then(Option::as_ref);
     let mut first = Vec::with_capacity(members.len());
@@ -175,7 +212,7 @@ pub fn search(
                 Err(NoPath::Infeasible { proven: false }) | Ok(_) => return Outcome::GaveUp,
                 Err(_) => continue,
             }
-            if store.len() >= CONFLICT_BUDGET {
+            if store.len() >= budget {
                 return Outcome::GaveUp;
             }
             heap.push(Reverse((key(&next), store.len())));
@@ -188,7 +225,7 @@ pub fn search(
             if !seen.insert(state(&next)) {
                 continue;
             }
-            if store.len() >= CONFLICT_BUDGET {
+            if store.len() >= budget {
                 return Outcome::GaveUp;
             }
             heap.push(Reverse((key(&next), store.len())));
