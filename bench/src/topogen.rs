@@ -77,8 +77,11 @@ pub fn carrier(nodes: usize, links: usize, seed: u64) -> TopologyFile {
             b_address: None,
             a_adj_sid: Some(a_adj),
             b_adj_sid: Some(b_adj),
-            a_interface_id: None,
-            b_interface_id: None,
+            // Unnumbered interfaces, numbered per node like the SIDs:
+            // parallel links (a chord landing on a ring link) stay
+            // distinguishable.
+            a_interface_id: Some(a_adj),
+            b_interface_id: Some(b_adj),
         });
     };
     // Core ring with chords.
@@ -163,4 +166,17 @@ pub fn carrier(nodes: usize, links: usize, seed: u64) -> TopologyFile {
         }
     }
     file
+}
+
+#[cfg(test)]
+mod tests {
+    /// The benchmark topologies are valid TEDs (parallel links named by
+    /// their interfaces), at the sizes the benchmarks use.
+    #[test]
+    fn carrier_topologies_build() {
+        for (nodes, links) in [(2_000, 8_000), (10_000, 40_000)] {
+            let topo = super::carrier(nodes, links, 42).build().unwrap();
+            assert!(topo.node_count() >= nodes * 9 / 10, "{}", topo.node_count());
+        }
+    }
 }
