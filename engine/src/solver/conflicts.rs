@@ -24,7 +24,9 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
 
 use super::cspf::{compute, NoPath, Path, PathRequest, Reservations, Workspace};
-use super::disjoint::{Disjointness, GroupObjective, GroupRequest};
+use super::disjoint::{
+    nodes_of, physical_link, srlgs_of, Disjointness, GroupObjective, GroupRequest,
+};
 use super::Prepared;
 use crate::topology::{LinkId, NodeId, Topology};
 
@@ -271,30 +273,18 @@ fn conflict(
     b: &Branch,
     kinds: Disjointness,
 ) -> Option<(usize, usize, Element)> {
-    let physical = |l: LinkId| topo.reverse(l).map_or(l, |r| r.min(l));
+    let physical = |l: LinkId| physical_link(topo, l);
     let nodes = |i: usize| -> Vec<NodeId> {
-        let (Some(m), Some(p)) = (members.get(i), b.paths.get(i)) else {
-            return Vec::new();
-        };
-        std::iter::once(m.source)
-            .chain(p.links.iter().filter_map(|l| topo.link(*l)).map(|l| l.to))
-            .collect()
+        match (members.get(i), b.paths.get(i)) {
+            (Some(m), Some(p)) => nodes_of(topo, &p.links, m.source),
+            _ => Vec::new(),
+        }
     };
-    let srlgs = |i: usize| -> Vec<u32> {
-        let mut v: Vec<u32> = b
-            .paths
+    let srlgs = |i: usize| {
+        b.paths
             .get(i)
-            .map(|p| {
-                p.links
-                    .iter()
-                    .filter_map(|l| topo.link(*l))
-                    .flat_map(|l| topo.srlgs(l).iter().copied())
-                    .collect()
-            })
-            .unwrap_or_default();
-        v.sort_unstable();
-        v.dedup();
-        v
+            .map(|p| srlgs_of(topo, &p.links))
+            .unwrap_or_default()
     };
     let accepted = |i: usize, j: usize, e: Element| b.accepted.contains(&(i, j, e));
     let n = members.len();

@@ -227,7 +227,25 @@ pub fn k_shortest(
     Ok(found)
 }
 
-fn nodes_of(topo: &Topology, links: &[LinkId], source: NodeId) -> Vec<NodeId> {
+/// A physical link: the lower ID of its two directions.
+pub(crate) fn physical_link(topo: &Topology, l: LinkId) -> LinkId {
+    topo.reverse(l).map_or(l, |r| r.min(l))
+}
+
+/// The SRLGs of a path's links, sorted, each once.
+pub(crate) fn srlgs_of(topo: &Topology, links: &[LinkId]) -> Vec<u32> {
+    let mut v: Vec<u32> = links
+        .iter()
+        .filter_map(|l| topo.link(*l))
+        .flat_map(|l| topo.srlgs(l).iter().copied())
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// The nodes of a path from `source`, in order.
+pub(crate) fn nodes_of(topo: &Topology, links: &[LinkId], source: NodeId) -> Vec<NodeId> {
     let mut v = Vec::with_capacity(links.len() + 1);
     v.push(source);
     v.extend(links.iter().filter_map(|l| topo.link(*l)).map(|l| l.to));
@@ -326,10 +344,7 @@ fn count_shared(
     d: Disjointness,
     any: bool,
 ) -> u64 {
-    let physical = |l: &LinkId| {
-        let r = topo.reverse(*l).unwrap_or(*l);
-        (*l).min(r)
-    };
+    let physical = |l: &LinkId| physical_link(topo, *l);
     let mut n = 0u64;
     if d.link {
         let la: Vec<LinkId> = a.1.links.iter().map(physical).collect();
@@ -360,17 +375,7 @@ fn count_shared(
         }
     }
     if d.srlg {
-        let srlgs = |p: &Path| {
-            let mut v: Vec<u32> = p
-                .links
-                .iter()
-                .filter_map(|l| topo.link(*l))
-                .flat_map(|l| topo.srlgs(l).iter().copied())
-                .collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        };
+        let srlgs = |p: &Path| srlgs_of(topo, &p.links);
         let sa = srlgs(a.1);
         if any {
             let hit =
