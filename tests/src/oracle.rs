@@ -35,7 +35,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use pce_engine::solver::cspf::{
     compute, Constraints, NoPath, Objective, Path, PathRequest, Reservations, Workspace,
 };
-use pce_engine::solver::disjoint::{solve, Disjointness, GroupError, GroupObjective, GroupRequest};
+use pce_engine::solver::disjoint::{
+    solve_with, Disjointness, Effort, GroupError, GroupObjective, GroupRequest,
+};
 use pce_engine::solver::Prepared;
 use pce_engine::topology::{LinkId, LinkSpec, NodeId, NodeSpec, TopologyFile};
 use rand::{Rng, SeedableRng};
@@ -566,7 +568,7 @@ impl Instance {
 }
 
 /// What the engine answered, in the oracle's terms.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Answer {
     /// Paths, whether the level asked was met (groups), the disjointness
     /// reported achieved, and the claim of optimality.
@@ -590,8 +592,13 @@ pub enum Answer {
     },
 }
 
-/// Run the engine on an instance.
+/// Run the engine on an instance, at full effort.
 pub fn engine(inst: &Instance) -> Answer {
+    engine_with(inst, Effort::FULL)
+}
+
+/// Run the engine on an instance, its exact group searches within `effort`.
+pub fn engine_with(inst: &Instance, effort: Effort) -> Answer {
     let topo = Prepared::from(inst.file().build().expect("a valid generated topology"));
     let res = Reservations::new(topo.link_count());
     let mut ws = Workspace::new();
@@ -622,7 +629,7 @@ pub fn engine(inst: &Instance) -> Answer {
         },
         pinned: vec![],
     };
-    match solve(&topo, &res, &group, &mut ws) {
+    match solve_with(&topo, &res, &group, effort, &mut ws) {
         Ok(r) => Answer::Paths {
             paths: r.paths.iter().map(|p| inst.arcs(&topo, p)).collect(),
             achieved: r.achieved,

@@ -2,8 +2,10 @@
 //! enumeration and a MILP solved by CBC. CI runs a few hundred seeds; the
 //! `oracle-agreement` binary runs thousands (BENCHMARKS.md).
 
+use pce_engine::solver::disjoint::Effort;
 use pce_tests::oracle::{
-    combinations, engine, exhaustive, judge, milp, Exact, Instance, Shape, Verdict,
+    combinations, engine, engine_with, exhaustive, judge, milp, Answer, Exact, Instance, Shape,
+    Verdict,
 };
 
 /// The two exact solvers agree with each other: the MILP model is checked
@@ -64,4 +66,41 @@ fn engine_agrees_with_the_oracle() {
         unproven * 100 <= seeds as usize * 3,
         "{unproven} not proven"
     );
+}
+
+/// Instances the candidate lists and the search by conflicts both left
+/// unproven at `4d2db0a` (three strict groups with no disjoint
+/// combination, two fallbacks 1-2 above the least sharing): the MILP
+/// settles them.
+#[test]
+fn the_milp_settles_what_the_search_by_conflicts_left() {
+    let shape = Shape {
+        nodes: (8, 60),
+        members: (1, 4),
+    };
+    for seed in [307, 343, 990, 435, 311] {
+        let inst = Instance::random(seed, shape);
+        let exact = milp(&inst).expect("cbc runs (Debian package coinor-cbc)");
+        let verdict = judge(&inst, &engine(&inst), &exact);
+        assert!(
+            matches!(verdict, Verdict::Agrees),
+            "seed {seed}: {verdict:?}"
+        );
+    }
+}
+
+/// The stateful core's effort (a tenth of the conflict budget, no MILP)
+/// leaves such a group honestly unproven; full effort proves it.
+#[test]
+fn the_core_effort_says_not_proven_where_full_effort_proves() {
+    let shape = Shape {
+        nodes: (8, 60),
+        members: (1, 4),
+    };
+    let inst = Instance::random(307, shape);
+    assert_eq!(
+        engine_with(&inst, Effort::CORE),
+        Answer::NotDisjoint { proven: false }
+    );
+    assert_eq!(engine(&inst), Answer::NotDisjoint { proven: true });
 }

@@ -151,7 +151,14 @@ impl Pce {
             pinned,
         };
         self.counters.computations += 1;
-        let result = disjoint::solve(&topo, &self.reservations, &request, &mut self.ws);
+        // The core's own task: the exact searches at the core's budget.
+        let result = disjoint::solve_with(
+            &topo,
+            &self.reservations,
+            &request,
+            disjoint::Effort::CORE,
+            &mut self.ws,
+        );
         let result = match result {
             Ok(result) => result,
             Err(e) => {

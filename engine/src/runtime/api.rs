@@ -1164,8 +1164,26 @@ async fn compute(
     State(api): State<Api>,
     body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    use crate::solver::cspf::{metrics_of_path, Reservations, Workspace};
     let body = json_body(body)?;
+    // A computation may take seconds (a disjoint group's exact search at
+    // full effort): on a blocking thread, one per core at a time, never on
+    // the runtime's workers.
+    static COMPUTING: std::sync::LazyLock<tokio::sync::Semaphore> =
+        std::sync::LazyLock::new(|| {
+            tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, |n| n.get()))
+        });
+    let _permit = COMPUTING
+        .acquire()
+        .await
+        .map_err(|e| ApiError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    tokio::task::spawn_blocking(move || compute_now(&api, body))
+        .await
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map(Json)
+}
+
+fn compute_now(api: &Api, body: serde_json::Value) -> Result<serde_json::Value, ApiError> {
+    use crate::solver::cspf::{metrics_of_path, Reservations, Workspace};
     // serde cannot refuse unknown keys beside a flattened struct: a
     // misspelt constraint must not be silently ignored.
     let check_keys = |v: &serde_json::Value| -> Result<(), ApiError> {
@@ -1221,7 +1239,7 @@ async fn compute(
             .source;
         let p = crate::pcreq::compute_path(&topo, &res, &a, &mut ws).map_err(unreachable)?;
         let m = metrics_of_path(&topo, &p.links);
-        return Ok(Json(path_view(&topo, head, &p, &m)));
+        return Ok(path_view(&topo, head, &p, &m));
     }
     // Each member's own request: the request's fields, with a member
     // object's replacing them.
@@ -1317,11 +1335,11 @@ async fn compute(
             &p.metrics,
         ));
     }
-    Ok(Json(serde_json::json!({
+    Ok(serde_json::json!({
         "paths": paths,
         "achieved": result.achieved,
         "optimal": result.optimal,
-    })))
+    }))
 }
 
 /// Bind the API listener.

@@ -30,7 +30,8 @@ use super::disjoint::{
 use super::Prepared;
 use crate::topology::{LinkId, NodeId, Topology};
 
-/// Branches the search may open before it gives up proving anything.
+/// Branches the search may open before it gives up proving anything, at
+/// [`super::disjoint::Effort::FULL`].
 pub const CONFLICT_BUDGET: usize = 20_000;
 
 /// What the search looks for.
@@ -87,12 +88,14 @@ struct Branch {
 
 type Key = (u64, u64, u64, u64);
 
-/// Search `group` for `goal`.
+/// Search `group` for `goal` within `budget` branches (the pair pre-check
+/// of a strict group of 3 or more: a tenth of it per pair).
 pub fn search(
     topo: &Prepared,
     r: &Reservations,
     group: &GroupRequest,
     goal: Goal,
+    budget: usize,
     ws: &mut Workspace,
 ) -> Outcome {
     // A group is disjoint only if each pair of its members is: a pair
@@ -112,17 +115,14 @@ pub fn search(
                         .collect(),
                     ..group.clone()
                 };
-                if let Outcome::Impossible = branch(topo, r, &pair, goal, PAIR_BUDGET, ws) {
+                if let Outcome::Impossible = branch(topo, r, &pair, goal, budget / 10, ws) {
                     return Outcome::Impossible;
                 }
             }
         }
     }
-    branch(topo, r, group, goal, CONFLICT_BUDGET, ws)
+    branch(topo, r, group, goal, budget, ws)
 }
-
-/// Branches a pair's search may open in the pre-check of a larger group.
-const PAIR_BUDGET: usize = 2_000;
 
 fn branch(
     topo: &Prepared,

@@ -20,7 +20,7 @@
 use serde::Serialize;
 
 use super::cspf::{compute, metrics_of, NoPath, Path, PathRequest, Reservations, Workspace};
-use super::{conflicts, Prepared};
+use super::{conflicts, milp, Prepared};
 use crate::topology::{LinkId, NodeId, Topology};
 
 /// Largest candidate list per member.
@@ -268,18 +268,59 @@ pub fn disjoint(
 
 // ===== the group search =====
 
-/// Compute a disjoint group.
+/// How hard the exact searches try on a group the candidate lists leave
+/// unproven (the rare tail: see BENCHMARKS.md, "Agreement with the exact
+/// oracle"). Both budgets count work, not time, so an answer is the same
+/// on any machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Effort {
+    /// Branches of the search by conflicts ([`conflicts`]).
+    pub conflict_branches: usize,
+    /// Branch-and-bound nodes of the MILP ([`milp`]); `None`: no MILP.
+    pub milp_nodes: Option<u64>,
+}
+
+impl Effort {
+    /// Every exact search at full budget: `pce compute`, `POST /compute`,
+    /// the tests. A give-up costs up to about 1 s in the search by
+    /// conflicts and up to a few minutes in the MILP on 50-node groups
+    /// (BENCHMARKS.md).
+    pub const FULL: Self = Self {
+        conflict_branches: conflicts::CONFLICT_BUDGET,
+        milp_nodes: Some(milp::MILP_NODES),
+    };
+    /// The stateful core's, which computes on its own task: a tenth of the
+    /// search by conflicts (a give-up costs about 60 ms), no MILP; what is
+    /// not settled stays marked not proven.
+    pub const CORE: Self = Self {
+        conflict_branches: conflicts::CONFLICT_BUDGET / 10,
+        milp_nodes: None,
+    };
+}
+
+/// Compute a disjoint group, at [`Effort::FULL`].
 pub fn solve(
     topo: &Prepared,
     r: &Reservations,
     group: &GroupRequest,
     ws: &mut Workspace,
 ) -> Result<GroupResult, GroupError> {
+    solve_with(topo, r, group, Effort::FULL, ws)
+}
+
+/// Compute a disjoint group, the exact searches within `effort`.
+pub fn solve_with(
+    topo: &Prepared,
+    r: &Reservations,
+    group: &GroupRequest,
+    effort: Effort,
+    ws: &mut Workspace,
+) -> Result<GroupResult, GroupError> {
     if group.members.is_empty() {
         return Err(GroupError::Empty);
     }
     let wanted = group.disjointness;
-    let failure = match solve_at(topo, r, group, wanted, ws) {
+    let failure = match solve_at(topo, r, group, wanted, effort, ws) {
         Ok(result) => return Ok(result),
         Err(e @ GroupError::Member { .. }) => return Err(e),
         Err(e) if !wanted.any() => return Err(e),
@@ -304,7 +345,7 @@ pub fn solve(
     // else nothing after it is proven anyway).
     if !result.optimal && !stronger_unproven {
         let goal = conflicts::Goal::LeastShared(wanted);
-        if let conflicts::Outcome::Optimal(paths) = conflicts::search(topo, r, group, goal, ws) {
+        if let conflicts::Outcome::Optimal(paths) = exact(topo, r, group, goal, effort, ws) {
             result = GroupResult {
                 achieved: achieved(topo, &group.members, &paths),
                 paths,
@@ -526,12 +567,16 @@ fn least_shared(
         return Err(GroupError::NotDisjoint { proven: true });
     };
     // The proof: a combination with a candidate beyond member i's list
-    // shares at least one element of the kinds asked (so a link, which N
-    // and S imply) and
-    // costs at least `b` for it and the others' cheapest for the rest.
+    // does not meet the level asked (impossible), and costs at least `b`
+    // for it and the others' cheapest for the rest. Not meeting it, it
+    // shares an element of the kinds asked, or a link (which N and S
+    // imply): sharing at least (1, 0) when links are asked (a shared link
+    // counts as asked), else (0, 1) (two LSPs between the same ends on the
+    // link joining them share no transit node, and perhaps no SRLG).
+    let shares_at_least = if wanted.link { (1, 0) } else { (0, 1) };
     let optimal = beyond_bounds(group.objective, &lists, &beyond, &cost)
         .into_iter()
-        .all(|lower| lower.is_none_or(|lower| ((1, 1), lower) >= found));
+        .all(|lower| lower.is_none_or(|lower| (shares_at_least, lower) >= found));
     let paths: Vec<Path> = choice
         .iter()
         .enumerate()
@@ -568,6 +613,7 @@ fn solve_at(
     r: &Reservations,
     group: &GroupRequest,
     level: Disjointness,
+    effort: Effort,
     ws: &mut Workspace,
 ) -> Result<GroupResult, GroupError> {
     let found = by_candidates(topo, r, group, level, ws);
@@ -580,7 +626,7 @@ fn solve_at(
     if !unproven {
         return found;
     }
-    match conflicts::search(topo, r, group, conflicts::Goal::Strict(level), ws) {
+    match exact(topo, r, group, conflicts::Goal::Strict(level), effort, ws) {
         conflicts::Outcome::Optimal(paths) => Ok(GroupResult {
             paths,
             achieved: level,
@@ -588,6 +634,26 @@ fn solve_at(
         }),
         conflicts::Outcome::Impossible => Err(GroupError::NotDisjoint { proven: true }),
         conflicts::Outcome::GaveUp => found,
+    }
+}
+
+/// The exact searches for what the candidate lists leave unproven: by
+/// conflicts (fast where few elements are contested), then the MILP
+/// (where the conflicts are too many to branch on).
+fn exact(
+    topo: &Prepared,
+    r: &Reservations,
+    group: &GroupRequest,
+    goal: conflicts::Goal,
+    effort: Effort,
+    ws: &mut Workspace,
+) -> conflicts::Outcome {
+    match conflicts::search(topo, r, group, goal, effort.conflict_branches, ws) {
+        conflicts::Outcome::GaveUp => match effort.milp_nodes {
+            Some(nodes) => milp::search(topo, r, group, goal, nodes),
+            None => conflicts::Outcome::GaveUp,
+        },
+        settled => settled,
     }
 }
 

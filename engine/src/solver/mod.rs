@@ -8,6 +8,7 @@ pub mod cspf;
 pub mod disjoint;
 pub mod ero;
 pub(crate) mod landmarks;
+pub mod milp;
 pub mod placement;
 mod prepared;
 pub mod sr;

@@ -1,11 +1,13 @@
 //! Disjoint groups: the draft's topologies, fallback, and exhaustive search.
 
+use pce_engine::solver::conflicts::{Goal, Outcome};
 use pce_engine::solver::cspf::{
     Constraints, Objective, Path, PathRequest, Reservations, Workspace,
 };
 use pce_engine::solver::disjoint::{
     disjoint, shared, solve, Disjointness, GroupError, GroupObjective, GroupRequest,
 };
+use pce_engine::solver::milp;
 use pce_engine::solver::Prepared;
 use pce_engine::topology::{LinkId, LinkSpec, NodeId, NodeSpec, Topology, TopologyFile};
 use proptest::prelude::*;
@@ -297,17 +299,26 @@ fn group() -> impl Strategy<
         })
 }
 
+/// Unconstrained IGP members between the distinct pairs of `ends`.
+fn igp_members(ends: &[(u32, u32)]) -> Vec<PathRequest> {
+    ends.iter()
+        .filter(|(a, b)| a != b)
+        .map(|&(a, b)| PathRequest {
+            source: NodeId(a),
+            destination: NodeId(b),
+            objective: Objective::Igp,
+            constraints: Constraints::default(),
+        })
+        .collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
     #[test]
     fn groups_match_exhaustive_search((file, ends, d, objective, strict) in group()) {
         let topo = Prepared::from(file.build().unwrap());
-        let members: Vec<PathRequest> = ends
-            .iter()
-            .filter(|(a, b)| a != b)
-            .map(|&(a, b)| PathRequest { source: NodeId(a), destination: NodeId(b), objective: Objective::Igp, constraints: Constraints::default() })
-            .collect();
+        let members = igp_members(&ends);
         if members.len() < 2 {
             return Ok(());
         }
@@ -356,6 +367,44 @@ proptest! {
                 prop_assert!(all_paths(&topo, &g.members[member]).is_empty());
             }
             Err(GroupError::Empty) => prop_assert!(false),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// The MILP alone (no candidate lists, no search by conflicts before
+    /// it) finds what exhaustive search finds: the optimum at the level, a
+    /// proof that none exists, and the fallback's least sharing.
+    #[test]
+    fn the_milp_matches_exhaustive_search((file, ends, d, objective, strict) in group()) {
+        let topo = Prepared::from(file.build().unwrap());
+        let members = igp_members(&ends);
+        if members.len() < 2 || members.iter().any(|m| all_paths(&topo, m).is_empty()) {
+            return Ok(());
+        }
+        let g = GroupRequest { members, disjointness: d, strict, objective, pinned: vec![] };
+        let r = Reservations::new(topo.link_count());
+        let wanted = best_combination(&topo, &g, d);
+        match (milp::search(&topo, &r, &g, Goal::Strict(d), 100_000), wanted) {
+            (Outcome::Optimal(paths), Some(best)) => {
+                for (i, (pi, mi)) in paths.iter().zip(&g.members).enumerate() {
+                    prop_assert_eq!(end_of(&topo, &pi.links, mi.source), Some(mi.destination));
+                    for (pj, mj) in paths.iter().zip(&g.members).skip(i + 1) {
+                        prop_assert!(disjoint(&topo, (mi, pi), (mj, pj), d));
+                    }
+                }
+                prop_assert_eq!(value_of_paths(&g, &paths), best);
+            }
+            (Outcome::Impossible, None) => {
+                let Outcome::Optimal(paths) = milp::search(&topo, &r, &g, Goal::LeastShared(d), 100_000) else {
+                    return Err(TestCaseError::fail("the fallback MILP settles nothing"));
+                };
+                let got = (sharing_of(&topo, &g, &paths), value_of_paths(&g, &paths));
+                prop_assert_eq!(Some(got), least_sharing(&topo, &g));
+            }
+            (got, wanted) => prop_assert!(false, "MILP {:?}, exhaustive {:?}", got, wanted),
         }
     }
 }
