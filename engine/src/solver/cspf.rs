@@ -901,7 +901,8 @@ fn extend(m: &PathMetrics, link: &HotLink) -> PathMetrics {
     }
 }
 
-fn within_bounds(m: &PathMetrics, c: &Constraints) -> bool {
+/// Whether metrics `m` meet the bounds of `c`.
+pub(crate) fn within_bounds(m: &PathMetrics, c: &Constraints) -> bool {
     c.max_igp.is_none_or(|b| m.igp <= b)
         && c.max_te.is_none_or(|b| m.te <= b)
         && c.max_delay.is_none_or(|b| m.delay_us <= b)

@@ -28,7 +28,9 @@
 use microlp::{ComparisonOp, LinearExpr, OptimizationDirection, Problem, SolveOptions, Variable};
 
 use super::conflicts::{Goal, Outcome};
-use super::cspf::{admissible_for, metrics_of, weight, Path, PathRequest, Reservations};
+use super::cspf::{
+    admissible_for, metrics_of, weight, within_bounds, Path, PathRequest, Reservations,
+};
 use super::disjoint::{
     disjoint, physical_link, shared, Disjointness, GroupObjective, GroupRequest,
 };
@@ -705,10 +707,5 @@ fn route_ok(topo: &Prepared, r: &Reservations, m: &PathRequest, p: &Path) -> boo
     let mut order = seen.iter().filter(|v| remaining.contains(v));
     let in_order = remaining.iter().all(|w| order.next() == Some(w));
     let metrics = metrics_of(t, &p.links);
-    at == m.destination
-        && in_order
-        && c.max_igp.is_none_or(|b| metrics.igp <= b)
-        && c.max_te.is_none_or(|b| metrics.te <= b)
-        && c.max_delay.is_none_or(|b| metrics.delay_us <= b)
-        && c.max_hops.is_none_or(|b| metrics.hops <= b)
+    at == m.destination && in_order && within_bounds(&metrics, c)
 }

@@ -57,14 +57,27 @@ pub enum SrError {
 }
 
 /// Paths tried, in increasing cost, for one whose segment list fits the
-/// head end's MSD.
+/// head end's MSD, when the search over segments proves nothing.
 pub const MSD_CANDIDATES: usize = 64;
 
-/// The best path for `req` whose segment list fits `msd` (MSD-aware SR):
-/// the feasible paths in increasing cost (Yen), the first that encodes
-/// within `msd`. Optimal when the cost order was exact and the path is
-/// among the first [`MSD_CANDIDATES`]; "no path" is proven when fewer than
-/// that many paths exist and none fits.
+/// Head ends whose IGP shortest-path tree the search over segments may
+/// compute (one per node it reaches): up to this many nodes it is exact.
+pub const SEGMENT_SEARCH_SPFS: usize = 1_024;
+
+/// The best path for `req` whose segment list fits `msd` (MSD-aware SR).
+///
+/// The best path, when its list fits. Else a search over segments, with
+/// the number of SIDs as a resource: from each node, a node SID reaches
+/// every node whose IGP shortest path from it is unique and admitted by
+/// the constraints, an adjacency SID each admitted link; the cheapest walk
+/// of at most `msd` such segments, by layers (Bellman-Ford). Every path
+/// that fits is such a walk (its greedy encoding is one), so the walk's
+/// cost bounds every answer: no walk proves "no path"; a walk that is a
+/// simple path within the bounds is the optimum. Otherwise (a walk that
+/// loops or breaks a bound, include-nodes, or more nodes than
+/// [`SEGMENT_SEARCH_SPFS`]) the feasible paths in increasing cost (Yen),
+/// the first that fits, optimal when the cost order was exact; "no path"
+/// is then proven only when fewer than [`MSD_CANDIDATES`] paths exist.
 pub fn best_within(
     topo: &super::Prepared,
     reservations: &super::cspf::Reservations,
@@ -72,23 +85,240 @@ pub fn best_within(
     msd: Option<u8>,
     ws: &mut super::cspf::Workspace,
 ) -> Result<(super::cspf::Path, Vec<Segment>), super::cspf::NoPath> {
-    use super::cspf::{compute, NoPath};
+    use super::cspf::{compute, metrics_of, within_bounds, NoPath, Path};
     let best = compute(topo, reservations, req, ws)?;
     let optimal = best.optimal;
     if let Ok(segments) = encode(topo, &best.links, msd) {
         return Ok((best, segments));
     }
+    let mut lower_bound = None;
+    // Without an MSD only a missing SID fails, which Yen's paths settle.
+    if let (Some(msd), true) = (msd, req.constraints.include_nodes.is_empty()) {
+        match by_segments(topo, reservations, req, msd) {
+            Segments::Nothing => return Err(NoPath::Infeasible { proven: true }),
+            Segments::Walk(links, cost) => {
+                let metrics = metrics_of(topo, &links);
+                if within_bounds(&metrics, &req.constraints) && simple(topo, &links) {
+                    if let Ok(segments) = encode(topo, &links, Some(msd)) {
+                        let path = Path {
+                            links,
+                            metrics,
+                            optimal: true,
+                        };
+                        return Ok((path, segments));
+                    }
+                }
+                lower_bound = Some(cost);
+            }
+            Segments::TooLarge => {}
+        }
+    }
     let candidates = super::disjoint::k_shortest(topo, reservations, req, MSD_CANDIDATES, ws)?;
     let exhausted = candidates.len() < MSD_CANDIDATES;
     for mut c in candidates.into_iter().skip(1) {
         if let Ok(segments) = encode(topo, &c.links, msd) {
-            c.optimal &= optimal;
+            c.optimal &= optimal || lower_bound.is_some_and(|b| c.metrics.of(req.objective) <= b);
             return Ok((c, segments));
         }
     }
     Err(NoPath::Infeasible {
         proven: exhausted && optimal,
     })
+}
+
+/// From one head end, per node: the cost under the objective of the unique
+/// IGP shortest path to it and that path's last link, when every link of it
+/// is admitted.
+type Reach = Vec<Option<(u64, LinkId)>>;
+
+/// What the search over segments found.
+enum Segments {
+    /// No walk of at most MSD segments: no path fits.
+    Nothing,
+    /// The cheapest walk (links) and its cost.
+    Walk(Vec<LinkId>, u64),
+    /// More head ends than [`SEGMENT_SEARCH_SPFS`].
+    TooLarge,
+}
+
+/// Whether a path visits no node twice.
+fn simple(topo: &Topology, links: &[LinkId]) -> bool {
+    let mut seen: Vec<NodeId> = links
+        .iter()
+        .filter_map(|l| topo.link(*l))
+        .flat_map(|l| [l.from, l.to])
+        .collect();
+    let n = links.len() + 1;
+    seen.sort_unstable();
+    seen.dedup();
+    seen.len() == n
+}
+
+/// The cheapest walk of at most `msd` segments (see [`best_within`]).
+fn by_segments(
+    topo: &super::Prepared,
+    r: &super::cspf::Reservations,
+    req: &super::cspf::PathRequest,
+    msd: u8,
+) -> Segments {
+    use super::cspf::{admissible_for, weight};
+    let t: &Topology = topo.topology();
+    let n = t.node_count();
+    let layers = usize::from(msd);
+    let admitted = |id: LinkId| {
+        t.hot()
+            .get(id.index())
+            .is_some_and(|h| admissible_for(topo, id.0, h, &req.constraints, r))
+    };
+    let cost_of = |id: LinkId| {
+        t.hot()
+            .get(id.index())
+            .map_or(u64::MAX, |h| weight(h, req.objective))
+    };
+    // Per head end: its tree, with each node's cost under the objective
+    // along the unique shortest path, when every link of it is admitted.
+    let mut trees: Vec<Option<Reach>> = vec![None; n];
+    let mut spfs = 0usize;
+    let mut spf = Spf::default();
+    // Per layer: (cost, the previous node, the segment's last link or the
+    // node SID's target).
+    type Step = Option<(u64, NodeId, Option<LinkId>)>;
+    let mut layers_seen: Vec<Vec<Step>> = Vec::new();
+    let mut cur: Vec<Step> = vec![None; n];
+    if let Some(slot) = cur.get_mut(req.source.index()) {
+        *slot = Some((0, req.source, None));
+    }
+    let mut best: Option<(u64, usize)> = None;
+    for k in 1..=layers {
+        let mut next: Vec<Step> = vec![None; n];
+        let relax = |next: &mut Vec<Step>, v: NodeId, c: u64, from: NodeId, l: Option<LinkId>| {
+            if let Some(slot) = next.get_mut(v.index()) {
+                if slot.is_none_or(|(old, _, _)| c < old) {
+                    *slot = Some((c, from, l));
+                }
+            }
+        };
+        for (u, step) in cur.iter().enumerate() {
+            let Some((base, _, _)) = *step else { continue };
+            let u = NodeId(u as u32);
+            if best.is_some_and(|(b, _)| base >= b) {
+                continue;
+            }
+            // Adjacency SIDs.
+            for id in t.out_links(u).map(LinkId) {
+                let has_sid = t.link(id).is_some_and(|l| l.adj_sid.is_some());
+                if has_sid && admitted(id) {
+                    if let Some(l) = t.link(id) {
+                        relax(
+                            &mut next,
+                            l.to,
+                            base.saturating_add(cost_of(id)),
+                            u,
+                            Some(id),
+                        );
+                    }
+                }
+            }
+            // Node SIDs.
+            let Some(tree) = trees.get_mut(u.index()) else {
+                continue;
+            };
+            if tree.is_none() {
+                spfs += 1;
+                if spfs > SEGMENT_SEARCH_SPFS {
+                    return Segments::TooLarge;
+                }
+                spf.run(t, u);
+                let mut reach: Reach = vec![None; n];
+                for &v in &spf.order {
+                    let Some(&pred) = spf.pred.get(v as usize) else {
+                        continue;
+                    };
+                    let Some(link) = t.link(LinkId(pred)) else {
+                        continue;
+                    };
+                    let before = if link.from == u {
+                        Some(0)
+                    } else {
+                        reach
+                            .get(link.from.index())
+                            .copied()
+                            .flatten()
+                            .map(|(c, _)| c)
+                    };
+                    if let Some(before) = before {
+                        if admitted(LinkId(pred)) {
+                            if let Some(slot) = reach.get_mut(v as usize) {
+                                *slot = Some((
+                                    before.saturating_add(cost_of(LinkId(pred))),
+                                    LinkId(pred),
+                                ));
+                            }
+                        }
+                    }
+                }
+                // Only where the shortest path is unique.
+                for (v, slot) in reach.iter_mut().enumerate() {
+                    if spf.count.get(v) != Some(&1) {
+                        *slot = None;
+                    }
+                }
+                *tree = Some(reach);
+            }
+            let Some(reach) = trees.get(u.index()).and_then(Option::as_ref) else {
+                continue;
+            };
+            for (v, r) in reach.iter().enumerate() {
+                let Some((c, _)) = *r else { continue };
+                let v = NodeId(v as u32);
+                if v != u && t.node(v).is_some_and(|x| x.node_sid.is_some()) {
+                    relax(&mut next, v, base.saturating_add(c), u, None);
+                }
+            }
+        }
+        layers_seen.push(std::mem::replace(&mut cur, next));
+        if let Some(&Some((c, _, _))) = cur.get(req.destination.index()) {
+            if best.is_none_or(|(b, _)| c < b) {
+                best = Some((c, k));
+            }
+        }
+        if cur.iter().all(Option::is_none) {
+            break;
+        }
+    }
+    layers_seen.push(cur);
+    let Some((cost, k)) = best else {
+        return Segments::Nothing;
+    };
+    // Back from the destination, layer by layer.
+    let mut links: Vec<LinkId> = Vec::new();
+    let mut at = req.destination;
+    for layer in (1..=k).rev() {
+        let Some(&Some((_, from, last))) = layers_seen.get(layer).and_then(|l| l.get(at.index()))
+        else {
+            return Segments::TooLarge;
+        };
+        match last {
+            Some(link) => links.push(link),
+            None => {
+                // The node SID's path: back along `from`'s tree.
+                let Some(reach) = trees.get(from.index()).and_then(Option::as_ref) else {
+                    return Segments::TooLarge;
+                };
+                let mut v = at;
+                while v != from {
+                    let Some(&Some((_, link))) = reach.get(v.index()) else {
+                        return Segments::TooLarge;
+                    };
+                    links.push(link);
+                    v = t.link(link).map_or(from, |l| l.from);
+                }
+            }
+        }
+        at = from;
+    }
+    links.reverse();
+    Segments::Walk(links, cost)
 }
 
 /// Encode `path` (links from its head end) as a segment list of at most
@@ -203,6 +433,10 @@ pub fn to_ero(topo: &Topology, segments: &[Segment]) -> Vec<Subobject> {
 struct Spf {
     dist: Vec<u64>,
     count: Vec<u8>,
+    /// The link into each node on its first shortest path found.
+    pred: Vec<u32>,
+    /// Nodes in the order their distance was settled.
+    order: Vec<u32>,
     heap: BinaryHeap<Reverse<(u64, u32)>>,
 }
 
@@ -213,6 +447,9 @@ impl Spf {
         self.dist.resize(n, u64::MAX);
         self.count.clear();
         self.count.resize(n, 0);
+        self.pred.clear();
+        self.pred.resize(n, u32::MAX);
+        self.order.clear();
         if let (Some(d), Some(c)) = (
             self.dist.get_mut(from.index()),
             self.count.get_mut(from.index()),
@@ -224,6 +461,7 @@ impl Spf {
             if self.dist.get(v as usize).is_some_and(|&x| x < d) {
                 continue;
             }
+            self.order.push(v);
             let cv = self.count.get(v as usize).copied().unwrap_or(0);
             for id in topo.out_links(NodeId(v)) {
                 let Some(l) = topo.link(LinkId(id)) else {
@@ -241,6 +479,9 @@ impl Spf {
                 };
                 if nd < *dt {
                     (*dt, *ct) = (nd, cv);
+                    if let Some(p) = self.pred.get_mut(l.to.index()) {
+                        *p = id;
+                    }
                     self.heap.push(Reverse((nd, l.to.0)));
                 } else if nd == *dt {
                     *ct = ct.saturating_add(cv).min(2);

@@ -11,7 +11,7 @@ use pce_engine::topology::{LinkId, LinkSpec, NodeId, NodeSpec, Topology, Topolog
 use pcep::wire::object::{Nai, Subobject};
 use proptest::prelude::*;
 
-use super::support::load;
+use super::support::{link_spec, load, node_spec, numbered};
 
 fn path(topo: &Topology, hops: &[&str]) -> Vec<LinkId> {
     hops.windows(2)
@@ -324,4 +324,107 @@ proptest! {
             Err(e) => prop_assert!(false, "{:?}", e),
         }
     }
+}
+
+/// More cheaper paths than the candidate lists hold, none of which fits:
+/// seven diamonds in series (128 equal-cost paths by TE, ECMP by IGP, so
+/// each takes an adjacency SID per link) and a bypass through X, dearer by
+/// TE but the unique IGP shortest path (one node SID). The search over
+/// segments finds the bypass and proves it optimal; with an MSD no path
+/// meets, "no path" is proven.
+#[test]
+fn msd_aware_paths_beyond_the_candidate_lists() {
+    use pce_engine::pcreq::{compute_path, PathAsk, Unreachable};
+    use pcep::wire::object::Metric;
+    use pcep::wire::tlv::SrPceCapability;
+    use pcep::wire::{Attributes, MetricType, PathSetupType};
+    // Nodes by index: S 0, X 1, then per diamond A, B and the joint J (the
+    // last joint is D).
+    let diamonds = 7;
+    let (s_i, x_i) = (0usize, 1usize);
+    let mut links = vec![(s_i, x_i, 1, 100)];
+    let mut prev = s_i;
+    let mut next = 2;
+    for _ in 0..diamonds {
+        let (a, b, joint) = (next, next + 1, next + 2);
+        next += 3;
+        for mid in [a, b] {
+            links.push((prev, mid, 10, 1));
+            links.push((mid, joint, 10, 1));
+        }
+        prev = joint;
+    }
+    let d_i = prev;
+    links.push((x_i, d_i, 1, 100));
+    let file = TopologyFile {
+        nodes: (0..next)
+            .map(|i| NodeSpec {
+                node_sid: Some(16_000 + i as u32),
+                ..node_spec(i)
+            })
+            .collect(),
+        links: numbered(
+            links
+                .iter()
+                .enumerate()
+                .map(|(i, &(a, b, igp, te))| LinkSpec {
+                    te_metric: Some(te),
+                    a_adj_sid: Some(24_000 + 2 * i as u32),
+                    b_adj_sid: Some(24_001 + 2 * i as u32),
+                    ..link_spec(a, b, igp, 0)
+                })
+                .collect(),
+        ),
+    };
+    let topo = Prepared::from(file.build().unwrap());
+    let (s, d) = (NodeId(s_i as u32), NodeId(d_i as u32));
+    let paths = simple_paths(&topo, s, d, None);
+    assert!(paths.len() > pce_engine::pcreq::MSD_CANDIDATES);
+    let attributes = Attributes {
+        metrics: vec![Metric {
+            metric_type: MetricType::TE,
+            ..Metric::default()
+        }],
+        ..Attributes::default()
+    };
+    let te = |links: &[LinkId]| -> u64 {
+        links
+            .iter()
+            .map(|l| u64::from(topo.link(*l).unwrap().te))
+            .sum()
+    };
+    let res = Reservations::new(topo.link_count());
+    for msd in [1u8, 3, 20] {
+        let best_fit = paths
+            .iter()
+            .filter(|p| encode(&topo, p, Some(msd)).is_ok())
+            .map(|p| te(p))
+            .min();
+        let ask = PathAsk {
+            source: topo.node(s).unwrap().router_id,
+            destination: topo.node(d).unwrap().router_id,
+            attributes: &attributes,
+            setup: PathSetupType::SR_TE,
+            peer_sr: Some(SrPceCapability { flags: 0, msd }),
+        };
+        let p = compute_path(&topo, &res, &ask, &mut Workspace::new())
+            .unwrap_or_else(|e| panic!("MSD {msd}: {e:?}"));
+        assert_eq!(Some(te(&p.links)), best_fit, "MSD {msd}");
+        assert!(p.optimal, "MSD {msd}");
+    }
+    // Without X's node SID nothing fits in 3 SIDs: proven.
+    let mut file = file;
+    file.nodes.iter_mut().for_each(|n| n.node_sid = None);
+    let topo = Prepared::from(file.build().unwrap());
+    let ask = PathAsk {
+        source: topo.node(s).unwrap().router_id,
+        destination: topo.node(d).unwrap().router_id,
+        attributes: &attributes,
+        setup: PathSetupType::SR_TE,
+        peer_sr: Some(SrPceCapability { flags: 0, msd: 1 }),
+    };
+    assert!(matches!(
+        compute_path(&topo, &res, &ask, &mut Workspace::new()),
+        Err(Unreachable::NoPath { proven: true })
+    ));
 }
