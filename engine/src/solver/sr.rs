@@ -154,7 +154,11 @@ fn simple(topo: &Topology, links: &[LinkId]) -> bool {
     seen.len() == n
 }
 
-/// The cheapest walk of at most `msd` segments (see [`best_within`]).
+/// The cheapest walk of at most `msd` segments (see [`best_within`]):
+/// Dijkstra over (node, segments used), cheapest first, a node's tree
+/// computed when it is first reached (so only nodes cheaper than the answer
+/// cost one); a state is dominated by one popped at the same node with no
+/// more segments.
 fn by_segments(
     topo: &super::Prepared,
     r: &super::cspf::Reservations,
@@ -162,9 +166,15 @@ fn by_segments(
     msd: u8,
 ) -> Segments {
     use super::cspf::{admissible_for, weight};
+    /// A state: its node, segments used, the state before it, and the
+    /// segment's link (adjacency) or `None` (node SID).
+    struct State {
+        node: NodeId,
+        parent: usize,
+        link: Option<LinkId>,
+    }
     let t: &Topology = topo.topology();
     let n = t.node_count();
-    let layers = usize::from(msd);
     let admitted = |id: LinkId| {
         t.hot()
             .get(id.index())
@@ -175,137 +185,123 @@ fn by_segments(
             .get(id.index())
             .map_or(u64::MAX, |h| weight(h, req.objective))
     };
-    // Per head end: its tree, with each node's cost under the objective
-    // along the unique shortest path, when every link of it is admitted.
     let mut trees: Vec<Option<Reach>> = vec![None; n];
     let mut spfs = 0usize;
     let mut spf = Spf::default();
-    // Per layer: (cost, the previous node, the segment's last link or the
-    // node SID's target).
-    type Step = Option<(u64, NodeId, Option<LinkId>)>;
-    let mut layers_seen: Vec<Vec<Step>> = Vec::new();
-    let mut cur: Vec<Step> = vec![None; n];
-    if let Some(slot) = cur.get_mut(req.source.index()) {
-        *slot = Some((0, req.source, None));
-    }
-    let mut best: Option<(u64, usize)> = None;
-    for k in 1..=layers {
-        let mut next: Vec<Step> = vec![None; n];
-        let relax = |next: &mut Vec<Step>, v: NodeId, c: u64, from: NodeId, l: Option<LinkId>| {
-            if let Some(slot) = next.get_mut(v.index()) {
-                if slot.is_none_or(|(old, _, _)| c < old) {
-                    *slot = Some((c, from, l));
-                }
-            }
+    // The fewest segments a state at each node was settled with.
+    let mut settled: Vec<u8> = vec![u8::MAX; n];
+    let mut states = vec![State {
+        node: req.source,
+        parent: usize::MAX,
+        link: None,
+    }];
+    let mut heap: BinaryHeap<Reverse<(u64, u8, usize)>> = BinaryHeap::new();
+    heap.push(Reverse((0, 0, 0)));
+    let mut found = None;
+    while let Some(Reverse((cost, k, id))) = heap.pop() {
+        let Some(u) = states.get(id).map(|s| s.node) else {
+            continue;
         };
-        for (u, step) in cur.iter().enumerate() {
-            let Some((base, _, _)) = *step else { continue };
-            let u = NodeId(u as u32);
-            if best.is_some_and(|(b, _)| base >= b) {
-                continue;
-            }
-            // Adjacency SIDs.
-            for id in t.out_links(u).map(LinkId) {
-                let has_sid = t.link(id).is_some_and(|l| l.adj_sid.is_some());
-                if has_sid && admitted(id) {
-                    if let Some(l) = t.link(id) {
-                        relax(
-                            &mut next,
-                            l.to,
-                            base.saturating_add(cost_of(id)),
-                            u,
-                            Some(id),
-                        );
-                    }
-                }
-            }
-            // Node SIDs.
-            let Some(tree) = trees.get_mut(u.index()) else {
-                continue;
-            };
-            if tree.is_none() {
-                spfs += 1;
-                if spfs > SEGMENT_SEARCH_SPFS {
-                    return Segments::TooLarge;
-                }
-                spf.run(t, u);
-                let mut reach: Reach = vec![None; n];
-                for &v in &spf.order {
-                    let Some(&pred) = spf.pred.get(v as usize) else {
-                        continue;
-                    };
-                    let Some(link) = t.link(LinkId(pred)) else {
-                        continue;
-                    };
-                    let before = if link.from == u {
-                        Some(0)
-                    } else {
-                        reach
-                            .get(link.from.index())
-                            .copied()
-                            .flatten()
-                            .map(|(c, _)| c)
-                    };
-                    if let Some(before) = before {
-                        if admitted(LinkId(pred)) {
-                            if let Some(slot) = reach.get_mut(v as usize) {
-                                *slot = Some((
-                                    before.saturating_add(cost_of(LinkId(pred))),
-                                    LinkId(pred),
-                                ));
-                            }
-                        }
-                    }
-                }
-                // Only where the shortest path is unique.
-                for (v, slot) in reach.iter_mut().enumerate() {
-                    if spf.count.get(v) != Some(&1) {
-                        *slot = None;
-                    }
-                }
-                *tree = Some(reach);
-            }
-            let Some(reach) = trees.get(u.index()).and_then(Option::as_ref) else {
-                continue;
-            };
-            for (v, r) in reach.iter().enumerate() {
-                let Some((c, _)) = *r else { continue };
-                let v = NodeId(v as u32);
-                if v != u && t.node(v).is_some_and(|x| x.node_sid.is_some()) {
-                    relax(&mut next, v, base.saturating_add(c), u, None);
-                }
-            }
+        let Some(done) = settled.get_mut(u.index()) else {
+            continue;
+        };
+        if *done <= k {
+            continue;
         }
-        layers_seen.push(std::mem::replace(&mut cur, next));
-        if let Some(&Some((c, _, _))) = cur.get(req.destination.index()) {
-            if best.is_none_or(|(b, _)| c < b) {
-                best = Some((c, k));
-            }
-        }
-        if cur.iter().all(Option::is_none) {
+        *done = k;
+        if u == req.destination {
+            found = Some((cost, id));
             break;
         }
+        if k >= msd {
+            continue;
+        }
+        let next = k + 1;
+        let open = |settled: &[u8], v: NodeId| settled.get(v.index()).is_some_and(|&d| d > next);
+        // Adjacency SIDs.
+        for link in t.out_links(u).map(LinkId) {
+            let Some(l) = t.link(link) else { continue };
+            if l.adj_sid.is_some() && admitted(link) && open(&settled, l.to) {
+                heap.push(Reverse((
+                    cost.saturating_add(cost_of(link)),
+                    next,
+                    states.len(),
+                )));
+                states.push(State {
+                    node: l.to,
+                    parent: id,
+                    link: Some(link),
+                });
+            }
+        }
+        // Node SIDs, along the unique admitted IGP shortest paths from u.
+        let Some(tree) = trees.get_mut(u.index()) else {
+            continue;
+        };
+        if tree.is_none() {
+            spfs += 1;
+            if spfs > SEGMENT_SEARCH_SPFS {
+                return Segments::TooLarge;
+            }
+            spf.run(t, u);
+            let mut reach: Reach = vec![None; n];
+            for &v in &spf.order {
+                let Some(link) = spf.pred.get(v as usize).copied().map(LinkId) else {
+                    continue;
+                };
+                let Some(l) = t.link(link) else { continue };
+                let before = if l.from == u {
+                    Some(0)
+                } else {
+                    reach.get(l.from.index()).copied().flatten().map(|(c, _)| c)
+                };
+                if let (Some(before), true) = (before, admitted(link)) {
+                    if let Some(slot) = reach.get_mut(v as usize) {
+                        *slot = Some((before.saturating_add(cost_of(link)), link));
+                    }
+                }
+            }
+            // Only where the shortest path is unique.
+            for (v, slot) in reach.iter_mut().enumerate() {
+                if spf.count.get(v) != Some(&1) {
+                    *slot = None;
+                }
+            }
+            *tree = Some(reach);
+        }
+        let Some(reach) = trees.get(u.index()).and_then(Option::as_ref) else {
+            continue;
+        };
+        for (v, at) in reach.iter().enumerate() {
+            let Some((c, _)) = *at else { continue };
+            let v = NodeId(v as u32);
+            if v != u && t.node(v).is_some_and(|x| x.node_sid.is_some()) && open(&settled, v) {
+                heap.push(Reverse((cost.saturating_add(c), next, states.len())));
+                states.push(State {
+                    node: v,
+                    parent: id,
+                    link: None,
+                });
+            }
+        }
     }
-    layers_seen.push(cur);
-    let Some((cost, k)) = best else {
+    let Some((cost, mut id)) = found else {
         return Segments::Nothing;
     };
-    // Back from the destination, layer by layer.
+    // Back from the destination, segment by segment.
     let mut links: Vec<LinkId> = Vec::new();
-    let mut at = req.destination;
-    for layer in (1..=k).rev() {
-        let Some(&Some((_, from, last))) = layers_seen.get(layer).and_then(|l| l.get(at.index()))
-        else {
-            return Segments::TooLarge;
+    while let Some(state) = states.get(id) {
+        let Some(from) = states.get(state.parent).map(|p| p.node) else {
+            break;
         };
-        match last {
+        match state.link {
             Some(link) => links.push(link),
             None => {
                 // The node SID's path: back along `from`'s tree.
                 let Some(reach) = trees.get(from.index()).and_then(Option::as_ref) else {
                     return Segments::TooLarge;
                 };
-                let mut v = at;
+                let mut v = state.node;
                 while v != from {
                     let Some(&Some((_, link))) = reach.get(v.index()) else {
                         return Segments::TooLarge;
@@ -315,7 +311,7 @@ fn by_segments(
                 }
             }
         }
-        at = from;
+        id = state.parent;
     }
     links.reverse();
     Segments::Walk(links, cost)
