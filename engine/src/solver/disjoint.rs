@@ -276,25 +276,24 @@ pub fn disjoint(
 pub struct Effort {
     /// Branches of the search by conflicts ([`conflicts`]).
     pub conflict_branches: usize,
-    /// Branch-and-bound nodes of the MILP ([`milp`]); `None`: no MILP.
-    pub milp_nodes: Option<u64>,
+    /// Work of the MILP ([`milp`], [`milp::MILP_WORK`]); `None`: no MILP.
+    pub milp_work: Option<u64>,
 }
 
 impl Effort {
     /// Every exact search at full budget: `pce compute`, `POST /compute`,
     /// the tests. A give-up costs up to about 1 s in the search by
-    /// conflicts and up to a few minutes in the MILP on 50-node groups
-    /// (BENCHMARKS.md).
+    /// conflicts and about a minute and a half in the MILP (BENCHMARKS.md).
     pub const FULL: Self = Self {
         conflict_branches: conflicts::CONFLICT_BUDGET,
-        milp_nodes: Some(milp::MILP_NODES),
+        milp_work: Some(milp::MILP_WORK),
     };
     /// The stateful core's, which computes on its own task: a tenth of the
     /// search by conflicts (a give-up costs about 60 ms), no MILP; what is
     /// not settled stays marked not proven.
     pub const CORE: Self = Self {
         conflict_branches: conflicts::CONFLICT_BUDGET / 10,
-        milp_nodes: None,
+        milp_work: None,
     };
 }
 
@@ -649,8 +648,8 @@ fn exact(
     ws: &mut Workspace,
 ) -> conflicts::Outcome {
     match conflicts::search(topo, r, group, goal, effort.conflict_branches, ws) {
-        conflicts::Outcome::GaveUp => match effort.milp_nodes {
-            Some(nodes) => milp::search(topo, r, group, goal, nodes),
+        conflicts::Outcome::GaveUp => match effort.milp_work {
+            Some(work) => milp::search(topo, r, group, goal, work),
             None => conflicts::Outcome::GaveUp,
         },
         settled => settled,

@@ -37,9 +37,13 @@ use super::disjoint::{
 use super::Prepared;
 use crate::topology::{Link, LinkId, NodeId, Topology};
 
-/// Branch-and-bound nodes the MILP may solve (over all its stages) before
-/// it gives up proving anything, at [`super::disjoint::Effort::FULL`].
-pub const MILP_NODES: u64 = 1_000;
+/// Work the MILP may do before it gives up proving anything, at
+/// [`super::disjoint::Effort::FULL`]: branch-and-bound nodes (over all
+/// its stages) times the model's variables, since a node's cost grows with
+/// the model (measured 10-300 ms per node on 1,000-2,000 variables). About
+/// 500 nodes on a 50-node, 3-member group; a give-up costs up to about a
+/// minute and a half on this machine.
+pub const MILP_WORK: u64 = 1_000_000;
 
 /// Largest model (variables) the MILP is built for; a larger group is left
 /// unproven.
@@ -561,19 +565,20 @@ fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
     v
 }
 
-/// Search `group` for `goal` by MILP within `nodes` branch-and-bound nodes
-/// (over all the stages; 0: the root relaxations only).
+/// Search `group` for `goal` by MILP within `work` (see [`MILP_WORK`]; 0:
+/// the root relaxations only).
 pub fn search(
     topo: &Prepared,
     r: &Reservations,
     group: &GroupRequest,
     goal: Goal,
-    nodes: u64,
+    work: u64,
 ) -> Outcome {
     let mut model = Model::build(topo, r, group, goal);
     if model.vars.len() > MILP_MAX_VARIABLES {
         return Outcome::GaveUp;
     }
+    let nodes = work / model.vars.len().max(1) as u64;
     if model.empty {
         // Some member has no route at all: the callers have a path for
         // every member alone, so this is a strict level's doing.

@@ -387,7 +387,7 @@ proptest! {
         let g = GroupRequest { members, disjointness: d, strict, objective, pinned: vec![] };
         let r = Reservations::new(topo.link_count());
         let wanted = best_combination(&topo, &g, d);
-        match (milp::search(&topo, &r, &g, Goal::Strict(d), 100_000), wanted) {
+        match (milp::search(&topo, &r, &g, Goal::Strict(d), milp::MILP_WORK), wanted) {
             (Outcome::Optimal(paths), Some(best)) => {
                 for (i, (pi, mi)) in paths.iter().zip(&g.members).enumerate() {
                     prop_assert_eq!(end_of(&topo, &pi.links, mi.source), Some(mi.destination));
@@ -398,7 +398,7 @@ proptest! {
                 prop_assert_eq!(value_of_paths(&g, &paths), best);
             }
             (Outcome::Impossible, None) => {
-                let Outcome::Optimal(paths) = milp::search(&topo, &r, &g, Goal::LeastShared(d), 100_000) else {
+                let Outcome::Optimal(paths) = milp::search(&topo, &r, &g, Goal::LeastShared(d), milp::MILP_WORK) else {
                     return Err(TestCaseError::fail("the fallback MILP settles nothing"));
                 };
                 let got = (sharing_of(&topo, &g, &paths), value_of_paths(&g, &paths));
