@@ -137,14 +137,10 @@ fn run(c: &mut Criterion, name: &str, nodes: usize, links: usize) {
                 Err(_) => proven_none += 1,
             }
         }
-        times.sort_unstable();
-        let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
         eprintln!(
-            "{name}: cspf {label}: {found} optimal, {proven_none} proven without path, {unproven} not proven, of {}; per query p50 {:?} p99 {:?} max {:?}",
+            "{name}: cspf {label}: {found} optimal, {proven_none} proven without path, {unproven} not proven, of {}; per query {}",
             pairs.len(),
-            at(0.5),
-            at(0.99),
-            at(1.0)
+            spread(&mut times)
         );
         group.bench_function(format!("cspf_{label}"), |b| {
             b.iter(|| {
@@ -178,14 +174,10 @@ fn run(c: &mut Criterion, name: &str, nodes: usize, links: usize) {
             Err(_) => proven_none += 1,
         }
     }
-    times.sort_unstable();
-    let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
     eprintln!(
-        "{name}: sr msd {msd} constrained: {fits} best path fits, {optimal} best that fits (proven), {proven_none} proven without path, {unproven} not proven, of {}; per query p50 {:?} p99 {:?} max {:?}",
+        "{name}: sr msd {msd} constrained: {fits} best path fits, {optimal} best that fits (proven), {proven_none} proven without path, {unproven} not proven, of {}; per query {}",
         pairs.len(),
-        at(0.5),
-        at(0.99),
-        at(1.0)
+        spread(&mut times)
     );
     group.bench_function(format!("sr_msd{msd}_constrained"), |b| {
         b.iter(|| {
@@ -201,6 +193,13 @@ fn run(c: &mut Criterion, name: &str, nodes: usize, links: usize) {
         })
     });
     group.finish();
+}
+
+/// "p50 .. p99 .. max ..", of per-query times.
+fn spread(times: &mut [std::time::Duration]) -> String {
+    times.sort_unstable();
+    let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
+    format!("p50 {:?} p99 {:?} max {:?}", at(0.5), at(0.99), at(1.0))
 }
 
 fn benches(c: &mut Criterion) {
