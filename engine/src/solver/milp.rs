@@ -291,7 +291,7 @@ impl<'a> Model<'a> {
         self.on(i, |l| physical_link(t, l) == p)
     }
 
-    /// Every node some member may transit.
+    /// Every node of the topology (a member may transit any).
     fn nodes(&self) -> Vec<NodeId> {
         (0..self.topology().node_count() as u32)
             .map(NodeId)
