@@ -321,24 +321,14 @@ impl<'a> Model<'a> {
             return Some(v);
         }
         let t = self.topology();
-        let carries = |l: LinkId| t.link(l).is_some_and(|k| t.srlgs(k).contains(&g));
-        if self.on(i, carries).is_empty() {
+        let arcs = self.on(i, |l| t.link(l).is_some_and(|k| t.srlgs(k).contains(&g)));
+        if arcs.is_empty() {
             return None;
         }
         let u = self.var(Domain::Binary);
-        // A path leaves each node once at most: per node, the arcs out of
-        // it carrying `g` together (a node's own SRLG makes every arc out
-        // of it carry it: then the head's star alone says 1).
-        for w in 0..t.node_count() as u32 {
-            let star = self.on(i, |l| {
-                carries(l) && t.link(l).is_some_and(|k| k.from == NodeId(w))
-            });
-            if star.is_empty() {
-                continue;
-            }
-            let mut row = vec![(u, 1.0)];
-            row.extend(star.into_iter().map(|(x, _)| (x, -1.0)));
-            self.rows.push((row, ComparisonOp::Ge, 0.0));
+        for (x, _) in arcs {
+            self.rows
+                .push((vec![(u, 1.0), (x, -1.0)], ComparisonOp::Ge, 0.0));
         }
         cache.push((i, g, u));
         Some(u)
