@@ -82,6 +82,7 @@ pub fn carrier(nodes: usize, links: usize, seed: u64) -> TopologyFile {
             // distinguishable.
             a_interface_id: Some(a_adj),
             b_interface_id: Some(b_adj),
+            b_to_a: None,
         });
     };
     // Core ring with chords.

@@ -517,6 +517,7 @@ impl Instance {
                     b_adj_sid: None,
                     a_interface_id: Some(i as u32 + 1),
                     b_interface_id: Some(i as u32 + 1),
+                    b_to_a: None,
                 })
                 .collect(),
         }

@@ -120,6 +120,32 @@ pub struct LinkSpec {
     /// Interface ID at `b`.
     #[serde(default)]
     pub b_interface_id: Option<u32>,
+    /// The `b` to `a` direction's own values where they differ from the
+    /// link's (asymmetric metrics, as an IGP or BGP-LS describes each
+    /// direction).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub b_to_a: Option<Direction>,
+}
+
+/// One direction's own values, each defaulting to the link's.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Direction {
+    /// IGP metric.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub igp_metric: Option<u32>,
+    /// TE metric.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub te_metric: Option<u32>,
+    /// Delay, microseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_us: Option<u32>,
+    /// Reservable bandwidth, bits per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bandwidth_bps: Option<f64>,
+    /// Administrative groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_groups: Option<u32>,
 }
 
 /// A topology that cannot be used, and why.
@@ -393,24 +419,57 @@ impl TopologyFile {
             }
             srlgs.sort_unstable();
             srlgs.dedup();
-            let make =
-                |from, to, adj_sid, (local_address, local_id), (remote_address, remote_id)| Link {
-                    from,
-                    to,
-                    igp: l.igp_metric,
-                    te: l.te_metric.unwrap_or(l.igp_metric),
-                    delay_us: l.delay_us,
-                    bandwidth,
-                    admin_groups: l.admin_groups,
-                    adj_sid,
-                    local_address,
-                    remote_address,
-                    local_interface_id: local_id,
-                    remote_interface_id: remote_id,
-                    up: true,
-                    srlg_start: 0,
-                    srlg_len: 0,
-                };
+            let forward = Direction {
+                igp_metric: Some(l.igp_metric),
+                te_metric: Some(l.te_metric.unwrap_or(l.igp_metric)),
+                delay_us: Some(l.delay_us),
+                bandwidth_bps: Some(bandwidth),
+                admin_groups: Some(l.admin_groups),
+            };
+            let backward = match &l.b_to_a {
+                None => forward.clone(),
+                Some(d) => {
+                    let igp = d.igp_metric.unwrap_or(l.igp_metric);
+                    Direction {
+                        igp_metric: Some(igp),
+                        te_metric: d.te_metric.or(l.te_metric).or(Some(igp)),
+                        delay_us: d.delay_us.or(forward.delay_us),
+                        bandwidth_bps: d.bandwidth_bps.or(forward.bandwidth_bps),
+                        admin_groups: d.admin_groups.or(forward.admin_groups),
+                    }
+                }
+            };
+            if backward
+                .bandwidth_bps
+                .is_some_and(|b| b.is_nan() || b < 0.0)
+            {
+                return Err(TopologyError::BadBandwidth {
+                    a: l.a.clone(),
+                    b: l.b.clone(),
+                });
+            }
+            let make = |from,
+                        to,
+                        adj_sid,
+                        (local_address, local_id),
+                        (remote_address, remote_id),
+                        d: &Direction| Link {
+                from,
+                to,
+                igp: d.igp_metric.unwrap_or(l.igp_metric),
+                te: d.te_metric.unwrap_or(l.igp_metric),
+                delay_us: d.delay_us.unwrap_or(l.delay_us),
+                bandwidth: d.bandwidth_bps.unwrap_or(bandwidth),
+                admin_groups: d.admin_groups.unwrap_or(l.admin_groups),
+                adj_sid,
+                local_address,
+                remote_address,
+                local_interface_id: local_id,
+                remote_interface_id: remote_id,
+                up: true,
+                srlg_start: 0,
+                srlg_len: 0,
+            };
             directed.push((
                 make(
                     a,
@@ -418,6 +477,7 @@ impl TopologyFile {
                     l.a_adj_sid,
                     (l.a_address, l.a_interface_id),
                     (l.b_address, l.b_interface_id),
+                    &forward,
                 ),
                 srlgs.clone(),
                 2 * i,
@@ -429,6 +489,7 @@ impl TopologyFile {
                     l.b_adj_sid,
                     (l.b_address, l.b_interface_id),
                     (l.a_address, l.a_interface_id),
+                    &backward,
                 ),
                 srlgs,
                 2 * i + 1,

@@ -9,13 +9,14 @@
 //! topology knows nothing of path computation: what the solver prepares
 //! from a snapshot lives in `solver::Prepared`.
 
+pub mod bgp_ls;
 pub mod file;
 
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-pub use self::file::{LinkSpec, NodeSpec, TopologyError, TopologyFile};
+pub use self::file::{Direction, LinkSpec, NodeSpec, TopologyError, TopologyFile};
 
 /// Index of a node in a [`Topology`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

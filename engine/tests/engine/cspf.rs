@@ -232,6 +232,7 @@ fn case() -> impl Strategy<Value = Case> {
                         b_adj_sid: None,
                         a_interface_id: None,
                         b_interface_id: None,
+                        b_to_a: None,
                     })
                     .collect();
                 Case {
@@ -717,6 +718,7 @@ fn grid() -> Prepared {
                     b_adj_sid: None,
                     a_interface_id: None,
                     b_interface_id: None,
+                    b_to_a: None,
                 });
             };
             let corner = |x2, y2| if (x2, y2) == (4, 4) { 2 } else { 0 };

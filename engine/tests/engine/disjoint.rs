@@ -288,6 +288,7 @@ fn group() -> impl Strategy<
                         b_adj_sid: None,
                         a_interface_id: None,
                         b_interface_id: None,
+                        b_to_a: None,
                     })
                     .collect(),
             };

@@ -1,6 +1,7 @@
 //! TED and solver tests.
 
 mod api;
+mod bgp_ls;
 mod cli;
 mod cspf;
 mod disjoint;

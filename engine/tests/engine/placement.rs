@@ -52,6 +52,7 @@ fn grid_coloured(coloured: bool) -> Prepared {
             b_adj_sid: None,
             a_interface_id: None,
             b_interface_id: None,
+            b_to_a: None,
         });
     };
     for r in 0..n {

@@ -180,6 +180,7 @@ fn topology() -> impl Strategy<Value = TopologyFile> {
                     b_adj_sid: Some(24001 + 2 * k as u32),
                     a_interface_id: Some(k as u32 + 1),
                     b_interface_id: Some(k as u32 + 1),
+                    b_to_a: None,
                 })
                 .collect(),
         })

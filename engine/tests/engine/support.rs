@@ -80,6 +80,7 @@ pub(crate) fn link_spec(a: usize, b: usize, igp: u32, admin_groups: u32) -> Link
         b_adj_sid: None,
         a_interface_id: None,
         b_interface_id: None,
+        b_to_a: None,
     }
 }
 
