@@ -368,9 +368,20 @@ fn run_serve(
         let api = pce_engine::runtime::api::serve(api_listener, Arc::clone(&shared), core.clone());
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .map_err(|e| format!("SIGTERM handler: {e}"))?;
+        let bgp_ls = {
+            let section = shared.config.bgp_ls.clone();
+            let core = core.clone();
+            async move {
+                match section {
+                    Some(section) => pce_engine::runtime::bgp::run(section, core).await,
+                    None => std::future::pending().await,
+                }
+            }
+        };
         let reloads = reload_on_sighup(path.map(std::path::Path::to_path_buf), Arc::clone(&shared), core.clone())?;
         tokio::select! {
             () = reloads => Ok(()),
+            r = bgp_ls => r.map_err(|e| format!("BGP-LS listener failed: {e}")),
             r = server::serve(listener, Arc::clone(&shared), core) => r.map_err(|e| format!("PCEP listener failed: {e}")),
             r = api => r.map_err(|e| format!("management API failed: {e}")),
             _ = term.recv() => {

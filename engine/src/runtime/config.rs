@@ -36,6 +36,74 @@ pub struct Config {
     pub pce: PceSection,
     /// `[state_sync]`: inter-PCE state synchronization (absent: off).
     pub state_sync: Option<StateSyncSection>,
+    /// `[bgp_ls]`: the topology learned from BGP-LS peers (absent: from
+    /// the file only).
+    pub bgp_ls: Option<BgpLsSection>,
+}
+
+/// `[bgp_ls]`: BGP sessions that bring the TED (RFC 9552).
+///
+/// ```toml
+/// [bgp_ls]
+/// local_as = 65000
+/// router_id = "127.0.0.2"       # BGP Identifier; also the source of active sessions
+/// hold_time = 90                # seconds proposed (0, or 3 and more)
+/// settle_ms = 200               # quiet time after an UPDATE before the TED is rebuilt
+/// listen = "127.0.0.2:179"      # where passive peers connect (default: router_id, port 179)
+/// [[bgp_ls.peers]]
+/// address = "127.0.0.1"
+/// asn = 65000
+/// port = 179                    # active sessions connect to it
+/// passive = false               # true: wait for the peer to connect
+/// ```
+/// Once a BGP-LS peer has described a usable topology, it replaces the
+/// file's (which serves until then): the two are the same TED, the file
+/// stays for labs and planning.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BgpLsSection {
+    /// Local AS.
+    pub local_as: u32,
+    /// BGP Identifier.
+    pub router_id: Ipv4Addr,
+    /// Hold time proposed, seconds.
+    #[serde(default = "default_hold_time")]
+    pub hold_time: u16,
+    /// Milliseconds without an UPDATE before the TED is rebuilt.
+    #[serde(default = "default_settle_ms")]
+    pub settle_ms: u64,
+    /// Listen address for passive peers.
+    pub listen: Option<std::net::SocketAddr>,
+    /// The peers.
+    pub peers: Vec<BgpPeer>,
+}
+
+/// A BGP-LS peer.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BgpPeer {
+    /// Its address.
+    pub address: IpAddr,
+    /// Its AS.
+    pub asn: u32,
+    /// Its port (active sessions).
+    #[serde(default = "default_bgp_port")]
+    pub port: u16,
+    /// Wait for it to connect instead of connecting.
+    #[serde(default)]
+    pub passive: bool,
+}
+
+fn default_hold_time() -> u16 {
+    90
+}
+
+fn default_settle_ms() -> u64 {
+    200
+}
+
+fn default_bgp_port() -> u16 {
+    179
 }
 
 /// `[state_sync]`.
@@ -266,6 +334,27 @@ impl Config {
                 "dead_timer",
                 "at least keepalive (RFC 5440 recommends 4 x keepalive)",
             ));
+        }
+        if let Some(b) = &config.bgp_ls {
+            if b.hold_time == 1 || b.hold_time == 2 {
+                return Err(invalid(
+                    "bgp_ls.hold_time",
+                    "0, or 3 seconds and more (RFC 4271)",
+                ));
+            }
+            if b.router_id.is_unspecified() {
+                return Err(invalid("bgp_ls.router_id", "a non-zero BGP Identifier"));
+            }
+            if b.peers.is_empty() {
+                return Err(invalid("bgp_ls.peers", "at least one peer"));
+            }
+            let mut seen = std::collections::HashSet::new();
+            if !b.peers.iter().all(|q| seen.insert(q.address)) {
+                return Err(invalid("bgp_ls.peers", "each peer address once"));
+            }
+            if b.settle_ms > 60_000 {
+                return Err(invalid("bgp_ls.settle_ms", "at most 60000"));
+            }
         }
         if let Some(ss) = &config.state_sync {
             if ss

@@ -225,6 +225,18 @@ fn bad_configuration_is_refused_with_its_reason() {
             "[state_sync.codepoints]\ninter_pce_capability_mask = 3\n",
             &["state_sync.codepoints", "exactly one bit"][..],
         ),
+        (
+            "[bgp_ls]\nlocal_as = 1\nrouter_id = \"10.0.0.1\"\nhold_time = 2\n[[bgp_ls.peers]]\naddress = \"10.0.0.2\"\nasn = 1\n",
+            &["bgp_ls.hold_time", "3 seconds"][..],
+        ),
+        (
+            "[bgp_ls]\nlocal_as = 1\nrouter_id = \"10.0.0.1\"\npeers = []\n",
+            &["bgp_ls.peers", "at least one"][..],
+        ),
+        (
+            "[bgp_ls]\nlocal_as = 1\nrouter_id = \"0.0.0.0\"\n[[bgp_ls.peers]]\naddress = \"10.0.0.2\"\nasn = 1\n",
+            &["bgp_ls.router_id"][..],
+        ),
     ] {
         std::fs::write(&path, text).unwrap();
         let out = run_pce(&["serve".as_ref(), "--config".as_ref(), path.as_os_str()]);
@@ -663,4 +675,107 @@ fn crossing_dials_leave_one_state_sync_session() {
             .unwrap(),
         if dialled == &high[0] { hp } else { lp }.to_string()
     );
+}
+
+/// `pce serve` learns its topology from a BGP-LS speaker (this test, with
+/// the bgpls session over a real socket, originating the draft's topology
+/// A): the TED becomes the file's topology; a withdrawn link leaves it.
+#[test]
+fn the_topology_comes_from_a_bgp_ls_peer() {
+    use bgpls::message::{Message as Bgp, Update};
+    use pce_engine::topology::bgp_ls::originate;
+    use pce_engine::topology::TopologyFile;
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let bgp_port = listener.local_addr().unwrap().port();
+    let (port, api) = (free_port(), free_port());
+    let dir = tempdir::Dir::new("bgp-ls");
+    // The file describes two other nodes: BGP-LS replaces them.
+    let file = dir.path.join("two.json");
+    std::fs::write(
+        &file,
+        r#"{"nodes":[{"name":"X","router_id":"192.0.2.1"},{"name":"Y","router_id":"192.0.2.2"}],
+            "links":[{"a":"X","b":"Y","igp_metric":1}]}"#,
+    )
+    .unwrap();
+    let config = dir.path.join("pce.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[pce]\naddress = \"127.0.0.1\"\nport = {port}\napi = \"127.0.0.1:{api}\"\ntopology = {file:?}\n\
+             [bgp_ls]\nlocal_as = 65000\nrouter_id = \"127.0.0.2\"\nsettle_ms = 20\n\
+             [[bgp_ls.peers]]\naddress = \"127.0.0.1\"\nport = {bgp_port}\nasn = 65000\n"
+        ),
+    )
+    .unwrap();
+    let _server = serve(&config);
+    listener.set_nonblocking(false).unwrap();
+    let (mut stream, from) = listener.accept().unwrap();
+    // Active sessions come from the router ID.
+    assert_eq!(from.ip().to_string(), "127.0.0.2");
+    let cfg = bgpls::session::Config {
+        local_as: 65000,
+        router_id: "127.0.0.1".parse().unwrap(),
+        hold_time: 90,
+        peer_as: 65000,
+    };
+    let mut s = bgpls::session::Session::new(cfg, 0);
+    let deadline = Instant::now() + WAIT;
+    let mut buf = [0u8; 4096];
+    while s.state() != bgpls::session::State::Established {
+        stream.write_all(&s.transmit()).unwrap();
+        assert!(Instant::now() < deadline, "no BGP session within {WAIT:?}");
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "pce serve closed the BGP connection");
+        for e in s.receive(1, &buf[..n]) {
+            assert!(!matches!(e, bgpls::session::Event::Closed { .. }), "{e:?}");
+        }
+    }
+    stream.write_all(&s.transmit()).unwrap();
+    let topology_a = TopologyFile::read(
+        &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/topologies/draft-topology-a.json"),
+    )
+    .unwrap();
+    let updates = originate(&topology_a, 65000);
+    for u in &updates {
+        stream
+            .write_all(&Bgp::Update(u.clone()).encode().unwrap())
+            .unwrap();
+    }
+    let url = format!("http://127.0.0.1:{api}/topology");
+    let links = 2 * topology_a.links.len();
+    let topo = wait_json(&url, WAIT, |t| {
+        t["links"].as_array().is_some_and(|l| l.len() == links)
+    });
+    let mut names: Vec<String> = topo["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    let mut expected: Vec<String> = topology_a.nodes.iter().map(|n| n.name.clone()).collect();
+    expected.sort();
+    assert_eq!(names, expected);
+    // Withdraw both directions of the first link.
+    let link_updates: Vec<&Update> = updates
+        .iter()
+        .filter(|u| u.announced[0][1] == 2)
+        .take(2)
+        .collect();
+    let withdraw = Update {
+        withdrawn: link_updates
+            .iter()
+            .map(|u| u.announced[0].clone())
+            .collect(),
+        ..Update::default()
+    };
+    stream
+        .write_all(&Bgp::Update(withdraw).encode().unwrap())
+        .unwrap();
+    wait_json(&url, WAIT, |t| {
+        t["links"].as_array().is_some_and(|l| l.len() == links - 2)
+    });
 }

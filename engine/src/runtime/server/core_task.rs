@@ -166,6 +166,10 @@ impl Core {
             CoreInput::Command(Command::Reservations(reply)) => {
                 let _ = reply.send(self.pce.reserved());
             }
+            CoreInput::Command(Command::Topology(change, reply)) => {
+                let result = self.handle(Input::Topology(change));
+                self.replies.push((reply, result.unwrap_or(Ok(0))));
+            }
         }
     }
 

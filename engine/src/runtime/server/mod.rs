@@ -300,6 +300,12 @@ pub enum Command {
     Peers(oneshot::Sender<Vec<crate::pce::PeerStatus>>),
     /// Bandwidth held per link (by link index).
     Reservations(oneshot::Sender<Vec<f64>>),
+    /// A topology change (BGP-LS), an input of the core: every controlled
+    /// LSP is recomputed on the result.
+    Topology(
+        crate::pce::TopologyChange,
+        oneshot::Sender<Result<u32, CommandError>>,
+    ),
 }
 
 /// A handle to the core task.
@@ -334,7 +340,7 @@ impl CoreHandle {
     }
 }
 
-pub(super) async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+pub(crate) async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
         None => std::future::pending().await,
