@@ -16,6 +16,11 @@ command -v cbc >/dev/null 2>&1 || missing+=(coinor-cbc)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# GoBGP (a real BGP-LS speaker), its API's protos, and venv for the
+# feeder's Python gRPC client (tools/interop/gobgp-bgpls.sh).
+command -v gobgpd >/dev/null 2>&1 || missing+=(gobgpd)
+[ -d /usr/share/gocode/src/github.com/osrg/gobgp/api ] || missing+=(golang-github-osrg-gobgp-dev)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]}"
   SUDO=""

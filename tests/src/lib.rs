@@ -101,3 +101,70 @@ pub fn tshark_available() -> bool {
     }
     ok
 }
+
+/// Whether the tests run as root (network namespaces), and the files a
+/// test needs are there: `Err` says what is missing.
+pub fn root_and(files: &[&str], install: &str) -> Result<(), String> {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    if !root {
+        return Err("not root (network namespaces)".into());
+    }
+    for p in files {
+        if !Path::new(p).exists() {
+            return Err(format!("{p} missing (apt-get install -y {install})"));
+        }
+    }
+    Ok(())
+}
+
+/// The `pce` binary of the test's build profile (built if missing), for a
+/// test binary in `target/<profile>/deps/`.
+pub fn pce_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps/<test>");
+    let pce = profile_dir.join("pce");
+    if !pce.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "pce-engine", "--bin", "pce"])
+            .current_dir(workspace())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "cannot build the pce binary");
+    }
+    pce
+}
+
+/// What tshark finds wrong in the packets of `protocol` (a display filter)
+/// in a capture: each malformed packet and each warning or error expert
+/// item, as `frame<TAB>message` lines.
+pub fn tshark_complaints(capture: &Path, protocol: &str) -> String {
+    let filter = format!("{protocol} && (_ws.malformed || _ws.expert.severity >= 0x00600000)");
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(capture)
+        .args([
+            "-Y",
+            &filter,
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+            "-e",
+            "_ws.expert.message",
+        ])
+        .output()
+        .expect("tshark runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}

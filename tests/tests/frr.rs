@@ -13,44 +13,17 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use pce_tests::workspace;
+use pce_tests::{pce_binary, root_and, workspace};
 
 fn prerequisites() -> Result<(), String> {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false);
-    if !root {
-        return Err("not root (network namespaces)".into());
-    }
-    for p in [
-        "/usr/lib/frr/pathd",
-        "/usr/lib/frr/zebra",
-        "/usr/bin/tshark",
-    ] {
-        if !Path::new(p).exists() {
-            return Err(format!("{p} missing (apt-get install -y frr tshark)"));
-        }
-    }
-    Ok(())
-}
-
-/// The `pce` binary of this build profile (built if missing).
-fn pce_binary() -> PathBuf {
-    // target/<profile>/deps/frr-<hash> -> target/<profile>/pce
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().unwrap().parent().unwrap();
-    let pce = profile_dir.join("pce");
-    if !pce.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "pce-engine", "--bin", "pce"])
-            .current_dir(workspace())
-            .status()
-            .unwrap();
-        assert!(status.success(), "cannot build the pce binary");
-    }
-    pce
+    root_and(
+        &[
+            "/usr/lib/frr/pathd",
+            "/usr/lib/frr/zebra",
+            "/usr/bin/tshark",
+        ],
+        "frr tshark",
+    )
 }
 
 /// Every PCEP message in a capture: (source address, message type, expert

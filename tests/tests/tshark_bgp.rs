@@ -14,7 +14,7 @@ use bgpls::ls::{
 };
 use bgpls::message::{error, Message, Notification, Update};
 use bgpls::session::{Config, Session};
-use pce_tests::{scratch_dir, tshark_available};
+use pce_tests::{scratch_dir, tshark_available, tshark_complaints};
 use pce_tools::pcap::{write_capture, Segment};
 
 fn node(sys: u8) -> NodeDescriptor {
@@ -189,25 +189,8 @@ fn tshark_decodes_what_the_bgp_ls_speaker_emits() {
         .collect();
     let expected: Vec<String> = msgs.iter().map(|(t, _)| t.to_string()).collect();
     assert_eq!(types, expected, "one BGP message per packet, of its type");
-    // Warnings (0x00600000) and errors (0x00800000), and malformed packets.
-    let bad = Command::new("tshark")
-        .args(["-n", "-r"])
-        .arg(&pcap)
-        .args([
-            "-Y",
-            "_ws.malformed || _ws.expert.severity >= 0x00600000",
-            "-T",
-            "fields",
-            "-e",
-            "frame.number",
-            "-e",
-            "_ws.expert.message",
-        ])
-        .output()
-        .unwrap();
-    assert!(bad.status.success());
-    let bad = String::from_utf8_lossy(&bad.stdout);
-    assert!(bad.trim().is_empty(), "tshark complains: {bad}");
+    let bad = tshark_complaints(&pcap, "bgp");
+    assert!(bad.is_empty(), "tshark complains: {bad}");
     // The NLRIs are recognized as link-state ones, with their attributes.
     let ls = Command::new("tshark")
         .args(["-n", "-r"])

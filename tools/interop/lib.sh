@@ -2,7 +2,9 @@
 # namespace with its capture, waiting on conditions, clean-up, and zebra.
 # Expects NAME set by the caller, and its arguments: the pce binary, the
 # output directory, and an optional timeout in seconds (default 60); sets
-# PCE OUT TIMEOUT ROOT from them.
+# PCE OUT TIMEOUT ROOT from them. A caller without FRR sets NEEDS (the
+# programs it needs), and CAPTURE_PORT and CAPTURE (the TCP port captured,
+# the capture's file name; default PCEP, pcep.pcapng).
 
 PCE=$(realpath "$1")
 OUT=$(realpath -m "$2")
@@ -10,7 +12,9 @@ TIMEOUT=${3:-60}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 [ "$(id -u)" = 0 ] || { echo "$NAME: needs root (ip netns)" >&2; exit 2; }
-for b in /usr/lib/frr/zebra /usr/lib/frr/pathd tshark vtysh ip curl; do
+CAPTURE_PORT=${CAPTURE_PORT:-4189}
+CAPTURE=${CAPTURE:-pcep.pcapng}
+for b in ${NEEDS:-/usr/lib/frr/zebra /usr/lib/frr/pathd tshark vtysh ip curl}; do
   command -v "$b" >/dev/null || { echo "$NAME: missing $b" >&2; exit 2; }
 done
 mkdir -p "$OUT/run"
@@ -58,10 +62,10 @@ ZEBRA
 start_netns() {
   ip netns add "$NS"
   ip -n "$NS" link set lo up
-  $X tshark -i lo -f "tcp port 4189" -w "$OUT/pcep.pcapng" >/dev/null 2>"$OUT/tshark.err" &
+  $X tshark -i lo -f "tcp port $CAPTURE_PORT" -w "$OUT/$CAPTURE" >/dev/null 2>"$OUT/tshark.err" &
   PIDS+=($!)
   # The capture is running when dumpcap has created its file.
-  wait_for "capture started" test -s "$OUT/pcep.pcapng"
+  wait_for "capture started" test -s "$OUT/$CAPTURE"
 }
 
 start_zebra() {
@@ -106,9 +110,9 @@ get() { $X curl -sf "$1$2"; }
 # the capture filter), and the run ends only once the marker is in the file:
 # blocks arrive in order, so every earlier packet is there too.
 flush_capture() {
-  $X bash -c 'exec 3<>/dev/tcp/127.0.0.9/4189' 2>/dev/null || true
+  $X bash -c "exec 3<>/dev/tcp/127.0.0.9/$CAPTURE_PORT" 2>/dev/null || true
   wait_for "capture holds every packet of the run" \
-    eval "tshark -n -r '$OUT/pcep.pcapng' -Y 'ip.dst==127.0.0.9' 2>/dev/null | grep -q ."
+    eval "tshark -n -r '$OUT/$CAPTURE' -Y 'ip.dst==127.0.0.9' 2>/dev/null | grep -q ."
 }
 
 # Save FRR's view, stop everything, exit with the run's status.

@@ -46,6 +46,16 @@ mod client;
 enum Command {
     /// Compute a path, or a disjoint group, offline from a topology file.
     Compute(Box<ComputeArgs>),
+    /// Print the BGP-LS a speaker would originate for a topology file
+    /// (IS-IS level 2), one NLRI per line: the NLRI and the BGP-LS
+    /// attribute, in hex (for feeding a BGP speaker in tests).
+    BgpLsOriginate {
+        /// The topology file.
+        topology: PathBuf,
+        /// The AS in the node descriptors.
+        #[arg(long, default_value_t = 65000)]
+        asn: u32,
+    },
     /// Run the PCE: PCEP listener and management API on the configured
     /// addresses.
     Serve {
@@ -209,6 +219,26 @@ fn main() -> ExitCode {
             }
         },
         Command::Replay { file, check, quiet } => run_replay(&file, check, quiet),
+        Command::BgpLsOriginate { topology, asn } => {
+            match pce_engine::topology::TopologyFile::read(&topology) {
+                Ok(file) => {
+                    for u in pce_engine::topology::bgp_ls::originate(&file, asn) {
+                        for n in &u.announced {
+                            println!(
+                                "{} {}",
+                                hex::encode(n),
+                                hex::encode(u.ls_attribute.as_deref().unwrap_or_default())
+                            );
+                        }
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("pce bgp-ls-originate: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Serve {
             config,
             log_level,
