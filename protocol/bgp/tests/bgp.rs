@@ -551,3 +551,69 @@ fn an_as_path_loop_is_an_implicit_withdrawal() {
     let events = s.receive(1, &Message::Update(u).encode().unwrap());
     assert!(matches!(&events[..], [Event::Update(u)] if u.treat_as_withdraw.is_some()));
 }
+
+mod hostile {
+    //! Whatever bytes a peer sends, nothing panics: each decoder answers
+    //! with a value or an error, and the session with events.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn vectors() -> Vec<Vec<u8>> {
+        [
+            GOBGP_OPEN,
+            NODE_UPDATE,
+            PREFIX_UPDATE,
+            LINK_UPDATE,
+            LINK_WITHDRAW,
+        ]
+        .iter()
+        .map(|h| bytes(h))
+        .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn mutated_messages_decode_or_fail_cleanly(
+            which in 0usize..5,
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+            four in any::<bool>(),
+        ) {
+            let mut m = vectors()[which].clone();
+            for (i, b) in edits {
+                let at = i.index(m.len());
+                m[at] = b;
+            }
+            if let Ok(Message::Update(u)) = Message::decode(&m, four) {
+                for n in &u.announced {
+                    let _ = Nlri::decode(n);
+                }
+                if let Some(a) = &u.ls_attribute {
+                    let _ = Attribute::decode(a);
+                }
+            }
+            let mut s = Session::new(config(), 0);
+            let _ = s.receive(0, &m);
+        }
+
+        #[test]
+        fn random_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let _ = Nlri::decode(&data);
+            let _ = Attribute::decode(&data);
+            let _ = Message::decode(&data, true);
+            let mut framed = vec![0xFF; 16];
+            framed.extend_from_slice(&((19 + data.len()) as u16).to_be_bytes());
+            framed.push(2);
+            framed.extend_from_slice(&data);
+            let _ = Message::decode(&framed, true);
+            let mut s = established(0);
+            let events = s.receive(1, &framed);
+            // A fault closes the session with a NOTIFICATION queued.
+            if let Some(Event::Closed { sent: Some(n), .. }) = events.last() {
+                let out = s.transmit();
+                prop_assert!(out.ends_with(&Message::Notification(n.clone()).encode().unwrap()));
+            }
+        }
+    }
+}
