@@ -799,6 +799,7 @@ async fn metrics(State(api): State<Api>) -> Result<Response, ApiError> {
         let _ = writeln!(out, "pce_sessions{{role=\"{role}\",state=\"{state}\"}} {n}");
     }
     let (mut delegated, mut other, mut initiated) = (0u64, 0u64, 0u64);
+    let without_path = super::server::lsps_without_path(&api.shared).len();
     for (_, e) in api.shared.lspdb.load().iter() {
         if e.control.delegated {
             delegated += 1;
@@ -815,6 +816,7 @@ async fn metrics(State(api): State<Api>) -> Result<Response, ApiError> {
     );
     let _ = writeln!(out, "pce_lsps{{computed_here=\"true\"}} {delegated}\npce_lsps{{computed_here=\"false\"}} {other}");
     let _ = writeln!(out, "# HELP pce_lsps_initiated PCE-initiated LSPs.\n# TYPE pce_lsps_initiated gauge\npce_lsps_initiated {initiated}");
+    let _ = writeln!(out, "# HELP pce_lsps_without_path LSPs this PCE computes whose last computation found no path (they keep their path).\n# TYPE pce_lsps_without_path gauge\npce_lsps_without_path {without_path}");
     for (name, help, v) in [
         (
             "pce_reports_total",

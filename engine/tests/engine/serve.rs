@@ -778,4 +778,15 @@ fn the_topology_comes_from_a_bgp_ls_peer() {
     wait_json(&url, WAIT, |t| {
         t["links"].as_array().is_some_and(|l| l.len() == links - 2)
     });
+    // The gauge of LSPs without a path is exported (none here: no PCC).
+    let metrics = ureq::get(&format!("http://127.0.0.1:{api}/metrics"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    assert!(
+        metrics.lines().any(|l| l == "pce_lsps_without_path 0"),
+        "{metrics}"
+    );
 }
