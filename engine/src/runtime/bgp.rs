@@ -10,7 +10,7 @@
 //! from a peer whose session is already up, is closed at once. A session
 //! that ends takes what its peer announced out of the TED.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -35,7 +35,7 @@ struct State {
     db: Mutex<LsDatabase>,
     changed: Notify,
     /// Peers whose session is up or being set up.
-    busy: Mutex<HashMap<IpAddr, ()>>,
+    busy: Mutex<HashSet<IpAddr>>,
 }
 
 /// Run the BGP-LS side until the process ends.
@@ -47,7 +47,7 @@ pub async fn run(
     let state = Arc::new(State {
         db: Mutex::new(LsDatabase::new()),
         changed: Notify::new(),
-        busy: Mutex::new(HashMap::new()),
+        busy: Mutex::new(HashSet::new()),
     });
     let section = Arc::new(section);
     for (i, peer) in section.peers.iter().enumerate() {
@@ -111,7 +111,7 @@ fn claim(state: &State, addr: IpAddr) -> bool {
         .busy
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    busy.insert(addr, ()).is_none()
+    busy.insert(addr)
 }
 
 fn release(state: &State, addr: IpAddr) {

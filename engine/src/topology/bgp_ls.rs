@@ -12,7 +12,7 @@
 //! router ID) stays in the database, out of the topology, and is listed
 //! in the [`LsReport`]; it is used as soon as what it lacks arrives.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -270,8 +270,8 @@ impl LsDatabase {
         }
         let mut specs: Vec<NodeSpec> = Vec::new();
         let mut names: HashMap<NodeKey, String> = HashMap::new();
-        let mut taken: HashMap<String, ()> = HashMap::new();
-        let mut claimed: HashMap<IpAddr, ()> = HashMap::new();
+        let mut taken: HashSet<String> = HashSet::new();
+        let mut claimed: HashSet<IpAddr> = HashSet::new();
         for (key, (name, router_id, _)) in &nodes {
             let mut addrs = addresses.remove(key).unwrap_or_default();
             addrs.sort();
@@ -283,18 +283,18 @@ impl LsDatabase {
                 continue;
             };
             // An address two nodes claim belongs to neither.
-            if claimed.insert(router_id, ()).is_some() {
+            if !claimed.insert(router_id) {
                 report.unused.push(format!(
                     "node {name}: router ID {router_id} is another node's"
                 ));
                 continue;
             }
-            addrs.retain(|a| *a != router_id && claimed.insert(*a, ()).is_none());
+            addrs.retain(|a| *a != router_id && claimed.insert(*a));
             let mut unique = name.clone();
-            if taken.contains_key(&unique) {
+            if !taken.insert(unique.clone()) {
                 unique = format!("{name}@{router_id}");
+                taken.insert(unique.clone());
             }
-            taken.insert(unique.clone(), ());
             names.insert(key.clone(), unique.clone());
             specs.push(NodeSpec {
                 name: unique,
@@ -350,6 +350,12 @@ impl LsDatabase {
         }
         let mut used = vec![false; directed.len()];
         let mut links = Vec::new();
+        // Directions by (from, to): each link looks up its reverse's pair
+        // (linear in the links, not quadratic).
+        let mut by_ends: HashMap<(&NodeKey, &NodeKey), Vec<usize>> = HashMap::new();
+        for (i, (a, b, _)) in directed.iter().enumerate() {
+            by_ends.entry((a, b)).or_default().push(i);
+        }
         for i in 0..directed.len() {
             if used.get(i).copied().unwrap_or(true) {
                 continue;
@@ -360,11 +366,12 @@ impl LsDatabase {
             let d = &e.nlri.link;
             // The reverse: the other way between the same nodes, its
             // identifiers mirrored; without identifiers, the only one.
-            let candidates: Vec<usize> = (0..directed.len())
-                .filter(|&j| {
-                    !used.get(j).copied().unwrap_or(true)
-                        && directed.get(j).is_some_and(|(x, y, _)| x == b && y == a)
-                })
+            let candidates: Vec<usize> = by_ends
+                .get(&(b, a))
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|&j| !used.get(j).copied().unwrap_or(true))
                 .collect();
             let mirrored = |j: &usize| {
                 directed.get(*j).is_some_and(|(_, _, f)| {

@@ -678,41 +678,21 @@ impl Attribute {
         let mut seen: Vec<u16> = Vec::new();
         while !r.is_empty() {
             let (t, v) = r.tlv().map_err(short("BGP-LS attribute"))?;
-            let repeatable = matches!(t, 1099 | 1100 | 1158);
-            if !repeatable && seen.contains(&t) && Self::is_known(t) {
+            let known = a.decode_tlv(t, v)?;
+            let repeatable = matches!(t, 1099 | 1158) || !known;
+            if !repeatable && seen.contains(&t) {
                 return Err(LsError::Duplicate {
                     what: "BGP-LS attribute",
                     tlv: t,
                 });
             }
             seen.push(t);
-            a.decode_tlv(t, v)?;
         }
         Ok(a)
     }
 
-    fn is_known(t: u16) -> bool {
-        matches!(
-            t,
-            266 | 267
-                | 1024
-                | 1026..=1031
-                | 1034
-                | 1035
-                | 1088..=1092
-                | 1095
-                | 1096
-                | 1098
-                | 1099
-                | 1114
-                | 1152
-                | 1155
-                | 1158
-                | 1173
-        )
-    }
-
-    fn decode_tlv(&mut self, t: u16, v: &[u8]) -> Result<(), LsError> {
+    /// Decode one TLV into its field: whether it is one decoded here.
+    fn decode_tlv(&mut self, t: u16, v: &[u8]) -> Result<bool, LsError> {
         match t {
             266 => self.node_msd = Some(pairs(t, v)?),
             267 => self.link_msd = Some(pairs(t, v)?),
@@ -818,9 +798,12 @@ impl Attribute {
                 });
             }
             1173 => self.extended_admin_group = Some(words(t, v)?),
-            _ => self.other.push((t, v.to_vec())),
+            _ => {
+                self.other.push((t, v.to_vec()));
+                return Ok(false);
+            }
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Encode the attribute's value, TLVs in ascending type order (the

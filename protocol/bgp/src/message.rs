@@ -560,43 +560,26 @@ fn decode_update(body: &[u8], four_octet: bool) -> Result<Update, Notification> 
             attr::LOCAL_PREF if !flags_ok(false, true) || x.value.len() != 4 => {
                 withdraw_fault(&mut fault, "malformed LOCAL_PREF".into());
             }
-            attr::MP_REACH => {
-                // RFC 7606 §7.11: an MP attribute that cannot be parsed is
-                // a session reset (or AFI/SAFI disable; this session
-                // carries only BGP-LS).
-                let opt = || Notification::with(error::UPDATE, error::UPDATE_OPTIONAL, &[]);
+            // RFC 7606 §7.11: an MP attribute that cannot be parsed is a
+            // session reset (or AFI/SAFI disable; this session carries
+            // only BGP-LS).
+            attr::MP_REACH | attr::MP_UNREACH => {
                 if !flags_ok(true, false) {
                     return Err(Notification::new(error::UPDATE, error::UPDATE_FLAGS));
                 }
-                let mut m = Reader::new(x.value);
-                let afi = m.u16().map_err(|_| opt())?;
-                let safi = m.u8().map_err(|_| opt())?;
-                let nh_len = usize::from(m.u8().map_err(|_| opt())?);
-                m.take(nh_len).map_err(|_| opt())?;
-                m.u8().map_err(|_| opt())?;
-                if (afi, safi) != (AFI_LS, SAFI_LS) {
-                    u.ignored.push(format!(
-                        "MP_REACH_NLRI of AFI {afi} SAFI {safi} (not negotiated)"
-                    ));
-                    continue;
+                let reach = x.code == attr::MP_REACH;
+                match mp_nlris(x.value, reach)? {
+                    Ok(nlris) if reach => u.announced = nlris,
+                    Ok(nlris) => u.withdrawn = nlris,
+                    Err((afi, safi)) => u.ignored.push(format!(
+                        "{} of AFI {afi} SAFI {safi} (not negotiated)",
+                        if reach {
+                            "MP_REACH_NLRI"
+                        } else {
+                            "MP_UNREACH_NLRI"
+                        }
+                    )),
                 }
-                u.announced = split_nlris(m.rest()).ok_or_else(opt)?;
-            }
-            attr::MP_UNREACH => {
-                let opt = || Notification::with(error::UPDATE, error::UPDATE_OPTIONAL, &[]);
-                if !flags_ok(true, false) {
-                    return Err(Notification::new(error::UPDATE, error::UPDATE_FLAGS));
-                }
-                let mut m = Reader::new(x.value);
-                let afi = m.u16().map_err(|_| opt())?;
-                let safi = m.u8().map_err(|_| opt())?;
-                if (afi, safi) != (AFI_LS, SAFI_LS) {
-                    u.ignored.push(format!(
-                        "MP_UNREACH_NLRI of AFI {afi} SAFI {safi} (not negotiated)"
-                    ));
-                    continue;
-                }
-                u.withdrawn = split_nlris(m.rest()).ok_or_else(opt)?;
             }
             attr::BGP_LS => {
                 if !flags_ok(true, false) {
@@ -642,6 +625,26 @@ fn decode_update(body: &[u8], four_octet: bool) -> Result<Update, Notification> 
     }
     u.treat_as_withdraw = fault;
     Ok(u)
+}
+
+/// An MP attribute's link-state NLRIs (`Ok(Ok)`), its AFI and SAFI when
+/// they are not BGP-LS (`Ok(Err)`), or the NOTIFICATION when it cannot be
+/// parsed. MP_REACH_NLRI has a next hop and a reserved byte after them.
+#[allow(clippy::type_complexity)]
+fn mp_nlris(v: &[u8], reach: bool) -> Result<Result<Vec<Vec<u8>>, (u16, u8)>, Notification> {
+    let opt = || Notification::new(error::UPDATE, error::UPDATE_OPTIONAL);
+    let mut m = Reader::new(v);
+    let afi = m.u16().map_err(|_| opt())?;
+    let safi = m.u8().map_err(|_| opt())?;
+    if reach {
+        let nh_len = usize::from(m.u8().map_err(|_| opt())?);
+        m.take(nh_len).map_err(|_| opt())?;
+        m.u8().map_err(|_| opt())?;
+    }
+    if (afi, safi) != (AFI_LS, SAFI_LS) {
+        return Ok(Err((afi, safi)));
+    }
+    split_nlris(m.rest()).map(Ok).ok_or_else(opt)
 }
 
 /// AS_PATH segments (RFC 4271 §4.3): type (1-4), count, ASes.

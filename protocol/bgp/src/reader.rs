@@ -41,11 +41,9 @@ impl<'a> Reader<'a> {
     }
 
     pub(crate) fn u16(&mut self) -> Result<u16, Short> {
-        let b = self.take(2)?;
-        Ok(u16::from_be_bytes([
-            b.first().copied().unwrap_or(0),
-            b.get(1).copied().unwrap_or(0),
-        ]))
+        let mut a = [0u8; 2];
+        a.copy_from_slice(self.take(2)?);
+        Ok(u16::from_be_bytes(a))
     }
 
     pub(crate) fn u32(&mut self) -> Result<u32, Short> {

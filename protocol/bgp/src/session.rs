@@ -212,17 +212,22 @@ impl Session {
             return events;
         }
         self.rx.extend_from_slice(data);
+        // Whole messages from `at` on; the buffer is shifted once, after.
+        let rx = std::mem::take(&mut self.rx);
+        let mut at = 0;
         loop {
-            let len = match frame_len(&self.rx) {
-                Ok(Some(len)) if self.rx.len() >= len => len,
+            let rest = rx.get(at..).unwrap_or_default();
+            let len = match frame_len(rest) {
+                Ok(Some(len)) if rest.len() >= len => len,
                 Ok(_) => break,
                 Err(n) => {
                     events.push(self.close(Some(n), None));
                     break;
                 }
             };
-            let frame: Vec<u8> = self.rx.drain(..len).collect();
-            let message = match Message::decode(&frame, self.four_octet) {
+            let frame = rest.get(..len).unwrap_or_default();
+            at += len;
+            let message = match Message::decode(frame, self.four_octet) {
                 Ok(m) => m,
                 Err(n) => {
                     events.push(self.close(Some(n), None));
@@ -237,8 +242,9 @@ impl Session {
                 }
             }
         }
-        if self.state == State::Closed {
-            self.rx.clear();
+        if self.state != State::Closed {
+            self.rx = rx;
+            self.rx.drain(..at.min(self.rx.len()));
         }
         events
     }
