@@ -339,7 +339,7 @@ pub enum ReportError {
 }
 
 /// The database: the core's, its only writer.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct LspDb {
     /// The LSPs, persistent: [`LspDb::snapshot`] is O(1).
     lsps: LspSnapshot,
@@ -601,5 +601,10 @@ impl LspDb {
     /// Every key, sorted (deterministic output for snapshots and APIs).
     pub fn keys(&self) -> Vec<LspKey> {
         self.lsps.keys()
+    }
+
+    /// Every LSP, sorted by key.
+    pub fn iter(&self) -> impl Iterator<Item = (&LspKey, &Arc<LspEntry>)> {
+        self.lsps.iter()
     }
 }

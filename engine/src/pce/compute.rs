@@ -275,14 +275,29 @@ impl Pce {
             .collect()
     }
 
-    /// Recompute every LSP this PCE controls (after a topology change):
-    /// those whose path changes get a PCUpd.
+    /// Recompute every LSP this PCE controls, in parallel (see
+    /// `reroute`): those whose path changes get a PCUpd.
     pub fn reoptimize(&mut self) {
+        let before = self.pathless();
+        let sent = self.counters.updates_sent;
+        let mut report = super::ChangeReport {
+            reoptimized: true,
+            ..super::ChangeReport::default()
+        };
+        report.recomputed = self.reoptimize_all();
+        self.report_lsps(&mut report, &before, sent);
+        self.last_change = Some(report);
+    }
+
+    /// Every controlled LSP computed again from no reservations; how many
+    /// were computed.
+    pub(super) fn reoptimize_all(&mut self) -> usize {
         let links = self.topology.link_count();
         self.reservations = Reservations::new(links);
         self.placed.clear();
+        let mut controlled = Vec::new();
         for key in self.lspdb.keys() {
-            let controlled = self
+            let delegated = self
                 .lspdb
                 .with_mut(&key, |e| {
                     e.control.acked_srp = None;
@@ -295,9 +310,10 @@ impl Pce {
                     e.control.delegated
                 })
                 .unwrap_or(false);
-            if controlled {
-                self.compute_and_update(key, false);
+            if delegated {
+                controlled.push(key);
             }
         }
+        self.place(&controlled)
     }
 }

@@ -12,13 +12,14 @@
 
 use std::cell::RefCell;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use pcep::session::Negotiated;
 use pcep::wire::{Attributes, Message, WireConfig};
 use serde::{Deserialize, Serialize};
 
-use crate::pce::{CommandError, InitiateSpec, Pce, SessionId, StateSync};
+use crate::pce::{ChangeReport, CommandError, InitiateSpec, Pce, SessionId, StateSync};
 use crate::topology::{TopologyEvent, TopologyFile};
 
 /// What happened.
@@ -121,6 +122,8 @@ pub enum TopologyChange {
     Replace(Box<TopologyFile>),
     /// One event on the current one.
     Event(TopologyEvent),
+    /// Events on the current one, applied together (all or none).
+    Events(Vec<TopologyEvent>),
 }
 
 impl Pce {
@@ -179,41 +182,131 @@ impl Pce {
                 topology,
                 state_sync,
             } => {
+                let mut report = ChangeReport::default();
+                let before = self.pathless();
+                let sent = self.counters().updates_sent;
                 if let Some(file) = topology {
-                    self.adopt(build(&TopologyChange::Replace(file), self)?);
+                    let (next, events, replaced) =
+                        self.next_topology(TopologyChange::Replace(file))?;
+                    let old = Arc::clone(&self.topology);
+                    report.links_changed = if replaced {
+                        0
+                    } else {
+                        old.changed_links(&next).len()
+                    };
+                    (report.events, report.replaced) = (events, replaced);
+                    self.adopt(next);
                 }
                 self.reload_state_sync(state_sync.map(|s| *s));
-                self.reoptimize();
+                report.reoptimized = true;
+                report.recomputed = self.reoptimize_all();
+                self.report_lsps(&mut report, &before, sent);
+                self.last_change = Some(report);
                 Ok(0)
             }
         }
     }
 
-    /// A new topology, or an event on it; every controlled LSP is
-    /// recomputed on the result. A change that cannot be applied leaves the
-    /// topology as it was.
+    /// A new topology, or events on it. A change that cannot be applied
+    /// leaves the topology as it was. A new file or TED is applied as its
+    /// difference from the current topology when it has the same
+    /// structure; then, like an event, it recomputes exactly the LSPs on
+    /// the links it touched (and, when it can shorten paths, the LSPs
+    /// without a path, or every LSP under `reoptimize_on_restore`). A new
+    /// structure replaces the topology and recomputes every LSP.
     fn change_topology(&mut self, change: TopologyChange) -> Result<(), CommandError> {
-        self.adopt(build(&change, self)?);
-        self.reoptimize();
+        let (next, events, replaced) = self.next_topology(change)?;
+        let before = self.pathless();
+        let sent = self.counters().updates_sent;
+        let old = Arc::clone(&self.topology);
+        let mut report = ChangeReport {
+            events,
+            replaced,
+            ..ChangeReport::default()
+        };
+        if replaced {
+            self.adopt(next);
+            report.reoptimized = true;
+            report.recomputed = self.reoptimize_all();
+        } else {
+            let changed = old.changed_links(&next);
+            report.links_changed = changed.len();
+            let shortens = old.may_shorten(&next, &changed);
+            self.adopt(next);
+            if shortens && self.config.reoptimize_on_restore {
+                report.reoptimized = true;
+                report.recomputed = self.reoptimize_all();
+            } else {
+                let mut keys = self.lsps_on(&changed);
+                for key in &keys {
+                    // An update in flight was computed on what the topology
+                    // was: its acknowledgement does not settle the LSP.
+                    self.lspdb.with_mut(key, |e| {
+                        if e.control.pending_srp.is_some() {
+                            e.control.computed = None;
+                        }
+                    });
+                }
+                if shortens {
+                    keys.extend(before.iter().map(|(k, _)| *k));
+                    keys.sort_unstable();
+                    keys.dedup();
+                }
+                report.recomputed = self.place(&keys);
+            }
+        }
+        self.report_lsps(&mut report, &before, sent);
+        self.last_change = Some(report);
         Ok(())
+    }
+
+    /// What a topology change would do, without doing it: the same input
+    /// on a copy of this core, whose messages go nowhere.
+    pub fn dry_run(
+        &self,
+        change: TopologyChange,
+        now: Instant,
+    ) -> Result<ChangeReport, CommandError> {
+        let mut copy = self.clone();
+        copy.handle(Input::Topology(change), now).unwrap_or(Ok(0))?;
+        Ok(copy.take_change_report().unwrap_or_default())
+    }
+
+    /// The topology a change makes of the current one, the events that
+    /// make the difference, and whether it replaces the current one whole.
+    fn next_topology(
+        &self,
+        change: TopologyChange,
+    ) -> Result<(crate::topology::Topology, Vec<TopologyEvent>, bool), CommandError> {
+        let err = |e: crate::topology::TopologyError| CommandError::Topology(e.to_string());
+        Ok(match change {
+            TopologyChange::Replace(file) => {
+                let fresh = file.build().map_err(err)?;
+                match self.topology.rebase(&fresh) {
+                    Some((next, events)) => (next, events, false),
+                    None => (fresh, Vec::new(), true),
+                }
+            }
+            TopologyChange::Event(event) => (
+                self.topology.apply(&event).map_err(err)?,
+                vec![event],
+                false,
+            ),
+            TopologyChange::Events(events) => (
+                self.topology.apply_all(&events).map_err(err)?,
+                events,
+                false,
+            ),
+        })
     }
 
     /// Compute on `topology` from now on: its landmark tables are kept
     /// when it only lengthens links, else built here, once (in parallel,
     /// on the caller's rayon pool), never inside a query.
     fn adopt(&mut self, topology: crate::topology::Topology) {
-        let next = self.topology.after(std::sync::Arc::new(topology));
-        self.topology = std::sync::Arc::new(next);
+        let next = self.topology.after(Arc::new(topology));
+        self.topology = Arc::new(next);
     }
-}
-
-/// The topology a change makes of the core's current one.
-fn build(change: &TopologyChange, pce: &Pce) -> Result<crate::topology::Topology, CommandError> {
-    match change {
-        TopologyChange::Replace(file) => file.build(),
-        TopologyChange::Event(event) => pce.topology.apply(event),
-    }
-    .map_err(|e| CommandError::Topology(e.to_string()))
 }
 
 /// A message in its wire form (hex in JSON), for records of what was

@@ -53,6 +53,7 @@ mod input;
 mod inter_pce;
 pub(crate) mod lsp_sync;
 mod pcerr;
+mod reroute;
 mod session;
 
 pub use command::CommandError;
@@ -64,6 +65,7 @@ pub use inter_pce::{
     address_rank, owner_id, owner_of, GroupPriority, LspPriority, PartialGroup, PeerPce,
     PeerStatus, PrimaryLoss, StateSync,
 };
+pub use reroute::{ChangeReport, PathlessLsp};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -109,6 +111,12 @@ pub struct PceConfig {
     /// Unacknowledged updates in a row retried at once (the API shows the
     /// count); past it, with a backoff.
     pub update_retries: u32,
+    /// A topology change that can shorten paths (a link or node up, a
+    /// metric lowered, bandwidth added) recomputes every controlled LSP;
+    /// off, only the LSPs without a path are (the others keep theirs until
+    /// a reoptimization). A change that can only lengthen paths recomputes
+    /// exactly the LSPs on the links it touched, either way.
+    pub reoptimize_on_restore: bool,
 }
 
 impl Default for PceConfig {
@@ -119,6 +127,7 @@ impl Default for PceConfig {
             state_sync: None,
             update_timeout: Duration::from_secs(30),
             update_retries: 3,
+            reoptimize_on_restore: true,
         }
     }
 }
@@ -186,7 +195,7 @@ fn name_key(pcc: PccId, name: &[u8]) -> NameKey {
 }
 
 /// The core.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Pce {
     config: PceConfig,
     /// The topology this core computes on (its own: changes reach it as
@@ -236,6 +245,8 @@ pub struct Pce {
     ws: Workspace,
     out: VecDeque<Output>,
     counters: Counters,
+    /// What the last topology change, reload or reoptimization did.
+    last_change: Option<ChangeReport>,
 }
 
 impl Pce {
@@ -267,6 +278,7 @@ impl Pce {
             ws: Workspace::new(),
             out: VecDeque::new(),
             counters: Counters::default(),
+            last_change: None,
         }
     }
 
@@ -306,6 +318,12 @@ impl Pce {
     /// Counters.
     pub const fn counters(&self) -> Counters {
         self.counters
+    }
+
+    /// What the last topology change, reload or reoptimization did (taken:
+    /// the shell logs it once).
+    pub fn take_change_report(&mut self) -> Option<ChangeReport> {
+        self.last_change.take()
     }
 
     /// Whether a session finished its state synchronization.

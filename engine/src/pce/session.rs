@@ -12,7 +12,7 @@ use crate::lspdb::PccId;
 use crate::pce::{CommandError, Pce, SessionId};
 
 /// A PCC's state in the core.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(super) struct PccState {
     pub(super) session: Option<SessionId>,
     /// When its LSPs are purged, while it is disconnected.
@@ -31,7 +31,7 @@ pub(super) enum Remote {
 }
 
 /// A live session's state.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(super) struct SessionState {
     pub(super) remote: Remote,
     pub(super) negotiated: Box<Negotiated>,

@@ -37,6 +37,9 @@ pub const ROUTES: &[&str] = &[
     "POST /lsps/{pcc}/{name}/resync",
     "POST /pccs/{pcc}/resync",
     "GET /topology",
+    "PATCH /topology/links/{a}/{b}",
+    "PATCH /topology/nodes/{node}",
+    "POST /reoptimize",
     "GET /counters",
     "GET /peers",
     "POST /peers/{peer}/resync",
@@ -100,6 +103,9 @@ pub fn router(shared: Arc<Shared>, core: CoreHandle) -> Router {
         .route("/pccs/{pcc}/resync", axum::routing::post(resync_pcc))
         .route("/peers/{peer}/resync", axum::routing::post(resync_peer))
         .route("/topology", get(topology))
+        .route("/topology/links/{a}/{b}", axum::routing::patch(patch_link))
+        .route("/topology/nodes/{node}", axum::routing::patch(patch_node))
+        .route("/reoptimize", axum::routing::post(reoptimize))
         .route("/counters", get(counters))
         .route("/peers", get(peers))
         .route("/associations", get(associations))
@@ -660,6 +666,131 @@ struct LinkView {
     /// Bandwidth held by the paths this PCE computed.
     reserved_bps: f64,
     up: bool,
+}
+
+/// `PATCH /topology/links/{a}/{b}`: new values for some of a link's
+/// attributes (both directions, or with `one_way` the one from `a`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkChange {
+    /// Which of parallel links: `{"address": "10.1.2.1"}` or `{"id": 7}`,
+    /// its interface at `a`.
+    #[serde(default)]
+    a_interface: Option<crate::topology::Interface>,
+    #[serde(default)]
+    one_way: bool,
+    #[serde(default)]
+    up: Option<bool>,
+    #[serde(default)]
+    igp_metric: Option<u32>,
+    #[serde(default)]
+    te_metric: Option<u32>,
+    #[serde(default)]
+    delay_us: Option<u32>,
+    #[serde(default)]
+    bandwidth_bps: Option<f64>,
+    #[serde(default)]
+    admin_groups: Option<u32>,
+    #[serde(default)]
+    srlgs: Option<Vec<u32>>,
+}
+
+/// `PATCH /topology/nodes/{node}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NodeChange {
+    up: bool,
+}
+
+/// `?dry_run=true`: say what a change would do, do nothing.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DryRun {
+    #[serde(default)]
+    dry_run: bool,
+}
+
+async fn patch_link(
+    State(api): State<Api>,
+    Path((a, b)): Path<(String, String)>,
+    query: Result<Query<DryRun>, axum::extract::rejection::QueryRejection>,
+    body: Result<Json<LinkChange>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Query(DryRun { dry_run }) =
+        query.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let c = json_body(body)?;
+    let set = crate::topology::LinkPatch {
+        up: c.up,
+        igp_metric: c.igp_metric,
+        te_metric: c.te_metric,
+        delay_us: c.delay_us,
+        bandwidth_bps: c.bandwidth_bps,
+        admin_groups: c.admin_groups,
+        srlgs: c.srlgs,
+    };
+    if set.is_empty() {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            "nothing to change: give up, igp_metric, te_metric, delay_us, bandwidth_bps, admin_groups or srlgs".into(),
+        ));
+    }
+    let event = crate::topology::TopologyEvent::Link {
+        a,
+        b,
+        a_interface: c.a_interface,
+        one_way: c.one_way,
+        set,
+    };
+    topology_change(&api, event, dry_run).await
+}
+
+async fn patch_node(
+    State(api): State<Api>,
+    Path(node): Path<String>,
+    query: Result<Query<DryRun>, axum::extract::rejection::QueryRejection>,
+    body: Result<Json<NodeChange>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Query(DryRun { dry_run }) =
+        query.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let c = json_body(body)?;
+    let event = crate::topology::TopologyEvent::NodeState { node, up: c.up };
+    topology_change(&api, event, dry_run).await
+}
+
+/// A topology event through the core; what it did (or would do).
+async fn topology_change(
+    api: &Api,
+    event: crate::topology::TopologyEvent,
+    dry_run: bool,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let report = api
+        .core
+        .command(|reply| Command::Topology {
+            change: crate::pce::TopologyChange::Event(event),
+            dry_run,
+            reply,
+        })
+        .await
+        .ok_or_else(core_gone)??;
+    Ok(Json(change_json(&report, dry_run)))
+}
+
+fn change_json(report: &crate::pce::ChangeReport, dry_run: bool) -> serde_json::Value {
+    let mut v = serde_json::to_value(report).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("dry_run".into(), dry_run.into());
+    }
+    v
+}
+
+/// `POST /reoptimize`: every controlled LSP computed again.
+async fn reoptimize(State(api): State<Api>) -> Result<Json<serde_json::Value>, ApiError> {
+    let report = api
+        .core
+        .command(Command::Reoptimize)
+        .await
+        .ok_or_else(core_gone)??;
+    Ok(Json(change_json(&report, false)))
 }
 
 async fn topology(State(api): State<Api>) -> Json<serde_json::Value> {

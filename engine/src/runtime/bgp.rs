@@ -21,7 +21,7 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::Notify;
 
 use super::config::{BgpLsSection, BgpPeer};
-use super::server::{lsps_without_path, Command, CoreHandle, Shared};
+use super::server::{Command, CoreHandle};
 use crate::pce::TopologyChange;
 use crate::topology::bgp_ls::{LsDatabase, PeerId};
 use crate::topology::TopologyFile;
@@ -39,11 +39,7 @@ struct State {
 }
 
 /// Run the BGP-LS side until the process ends.
-pub async fn run(
-    section: BgpLsSection,
-    core: CoreHandle,
-    shared: Arc<Shared>,
-) -> std::io::Result<()> {
+pub async fn run(section: BgpLsSection, core: CoreHandle) -> std::io::Result<()> {
     let state = Arc::new(State {
         db: Mutex::new(LsDatabase::new()),
         changed: Notify::new(),
@@ -60,12 +56,7 @@ pub async fn run(
             ));
         }
     }
-    tokio::spawn(rebuild(
-        Arc::clone(&section),
-        Arc::clone(&state),
-        core,
-        shared,
-    ));
+    tokio::spawn(rebuild(Arc::clone(&section), Arc::clone(&state), core));
     if section.peers.iter().any(|p| p.passive) {
         let addr = section
             .listen
@@ -249,12 +240,7 @@ async fn session(
 
 /// Rebuild the TED when UPDATEs settle, and hand it to the core when it
 /// differs from the last one.
-async fn rebuild(
-    section: Arc<BgpLsSection>,
-    state: Arc<State>,
-    core: CoreHandle,
-    shared: Arc<Shared>,
-) {
+async fn rebuild(section: Arc<BgpLsSection>, state: Arc<State>, core: CoreHandle) {
     let settle = Duration::from_millis(section.settle_ms);
     let mut last: Option<TopologyFile> = None;
     loop {
@@ -287,39 +273,21 @@ async fn rebuild(
         }
         let (nodes, links, unused) = (report.nodes, report.links, report.unused.len());
         let change = TopologyChange::Replace(Box::new(file.clone()));
-        let sent_before = core
-            .command(Command::Counters)
-            .await
-            .map(|c| c.updates_sent);
-        let pathless_before = lsps_without_path(&shared);
-        match core.command(|reply| Command::Topology(change, reply)).await {
+        let answer = core
+            .command(|reply| Command::Topology {
+                change,
+                dry_run: false,
+                reply,
+            })
+            .await;
+        match answer {
             Some(Ok(_)) => {
-                // What the change moved (the core published its LSPs with
-                // its answer).
-                let sent_after = core
-                    .command(Command::Counters)
-                    .await
-                    .map(|c| c.updates_sent);
-                let updated = sent_after
-                    .zip(sent_before)
-                    .map_or(0, |(a, b)| a.saturating_sub(b));
-                let pathless = lsps_without_path(&shared);
-                for (pcc, name, proven) in pathless.iter().filter(|l| !pathless_before.contains(l))
-                {
-                    let why = if *proven {
-                        "no path meets its constraints"
-                    } else {
-                        "no path found within the search limits"
-                    };
-                    tracing::warn!(%pcc, lsp = %name, "LSP without a path after a BGP-LS change: {why}; it keeps its path");
-                }
+                // The core logged what the change moved.
                 tracing::info!(
                     nodes,
                     links,
                     unused,
                     nlris = report.nlris,
-                    lsps_updated = updated,
-                    lsps_without_path = pathless.len(),
                     "BGP-LS: the TED is the topology now"
                 );
                 last = Some(file);

@@ -11,6 +11,9 @@
 //! redelegation_timeout = 30    # seconds its delegations are held (<= state_timeout, RFC 8231 §5.7.4)
 //! update_timeout = 30          # seconds an update waits for its acknowledgement, then is sent again
 //! update_retries = 3           # unacknowledged updates in a row sent again at once; then with a backoff
+//! reoptimize_on_restore = true # a link/node up, lower metric or more bandwidth recomputes every LSP
+//!                              # (false: only the LSPs without a path; POST /reoptimize does the rest)
+//! threads = 2                  # threads computing paths in parallel (default: the machine's cores)
 //! api = "127.0.0.1:9189"       # management API (REST/JSON) listen address
 //! ```
 //! Unknown keys, wrong types and impossible values are errors naming the
@@ -243,6 +246,12 @@ pub struct PceSection {
     /// Unacknowledged updates in a row sent again at once; after them,
     /// with a backoff (2x update_timeout, doubling, up to 32x).
     pub update_retries: u32,
+    /// A change that can shorten paths recomputes every controlled LSP
+    /// (else only those without a path).
+    pub reoptimize_on_restore: bool,
+    /// Threads computing paths in parallel (the core's rayon pool);
+    /// absent: one per core.
+    pub threads: Option<usize>,
     /// Management API address.
     pub api: std::net::SocketAddr,
 }
@@ -259,6 +268,8 @@ impl Default for PceSection {
             redelegation_timeout: 30,
             update_timeout: 30,
             update_retries: 3,
+            reoptimize_on_restore: true,
+            threads: None,
             api: std::net::SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9189),
         }
     }
@@ -400,6 +411,9 @@ impl Config {
         }
         if !(1..=3600).contains(&p.update_timeout) {
             return Err(invalid("update_timeout", "1 to 3600 seconds"));
+        }
+        if p.threads.is_some_and(|t| !(1..=1024).contains(&t)) {
+            return Err(invalid("threads", "1 to 1024"));
         }
         if p.update_retries > 100 {
             return Err(invalid("update_retries", "0 to 100"));

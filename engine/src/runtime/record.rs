@@ -39,6 +39,9 @@ pub struct Header {
     pub update_timeout_ms: u64,
     /// Unacknowledged updates in a row before an LSP is left alone.
     pub update_retries: u32,
+    /// [`PceConfig::reoptimize_on_restore`].
+    #[serde(default = "yes")]
+    pub reoptimize_on_restore: bool,
     /// The code points messages are written with.
     pub codepoints: StateSyncCodepoints,
     /// The topology the core started on.
@@ -59,6 +62,7 @@ impl Header {
             state_sync: config.state_sync.clone(),
             update_timeout_ms: millis(config.update_timeout),
             update_retries: config.update_retries,
+            reoptimize_on_restore: config.reoptimize_on_restore,
             codepoints,
             topology,
         }
@@ -78,8 +82,13 @@ impl Header {
             state_sync: self.state_sync.clone(),
             update_timeout: Duration::from_millis(self.update_timeout_ms),
             update_retries: self.update_retries,
+            reoptimize_on_restore: self.reoptimize_on_restore,
         }
     }
+}
+
+const fn yes() -> bool {
+    true
 }
 
 fn millis(d: Duration) -> u64 {

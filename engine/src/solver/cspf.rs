@@ -1127,3 +1127,11 @@ fn bounded(topo: &Prepared, r: &Reservations, req: &PathRequest, ws: &mut Worksp
     }
     Search::Infeasible
 }
+
+/// A copy of a workspace is a fresh one: the buffers are scratch space,
+/// never state.
+impl Clone for Workspace {
+    fn clone(&self) -> Self {
+        Self::new()
+    }
+}

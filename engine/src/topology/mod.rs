@@ -190,6 +190,57 @@ pub enum TopologyEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         a_interface: Option<Interface>,
     },
+    /// Any of a link's attributes, on both directions or only the one
+    /// from `a` to `b`: what BGP-LS, the API or a changed file says.
+    Link {
+        /// One end.
+        a: String,
+        /// The other end.
+        b: String,
+        /// Which of parallel links: its interface at `a` (needed only
+        /// when more than one link joins `a` and `b`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        a_interface: Option<Interface>,
+        /// Only the direction from `a` to `b`.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        one_way: bool,
+        /// What changes.
+        set: LinkPatch,
+    },
+}
+
+/// New values for some of a link's attributes; what is absent stays.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkPatch {
+    /// Up or down.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub up: Option<bool>,
+    /// IGP metric.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub igp_metric: Option<u32>,
+    /// TE metric.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub te_metric: Option<u32>,
+    /// Unidirectional delay, microseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_us: Option<u32>,
+    /// Reservable bandwidth, bits per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bandwidth_bps: Option<f64>,
+    /// Administrative groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_groups: Option<u32>,
+    /// Shared risk link groups (the whole list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub srlgs: Option<Vec<u32>>,
+}
+
+impl LinkPatch {
+    /// Whether it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 // ===== impl Topology =====
@@ -388,8 +439,9 @@ impl Topology {
     }
 
     /// What changed between `self` and a later snapshot `next` of the same
-    /// topology (same links): the links whose state, metrics or bandwidth
-    /// differ, or whose tail node went up or down. Rerouting exactly the
+    /// topology (same links): the links whose state, metrics, delay,
+    /// bandwidth, admin groups or SRLGs differ, or whose end nodes went up
+    /// or down. Rerouting exactly the
     /// LSPs on these links handles link, node and SRLG failures and metric
     /// changes incrementally (a metric *decrease* can also make other LSPs'
     /// paths suboptimal: that is global reoptimization's job).
@@ -403,11 +455,39 @@ impl Topology {
                     || a.igp != b.igp
                     || a.te != b.te
                     || a.bandwidth != b.bandwidth
+                    || a.delay_us != b.delay_us
+                    || a.admin_groups != b.admin_groups
+                    || self.srlgs(a) != next.srlgs(b)
                     || self.node(a.to).map(|n| n.up) != next.node(b.to).map(|n| n.up)
                     || self.node(a.from).map(|n| n.up) != next.node(b.from).map(|n| n.up)
             })
             .map(|(i, _)| LinkId(i as u32))
             .collect()
+    }
+
+    /// Whether a later snapshot `next` (same links) can have a shorter or
+    /// feasible path where this one has none: one of the `changed` links
+    /// is usable there and was not here, or has a lower metric or delay,
+    /// more bandwidth, other admin groups or fewer SRLGs.
+    pub fn may_shorten(&self, next: &Self, changed: &[LinkId]) -> bool {
+        changed.iter().any(|&id| {
+            let (Some(a), Some(b), Some(la), Some(lb)) = (
+                self.hot.get(id.index()),
+                next.hot.get(id.index()),
+                self.link(id),
+                next.link(id),
+            ) else {
+                return true;
+            };
+            b.flags & HotLink::UP != 0
+                && (a.flags & HotLink::UP == 0
+                    || b.igp < a.igp
+                    || b.te < a.te
+                    || b.delay_us < a.delay_us
+                    || lb.bandwidth > la.bandwidth
+                    || b.admin_groups != a.admin_groups
+                    || !self.srlgs(la).iter().all(|s| next.srlgs(lb).contains(s)))
+        })
     }
 
     /// Whether `next` only removes or lengthens links of this snapshot: the
@@ -439,102 +519,304 @@ impl Topology {
 
     /// A new snapshot with `event` applied.
     pub fn apply(&self, event: &TopologyEvent) -> Result<Self, TopologyError> {
+        self.apply_all(std::slice::from_ref(event))
+    }
+
+    /// A new snapshot with `events` applied in order: all of them, or
+    /// none when one cannot be (the error names it).
+    pub fn apply_all(&self, events: &[TopologyEvent]) -> Result<Self, TopologyError> {
         let mut next = self.clone();
-        let node = |name: &str| {
-            self.node_by_name(name)
-                .ok_or_else(|| TopologyError::UnknownNode {
-                    node: name.to_string(),
+        for event in events {
+            self.apply_to(&mut next, event)?;
+        }
+        next.refresh();
+        Ok(next)
+    }
+
+    /// Both directions of the link joining `a` and `b` (forward first),
+    /// the one whose interface at `a` is `at` among parallel links.
+    fn both(&self, a: &str, b: &str, at: Option<&Interface>) -> Result<Vec<LinkId>, TopologyError> {
+        let (a, b) = (self.named(a)?, self.named(b)?);
+        let forward: Vec<LinkId> = self
+            .out_links(a)
+            .map(LinkId)
+            .filter(|&l| {
+                self.link(l).is_some_and(|l| {
+                    l.to == b
+                        && match at {
+                            None => true,
+                            Some(Interface::Address(x)) => l.local_address == Some(*x),
+                            Some(Interface::Id(x)) => l.local_interface_id == Some(*x),
+                        }
                 })
-        };
-        // Both directions of the link joining a and b, the one whose
-        // interface at a is `at` among parallel links.
-        let both =
-            |a: &str, b: &str, at: &Option<Interface>| -> Result<Vec<usize>, TopologyError> {
-                let (a, b) = (node(a)?, node(b)?);
-                let forward: Vec<LinkId> = self
-                    .out_links(a)
-                    .map(LinkId)
-                    .filter(|&l| {
-                        self.link(l).is_some_and(|l| {
-                            l.to == b
-                                && match at {
-                                    None => true,
-                                    Some(Interface::Address(x)) => l.local_address == Some(*x),
-                                    Some(Interface::Id(x)) => l.local_interface_id == Some(*x),
-                                }
-                        })
-                    })
-                    .collect();
-                match forward.len() {
-                    0 => Err(TopologyError::UnknownLink {
-                        a: self.name(a),
-                        b: self.name(b),
-                    }),
-                    1 => Ok(forward
-                        .iter()
-                        .chain(forward.iter().filter_map(|&l| self.reverse.get(l.index())))
-                        .map(|l| l.index())
-                        .collect()),
-                    count => Err(TopologyError::AmbiguousLink {
-                        a: self.name(a),
-                        b: self.name(b),
-                        count,
-                    }),
+            })
+            .collect();
+        match forward.len() {
+            0 => Err(TopologyError::UnknownLink {
+                a: self.name(a),
+                b: self.name(b),
+            }),
+            1 => Ok(forward
+                .iter()
+                .copied()
+                .chain(forward.iter().filter_map(|&l| self.reverse(l)))
+                .collect()),
+            count => Err(TopologyError::AmbiguousLink {
+                a: self.name(a),
+                b: self.name(b),
+                count,
+            }),
+        }
+    }
+
+    fn named(&self, name: &str) -> Result<NodeId, TopologyError> {
+        self.node_by_name(name)
+            .ok_or_else(|| TopologyError::UnknownNode {
+                node: name.to_string(),
+            })
+    }
+
+    /// Apply `event` to `next`, a copy of this snapshot (names and link
+    /// indices are the same); `next.refresh()` is the caller's.
+    fn apply_to(&self, next: &mut Self, event: &TopologyEvent) -> Result<(), TopologyError> {
+        let (a, b, at, one_way, patch) = match event {
+            TopologyEvent::NodeState { node, up } => {
+                let id = self.named(node)?;
+                if let Some(n) = next.nodes.get_mut(id.index()) {
+                    n.up = *up;
                 }
-            };
-        match event {
+                return Ok(());
+            }
             TopologyEvent::LinkState {
                 a,
                 b,
                 up,
                 a_interface,
-            } => {
-                for i in both(a, b, a_interface)? {
-                    if let Some(l) = next.links.get_mut(i) {
-                        l.up = *up;
-                    }
-                }
-            }
-            TopologyEvent::NodeState { node: n, up } => {
-                let id = node(n)?;
-                if let Some(n) = next.nodes.get_mut(id.index()) {
-                    n.up = *up;
-                }
-            }
+            } => (
+                a,
+                b,
+                a_interface,
+                false,
+                LinkPatch {
+                    up: Some(*up),
+                    ..LinkPatch::default()
+                },
+            ),
             TopologyEvent::LinkMetric {
                 a,
                 b,
                 igp,
                 te,
                 a_interface,
-            } => {
-                for i in both(a, b, a_interface)? {
-                    if let Some(l) = next.links.get_mut(i) {
-                        (l.igp, l.te) = (*igp, *te);
-                    }
-                }
-            }
+            } => (
+                a,
+                b,
+                a_interface,
+                false,
+                LinkPatch {
+                    igp_metric: Some(*igp),
+                    te_metric: Some(*te),
+                    ..LinkPatch::default()
+                },
+            ),
             TopologyEvent::LinkBandwidth {
                 a,
                 b,
                 bandwidth,
                 a_interface,
-            } => {
-                if !(bandwidth.is_finite() && *bandwidth >= 0.0) {
-                    return Err(TopologyError::BadBandwidth {
-                        a: a.clone(),
-                        b: b.clone(),
-                    });
-                }
-                for i in both(a, b, a_interface)? {
-                    if let Some(l) = next.links.get_mut(i) {
-                        l.bandwidth = *bandwidth;
-                    }
+            } => (
+                a,
+                b,
+                a_interface,
+                false,
+                LinkPatch {
+                    bandwidth_bps: Some(*bandwidth),
+                    ..LinkPatch::default()
+                },
+            ),
+            TopologyEvent::Link {
+                a,
+                b,
+                a_interface,
+                one_way,
+                set,
+            } => (a, b, a_interface, *one_way, set.clone()),
+        };
+        if patch
+            .bandwidth_bps
+            .is_some_and(|bw| bw.is_nan() || bw < 0.0)
+        {
+            return Err(TopologyError::BadBandwidth {
+                a: a.clone(),
+                b: b.clone(),
+            });
+        }
+        let mut links = self.both(a, b, at.as_ref())?;
+        if one_way {
+            links.truncate(1);
+        }
+        for id in links {
+            let Some(l) = next.links.get_mut(id.index()) else {
+                continue;
+            };
+            l.up = patch.up.unwrap_or(l.up);
+            l.igp = patch.igp_metric.unwrap_or(l.igp);
+            l.te = patch.te_metric.unwrap_or(l.te);
+            l.delay_us = patch.delay_us.unwrap_or(l.delay_us);
+            l.bandwidth = patch.bandwidth_bps.unwrap_or(l.bandwidth);
+            l.admin_groups = patch.admin_groups.unwrap_or(l.admin_groups);
+            if let Some(srlgs) = &patch.srlgs {
+                let mut srlgs = srlgs.clone();
+                srlgs.sort_unstable();
+                srlgs.dedup();
+                if srlgs.as_slice() != self.srlgs(l) {
+                    // A new range at the end (the old one stays unused
+                    // until the next full build).
+                    l.srlg_start = u32::try_from(next.srlgs.len())
+                        .map_err(|_| TopologyError::TooLarge { what: "srlgs" })?;
+                    l.srlg_len = u32::try_from(srlgs.len())
+                        .map_err(|_| TopologyError::TooLarge { what: "srlgs" })?;
+                    next.srlgs.extend_from_slice(&srlgs);
                 }
             }
         }
+        Ok(())
+    }
+
+    /// This snapshot changed to what `fresh` (a new build of the same
+    /// network: a reloaded file, a rebuilt BGP-LS TED) says, keeping this
+    /// one's nodes and link indices, with the events that make the
+    /// difference: changed attributes, links and nodes that went up or
+    /// down. What `fresh` no longer has goes down (and stays, down, until
+    /// a structural change). `None` when `fresh` differs in structure: a
+    /// node or link this one lacks, other addresses or SIDs; then it
+    /// replaces this one whole.
+    pub fn rebase(&self, fresh: &Self) -> Option<(Self, Vec<TopologyEvent>)> {
+        let mut next = self.clone();
+        let mut events = Vec::new();
+        // Nodes by name, with the same identity.
+        let mut node_map = vec![None; fresh.nodes.len()];
+        let mut seen_nodes = vec![false; self.nodes.len()];
+        for (i, n) in fresh.nodes.iter().enumerate() {
+            let id = self.node_by_name(&n.name)?;
+            let old = self.node(id)?;
+            if old.router_id != n.router_id
+                || old.addresses != n.addresses
+                || old.node_sid != n.node_sid
+            {
+                return None;
+            }
+            *node_map.get_mut(i)? = Some(id);
+            *seen_nodes.get_mut(id.index())? = true;
+        }
+        // Directed links by ends and local interface.
+        let key = |l: &Link, from: NodeId, to: NodeId| {
+            (
+                from,
+                to,
+                l.local_address,
+                l.local_interface_id,
+                l.remote_address,
+                l.remote_interface_id,
+            )
+        };
+        let index: HashMap<_, LinkId> = self
+            .links
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (key(l, l.from, l.to), LinkId(i as u32)))
+            .collect();
+        let mut seen_links = vec![false; self.links.len()];
+        for l in &fresh.links {
+            let (from, to) = (
+                node_map.get(l.from.index()).copied().flatten()?,
+                node_map.get(l.to.index()).copied().flatten()?,
+            );
+            let id = *index.get(&key(l, from, to))?;
+            let old = self.link(id)?;
+            if old.adj_sid != l.adj_sid {
+                return None;
+            }
+            *seen_links.get_mut(id.index())? = true;
+            let mut set = LinkPatch::default();
+            let fresh_srlgs = fresh.srlgs(l);
+            if old.up != l.up {
+                set.up = Some(l.up);
+            }
+            if old.igp != l.igp {
+                set.igp_metric = Some(l.igp);
+            }
+            if old.te != l.te {
+                set.te_metric = Some(l.te);
+            }
+            if old.delay_us != l.delay_us {
+                set.delay_us = Some(l.delay_us);
+            }
+            if old.bandwidth != l.bandwidth {
+                set.bandwidth_bps = Some(l.bandwidth);
+            }
+            if old.admin_groups != l.admin_groups {
+                set.admin_groups = Some(l.admin_groups);
+            }
+            if self.srlgs(old) != fresh_srlgs {
+                set.srlgs = Some(fresh_srlgs.to_vec());
+            }
+            if !set.is_empty() {
+                events.push(self.one_way(id, set));
+            }
+        }
+        for (id, seen) in seen_links.iter().enumerate() {
+            let id = LinkId(id as u32);
+            if !seen && self.link(id).is_some_and(|l| l.up) {
+                events.push(self.one_way(
+                    id,
+                    LinkPatch {
+                        up: Some(false),
+                        ..LinkPatch::default()
+                    },
+                ));
+            }
+        }
+        for (i, n) in fresh.nodes.iter().enumerate() {
+            let id = node_map.get(i).copied().flatten()?;
+            if self.node(id).is_some_and(|o| o.up != n.up) {
+                events.push(TopologyEvent::NodeState {
+                    node: n.name.clone(),
+                    up: n.up,
+                });
+            }
+        }
+        for (id, seen) in seen_nodes.iter().enumerate() {
+            let node = self.nodes.get(id)?;
+            if !seen && node.up {
+                events.push(TopologyEvent::NodeState {
+                    node: node.name.clone(),
+                    up: false,
+                });
+            }
+        }
+        for event in &events {
+            self.apply_to(&mut next, event).ok()?;
+        }
         next.refresh();
-        Ok(next)
+        Some((next, events))
+    }
+
+    /// An event that sets `set` on the one direction `id`.
+    fn one_way(&self, id: LinkId, set: LinkPatch) -> TopologyEvent {
+        let l = self.link(id);
+        let a_interface = l.filter(|_| self.is_parallel(id)).and_then(|l| {
+            l.local_address
+                .map(Interface::Address)
+                .or(l.local_interface_id.map(Interface::Id))
+        });
+        TopologyEvent::Link {
+            a: l.map(|l| self.name(l.from)).unwrap_or_default(),
+            b: l.map(|l| self.name(l.to)).unwrap_or_default(),
+            a_interface,
+            one_way: true,
+            set,
+        }
     }
 
     fn name(&self, id: NodeId) -> String {

@@ -11,6 +11,7 @@ mod lspdb;
 mod pce;
 mod pcreq;
 mod placement;
+mod reroute;
 mod scenarios;
 mod serve;
 mod shell;

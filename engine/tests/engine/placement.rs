@@ -6,7 +6,7 @@ use pce_engine::solver::cspf::{
 };
 use pce_engine::solver::placement::Placement;
 use pce_engine::solver::Prepared;
-use pce_engine::topology::{LinkSpec, NodeId, NodeSpec, Topology, TopologyEvent, TopologyFile};
+use pce_engine::topology::{NodeId, Topology, TopologyEvent, TopologyFile};
 
 /// A 8x8 grid with uneven metrics and tight bandwidth: contention forces
 /// LSPs off their shortest paths.
@@ -16,56 +16,7 @@ fn grid() -> Prepared {
 
 /// [`grid`], with admin groups 1 and 2 on some links when `coloured`.
 fn grid_coloured(coloured: bool) -> Prepared {
-    let n = 8;
-    let name = |r: usize, c: usize| format!("g{r}_{c}");
-    let mut file = TopologyFile::default();
-    for r in 0..n {
-        for c in 0..n {
-            file.nodes.push(NodeSpec {
-                name: name(r, c),
-                router_id: format!("10.0.{r}.{c}").parse().unwrap(),
-                addresses: vec![],
-                node_sid: None,
-                srlgs: vec![],
-            });
-        }
-    }
-    let mut k = 0u32;
-    let mut link = |a: String, b: String| {
-        k += 1;
-        file.links.push(LinkSpec {
-            a,
-            b,
-            igp_metric: 1 + (k * 7) % 5,
-            te_metric: None,
-            delay_us: 0,
-            bandwidth_bps: Some(1000.0),
-            admin_groups: if coloured {
-                u32::from(k % 3 == 0) | (u32::from(k % 5 == 0) << 1)
-            } else {
-                0
-            },
-            srlgs: vec![],
-            a_address: None,
-            b_address: None,
-            a_adj_sid: None,
-            b_adj_sid: None,
-            a_interface_id: None,
-            b_interface_id: None,
-            b_to_a: None,
-        });
-    };
-    for r in 0..n {
-        for c in 0..n {
-            if c + 1 < n {
-                link(name(r, c), name(r, c + 1));
-            }
-            if r + 1 < n {
-                link(name(r, c), name(r + 1, c));
-            }
-        }
-    }
-    Prepared::from(file.build().unwrap())
+    Prepared::from(super::support::grid_file(8, coloured).build().unwrap())
 }
 
 fn demands(topo: &Topology, count: usize) -> Vec<PathRequest> {

@@ -775,8 +775,18 @@ fn the_topology_comes_from_a_bgp_ls_peer() {
     stream
         .write_all(&Bgp::Update(withdraw).encode().unwrap())
         .unwrap();
+    // The link goes down (its index stays, so the LSPs on it are the ones
+    // recomputed), everything else stays up.
+    let (a, b) = (&topology_a.links[0].a, &topology_a.links[0].b);
     wait_json(&url, WAIT, |t| {
-        t["links"].as_array().is_some_and(|l| l.len() == links - 2)
+        t["links"].as_array().is_some_and(|l| {
+            l.len() == links
+                && l.iter().all(|l| {
+                    let this =
+                        (l["from"] == *a && l["to"] == *b) || (l["from"] == *b && l["to"] == *a);
+                    l["up"] == !this
+                })
+        })
     });
     // The gauge of LSPs without a path is exported (none here: no PCC).
     let metrics = ureq::get(&format!("http://127.0.0.1:{api}/metrics"))

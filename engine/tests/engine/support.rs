@@ -93,3 +93,49 @@ pub(crate) fn numbered(mut links: Vec<LinkSpec>) -> Vec<LinkSpec> {
     }
     links
 }
+
+/// An `n` x `n` grid (nodes `g{row}_{column}`, router ID 10.0.row.column)
+/// with uneven metrics and 1,000 b/s per link: LSPs contend for it. With
+/// `coloured`, admin groups 1 and 2 on some links.
+pub(crate) fn grid_file(n: usize, coloured: bool) -> TopologyFile {
+    let name = |r: usize, c: usize| format!("g{r}_{c}");
+    let mut file = TopologyFile::default();
+    for r in 0..n {
+        for c in 0..n {
+            file.nodes.push(NodeSpec {
+                name: name(r, c),
+                router_id: format!("10.0.{r}.{c}").parse().unwrap(),
+                addresses: vec![],
+                node_sid: None,
+                srlgs: vec![],
+            });
+        }
+    }
+    let mut k = 0u32;
+    let mut link = |a: String, b: String| {
+        k += 1;
+        file.links.push(LinkSpec {
+            a,
+            b,
+            igp_metric: 1 + (k * 7) % 5,
+            bandwidth_bps: Some(1000.0),
+            admin_groups: if coloured {
+                u32::from(k % 3 == 0) | (u32::from(k % 5 == 0) << 1)
+            } else {
+                0
+            },
+            ..link_spec(0, 0, 0, 0)
+        });
+    };
+    for r in 0..n {
+        for c in 0..n {
+            if c + 1 < n {
+                link(name(r, c), name(r, c + 1));
+            }
+            if r + 1 < n {
+                link(name(r, c), name(r + 1, c));
+            }
+        }
+    }
+    file
+}

@@ -73,7 +73,7 @@ pub fn owner_of(id: &[u8]) -> PccId {
 /// The core's inter-PCE state: the configuration, the state-sync sessions
 /// and what is relayed through them. The base stateful code reaches it
 /// through the hooks on [`Pce`] in this module and never reads it.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(in crate::pce) struct InterPce {
     pub(in crate::pce) config: StateSync,
     /// State-sync sessions up, by peer address (ordered: what is sent to

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
-use tracing::{warn, Instrument};
+use tracing::{info, warn, Instrument};
 
 use crate::lspdb::LspDb;
-use crate::pce::{CommandError, Input, Output, Pce, PceConfig, SessionId};
+use crate::pce::{ChangeReport, CommandError, Input, Output, Pce, PceConfig, SessionId};
 use crate::runtime::clock::now;
 use crate::runtime::config::Config;
 use crate::runtime::record::Recorder;
@@ -26,6 +26,7 @@ pub fn pce_config(config: &Config) -> PceConfig {
         state_sync: config.state_sync(),
         update_timeout: Duration::from_secs(u64::from(config.pce.update_timeout)),
         update_retries: config.pce.update_retries,
+        reoptimize_on_restore: config.pce.reoptimize_on_restore,
     }
 }
 
@@ -43,13 +44,26 @@ pub fn start_core_recording(shared: &Arc<Shared>, recorder: Option<Recorder>) ->
         shared.topology.load_full(),
         LspDb::new(),
     );
+    let threads = shared
+        .config
+        .pce
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("pce-solver-{i}"))
+        .build()
+        .map_err(|e| warn!("no solver thread pool ({e}): computing on the global one"))
+        .ok();
     let core = Core {
         pce,
+        pool,
         outboxes: HashMap::new(),
         shared: Arc::clone(shared),
         recorder,
         replies: Vec::new(),
         published: now(),
+        last_change: None,
     };
     tokio::spawn(core_task(core, rx).instrument(tracing::info_span!("core")));
     CoreHandle { tx }
@@ -59,18 +73,31 @@ pub fn start_core_recording(shared: &Arc<Shared>, recorder: Option<Recorder>) ->
 /// the recording.
 struct Core {
     pce: Pce,
+    /// Where the core computes in parallel (`[pce] threads`).
+    pool: Option<rayon::ThreadPool>,
     outboxes: HashMap<SessionId, mpsc::Sender<SessionCommand>>,
     shared: Arc<Shared>,
     recorder: Option<Recorder>,
     /// Answers to operator commands of this batch, sent once its snapshot
     /// is published (an API client that has its answer reads its effect).
-    replies: Vec<(Reply, Result<u32, CommandError>)>,
+    replies: Vec<Answer>,
     /// When the last LSP snapshot was published.
     published: std::time::Instant,
+    /// What the last topology change, reload or reoptimization did.
+    last_change: Option<ChangeReport>,
 }
 
 /// Where a command's answer goes.
 type Reply = oneshot::Sender<Result<u32, CommandError>>;
+
+/// A command's answer, and where it goes.
+enum Answer {
+    Run(Reply, Result<u32, CommandError>),
+    Change(
+        oneshot::Sender<Result<ChangeReport, CommandError>>,
+        Result<ChangeReport, CommandError>,
+    ),
+}
 
 /// How old the API's LSP snapshot may grow (one is published at once with
 /// a command's answer): a snapshot shares the database's nodes, so the
@@ -120,10 +147,23 @@ impl Core {
         if let Some(r) = self.recorder.as_mut() {
             r.input(&input, start);
         }
-        let result = self.pce.handle(input, start);
+        let what = match &input {
+            Input::Topology(_) => "topology change",
+            Input::Command(crate::pce::Command::Reload { .. }) => "reload",
+            _ => "reoptimization",
+        };
+        let pce = &mut self.pce;
+        let result = match &self.pool {
+            Some(pool) => pool.install(|| pce.handle(input, start)),
+            None => pce.handle(input, start),
+        };
         self.shared
             .metrics
             .core_input(now().saturating_duration_since(start));
+        if let Some(report) = self.pce.take_change_report() {
+            log_change(&report, what);
+            self.last_change = Some(report);
+        }
         result
     }
 
@@ -155,7 +195,14 @@ impl Core {
             }
             CoreInput::Command(Command::Run(command, reply)) => {
                 let result = self.handle(Input::Command(command));
-                self.replies.push((reply, result.unwrap_or(Ok(0))));
+                self.replies
+                    .push(Answer::Run(reply, result.unwrap_or(Ok(0))));
+            }
+            CoreInput::Command(Command::Reoptimize(reply)) => {
+                self.last_change = None;
+                self.handle(Input::Command(crate::pce::Command::Reoptimize));
+                let report = self.last_change.take().unwrap_or_default();
+                self.replies.push(Answer::Change(reply, Ok(report)));
             }
             CoreInput::Command(Command::Counters(reply)) => {
                 let _ = reply.send(self.pce.counters());
@@ -166,9 +213,30 @@ impl Core {
             CoreInput::Command(Command::Reservations(reply)) => {
                 let _ = reply.send(self.pce.reserved());
             }
-            CoreInput::Command(Command::Topology(change, reply)) => {
-                let result = self.handle(Input::Topology(change));
-                self.replies.push((reply, result.unwrap_or(Ok(0))));
+            CoreInput::Command(Command::Topology {
+                change,
+                dry_run: true,
+                reply,
+            }) => {
+                let pce = &self.pce;
+                let at = now();
+                let result = match &self.pool {
+                    Some(pool) => pool.install(|| pce.dry_run(change, at)),
+                    None => pce.dry_run(change, at),
+                };
+                let _ = reply.send(result);
+            }
+            CoreInput::Command(Command::Topology {
+                change,
+                dry_run: false,
+                reply,
+            }) => {
+                self.last_change = None;
+                let result = self
+                    .handle(Input::Topology(change))
+                    .unwrap_or(Ok(0))
+                    .map(|_| self.last_change.take().unwrap_or_default());
+                self.replies.push(Answer::Change(reply, result));
             }
         }
     }
@@ -223,12 +291,48 @@ impl Core {
                 .store(Arc::new(self.pce.lspdb().snapshot()));
             self.published = at;
         }
-        for (reply, result) in self.replies.drain(..) {
+        for answer in self.replies.drain(..) {
             // A requester that gave up is not an error.
-            let _ = reply.send(result);
+            match answer {
+                Answer::Run(reply, result) => {
+                    let _ = reply.send(result);
+                }
+                Answer::Change(reply, result) => {
+                    let _ = reply.send(result);
+                }
+            }
         }
         if let Some(r) = self.recorder.as_mut() {
             r.flush();
         }
     }
+}
+
+/// What a topology change, a reload or a reoptimization moved: at info,
+/// and each LSP that lost its path at warn with the reason.
+fn log_change(report: &ChangeReport, what: &str) {
+    for lsp in &report.lost_path {
+        let why = if lsp.proven {
+            "no path meets its constraints"
+        } else {
+            "no path found within the search limits"
+        };
+        warn!(pcc = %lsp.pcc, lsp = %lsp.name, "LSP without a path after a {what}: {why}; it keeps its path");
+    }
+    for event in report.events.iter().take(10) {
+        info!(
+            "{what}: {}",
+            serde_json::to_string(event).unwrap_or_default()
+        );
+    }
+    info!(
+        events = report.events.len(),
+        links_changed = report.links_changed,
+        replaced = report.replaced,
+        reoptimized = report.reoptimized,
+        lsps_recomputed = report.recomputed,
+        lsps_updated = report.updated,
+        lsps_without_path = report.without_path,
+        "{what} applied"
+    );
 }

@@ -300,12 +300,19 @@ pub enum Command {
     Peers(oneshot::Sender<Vec<crate::pce::PeerStatus>>),
     /// Bandwidth held per link (by link index).
     Reservations(oneshot::Sender<Vec<f64>>),
-    /// A topology change (BGP-LS), an input of the core: every controlled
-    /// LSP is recomputed on the result.
-    Topology(
-        crate::pce::TopologyChange,
-        oneshot::Sender<Result<u32, CommandError>>,
-    ),
+    /// Recompute every controlled LSP (an input of the core); what it
+    /// did.
+    Reoptimize(oneshot::Sender<Result<crate::pce::ChangeReport, CommandError>>),
+    /// A topology change (BGP-LS, the API), an input of the core; with
+    /// `dry_run`, what it would do, on a copy of the core.
+    Topology {
+        /// The change.
+        change: crate::pce::TopologyChange,
+        /// Only say what it would do.
+        dry_run: bool,
+        /// What it did (or would do).
+        reply: oneshot::Sender<Result<crate::pce::ChangeReport, CommandError>>,
+    },
 }
 
 /// A handle to the core task.

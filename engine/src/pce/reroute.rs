@@ -1,0 +1,267 @@
+//! Placing many LSPs at once, in parallel, as if one by one: what a
+//! reoptimization and a topology change run.
+//!
+//! The result is that of computing the LSPs one at a time in priority
+//! order (LSPA setup priority, 0 first; then by key), each on its best
+//! path given what the ones before it hold. The work runs in rounds on
+//! the caller's rayon pool:
+//! * every pending LSP without a candidate path, or whose candidate no
+//!   longer fits, is computed in parallel against the current
+//!   reservations;
+//! * candidates are committed strictly in order (PCUpd and all), up to the
+//!   first one that no longer fits (bandwidth an earlier LSP of the round
+//!   took), which the next round computes again.
+//!
+//! Reservations only grow during a placement: a path that was optimal on
+//! fewer of them and still fits is optimal now; an LSP without a path on
+//! fewer of them has none later. The first pending LSP of a round was
+//! computed on the current reservations, so every round commits at least
+//! one. What a round computes depends only on the reservations at its
+//! start and commits follow the order, so the thread count cannot change
+//! the result. (A path the solver could not prove optimal within its
+//! limits is kept while it fits, where a one-by-one run would have
+//! searched again.)
+//!
+//! A disjoint association group is placed as one unit, at its place in
+//! the order (its best member's priority), by its own joint computation.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::lspdb::LspKey;
+use crate::pce::compute::Plan;
+use crate::pce::{GroupKey, Pce};
+use crate::pcreq::{compute_path, ComputedPath, Unreachable};
+use crate::solver::cspf::{Reservations, Workspace};
+use crate::solver::Prepared;
+use crate::topology::{LinkId, TopologyEvent};
+
+/// What a topology change, a reload or a reoptimization did to the LSPs.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ChangeReport {
+    /// The change as events (for a new file or TED: its difference from
+    /// the topology before).
+    pub events: Vec<TopologyEvent>,
+    /// The topology was replaced whole (its structure changed): every
+    /// controlled LSP was computed again.
+    pub replaced: bool,
+    /// Every controlled LSP was computed again (a replacement, a
+    /// reoptimization, or a change that can shorten paths under the
+    /// `reoptimize_on_restore` policy).
+    pub reoptimized: bool,
+    /// Directed links whose attributes changed.
+    pub links_changed: usize,
+    /// LSPs computed again (the members of a disjoint group with it).
+    pub recomputed: usize,
+    /// LSPs sent a new path (PCUpd).
+    pub updated: usize,
+    /// Controlled LSPs without a path after the change.
+    pub without_path: usize,
+    /// LSPs that had a path before the change and have none after it.
+    pub lost_path: Vec<PathlessLsp>,
+}
+
+/// An LSP without a path.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PathlessLsp {
+    /// Its head end.
+    pub pcc: String,
+    /// Its name.
+    pub name: String,
+    /// No path meets its constraints (else none was found within the
+    /// search limits).
+    pub proven: bool,
+}
+
+/// One unit of placement.
+enum Unit {
+    Single(Box<Plan>, Option<Result<ComputedPath, Unreachable>>),
+    Group(GroupKey),
+}
+
+/// An LSP's place in the order: its setup priority (RFC 5440 LSPA, 0
+/// highest; without LSPA the lowest, 7, as RSVP-TE's default).
+fn priority(plan: &Plan) -> u8 {
+    plan.attributes
+        .lspa
+        .as_ref()
+        .map_or(7, |l| l.setup_priority)
+}
+
+impl Pce {
+    /// Compute `keys` again (the controlled ones, with their groups), in
+    /// priority order, in parallel rounds; returns how many LSPs were
+    /// placed.
+    pub(super) fn place(&mut self, keys: &[LspKey]) -> usize {
+        let mut seen_groups = HashSet::new();
+        let mut lsps = 0;
+        let mut units: Vec<((u8, LspKey), Unit)> = Vec::new();
+        for &key in keys {
+            if let Some(group) = self.lsp_groups.get(&key).and_then(|g| g.first()).copied() {
+                if !seen_groups.insert(group) {
+                    continue;
+                }
+                let Some(members) = self.groups.get(&group).cloned() else {
+                    continue;
+                };
+                let mut first: Option<(u8, LspKey)> = None;
+                lsps += members.len();
+                for member in members.keys() {
+                    let Some(plan) = self.plan(*member) else {
+                        continue;
+                    };
+                    if plan.controlled && plan.control.pending_srp.is_none() {
+                        self.release(member);
+                    }
+                    let rank = (priority(&plan), *member);
+                    first = Some(first.map_or(rank, |f| f.min(rank)));
+                }
+                if let Some(rank) = first {
+                    units.push((rank, Unit::Group(group)));
+                }
+                continue;
+            }
+            let Some(plan) = self.plan(key) else {
+                continue;
+            };
+            if !plan.controlled || plan.control.pending_srp.is_some() {
+                continue;
+            }
+            self.release(&key);
+            lsps += 1;
+            units.push(((priority(&plan), key), Unit::Single(Box::new(plan), None)));
+        }
+        units.sort_by_key(|(rank, _)| *rank);
+        let topo = Arc::clone(&self.topology);
+        let mut start = 0;
+        while start < units.len() {
+            let current = &self.reservations;
+            // Compute what has no candidate, or one that no longer fits.
+            let stale = |u: &Unit| match u {
+                Unit::Single(_, None) => true,
+                Unit::Single(plan, Some(Ok(path))) => !fits(&topo, current, &path.links, bw(plan)),
+                _ => false,
+            };
+            let round = units
+                .get_mut(start..)
+                .unwrap_or_default()
+                .par_iter_mut()
+                .filter(|(_, u)| stale(u))
+                .map_init(Workspace::new, |ws, (_, u)| {
+                    if let Unit::Single(plan, candidate) = u {
+                        *candidate = Some(compute_path(&topo, current, &plan.ask(), ws));
+                    }
+                    1usize
+                })
+                .sum::<usize>();
+            self.counters.computations += round as u64;
+            // Commit in order up to the first candidate that no longer fits.
+            while let Some((_, unit)) = units.get_mut(start) {
+                match unit {
+                    Unit::Group(group) => {
+                        let group = *group;
+                        self.compute_group(group, None);
+                    }
+                    Unit::Single(plan, candidate) => match candidate.take() {
+                        Some(Ok(path))
+                            if fits(&topo, &self.reservations, &path.links, bw(plan)) =>
+                        {
+                            let plan = plan.clone();
+                            self.apply_path(&plan, path, false, Vec::new());
+                        }
+                        Some(Err(e)) => {
+                            let proven = match e {
+                                Unreachable::NoPath { proven } => proven,
+                                Unreachable::UnknownEndpoints(_) => true,
+                            };
+                            self.lspdb.with_mut(&plan.key, |e| {
+                                e.control.no_path = true;
+                                e.control.proven = proven;
+                            });
+                        }
+                        other => {
+                            // Taken by an earlier LSP of this round.
+                            *candidate = other;
+                            break;
+                        }
+                    },
+                }
+                start += 1;
+            }
+        }
+        lsps
+    }
+
+    /// The controlled LSPs whose computed paths use any of `links`.
+    pub(super) fn lsps_on(&self, links: &[LinkId]) -> Vec<LspKey> {
+        let mut hit = vec![false; self.topology.link_count()];
+        for l in links {
+            if let Some(h) = hit.get_mut(l.index()) {
+                *h = true;
+            }
+        }
+        let mut keys: Vec<LspKey> = self
+            .placed
+            .iter()
+            .filter(|(_, (path, _))| path.iter().any(|l| hit.get(l.index()) == Some(&true)))
+            .map(|(k, _)| *k)
+            .collect();
+        keys.sort_unstable();
+        keys
+    }
+
+    /// Delegated LSPs without a path, and whether each is proven so.
+    pub(super) fn pathless(&self) -> Vec<(LspKey, bool)> {
+        self.lspdb
+            .iter()
+            .filter(|(_, e)| e.control.delegated && e.control.no_path)
+            .map(|(k, e)| (*k, e.control.proven))
+            .collect()
+    }
+
+    /// [`ChangeReport`]'s LSP figures, from the state before and after.
+    pub(super) fn report_lsps(
+        &self,
+        report: &mut ChangeReport,
+        before: &[(LspKey, bool)],
+        updates_before: u64,
+    ) {
+        let after = self.pathless();
+        let had: HashSet<LspKey> = before.iter().map(|(k, _)| *k).collect();
+        report.updated = usize::try_from(self.counters.updates_sent - updates_before).unwrap_or(0);
+        report.without_path = after.len();
+        report.lost_path = after
+            .iter()
+            .filter(|(k, _)| !had.contains(k))
+            .filter_map(|(k, proven)| {
+                let name = self.lspdb.with(k, |e| e.name.clone())?;
+                Some(PathlessLsp {
+                    pcc: k.pcc.to_string(),
+                    name: String::from_utf8_lossy(&name).into_owned(),
+                    proven: *proven,
+                })
+            })
+            .collect();
+    }
+}
+
+/// The bandwidth an LSP reserves, bits per second.
+fn bw(plan: &Plan) -> f64 {
+    plan.attributes
+        .bandwidth
+        .map_or(0.0, |b| f64::from(b.bandwidth) * 8.0)
+}
+
+/// Whether `links` still have `bw` unreserved (the solver's own admission
+/// test).
+fn fits(topo: &Prepared, r: &Reservations, links: &[LinkId], bw: f64) -> bool {
+    bw <= 0.0
+        || links.iter().all(|l| {
+            topo.bandwidths()
+                .get(l.index())
+                .is_some_and(|b| b - r.reserved(*l) >= bw)
+        })
+}

@@ -1,0 +1,568 @@
+//! The core's parallel placement (reoptimization, topology events): the
+//! same result on any number of threads, equal to placing the LSPs one by
+//! one in priority order, and after a topology event exactly the LSPs on
+//! the changed links computed again.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pce_engine::lspdb::{LspDb, LspKey, PccId};
+use pce_engine::pce::{
+    ChangeReport, Command, Input, Output, Pce, PceConfig, SessionId, TopologyChange,
+};
+use pce_engine::pcreq::{compute_path, PathAsk};
+use pce_engine::solver::cspf::{Reservations, Workspace};
+use pce_engine::solver::Prepared;
+use pce_engine::topology::{LinkId, LinkPatch, NodeSpec, TopologyEvent, TopologyFile};
+use pcep::session::Negotiated;
+use pcep::wire::object::{Bandwidth, Ero, Lsp, Lspa, Open, Srp, Subobject};
+use pcep::wire::tlv::{Ipv4LspIdentifiers, StatefulCapability, Tlv};
+use pcep::wire::{Attributes, Message, PathSetupType, PcRpt, StateReport, StateSyncCodepoints};
+
+/// The origin of the test's explicit time.
+#[allow(clippy::disallowed_methods)]
+fn origin() -> Instant {
+    Instant::now()
+}
+
+/// A 7x7 grid, 1,000 b/s per link: LSPs of 20 bytes/s (160 b/s)
+/// contend, six to a link.
+fn grid() -> TopologyFile {
+    super::support::grid_file(7, false)
+}
+
+fn negotiated() -> Negotiated {
+    let open = |f| Open {
+        tlvs: vec![Tlv::StatefulPceCapability(StatefulCapability(f))],
+        ..Open::default()
+    };
+    let ui = StatefulCapability::UPDATE | StatefulCapability::INSTANTIATION;
+    Negotiated::new(&open(ui), &open(ui), &StateSyncCodepoints::default())
+}
+
+/// One delegated LSP as its PCC reports it.
+#[derive(Clone)]
+struct Demand {
+    pcc: IpAddr,
+    plsp_id: u32,
+    name: String,
+    to: IpAddr,
+    attributes: Attributes,
+}
+
+impl Demand {
+    fn report(&self, srp_id: u32, ero: Vec<Subobject>, sync: bool) -> StateReport {
+        let IpAddr::V4(sender) = self.pcc else {
+            unreachable!()
+        };
+        let IpAddr::V4(endpoint) = self.to else {
+            unreachable!()
+        };
+        StateReport {
+            srp: (srp_id != 0).then(|| Srp {
+                srp_id,
+                ..Srp::default()
+            }),
+            lsp: Lsp {
+                plsp_id: self.plsp_id,
+                delegate: true,
+                sync,
+                administrative: true,
+                tlvs: vec![
+                    Tlv::SymbolicPathName(self.name.as_bytes().to_vec().into()),
+                    Tlv::Ipv4LspIdentifiers(Ipv4LspIdentifiers {
+                        sender,
+                        lsp_id: 1,
+                        tunnel_id: self.plsp_id as u16,
+                        extended_tunnel_id: std::net::Ipv4Addr::UNSPECIFIED,
+                        endpoint,
+                    }),
+                ],
+                ..Lsp::default()
+            },
+            ero: Ero::new(ero),
+            intended: self.attributes.clone(),
+            ..StateReport::default()
+        }
+    }
+
+    fn key(&self) -> LspKey {
+        LspKey {
+            pcc: PccId::Addr(self.pcc),
+            plsp_id: self.plsp_id,
+        }
+    }
+
+    fn priority(&self) -> u8 {
+        self.attributes
+            .lspa
+            .as_ref()
+            .map_or(7, |l| l.setup_priority)
+    }
+}
+
+/// Seven PCCs (the grid's first row), 30 LSPs each to nodes across the
+/// grid, with setup priorities 0 to 7 and some without LSPA.
+fn demands(file: &TopologyFile) -> Vec<Demand> {
+    let mut out = Vec::new();
+    let n = file.nodes.len();
+    for c in 0..7usize {
+        let pcc = file.nodes[c].router_id;
+        for i in 0..30usize {
+            let mut to = (c * 13 + i * 17 + 9) % n;
+            if to == c {
+                to = (to + 8) % n;
+            }
+            let k = c * 30 + i;
+            out.push(Demand {
+                pcc,
+                plsp_id: i as u32 + 1,
+                name: format!("lsp-{c}-{i}"),
+                to: file.nodes[to].router_id,
+                attributes: Attributes {
+                    bandwidth: Some(Bandwidth {
+                        bandwidth: 20.0,
+                        ..Bandwidth::default()
+                    }),
+                    lspa: (k % 5 != 0).then(|| Lspa {
+                        setup_priority: (k % 8) as u8,
+                        holding_priority: 0,
+                        ..Lspa::default()
+                    }),
+                    ..Attributes::default()
+                },
+            });
+        }
+    }
+    out
+}
+
+/// A core with every demand delegated, computed and acknowledged (the
+/// PCCs report the paths they were sent); handled on `pool`.
+struct Net {
+    pce: Pce,
+    pool: rayon::ThreadPool,
+    demands: Vec<Demand>,
+    sessions: BTreeMap<IpAddr, SessionId>,
+    now: Instant,
+}
+
+impl Net {
+    fn new(threads: usize, config: PceConfig) -> Self {
+        let file = grid();
+        let topo = Prepared::from(file.build().unwrap());
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let mut net = Self {
+            pce: Pce::new(config, Arc::new(topo), LspDb::new()),
+            pool,
+            demands: demands(&file),
+            sessions: BTreeMap::new(),
+            now: origin(),
+        };
+        let pccs: BTreeSet<IpAddr> = net.demands.iter().map(|d| d.pcc).collect();
+        for (i, pcc) in pccs.into_iter().enumerate() {
+            let session = SessionId(i as u64 + 1);
+            net.sessions.insert(pcc, session);
+            net.input(Input::SessionUp {
+                session,
+                peer: pcc,
+                negotiated: Box::new(negotiated()),
+            });
+            let mut reports: Vec<StateReport> = net
+                .demands
+                .iter()
+                .filter(|d| d.pcc == pcc)
+                .map(|d| d.report(0, Vec::new(), true))
+                .collect();
+            reports.push(StateReport {
+                lsp: Lsp::end_of_sync(),
+                ..StateReport::default()
+            });
+            net.input(Input::Message {
+                session,
+                message: Box::new(Message::PcRpt(PcRpt { reports })),
+            });
+        }
+        let out = net.drain();
+        net.acknowledge(&out);
+        net
+    }
+
+    fn input(&mut self, input: Input) -> Option<Result<u32, pce_engine::pce::CommandError>> {
+        self.now += Duration::from_millis(1);
+        let (pce, now) = (&mut self.pce, self.now);
+        self.pool.install(|| pce.handle(input, now))
+    }
+
+    fn drain(&mut self) -> Vec<Output> {
+        std::iter::from_fn(|| self.pce.poll_output()).collect()
+    }
+
+    /// Each PCC reports the path it was sent, with the update's SRP-ID.
+    fn acknowledge(&mut self, out: &[Output]) {
+        for (session, plsp, srp, ero) in updates(out) {
+            let pcc = *self
+                .sessions
+                .iter()
+                .find(|(_, s)| **s == session)
+                .unwrap()
+                .0;
+            let d = self
+                .demands
+                .iter()
+                .find(|d| d.pcc == pcc && d.plsp_id == plsp)
+                .unwrap()
+                .clone();
+            self.input(Input::Message {
+                session,
+                message: Box::new(Message::PcRpt(PcRpt {
+                    reports: vec![d.report(srp, ero, false)],
+                })),
+            });
+        }
+        assert!(self.drain().is_empty(), "acknowledged paths are settled");
+    }
+
+    /// The links of every LSP's computed path, by key.
+    fn paths(&self) -> BTreeMap<LspKey, Option<Vec<LinkId>>> {
+        let topo = Arc::clone(self.pce.topology());
+        let mut ws = Workspace::new();
+        self.demands
+            .iter()
+            .map(|d| {
+                let ero = self
+                    .pce
+                    .lspdb()
+                    .with(&d.key(), |e| {
+                        (e.control.computed.clone(), e.control.no_path)
+                    })
+                    .unwrap();
+                let head = topo.node_by_address(d.pcc).unwrap();
+                let links = match ero {
+                    (Some(ero), false) => {
+                        pce_engine::solver::ero::links(&topo, head, &ero, &mut ws)
+                    }
+                    _ => None,
+                };
+                (d.key(), links)
+            })
+            .collect()
+    }
+
+    fn change(&mut self, change: TopologyChange) -> (ChangeReport, Vec<Output>) {
+        self.input(Input::Topology(change)).unwrap().unwrap();
+        let report = self.pce.take_change_report().unwrap();
+        (report, self.drain())
+    }
+}
+
+/// (session, PLSP-ID, SRP-ID, ERO) of every update sent.
+fn updates(out: &[Output]) -> Vec<(SessionId, u32, u32, Vec<Subobject>)> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::Send {
+                session,
+                message: Message::PcUpd(u),
+            } => Some(u.updates.iter().map(move |u| {
+                (
+                    *session,
+                    u.lsp.plsp_id,
+                    u.srp.srp_id,
+                    u.ero.subobjects.clone(),
+                )
+            })),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// Place `order` one by one on `topo` over `reservations`: each LSP's
+/// path, or none.
+fn one_by_one(
+    topo: &Prepared,
+    mut reservations: Reservations,
+    order: &[&Demand],
+) -> BTreeMap<LspKey, Option<Vec<LinkId>>> {
+    let mut ws = Workspace::new();
+    order
+        .iter()
+        .map(|d| {
+            let ask = PathAsk {
+                source: d.pcc,
+                destination: d.to,
+                attributes: &d.attributes,
+                setup: PathSetupType::RSVP_TE,
+                peer_sr: None,
+            };
+            let path = compute_path(topo, &reservations, &ask, &mut ws).ok();
+            if let Some(p) = &path {
+                reservations.add(&p.links, 160.0);
+            }
+            (d.key(), path.map(|p| p.links))
+        })
+        .collect()
+}
+
+fn priority_order(demands: &[Demand]) -> Vec<&Demand> {
+    let mut order: Vec<&Demand> = demands.iter().collect();
+    order.sort_by_key(|d| (d.priority(), d.key()));
+    order
+}
+
+#[test]
+fn reoptimization_is_one_by_one_in_priority_order_on_any_number_of_threads() {
+    let mut results = Vec::new();
+    for threads in [1, 2, 3] {
+        let mut net = Net::new(threads, PceConfig::default());
+        net.input(Input::Command(Command::Reoptimize))
+            .unwrap()
+            .unwrap();
+        let report = net.pce.take_change_report().unwrap();
+        let out = net.drain();
+        let paths = net.paths();
+        // Equal to placing them one by one in priority order.
+        let topo = Arc::clone(net.pce.topology());
+        let expected = one_by_one(
+            &topo,
+            Reservations::new(topo.link_count()),
+            &priority_order(&net.demands),
+        );
+        assert_eq!(paths, expected, "{threads} threads");
+        assert!(report.reoptimized);
+        assert_eq!(report.recomputed, net.demands.len());
+        assert!(
+            paths.values().any(Option::is_none) && report.without_path > 0,
+            "the grid is too small for every LSP: some have no path"
+        );
+        results.push((
+            paths,
+            updates(&out),
+            net.pce.reserved(),
+            report.without_path,
+        ));
+    }
+    assert!(results.windows(2).all(|w| w[0] == w[1]));
+}
+
+#[test]
+fn a_link_failure_recomputes_exactly_the_lsps_on_it() {
+    let mut results = Vec::new();
+    for threads in [1, 2] {
+        let mut net = Net::new(threads, PceConfig::default());
+        let before = net.paths();
+        // The busiest link.
+        let reserved = net.pce.reserved();
+        let busiest = (0..reserved.len())
+            .max_by(|&a, &b| reserved[a].total_cmp(&reserved[b]).then(b.cmp(&a)))
+            .unwrap();
+        let topo = Arc::clone(net.pce.topology());
+        let link = topo.link(LinkId(busiest as u32)).unwrap();
+        let (a, b) = (
+            topo.node(link.from).unwrap().name.clone(),
+            topo.node(link.to).unwrap().name.clone(),
+        );
+        let down = [
+            LinkId(busiest as u32),
+            topo.reverse(LinkId(busiest as u32)).unwrap(),
+        ];
+        let on_link: BTreeSet<LspKey> = before
+            .iter()
+            .filter(|(_, p)| {
+                p.as_ref()
+                    .is_some_and(|p| p.iter().any(|l| down.contains(l)))
+            })
+            .map(|(k, _)| *k)
+            .collect();
+        assert!(on_link.len() >= 4, "{on_link:?}");
+        let (report, out) = net.change(TopologyChange::Event(TopologyEvent::LinkState {
+            a,
+            b,
+            up: false,
+            a_interface: None,
+        }));
+        assert!(!report.reoptimized && !report.replaced);
+        assert_eq!(report.links_changed, 2);
+        assert_eq!(report.recomputed, on_link.len());
+        let sent: BTreeSet<LspKey> = updates(&out)
+            .iter()
+            .map(|(s, plsp, _, _)| LspKey {
+                pcc: PccId::Addr(*net.sessions.iter().find(|(_, x)| *x == s).unwrap().0),
+                plsp_id: *plsp,
+            })
+            .collect();
+        assert_eq!(report.updated, sent.len());
+        let after = net.paths();
+        // Only LSPs of the link moved; each of them has a new path or none.
+        for (key, path) in &after {
+            if on_link.contains(key) {
+                assert!(path
+                    .as_ref()
+                    .is_none_or(|p| !p.iter().any(|l| down.contains(l))));
+                assert_eq!(sent.contains(key), path.is_some(), "{key:?}");
+            } else {
+                assert_eq!(path, &before[key], "{key:?} is not on the link");
+                assert!(!sent.contains(key));
+            }
+        }
+        let lost: BTreeSet<String> = report.lost_path.iter().map(|l| l.name.clone()).collect();
+        let expected_lost: BTreeSet<String> = net
+            .demands
+            .iter()
+            .filter(|d| on_link.contains(&d.key()) && after[&d.key()].is_none())
+            .map(|d| d.name.clone())
+            .collect();
+        assert_eq!(lost, expected_lost);
+        // Equal to placing the LSPs of the link one by one, in priority
+        // order, over what the others hold.
+        let mut held = Reservations::new(topo.link_count());
+        for (key, path) in &before {
+            if let (false, Some(p)) = (on_link.contains(key), path) {
+                held.add(p, 160.0);
+            }
+        }
+        let order: Vec<&Demand> = priority_order(&net.demands)
+            .into_iter()
+            .filter(|d| on_link.contains(&d.key()))
+            .collect();
+        let expected = one_by_one(net.pce.topology(), held, &order);
+        for (key, path) in expected {
+            assert_eq!(after[&key], path, "{key:?}");
+        }
+        results.push((after, updates(&out)));
+    }
+    assert_eq!(results[0], results[1]);
+}
+
+#[test]
+fn a_dry_run_says_what_a_change_would_do_and_does_nothing() {
+    let mut net = Net::new(2, PceConfig::default());
+    let event = TopologyEvent::NodeState {
+        node: "g3_3".into(),
+        up: false,
+    };
+    let before = net.paths();
+    let (pce, now) = (&net.pce, net.now);
+    let dry = net
+        .pool
+        .install(|| pce.dry_run(TopologyChange::Event(event.clone()), now))
+        .unwrap();
+    assert!(net.drain().is_empty(), "a dry run sends nothing");
+    assert_eq!(net.paths(), before);
+    assert!(
+        net.pce
+            .topology()
+            .node(net.pce.topology().node_by_name("g3_3").unwrap())
+            .unwrap()
+            .up
+    );
+    assert!(dry.recomputed > 0 && dry.updated > 0);
+    let (real, out) = net.change(TopologyChange::Event(event));
+    assert_eq!(dry, real);
+    assert_eq!(updates(&out).len(), real.updated);
+}
+
+#[test]
+fn a_new_file_is_applied_as_its_difference() {
+    let mut net = Net::new(2, PceConfig::default());
+    let mut file = grid();
+    // One link fewer, another with a higher metric.
+    let gone = file.links.remove(5);
+    file.links[7].igp_metric += 10;
+    let (report, out) = net.change(TopologyChange::Replace(Box::new(file.clone())));
+    net.acknowledge(&out);
+    assert!(!report.replaced);
+    assert_eq!(report.links_changed, 4);
+    let down: Vec<&TopologyEvent> = report
+        .events
+        .iter()
+        .filter(|e| matches!(e, TopologyEvent::Link { set, .. } if set.up == Some(false)))
+        .collect();
+    assert_eq!(down.len(), 2, "{:?}", report.events);
+    assert!(down.iter().all(|e| matches!(e,
+        TopologyEvent::Link { a, b, one_way: true, .. }
+            if (*a == gone.a && *b == gone.b) || (*a == gone.b && *b == gone.a))));
+    // The same file again changes nothing.
+    let (again, out) = net.change(TopologyChange::Replace(Box::new(file.clone())));
+    assert!(again.events.is_empty() && again.recomputed == 0 && out.is_empty());
+    // The link back: up again, still the same structure.
+    file.links.push(gone);
+    let (back, out) = net.change(TopologyChange::Replace(Box::new(file.clone())));
+    net.acknowledge(&out);
+    assert!(!back.replaced);
+    assert!(back
+        .events
+        .iter()
+        .all(|e| matches!(e, TopologyEvent::Link { set, .. } if set.up == Some(true))));
+    // A new node is a new structure: the topology is replaced whole.
+    file.nodes.push(NodeSpec {
+        name: "new".into(),
+        router_id: "10.9.9.9".parse().unwrap(),
+        addresses: vec![],
+        node_sid: None,
+        srlgs: vec![],
+    });
+    let (replaced, _) = net.change(TopologyChange::Replace(Box::new(file)));
+    assert!(replaced.replaced && replaced.reoptimized);
+    assert_eq!(replaced.recomputed, net.demands.len());
+}
+
+#[test]
+fn restoration_follows_the_policy() {
+    for reoptimize_on_restore in [false, true] {
+        let config = PceConfig {
+            reoptimize_on_restore,
+            ..PceConfig::default()
+        };
+        let mut net = Net::new(2, config);
+        let pathless = net.paths().values().filter(|p| p.is_none()).count();
+        assert!(pathless > 0);
+        // More bandwidth on every link of g0_0: can shorten paths.
+        let events: Vec<TopologyEvent> = ["g0_1", "g1_0"]
+            .iter()
+            .map(|b| TopologyEvent::Link {
+                a: "g0_0".into(),
+                b: (*b).into(),
+                a_interface: None,
+                one_way: false,
+                set: LinkPatch {
+                    bandwidth_bps: Some(5000.0),
+                    ..LinkPatch::default()
+                },
+            })
+            .collect();
+        let (report, out) = net.change(TopologyChange::Events(events));
+        assert_eq!(report.links_changed, 4);
+        assert_eq!(report.reoptimized, reoptimize_on_restore);
+        let on_links = report.recomputed;
+        if reoptimize_on_restore {
+            assert_eq!(report.recomputed, net.demands.len());
+        } else {
+            // The LSPs without a path, and those on the changed links.
+            assert!(
+                on_links >= pathless && on_links < net.demands.len(),
+                "{report:?}"
+            );
+        }
+        assert_eq!(updates(&out).len(), report.updated);
+        // Lengthening never reoptimizes: a metric raised.
+        net.acknowledge(&out);
+        let (longer, _) = net.change(TopologyChange::Event(TopologyEvent::Link {
+            a: "g3_3".into(),
+            b: "g3_4".into(),
+            a_interface: None,
+            one_way: true,
+            set: LinkPatch {
+                igp_metric: Some(50),
+                ..LinkPatch::default()
+            },
+        }));
+        assert!(!longer.reoptimized);
+        assert_eq!(longer.links_changed, 1);
+    }
+}
