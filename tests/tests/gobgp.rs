@@ -2,9 +2,11 @@
 //! draft's Topology A toward `pce serve` in a network namespace
 //! (tools/interop/gobgp-bgpls.sh does the run, waiting on each step as a
 //! condition): the TED becomes Topology A, node by node and link by link
-//! with its metrics; a link GoBGP withdraws leaves it and comes back when
-//! announced again. Then every BGP message of the session is decoded by
-//! tshark: no malformed packet, no warning or error.
+//! with its metrics; `pcc-sim` delegates two LSPs; a link GoBGP withdraws
+//! goes down, and exactly the LSP over it gets a new path by PCUpd,
+//! acknowledged; announced again, it comes back up and the LSP returns.
+//! Then every BGP and PCEP message of the run is decoded by tshark: no
+//! malformed packet, no warning or error.
 //!
 //! Needs root, gobgpd, its API protos, tshark and a Python venv with grpcio
 //! (tools/test.sh installs the packages; the script makes the venv).
@@ -14,7 +16,7 @@
 
 use std::process::Command;
 
-use pce_tests::{pce_binary, root_and, tshark_complaints, workspace};
+use pce_tests::{bin_dir, root_and, tshark_complaints, workspace};
 
 fn prerequisites() -> Result<(), String> {
     root_and(
@@ -41,7 +43,7 @@ fn gobgp_feeds_the_ted_of_pce_serve() {
     let _ = std::fs::remove_dir_all(&out);
     let run = Command::new("bash")
         .arg(workspace().join("tools/interop/gobgp-bgpls.sh"))
-        .arg(pce_binary())
+        .arg(bin_dir().join("pce"))
         .arg(&out)
         .arg("60")
         .output()
@@ -79,7 +81,23 @@ fn gobgp_feeds_the_ted_of_pce_serve() {
     assert_eq!(count("127.0.0.2", "1"), 1, "{types}");
     assert!(count("127.0.0.2", "4") >= 1, "{types}");
     assert!(count("127.0.0.1", "2") >= 43, "{types}");
-    let bad = tshark_complaints(&capture, "bgp");
-    assert!(bad.is_empty(), "tshark complains: {bad}");
+    for protocol in ["bgp", "pcep"] {
+        let bad = tshark_complaints(&capture, protocol);
+        assert!(bad.is_empty(), "tshark complains about {protocol}: {bad}");
+    }
+    // The PCUpds of the run: the two first paths, the move off the link,
+    // the move back.
+    let updates = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(&capture)
+        .args(["-Y", "pcep", "-T", "fields", "-e", "pcep.msg"])
+        .output()
+        .unwrap();
+    // One line per frame, its messages' types separated by commas.
+    let updates = String::from_utf8_lossy(&updates.stdout)
+        .split([',', '\n'])
+        .filter(|t| t.trim() == "11")
+        .count();
+    assert!(updates >= 4, "{updates} PCUpd messages in the capture");
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -12,9 +12,16 @@
 # each waited for as a condition (polling with a deadline):
 #   1. the TED becomes Topology A: every node by name, every link in both
 #      directions with the file's IGP and TE metrics;
-#   2. GoBGP withdraws one link (both directions): it leaves the TED;
-#   3. GoBGP announces it again: it is back.
-# OUTDIR/bgp.pcapng holds the BGP session for the caller to decode.
+#   2. pcc-sim (next to PCE_BINARY) delegates two LSPs: PCC1 to PCC4 (over
+#      R1-R3 in Topology A) and PCC2 to PCC3 (over R2-R4-R3); each gets its
+#      path by PCUpd and acknowledges it;
+#   3. GoBGP withdraws R1-R3 (both directions): it goes down in the TED,
+#      the LSP over it gets a new path by PCUpd (acknowledged), the other
+#      LSP gets none;
+#   4. GoBGP announces it again: it is up, and the reoptimization brings
+#      the first LSP back over it.
+# OUTDIR/bgp.pcapng holds the BGP session and the PCEP sessions for the
+# caller to decode.
 # Exit status: 0 when every step happened, 1 otherwise (the failing step
 # is printed); 2 for a missing prerequisite.
 # Needs root (ip netns), the Debian packages gobgpd,
@@ -25,7 +32,7 @@ set -euo pipefail
 
 NAME=gobgpbgpls
 NEEDS="gobgpd gobgp tshark curl ip python3"
-CAPTURE_PORT=179
+CAPTURE_FILTER="tcp port 179 or tcp port 4189"
 CAPTURE=bgp.pcapng
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tools/interop/lib.sh
@@ -88,28 +95,52 @@ wait_for "the BGP-LS session is up" grep -q "BGP-LS session established" "$OUT/p
 $X "$VENV/bin/python" "$ROOT/tools/interop/gobgp-feed.py" add "$OUT/routes.txt"
 
 # The TED as the API shows it, against the file: every node, every
-# directed link with its metrics; $1 links left out (the first link).
+# directed link up with its metrics; the link $1 (A-B), if given, down.
 ted_is() {
   get "$API" /topology | python3 -c '
 import json, sys
-skip = int(sys.argv[2])
+down = set(sys.argv[2].split("-")) if len(sys.argv) > 2 else set()
 f = json.load(open(sys.argv[1]))
 t = json.load(sys.stdin)
-links = f["links"][skip:]
+links = [l for l in f["links"] if {l["a"], l["b"]} != down]
 want = sorted((l[x], l[y], l["igp_metric"], l.get("te_metric") or l["igp_metric"])
               for l in links for x, y in (("a", "b"), ("b", "a")))
-got = sorted((l["from"], l["to"], l["igp_metric"], l["te_metric"]) for l in t["links"])
+got = sorted((l["from"], l["to"], l["igp_metric"], l["te_metric"]) for l in t["links"] if l["up"])
 names = sorted(n["name"] for n in f["nodes"]) == sorted(n["name"] for n in t["nodes"])
-sys.exit(0 if names and got == want else 1)' "$TOPO" "$1"
+sys.exit(0 if names and got == want else 1)' "$TOPO" "$@"
 }
-wait_for "the TED is Topology A, learned from GoBGP" ted_is 0
-first=$(grep -n -m1 '^0002' "$OUT/routes.txt" | cut -d: -f1)
+wait_for "the TED is Topology A, learned from GoBGP" ted_is
+
+# The LSPs: by source, "hops updates" once acknowledged; $1 the expected
+# text (PCC1: 10.0.0.1, R1 .5, R2 .6, R3 .7, R4 .8).
+lsps_are() {
+  get "$API" /lsps | python3 -c '
+import json, sys
+l = json.load(sys.stdin)
+done = all(x["delegated"] and x["pending_srp"] is None and x["computed_path"] for x in l)
+got = " ".join(sorted("%s:%s:%d" % (x["source"], ",".join(x["computed_path"] or []), x["updates"]) for x in l))
+sys.exit(0 if done and got == sys.argv[1] else 1)' "$1"
+}
+PCC_SIM=$(dirname "$PCE")/pcc-sim
+$X "$PCC_SIM" --pce 127.0.0.1:4189 --source-base 127.4.0.1 --lsps 2 --delegate \
+  --endpoints 10.0.0.1:10.0.0.4,10.0.0.2:10.0.0.3 --seconds 300 >"$OUT/pcc-sim.log" 2>&1 &
+PIDS+=($!)
+OVER_R3="10.0.0.1:10.0.0.5,10.0.0.7,10.0.0.8,10.0.0.4"
+OTHER="10.0.0.2:10.0.0.6,10.0.0.8,10.0.0.7,10.0.0.3:1"
+wait_for "pcc-sim's LSPs have their paths, acknowledged" lsps_are "$OVER_R3:1 $OTHER"
+
+# R1 (router ID digits 5) to R3 (7) and back: two lines, one after the other.
+first=$(grep -n '^0002.*0100000000050101.*010000000007 ' "$OUT/routes.txt" | cut -d: -f1)
+[ -n "$first" ] || { echo "$NAME: FAILED: no route for the link R1-R3"; exit 1; }
 from=$((first - 1))
 to=$((first))
 $X "$VENV/bin/python" "$ROOT/tools/interop/gobgp-feed.py" withdraw "$OUT/routes.txt" $from $to
-wait_for "GoBGP withdrew the first link: it left the TED" ted_is 1
+wait_for "GoBGP withdrew R1-R3: it is down in the TED" ted_is R1-R3
+wait_for "the LSP over R1-R3 moved (PCUpd, acknowledged), the other did not" \
+  lsps_are "10.0.0.1:10.0.0.5,10.0.0.6,10.0.0.8,10.0.0.4:2 $OTHER"
 sed -n "$((from + 1)),$((to + 1))p" "$OUT/routes.txt" > "$OUT/link.txt"
 $X "$VENV/bin/python" "$ROOT/tools/interop/gobgp-feed.py" add "$OUT/link.txt"
-wait_for "GoBGP announced it again: it is back" ted_is 0
+wait_for "GoBGP announced it again: it is up" ted_is
+wait_for "the reoptimization brought the LSP back over R1-R3" lsps_are "$OVER_R3:3 $OTHER"
 flush_capture
 echo "$NAME: every step happened"

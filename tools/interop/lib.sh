@@ -4,7 +4,8 @@
 # output directory, and an optional timeout in seconds (default 60); sets
 # PCE OUT TIMEOUT ROOT from them. A caller without FRR sets NEEDS (the
 # programs it needs), and CAPTURE_PORT and CAPTURE (the TCP port captured,
-# the capture's file name; default PCEP, pcep.pcapng).
+# the capture's file name; default PCEP, pcep.pcapng), or CAPTURE_FILTER
+# (a capture filter, for more than one port).
 
 PCE=$(realpath "$1")
 OUT=$(realpath -m "$2")
@@ -14,6 +15,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "$NAME: needs root (ip netns)" >&2; exit 2; }
 CAPTURE_PORT=${CAPTURE_PORT:-4189}
 CAPTURE=${CAPTURE:-pcep.pcapng}
+CAPTURE_FILTER=${CAPTURE_FILTER:-tcp port $CAPTURE_PORT}
 for b in ${NEEDS:-/usr/lib/frr/zebra /usr/lib/frr/pathd tshark vtysh ip curl}; do
   command -v "$b" >/dev/null || { echo "$NAME: missing $b" >&2; exit 2; }
 done
@@ -62,7 +64,7 @@ ZEBRA
 start_netns() {
   ip netns add "$NS"
   ip -n "$NS" link set lo up
-  $X tshark -i lo -f "tcp port $CAPTURE_PORT" -w "$OUT/$CAPTURE" >/dev/null 2>"$OUT/tshark.err" &
+  $X tshark -i lo -f "$CAPTURE_FILTER" -w "$OUT/$CAPTURE" >/dev/null 2>"$OUT/tshark.err" &
   PIDS+=($!)
   # The capture is running when dumpcap has created its file.
   wait_for "capture started" test -s "$OUT/$CAPTURE"

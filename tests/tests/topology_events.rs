@@ -1,0 +1,218 @@
+//! Processes: topology events reach `pce serve` through its API and move
+//! exactly the delegated LSPs (from `pcc-sim`) on the changed link; each
+//! new path goes out by PCUpd and is acknowledged. A dry run says the
+//! same and changes nothing. The link's return reoptimizes (the default
+//! `reoptimize_on_restore`). Real time only bounds the waits.
+#![allow(clippy::disallowed_methods)] // process-level test: wall-clock deadlines
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use pce_tests::{bin_dir, scratch_dir};
+
+#[path = "../support/free_port.rs"]
+mod free_port;
+#[path = "../support/wait_json.rs"]
+mod wait_json;
+use free_port::free_port;
+use wait_json::wait_json;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn(bin: &Path, args: &[&str]) -> Running {
+    Running(
+        Command::new(bin)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+fn patch(url: &str, body: &str) -> serde_json::Value {
+    let mut r = ureq::patch(url)
+        .header("content-type", "application/json")
+        .send(body)
+        .unwrap();
+    serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap()
+}
+
+/// Per LSP ("source pcc/name"): (computed path, updates sent), once every LSP is
+/// delegated, computed and its update acknowledged.
+fn settled(lsps: &serde_json::Value) -> Option<BTreeMap<String, (Vec<String>, u64)>> {
+    let list = lsps.as_array()?;
+    list.iter()
+        .map(|l| {
+            let done = l["delegated"] == true
+                && l["pending_srp"].is_null()
+                && l["computed_path"].is_array();
+            done.then(|| {
+                let path = l["computed_path"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|h| h.as_str().unwrap().to_string())
+                    .collect();
+                (
+                    format!(
+                        "{} {}/{}",
+                        l["source"].as_str().unwrap(),
+                        l["pcc"].as_str().unwrap(),
+                        l["name"].as_str().unwrap()
+                    ),
+                    (path, l["updates"].as_u64().unwrap()),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Whether a path crosses R3 (router ID 10.0.0.7, address 192.0.2.7).
+fn via_r3(path: &[String]) -> bool {
+    path.iter().any(|h| h == "10.0.0.7" || h == "192.0.2.7")
+}
+
+#[test]
+fn a_link_event_moves_exactly_the_lsps_on_the_link() {
+    let dir = scratch_dir("topology-events");
+    let (port, api) = (free_port(), free_port());
+    let config = dir.join("pce.toml");
+    std::fs::write(
+        &config,
+        format!("[pce]\naddress = \"127.0.0.1\"\nport = {port}\napi = \"127.0.0.1:{api}\"\n"),
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let _pce = spawn(&bin_dir().join("pce"), &["serve", "--config", &config]);
+    let base = format!("http://127.0.0.1:{api}");
+    wait_json(&format!("{base}/health"), WAIT, |h| h["status"] == "ok");
+    // Two PCCs, four LSPs each: PCC1 to PCC4 (over R1-R3-R4 in topology
+    // A) and PCC2 to PCC3 (over R2-R4-R3), alternately.
+    let pce_addr = format!("127.0.0.1:{port}");
+    let _pccs = spawn(
+        &bin_dir().join("pcc-sim"),
+        &[
+            "--pce",
+            &pce_addr,
+            "--source-base",
+            "127.4.0.1",
+            "--pccs",
+            "2",
+            "--lsps",
+            "4",
+            "--delegate",
+            "--endpoints",
+            "10.0.0.1:10.0.0.4,10.0.0.2:10.0.0.3",
+            "--seconds",
+            "300",
+        ],
+    );
+    let lsps = format!("{base}/lsps");
+    let ready =
+        |v: &serde_json::Value| v.as_array().is_some_and(|l| l.len() == 8) && settled(v).is_some();
+    let before = settled(&wait_json(&lsps, WAIT, ready)).unwrap();
+    // Those from PCC1 cross R1-R3.
+    let on_link: Vec<&String> = before
+        .keys()
+        .filter(|name| name.starts_with("10.0.0.1 "))
+        .collect();
+    assert_eq!(on_link.len(), 4, "{before:?}");
+    assert!(before.values().all(|(path, _)| via_r3(path)), "{before:?}");
+
+    // A dry run: what R1-R3 going down would do, and nothing done.
+    let link = format!("{base}/topology/links/R1/R3");
+    let dry = patch(&format!("{link}?dry_run=true"), r#"{"up": false}"#);
+    assert_eq!(dry["dry_run"], true, "{dry}");
+    assert_eq!(dry["links_changed"], 2, "{dry}");
+    assert_eq!(dry["recomputed"], 4, "{dry}");
+    assert_eq!(dry["updated"], 4, "{dry}");
+    assert_eq!(dry["reoptimized"], false, "{dry}");
+    let topology: serde_json::Value = ureq::get(&format!("{base}/topology"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    assert!(topology["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|l| l["up"] == true));
+    assert_eq!(settled(&wait_json(&lsps, WAIT, ready)).unwrap(), before);
+
+    // The event: exactly the LSPs over R1-R3 get a new path, by PCUpd,
+    // acknowledged; the others are not touched.
+    let down = patch(&link, r#"{"up": false}"#);
+    assert_eq!(down["dry_run"], false);
+    for key in ["links_changed", "recomputed", "updated", "reoptimized"] {
+        assert_eq!(down[key], dry[key], "{key}: {down} against {dry}");
+    }
+    let after = settled(&wait_json(&lsps, WAIT, |v| {
+        ready(v)
+            && settled(v)
+                .unwrap()
+                .iter()
+                .all(|(n, (p, _))| !on_link.contains(&n) || !via_r3(p))
+    }))
+    .unwrap();
+    for (name, (path, updates)) in &after {
+        let (old_path, old_updates) = &before[name];
+        if on_link.contains(&name) {
+            assert_eq!(*updates, old_updates + 1, "{name}: one update");
+            assert_ne!(path, old_path);
+        } else {
+            assert_eq!((path, updates), (old_path, old_updates), "{name} moved");
+        }
+    }
+    // The link back: the default policy reoptimizes, and the LSPs return
+    // to their shortest paths.
+    let up = patch(&link, r#"{"up": true}"#);
+    assert_eq!(up["reoptimized"], true, "{up}");
+    assert_eq!(up["recomputed"], 8, "{up}");
+    let back = settled(&wait_json(&lsps, WAIT, |v| {
+        ready(v)
+            && settled(v)
+                .unwrap()
+                .iter()
+                .all(|(n, (p, _))| p == &before[n].0)
+    }))
+    .unwrap();
+    for (name, (_, updates)) in &back {
+        let expected = before[name].1 + if on_link.contains(&name) { 2 } else { 0 };
+        assert_eq!(*updates, expected, "{name}");
+    }
+    // Bad events get clear errors and change nothing.
+    for (url, body, status) in [
+        (
+            format!("{base}/topology/links/R1/R9"),
+            r#"{"up": false}"#,
+            422,
+        ),
+        (link.clone(), r#"{}"#, 400),
+        (link.clone(), r#"{"up": false, "colour": 3}"#, 400),
+        (link.clone(), r#"{"bandwidth_bps": -1}"#, 422),
+        (format!("{base}/topology/nodes/R9"), r#"{"up": false}"#, 422),
+        (format!("{link}?dry_run=maybe"), r#"{"up": false}"#, 400),
+    ] {
+        let r = ureq::patch(&url)
+            .header("content-type", "application/json")
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .send(body)
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status, "{url} {body}");
+    }
+}
