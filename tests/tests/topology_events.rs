@@ -6,40 +6,21 @@
 #![allow(clippy::disallowed_methods)] // process-level test: wall-clock deadlines
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use pce_tests::{bin_dir, scratch_dir};
 
 #[path = "../support/free_port.rs"]
 mod free_port;
+#[path = "../support/running.rs"]
+mod running;
 #[path = "../support/wait_json.rs"]
 mod wait_json;
 use free_port::free_port;
+use running::spawn;
 use wait_json::wait_json;
 
 const WAIT: Duration = Duration::from_secs(30);
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn spawn(bin: &Path, args: &[&str]) -> Running {
-    Running(
-        Command::new(bin)
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    )
-}
 
 fn patch(url: &str, body: &str) -> serde_json::Value {
     let mut r = ureq::patch(url)
