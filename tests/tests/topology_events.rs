@@ -6,6 +6,7 @@
 #![allow(clippy::disallowed_methods)] // process-level test: wall-clock deadlines
 
 use std::collections::BTreeMap;
+use std::process::Command;
 use std::time::Duration;
 
 use pce_tests::{bin_dir, scratch_dir};
@@ -174,6 +175,49 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
         let expected = before[name].1 + if on_link.contains(&name) { 2 } else { 0 };
         assert_eq!(*updates, expected, "{name}");
     }
+    // R1 down: PCC1 has no other way out, its LSPs keep their paths but
+    // have none computed; the report names them, the gauge counts them,
+    // the CLI shows them.
+    let r1_down = patch(&format!("{base}/topology/nodes/R1"), r#"{"up": false}"#);
+    assert_eq!(r1_down["without_path"], 4, "{r1_down}");
+    let mut lost: Vec<String> = r1_down["lost_path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            assert_eq!(l["proven"], true, "{l}");
+            format!(
+                "10.0.0.1 {}/{}",
+                l["pcc"].as_str().unwrap(),
+                l["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    lost.sort();
+    assert_eq!(lost.iter().collect::<Vec<_>>(), on_link);
+    let metrics = ureq::get(&format!("{base}/metrics"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    assert!(
+        metrics.lines().any(|l| l == "pce_lsps_without_path 4"),
+        "{metrics}"
+    );
+    let cli = Command::new(bin_dir().join("pce"))
+        .args(["lsps", "--api", &base])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(cli.stdout).unwrap();
+    let none = table.lines().filter(|l| l.contains("none exists")).count();
+    assert!(
+        table.starts_with("PCC") && table.contains("NO PATH") && none == 4,
+        "{table}"
+    );
+    let r1_up = patch(&format!("{base}/topology/nodes/R1"), r#"{"up": true}"#);
+    assert_eq!(r1_up["without_path"], 0, "{r1_up}");
+
     // Bad events get clear errors and change nothing.
     for (url, body, status) in [
         (

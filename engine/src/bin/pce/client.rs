@@ -244,6 +244,7 @@ pub(crate) fn run(
                             "INIT",
                             "COMPUTED BY",
                             "PENDING",
+                            "NO PATH",
                             "PATH",
                         ],
                         &rows(
@@ -257,6 +258,13 @@ pub(crate) fn run(
                                 &|x| text(&x["initiated"]),
                                 &|x| text(&x["computing_pce"]),
                                 &|x| text(&x["pending_srp"]),
+                                // Whether the last computation found none:
+                                // proven, or not within the search limits.
+                                &|x| match (&x["no_path"], &x["proven"]) {
+                                    (Value::Bool(true), Value::Bool(true)) => "none exists".into(),
+                                    (Value::Bool(true), _) => "none found".into(),
+                                    _ => "-".into(),
+                                },
                                 &|x| text(&x["reported_path"]),
                             ],
                         ),
