@@ -278,20 +278,19 @@ impl Pce {
     /// Recompute every LSP this PCE controls, in parallel (see
     /// `reroute`): those whose path changes get a PCUpd.
     pub fn reoptimize(&mut self) {
-        let before = self.pathless();
         let sent = self.counters.updates_sent;
         let mut report = super::ChangeReport {
             reoptimized: true,
             ..super::ChangeReport::default()
         };
-        report.recomputed = self.reoptimize_all();
-        self.report_lsps(&mut report, &before, sent);
+        let placed = self.reoptimize_all();
+        self.report_lsps(&mut report, &placed, sent);
         self.last_change = Some(report);
     }
 
-    /// Every controlled LSP computed again from no reservations; how many
-    /// were computed.
-    pub(super) fn reoptimize_all(&mut self) -> usize {
+    /// Every controlled LSP computed again from no reservations; the LSPs
+    /// placed (see `place`).
+    pub(super) fn reoptimize_all(&mut self) -> Vec<(LspKey, bool)> {
         let links = self.topology.link_count();
         self.reservations = Reservations::new(links);
         self.placed.clear();

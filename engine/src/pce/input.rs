@@ -183,7 +183,6 @@ impl Pce {
                 state_sync,
             } => {
                 let mut report = ChangeReport::default();
-                let before = self.pathless();
                 let sent = self.counters().updates_sent;
                 if let Some(file) = topology {
                     let (next, events, replaced) =
@@ -199,8 +198,8 @@ impl Pce {
                 }
                 self.reload_state_sync(state_sync.map(|s| *s));
                 report.reoptimized = true;
-                report.recomputed = self.reoptimize_all();
-                self.report_lsps(&mut report, &before, sent);
+                let placed = self.reoptimize_all();
+                self.report_lsps(&mut report, &placed, sent);
                 self.last_change = Some(report);
                 Ok(0)
             }
@@ -216,7 +215,6 @@ impl Pce {
     /// structure replaces the topology and recomputes every LSP.
     fn change_topology(&mut self, change: TopologyChange) -> Result<(), CommandError> {
         let (next, events, replaced) = self.next_topology(change)?;
-        let before = self.pathless();
         let sent = self.counters().updates_sent;
         let old = Arc::clone(&self.topology);
         let mut report = ChangeReport {
@@ -224,10 +222,10 @@ impl Pce {
             replaced,
             ..ChangeReport::default()
         };
-        if replaced {
+        let placed = if replaced {
             self.adopt(next);
             report.reoptimized = true;
-            report.recomputed = self.reoptimize_all();
+            self.reoptimize_all()
         } else {
             let changed = old.changed_links(&next);
             report.links_changed = changed.len();
@@ -235,7 +233,7 @@ impl Pce {
             self.adopt(next);
             if shortens && self.config.reoptimize_on_restore {
                 report.reoptimized = true;
-                report.recomputed = self.reoptimize_all();
+                self.reoptimize_all()
             } else {
                 let mut keys = self.lsps_on(&changed);
                 for key in &keys {
@@ -248,14 +246,15 @@ impl Pce {
                     });
                 }
                 if shortens {
-                    keys.extend(before.iter().map(|(k, _)| *k));
+                    // The LSPs without a path may have one now.
+                    keys.extend(self.pathless());
                     keys.sort_unstable();
                     keys.dedup();
                 }
-                report.recomputed = self.place(&keys);
+                self.place(&keys)
             }
-        }
-        self.report_lsps(&mut report, &before, sent);
+        };
+        self.report_lsps(&mut report, &placed, sent);
         self.last_change = Some(report);
         Ok(())
     }

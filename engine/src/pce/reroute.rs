@@ -58,10 +58,15 @@ pub struct ChangeReport {
     pub recomputed: usize,
     /// LSPs sent a new path (PCUpd).
     pub updated: usize,
-    /// Controlled LSPs without a path after the change.
+    /// Of the LSPs computed again, those without a path after it (they
+    /// keep the path they have).
     pub without_path: usize,
     /// LSPs that had a path before the change and have none after it.
     pub lost_path: Vec<PathlessLsp>,
+    /// How long the core took, microseconds (the shell measures it: the
+    /// core has no clock).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub core_us: Option<u64>,
 }
 
 /// An LSP without a path.
@@ -93,13 +98,26 @@ fn priority(plan: &Plan) -> u8 {
 
 impl Pce {
     /// Compute `keys` again (the controlled ones, with their groups), in
-    /// priority order, in parallel rounds; returns how many LSPs were
-    /// placed.
-    pub(super) fn place(&mut self, keys: &[LspKey]) -> usize {
+    /// priority order, in parallel rounds; returns the LSPs placed, each
+    /// with whether it was without a path before.
+    pub(super) fn place(&mut self, keys: &[LspKey]) -> Vec<(LspKey, bool)> {
         let mut seen_groups = HashSet::new();
-        let mut lsps = 0;
+        let mut lsps = Vec::new();
         let mut units: Vec<((u8, LspKey), Unit)> = Vec::new();
-        for &key in keys {
+        // What computing each LSP outside a group needs (its report
+        // decoded), in parallel.
+        let this = &*self;
+        let mut plans: Vec<Option<Plan>> = keys
+            .par_iter()
+            .map(|key| {
+                if this.lsp_groups.contains_key(key) {
+                    None
+                } else {
+                    this.plan(*key)
+                }
+            })
+            .collect();
+        for (&key, plan) in keys.iter().zip(plans.iter_mut()) {
             if let Some(group) = self.lsp_groups.get(&key).and_then(|g| g.first()).copied() {
                 if !seen_groups.insert(group) {
                     continue;
@@ -108,11 +126,11 @@ impl Pce {
                     continue;
                 };
                 let mut first: Option<(u8, LspKey)> = None;
-                lsps += members.len();
                 for member in members.keys() {
                     let Some(plan) = self.plan(*member) else {
                         continue;
                     };
+                    lsps.push((*member, plan.control.no_path));
                     if plan.controlled && plan.control.pending_srp.is_none() {
                         self.release(member);
                     }
@@ -124,14 +142,14 @@ impl Pce {
                 }
                 continue;
             }
-            let Some(plan) = self.plan(key) else {
+            let Some(plan) = plan.take() else {
                 continue;
             };
             if !plan.controlled || plan.control.pending_srp.is_some() {
                 continue;
             }
             self.release(&key);
-            lsps += 1;
+            lsps.push((key, plan.control.no_path));
             units.push(((priority(&plan), key), Unit::Single(Box::new(plan), None)));
         }
         units.sort_by_key(|(rank, _)| *rank);
@@ -213,38 +231,43 @@ impl Pce {
         keys
     }
 
-    /// Delegated LSPs without a path, and whether each is proven so.
-    pub(super) fn pathless(&self) -> Vec<(LspKey, bool)> {
+    /// Delegated LSPs without a path (a scan of the database: only when a
+    /// change can give them one).
+    pub(super) fn pathless(&self) -> Vec<LspKey> {
         self.lspdb
             .iter()
             .filter(|(_, e)| e.control.delegated && e.control.no_path)
-            .map(|(k, e)| (*k, e.control.proven))
+            .map(|(k, _)| *k)
             .collect()
     }
 
-    /// [`ChangeReport`]'s LSP figures, from the state before and after.
+    /// [`ChangeReport`]'s LSP figures: `placed` (each with whether it was
+    /// without a path before) after the change.
     pub(super) fn report_lsps(
         &self,
         report: &mut ChangeReport,
-        before: &[(LspKey, bool)],
+        placed: &[(LspKey, bool)],
         updates_before: u64,
     ) {
-        let after = self.pathless();
-        let had: HashSet<LspKey> = before.iter().map(|(k, _)| *k).collect();
+        report.recomputed = placed.len();
         report.updated = usize::try_from(self.counters.updates_sent - updates_before).unwrap_or(0);
-        report.without_path = after.len();
-        report.lost_path = after
-            .iter()
-            .filter(|(k, _)| !had.contains(k))
-            .filter_map(|(k, proven)| {
-                let name = self.lspdb.with(k, |e| e.name.clone())?;
-                Some(PathlessLsp {
-                    pcc: k.pcc.to_string(),
+        report.without_path = 0;
+        report.lost_path.clear();
+        for (key, before) in placed {
+            let Some((true, proven, name)) = self.lspdb.with(key, |e| {
+                (e.control.no_path, e.control.proven, e.name.clone())
+            }) else {
+                continue;
+            };
+            report.without_path += 1;
+            if !before {
+                report.lost_path.push(PathlessLsp {
+                    pcc: key.pcc.to_string(),
                     name: String::from_utf8_lossy(&name).into_owned(),
-                    proven: *proven,
-                })
-            })
-            .collect();
+                    proven,
+                });
+            }
+        }
     }
 }
 

@@ -75,6 +75,10 @@ struct Args {
         default_value = "10.0.0.1:10.0.0.2,10.0.0.3:10.0.0.4"
     )]
     endpoints: Vec<String>,
+    /// LSP end points from a file, one HEAD:TAIL per line (instead of
+    /// `--endpoints`: tens of thousands of pairs).
+    #[arg(long)]
+    endpoints_file: Option<PathBuf>,
     /// SR-TE LSPs (else RSVP-TE).
     #[arg(long)]
     sr: bool,
@@ -252,7 +256,17 @@ struct Progress {
 }
 
 fn endpoints(args: &Args) -> Result<Vec<(Ipv4Addr, Ipv4Addr)>, String> {
-    args.endpoints
+    let from_file = match &args.endpoints_file {
+        Some(p) => std::fs::read_to_string(p)
+            .map_err(|e| format!("--endpoints-file {}: {e}", p.display()))?
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect(),
+        None => args.endpoints.clone(),
+    };
+    from_file
         .iter()
         .map(|e| {
             let (a, b) = e

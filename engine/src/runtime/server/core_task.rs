@@ -160,7 +160,8 @@ impl Core {
         self.shared
             .metrics
             .core_input(now().saturating_duration_since(start));
-        if let Some(report) = self.pce.take_change_report() {
+        if let Some(mut report) = self.pce.take_change_report() {
+            report.core_us = u64::try_from(now().saturating_duration_since(start).as_micros()).ok();
             log_change(&report, what);
             self.last_change = Some(report);
         }
@@ -333,6 +334,7 @@ fn log_change(report: &ChangeReport, what: &str) {
         lsps_recomputed = report.recomputed,
         lsps_updated = report.updated,
         lsps_without_path = report.without_path,
+        core_ms = report.core_us.unwrap_or(0) as f64 / 1000.0,
         "{what} applied"
     );
 }

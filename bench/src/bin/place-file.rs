@@ -1,0 +1,99 @@
+//! The library figure for the daemon benchmarks (bench/reroute.sh): the
+//! LSPs of an end-point file (`topo-gen`) placed on a topology file with
+//! `Placement::place` (the solver's parallel placement, 100 Mb/s each, as
+//! pcc-sim asks), then the busiest link failed and its LSPs rerouted with
+//! `Placement::reroute`; on THREADS threads. Prints milliseconds.
+//!
+//! ```sh
+//! place-file TOPOLOGY.json ENDPOINTS.txt THREADS
+//! ```
+
+use std::time::Instant;
+
+use pce_engine::pcreq::{path_request, PathAsk};
+use pce_engine::solver::placement::Placement;
+use pce_engine::solver::Prepared;
+use pce_engine::topology::{LinkId, TopologyEvent, TopologyFile};
+use pcep::wire::object::Bandwidth;
+use pcep::wire::{Attributes, PathSetupType};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(topology), Some(pairs), Some(threads)) = (
+        args.first(),
+        args.get(1),
+        args.get(2).and_then(|t| t.parse::<usize>().ok()),
+    ) else {
+        eprintln!("usage: place-file TOPOLOGY.json ENDPOINTS.txt THREADS");
+        std::process::exit(2);
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool");
+    let file = TopologyFile::load(std::path::Path::new(topology)).expect("a topology file");
+    let topo = pool.install(|| Prepared::from(file));
+    let attributes = Attributes {
+        bandwidth: Some(Bandwidth {
+            bandwidth: 12_500_000.0,
+            ..Bandwidth::default()
+        }),
+        ..Attributes::default()
+    };
+    let requests: Vec<_> = std::fs::read_to_string(pairs)
+        .expect("an end-point file")
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .filter_map(|(a, b)| {
+            let ask = PathAsk {
+                source: a.parse().ok()?,
+                destination: b.parse().ok()?,
+                attributes: &attributes,
+                setup: PathSetupType::RSVP_TE,
+                peer_sr: None,
+            };
+            path_request(&topo, &ask).ok()
+        })
+        .collect();
+    // Once to let the landmark classes settle, as the daemon's first
+    // placement does; then timed.
+    let _ = pool.install(|| Placement::place(&topo, &requests));
+    let _ = topo.prepare();
+    let t = Instant::now();
+    let placement = pool.install(|| Placement::place(&topo, &requests));
+    let place = t.elapsed();
+    let busiest = (0..topo.link_count() as u32)
+        .map(LinkId)
+        .max_by_key(|l| {
+            placement.lsps_on(*l).len() + topo.reverse(*l).map_or(0, |r| placement.lsps_on(r).len())
+        })
+        .expect("links");
+    let link = topo.link(busiest).expect("the link");
+    let after = Prepared::from(
+        topo.apply(&TopologyEvent::LinkState {
+            a: topo.node(link.from).expect("a node").name.clone(),
+            b: topo.node(link.to).expect("a node").name.clone(),
+            up: false,
+            a_interface: None,
+        })
+        .expect("the event applies"),
+    );
+    let failed = [busiest, topo.reverse(busiest).expect("both directions")];
+    let mut rerouted = placement.clone();
+    let t = Instant::now();
+    let moved = pool.install(|| rerouted.reroute(&after, &requests, &failed));
+    let reroute = t.elapsed();
+    println!(
+        "threads={threads} lsps={} place_ms={:.1} rounds={} busiest={}-{} reroute_lsps={} reroute_ms={:.2}",
+        requests.len(),
+        place.as_secs_f64() * 1e3,
+        placement.rounds,
+        topo.node(link.from).map_or("?", |n| &n.name),
+        topo.node(link.to).map_or("?", |n| &n.name),
+        moved.len(),
+        reroute.as_secs_f64() * 1e3,
+    );
+}
