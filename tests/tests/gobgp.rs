@@ -5,6 +5,8 @@
 //! with its metrics; `pcc-sim` delegates two LSPs; a link GoBGP withdraws
 //! goes down, and exactly the LSP over it gets a new path by PCUpd,
 //! acknowledged; announced again, it comes back up and the LSP returns.
+//! Then GoBGP replaces it with a generated topology of 300 nodes, and
+//! paths computed on the TED learned from it are the same as on the file.
 //! Then every BGP and PCEP message of the run is decoded by tshark: no
 //! malformed packet, no warning or error.
 //!
@@ -14,9 +16,60 @@
 //! it fails.
 #![allow(clippy::disallowed_methods)]
 
+use std::collections::HashSet;
 use std::process::Command;
 
+use pce_engine::topology::{LinkSpec, NodeSpec, TopologyFile};
 use pce_tests::{bin_dir, root_and, tshark_complaints, workspace};
+use rand::{Rng, SeedableRng};
+
+/// A seeded topology of `n` nodes: a ring with two random chords per node;
+/// metrics, delays, bandwidths, admin groups, SRLGs and SIDs drawn at
+/// random (metrics from a wide range: no ties between paths, so the
+/// comparison sees one answer).
+fn generated(n: usize, seed: u64) -> TopologyFile {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let nodes = (0..n)
+        .map(|i| NodeSpec {
+            name: format!("g{i}"),
+            router_id: format!("10.1.{}.{}", i / 250, i % 250 + 1).parse().unwrap(),
+            addresses: vec![],
+            node_sid: Some(16_000 + i as u32),
+            srlgs: vec![],
+        })
+        .collect();
+    let mut pairs = HashSet::new();
+    let mut links = Vec::new();
+    for i in 0..n {
+        let chords: Vec<usize> = (0..2).map(|_| rng.random_range(0..n)).collect();
+        for j in std::iter::once((i + 1) % n).chain(chords) {
+            if j == i || !pairs.insert((i.min(j), i.max(j))) {
+                continue;
+            }
+            let k = links.len() as u32;
+            links.push(LinkSpec {
+                a: format!("g{i}"),
+                b: format!("g{j}"),
+                igp_metric: rng.random_range(1..100_000),
+                te_metric: Some(rng.random_range(1..100_000)),
+                delay_us: rng.random_range(1..20_000),
+                bandwidth_bps: Some([1e9, 1e10, 4e10][rng.random_range(0..3)]),
+                admin_groups: rng.random_range(0..4),
+                srlgs: (0..rng.random_range(0..3))
+                    .map(|_| rng.random_range(1..64))
+                    .collect(),
+                a_address: None,
+                b_address: None,
+                a_adj_sid: Some(24_000 + 2 * k),
+                b_adj_sid: Some(24_001 + 2 * k),
+                a_interface_id: None,
+                b_interface_id: None,
+                b_to_a: None,
+            });
+        }
+    }
+    TopologyFile { nodes, links }
+}
 
 fn prerequisites() -> Result<(), String> {
     root_and(
@@ -41,11 +94,19 @@ fn gobgp_feeds_the_ted_of_pce_serve() {
     }
     let out = std::env::temp_dir().join(format!("gobgp-bgpls-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).unwrap();
+    let topology = out.join("generated.json");
+    std::fs::write(
+        &topology,
+        serde_json::to_string(&generated(300, 16)).unwrap(),
+    )
+    .unwrap();
     let run = Command::new("bash")
         .arg(workspace().join("tools/interop/gobgp-bgpls.sh"))
         .arg(bin_dir().join("pce"))
         .arg(&out)
         .arg("60")
+        .arg(&topology)
         .output()
         .unwrap();
     let tail = |f: &str| std::fs::read_to_string(out.join(f)).unwrap_or_default();

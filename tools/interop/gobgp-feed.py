@@ -3,6 +3,12 @@
 
     gobgp-feed.py --api 127.0.0.1:50051 add ROUTES          originate every line of ROUTES
     gobgp-feed.py --api 127.0.0.1:50051 withdraw ROUTES I J  withdraw lines I..J (0-based, inclusive)
+    gobgp-feed.py --raw add ROUTES                           the BGP-LS attribute as an unknown attribute
+
+By default gobgpd decodes the BGP-LS attribute with its own codec and encodes it again: TLVs it
+does not know (1114 unidirectional delay, 1155 prefix metric, ...) are dropped without an error.
+With --raw the attribute goes in as an unknown path attribute (type 29, optional transitive), which
+gobgpd forwards byte for byte (a fact from ../shared/interop/gobgp-bgpls/README.md).
 
 ROUTES holds one route per line: the NLRI (RFC 9552, with its type and length) and the BGP-LS
 attribute's value, in hex. GoBGP 3.10's structured API has no BGP-LS types, so the routes go in
@@ -32,6 +38,8 @@ def stubs():
     sys.path.insert(0, out)
     import gobgp_pb2
     import gobgp_pb2_grpc
+    import attribute_pb2
+    gobgp_pb2.attribute = attribute_pb2
     return grpc, gobgp_pb2, gobgp_pb2_grpc
 
 
@@ -44,6 +52,7 @@ def attribute(flags, code, value):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--api", default="127.0.0.1:50051")
+    ap.add_argument("--raw", action="store_true")
     ap.add_argument("command", choices=["add", "withdraw"])
     ap.add_argument("routes")
     ap.add_argument("range", nargs="*", type=int)
@@ -61,8 +70,14 @@ def main():
     family = pb.Family(afi=pb.Family.AFI_LS, safi=pb.Family.SAFI_LS)
     for nlri, attr in routes:
         path = pb.Path(family=family, nlri_binary=nlri, is_withdraw=a.command == "withdraw")
-        path.pattrs_binary.extend([attribute(0x40, 1, b"\x00"), attribute(0x40, 3, bytes(4)),
-                                   attribute(0x80, 29, attr)])
+        if a.raw:
+            at = pb.attribute
+            for m in (at.OriginAttribute(origin=0), at.NextHopAttribute(next_hop="0.0.0.0"),
+                      at.UnknownAttribute(flags=0x80, type=29, value=attr)):
+                path.pattrs.add().Pack(m)
+        else:
+            path.pattrs_binary.extend([attribute(0x40, 1, b"\x00"), attribute(0x40, 3, bytes(4)),
+                                       attribute(0x80, 29, attr)])
         if a.command == "add":
             stub.AddPath(pb.AddPathRequest(table_type=pb.GLOBAL, path=path))
         else:
