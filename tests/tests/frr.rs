@@ -84,6 +84,11 @@ fn decode(capture: &Path) -> Vec<(String, u8, Vec<String>)> {
 
 /// Run an interop script; its output directory.
 fn run_script(script: &str, tag: &str) -> Option<PathBuf> {
+    run_script_with(script, tag, &[])
+}
+
+/// [`run_script`] with environment variables.
+fn run_script_with(script: &str, tag: &str, env: &[(&str, &str)]) -> Option<PathBuf> {
     if let Err(why) = prerequisites() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -95,6 +100,7 @@ fn run_script(script: &str, tag: &str) -> Option<PathBuf> {
     let out = std::env::temp_dir().join(format!("{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     let run = Command::new("bash")
+        .envs(env.iter().copied())
         .arg(workspace().join("tools/interop").join(script))
         .arg(pce_binary())
         .arg(&out)
@@ -153,6 +159,45 @@ fn frr_pathd_against_pce_serve() {
     );
     let vtysh = std::fs::read_to_string(out.join("vtysh.txt")).unwrap_or_default();
     assert!(vtysh.contains("Session Status UP"), "{vtysh}");
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// The same with the TED learned over BGP-LS from GoBGP (the PCE starts
+/// on another topology; pathd starts once the TED is the interop one).
+#[test]
+fn frr_pathd_against_pce_serve_with_the_topology_from_bgp_ls() {
+    let gobgp = root_and(
+        &[
+            "/usr/bin/gobgpd",
+            "/usr/share/gocode/src/github.com/osrg/gobgp/api/gobgp.proto",
+        ],
+        "gobgpd golang-github-osrg-gobgp-dev",
+    );
+    if let Err(why) = gobgp {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the FRR interop tests must run in CI: {why}"
+        );
+        eprintln!("SKIPPED: {why}");
+        return;
+    }
+    let Some(out) = run_script_with(
+        "frr-interop.sh",
+        "frr-interop-bgp-ls",
+        &[("FRR_TED", "bgp-ls")],
+    ) else {
+        return;
+    };
+    check_capture(
+        &out,
+        &[
+            ("127.0.0.2", 10, "FRR's reports"),
+            ("127.0.0.1", 11, "our PCUpd"),
+            ("127.0.0.1", 12, "our PCInitiate"),
+        ],
+    );
+    let bad = pce_tests::tshark_complaints(&out.join("pcep.pcapng"), "bgp");
+    assert!(bad.is_empty(), "tshark complains about BGP: {bad}");
     let _ = std::fs::remove_dir_all(&out);
 }
 

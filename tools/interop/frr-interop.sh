@@ -3,6 +3,12 @@
 # namespace, with every packet captured.
 #
 #   tools/interop/frr-interop.sh PCE_BINARY OUTDIR [TIMEOUT_SECONDS]
+#   FRR_TED=bgp-ls tools/interop/frr-interop.sh ...
+#
+# With FRR_TED=bgp-ls the PCE starts on a two-node file and learns the
+# topology (examples/topologies/frr-interop.json) over BGP-LS from GoBGP
+# (gobgpd at 127.0.0.3, the routes `pce bgp-ls-originate` prints); pathd
+# starts once the TED is that topology.
 #
 # Steps, each waited for as a condition (polling with a deadline, never a
 # fixed sleep):
@@ -25,19 +31,47 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 NAME=frrinterop
+TED=${FRR_TED:-file}
+if [ "$TED" = bgp-ls ]; then
+  NEEDS="/usr/lib/frr/zebra /usr/lib/frr/pathd tshark vtysh ip curl gobgpd gobgp python3"
+  CAPTURE_FILTER="tcp port 4189 or tcp port 179"
+fi
 # shellcheck source=tools/interop/lib.sh
 . "$HERE/lib.sh"
 API="http://127.0.0.1:9189"
+TOPO="$ROOT/examples/topologies/frr-interop.json"
 
-cat > "$OUT/pce.toml" <<EOF
+if [ "$TED" = bgp-ls ]; then
+  gobgp_venv
+  cat > "$OUT/two.json" <<'JSON'
+{"nodes": [{"name": "X", "router_id": "198.51.100.1"}, {"name": "Y", "router_id": "198.51.100.2"}],
+ "links": [{"a": "X", "b": "Y", "igp_metric": 1}]}
+JSON
+  cat > "$OUT/pce.toml" <<EOF
 [pce]
 address = "127.0.0.1"
 port = 4189
 api = "127.0.0.1:9189"
-topology = "$ROOT/examples/topologies/frr-interop.json"
+topology = "$OUT/two.json"
+[bgp_ls]
+local_as = 65000
+router_id = "127.0.0.4"
+settle_ms = 100
+[[bgp_ls.peers]]
+address = "127.0.0.3"
+asn = 65000
+EOF
+else
+  cat > "$OUT/pce.toml" <<EOF
+[pce]
+address = "127.0.0.1"
+port = 4189
+api = "127.0.0.1:9189"
+topology = "$TOPO"
 keepalive = 30
 dead_timer = 120
 EOF
+fi
 
 pathd_conf PCE1 initiated <<'POLICIES'
   segment-list SL1
@@ -56,10 +90,28 @@ POLICIES
 api() { get "$API" "$1"; }
 
 start_netns
+if [ "$TED" = bgp-ls ]; then start_gobgpd 127.0.0.3 127.0.0.4; fi
 
 $X "$PCE" serve --config "$OUT/pce.toml" >"$OUT/pce.log" 2>&1 &
 PIDS+=($!)
 wait_for "pce serve answers on its API" api /health
+
+# The TED is the file's topology: every node, every directed link up.
+ted_is_the_file() {
+  api /topology | python3 -c '
+import json, sys
+f = json.load(open(sys.argv[1]))
+t = json.load(sys.stdin)
+want = sorted((l[x], l[y], l["igp_metric"]) for l in f["links"] for x, y in (("a", "b"), ("b", "a")))
+got = sorted((l["from"], l["to"], l["igp_metric"]) for l in t["links"] if l["up"])
+sys.exit(0 if got == want and len(t["nodes"]) == len(f["nodes"]) else 1)' "$TOPO"
+}
+if [ "$TED" = bgp-ls ]; then
+  wait_for "the BGP-LS session is up" grep -q "BGP-LS session established" "$OUT/pce.log"
+  "$PCE" bgp-ls-originate "$TOPO" > "$OUT/routes.txt"
+  feed add "$OUT/routes.txt"
+fi
+wait_for "the TED is $(basename "$TOPO") (from the $TED)" ted_is_the_file
 
 start_zebra
 start_pathd

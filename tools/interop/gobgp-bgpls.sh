@@ -44,36 +44,9 @@ CAPTURE=bgp.pcapng
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tools/interop/lib.sh
 . "$HERE/lib.sh"
-VENV=${GOBGP_VENV:-/tmp/gobgp-venv}
-PROTOS=/usr/share/gocode/src/github.com/osrg/gobgp/api
-[ -d "$PROTOS" ] || { echo "$NAME: missing $PROTOS (golang-github-osrg-gobgp-dev)" >&2; exit 2; }
-if ! "$VENV/bin/python" -c 'import grpc, grpc_tools, google.protobuf' 2>/dev/null; then
-  rm -rf "$VENV"
-  python3 -m venv "$VENV" && "$VENV/bin/pip" install -q grpcio grpcio-tools protobuf ||
-    { echo "$NAME: cannot make the Python venv $VENV" >&2; exit 2; }
-fi
+gobgp_venv
 start_netns
-
-cat > "$OUT/gobgpd.toml" <<CONF
-[global.config]
-  as = 65000
-  router-id = "127.0.0.1"
-  port = 179
-  local-address-list = ["127.0.0.1"]
-[[neighbors]]
-  [neighbors.config]
-    neighbor-address = "127.0.0.2"
-    peer-as = 65000
-  [neighbors.transport.config]
-    local-address = "127.0.0.1"
-    passive-mode = true
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "ls"
-CONF
-$X gobgpd -f "$OUT/gobgpd.toml" -p --api-hosts 127.0.0.1:50051 --pprof-disable -l info >"$OUT/gobgpd.log" 2>&1 &
-PIDS+=($!)
-wait_for "gobgpd's API answers" $X gobgp -u 127.0.0.1 -p 50051 global
+start_gobgpd 127.0.0.1 127.0.0.2
 
 TOPO="$ROOT/examples/topologies/draft-topology-a.json"
 "$PCE" bgp-ls-originate "$TOPO" > "$OUT/routes.txt"
@@ -99,7 +72,7 @@ PIDS+=($!)
 API=http://127.0.0.1:9189
 wait_for "pce serve answers" get "$API" /health
 wait_for "the BGP-LS session is up" grep -q "BGP-LS session established" "$OUT/pce.log"
-$X "$VENV/bin/python" "$ROOT/tools/interop/gobgp-feed.py" add "$OUT/routes.txt"
+feed add "$OUT/routes.txt"
 
 # The TED as the API shows it, against the file: every node, every
 # directed link up with its metrics; the link $1 (A-B), if given, down.
@@ -141,12 +114,12 @@ first=$(grep -n '^0002.*0100000000050101.*010000000007 ' "$OUT/routes.txt" | cut
 [ -n "$first" ] || { echo "$NAME: FAILED: no route for the link R1-R3"; exit 1; }
 from=$((first - 1))
 to=$((first))
-$X "$VENV/bin/python" "$ROOT/tools/interop/gobgp-feed.py" withdraw "$OUT/routes.txt" $from $to
+feed withdraw "$OUT/routes.txt" $from $to
 wait_for "GoBGP withdrew R1-R3: it is down in the TED" ted_is R1-R3
 wait_for "the LSP over R1-R3 moved (PCUpd, acknowledged), the other did not" \
   lsps_are "10.0.0.1:10.0.0.5,10.0.0.6,10.0.0.8,10.0.0.4:2 $OTHER"
 sed -n "$((from + 1)),$((to + 1))p" "$OUT/routes.txt" > "$OUT/link.txt"
-$X "$VENV/bin/python" "$ROOT/tools/interop/gobgp-feed.py" add "$OUT/link.txt"
+feed add "$OUT/link.txt"
 wait_for "GoBGP announced it again: it is up" ted_is
 wait_for "the reoptimization brought the LSP back over R1-R3" lsps_are "$OVER_R3:3 $OTHER"
 
@@ -163,10 +136,10 @@ CONF
   PIDS+=($!)
   wait_for "the PCE on the file answers" get http://127.0.0.1:9190 /health
   "$PCE" bgp-ls-originate "$TOPO2" > "$OUT/routes2.txt"
-  $X "$VENV/bin/python" "$ROOT/tools/interop/gobgp-feed.py" withdraw "$OUT/routes.txt" 0 $(($(wc -l < "$OUT/routes.txt") - 1))
+  feed withdraw "$OUT/routes.txt" 0 $(($(wc -l < "$OUT/routes.txt") - 1))
   # Raw: GoBGP's own codec would drop the delay TLV (1114), which the
   # comparison needs.
-  $X "$VENV/bin/python" "$ROOT/tools/interop/gobgp-feed.py" --raw add "$OUT/routes2.txt"
+  feed --raw add "$OUT/routes2.txt"
   TOPO=$TOPO2
   wait_for "the TED is the generated topology, learned from GoBGP" ted_is
   $X python3 - "$TOPO2" <<'PY'

@@ -102,6 +102,52 @@ pathd_conf() {
   } > "$RUN/pathd.conf"
 }
 
+# GoBGP as a BGP-LS speaker (Debian gobgpd, golang-github-osrg-gobgp-dev
+# for its API's protos): the Python venv that feeds its gRPC API (grpcio,
+# grpcio-tools, protobuf; made in $GOBGP_VENV, default /tmp/gobgp-venv, if
+# missing), exit 2 if it cannot be had.
+gobgp_venv() {
+  VENV=${GOBGP_VENV:-/tmp/gobgp-venv}
+  local protos=/usr/share/gocode/src/github.com/osrg/gobgp/api
+  [ -d "$protos" ] || { echo "$NAME: missing $protos (golang-github-osrg-gobgp-dev)" >&2; exit 2; }
+  if ! "$VENV/bin/python" -c 'import grpc, grpc_tools, google.protobuf' 2>/dev/null; then
+    rm -rf "$VENV"
+    python3 -m venv "$VENV" && "$VENV/bin/pip" install -q grpcio grpcio-tools protobuf ||
+      { echo "$NAME: cannot make the Python venv $VENV" >&2; exit 2; }
+  fi
+}
+
+# gobgpd at ADDR (AS 65000, its API on ADDR:50051), passive towards PEER
+# (AS 65000) for the link-state family; GOBGP_API is set for feed.
+#   start_gobgpd ADDR PEER
+start_gobgpd() {
+  local addr=$1 peer=$2
+  cat > "$OUT/gobgpd.toml" <<CONF
+[global.config]
+  as = 65000
+  router-id = "$addr"
+  port = 179
+  local-address-list = ["$addr"]
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "$peer"
+    peer-as = 65000
+  [neighbors.transport.config]
+    local-address = "$addr"
+    passive-mode = true
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "ls"
+CONF
+  GOBGP_API=$addr:50051
+  $X gobgpd -f "$OUT/gobgpd.toml" -p --api-hosts "$GOBGP_API" --pprof-disable -l info >"$OUT/gobgpd.log" 2>&1 &
+  PIDS+=($!)
+  wait_for "gobgpd's API answers" $X gobgp -u "$addr" -p 50051 global
+}
+
+# Hand gobgpd routes (tools/interop/gobgp-feed.py, its arguments).
+feed() { $X "$VENV/bin/python" "$ROOT/tools/interop/gobgp-feed.py" --api "$GOBGP_API" "$@"; }
+
 # get URL PATH: the API's JSON (inside the namespace).
 get() { $X curl -sf "$1$2"; }
 
