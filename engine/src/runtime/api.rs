@@ -947,6 +947,22 @@ async fn metrics(State(api): State<Api>) -> Result<Response, ApiError> {
     );
     let _ = writeln!(out, "pce_lsps{{computed_here=\"true\"}} {delegated}\npce_lsps{{computed_here=\"false\"}} {other}");
     let _ = writeln!(out, "# HELP pce_lsps_initiated PCE-initiated LSPs.\n# TYPE pce_lsps_initiated gauge\npce_lsps_initiated {initiated}");
+    let topo = api.shared.topology.load();
+    let links_up = topo
+        .links()
+        .iter()
+        .filter(|l| {
+            l.up && [l.from, l.to]
+                .iter()
+                .all(|n| topo.node(*n).is_some_and(|n| n.up))
+        })
+        .count();
+    let _ = writeln!(
+        out,
+        "# HELP pce_ted_nodes Nodes in the TED.\n# TYPE pce_ted_nodes gauge\npce_ted_nodes {}",
+        topo.node_count()
+    );
+    let _ = writeln!(out, "# HELP pce_ted_links Directed links in the TED, by state (up: usable, with both ends up).\n# TYPE pce_ted_links gauge\npce_ted_links{{state=\"up\"}} {links_up}\npce_ted_links{{state=\"down\"}} {}", topo.link_count() - links_up);
     let _ = writeln!(out, "# HELP pce_lsps_without_path LSPs this PCE computes whose last computation found no path (they keep their path).\n# TYPE pce_lsps_without_path gauge\npce_lsps_without_path {without_path}");
     for (name, help, v) in [
         (

@@ -799,4 +799,12 @@ fn the_topology_comes_from_a_bgp_ls_peer() {
         metrics.lines().any(|l| l == "pce_lsps_without_path 0"),
         "{metrics}"
     );
+    // The TED's size, the withdrawn link counted down.
+    for line in [
+        format!("pce_ted_nodes {}", topology_a.nodes.len()),
+        format!("pce_ted_links{{state=\"up\"}} {}", links - 2),
+        "pce_ted_links{state=\"down\"} 2".to_string(),
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line}: {metrics}");
+    }
 }
