@@ -243,10 +243,15 @@ async fn session(
 async fn rebuild(section: Arc<BgpLsSection>, state: Arc<State>, core: CoreHandle) {
     let settle = Duration::from_millis(section.settle_ms);
     let mut last: Option<TopologyFile> = None;
+    // What the last rebuild cost (the TED built, then adopted by the core).
+    let mut cost = Duration::ZERO;
     loop {
         state.changed.notified().await;
-        // Quiet for `settle`, or at most 10 x settle after the first change.
-        let until = tokio::time::Instant::now() + settle * 10;
+        // Quiet for `settle`; while UPDATEs keep coming, at most 10 x
+        // settle after the first change, or 4 x what the last rebuild
+        // cost when that is longer: a large initial feed is not rebuilt
+        // over and over, each time holding the core.
+        let until = tokio::time::Instant::now() + (settle * 10).max(cost * 4);
         loop {
             let wait = tokio::time::sleep(settle);
             tokio::select! {
@@ -258,12 +263,19 @@ async fn rebuild(section: Arc<BgpLsSection>, state: Arc<State>, core: CoreHandle
                 }
             }
         }
-        let (file, report) = {
-            let db = state
-                .db
+        let started = tokio::time::Instant::now();
+        // Built on a blocking thread: at carrier size it takes a second,
+        // which a runtime worker must not spend.
+        let db = Arc::clone(&state);
+        let Ok((file, report)) = tokio::task::spawn_blocking(move || {
+            db.db
                 .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            db.topology()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .topology()
+        })
+        .await
+        else {
+            continue;
         };
         for u in report.unused.iter().take(20) {
             tracing::debug!("BGP-LS: {u}");
@@ -280,6 +292,7 @@ async fn rebuild(section: Arc<BgpLsSection>, state: Arc<State>, core: CoreHandle
                 reply,
             })
             .await;
+        cost = started.elapsed();
         match answer {
             Some(Ok(_)) => {
                 // The core logged what the change moved.
