@@ -20,7 +20,7 @@ LINKS=${2:-500000}
 cargo build -q --release -p pce-engine --bin pce -p pce-bench --bin bgp-ls-send
 T=target/release
 DIR=$(mktemp -d)
-trap 'pkill -f "$T/pce serve --config $DIR"; pkill -f "gobgpd -f $DIR"; pkill -f "$T/bgp-ls-send"; rm -rf "$DIR"; true' EXIT
+trap 'set +e; pkill -f "$T/pce serve --config $DIR"; pkill -f "gobgpd -f $DIR"; pkill -f "$T/bgp-ls-send"; rm -rf "$DIR"; true' EXIT
 
 # Start the sender on PORT and wait until it is ready (its UPDATEs encoded).
 sender() {

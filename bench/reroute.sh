@@ -22,7 +22,7 @@ cargo build -q --release -p pce-engine --bin pce -p pce-tools --bin pcc-sim \
   -p pce-bench --bin topo-gen --bin place-file
 T=target/release
 DIR=$(mktemp -d)
-trap 'pkill -f "$T/pce serve --config $DIR" 2>/dev/null; pkill -f "pcc-sim --pce 127.0.0.1:4196" 2>/dev/null; rm -rf "$DIR"' EXIT
+trap 'set +e; pkill -f "$T/pce serve --config $DIR" 2>/dev/null; pkill -f "pcc-sim --pce 127.0.0.1:4196" 2>/dev/null; rm -rf "$DIR"' EXIT
 $T/topo-gen 2000 8000 42 "$DIR/topo.json" 50000 "$DIR/pairs.txt"
 API=http://127.0.0.1:9196
 

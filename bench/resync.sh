@@ -14,7 +14,7 @@ ROUNDS=${1:-5}
 cargo build -q --release -p pce-engine --bin pce -p pce-tools --bin pcc-sim
 T=target/release
 DIR=$(mktemp -d)
-trap 'pkill -f "$T/pce serve --config $DIR" 2>/dev/null; rm -rf "$DIR"' EXIT
+trap 'set +e; pkill -f "$T/pce serve --config $DIR" 2>/dev/null; rm -rf "$DIR"' EXIT
 cat > "$DIR/pce.toml" <<TOML
 [pce]
 port = 4192

@@ -17,7 +17,7 @@ ROUNDS=${1:-5}
 cargo build -q --release -p pce-engine --bin pce -p pce-tools --bin pcc-sim -p pce-bench --bin pcep-sink
 T=target/release
 DIR=$(mktemp -d)
-trap 'pkill -f "$T/pce serve --config $DIR" 2>/dev/null; pkill -f "$T/pcep-sink" 2>/dev/null; rm -rf "$DIR"' EXIT
+trap 'set +e; pkill -f "$T/pce serve --config $DIR" 2>/dev/null; pkill -f "$T/pcep-sink" 2>/dev/null; rm -rf "$DIR"' EXIT
 cat > "$DIR/pce.toml" <<EOF
 [pce]
 port = 4191

@@ -16,7 +16,7 @@ ROUNDS=${1:-3}
 cargo build -q --release -p pce-engine --bin pce -p pce-tools --bin pcc-sim
 T=target/release
 DIR=$(mktemp -d)
-trap 'pkill -f "$T/pce serve --config $DIR" 2>/dev/null; rm -rf "$DIR"' EXIT
+trap 'set +e; pkill -f "$T/pce serve --config $DIR" 2>/dev/null; rm -rf "$DIR"' EXIT
 A=127.0.0.31 B=127.0.0.30   # B has the lower identity: it opens the session
 conf() { # address api_port priority peer peer_priority
   cat <<EOF
