@@ -187,8 +187,7 @@ impl Pce {
                         Some(Ok(path))
                             if fits(&topo, &self.reservations, &path.links, bw(plan)) =>
                         {
-                            let plan = plan.clone();
-                            self.apply_path(&plan, path, false, Vec::new());
+                            self.apply_path(plan, path, false, Vec::new());
                         }
                         Some(Err(e)) => {
                             let proven = match e {
