@@ -57,7 +57,7 @@ port = 17901
 EOF
 GOT_NODES=$(sed -n 's/.*nodes=\([0-9]*\).*/\1/p' "$DIR/send-17901.log")
 GOT_LINKS=$(sed -n 's/.*links=\([0-9]*\).*/\1/p' "$DIR/send-17901.log")
-$T/pce serve --config "$DIR/pce.toml" 2>"$DIR/pce.log" &
+NO_COLOR=1 $T/pce serve --config "$DIR/pce.toml" 2>"$DIR/pce.log" &
 ted_complete() {
   curl -sf http://127.0.0.1:9199/metrics | grep -q "^pce_ted_links{state=\"up\"} $((2 * GOT_LINKS))\$"
 }
@@ -66,6 +66,10 @@ path_s=$(since_start "$DIR/send-17901.log" curl -sf -XPOST http://127.0.0.1:9199
   -H 'content-type: application/json' -d '{"source": "n0", "destination": "n'$((GOT_NODES - 1))'"}')
 rss=$(awk '/VmHWM/ {print $2}' /proc/"$(pgrep -f "$T/pce serve --config $DIR")"/status)
 write_pce=$(sed -n 's/.*write_ms=\([0-9.]*\).*/\1/p' "$DIR/send-17901.log")
+# The core's time for each TED it was given (what every session waited).
+core_ms=$(sed -n 's/.*topology change applied.*core_ms=\([0-9.]*\).*/\1/p' "$DIR/pce.log" | paste -sd, -)
+# Off the core, per TED: from the LS database, built, prepared (ms).
+off_core=$(sed -n 's/.*the TED is the topology now.*ted_ms=\([0-9.]*\) build_ms=\([0-9.]*\) prepare_ms=\([0-9.]*\).*/\1+\2+\3/p' "$DIR/pce.log" | paste -sd, -)
 pkill -f "$T/pce serve --config $DIR"; pkill -f "$T/bgp-ls-send" || true
 
 # --- gobgpd, the same feed.
@@ -98,6 +102,6 @@ grss=$(awk '/VmHWM/ {print $2}' /proc/"$(pgrep -f "gobgpd -f $DIR")"/status)
 write_gobgp=$(sed -n 's/.*write_ms=\([0-9.]*\).*/\1/p' "$DIR/send-17902.log")
 
 echo "topology: $GOT_NODES nodes, $GOT_LINKS links, $NLRIS NLRIs"
-echo "pce serve: TED complete in ${pce_s} s ($(echo "$NLRIS / $pce_s" | bc) NLRIs/s), first path at ${path_s} s, sender wrote for ${write_pce} ms, peak RSS $((rss / 1024)) MiB"
+echo "pce serve: TED complete in ${pce_s} s ($(echo "$NLRIS / $pce_s" | bc) NLRIs/s), first path at ${path_s} s, sender wrote for ${write_pce} ms, peak RSS $((rss / 1024)) MiB, core ms per TED change: ${core_ms} (off the core: ${off_core})"
 echo "gobgpd:    $got of $NLRIS NLRIs accepted in ${gobgp_s} s ($(echo "$got / $gobgp_s" | bc) NLRIs/s), sender wrote for ${write_gobgp} ms, peak RSS $((grss / 1024)) MiB"
 echo "NLRIs/s, pce over gobgpd: $(echo "scale=1; ($NLRIS / $pce_s) / ($got / $gobgp_s)" | bc)"

@@ -20,7 +20,8 @@ use pcep::wire::{Attributes, Message, WireConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::pce::{ChangeReport, CommandError, InitiateSpec, Pce, SessionId, StateSync};
-use crate::topology::{TopologyEvent, TopologyFile};
+use crate::solver::Prepared;
+use crate::topology::{Topology, TopologyEvent, TopologyFile};
 
 /// What happened.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -119,11 +120,91 @@ pub enum Command {
 #[serde(rename_all = "snake_case")]
 pub enum TopologyChange {
     /// A whole new topology.
-    Replace(Box<TopologyFile>),
+    Replace(Replacement),
     /// One event on the current one.
     Event(TopologyEvent),
     /// Events on the current one, applied together (all or none).
     Events(Vec<TopologyEvent>),
+}
+
+impl TopologyChange {
+    /// A whole new topology, from its file.
+    pub fn replace(file: TopologyFile) -> Self {
+        Self::Replace(Replacement {
+            file: Box::new(file),
+            built: None,
+        })
+    }
+}
+
+/// A whole new topology: its file, and what the shell built of it off the
+/// core (at carrier size, seconds that the core would otherwise spend
+/// while every session waits). Only the file is recorded, compared and
+/// serialized: a replay builds the same again.
+#[derive(Clone)]
+pub struct Replacement {
+    /// The new topology.
+    pub file: Box<TopologyFile>,
+    /// `file` built (`TopologyFile::build`), and perhaps prepared for the
+    /// solver: exactly what the core would make of it.
+    pub built: Option<Built>,
+}
+
+/// What a [`Replacement`]'s file was made into, off the core.
+#[derive(Clone, Debug)]
+pub enum Built {
+    /// Built: what the core compares with the current topology.
+    Topology(Arc<Topology>),
+    /// Built and prepared (landmark tables): what the core adopts as it is
+    /// when the new topology replaces the current one whole.
+    Prepared(Arc<Prepared>),
+}
+
+impl std::fmt::Debug for Replacement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replacement")
+            .field("nodes", &self.file.nodes.len())
+            .field("links", &self.file.links.len())
+            .field(
+                "built",
+                &self.built.as_ref().map(|b| match b {
+                    Built::Topology(_) => "topology",
+                    Built::Prepared(_) => "prepared",
+                }),
+            )
+            .finish()
+    }
+}
+
+impl PartialEq for Replacement {
+    fn eq(&self, other: &Self) -> bool {
+        self.file == other.file
+    }
+}
+
+impl Serialize for Replacement {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.file.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Replacement {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self {
+            file: Box::deserialize(d)?,
+            built: None,
+        })
+    }
+}
+
+/// What a topology change makes of the current topology.
+enum Next {
+    /// The same structure with these events applied.
+    Changed(Topology, Vec<TopologyEvent>),
+    /// A new structure, to replace the current one whole.
+    Replaced(Topology),
+    /// The same, already prepared by the shell.
+    Prepared(Arc<Prepared>),
 }
 
 impl Pce {
@@ -185,15 +266,16 @@ impl Pce {
                 let mut report = ChangeReport::default();
                 let sent = self.counters().updates_sent;
                 if let Some(file) = topology {
-                    let (next, events, replaced) =
-                        self.next_topology(TopologyChange::Replace(file))?;
-                    let old = Arc::clone(&self.topology);
-                    report.links_changed = if replaced {
-                        0
+                    let next = self.next_topology(TopologyChange::Replace(Replacement {
+                        file,
+                        built: None,
+                    }))?;
+                    if let Next::Changed(next, events) = &next {
+                        report.links_changed = self.topology.changed_links(next).len();
+                        report.events.clone_from(events);
                     } else {
-                        old.changed_links(&next).len()
-                    };
-                    (report.events, report.replaced) = (events, replaced);
+                        report.replaced = true;
+                    }
                     self.adopt(next);
                 }
                 self.reload_state_sync(state_sync.map(|s| *s));
@@ -214,44 +296,46 @@ impl Pce {
     /// without a path, or every LSP under `reoptimize_on_restore`). A new
     /// structure replaces the topology and recomputes every LSP.
     fn change_topology(&mut self, change: TopologyChange) -> Result<(), CommandError> {
-        let (next, events, replaced) = self.next_topology(change)?;
+        let next = self.next_topology(change)?;
         let sent = self.counters().updates_sent;
-        let old = Arc::clone(&self.topology);
-        let mut report = ChangeReport {
-            events,
-            replaced,
-            ..ChangeReport::default()
-        };
-        let placed = if replaced {
-            self.adopt(next);
-            report.reoptimized = true;
-            self.reoptimize_all()
-        } else {
-            let changed = old.changed_links(&next);
-            report.links_changed = changed.len();
-            let shortens = old.may_shorten(&next, &changed);
-            self.adopt(next);
-            if shortens && self.config.reoptimize_on_restore {
+        let mut report = ChangeReport::default();
+        let placed = match next {
+            Next::Changed(next, events) => {
+                let old = Arc::clone(&self.topology);
+                report.events = events;
+                let changed = old.changed_links(&next);
+                report.links_changed = changed.len();
+                let shortens = old.may_shorten(&next, &changed);
+                self.adopt(Next::Changed(next, Vec::new()));
+                if shortens && self.config.reoptimize_on_restore {
+                    report.reoptimized = true;
+                    self.reoptimize_all()
+                } else {
+                    let mut keys = self.lsps_on(&changed);
+                    for key in &keys {
+                        // An update in flight was computed on what the
+                        // topology was: its acknowledgement does not settle
+                        // the LSP.
+                        self.lspdb.with_mut(key, |e| {
+                            if e.control.pending_srp.is_some() {
+                                e.control.computed = None;
+                            }
+                        });
+                    }
+                    if shortens {
+                        // The LSPs without a path may have one now.
+                        keys.extend(self.pathless());
+                        keys.sort_unstable();
+                        keys.dedup();
+                    }
+                    self.place(&keys)
+                }
+            }
+            whole => {
+                self.adopt(whole);
+                report.replaced = true;
                 report.reoptimized = true;
                 self.reoptimize_all()
-            } else {
-                let mut keys = self.lsps_on(&changed);
-                for key in &keys {
-                    // An update in flight was computed on what the topology
-                    // was: its acknowledgement does not settle the LSP.
-                    self.lspdb.with_mut(key, |e| {
-                        if e.control.pending_srp.is_some() {
-                            e.control.computed = None;
-                        }
-                    });
-                }
-                if shortens {
-                    // The LSPs without a path may have one now.
-                    keys.extend(self.pathless());
-                    keys.sort_unstable();
-                    keys.dedup();
-                }
-                self.place(&keys)
             }
         };
         self.report_lsps(&mut report, &placed, sent);
@@ -271,40 +355,47 @@ impl Pce {
         Ok(copy.take_change_report().unwrap_or_default())
     }
 
-    /// The topology a change makes of the current one, the events that
-    /// make the difference, and whether it replaces the current one whole.
-    fn next_topology(
-        &self,
-        change: TopologyChange,
-    ) -> Result<(crate::topology::Topology, Vec<TopologyEvent>, bool), CommandError> {
+    /// What a change makes of the current topology: the events that make
+    /// the difference, or a whole new one.
+    fn next_topology(&self, change: TopologyChange) -> Result<Next, CommandError> {
         let err = |e: crate::topology::TopologyError| CommandError::Topology(e.to_string());
         Ok(match change {
-            TopologyChange::Replace(file) => {
-                let fresh = file.build().map_err(err)?;
+            TopologyChange::Replace(Replacement { file, built }) => {
+                let fresh = match built {
+                    Some(Built::Prepared(prepared)) => {
+                        return Ok(match self.topology.rebase(prepared.topology()) {
+                            Some((next, events)) => Next::Changed(next, events),
+                            None => Next::Prepared(prepared),
+                        })
+                    }
+                    Some(Built::Topology(topology)) => topology,
+                    None => Arc::new(file.build().map_err(err)?),
+                };
                 match self.topology.rebase(&fresh) {
-                    Some((next, events)) => (next, events, false),
-                    None => (fresh, Vec::new(), true),
+                    Some((next, events)) => Next::Changed(next, events),
+                    None => Next::Replaced(Arc::unwrap_or_clone(fresh)),
                 }
             }
-            TopologyChange::Event(event) => (
-                self.topology.apply(&event).map_err(err)?,
-                vec![event],
-                false,
-            ),
-            TopologyChange::Events(events) => (
-                self.topology.apply_all(&events).map_err(err)?,
-                events,
-                false,
-            ),
+            TopologyChange::Event(event) => {
+                Next::Changed(self.topology.apply(&event).map_err(err)?, vec![event])
+            }
+            TopologyChange::Events(events) => {
+                Next::Changed(self.topology.apply_all(&events).map_err(err)?, events)
+            }
         })
     }
 
-    /// Compute on `topology` from now on: its landmark tables are kept
-    /// when it only lengthens links, else built here, once (in parallel,
-    /// on the caller's rayon pool), never inside a query.
-    fn adopt(&mut self, topology: crate::topology::Topology) {
-        let next = self.topology.after(Arc::new(topology));
-        self.topology = Arc::new(next);
+    /// Compute on the next topology from now on: its landmark tables are
+    /// the current ones when no link is shorter, else built here, once (in
+    /// parallel, on the caller's rayon pool), never inside a query; or
+    /// those the shell prepared.
+    fn adopt(&mut self, next: Next) {
+        self.topology = match next {
+            Next::Changed(topology, _) | Next::Replaced(topology) => {
+                Arc::new(self.topology.after(Arc::new(topology)))
+            }
+            Next::Prepared(prepared) => prepared,
+        };
     }
 }
 

@@ -59,7 +59,9 @@ mod session;
 pub use command::CommandError;
 pub use groups::GroupKey;
 pub use initiate::InitiateSpec;
-pub use input::{with_wire_config, Command, Input, TopologyChange, WireMessage};
+pub use input::{
+    with_wire_config, Built, Command, Input, Replacement, TopologyChange, WireMessage,
+};
 use inter_pce::InterPce;
 pub use inter_pce::{
     address_rank, owner_id, owner_of, GroupPriority, LspPriority, PartialGroup, PeerPce,

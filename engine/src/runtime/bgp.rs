@@ -22,9 +22,10 @@ use tokio::sync::Notify;
 
 use super::config::{BgpLsSection, BgpPeer};
 use super::server::{Command, CoreHandle};
-use crate::pce::TopologyChange;
+use crate::pce::{Built, Replacement, TopologyChange};
+use crate::solver::Prepared;
 use crate::topology::bgp_ls::{LsDatabase, PeerId};
-use crate::topology::TopologyFile;
+use crate::topology::{Topology, TopologyFile};
 
 /// Time between connection attempts to an active peer (RFC 4271's
 /// ConnectRetryTimer, 120 s suggested; shorter here: a PCE without a TED
@@ -243,6 +244,8 @@ async fn session(
 async fn rebuild(section: Arc<BgpLsSection>, state: Arc<State>, core: CoreHandle) {
     let settle = Duration::from_millis(section.settle_ms);
     let mut last: Option<TopologyFile> = None;
+    // The TED the core was last given, built.
+    let mut last_built: Option<Arc<Topology>> = None;
     // What the last rebuild cost (the TED built, then adopted by the core).
     let mut cost = Duration::ZERO;
     loop {
@@ -264,14 +267,35 @@ async fn rebuild(section: Arc<BgpLsSection>, state: Arc<State>, core: CoreHandle
             }
         }
         let started = tokio::time::Instant::now();
-        // Built on a blocking thread: at carrier size it takes a second,
-        // which a runtime worker must not spend.
+        // Built on a blocking thread (at carrier size it takes seconds,
+        // which neither a runtime worker nor the core must spend): the
+        // file, the topology, and when it is a new structure (the first
+        // TED, a node or link added) its landmark tables too, so that the
+        // core only compares and adopts.
         let db = Arc::clone(&state);
-        let Ok((file, report)) = tokio::task::spawn_blocking(move || {
-            db.db
+        let previous = last_built.clone();
+        let Ok((file, report, built, took)) = tokio::task::spawn_blocking(move || {
+            let t = super::clock::now();
+            let (file, report) = db
+                .db
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .topology()
+                .topology();
+            let ted = t.elapsed();
+            let built = file.build().ok().map(|topology| {
+                let whole = previous.is_none_or(|p| p.rebase(&topology).is_none());
+                let built = t.elapsed();
+                let b = if whole {
+                    Built::Prepared(Arc::new(Prepared::new(Arc::new(topology))))
+                } else {
+                    Built::Topology(Arc::new(topology))
+                };
+                (b, built)
+            });
+            let (built, build) = built.map_or((None, ted), |(b, d)| (Some(b), d));
+            let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+            let took = [ms(ted), ms(build - ted), ms(t.elapsed() - build)];
+            (file, report, built, took)
         })
         .await
         else {
@@ -284,7 +308,14 @@ async fn rebuild(section: Arc<BgpLsSection>, state: Arc<State>, core: CoreHandle
             continue;
         }
         let (nodes, links, unused) = (report.nodes, report.links, report.unused.len());
-        let change = TopologyChange::Replace(Box::new(file.clone()));
+        let topology = built.as_ref().map(|b| match b {
+            Built::Topology(t) => Arc::clone(t),
+            Built::Prepared(p) => Arc::clone(p.topology()),
+        });
+        let change = TopologyChange::Replace(Replacement {
+            file: Box::new(file.clone()),
+            built,
+        });
         let answer = core
             .command(|reply| Command::Topology {
                 change,
@@ -296,14 +327,19 @@ async fn rebuild(section: Arc<BgpLsSection>, state: Arc<State>, core: CoreHandle
         match answer {
             Some(Ok(_)) => {
                 // The core logged what the change moved.
+                let [ted_ms, build_ms, prepare_ms] = took;
                 tracing::info!(
                     nodes,
                     links,
                     unused,
                     nlris = report.nlris,
+                    ted_ms,
+                    build_ms,
+                    prepare_ms,
                     "BGP-LS: the TED is the topology now"
                 );
                 last = Some(file);
+                last_built = topology;
             }
             Some(Err(e)) => {
                 tracing::error!("BGP-LS: the topology is refused, the current one stays: {e}");

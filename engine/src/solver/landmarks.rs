@@ -4,13 +4,16 @@
 //! For a few landmark nodes L, the distances d(L, v) and d(v, L) to every
 //! node, per metric, give the lower bound
 //! `d(v, t) >= max_L max(d(L, t) - d(L, v), d(v, L) - d(t, L))`.
-//! They are computed on the snapshot's up links. A query only removes links
-//! (constraints, exclusions), which only lengthens distances, so the bound
-//! stays admissible and consistent for every constrained query on the same
-//! snapshot. A snapshot is immutable: a topology event builds a new one,
-//! and its [`super::Prepared`] builds the tables of every objective at
-//! once, in parallel. Landmarks are chosen farthest first (in hops) from
-//! node 0, so the choice is deterministic.
+//! They are computed on all the snapshot's links, up or down. A query only
+//! removes links (links down, constraints, exclusions), which only
+//! lengthens distances, so the bound stays admissible and consistent for
+//! every constrained query on the same snapshot, and on every later one
+//! whose links are no shorter: a failure and its repair, a cost-out and
+//! its cost-in keep the tables. A change that shortens a link (or changes
+//! the structure) makes [`super::Prepared`] build the tables of every
+//! objective anew, at once, in parallel. Landmarks are chosen farthest
+//! first (in hops, on all links) from node 0, so the choice is
+//! deterministic and independent of which links are up.
 //!
 //! **Affinity classes.** Bounds from the whole graph are weak for a query
 //! whose affinities remove links its unconstrained path would take: the
@@ -63,6 +66,9 @@ pub(crate) struct Landmarks {
     /// By objective: IGP, TE, delay, hops.
     tables: [Table; 4],
     classes: [OnceLock<ClassSlot>; CLASS_SLOTS],
+    /// The lengths of the links the tables were computed on
+    /// ([`Topology::lengths`]).
+    base: Topology,
 }
 
 const OBJECTIVES: [Objective; 4] = [
@@ -241,7 +247,15 @@ impl Landmarks {
             groups,
             tables,
             classes: Default::default(),
+            base: topo.lengths(),
         }
+    }
+
+    /// The lengths of the links the tables were computed on: they bound
+    /// the distances of every snapshot whose links are no shorter
+    /// ([`Topology::only_lengthens`]).
+    pub(crate) fn base(&self) -> &Topology {
+        &self.base
     }
 
     /// The tightest table built for a query with constraints `c`: its
@@ -305,7 +319,7 @@ impl Landmarks {
     }
 }
 
-/// Tables on the up links that `admit` accepts: the 2 x LANDMARKS searches
+/// Tables on the links that `admit` accepts, up or down: the 2 x LANDMARKS searches
 /// in parallel (rayon; never called from inside a query, so a worker that
 /// waits here never re-enters it).
 fn build_table(
@@ -350,12 +364,10 @@ fn bfs(topo: &Topology, from: u32) -> Vec<u32> {
             let Some(h) = topo.hot().get(id as usize) else {
                 continue;
             };
-            if h.flags & HotLink::UP != 0 {
-                if let Some(x) = d.get_mut(h.to as usize) {
-                    if *x == u32::MAX {
-                        *x = dv + 1;
-                        q.push_back(h.to);
-                    }
+            if let Some(x) = d.get_mut(h.to as usize) {
+                if *x == u32::MAX {
+                    *x = dv + 1;
+                    q.push_back(h.to);
                 }
             }
         }
@@ -373,7 +385,8 @@ fn farthest(score: &[u32]) -> Option<u32> {
         .map(|(i, _)| i as u32)
 }
 
-/// Distances from (`backward`: to) `root` on the up links `admit` accepts.
+/// Distances from (`backward`: to) `root` on the links `admit` accepts,
+/// up or down.
 fn dijkstra(
     topo: &Topology,
     root: u32,
@@ -403,7 +416,7 @@ fn dijkstra(
             else {
                 continue;
             };
-            if h.flags & HotLink::UP == 0 || !admit(h) {
+            if !admit(h) {
                 continue;
             }
             let next = out.to;

@@ -35,14 +35,16 @@ impl Prepared {
         }
     }
 
-    /// The snapshot that follows this one: when it only removes or
-    /// lengthens links ([`Topology::only_lengthens`]: a failure, a metric
-    /// increase), this one's tables still bound its distances from below
-    /// (admissible and consistent: a removed link removes a constraint, a
-    /// longer one loosens it) and are kept, so a failure costs no rebuild;
-    /// otherwise they are built anew.
+    /// The snapshot that follows this one. The landmark tables are
+    /// computed on every link, up or down, so they still bound distances
+    /// from below (admissible and consistent: a link down removes a
+    /// constraint, a longer one loosens it) whenever no link of `topology`
+    /// is shorter than in the snapshot they were computed on
+    /// ([`Topology::only_lengthens`]): then they are kept, so a failure, a
+    /// repair, or a cost-out and its cost-in cost no rebuild. Otherwise
+    /// they are built anew.
     pub fn after(&self, topology: Arc<Topology>) -> Self {
-        if self.topology.only_lengthens(&topology) {
+        if self.landmarks.base().only_lengthens(&topology) {
             Self {
                 topology,
                 landmarks: Arc::clone(&self.landmarks),

@@ -490,23 +490,33 @@ impl Topology {
         })
     }
 
-    /// Whether `next` only removes or lengthens links of this snapshot: the
-    /// same nodes and links, none usable in `next` that is not here, no
-    /// metric (IGP, TE, delay) lower, the same admin groups. What a link or
-    /// node failure, or a metric increase, makes. Then every distance of
-    /// `next` is at least this one's, on every subset of links a query may
-    /// use, so lower bounds computed here hold there.
+    /// A copy of what [`Self::only_lengthens`] compares (the structure and
+    /// each link's lengths and admin groups), nothing else: what landmark
+    /// tables remember of the snapshot they were computed on, at a sixth
+    /// of its memory.
+    pub(crate) fn lengths(&self) -> Self {
+        Self {
+            hot: self.hot.clone(),
+            first_link: self.first_link.clone(),
+            ..Self::default()
+        }
+    }
+
+    /// Whether every link of `next` is at least as long as here, up or
+    /// down: the same nodes and links, no metric (IGP, TE, delay) lower,
+    /// the same admin groups. What a failure, a repair, a cost-out or a
+    /// cost-in back to these metrics makes. Lower bounds computed on every
+    /// link of this snapshot (up or not: the landmark tables) then hold in
+    /// `next`, on every subset of links a query may use.
     pub fn only_lengthens(&self, next: &Self) -> bool {
         self.first_link == next.first_link
             && self.hot.len() == next.hot.len()
             && self.hot.iter().zip(&next.hot).all(|(a, b)| {
                 a.to == b.to
                     && a.admin_groups == b.admin_groups
-                    && (b.flags & HotLink::UP == 0
-                        || (a.flags & HotLink::UP != 0
-                            && b.igp >= a.igp
-                            && b.te >= a.te
-                            && b.delay_us >= a.delay_us))
+                    && b.igp >= a.igp
+                    && b.te >= a.te
+                    && b.delay_us >= a.delay_us
             })
     }
 

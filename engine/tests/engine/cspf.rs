@@ -587,14 +587,15 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
-    /// After failures and metric increases the next snapshot keeps the
-    /// landmark tables of the one before (no rebuild), and every answer on
-    /// it is still the canonical path of the new topology (exhaustive
-    /// reference), with and without an affinity class of its own.
+    /// After failures, repairs and metric increases the next snapshot
+    /// keeps the landmark tables of the one before (no rebuild), and every
+    /// answer on it is still the canonical path of the new topology
+    /// (exhaustive reference), with and without an affinity class of its
+    /// own.
     #[test]
     fn tables_kept_across_failures_still_bound_the_new_distances(
         (file, src, dst, exclude) in tie_heavy_case(),
-        changes in proptest::collection::vec((any::<prop::sample::Index>(), any::<bool>(), 1u32..20), 1..5),
+        changes in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..3, 1u32..20), 1..8),
     ) {
         prop_assume!(src != dst);
         let before = Prepared::from(file.build().unwrap());
@@ -610,7 +611,7 @@ proptest! {
         }
         before.prepare();
         let mut next: Topology = Topology::clone(before.topology());
-        for (i, down, more) in changes {
+        for (i, kind, more) in changes {
             let spec = &file.links[i.index(file.links.len())];
             let (a, b) = (next.node_by_name(&spec.a).unwrap(), next.node_by_name(&spec.b).unwrap());
             // The one link of the spec, among parallel ones.
@@ -621,8 +622,8 @@ proptest! {
                 .filter_map(|l| next.link(l))
                 .find(|l| l.to == b && l.local_interface_id == spec.a_interface_id)
                 .unwrap();
-            let event = if down {
-                TopologyEvent::LinkState { a: spec.a.clone(), b: spec.b.clone(), up: false, a_interface }
+            let event = if kind < 2 {
+                TopologyEvent::LinkState { a: spec.a.clone(), b: spec.b.clone(), up: kind == 1, a_interface }
             } else {
                 TopologyEvent::LinkMetric { a: spec.a.clone(), b: spec.b.clone(), igp: link.igp + more, te: link.te + more, a_interface }
             };
@@ -639,52 +640,73 @@ proptest! {
     }
 }
 
-/// A link coming back, or a metric falling, can shorten distances: the
-/// next snapshot's tables are built anew.
+/// The tables are computed on every link, up or down: a failure, its
+/// repair, a cost-out and its cost-in back to the metric the tables were
+/// computed on keep them; a metric below that one is built anew, and the
+/// paths stay the canonical ones throughout.
 #[test]
-fn tables_are_rebuilt_when_a_change_can_shorten_a_path() {
+fn tables_are_kept_until_a_link_is_shorter_than_they_were_computed_on() {
     let base = load("draft-topology-a.json");
-    let down = TopologyEvent::LinkState {
+    let state = |up| TopologyEvent::LinkState {
         a: "R1".into(),
         b: "R2".into(),
-        up: false,
+        up,
         a_interface: None,
     };
-    let failed = base.after(std::sync::Arc::new(base.apply(&down).unwrap()));
+    let failed = base.after(std::sync::Arc::new(base.apply(&state(false)).unwrap()));
     assert!(failed.shares_tables_with(&base));
-    let up = TopologyEvent::LinkState {
-        a: "R1".into(),
-        b: "R2".into(),
-        up: true,
-        a_interface: None,
-    };
-    let repaired = failed.after(std::sync::Arc::new(failed.apply(&up).unwrap()));
-    assert!(!repaired.shares_tables_with(&failed));
+    let repaired = failed.after(std::sync::Arc::new(failed.apply(&state(true)).unwrap()));
+    assert!(repaired.shares_tables_with(&failed));
     let (r1, r2) = (
         base.node_by_name("R1").unwrap(),
         base.node_by_name("R2").unwrap(),
     );
     let l = base.link(base.link_between(r1, r2).unwrap()).unwrap();
     assert!(l.igp > 1);
-    let lower = TopologyEvent::LinkMetric {
+    let metric = |igp, te| TopologyEvent::LinkMetric {
         a: "R1".into(),
         b: "R2".into(),
-        igp: l.igp - 1,
-        te: l.te,
+        igp,
+        te,
         a_interface: None,
     };
-    let shorter = base.after(std::sync::Arc::new(base.apply(&lower).unwrap()));
+    let shorter = base.after(std::sync::Arc::new(
+        base.apply(&metric(l.igp - 1, l.te)).unwrap(),
+    ));
     assert!(!shorter.shares_tables_with(&base));
-    let higher = TopologyEvent::LinkMetric {
-        a: "R1".into(),
-        b: "R2".into(),
-        igp: l.igp + 1,
-        te: l.te + 1,
-        a_interface: None,
-    };
-    assert!(base
-        .after(std::sync::Arc::new(base.apply(&higher).unwrap()))
-        .shares_tables_with(&base));
+    let costed_out = base.after(std::sync::Arc::new(
+        base.apply(&metric(l.igp * 100, l.te * 100)).unwrap(),
+    ));
+    assert!(costed_out.shares_tables_with(&base));
+    let costed_in = costed_out.after(std::sync::Arc::new(
+        costed_out.apply(&metric(l.igp, l.te)).unwrap(),
+    ));
+    assert!(costed_in.shares_tables_with(&base));
+    // Below the tables' own metric, from a snapshot that was above it.
+    let below = costed_out.after(std::sync::Arc::new(
+        costed_out.apply(&metric(l.igp - 1, l.te)).unwrap(),
+    ));
+    assert!(!below.shares_tables_with(&base));
+    let mut ws = Workspace::new();
+    for topo in [&failed, &repaired, &costed_out, &costed_in, &below] {
+        let res = Reservations::new(topo.link_count());
+        for (s, d) in [
+            ("R1", "R2"),
+            ("R2", "R1"),
+            ("PCC1", "PCC3"),
+            ("PCC4", "PCC2"),
+        ] {
+            let (s, d) = (topo.node_by_name(s).unwrap(), topo.node_by_name(d).unwrap());
+            let req = PathRequest {
+                source: s,
+                destination: d,
+                objective: Objective::Igp,
+                constraints: Constraints::default(),
+            };
+            let got = compute(topo, &res, &req, &mut ws).ok().map(|p| p.links);
+            assert_eq!(got, canonical(topo, s, d, &Constraints::default()));
+        }
+    }
 }
 
 /// A 5 x 5 grid, IGP 10 everywhere; links of column 2 (vertical ones)

@@ -95,7 +95,21 @@ fn every_input_kind_survives_json() {
             vec![],
         ))),
     }));
-    round_trip(&Input::Topology(TopologyChange::Replace(Box::new(file))));
+    round_trip(&Input::Topology(TopologyChange::replace(file.clone())));
+    // What the shell built of a new topology is not recorded: the record
+    // is the file's, and reads back as the file alone.
+    let built = Input::Topology(TopologyChange::Replace(pce_engine::pce::Replacement {
+        file: Box::new(file.clone()),
+        built: Some(pce_engine::pce::Built::Topology(std::sync::Arc::new(
+            file.build().unwrap(),
+        ))),
+    }));
+    let plain = Input::Topology(TopologyChange::replace(file));
+    let text = serde_json::to_string(&built).unwrap();
+    assert_eq!(text, serde_json::to_string(&plain).unwrap());
+    let back: Input = serde_json::from_str(&text).unwrap();
+    assert!(matches!(&back, Input::Topology(TopologyChange::Replace(r)) if r.built.is_none()));
+    assert_eq!(back, built);
     round_trip(&Input::Topology(TopologyChange::Event(
         TopologyEvent::LinkState {
             a: "R1".into(),

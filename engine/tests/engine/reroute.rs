@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use pce_engine::lspdb::{LspDb, LspKey, PccId};
 use pce_engine::pce::{
-    ChangeReport, Command, Input, Output, Pce, PceConfig, SessionId, TopologyChange,
+    Built, ChangeReport, Command, Input, Output, Pce, PceConfig, Replacement, SessionId,
+    TopologyChange,
 };
 use pce_engine::pcreq::{compute_path, PathAsk};
 use pce_engine::solver::cspf::{Reservations, Workspace};
@@ -474,7 +475,7 @@ fn a_new_file_is_applied_as_its_difference() {
     // One link fewer, another with a higher metric.
     let gone = file.links.remove(5);
     file.links[7].igp_metric += 10;
-    let (report, out) = net.change(TopologyChange::Replace(Box::new(file.clone())));
+    let (report, out) = net.change(TopologyChange::replace(file.clone()));
     net.acknowledge(&out);
     assert!(!report.replaced);
     assert_eq!(report.links_changed, 4);
@@ -488,11 +489,11 @@ fn a_new_file_is_applied_as_its_difference() {
         TopologyEvent::Link { a, b, one_way: true, .. }
             if (*a == gone.a && *b == gone.b) || (*a == gone.b && *b == gone.a))));
     // The same file again changes nothing.
-    let (again, out) = net.change(TopologyChange::Replace(Box::new(file.clone())));
+    let (again, out) = net.change(TopologyChange::replace(file.clone()));
     assert!(again.events.is_empty() && again.recomputed == 0 && out.is_empty());
     // The link back: up again, still the same structure.
     file.links.push(gone);
-    let (back, out) = net.change(TopologyChange::Replace(Box::new(file.clone())));
+    let (back, out) = net.change(TopologyChange::replace(file.clone()));
     net.acknowledge(&out);
     assert!(!back.replaced);
     assert!(back
@@ -507,9 +508,61 @@ fn a_new_file_is_applied_as_its_difference() {
         node_sid: None,
         srlgs: vec![],
     });
-    let (replaced, _) = net.change(TopologyChange::Replace(Box::new(file)));
+    let (replaced, _) = net.change(TopologyChange::replace(file));
     assert!(replaced.replaced && replaced.reoptimized);
     assert_eq!(replaced.recomputed, net.demands.len());
+}
+
+/// The shell builds a new TED off the core (`Replacement::built`): a
+/// topology to compare, or one already prepared when it replaces the
+/// current one whole. The core does exactly what it does with the file
+/// alone, and adopts the prepared one as it is.
+#[test]
+fn a_replacement_built_off_the_core_is_the_same_as_one_built_in_it() {
+    let mut changed = grid();
+    changed.links.remove(5);
+    changed.links[7].igp_metric += 10;
+    let mut grown = changed.clone();
+    grown.nodes.push(NodeSpec {
+        name: "new".into(),
+        router_id: "10.9.9.9".parse().unwrap(),
+        addresses: vec![],
+        node_sid: None,
+        srlgs: vec![],
+    });
+    let prepare = |f: &TopologyFile| Arc::new(Prepared::from(f.build().unwrap()));
+    let mut runs = Vec::new();
+    for way in 0..3 {
+        let mut net = Net::new(2, PceConfig::default());
+        let mut run = Vec::new();
+        for file in [&changed, &grown] {
+            let mut adopted = None;
+            let built = match way {
+                0 => None,
+                1 => Some(Built::Topology(Arc::new(file.build().unwrap()))),
+                _ => {
+                    let p = prepare(file);
+                    adopted = Some(Arc::clone(&p));
+                    Some(Built::Prepared(p))
+                }
+            };
+            let (report, out) = net.change(TopologyChange::Replace(Replacement {
+                file: Box::new(file.clone()),
+                built,
+            }));
+            net.acknowledge(&out);
+            if let Some(p) = adopted {
+                // Adopted as it is when it replaces the topology whole.
+                assert_eq!(Arc::ptr_eq(net.pce.topology(), &p), report.replaced);
+            }
+            run.push((report, updates(&out), net.paths()));
+        }
+        assert!(!run[0].0.replaced && run[1].0.replaced);
+        assert!(run[0].0.updated > 0 && run[1].0.recomputed > 0);
+        runs.push(run);
+    }
+    assert_eq!(runs[0], runs[1]);
+    assert_eq!(runs[0], runs[2]);
 }
 
 #[test]
