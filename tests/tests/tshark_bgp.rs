@@ -45,8 +45,9 @@ fn messages() -> Vec<(u8, Vec<u8>)> {
         router_id: Ipv4Addr::new(127, 0, 0, 2),
         hold_time: 90,
         peer_as: 65000,
+        end_of_rib: false,
     };
-    let mut s = Session::new(cfg, 0);
+    let mut s = Session::new(cfg.clone(), 0);
     out.push((1, s.transmit()));
     out.push((4, Message::Keepalive.encode().unwrap()));
     for n in [
@@ -153,6 +154,18 @@ fn messages() -> Vec<(u8, Vec<u8>)> {
         ..Update::default()
     };
     out.push((2, Message::Update(w).encode().unwrap()));
+    // A sender's OPEN announcing End-of-RIB (Graceful Restart capability),
+    // and the marker (RFC 4724).
+    let sender = Config {
+        end_of_rib: true,
+        ..cfg
+    };
+    out.push((1, Session::new(sender, 0).transmit()));
+    let eor = Update {
+        end_of_rib: true,
+        ..Update::default()
+    };
+    out.push((2, Message::Update(eor).encode().unwrap()));
     out
 }
 
@@ -192,26 +205,57 @@ fn tshark_decodes_what_the_bgp_ls_speaker_emits() {
     let bad = tshark_complaints(&pcap, "bgp");
     assert!(bad.is_empty(), "tshark complains: {bad}");
     // The NLRIs are recognized as link-state ones, with their attributes.
-    let ls = Command::new("tshark")
-        .args(["-n", "-r"])
-        .arg(&pcap)
-        .args([
-            "-T",
-            "fields",
-            "-e",
+    let text = fields_of(
+        &pcap,
+        &[
             "bgp.ls.nlri_type",
-            "-e",
             "bgp.ls.tlv.metric_value",
-            "-e",
             "bgp.ls.tlv.node_name_value",
-        ])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&ls.stdout);
+        ],
+    );
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[6], "1\t\tPCC1", "{text}");
     // The IGP metric (10), as tshark renders it.
     assert_eq!(lines[7], "2\t0x00000a\t", "{text}");
     assert_eq!(lines[8], "3\t\t", "{text}");
     assert_eq!(lines[9], "2\t\t", "{text}");
+    // The sender's OPEN carries the Graceful Restart capability, and the
+    // last UPDATE is an MP_UNREACH_NLRI of BGP-LS without NLRI.
+    let text = fields_of(
+        &pcap,
+        &[
+            "bgp.cap.type",
+            "bgp.update.path_attribute.mp_unreach_nlri.afi",
+            "bgp.ls.nlri_type",
+        ],
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let n = lines.len();
+    assert!(
+        lines[n - 2]
+            .split('\t')
+            .next()
+            .unwrap()
+            .split(',')
+            .any(|c| c == "64"),
+        "{text}"
+    );
+    assert_eq!(lines[n - 1], "\t16388\t", "{text}");
+}
+
+/// `fields` of each packet of `pcap`, as tshark prints them (one line per
+/// packet, tab-separated).
+fn fields_of(pcap: &std::path::Path, fields: &[&str]) -> String {
+    let mut c = Command::new("tshark");
+    c.args(["-n", "-r"]).arg(pcap).args(["-T", "fields"]);
+    for f in fields {
+        c.args(["-e", f]);
+    }
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

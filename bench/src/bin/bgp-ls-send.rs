@@ -4,7 +4,9 @@
 //! peer connects, then written as fast as the peer reads them. It listens
 //! for one peer (which connects actively), proposes hold time 0 (no
 //! keepalives: the run may outlast a hold time while the peer is busy),
-//! and prints when it started and finished writing (Unix time, ns).
+//! ends with End-of-RIB (announced by the Graceful Restart capability,
+//! RFC 4724), and prints when it started and finished writing (Unix time,
+//! ns).
 //!
 //! ```sh
 //! bgp-ls-send NODES LINKS SEED LISTEN
@@ -47,7 +49,13 @@ fn main() {
     let updates = originate(&file, 65000);
     let nlris: usize = updates.iter().map(|u| u.announced.len()).sum();
     let mut wire = Vec::new();
-    for u in updates {
+    // The initial update ends with End-of-RIB, as the OPEN's Graceful
+    // Restart capability promises (RFC 4724).
+    let end = bgpls::message::Update {
+        end_of_rib: true,
+        ..bgpls::message::Update::default()
+    };
+    for u in updates.into_iter().chain([end]) {
         match Message::Update(u).encode() {
             Ok(bytes) => wire.extend_from_slice(&bytes),
             Err(e) => fail(&format!("an UPDATE does not encode: {e:?}")),
@@ -72,6 +80,7 @@ fn main() {
             router_id: "127.0.0.1".parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST),
             hold_time: 0,
             peer_as: 65000,
+            end_of_rib: true,
         },
         ms(),
     );

@@ -406,9 +406,10 @@ fn run_serve(
         let bgp_ls = {
             let section = shared.config.bgp_ls.clone();
             let core = core.clone();
+            let shared = Arc::clone(&shared);
             async move {
                 match section {
-                    Some(section) => pce_engine::runtime::bgp::run(section, core).await,
+                    Some(section) => pce_engine::runtime::bgp::run(section, core, shared).await,
                     None => std::future::pending().await,
                 }
             }

@@ -12,6 +12,7 @@
 
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,7 +22,8 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::Notify;
 
 use super::config::{BgpLsSection, BgpPeer};
-use super::server::{Command, CoreHandle};
+use super::metrics::BgpLs as BgpLsMetrics;
+use super::server::{Command, CoreHandle, Shared};
 use crate::pce::{Built, Replacement, TopologyChange};
 use crate::solver::Prepared;
 use crate::topology::bgp_ls::{LsDatabase, PeerId};
@@ -37,14 +39,52 @@ struct State {
     changed: Notify,
     /// Peers whose session is up or being set up.
     busy: Mutex<HashSet<IpAddr>>,
+    /// Peers established with the Graceful Restart capability whose
+    /// End-of-RIB has not come yet: their initial update is incomplete.
+    initial: Mutex<HashSet<IpAddr>>,
+    /// `initial` changed.
+    initial_changed: Notify,
+    /// The shell's state, for its metrics.
+    shared: Arc<Shared>,
+}
+
+impl State {
+    fn initial(&self) -> std::sync::MutexGuard<'_, HashSet<IpAddr>> {
+        self.initial
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// `peer`'s initial update is complete (End-of-RIB), or will never
+    /// be (the session ended).
+    fn initial_done(&self, peer: IpAddr) {
+        let mut initial = self.initial();
+        if initial.remove(&peer) {
+            self.gauges()
+                .awaiting_end_of_rib
+                .store(initial.len() as u64, Ordering::Relaxed);
+            self.initial_changed.notify_one();
+        }
+    }
+
+    fn gauges(&self) -> &BgpLsMetrics {
+        &self.shared.metrics.bgp_ls
+    }
 }
 
 /// Run the BGP-LS side until the process ends.
-pub async fn run(section: BgpLsSection, core: CoreHandle) -> std::io::Result<()> {
+pub async fn run(
+    section: BgpLsSection,
+    core: CoreHandle,
+    shared: Arc<Shared>,
+) -> std::io::Result<()> {
     let state = Arc::new(State {
         db: Mutex::new(LsDatabase::new()),
         changed: Notify::new(),
         busy: Mutex::new(HashSet::new()),
+        initial: Mutex::new(HashSet::new()),
+        initial_changed: Notify::new(),
+        shared,
     });
     let section = Arc::new(section);
     for (i, peer) in section.peers.iter().enumerate() {
@@ -166,6 +206,7 @@ async fn session(
         router_id: section.router_id,
         hold_time: section.hold_time,
         peer_as: peer.asn,
+        end_of_rib: false,
     };
     let mut s = Session::new(cfg, now_ms(start));
     let mut buf = vec![0u8; 64 * 1024];
@@ -189,15 +230,36 @@ async fn session(
             match e {
                 Event::Established(open) => {
                     up = true;
-                    tracing::info!(peer = %peer.address, asn = open.asn, id = %open.identifier, hold = open.hold_time.min(section.hold_time), "BGP-LS session established");
+                    let eor = open.sends_end_of_rib();
+                    if eor {
+                        let mut initial = state.initial();
+                        initial.insert(peer.address);
+                        state
+                            .gauges()
+                            .awaiting_end_of_rib
+                            .store(initial.len() as u64, Ordering::Relaxed);
+                    }
+                    state.gauges().sessions.fetch_add(1, Ordering::Relaxed);
+                    tracing::info!(peer = %peer.address, asn = open.asn, id = %open.identifier, hold = open.hold_time.min(section.hold_time), end_of_rib = eor, "BGP-LS session established");
+                }
+                Event::Update(u) if u.end_of_rib => {
+                    state.gauges().updates.fetch_add(1, Ordering::Relaxed);
+                    tracing::info!(peer = %peer.address, "BGP-LS: End-of-RIB, the peer's initial update is complete");
+                    state.initial_done(peer.address);
                 }
                 Event::Update(u) => {
+                    state.gauges().updates.fetch_add(1, Ordering::Relaxed);
                     let applied = {
                         let mut db = state
                             .db
                             .lock()
                             .unwrap_or_else(std::sync::PoisonError::into_inner);
-                        db.apply(id, &u)
+                        let applied = db.apply(id, &u);
+                        state
+                            .gauges()
+                            .nlris
+                            .store(db.distinct() as u64, Ordering::Relaxed);
+                        applied
                     };
                     for f in &applied.faults {
                         tracing::warn!(peer = %peer.address, "BGP-LS: {f}");
@@ -224,13 +286,20 @@ async fn session(
         }
     }
     let _ = stream.shutdown().await;
+    state.initial_done(peer.address);
     if up {
+        state.gauges().sessions.fetch_sub(1, Ordering::Relaxed);
         let removed = {
             let mut db = state
                 .db
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            db.peer_down(id)
+            let removed = db.peer_down(id);
+            state
+                .gauges()
+                .nlris
+                .store(db.distinct() as u64, Ordering::Relaxed);
+            removed
         };
         if removed > 0 {
             tracing::warn!(peer = %peer.address, removed, "BGP-LS: the peer's NLRIs leave the TED");
@@ -263,6 +332,35 @@ async fn rebuild(section: Arc<BgpLsSection>, state: Arc<State>, core: CoreHandle
                     if tokio::time::Instant::now() >= until {
                         break;
                     }
+                }
+            }
+        }
+        // No TED from half a feed: a peer that announced End-of-RIB
+        // (Graceful Restart capability, RFC 4724) is waited for, up to
+        // `end_of_rib_wait_ms` after this round began.
+        let limit = tokio::time::Instant::now() + Duration::from_millis(section.end_of_rib_wait_ms);
+        let mut deferred = false;
+        loop {
+            let waiting = state.initial().len();
+            if waiting == 0 {
+                break;
+            }
+            if !deferred {
+                deferred = true;
+                state.gauges().deferred.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(peers = waiting, "BGP-LS: the TED waits for End-of-RIB");
+            }
+            let notified = state.initial_changed.notified();
+            tokio::select! {
+                () = notified => {}
+                () = tokio::time::sleep_until(limit) => {
+                    // Not waited for again (until a new session).
+                    let mut initial = state.initial();
+                    for peer in initial.drain() {
+                        tracing::warn!(%peer, "BGP-LS: no End-of-RIB after {} ms; the TED is built from what came", section.end_of_rib_wait_ms);
+                    }
+                    state.gauges().awaiting_end_of_rib.store(0, Ordering::Relaxed);
+                    break;
                 }
             }
         }
@@ -326,6 +424,7 @@ async fn rebuild(section: Arc<BgpLsSection>, state: Arc<State>, core: CoreHandle
         cost = started.elapsed();
         match answer {
             Some(Ok(_)) => {
+                state.gauges().teds.fetch_add(1, Ordering::Relaxed);
                 // The core logged what the change moved.
                 let [ted_ms, build_ms, prepare_ms] = took;
                 tracing::info!(

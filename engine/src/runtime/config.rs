@@ -52,6 +52,7 @@ pub struct Config {
 /// router_id = "127.0.0.2"       # BGP Identifier; also the source of active sessions
 /// hold_time = 90                # seconds proposed (0, or 3 and more)
 /// settle_ms = 200               # quiet time after an UPDATE before the TED is rebuilt
+/// end_of_rib_wait_ms = 120000   # how long a peer that announced End-of-RIB is waited for
 /// listen = "127.0.0.2:179"      # where passive peers connect (default: router_id, port 179)
 /// [[bgp_ls.peers]]
 /// address = "127.0.0.1"
@@ -75,6 +76,11 @@ pub struct BgpLsSection {
     /// Milliseconds without an UPDATE before the TED is rebuilt.
     #[serde(default = "default_settle_ms")]
     pub settle_ms: u64,
+    /// Milliseconds to wait for the End-of-RIB of a peer that announced
+    /// it (Graceful Restart capability, RFC 4724) before a TED is built
+    /// from its incomplete initial update.
+    #[serde(default = "default_end_of_rib_wait_ms")]
+    pub end_of_rib_wait_ms: u64,
     /// Listen address for passive peers.
     pub listen: Option<std::net::SocketAddr>,
     /// The peers.
@@ -103,6 +109,10 @@ fn default_hold_time() -> u16 {
 
 fn default_settle_ms() -> u64 {
     200
+}
+
+fn default_end_of_rib_wait_ms() -> u64 {
+    120_000
 }
 
 fn default_bgp_port() -> u16 {
@@ -365,6 +375,9 @@ impl Config {
             }
             if b.settle_ms > 60_000 {
                 return Err(invalid("bgp_ls.settle_ms", "at most 60000"));
+            }
+            if b.end_of_rib_wait_ms > 3_600_000 {
+                return Err(invalid("bgp_ls.end_of_rib_wait_ms", "at most 3600000"));
             }
         }
         if let Some(ss) = &config.state_sync {

@@ -25,6 +25,25 @@ pub struct Metrics {
     core_buckets: [AtomicU64; BUCKETS.len()],
     core_count: AtomicU64,
     core_sum_ns: AtomicU64,
+    /// The BGP-LS side's gauges and counters.
+    pub bgp_ls: BgpLs,
+}
+
+/// What the BGP-LS side reports (all zero without `[bgp_ls]`).
+#[derive(Debug, Default)]
+pub struct BgpLs {
+    /// Sessions established.
+    pub sessions: AtomicU64,
+    /// Established sessions whose End-of-RIB has not come yet.
+    pub awaiting_end_of_rib: AtomicU64,
+    /// Distinct NLRIs in the link-state database.
+    pub nlris: AtomicU64,
+    /// UPDATEs received.
+    pub updates: AtomicU64,
+    /// TEDs built from the database and handed to the core.
+    pub teds: AtomicU64,
+    /// Rebuilds that waited for a peer's End-of-RIB.
+    pub deferred: AtomicU64,
 }
 
 fn count_errors(map: &Mutex<BTreeMap<(u8, u8), u64>>, m: &Message) {
@@ -153,5 +172,25 @@ impl Metrics {
         let _ = writeln!(out, "{metric}_bucket{{le=\"+Inf\"}} {count}");
         let sum = self.core_sum_ns.load(Ordering::Relaxed) as f64 / 1e9;
         let _ = writeln!(out, "{metric}_sum {sum}\n{metric}_count {count}");
+        let b = &self.bgp_ls;
+        for (metric, kind, help, v) in [
+            ("pce_bgp_ls_sessions", "gauge", "BGP-LS sessions established.", &b.sessions),
+            (
+                "pce_bgp_ls_awaiting_end_of_rib",
+                "gauge",
+                "BGP-LS sessions whose initial update is not complete (End-of-RIB announced, not received yet).",
+                &b.awaiting_end_of_rib,
+            ),
+            ("pce_bgp_ls_nlris", "gauge", "Distinct NLRIs in the link-state database (one announced by several peers counts once).", &b.nlris),
+            ("pce_bgp_ls_updates_received_total", "counter", "BGP UPDATEs received on BGP-LS sessions.", &b.updates),
+            ("pce_bgp_ls_teds_total", "counter", "TEDs built from the link-state database and handed to the core.", &b.teds),
+            ("pce_bgp_ls_ted_deferrals_total", "counter", "TED rebuilds that waited for a peer's End-of-RIB.", &b.deferred),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP {metric} {help}\n# TYPE {metric} {kind}\n{metric} {}",
+                v.load(Ordering::Relaxed)
+            );
+        }
     }
 }

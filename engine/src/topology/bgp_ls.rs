@@ -95,6 +95,12 @@ impl LsDatabase {
         self.entries.values().map(BTreeMap::len).sum()
     }
 
+    /// Distinct NLRIs held (one announced by two peers counts once), in
+    /// constant time.
+    pub fn distinct(&self) -> usize {
+        self.entries.len()
+    }
+
     /// Whether it holds nothing.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()

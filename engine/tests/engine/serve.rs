@@ -31,15 +31,19 @@ fn start_server() -> (Server, u16, tempdir::Dir) {
     (server, port, dir)
 }
 
+/// A scratch directory of its own (tests run in parallel).
+fn own_dir(tag: &str) -> tempdir::Dir {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    tempdir::Dir::new(&format!("{tag}-{n}"))
+}
+
 /// The server, its PCEP port, its API port, its scratch directory.
 fn start_server_with_api() -> (Server, u16, u16, tempdir::Dir) {
     // Ask the kernel for a free port, then hand it to the server.
     let free = free_port;
     let (port, api) = (free(), free());
-    // A directory of its own: tests run in parallel.
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = tempdir::Dir::new(&format!("session-{n}"));
+    let dir = own_dir("session");
     let config = dir.path.join("pce.toml");
     std::fs::write(
         &config,
@@ -680,59 +684,195 @@ fn crossing_dials_leave_one_state_sync_session() {
 /// `pce serve` learns its topology from a BGP-LS speaker (this test, with
 /// the bgpls session over a real socket, originating the draft's topology
 /// A): the TED becomes the file's topology; a withdrawn link leaves it.
+/// `pce serve` with a file topology of two nodes (X, Y) and one BGP-LS
+/// peer: this test, over a real TCP session it accepted from the PCE.
+struct BgpLsPeer {
+    _server: Server,
+    _dir: tempdir::Dir,
+    api: u16,
+    stream: std::net::TcpStream,
+}
+
+impl BgpLsPeer {
+    /// `end_of_rib`: the peer's OPEN announces it (Graceful Restart
+    /// capability); `more`: further `[bgp_ls]` lines.
+    fn start(end_of_rib: bool, more: &str) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let bgp_port = listener.local_addr().unwrap().port();
+        let (port, api) = (free_port(), free_port());
+        let dir = own_dir("bgp-ls");
+        // The file describes two other nodes: BGP-LS replaces them.
+        let file = dir.path.join("two.json");
+        std::fs::write(
+            &file,
+            r#"{"nodes":[{"name":"X","router_id":"192.0.2.1"},{"name":"Y","router_id":"192.0.2.2"}],
+                "links":[{"a":"X","b":"Y","igp_metric":1}]}"#,
+        )
+        .unwrap();
+        let config = dir.path.join("pce.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[pce]\naddress = \"127.0.0.1\"\nport = {port}\napi = \"127.0.0.1:{api}\"\ntopology = {file:?}\n\
+                 [bgp_ls]\nlocal_as = 65000\nrouter_id = \"127.0.0.2\"\nsettle_ms = 20\n{more}\n\
+                 [[bgp_ls.peers]]\naddress = \"127.0.0.1\"\nport = {bgp_port}\nasn = 65000\n"
+            ),
+        )
+        .unwrap();
+        let server = serve(&config);
+        listener.set_nonblocking(false).unwrap();
+        let (mut stream, from) = listener.accept().unwrap();
+        // Active sessions come from the router ID.
+        assert_eq!(from.ip().to_string(), "127.0.0.2");
+        let cfg = bgpls::session::Config {
+            local_as: 65000,
+            router_id: "127.0.0.1".parse().unwrap(),
+            hold_time: 90,
+            peer_as: 65000,
+            end_of_rib,
+        };
+        let mut s = bgpls::session::Session::new(cfg, 0);
+        let deadline = Instant::now() + WAIT;
+        let mut buf = [0u8; 4096];
+        while s.state() != bgpls::session::State::Established {
+            stream.write_all(&s.transmit()).unwrap();
+            assert!(Instant::now() < deadline, "no BGP session within {WAIT:?}");
+            stream.set_read_timeout(Some(WAIT)).unwrap();
+            let n = stream.read(&mut buf).unwrap();
+            assert!(n > 0, "pce serve closed the BGP connection");
+            for e in s.receive(1, &buf[..n]) {
+                assert!(!matches!(e, bgpls::session::Event::Closed { .. }), "{e:?}");
+            }
+        }
+        stream.write_all(&s.transmit()).unwrap();
+        Self {
+            _server: server,
+            _dir: dir,
+            api,
+            stream,
+        }
+    }
+
+    /// The value of an unlabelled series of `/metrics`.
+    fn metric(&self, name: &str) -> u64 {
+        let text = ureq::get(&format!("http://127.0.0.1:{}/metrics", self.api))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+    }
+
+    /// Wait until `name` is `want`.
+    fn wait_metric(&self, name: &str, want: u64) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let got = self.metric(name);
+            if got == want {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{name} is {got}, not {want}, after {WAIT:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The names of the nodes of the running TED, sorted.
+    fn nodes(&self) -> Vec<String> {
+        let topo: serde_json::Value = ureq::get(&format!("http://127.0.0.1:{}/topology", self.api))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_json()
+            .unwrap();
+        node_names(&topo)
+    }
+}
+
+/// The names of the nodes of a `/topology` answer, sorted.
+fn node_names(topo: &serde_json::Value) -> Vec<String> {
+    let mut names: Vec<String> = topo["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A peer whose OPEN announces End-of-RIB (Graceful Restart capability,
+/// RFC 4724) is waited for: no TED from half a feed, then one TED when the
+/// marker comes. A peer that never sends it is waited for
+/// `end_of_rib_wait_ms`, then its NLRIs are used.
+#[test]
+fn a_peer_that_announces_end_of_rib_is_waited_for() {
+    use bgpls::message::{Message as Bgp, Update};
+    use pce_engine::topology::bgp_ls::originate;
+    use pce_engine::topology::TopologyFile;
+
+    let topology_a = TopologyFile::read(
+        &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/topologies/draft-topology-a.json"),
+    )
+    .unwrap();
+    let updates = originate(&topology_a, 65000);
+    let nlris: usize = updates.iter().map(|u| u.announced.len()).sum();
+    let mut expected: Vec<String> = topology_a.nodes.iter().map(|n| n.name.clone()).collect();
+    expected.sort();
+    let file_nodes = vec!["X".to_string(), "Y".to_string()];
+    let send = |peer: &BgpLsPeer, u: Update| {
+        (&peer.stream)
+            .write_all(&Bgp::Update(u).encode().unwrap())
+            .unwrap();
+    };
+
+    let peer = BgpLsPeer::start(true, "");
+    peer.wait_metric("pce_bgp_ls_awaiting_end_of_rib", 1);
+    for u in &updates {
+        send(&peer, u.clone());
+    }
+    // Every NLRI is in the database and a rebuild has begun: it waits.
+    peer.wait_metric("pce_bgp_ls_nlris", nlris as u64);
+    peer.wait_metric("pce_bgp_ls_ted_deferrals_total", 1);
+    assert_eq!(peer.metric("pce_bgp_ls_teds_total"), 0);
+    assert_eq!(peer.nodes(), file_nodes);
+    send(
+        &peer,
+        Update {
+            end_of_rib: true,
+            ..Update::default()
+        },
+    );
+    peer.wait_metric("pce_bgp_ls_teds_total", 1);
+    assert_eq!(peer.metric("pce_bgp_ls_awaiting_end_of_rib"), 0);
+    assert_eq!(peer.nodes(), expected);
+
+    // Promised, never sent: the TED comes after end_of_rib_wait_ms.
+    let silent = BgpLsPeer::start(true, "end_of_rib_wait_ms = 300");
+    for u in &updates {
+        send(&silent, u.clone());
+    }
+    silent.wait_metric("pce_bgp_ls_teds_total", 1);
+    // Given up on: not waited for again.
+    assert_eq!(silent.metric("pce_bgp_ls_ted_deferrals_total"), 1);
+    assert_eq!(silent.metric("pce_bgp_ls_awaiting_end_of_rib"), 0);
+    assert_eq!(silent.nodes(), expected);
+}
+
 #[test]
 fn the_topology_comes_from_a_bgp_ls_peer() {
     use bgpls::message::{Message as Bgp, Update};
     use pce_engine::topology::bgp_ls::originate;
     use pce_engine::topology::TopologyFile;
 
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let bgp_port = listener.local_addr().unwrap().port();
-    let (port, api) = (free_port(), free_port());
-    let dir = tempdir::Dir::new("bgp-ls");
-    // The file describes two other nodes: BGP-LS replaces them.
-    let file = dir.path.join("two.json");
-    std::fs::write(
-        &file,
-        r#"{"nodes":[{"name":"X","router_id":"192.0.2.1"},{"name":"Y","router_id":"192.0.2.2"}],
-            "links":[{"a":"X","b":"Y","igp_metric":1}]}"#,
-    )
-    .unwrap();
-    let config = dir.path.join("pce.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[pce]\naddress = \"127.0.0.1\"\nport = {port}\napi = \"127.0.0.1:{api}\"\ntopology = {file:?}\n\
-             [bgp_ls]\nlocal_as = 65000\nrouter_id = \"127.0.0.2\"\nsettle_ms = 20\n\
-             [[bgp_ls.peers]]\naddress = \"127.0.0.1\"\nport = {bgp_port}\nasn = 65000\n"
-        ),
-    )
-    .unwrap();
-    let _server = serve(&config);
-    listener.set_nonblocking(false).unwrap();
-    let (mut stream, from) = listener.accept().unwrap();
-    // Active sessions come from the router ID.
-    assert_eq!(from.ip().to_string(), "127.0.0.2");
-    let cfg = bgpls::session::Config {
-        local_as: 65000,
-        router_id: "127.0.0.1".parse().unwrap(),
-        hold_time: 90,
-        peer_as: 65000,
-    };
-    let mut s = bgpls::session::Session::new(cfg, 0);
-    let deadline = Instant::now() + WAIT;
-    let mut buf = [0u8; 4096];
-    while s.state() != bgpls::session::State::Established {
-        stream.write_all(&s.transmit()).unwrap();
-        assert!(Instant::now() < deadline, "no BGP session within {WAIT:?}");
-        stream.set_read_timeout(Some(WAIT)).unwrap();
-        let n = stream.read(&mut buf).unwrap();
-        assert!(n > 0, "pce serve closed the BGP connection");
-        for e in s.receive(1, &buf[..n]) {
-            assert!(!matches!(e, bgpls::session::Event::Closed { .. }), "{e:?}");
-        }
-    }
-    stream.write_all(&s.transmit()).unwrap();
+    let peer = BgpLsPeer::start(false, "");
+    let (api, mut stream) = (peer.api, peer.stream.try_clone().unwrap());
     let topology_a = TopologyFile::read(
         &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../examples/topologies/draft-topology-a.json"),
@@ -749,13 +889,7 @@ fn the_topology_comes_from_a_bgp_ls_peer() {
     let topo = wait_json(&url, WAIT, |t| {
         t["links"].as_array().is_some_and(|l| l.len() == links)
     });
-    let mut names: Vec<String> = topo["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["name"].as_str().unwrap().to_string())
-        .collect();
-    names.sort();
+    let names = node_names(&topo);
     let mut expected: Vec<String> = topology_a.nodes.iter().map(|n| n.name.clone()).collect();
     expected.sort();
     assert_eq!(names, expected);

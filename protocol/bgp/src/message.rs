@@ -199,7 +199,19 @@ impl Open {
         self.capabilities
             .contains(&Capability::Multiprotocol(afi, safi))
     }
+
+    /// Whether it advertises the Graceful Restart capability (64): with
+    /// or without address families, the sender says that it ends its
+    /// initial update with an End-of-RIB marker (RFC 4724 §2-3).
+    pub fn sends_end_of_rib(&self) -> bool {
+        self.capabilities
+            .iter()
+            .any(|c| matches!(c, Capability::Other(GRACEFUL_RESTART, _)))
+    }
 }
+
+/// The Graceful Restart capability's code (RFC 4724 §3).
+pub const GRACEFUL_RESTART: u8 = 64;
 
 /// An UPDATE as a BGP-LS receiver reads it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -218,6 +230,10 @@ pub struct Update {
     pub treat_as_withdraw: Option<String>,
     /// What was ignored: other address families, attributes discarded.
     pub ignored: Vec<String>,
+    /// The End-of-RIB marker of BGP-LS (RFC 4724 §2): an UPDATE whose
+    /// only attribute is an MP_UNREACH_NLRI of AFI 16388 / SAFI 71 with
+    /// no NLRI. The sender's initial update is complete.
+    pub end_of_rib: bool,
 }
 
 /// A BGP message.
@@ -623,6 +639,13 @@ fn decode_update(body: &[u8], four_octet: bool) -> Result<Update, Notification> 
     if !u.announced.is_empty() && (!has_origin || !has_as_path) {
         withdraw_fault(&mut fault, "ORIGIN or AS_PATH missing".into());
     }
+    u.end_of_rib = list.len() == 1
+        && u.announced.is_empty()
+        && u.withdrawn.is_empty()
+        && list.first().is_some_and(|x| {
+            x.code == attr::MP_UNREACH
+                && x.value == [AFI_LS.to_be_bytes()[0], AFI_LS.to_be_bytes()[1], SAFI_LS]
+        });
     u.treat_as_withdraw = fault;
     Ok(u)
 }
@@ -705,7 +728,8 @@ fn put_attr(out: &mut Vec<u8>, flags: u8, code: u8, value: &[u8]) -> Result<(), 
 /// An UPDATE as an originator sends it (tests and tools): ORIGIN IGP,
 /// the AS_PATH (one AS_SEQUENCE, 4-octet ASes), MP_REACH_NLRI with next
 /// hop 0.0.0.0 for the announced NLRIs and the BGP-LS attribute, or
-/// MP_UNREACH_NLRI for the withdrawn.
+/// MP_UNREACH_NLRI for the withdrawn (without NLRIs: the End-of-RIB
+/// marker).
 fn encode_update(u: &Update, out: &mut Vec<u8>) -> Result<(), TooLong> {
     out.extend_from_slice(&[0, 0]);
     let mut attrs = Vec::new();
@@ -727,7 +751,7 @@ fn encode_update(u: &Update, out: &mut Vec<u8>) -> Result<(), TooLong> {
         }
         put_attr(&mut attrs, OPTIONAL, attr::MP_REACH, &mp)?;
     }
-    if !u.withdrawn.is_empty() {
+    if !u.withdrawn.is_empty() || u.end_of_rib {
         let mut mp = AFI_LS.to_be_bytes().to_vec();
         mp.push(SAFI_LS);
         for n in &u.withdrawn {

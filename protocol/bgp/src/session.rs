@@ -15,7 +15,9 @@ use std::net::Ipv4Addr;
 
 use serde::Serialize;
 
-use crate::message::{error, frame_len, Capability, Message, Notification, Open, Update};
+use crate::message::{
+    error, frame_len, Capability, Message, Notification, Open, Update, GRACEFUL_RESTART,
+};
 use crate::{AFI_LS, SAFI_LS};
 
 /// RFC 4271 §8: the hold time before the OPEN exchange ends ("a large
@@ -33,6 +35,10 @@ pub struct Config {
     pub hold_time: u16,
     /// The AS the peer must have.
     pub peer_as: u32,
+    /// Advertise the Graceful Restart capability (restart time 0, no
+    /// address family): this side ends its initial update with End-of-RIB
+    /// (RFC 4724 §2-3). A sender's promise; a receiver leaves it false.
+    pub end_of_rib: bool,
 }
 
 /// The state.
@@ -108,11 +114,18 @@ impl Session {
             asn: self.cfg.local_as,
             hold_time: self.cfg.hold_time,
             identifier: self.cfg.router_id,
-            capabilities: vec![
+            capabilities: [
                 Capability::Multiprotocol(AFI_LS, SAFI_LS),
                 Capability::RouteRefresh,
                 Capability::FourOctetAs(self.cfg.local_as),
-            ],
+            ]
+            .into_iter()
+            .chain(
+                self.cfg
+                    .end_of_rib
+                    .then(|| Capability::Other(GRACEFUL_RESTART, vec![0, 0])),
+            )
+            .collect(),
         }
     }
 

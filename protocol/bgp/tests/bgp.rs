@@ -385,6 +385,7 @@ fn config() -> Config {
         router_id: Ipv4Addr::new(127, 0, 0, 2),
         hold_time: 90,
         peer_as: 65000,
+        end_of_rib: false,
     }
 }
 
@@ -616,4 +617,61 @@ mod hostile {
             }
         }
     }
+}
+
+/// The End-of-RIB marker of BGP-LS (RFC 4724 §2): an UPDATE whose only
+/// attribute is an MP_UNREACH_NLRI of AFI 16388 / SAFI 71 without NLRI.
+/// A withdrawal, or the same attribute beside another one, is not it; the
+/// Graceful Restart capability (64) announces it.
+#[test]
+fn end_of_rib_is_recognized_and_encoded() {
+    let afi_safi = {
+        let mut v = AFI_LS.to_be_bytes().to_vec();
+        v.push(SAFI_LS);
+        v
+    };
+    let eor = with_attrs(&[(0x80, 15, afi_safi.clone())]);
+    let u = decode(&eor).unwrap();
+    assert!(u.end_of_rib && u.withdrawn.is_empty() && u.announced.is_empty());
+    // Ours is byte for byte that.
+    let ours = Message::Update(Update {
+        end_of_rib: true,
+        ..Update::default()
+    })
+    .encode()
+    .unwrap();
+    assert_eq!(ours, eor);
+    // Not markers: a withdrawal, another attribute beside it, another
+    // address family (IPv4 unicast, ignored here), an empty UPDATE.
+    let mut withdrawal = afi_safi.clone();
+    withdrawal.extend_from_slice(&node_nlri(1));
+    assert!(
+        !decode(&with_attrs(&[(0x80, 15, withdrawal)]))
+            .unwrap()
+            .end_of_rib
+    );
+    assert!(
+        !decode(&with_attrs(&[origin(), (0x80, 15, afi_safi)]))
+            .unwrap()
+            .end_of_rib
+    );
+    assert!(
+        !decode(&with_attrs(&[(0x80, 15, vec![0, 1, 1])]))
+            .unwrap()
+            .end_of_rib
+    );
+    assert!(!decode(&raw_update(&[])).unwrap().end_of_rib);
+    // The capability that announces it.
+    let mut caps = ls_caps();
+    let open = |caps: Vec<Capability>| match Message::decode(&peer_open(65000, 90, caps), true) {
+        Ok(Message::Open(o)) => o,
+        other => panic!("{other:?}"),
+    };
+    assert!(!open(caps.clone()).sends_end_of_rib());
+    caps.push(Capability::Other(64, vec![0, 0]));
+    assert!(open(caps).sends_end_of_rib());
+    let mut ours = config();
+    ours.end_of_rib = true;
+    assert!(Session::new(ours, 0).local_open().sends_end_of_rib());
+    assert!(!Session::new(config(), 0).local_open().sends_end_of_rib());
 }
