@@ -360,6 +360,16 @@ fn run_serve(
         LogFormat::Text => logs.init(),
         LogFormat::Json => logs.json().init(),
     }
+    match pce_engine::runtime::limits::raise_descriptor_limit() {
+        Ok(d) if d.before < d.soft => tracing::info!(
+            soft = d.soft,
+            hard = d.hard,
+            "file descriptors: soft limit raised from {} to the hard limit",
+            d.before
+        ),
+        Ok(d) => tracing::info!(soft = d.soft, hard = d.hard, "file descriptors"),
+        Err(e) => tracing::warn!("file descriptors: the limit could not be read or raised: {e}"),
+    }
     let (config, origin) = match path {
         Some(p) => (
             Config::load(p).map_err(|e| e.to_string())?,

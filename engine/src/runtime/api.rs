@@ -1026,6 +1026,34 @@ async fn metrics(State(api): State<Api>) -> Result<Response, ApiError> {
         "# HELP pce_core_queue_depth Inputs waiting for the core.\n# TYPE pce_core_queue_depth gauge\npce_core_queue_depth {}",
         api.core.queue_depth()
     );
+    let fds = crate::runtime::limits::open_descriptors();
+    let limit = rlimit::Resource::NOFILE.get().map_or(0, |(soft, _)| soft);
+    for (name, kind, help, v) in [
+        (
+            "pce_connections",
+            "gauge",
+            "PCEP connections open (any state).",
+            api.shared.connections() as u64,
+        ),
+        (
+            "pce_connections_max",
+            "gauge",
+            "PCEP connections allowed at once (max_connections).",
+            api.shared.max_connections as u64,
+        ),
+        ("process_open_fds", "gauge", "Open file descriptors.", fds),
+        (
+            "process_max_fds",
+            "gauge",
+            "Maximum number of open file descriptors (the soft limit).",
+            limit,
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}"
+        );
+    }
     api.shared.metrics.render(&mut out);
     Ok((
         [(

@@ -14,6 +14,7 @@
 //! reoptimize_on_restore = true # a link/node up, lower metric or more bandwidth recomputes every LSP
 //!                              # (false: only the LSPs without a path; POST /reoptimize does the rest)
 //! threads = 2                  # threads computing paths in parallel (default: the machine's cores)
+//! max_connections = 10000      # PCEP connections at once, any state (default: what the descriptor limit allows)
 //! api = "127.0.0.1:9189"       # management API (REST/JSON) listen address
 //! ```
 //! Unknown keys, wrong types and impossible values are errors naming the
@@ -262,6 +263,10 @@ pub struct PceSection {
     /// Threads computing paths in parallel (the core's rayon pool);
     /// absent: one per core.
     pub threads: Option<usize>,
+    /// PCEP connections at once (PCCs and peers, in any state); the
+    /// excess is closed as it is accepted, counted and logged. Absent:
+    /// the descriptor limit less a reserve (see `runtime::limits`).
+    pub max_connections: Option<usize>,
     /// Management API address.
     pub api: std::net::SocketAddr,
 }
@@ -280,6 +285,7 @@ impl Default for PceSection {
             update_retries: 3,
             reoptimize_on_restore: true,
             threads: None,
+            max_connections: None,
             api: std::net::SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9189),
         }
     }
@@ -427,6 +433,11 @@ impl Config {
         }
         if p.threads.is_some_and(|t| !(1..=1024).contains(&t)) {
             return Err(invalid("threads", "1 to 1024"));
+        }
+        if p.max_connections
+            .is_some_and(|m| !(1..=10_000_000).contains(&m))
+        {
+            return Err(invalid("max_connections", "1 to 10000000"));
         }
         if p.update_retries > 100 {
             return Err(invalid("update_retries", "0 to 100"));

@@ -27,6 +27,8 @@ pub struct Metrics {
     core_sum_ns: AtomicU64,
     /// The BGP-LS side's gauges and counters.
     pub bgp_ls: BgpLs,
+    accept_errors: AtomicU64,
+    connections_refused: AtomicU64,
 }
 
 /// What the BGP-LS side reports (all zero without `[bgp_ls]`).
@@ -88,6 +90,16 @@ impl Metrics {
                 c.fetch_add(d, Ordering::Relaxed);
             }
         }
+    }
+
+    /// An accept on the PCEP port failed (out of descriptors or memory).
+    pub fn accept_error(&self) {
+        self.accept_errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A PCEP connection was closed as it was accepted (max_connections).
+    pub fn connection_refused(&self) {
+        self.connections_refused.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The core took `d` for one input.
@@ -172,6 +184,24 @@ impl Metrics {
         let _ = writeln!(out, "{metric}_bucket{{le=\"+Inf\"}} {count}");
         let sum = self.core_sum_ns.load(Ordering::Relaxed) as f64 / 1e9;
         let _ = writeln!(out, "{metric}_sum {sum}\n{metric}_count {count}");
+        for (metric, help, v) in [
+            (
+                "pce_accept_errors_total",
+                "Accepts on the PCEP port that failed (out of descriptors or memory), each retried after a back-off.",
+                &self.accept_errors,
+            ),
+            (
+                "pce_connections_refused_total",
+                "PCEP connections closed as they were accepted: max_connections were open.",
+                &self.connections_refused,
+            ),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP {metric} {help}\n# TYPE {metric} counter\n{metric} {}",
+                v.load(Ordering::Relaxed)
+            );
+        }
         let b = &self.bgp_ls;
         for (metric, kind, help, v) in [
             ("pce_bgp_ls_sessions", "gauge", "BGP-LS sessions established.", &b.sessions),

@@ -16,6 +16,7 @@ pub mod api;
 pub mod bgp;
 pub mod clock;
 pub mod config;
+pub mod limits;
 pub(crate) mod metrics;
 pub mod record;
 pub mod server;

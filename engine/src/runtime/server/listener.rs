@@ -2,13 +2,15 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
-use tracing::{debug, info, Instrument};
+use tracing::{debug, info, warn, Instrument};
 
 use super::peers::start_peer_connectors;
 use super::session::session_task;
 use super::{CoreHandle, Shared};
+use crate::runtime::clock::now;
 
 /// Listen backlog: thousands of PCCs connect at once after a PCE restart,
 /// and a SYN dropped from a full queue costs that PCC a one-second
@@ -28,16 +30,64 @@ pub fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(LISTEN_BACKLOG)
 }
 
-/// Accept PCEP connections until the listener fails.
+/// Accept PCEP connections for as long as the process runs. An accept
+/// error is never fatal: out of descriptors or memory (EMFILE, ENFILE,
+/// ENOBUFS, ENOMEM) it is logged (at most once a second, with how many
+/// were not), counted, and retried after a back-off (10 ms, doubling to 1
+/// s) that lets connections close; a connection that failed before it was
+/// accepted (ECONNABORTED and the like) is skipped. Beyond
+/// `max_connections` a connection is closed as it is accepted, counted and
+/// logged the same way.
 pub async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
     core: CoreHandle,
 ) -> std::io::Result<()> {
-    info!(address = %listener.local_addr()?, "PCEP listening");
+    info!(address = %listener.local_addr()?, max_connections = shared.max_connections, "PCEP listening");
+    if let Ok((soft, _)) = rlimit::Resource::NOFILE.get() {
+        let fits = super::super::limits::Descriptors {
+            before: soft,
+            soft,
+            hard: soft,
+        }
+        .connections();
+        if shared.max_connections > fits {
+            warn!(
+                max_connections = shared.max_connections,
+                descriptors = soft,
+                "max_connections is more than the descriptor limit allows ({fits}): accepts will fail when descriptors run out (each is retried)"
+            );
+        }
+    }
     start_peer_connectors(&shared, &core);
+    let mut backoff = MIN_BACKOFF;
+    let mut errors = Throttled::default();
+    let mut refusals = Throttled::default();
     loop {
-        let (stream, peer) = listener.accept().await?;
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => {
+                backoff = MIN_BACKOFF;
+                accepted
+            }
+            Err(e) if connection_error(&e) => continue,
+            Err(e) => {
+                shared.metrics.accept_error();
+                if let Some(suppressed) = errors.allow(now()) {
+                    warn!(error = %e, suppressed, retry_ms = backoff.as_millis(), "PCEP: cannot accept a connection (lines suppressed in the last second: {suppressed})");
+                }
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+                continue;
+            }
+        };
+        let Some(slot) = shared.connection_slot() else {
+            shared.metrics.connection_refused();
+            if let Some(suppressed) = refusals.allow(now()) {
+                warn!(%peer, max_connections = shared.max_connections, suppressed, "PCEP: connection refused, max_connections are open (closed unread)");
+            }
+            drop(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let shared = Arc::clone(&shared);
         let core = core.clone();
@@ -45,11 +95,48 @@ pub async fn serve(
         let span = tracing::info_span!("session", %peer, id = id.0);
         tokio::spawn(
             async move {
+                let _slot = slot;
                 if let Err(e) = session_task(stream, peer, id, false, &shared, core).await {
                     debug!(error = %e, "connection ended");
                 }
             }
             .instrument(span),
         );
+    }
+}
+
+const MIN_BACKOFF: Duration = Duration::from_millis(10);
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
+
+/// Errors of one connection that failed before or while it was accepted:
+/// the listener is fine, the next accept goes on.
+fn connection_error(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset, Interrupted};
+    matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset | Interrupted
+    )
+}
+
+/// A log line at most once a second: [`Throttled::allow`] says whether
+/// this one goes out, with how many did not since the last that did.
+#[derive(Debug, Default)]
+pub(crate) struct Throttled {
+    last: Option<Instant>,
+    suppressed: u64,
+}
+
+impl Throttled {
+    pub(crate) fn allow(&mut self, now: Instant) -> Option<u64> {
+        match self.last {
+            Some(t) if now.saturating_duration_since(t) < Duration::from_secs(1) => {
+                self.suppressed += 1;
+                None
+            }
+            _ => {
+                self.last = Some(now);
+                Some(std::mem::take(&mut self.suppressed))
+            }
+        }
     }
 }

@@ -64,6 +64,11 @@ pub struct Shared {
     shutdown: tokio::sync::watch::Sender<bool>,
     /// The shell's counters for `/metrics`.
     pub metrics: super::metrics::Metrics,
+    /// PCEP connections open now (any state, both directions).
+    connections: std::sync::atomic::AtomicUsize,
+    /// At most this many ([`super::config::PceSection::max_connections`],
+    /// or what the descriptor limit allows).
+    pub max_connections: usize,
 }
 
 /// A live session as the API shows it.
@@ -156,18 +161,56 @@ impl Capabilities {
     }
 }
 
+/// One PCEP connection's place under `max_connections`, given back when
+/// dropped.
+#[derive(Debug)]
+pub(crate) struct ConnectionSlot(Arc<Shared>);
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.0.connections.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 impl Shared {
     /// Shared state for a configuration and topology.
     pub fn new(config: Config, topology: impl Into<Prepared>) -> Self {
         Self {
-            config,
             topology: arc_swap::ArcSwap::from_pointee(topology.into()),
             lspdb: arc_swap::ArcSwap::default(),
             sessions: Mutex::new(HashMap::new()),
             ids: AtomicU64::new(1),
             shutdown: tokio::sync::watch::Sender::new(false),
             metrics: super::metrics::Metrics::default(),
+            connections: std::sync::atomic::AtomicUsize::new(0),
+            max_connections: config.pce.max_connections.unwrap_or_else(|| {
+                rlimit::Resource::NOFILE.get().map_or(1024, |(soft, hard)| {
+                    super::limits::Descriptors {
+                        before: soft,
+                        soft,
+                        hard,
+                    }
+                    .connections()
+                })
+            }),
+            config,
         }
+    }
+
+    /// A slot for one more PCEP connection, or `None` when
+    /// `max_connections` are open: held for the connection's life.
+    pub(crate) fn connection_slot(self: &Arc<Self>) -> Option<ConnectionSlot> {
+        let n = self.connections.fetch_add(1, Ordering::AcqRel);
+        if n >= self.max_connections {
+            self.connections.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(ConnectionSlot(Arc::clone(self)))
+    }
+
+    /// PCEP connections open now.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::Relaxed)
     }
 
     /// Close every session (CLOSE with reason 1, "no explanation": RFC 5440

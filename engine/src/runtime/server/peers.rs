@@ -29,9 +29,16 @@ pub(super) fn start_peer_connectors(shared: &Arc<Shared>, core: &CoreHandle) {
             let target = SocketAddr::new(peer.address, peer.port);
             loop {
                 let connected = shared.sessions().contains_key(&peer.address);
-                if !connected {
+                // A peer's connection counts under max_connections too.
+                let slot = if connected {
+                    None
+                } else {
+                    shared.connection_slot()
+                };
+                if let Some(slot) = slot {
                     match connect_from(me, target).await {
                         Ok(stream) => {
+                            let _slot = slot;
                             let id = shared.next_id();
                             let span = tracing::info_span!("peer", %target, id = id.0);
                             info!(%target, "state-sync session opened");

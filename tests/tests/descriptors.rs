@@ -1,0 +1,183 @@
+//! Processes: `pce serve` under a descriptor limit of 1,024 (systemd's
+//! default soft limit, here the hard limit too, so it cannot be raised)
+//! against 20,000 idle TCP connections from as many addresses. It never
+//! exits: beyond `max_connections` (by default what the limit allows, less
+//! a reserve) connections are closed as they are accepted and counted, the
+//! API keeps answering; with `max_connections` set above what fits,
+//! accepts fail (EMFILE), are counted and retried. Either way, once the
+//! idle connections are gone, a PCC gets its session. Real time only
+//! bounds the waits.
+#![allow(clippy::disallowed_methods)] // process-level test: wall-clock deadlines
+
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use pce_tests::{bin_dir, scratch_dir};
+use socket2::{Domain, Socket, Type};
+
+#[path = "../support/free_port.rs"]
+mod free_port;
+#[path = "../support/running.rs"]
+mod running;
+#[path = "../support/wait_json.rs"]
+mod wait_json;
+use free_port::free_port;
+use running::{spawn, Running};
+use wait_json::wait_json;
+
+const WAIT: Duration = Duration::from_secs(60);
+const LIMIT: u64 = 1024;
+
+/// `pce serve` with both descriptor limits at [`LIMIT`]; its PCEP and API
+/// ports.
+fn pce_limited(tag: &str, more: &str) -> (Running, u16, u16) {
+    let dir = scratch_dir(tag);
+    let (port, api) = (free_port(), free_port());
+    let config = dir.join("pce.toml");
+    std::fs::write(
+        &config,
+        format!("[pce]\naddress = \"127.0.0.1\"\nport = {port}\napi = \"127.0.0.1:{api}\"\n{more}"),
+    )
+    .unwrap();
+    let child = Command::new("bash")
+        .args([
+            "-c",
+            &format!("ulimit -n {LIMIT} && exec \"$0\" serve --config \"$1\""),
+        ])
+        .arg(bin_dir().join("pce"))
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let running = Running(child);
+    wait_json(&format!("http://127.0.0.1:{api}/health"), WAIT, |h| {
+        h["status"] == "ok"
+    });
+    (running, port, api)
+}
+
+/// The unlabelled series of `/metrics`, when the API answers.
+fn metrics(api: u16) -> Option<std::collections::HashMap<String, u64>> {
+    let text = ureq::get(&format!("http://127.0.0.1:{api}/metrics"))
+        .config()
+        .timeout_global(Some(Duration::from_secs(5)))
+        .build()
+        .call()
+        .ok()?
+        .body_mut()
+        .read_to_string()
+        .ok()?;
+    Some(
+        text.lines()
+            .filter(|l| !l.starts_with('#') && !l.contains('{'))
+            .filter_map(|l| {
+                let (k, v) = l.split_once(' ')?;
+                Some((k.to_string(), v.parse().ok()?))
+            })
+            .collect(),
+    )
+}
+
+/// Wait until the metrics satisfy `ok`.
+fn wait_metrics(api: u16, ok: impl Fn(&std::collections::HashMap<String, u64>) -> bool) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let m = metrics(api);
+        if m.as_ref().is_some_and(&ok) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "metrics never as expected: {m:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Up to `n` idle connections to `port`, the i-th from 127.1.x.y (one
+/// address each, so none is a second session of another), each given
+/// `each` to connect; those that connected.
+fn idle_connections(port: u16, n: usize, each: Duration) -> Vec<TcpStream> {
+    let to: SocketAddr = SocketAddrV4::new(Ipv4Addr::LOCALHOST, port).into();
+    (0..n)
+        .filter_map(|i| {
+            let from = Ipv4Addr::new(127, 1, (i / 250) as u8, (i % 250 + 1) as u8);
+            let s = Socket::new(Domain::IPV4, Type::STREAM, None).ok()?;
+            s.bind(&SocketAddr::from(SocketAddrV4::new(from, 0)).into())
+                .ok()?;
+            s.connect_timeout(&to.into(), each).ok()?;
+            Some(s.into())
+        })
+        .collect()
+}
+
+/// A PCC (`pcc-sim`, one LSP) gets a session and reports its LSP.
+fn a_pcc_is_served(port: u16, api: u16) {
+    let _pcc = spawn(
+        &bin_dir().join("pcc-sim"),
+        &[
+            "--pce",
+            &format!("127.0.0.1:{port}"),
+            "--source-base",
+            "127.6.0.1",
+            "--pccs",
+            "1",
+            "--lsps",
+            "1",
+            "--seconds",
+            "60",
+        ],
+    );
+    wait_json(&format!("http://127.0.0.1:{api}/lsps"), WAIT, |l| {
+        l.as_array().is_some_and(|l| l.len() == 1)
+    });
+}
+
+/// The test process's own limit, raised to its hard limit: the number of
+/// connections it can hold.
+fn own_room() -> usize {
+    let (soft, hard) = rlimit::Resource::NOFILE.get().unwrap();
+    if soft < hard {
+        rlimit::Resource::NOFILE.set(hard, hard).unwrap();
+    }
+    usize::try_from(hard.saturating_sub(256)).unwrap_or(usize::MAX)
+}
+
+#[test]
+fn twenty_thousand_idle_connections_at_a_limit_of_1024() {
+    let n = own_room().min(20_000);
+    assert!(
+        n > 2 * LIMIT as usize,
+        "this test needs {} descriptors",
+        2 * LIMIT
+    );
+
+    // The default max_connections: the limit less the reserve.
+    let (_pce, port, api) = pce_limited("descriptors-default", "");
+    let mut held = idle_connections(port, n, Duration::from_secs(2));
+    let max = (LIMIT - pce_engine::runtime::limits::RESERVE) as usize;
+    // Every connection beyond max_connections was accepted and closed;
+    // the API still answers.
+    wait_metrics(api, |m| {
+        m.get("pce_connections") == Some(&(max as u64))
+            && m.get("pce_connections_max") == Some(&(max as u64))
+            && m.get("process_max_fds") == Some(&LIMIT)
+            && m["pce_connections_refused_total"] + max as u64 >= held.len() as u64
+    });
+    assert!(held.len() >= n - 100, "{} of {n} connected", held.len());
+    held.clear();
+    wait_metrics(api, |m| m.get("pce_connections") == Some(&0));
+    a_pcc_is_served(port, api);
+
+    // max_connections above what fits: accepts fail, are retried.
+    let (_pce, port, api) = pce_limited("descriptors-emfile", "max_connections = 100000\n");
+    let mut held = idle_connections(port, 3 * LIMIT as usize, Duration::from_millis(300));
+    assert!(held.len() > LIMIT as usize, "{} connected", held.len());
+    held.clear();
+    wait_metrics(api, |m| {
+        m["pce_accept_errors_total"] > 0 && m.get("pce_connections") == Some(&0)
+    });
+    a_pcc_is_served(port, api);
+}
