@@ -18,11 +18,14 @@ use socket2::{Domain, Socket, Type};
 
 #[path = "../support/free_port.rs"]
 mod free_port;
+#[path = "../support/metrics.rs"]
+mod metrics;
 #[path = "../support/running.rs"]
 mod running;
 #[path = "../support/wait_json.rs"]
 mod wait_json;
 use free_port::free_port;
+use metrics::metrics;
 use running::{spawn, Running};
 use wait_json::wait_json;
 
@@ -56,28 +59,6 @@ fn pce_limited(tag: &str, more: &str) -> (Running, u16, u16) {
         h["status"] == "ok"
     });
     (running, port, api)
-}
-
-/// The unlabelled series of `/metrics`, when the API answers.
-fn metrics(api: u16) -> Option<std::collections::HashMap<String, u64>> {
-    let text = ureq::get(&format!("http://127.0.0.1:{api}/metrics"))
-        .config()
-        .timeout_global(Some(Duration::from_secs(5)))
-        .build()
-        .call()
-        .ok()?
-        .body_mut()
-        .read_to_string()
-        .ok()?;
-    Some(
-        text.lines()
-            .filter(|l| !l.starts_with('#') && !l.contains('{'))
-            .filter_map(|l| {
-                let (k, v) = l.split_once(' ')?;
-                Some((k.to_string(), v.parse().ok()?))
-            })
-            .collect(),
-    )
 }
 
 /// Wait until the metrics satisfy `ok`.

@@ -9,15 +9,17 @@ use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Duration;
 
-use pce_tests::{bin_dir, scratch_dir};
+use pce_tests::bin_dir;
 
 #[path = "../support/free_port.rs"]
 mod free_port;
+#[path = "../support/pce_serve.rs"]
+mod pce_serve;
 #[path = "../support/running.rs"]
 mod running;
 #[path = "../support/wait_json.rs"]
 mod wait_json;
-use free_port::free_port;
+use pce_serve::pce_serve;
 use running::spawn;
 use wait_json::wait_json;
 
@@ -68,18 +70,8 @@ fn via_r3(path: &[String]) -> bool {
 
 #[test]
 fn a_link_event_moves_exactly_the_lsps_on_the_link() {
-    let dir = scratch_dir("topology-events");
-    let (port, api) = (free_port(), free_port());
-    let config = dir.join("pce.toml");
-    std::fs::write(
-        &config,
-        format!("[pce]\naddress = \"127.0.0.1\"\nport = {port}\napi = \"127.0.0.1:{api}\"\n"),
-    )
-    .unwrap();
-    let config = config.display().to_string();
-    let _pce = spawn(&bin_dir().join("pce"), &["serve", "--config", &config]);
+    let (_pce, port, api) = pce_serve("topology-events", "");
     let base = format!("http://127.0.0.1:{api}");
-    wait_json(&format!("{base}/health"), WAIT, |h| h["status"] == "ok");
     // Two PCCs, four LSPs each: PCC1 to PCC4 (over R1-R3-R4 in topology
     // A) and PCC2 to PCC3 (over R2-R4-R3), alternately.
     let pce_addr = format!("127.0.0.1:{port}");

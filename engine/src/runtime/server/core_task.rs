@@ -16,7 +16,9 @@ use crate::runtime::clock::now;
 use crate::runtime::config::Config;
 use crate::runtime::record::Recorder;
 
-use super::{sleep_until, Command, CoreHandle, CoreInput, SessionCommand, Shared, CORE_QUEUE};
+use super::{
+    sleep_until, Command, CoreHandle, CoreInput, Outbox, SessionCommand, Shared, CORE_QUEUE,
+};
 
 /// The core's configuration from the file's.
 pub fn pce_config(config: &Config) -> PceConfig {
@@ -59,6 +61,7 @@ pub fn start_core_recording(shared: &Arc<Shared>, recorder: Option<Recorder>) ->
         pce,
         pool,
         outboxes: HashMap::new(),
+        swept: now(),
         shared: Arc::clone(shared),
         recorder,
         replies: Vec::new(),
@@ -75,7 +78,10 @@ struct Core {
     pce: Pce,
     /// Where the core computes in parallel (`[pce] threads`).
     pool: Option<rayon::ThreadPool>,
-    outboxes: HashMap<SessionId, mpsc::Sender<SessionCommand>>,
+    outboxes: HashMap<SessionId, Outbox>,
+    /// When the outboxes were last looked at for peers that stopped
+    /// reading.
+    swept: std::time::Instant,
     shared: Arc<Shared>,
     recorder: Option<Recorder>,
     /// Answers to operator commands of this batch, sent once its snapshot
@@ -265,15 +271,35 @@ impl Core {
             let Some(tx) = self.outboxes.get(&session) else {
                 continue;
             };
-            if let Err(mpsc::error::TrySendError::Full(_)) = tx.try_send(command) {
+            if !tx.push(command) {
                 // The peer does not read: dropping its queue ends the session
                 // task, which closes the connection.
                 warn!(
                     session = session.0,
-                    "session queue full: closing the session"
+                    queued = tx.queued(),
+                    "the peer does not read: its outbox is full; closing the session"
                 );
                 self.outboxes.remove(&session);
             }
+        }
+        // Once a second: a peer that has taken nothing for its DeadTimer
+        // while messages wait for it has stopped reading.
+        let at = now();
+        if at.saturating_duration_since(self.swept) >= Duration::from_secs(1) {
+            self.swept = at;
+            let limit = Duration::from_secs(u64::from(self.shared.config.pce.dead_timer));
+            self.outboxes.retain(|session, tx| {
+                let stalled = tx.stalled(limit);
+                if stalled {
+                    warn!(
+                        session = session.0,
+                        queued = tx.queued(),
+                        "the peer has read nothing for {} s while messages wait for it: closing the session",
+                        limit.as_secs()
+                    );
+                }
+                !stalled
+            });
         }
         // The core's topology is the one readers see (published once per
         // batch, after the inputs that changed it).

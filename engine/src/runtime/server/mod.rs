@@ -4,10 +4,13 @@
 //! sends what the core must see (session up, messages, session down) into
 //! one bounded queue ([`CORE_QUEUE`]); when that queue is full the task
 //! waits, so it stops reading its socket and TCP pushes back on that PCC
-//! alone. The core task owns the [`Pce`] and answers through one bounded
-//! queue per session ([`SESSION_QUEUE`]); it never waits on a session: a
-//! session whose queue is full (a peer that does not read) is closed, so a
-//! slow or hostile peer never stalls the others.
+//! alone. The core task owns the [`Pce`] and answers through one
+//! [`Outbox`] per session; it never waits on a session. An outbox holds
+//! far more than a head end's updates at once ([`SESSION_QUEUE`]), so a
+//! PCC that reads gets them all however many LSPs it has; a peer that
+//! stops reading (nothing taken from its outbox for its DeadTimer while
+//! messages wait, or the outbox full) is closed, so a slow or hostile peer
+//! never stalls the others.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -42,8 +45,136 @@ pub const CORE_QUEUE: usize = 65_536;
 /// capacity), so an idle session holds no zeroed read buffer.
 const READ_CHUNK: usize = 8 * 1024;
 
-/// Depth of each session's queue from the core.
-pub const SESSION_QUEUE: usize = 4_096;
+/// Messages the core may have queued for one session: more than a head
+/// end's updates at once (every path of a PCC with 100,000 delegated LSPs
+/// changed), so that only a peer that stops reading fills it; then it is
+/// closed. Each message is its decoded form, a few hundred bytes.
+pub const SESSION_QUEUE: usize = 1 << 18;
+
+/// The core's queue of messages for one session (unbounded as a channel,
+/// bounded by [`SESSION_QUEUE`] here), with what tells a peer that reads
+/// slowly from one that has stopped.
+#[derive(Debug)]
+pub struct Outbox {
+    tx: mpsc::UnboundedSender<SessionCommand>,
+    state: Arc<OutboxState>,
+    capacity: usize,
+}
+
+/// The session task's end of an [`Outbox`].
+#[derive(Debug)]
+pub struct Inbox {
+    rx: mpsc::UnboundedReceiver<SessionCommand>,
+    state: Arc<OutboxState>,
+}
+
+#[derive(Debug, Default)]
+struct OutboxState {
+    /// Messages queued, not yet taken.
+    queued: std::sync::atomic::AtomicUsize,
+    /// When the session last took a message, or the first one came while
+    /// none waited (ms since [`origin`]).
+    since_ms: AtomicU64,
+}
+
+/// The instant the outboxes measure from.
+fn origin() -> std::time::Instant {
+    static ORIGIN: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    *ORIGIN.get_or_init(super::clock::now)
+}
+
+fn ms_since_origin() -> u64 {
+    u64::try_from(
+        super::clock::now()
+            .saturating_duration_since(origin())
+            .as_millis(),
+    )
+    .unwrap_or(u64::MAX)
+}
+
+/// A new session's outbox and inbox ([`SESSION_QUEUE`] messages).
+pub fn outbox() -> (Outbox, Inbox) {
+    outbox_of(SESSION_QUEUE)
+}
+
+/// An outbox of `capacity` messages, and its inbox.
+pub fn outbox_of(capacity: usize) -> (Outbox, Inbox) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let state = Arc::new(OutboxState::default());
+    (
+        Outbox {
+            tx,
+            state: Arc::clone(&state),
+            capacity,
+        },
+        Inbox { rx, state },
+    )
+}
+
+impl Outbox {
+    /// Queue `command`; `false` when the outbox is full (the peer does
+    /// not read: close it).
+    pub fn push(&self, command: SessionCommand) -> bool {
+        let before = self.state.queued.fetch_add(1, Ordering::AcqRel);
+        if before >= self.capacity {
+            self.state.queued.fetch_sub(1, Ordering::AcqRel);
+            return false;
+        }
+        if before == 0 {
+            self.state
+                .since_ms
+                .store(ms_since_origin(), Ordering::Relaxed);
+        }
+        // A session task that ended has dropped its inbox: nothing to do.
+        let _ = self.tx.send(command);
+        true
+    }
+
+    /// Messages waiting.
+    pub fn queued(&self) -> usize {
+        self.state.queued.load(Ordering::Relaxed)
+    }
+
+    /// Whether messages wait and none was taken for `limit`.
+    pub fn stalled(&self, limit: Duration) -> bool {
+        self.queued() > 0
+            && ms_since_origin().saturating_sub(self.state.since_ms.load(Ordering::Relaxed))
+                > u64::try_from(limit.as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+impl Inbox {
+    fn took(&self) {
+        self.state.queued.fetch_sub(1, Ordering::AcqRel);
+        self.state
+            .since_ms
+            .store(ms_since_origin(), Ordering::Relaxed);
+    }
+
+    /// The next command; `None` once the core has dropped the outbox.
+    pub async fn recv(&mut self) -> Option<SessionCommand> {
+        let c = self.rx.recv().await;
+        if c.is_some() {
+            self.took();
+        }
+        c
+    }
+
+    /// Whether the core has dropped the outbox (the session must close),
+    /// whatever still waits in it.
+    pub fn is_closed(&self) -> bool {
+        self.rx.is_closed()
+    }
+
+    /// The next command, if one waits.
+    pub fn try_recv(&mut self) -> Option<SessionCommand> {
+        let c = self.rx.try_recv().ok();
+        if c.is_some() {
+            self.took();
+        }
+        c
+    }
+}
 
 /// What every task shares (read-only, or snapshots the core publishes).
 #[derive(Debug)]
@@ -312,7 +443,7 @@ pub enum CoreInput {
         /// What was negotiated.
         negotiated: Box<Negotiated>,
         /// Where the core sends this session's messages.
-        outbox: mpsc::Sender<SessionCommand>,
+        outbox: Outbox,
     },
     /// A message arrived.
     Message(SessionId, Message),

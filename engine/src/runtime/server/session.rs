@@ -11,7 +11,6 @@ use pcep::wire::object::PcepError;
 use pcep::wire::{Message, PcErr, PcErrCode, WireConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
 use tracing::{info, warn};
 
 use crate::lspdb::PccId;
@@ -20,7 +19,7 @@ use crate::runtime::clock::now;
 
 use super::{
     pce_open, sleep_until, Capabilities, CoreHandle, CoreInput, SessionCommand, SessionInfo,
-    Shared, READ_CHUNK, SESSION_QUEUE,
+    Shared, READ_CHUNK,
 };
 
 /// A connection to or from `peer`; `outbound` when this PCE opened it (a
@@ -118,7 +117,7 @@ async fn run_session(
         wire: shared.wire(),
     };
     let mut session = Session::new(config);
-    let (outbox, mut inbox) = mpsc::channel(SESSION_QUEUE);
+    let (outbox, mut inbox) = super::outbox();
     let mut outbox = Some(outbox);
     let mut up = false;
     let counters = shared
@@ -236,7 +235,7 @@ async fn run_session(
                                         "not sent: {e}"
                                     ),
                                 }
-                                next = inbox.try_recv().ok();
+                                next = inbox.try_recv();
                             }
                             SessionCommand::Close(reason) => session.close(reason, now()),
                         }

@@ -1,0 +1,27 @@
+//! The unlabelled series of a process's `/metrics`.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Each unlabelled series of `http://127.0.0.1:{api}/metrics` with its
+/// value, when the API answers (within 5 s).
+pub(crate) fn metrics(api: u16) -> Option<HashMap<String, u64>> {
+    let text = ureq::get(&format!("http://127.0.0.1:{api}/metrics"))
+        .config()
+        .timeout_global(Some(Duration::from_secs(5)))
+        .build()
+        .call()
+        .ok()?
+        .body_mut()
+        .read_to_string()
+        .ok()?;
+    Some(
+        text.lines()
+            .filter(|l| !l.starts_with('#') && !l.contains('{'))
+            .filter_map(|l| {
+                let (k, v) = l.split_once(' ')?;
+                Some((k.to_string(), v.parse().ok()?))
+            })
+            .collect(),
+    )
+}

@@ -1,0 +1,31 @@
+//! `pce serve` on loopback with a configuration of its own (`[pce]`
+//! address, port and API on free ports, then `more`), ready when it
+//! answers `/health`.
+
+use std::time::Duration;
+
+use pce_tests::{bin_dir, scratch_dir};
+
+use super::free_port::free_port;
+use super::running::{spawn, Running};
+use super::wait_json::wait_json;
+
+/// The process, its PCEP port and its API port.
+pub(crate) fn pce_serve(tag: &str, more: &str) -> (Running, u16, u16) {
+    let dir = scratch_dir(tag);
+    let (port, api) = (free_port(), free_port());
+    let config = dir.join("pce.toml");
+    std::fs::write(
+        &config,
+        format!("[pce]\naddress = \"127.0.0.1\"\nport = {port}\napi = \"127.0.0.1:{api}\"\n{more}"),
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let pce = spawn(&bin_dir().join("pce"), &["serve", "--config", &config]);
+    wait_json(
+        &format!("http://127.0.0.1:{api}/health"),
+        Duration::from_secs(30),
+        |h| h["status"] == "ok",
+    );
+    (pce, port, api)
+}
