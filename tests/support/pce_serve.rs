@@ -2,6 +2,7 @@
 //! address, port and API on free ports, then `more`), ready when it
 //! answers `/health`.
 
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use pce_tests::{bin_dir, scratch_dir};
@@ -11,7 +12,14 @@ use super::running::{spawn, Running};
 use super::wait_json::wait_json;
 
 /// The process, its PCEP port and its API port.
+#[allow(dead_code)] // not every test that includes this module calls both
 pub(crate) fn pce_serve(tag: &str, more: &str) -> (Running, u16, u16) {
+    pce_serve_limited(tag, more, None)
+}
+
+/// The same, with both descriptor limits at `nofile` when given (so that
+/// it cannot raise them).
+pub(crate) fn pce_serve_limited(tag: &str, more: &str, nofile: Option<u64>) -> (Running, u16, u16) {
     let dir = scratch_dir(tag);
     let (port, api) = (free_port(), free_port());
     let config = dir.join("pce.toml");
@@ -20,8 +28,25 @@ pub(crate) fn pce_serve(tag: &str, more: &str) -> (Running, u16, u16) {
         format!("[pce]\naddress = \"127.0.0.1\"\nport = {port}\napi = \"127.0.0.1:{api}\"\n{more}"),
     )
     .unwrap();
-    let config = config.display().to_string();
-    let pce = spawn(&bin_dir().join("pce"), &["serve", "--config", &config]);
+    let pce = match nofile {
+        None => spawn(
+            &bin_dir().join("pce"),
+            &["serve", "--config", &config.display().to_string()],
+        ),
+        Some(n) => Running(
+            Command::new("bash")
+                .args([
+                    "-c",
+                    &format!("ulimit -n {n} && exec \"$0\" serve --config \"$1\""),
+                ])
+                .arg(bin_dir().join("pce"))
+                .arg(&config)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        ),
+    };
     wait_json(
         &format!("http://127.0.0.1:{api}/health"),
         Duration::from_secs(30),

@@ -10,22 +10,23 @@
 #![allow(clippy::disallowed_methods)] // process-level test: wall-clock deadlines
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use pce_tests::{bin_dir, scratch_dir};
+use pce_tests::bin_dir;
 use socket2::{Domain, Socket, Type};
 
 #[path = "../support/free_port.rs"]
 mod free_port;
 #[path = "../support/metrics.rs"]
 mod metrics;
+#[path = "../support/pce_serve.rs"]
+mod pce_serve;
 #[path = "../support/running.rs"]
 mod running;
 #[path = "../support/wait_json.rs"]
 mod wait_json;
-use free_port::free_port;
 use metrics::metrics;
+use pce_serve::pce_serve_limited;
 use running::{spawn, Running};
 use wait_json::wait_json;
 
@@ -35,30 +36,7 @@ const LIMIT: u64 = 1024;
 /// `pce serve` with both descriptor limits at [`LIMIT`]; its PCEP and API
 /// ports.
 fn pce_limited(tag: &str, more: &str) -> (Running, u16, u16) {
-    let dir = scratch_dir(tag);
-    let (port, api) = (free_port(), free_port());
-    let config = dir.join("pce.toml");
-    std::fs::write(
-        &config,
-        format!("[pce]\naddress = \"127.0.0.1\"\nport = {port}\napi = \"127.0.0.1:{api}\"\n{more}"),
-    )
-    .unwrap();
-    let child = Command::new("bash")
-        .args([
-            "-c",
-            &format!("ulimit -n {LIMIT} && exec \"$0\" serve --config \"$1\""),
-        ])
-        .arg(bin_dir().join("pce"))
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let running = Running(child);
-    wait_json(&format!("http://127.0.0.1:{api}/health"), WAIT, |h| {
-        h["status"] == "ok"
-    });
-    (running, port, api)
+    pce_serve_limited(tag, more, Some(LIMIT))
 }
 
 /// Wait until the metrics satisfy `ok`.

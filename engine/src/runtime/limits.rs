@@ -25,12 +25,16 @@ pub struct Descriptors {
     pub hard: u64,
 }
 
-impl Descriptors {
-    /// The PCEP connections that fit: the soft limit less [`RESERVE`], at
-    /// least 16.
-    pub fn connections(&self) -> usize {
-        usize::try_from(self.soft.saturating_sub(RESERVE).max(16)).unwrap_or(usize::MAX)
-    }
+/// The PCEP connections that fit under a soft limit of `soft`
+/// descriptors: less [`RESERVE`], at least 16.
+pub fn connections_within(soft: u64) -> usize {
+    usize::try_from(soft.saturating_sub(RESERVE).max(16)).unwrap_or(usize::MAX)
+}
+
+/// The PCEP connections that fit under the current soft limit (1,024
+/// assumed when it cannot be read).
+pub fn connections_that_fit() -> usize {
+    connections_within(Resource::NOFILE.get().map_or(1024, |(soft, _)| soft))
 }
 
 /// Raise the soft limit on open descriptors to the hard one; the limits

@@ -44,20 +44,12 @@ pub async fn serve(
     core: CoreHandle,
 ) -> std::io::Result<()> {
     info!(address = %listener.local_addr()?, max_connections = shared.max_connections, "PCEP listening");
-    if let Ok((soft, _)) = rlimit::Resource::NOFILE.get() {
-        let fits = super::super::limits::Descriptors {
-            before: soft,
-            soft,
-            hard: soft,
-        }
-        .connections();
-        if shared.max_connections > fits {
-            warn!(
-                max_connections = shared.max_connections,
-                descriptors = soft,
-                "max_connections is more than the descriptor limit allows ({fits}): accepts will fail when descriptors run out (each is retried)"
-            );
-        }
+    let fits = crate::runtime::limits::connections_that_fit();
+    if shared.max_connections > fits {
+        warn!(
+            max_connections = shared.max_connections,
+            "max_connections is more than the descriptor limit allows ({fits}): accepts will fail when descriptors run out (each is retried)"
+        );
     }
     start_peer_connectors(&shared, &core);
     let mut backoff = MIN_BACKOFF;

@@ -314,16 +314,10 @@ impl Shared {
             shutdown: tokio::sync::watch::Sender::new(false),
             metrics: super::metrics::Metrics::default(),
             connections: std::sync::atomic::AtomicUsize::new(0),
-            max_connections: config.pce.max_connections.unwrap_or_else(|| {
-                rlimit::Resource::NOFILE.get().map_or(1024, |(soft, hard)| {
-                    super::limits::Descriptors {
-                        before: soft,
-                        soft,
-                        hard,
-                    }
-                    .connections()
-                })
-            }),
+            max_connections: config
+                .pce
+                .max_connections
+                .unwrap_or_else(super::limits::connections_that_fit),
             config,
         }
     }
