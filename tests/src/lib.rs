@@ -30,9 +30,15 @@ pub fn bin_dir() -> PathBuf {
         .expect("target/<profile>/deps")
         .to_path_buf();
     if !dir.join("pce").exists() || !dir.join("pcc-sim").exists() {
+        let profile = if cfg!(debug_assertions) {
+            None
+        } else {
+            Some("--release")
+        };
         let status = Command::new(env!("CARGO"))
+            .arg("build")
+            .args(profile)
             .args([
-                "build",
                 "-p",
                 "pce-engine",
                 "--bin",

@@ -1026,6 +1026,11 @@ async fn metrics(State(api): State<Api>) -> Result<Response, ApiError> {
         "# HELP pce_core_queue_depth Inputs waiting for the core.\n# TYPE pce_core_queue_depth gauge\npce_core_queue_depth {}",
         api.core.queue_depth()
     );
+    let _ = writeln!(
+        out,
+        "# HELP pce_core_queue_bytes Bytes read from PCEP sessions that the core has not handled yet (at most read_budget).\n# TYPE pce_core_queue_bytes gauge\npce_core_queue_bytes {}",
+        api.core.queued_bytes()
+    );
     let fds = crate::runtime::limits::open_descriptors();
     let limit = rlimit::Resource::NOFILE.get().map_or(0, |(soft, _)| soft);
     for (name, kind, help, v) in [

@@ -15,6 +15,8 @@
 //!                              # (false: only the LSPs without a path; POST /reoptimize does the rest)
 //! threads = 2                  # threads computing paths in parallel (default: the machine's cores)
 //! max_connections = 10000      # PCEP connections at once, any state (default: what the descriptor limit allows)
+//! session_read_budget = 262144 # bytes one session may have read that the core has not handled (it then stops reading)
+//! read_budget = 67108864       # the same for all sessions together
 //! api = "127.0.0.1:9189"       # management API (REST/JSON) listen address
 //! ```
 //! Unknown keys, wrong types and impossible values are errors naming the
@@ -267,6 +269,12 @@ pub struct PceSection {
     /// excess is closed as it is accepted, counted and logged. Absent:
     /// the descriptor limit less a reserve (see `runtime::limits`).
     pub max_connections: Option<usize>,
+    /// Bytes one PCEP session may have read that the core has not handled
+    /// yet; beyond it the session stops reading its socket until the core
+    /// catches up (TCP pushes back on that peer alone).
+    pub session_read_budget: usize,
+    /// The same bound for all sessions together.
+    pub read_budget: usize,
     /// Management API address.
     pub api: std::net::SocketAddr,
 }
@@ -286,6 +294,8 @@ impl Default for PceSection {
             reoptimize_on_restore: true,
             threads: None,
             max_connections: None,
+            session_read_budget: crate::runtime::server::budget::SESSION_READ_BUDGET,
+            read_budget: crate::runtime::server::budget::READ_BUDGET,
             api: std::net::SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9189),
         }
     }
@@ -438,6 +448,20 @@ impl Config {
             .is_some_and(|m| !(1..=10_000_000).contains(&m))
         {
             return Err(invalid("max_connections", "1 to 10000000"));
+        }
+        // One largest message must fit, or a peer sending one would stall.
+        let (min, max) = (crate::runtime::server::budget::MAX_READ, 1 << 40);
+        if !(min..=max).contains(&p.session_read_budget) {
+            return Err(invalid(
+                "session_read_budget",
+                "65536 to 1099511627776 bytes",
+            ));
+        }
+        if !(p.session_read_budget..=max).contains(&p.read_budget) {
+            return Err(invalid(
+                "read_budget",
+                "at least session_read_budget, at most 1099511627776 bytes",
+            ));
         }
         if p.update_retries > 100 {
             return Err(invalid("update_retries", "0 to 100"));

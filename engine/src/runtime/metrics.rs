@@ -29,6 +29,7 @@ pub struct Metrics {
     pub bgp_ls: BgpLs,
     accept_errors: AtomicU64,
     connections_refused: AtomicU64,
+    read_pauses: AtomicU64,
 }
 
 /// What the BGP-LS side reports (all zero without `[bgp_ls]`).
@@ -100,6 +101,12 @@ impl Metrics {
     /// A PCEP connection was closed as it was accepted (max_connections).
     pub fn connection_refused(&self) {
         self.connections_refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A session stopped reading its socket: its read budget, or all
+    /// sessions', was used up.
+    pub fn read_paused(&self) {
+        self.read_pauses.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The core took `d` for one input.
@@ -194,6 +201,11 @@ impl Metrics {
                 "pce_connections_refused_total",
                 "PCEP connections closed as they were accepted: max_connections were open.",
                 &self.connections_refused,
+            ),
+            (
+                "pce_session_read_pauses_total",
+                "Times a PCEP session stopped reading its socket until the core had handled what it read (session_read_budget or read_budget).",
+                &self.read_pauses,
             ),
         ] {
             let _ = writeln!(

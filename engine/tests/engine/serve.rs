@@ -212,6 +212,14 @@ fn bad_configuration_is_refused_with_its_reason() {
         ),
         ("[pce]\napi = \"nowhere\"\n", &["api"][..]),
         (
+            "[pce]\nsession_read_budget = 1000\n",
+            &["session_read_budget", "65536"][..],
+        ),
+        (
+            "[pce]\nsession_read_budget = 1000000\nread_budget = 100000\n",
+            &["read_budget", "at least session_read_budget"][..],
+        ),
+        (
             "[pce]\nstate_timout = 10\n",
             &["unknown field", "state_timout"][..],
         ),

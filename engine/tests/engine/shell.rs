@@ -10,7 +10,7 @@ use std::time::Duration;
 use pce_engine::pce::SessionId;
 use pce_engine::runtime::config::Config;
 use pce_engine::runtime::server::{
-    outbox_of, start_core, CoreInput, Outbox, SessionCommand, Shared,
+    budget::Charge, outbox_of, start_core, CoreInput, Outbox, SessionCommand, Shared,
 };
 use pcep::session::Negotiated;
 use pcep::wire::object::Open;
@@ -44,13 +44,13 @@ fn a_session_that_does_not_read_is_dropped_and_the_others_proceed() {
         // The slow session's queue holds one message; it never reads.
         let (slow_tx, mut slow_rx) = outbox_of(1);
         let (fast_tx, mut fast_rx) = outbox_of(16);
-        assert!(core.send(up(1, "192.0.2.1", slow_tx)).await);
-        assert!(core.send(up(2, "192.0.2.3", fast_tx)).await);
+        assert!(core.send(up(1, "192.0.2.1", slow_tx)));
+        assert!(core.send(up(2, "192.0.2.3", fast_tx)));
         let req = || Message::PcReq(request("192.0.2.2", false, Attributes::default()));
         for _ in 0..3 {
-            assert!(core.send(CoreInput::Message(SessionId(1), req())).await);
+            assert!(core.send(CoreInput::Message(SessionId(1), req(), Charge::none())));
         }
-        assert!(core.send(CoreInput::Message(SessionId(2), req())).await);
+        assert!(core.send(CoreInput::Message(SessionId(2), req(), Charge::none())));
         let wait = Duration::from_secs(10);
         // The other session gets its answer.
         let got = tokio::time::timeout(wait, fast_rx.recv()).await.unwrap();
@@ -68,7 +68,7 @@ fn a_session_that_does_not_read_is_dropped_and_the_others_proceed() {
         let end = tokio::time::timeout(wait, slow_rx.recv()).await.unwrap();
         assert!(end.is_none(), "{end:?}");
         // The core still serves the fast session.
-        assert!(core.send(CoreInput::Message(SessionId(2), req())).await);
+        assert!(core.send(CoreInput::Message(SessionId(2), req(), Charge::none())));
         let again = tokio::time::timeout(wait, fast_rx.recv()).await.unwrap();
         assert!(matches!(
             again,
@@ -88,15 +88,15 @@ fn a_session_that_takes_nothing_for_its_dead_timer_is_dropped() {
         // Room for everything: only the time tells it does not read.
         let (slow_tx, slow_rx) = outbox_of(1 << 10);
         let (fast_tx, mut fast_rx) = outbox_of(1 << 10);
-        assert!(core.send(up(1, "192.0.2.1", slow_tx)).await);
-        assert!(core.send(up(2, "192.0.2.3", fast_tx)).await);
+        assert!(core.send(up(1, "192.0.2.1", slow_tx)));
+        assert!(core.send(up(2, "192.0.2.3", fast_tx)));
         let req = || Message::PcReq(request("192.0.2.2", false, Attributes::default()));
-        assert!(core.send(CoreInput::Message(SessionId(1), req())).await);
+        assert!(core.send(CoreInput::Message(SessionId(1), req(), Charge::none())));
         // The fast one reads, and keeps the core busy meanwhile.
         let wait = Duration::from_secs(10);
         let mut answers = 0;
         while !slow_rx.is_closed() {
-            assert!(core.send(CoreInput::Message(SessionId(2), req())).await);
+            assert!(core.send(CoreInput::Message(SessionId(2), req(), Charge::none())));
             let got = tokio::time::timeout(wait, fast_rx.recv()).await.unwrap();
             assert!(matches!(got, Some(SessionCommand::Send(Message::PcRep(_)))));
             answers += 1;
@@ -105,7 +105,7 @@ fn a_session_that_takes_nothing_for_its_dead_timer_is_dropped() {
         }
         // A session that reads is never dropped, however long it lives.
         assert!(!fast_rx.is_closed());
-        assert!(core.send(CoreInput::Message(SessionId(2), req())).await);
+        assert!(core.send(CoreInput::Message(SessionId(2), req(), Charge::none())));
         let again = tokio::time::timeout(wait, fast_rx.recv()).await.unwrap();
         assert!(matches!(
             again,

@@ -16,9 +16,7 @@ use crate::runtime::clock::now;
 use crate::runtime::config::Config;
 use crate::runtime::record::Recorder;
 
-use super::{
-    sleep_until, Command, CoreHandle, CoreInput, Outbox, SessionCommand, Shared, CORE_QUEUE,
-};
+use super::{budget, sleep_until, Command, CoreHandle, CoreInput, Outbox, SessionCommand, Shared};
 
 /// The core's configuration from the file's.
 pub fn pce_config(config: &Config) -> PceConfig {
@@ -40,7 +38,8 @@ pub fn start_core(shared: &Arc<Shared>) -> CoreHandle {
 /// Start the core task; with a recorder, every input and output of the
 /// core goes into its file (`pce serve --record`).
 pub fn start_core_recording(shared: &Arc<Shared>, recorder: Option<Recorder>) -> CoreHandle {
-    let (tx, rx) = mpsc::channel(CORE_QUEUE);
+    let (tx, rx) = mpsc::unbounded_channel();
+    let queued = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let pce = Pce::new(
         pce_config(&shared.config),
         shared.topology.load_full(),
@@ -68,8 +67,12 @@ pub fn start_core_recording(shared: &Arc<Shared>, recorder: Option<Recorder>) ->
         published: now(),
         last_change: None,
     };
-    tokio::spawn(core_task(core, rx).instrument(tracing::info_span!("core")));
-    CoreHandle { tx }
+    tokio::spawn(core_task(core, rx, Arc::clone(&queued)).instrument(tracing::info_span!("core")));
+    CoreHandle {
+        tx,
+        queued,
+        read_budget: budget::Budget::new(shared.config.pce.read_budget),
+    }
 }
 
 /// The core task's state: the core, where each session's messages go, and
@@ -112,37 +115,98 @@ enum Answer {
 /// up to twice as slow (BENCHMARKS.md).
 const SNAPSHOT_INTERVAL: Duration = Duration::from_millis(20);
 
-async fn core_task(mut core: Core, mut rx: mpsc::Receiver<CoreInput>) {
+async fn core_task(
+    mut core: Core,
+    mut rx: mpsc::UnboundedReceiver<CoreInput>,
+    queued: Arc<std::sync::atomic::AtomicUsize>,
+) {
+    let mut fair = Fair::default();
     loop {
-        let deadline = core.pce.poll_timeout().map(tokio::time::Instant::from_std);
-        let publish = core.publish_at().map(tokio::time::Instant::from_std);
-        let input = tokio::select! {
-            input = rx.recv() => match input {
-                Some(i) => Some(i),
-                None => return,
-            },
-            () = sleep_until(deadline) => None,
-            () = sleep_until(publish) => {
-                core.flush();
-                continue;
-            }
-        };
-        match input {
-            Some(i) => {
-                core.take(i);
-                // Take what else is queued before flushing (batching).
-                for _ in 0..1024 {
-                    match rx.try_recv() {
-                        Ok(i) => core.take(i),
-                        Err(_) => break,
-                    }
-                }
-            }
-            None => {
-                core.handle(Input::Timer);
-            }
+        // Everything queued, without waiting (bounded: see `CoreHandle`).
+        while let Ok(i) = rx.try_recv() {
+            queued.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            fair.push(i);
         }
+        if fair.is_empty() {
+            let deadline = core.pce.poll_timeout().map(tokio::time::Instant::from_std);
+            let publish = core.publish_at().map(tokio::time::Instant::from_std);
+            tokio::select! {
+                input = rx.recv() => match input {
+                    Some(i) => {
+                        queued.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+                        fair.push(i);
+                    }
+                    None => return,
+                },
+                () = sleep_until(deadline) => {
+                    core.handle(Input::Timer);
+                    core.flush();
+                }
+                () = sleep_until(publish) => core.flush(),
+            }
+            continue;
+        }
+        // Busy: timers still run.
+        if core.pce.poll_timeout().is_some_and(|t| t <= now()) {
+            core.handle(Input::Timer);
+        }
+        // One input from each source in turn, then their outputs out: a
+        // source with much queued delays the others by one input only.
+        fair.round(|i| core.take(i));
         core.flush();
+        // The sessions' tasks run on the same threads: let them read and
+        // write between rounds.
+        tokio::task::yield_now().await;
+    }
+}
+
+/// The core's inputs by source (a session, or the API and BGP-LS), taken
+/// in turn, each source's in order.
+#[derive(Default)]
+struct Fair {
+    queues: HashMap<Option<SessionId>, std::collections::VecDeque<CoreInput>>,
+    /// Sources with inputs waiting, in turn.
+    turn: std::collections::VecDeque<Option<SessionId>>,
+}
+
+impl Fair {
+    fn is_empty(&self) -> bool {
+        self.turn.is_empty()
+    }
+
+    fn push(&mut self, input: CoreInput) {
+        let source = match &input {
+            CoreInput::Up { session, .. }
+            | CoreInput::Message(session, ..)
+            | CoreInput::Down(session) => Some(*session),
+            CoreInput::Command(_) => None,
+        };
+        let queue = self.queues.entry(source).or_default();
+        if queue.is_empty() {
+            self.turn.push_back(source);
+        }
+        queue.push_back(input);
+    }
+
+    /// One input from each source that has one.
+    fn round(&mut self, mut take: impl FnMut(CoreInput)) {
+        for _ in 0..self.turn.len() {
+            let Some(source) = self.turn.pop_front() else {
+                break;
+            };
+            let Some(queue) = self.queues.get_mut(&source) else {
+                continue;
+            };
+            let Some(input) = queue.pop_front() else {
+                continue;
+            };
+            if queue.is_empty() {
+                self.queues.remove(&source);
+            } else {
+                self.turn.push_back(source);
+            }
+            take(input);
+        }
     }
 }
 
@@ -190,11 +254,13 @@ impl Core {
                     negotiated,
                 });
             }
-            CoreInput::Message(session, message) => {
+            CoreInput::Message(session, message, charge) => {
                 self.handle(Input::Message {
                     session,
                     message: Box::new(message),
                 });
+                // Its bytes are handled: the session may read more.
+                drop(charge);
             }
             CoreInput::Down(session) => {
                 self.outboxes.remove(&session);

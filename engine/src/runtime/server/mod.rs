@@ -2,9 +2,11 @@
 //!
 //! Each connection task owns its sans-IO [`Session`] and its socket. It
 //! sends what the core must see (session up, messages, session down) into
-//! one bounded queue ([`CORE_QUEUE`]); when that queue is full the task
-//! waits, so it stops reading its socket and TCP pushes back on that PCC
-//! alone. The core task owns the [`Pce`] and answers through one
+//! the core's queue, which is bounded in bytes ([`budget`]): a session
+//! whose messages wait for the core beyond its read budget, or when all
+//! sessions' together reach the core's, stops reading its socket (TCP
+//! pushes back on that peer alone) but never stops its timers or its
+//! messages from the core. The core task owns the [`Pce`] and answers through one
 //! [`Outbox`] per session; it never waits on a session. An outbox holds
 //! far more than a head end's updates at once ([`SESSION_QUEUE`]), so a
 //! PCC that reads gets them all however many LSPs it has; a peer that
@@ -30,6 +32,7 @@ use crate::lspdb::LspSnapshot;
 use crate::pce::{Command as PceCommand, CommandError, SessionId};
 use crate::solver::Prepared;
 
+pub mod budget;
 mod core_task;
 mod listener;
 mod peers;
@@ -37,13 +40,6 @@ mod session;
 
 pub use core_task::{pce_config, start_core, start_core_recording};
 pub use listener::{listen, serve, LISTEN_BACKLOG};
-
-/// Depth of the queue from all sessions into the core.
-pub const CORE_QUEUE: usize = 65_536;
-/// Spare room the receive buffer has before each read: reads go straight
-/// into the session's framer (tokio's `read_buf` into uninitialized
-/// capacity), so an idle session holds no zeroed read buffer.
-const READ_CHUNK: usize = 8 * 1024;
 
 /// Messages the core may have queued for one session: more than a head
 /// end's updates at once (every path of a PCC with 100,000 delegated LSPs
@@ -439,8 +435,9 @@ pub enum CoreInput {
         /// Where the core sends this session's messages.
         outbox: Outbox,
     },
-    /// A message arrived.
-    Message(SessionId, Message),
+    /// A message arrived; the bytes it was read from are held until the
+    /// core has handled it.
+    Message(SessionId, Message, budget::Charge),
     /// The session ended.
     Down(SessionId),
     /// A management command.
@@ -484,21 +481,39 @@ pub enum Command {
 }
 
 /// A handle to the core task.
+///
+/// Its queue is a channel without a bound of its own: what fills it is
+/// bounded elsewhere. Messages from sockets are bounded in bytes by the
+/// read budgets ([`budget`]); a session's up and down come once each; an
+/// API or BGP-LS command waits for its answer before the next.
 #[derive(Clone, Debug)]
 pub struct CoreHandle {
-    tx: mpsc::Sender<CoreInput>,
+    tx: mpsc::UnboundedSender<CoreInput>,
+    /// Inputs queued, not yet taken by the core.
+    queued: Arc<std::sync::atomic::AtomicUsize>,
+    /// Bytes all sessions together may have read and not had handled.
+    pub(crate) read_budget: Arc<budget::Budget>,
 }
 
 impl CoreHandle {
     /// Inputs waiting in the core's queue.
     pub fn queue_depth(&self) -> usize {
-        self.tx.max_capacity() - self.tx.capacity()
+        self.queued.load(Ordering::Relaxed)
     }
 
-    /// Queue an input for the core (waits while its queue is full); false
-    /// if the core has stopped.
-    pub async fn send(&self, input: CoreInput) -> bool {
-        self.tx.send(input).await.is_ok()
+    /// Bytes read from sockets that the core has not handled yet.
+    pub fn queued_bytes(&self) -> usize {
+        self.read_budget.used()
+    }
+
+    /// Queue an input for the core; false if the core has stopped.
+    pub fn send(&self, input: CoreInput) -> bool {
+        self.queued.fetch_add(1, Ordering::Relaxed);
+        let sent = self.tx.send(input).is_ok();
+        if !sent {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+        }
+        sent
     }
 
     /// Run an operator command through the core; `None` if the core has
@@ -510,7 +525,9 @@ impl CoreHandle {
     /// Run a command; `None` if the core has stopped.
     pub async fn command<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Option<T> {
         let (tx, rx) = oneshot::channel();
-        self.tx.send(CoreInput::Command(make(tx))).await.ok()?;
+        if !self.send(CoreInput::Command(make(tx))) {
+            return None;
+        }
         rx.await.ok()
     }
 }

@@ -5,11 +5,12 @@ use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use bytes::BufMut;
 use pcep::session::{Event, OpenPolicy, Role, Session, SessionConfig, State};
 use pcep::wire::iana::CloseReason;
 use pcep::wire::object::PcepError;
 use pcep::wire::{Message, PcErr, PcErrCode, WireConfig};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tracing::{info, warn};
 
@@ -17,9 +18,9 @@ use crate::lspdb::PccId;
 use crate::pce::SessionId;
 use crate::runtime::clock::now;
 
+use super::budget::{self, Budget, Charge};
 use super::{
-    pce_open, sleep_until, Capabilities, CoreHandle, CoreInput, SessionCommand, SessionInfo,
-    Shared, READ_CHUNK,
+    pce_open, sleep_until, Capabilities, CoreHandle, CoreInput, SessionCommand, SessionInfo, Shared,
 };
 
 /// A connection to or from `peer`; `outbound` when this PCE opened it (a
@@ -117,6 +118,13 @@ async fn run_session(
         wire: shared.wire(),
     };
     let mut session = Session::new(config);
+    let read_budget = Budget::new(shared.config.pce.session_read_budget);
+    // Bytes read and not yet handed to the core in a message.
+    let mut held = Charge::empty(&read_budget, &core.read_budget);
+    // No room in the read budgets: the socket is not read until there is.
+    let mut paused = false;
+    // Messages of the last read, for the core.
+    let mut received: Vec<pcep::wire::Message> = Vec::new();
     let (outbox, mut inbox) = super::outbox();
     let mut outbox = Some(outbox);
     let mut up = false;
@@ -157,27 +165,38 @@ async fn run_session(
                         s.capabilities = Some(Capabilities::of(&n));
                     }
                     if let Some(outbox) = outbox.take() {
-                        up = core
-                            .tx
-                            .send(CoreInput::Up {
-                                session: id,
-                                peer: peer.ip(),
-                                negotiated: n,
-                                outbox,
-                            })
-                            .await
-                            .is_ok();
+                        up = core.send(CoreInput::Up {
+                            session: id,
+                            peer: peer.ip(),
+                            negotiated: n,
+                            outbox,
+                        });
                     }
                 }
                 Event::Message(m) => {
                     shared.metrics.received(&m);
-                    if up && core.tx.send(CoreInput::Message(id, m)).await.is_err() {
-                        session.close(CloseReason::NO_EXPLANATION, now());
+                    if up {
+                        received.push(m);
                     }
                 }
                 Event::Malformed(e) => warn!(error = %e, pcerr = %e.pcerr(), "malformed message"),
                 Event::Failed(code) => warn!(pcerr = %code, "session establishment failed"),
                 Event::Closed { reason, by_peer } => info!(%reason, by_peer, "session closed"),
+            }
+        }
+        // What was read is held until the core has handled the messages
+        // made of it (the last one carries it); a partial message stays
+        // held while it waits in the receive buffer.
+        let buffered = session.receive_buffer(0).len();
+        let consumed = held.split_off(held.bytes().saturating_sub(buffered));
+        if let Some(last) = received.pop() {
+            for m in received.drain(..) {
+                if !core.send(CoreInput::Message(id, m, Charge::none())) {
+                    session.close(CloseReason::NO_EXPLANATION, now());
+                }
+            }
+            if !core.send(CoreInput::Message(id, last, consumed)) {
+                session.close(CloseReason::NO_EXPLANATION, now());
             }
         }
         // One write for everything queued.
@@ -244,21 +263,38 @@ async fn run_session(
                 // The core dropped this session (its queue overflowed).
                 None => session.close(CloseReason::NO_EXPLANATION, now()),
             },
-            read = stream.read_buf(session.receive_buffer(READ_CHUNK)) => {
-                match read {
+            ready = stream.readable(), if !paused => {
+                if let Err(e) = ready {
+                    break Err(e);
+                }
+                let Some(mut charge) = Charge::take(&read_budget, &core.read_budget, budget::MAX_READ)
+                else {
+                    paused = true;
+                    shared.metrics.read_paused();
+                    continue;
+                };
+                let limit = charge.bytes();
+                let buf = session.receive_buffer(limit);
+                match stream.try_read_buf(&mut buf.limit(limit)) {
                     Ok(0) => {
                         info!("connection closed by peer");
                         break Ok(());
                     }
-                    Ok(_) => session.handle_received(now()),
+                    Ok(n) => {
+                        charge.keep(n);
+                        held.merge(charge);
+                        session.handle_received(now());
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
                     Err(e) => break Err(e),
                 }
             }
+            () = budget::room(&read_budget, &core.read_budget), if paused => paused = false,
             () = sleep_until(deadline) => session.handle_timeout(now()),
         }
     };
     if up {
-        let _ = core.tx.send(CoreInput::Down(id)).await;
+        core.send(CoreInput::Down(id));
     }
     result
 }
