@@ -329,7 +329,8 @@ pub enum ReportError {
     /// The report does not encode again (it cannot be stored).
     #[error("report of PLSP-ID {0} cannot be stored")]
     Unstorable(u32),
-    /// A reserved PLSP-ID (0xFFFFF), or 0 outside the end-of-sync marker.
+    /// A reserved PLSP-ID (0xFFFFF), or 0 outside the end-of-sync marker
+    /// (with S=1, R=1 or a path).
     #[error("reserved PLSP-ID {0}")]
     ReservedPlspId(u32),
     /// The name is already used by another LSP of the same PCC
@@ -350,6 +351,8 @@ pub struct LspDb {
     /// from the network, so a keyed hash (not FxHash), but much faster than
     /// SipHash.
     names: std::collections::HashMap<(PccId, Bytes), u32, RandomState>,
+    /// How many LSPs each PCC has (for its limit, in O(1)).
+    counts: std::collections::HashMap<PccId, usize, RandomState>,
 }
 
 /// An immutable version of the LSPs (a clone of [`LspDb`]'s, O(1)): what
@@ -462,7 +465,9 @@ impl LspDb {
     /// Apply a report from `pcc` (stored in its wire form).
     pub fn apply(&mut self, pcc: PccId, report: &StateReport) -> Result<Applied, ReportError> {
         let lsp = &report.lsp;
-        if lsp.is_end_of_sync() {
+        // The marker (RFC 8231 §5.6): PLSP-ID 0, S=0 and an empty ERO; a
+        // PLSP-ID 0 otherwise (R=1, a path) is a reserved PLSP-ID.
+        if lsp.is_end_of_sync() && !lsp.remove && report.ero.subobjects.is_empty() {
             return Ok(Applied::EndOfSync);
         }
         if lsp.plsp_id == 0 || lsp.plsp_id >= pcep::wire::object::Lsp::PLSP_ID_MAX {
@@ -512,6 +517,7 @@ impl LspDb {
                 false
             }
             None => {
+                *self.counts.entry(pcc).or_default() += 1;
                 self.lsps.map.insert(
                     key,
                     Arc::new(LspEntry {
@@ -552,10 +558,28 @@ impl LspDb {
         match self.lsps.map.remove(key) {
             Some(e) => {
                 self.names.remove(&(key.pcc, e.name.clone()));
+                if let std::collections::hash_map::Entry::Occupied(mut n) =
+                    self.counts.entry(key.pcc)
+                {
+                    *n.get_mut() -= 1;
+                    if *n.get() == 0 {
+                        n.remove();
+                    }
+                }
                 true
             }
             None => false,
         }
+    }
+
+    /// How many LSPs `pcc` has (O(1)).
+    pub fn count(&self, pcc: PccId) -> usize {
+        self.counts.get(&pcc).copied().unwrap_or(0)
+    }
+
+    /// Whether the database holds this LSP.
+    pub fn contains(&self, key: &LspKey) -> bool {
+        self.lsps.map.contains_key(key)
     }
 
     /// The LSP a PCC reports under `name` (indexed).

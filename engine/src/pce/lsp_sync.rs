@@ -4,8 +4,13 @@
 
 use std::net::IpAddr;
 
-use pcep::wire::object::{Ero, Lsp, Srp};
-use pcep::wire::{Attributes, Message, PcErrCode, PcRpt, PcUpd, StateReport, UpdateRequest};
+use pcep::wire::iana::NotificationType;
+use pcep::wire::object::{Ero, Lsp, Notification, Srp};
+use pcep::wire::tlv::Tlv;
+use pcep::wire::{
+    Attributes, Message, NotifyUnit, PathSetupType, PcErrCode, PcNtf, PcRpt, PcUpd, StateReport,
+    UpdateRequest,
+};
 
 use crate::lspdb::{Applied, LspKey, PccId, ReportError};
 use crate::pce::groups::disjoint_groups;
@@ -41,11 +46,13 @@ impl Pce {
             self.fail(session, PcErrCode::REPORT_WITHOUT_STATEFUL, None);
             return;
         }
-        for report in rpt.reports {
+        for mut report in rpt.reports {
             if !self.sessions.contains_key(&session) {
                 return;
             }
             self.counters.reports += 1;
+            self.counters.unknown_bytes_dropped +=
+                trim_unknown(&mut report, self.config.max_unknown_bytes_per_lsp) as u64;
             if caps.include_db_version && report.lsp.db_version().is_none() {
                 self.send_error(
                     session,
@@ -65,8 +72,48 @@ impl Pce {
                 .sessions
                 .get(&session)
                 .map_or((false, false), |s| (s.synced, s.stale));
+            if lacks_lsp_identifiers(&report) {
+                // RFC 8231 §7.3.1: an RSVP LSP's report carries its
+                // LSP-IDENTIFIERS; without: 6/11, and the session closes.
+                self.fail(
+                    session,
+                    PcErrCode::LSP_IDENTIFIERS_MISSING,
+                    Some(&report.lsp),
+                );
+                return;
+            }
             if !synced && stale {
                 self.adopt_stale_name(session, pcc, &report);
+            }
+            if self.over_lsp_limit(pcc, &report) {
+                self.counters.lsp_limit_refusals += 1;
+                if synced {
+                    // One LSP refused; the PCC keeps its session.
+                    self.send_error(session, PcErrCode::REPORT_NOT_PROCESSED, Some(&report.lsp));
+                    continue;
+                }
+                // RFC 8231 §5.6: during the synchronization, PCNtf 4/1 and
+                // the session ends (what it reported is cleaned up).
+                self.send(
+                    session,
+                    Message::PcNtf(PcNtf {
+                        notifications: vec![NotifyUnit {
+                            notifications: vec![Notification {
+                                header: pcep::wire::object::HeaderFlags::default(),
+                                notification_flags: 0,
+                                notification_type: NotificationType::STATEFUL_RESOURCE_LIMIT,
+                                notification_value: 1,
+                                tlvs: Vec::new(),
+                            }],
+                            ..NotifyUnit::default()
+                        }],
+                    }),
+                );
+                self.out.push_back(crate::pce::Output::Close {
+                    session,
+                    reason: pcep::wire::iana::CloseReason::NO_EXPLANATION,
+                });
+                return;
             }
             let head = report.lsp.without_tlvs();
             let version = report.lsp.db_version();
@@ -402,4 +449,67 @@ impl Pce {
         }
         Ok(srp_id)
     }
+}
+
+impl Pce {
+    /// Whether `report` would give `pcc` one LSP more than it may have.
+    fn over_lsp_limit(&self, pcc: PccId, report: &StateReport) -> bool {
+        let lsp = &report.lsp;
+        !lsp.remove
+            && lsp.plsp_id != 0
+            && self.lspdb.count(pcc) >= self.config.max_lsps_per_pcc
+            && !self.lspdb.contains(&LspKey {
+                pcc,
+                plsp_id: lsp.plsp_id,
+            })
+    }
+}
+
+/// Keep at most `budget` bytes (as encoded) of the unknown TLVs and
+/// objects of a report, in order; the bytes dropped.
+fn trim_unknown(report: &mut StateReport, budget: usize) -> usize {
+    let mut left = budget;
+    let mut dropped = 0;
+    let mut keep = |len: usize| {
+        if len <= left {
+            left -= len;
+            true
+        } else {
+            dropped += len;
+            false
+        }
+    };
+    let padded = |n: usize| 4 + n.div_ceil(4) * 4;
+    let tlvs = |tlvs: &mut Vec<Tlv>, keep: &mut dyn FnMut(usize) -> bool| {
+        tlvs.retain(|t| match t {
+            Tlv::Unknown { value, .. } => keep(padded(value.len())),
+            _ => true,
+        });
+    };
+    tlvs(&mut report.lsp.tlvs, &mut keep);
+    if let Some(srp) = report.srp.as_mut() {
+        tlvs(&mut srp.tlvs, &mut keep);
+    }
+    for a in &mut report.associations {
+        tlvs(&mut a.tlvs, &mut keep);
+    }
+    report.unknown.retain(|u| keep(4 + u.object.body.len()));
+    dropped
+}
+
+/// An RSVP-TE LSP's report (no PATH-SETUP-TYPE, or type 0) without
+/// IPV4- or IPV6-LSP-IDENTIFIERS; the end-of-sync marker and removals
+/// (identified by their PLSP-ID) aside.
+fn lacks_lsp_identifiers(report: &StateReport) -> bool {
+    let rsvp = report
+        .srp
+        .as_ref()
+        .is_none_or(|s| s.path_setup_type() == PathSetupType::RSVP_TE);
+    rsvp && report.lsp.plsp_id != 0
+        && !report.lsp.remove
+        && !report
+            .lsp
+            .tlvs
+            .iter()
+            .any(|t| matches!(t, Tlv::Ipv4LspIdentifiers(_) | Tlv::Ipv6LspIdentifiers(_)))
 }

@@ -119,7 +119,22 @@ pub struct PceConfig {
     /// a reoptimization). A change that can only lengthen paths recomputes
     /// exactly the LSPs on the links it touched, either way.
     pub reoptimize_on_restore: bool,
+    /// LSPs one PCC may have; a report of one more is refused (RFC 8231
+    /// §5.6: during the synchronization with PCNtf 4/1 and the session
+    /// closes; after it with PCErr 20/1).
+    pub max_lsps_per_pcc: usize,
+    /// Bytes of unknown TLVs and objects kept with one LSP (for state-sync
+    /// peers); beyond them the rest is dropped, as RFC 5440 §7.1 lets a
+    /// receiver ignore what it does not know.
+    pub max_unknown_bytes_per_lsp: usize,
 }
+
+/// Default of [`PceConfig::max_lsps_per_pcc`]: as many as a session's
+/// outbox holds updates, so every LSP of a PCC can be updated at once.
+pub const MAX_LSPS_PER_PCC: usize = 1 << 18;
+
+/// Default of [`PceConfig::max_unknown_bytes_per_lsp`].
+pub const MAX_UNKNOWN_BYTES_PER_LSP: usize = 4096;
 
 impl Default for PceConfig {
     fn default() -> Self {
@@ -130,6 +145,8 @@ impl Default for PceConfig {
             update_timeout: Duration::from_secs(30),
             update_retries: 3,
             reoptimize_on_restore: true,
+            max_lsps_per_pcc: MAX_LSPS_PER_PCC,
+            max_unknown_bytes_per_lsp: MAX_UNKNOWN_BYTES_PER_LSP,
         }
     }
 }
@@ -185,6 +202,11 @@ pub struct Counters {
     pub relayed_updates: u64,
     /// PCReq requests forwarded to the computing peer (§3.6).
     pub forwarded_requests: u64,
+    /// Reports refused: their PCC had `max_lsps_per_pcc` LSPs.
+    pub lsp_limit_refusals: u64,
+    /// Bytes of unknown TLVs and objects dropped from reports
+    /// (`max_unknown_bytes_per_lsp`).
+    pub unknown_bytes_dropped: u64,
 }
 
 /// An LSP's durable key: its PCC and symbolic name, as bytes (RFC 8231
@@ -365,8 +387,13 @@ impl Pce {
                 self.send(session, Message::PcRep(rep));
             }
             Message::PcErr(err) => self.handle_pcerr(session, &err),
-            // Keepalive, Open, Close are the session's; PCUpd/PCInitiate are
-            // not for a PCE on a PCC session; PCNtf is informational.
+            // What only a PCE sends (RFC 5440 §6.9: a message the receiver
+            // does not support, PCErr 2).
+            Message::PcUpd(_) | Message::PcInitiate(_) | Message::PcRep(_) => {
+                self.send_error(session, PcErrCode::CAPABILITY_NOT_SUPPORTED, None);
+            }
+            // Keepalive, Open, Close are the session's; PCNtf is
+            // informational.
             _ => {}
         }
     }

@@ -1015,6 +1015,16 @@ async fn metrics(State(api): State<Api>) -> Result<Response, ApiError> {
             "PCReq requests forwarded to the computing peer.",
             counters.forwarded_requests,
         ),
+        (
+            "pce_lsp_limit_refusals_total",
+            "Reports of a new LSP refused: the PCC had max_lsps_per_pcc LSPs (PCNtf 4/1 and close during its synchronization, PCErr 20/1 after).",
+            counters.lsp_limit_refusals,
+        ),
+        (
+            "pce_unknown_bytes_dropped_total",
+            "Bytes of unknown TLVs and objects not kept with LSPs (max_unknown_bytes_per_lsp).",
+            counters.unknown_bytes_dropped,
+        ),
     ] {
         let _ = writeln!(
             out,

@@ -17,6 +17,8 @@
 //! max_connections = 10000      # PCEP connections at once, any state (default: what the descriptor limit allows)
 //! session_read_budget = 262144 # bytes one session may have read that the core has not handled (it then stops reading)
 //! read_budget = 67108864       # the same for all sessions together
+//! max_lsps_per_pcc = 262144    # LSPs one PCC may have (one more: PCNtf 4/1 and close during its sync, PCErr 20/1 after)
+//! max_unknown_bytes_per_lsp = 4096 # unknown TLVs and objects kept with an LSP; the rest is dropped (RFC 5440 §7.1)
 //! api = "127.0.0.1:9189"       # management API (REST/JSON) listen address
 //! ```
 //! Unknown keys, wrong types and impossible values are errors naming the
@@ -275,6 +277,10 @@ pub struct PceSection {
     pub session_read_budget: usize,
     /// The same bound for all sessions together.
     pub read_budget: usize,
+    /// LSPs one PCC may have.
+    pub max_lsps_per_pcc: usize,
+    /// Bytes of unknown TLVs and objects kept with one LSP.
+    pub max_unknown_bytes_per_lsp: usize,
     /// Management API address.
     pub api: std::net::SocketAddr,
 }
@@ -296,6 +302,8 @@ impl Default for PceSection {
             max_connections: None,
             session_read_budget: crate::runtime::server::budget::SESSION_READ_BUDGET,
             read_budget: crate::runtime::server::budget::READ_BUDGET,
+            max_lsps_per_pcc: crate::pce::MAX_LSPS_PER_PCC,
+            max_unknown_bytes_per_lsp: crate::pce::MAX_UNKNOWN_BYTES_PER_LSP,
             api: std::net::SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9189),
         }
     }
@@ -462,6 +470,12 @@ impl Config {
                 "read_budget",
                 "at least session_read_budget, at most 1099511627776 bytes",
             ));
+        }
+        if !(1..=1 << 24).contains(&p.max_lsps_per_pcc) {
+            return Err(invalid("max_lsps_per_pcc", "1 to 16777216"));
+        }
+        if p.max_unknown_bytes_per_lsp > 65_536 {
+            return Err(invalid("max_unknown_bytes_per_lsp", "0 to 65536"));
         }
         if p.update_retries > 100 {
             return Err(invalid("update_retries", "0 to 100"));

@@ -42,6 +42,12 @@ pub struct Header {
     /// [`PceConfig::reoptimize_on_restore`].
     #[serde(default = "yes")]
     pub reoptimize_on_restore: bool,
+    /// [`PceConfig::max_lsps_per_pcc`].
+    #[serde(default = "max_lsps_per_pcc")]
+    pub max_lsps_per_pcc: usize,
+    /// [`PceConfig::max_unknown_bytes_per_lsp`].
+    #[serde(default = "max_unknown_bytes_per_lsp")]
+    pub max_unknown_bytes_per_lsp: usize,
     /// The code points messages are written with.
     pub codepoints: StateSyncCodepoints,
     /// The topology the core started on.
@@ -63,6 +69,8 @@ impl Header {
             update_timeout_ms: millis(config.update_timeout),
             update_retries: config.update_retries,
             reoptimize_on_restore: config.reoptimize_on_restore,
+            max_lsps_per_pcc: config.max_lsps_per_pcc,
+            max_unknown_bytes_per_lsp: config.max_unknown_bytes_per_lsp,
             codepoints,
             topology,
         }
@@ -83,12 +91,22 @@ impl Header {
             update_timeout: Duration::from_millis(self.update_timeout_ms),
             update_retries: self.update_retries,
             reoptimize_on_restore: self.reoptimize_on_restore,
+            max_lsps_per_pcc: self.max_lsps_per_pcc,
+            max_unknown_bytes_per_lsp: self.max_unknown_bytes_per_lsp,
         }
     }
 }
 
 const fn yes() -> bool {
     true
+}
+
+const fn max_lsps_per_pcc() -> usize {
+    crate::pce::MAX_LSPS_PER_PCC
+}
+
+const fn max_unknown_bytes_per_lsp() -> usize {
+    crate::pce::MAX_UNKNOWN_BYTES_PER_LSP
 }
 
 fn millis(d: Duration) -> u64 {

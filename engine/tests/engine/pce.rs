@@ -345,6 +345,211 @@ fn bad_report_after_sync_gets_its_pcerr_and_the_session_stays() {
 }
 
 #[test]
+fn rsvp_report_without_lsp_identifiers_is_6_11_not_stored_and_closes() {
+    let mut pce = core();
+    synced_pcc(&mut pce, false);
+    drain(&mut pce);
+    // An SR LSP needs none (RFC 8664); a removal names its PLSP-ID.
+    let mut sr = report(11, "sr", false, false, Vec::new());
+    sr.lsp.tlvs.truncate(1);
+    sr.srp = Some(Srp {
+        tlvs: vec![Tlv::PathSetupType(PathSetupType::SR_TE)],
+        ..Srp::default()
+    });
+    let mut removal = report(7, "lsp-a", false, false, Vec::new());
+    removal.lsp.tlvs.truncate(1);
+    removal.lsp.remove = true;
+    pce.handle_message(S1, rpt(vec![sr, removal]));
+    let out = drain(&mut pce);
+    assert!(errors(&out).is_empty(), "{out:?}");
+    assert_eq!(pce.lspdb().len(), 1, "the SR LSP is stored, lsp-a removed");
+    // RSVP-TE (no PATH-SETUP-TYPE) without IPV4-LSP-IDENTIFIERS (RFC 8231
+    // §7.3.1).
+    let mut rsvp = report(12, "rsvp", false, false, long_way());
+    rsvp.lsp.tlvs.truncate(1);
+    pce.handle_message(S1, rpt(vec![rsvp]));
+    let out = drain(&mut pce);
+    assert_eq!(errors(&out), [PcErrCode::LSP_IDENTIFIERS_MISSING]);
+    assert!(out.iter().any(|o| matches!(o,
+        Output::Send { message: Message::PcErr(e), .. } if e.errors[0].lsps[0].plsp_id == 12)));
+    assert!(closed(&out));
+    assert_eq!(pce.lspdb().len(), 1, "not stored");
+}
+
+#[test]
+fn plsp_id_0_that_is_not_the_end_of_sync_marker_is_20_1() {
+    let mut pce = core();
+    synced_pcc(&mut pce, false);
+    drain(&mut pce);
+    // R=1 with PLSP-ID 0, and PLSP-ID 0 with a path: neither is a marker.
+    let mut remove_all = end_of_sync();
+    remove_all.lsp.remove = true;
+    let mut with_path = end_of_sync();
+    with_path.ero = Ero::new(long_way());
+    pce.handle_message(S1, rpt(vec![remove_all]));
+    pce.handle_message(S1, rpt(vec![with_path]));
+    let out = drain(&mut pce);
+    assert_eq!(
+        errors(&out),
+        [
+            PcErrCode::REPORT_NOT_PROCESSED,
+            PcErrCode::REPORT_NOT_PROCESSED
+        ]
+    );
+    assert!(!closed(&out), "after the sync the session stays");
+    assert_eq!(pce.lspdb().len(), 1, "lsp-a is untouched");
+    // During a sync it ends the session (RFC 8231 §5.6).
+    let s2 = SessionId(2);
+    pce.session_up(s2, ip("192.0.2.2"), negotiated(UI));
+    let mut remove_all = end_of_sync();
+    remove_all.lsp.remove = true;
+    pce.handle_message(s2, rpt(vec![remove_all]));
+    let out = drain(&mut pce);
+    assert_eq!(errors(&out), [PcErrCode::REPORT_NOT_PROCESSED]);
+    assert!(closed(&out));
+}
+
+fn limited(max_lsps_per_pcc: usize, max_unknown_bytes_per_lsp: usize) -> Pce {
+    Pce::new(
+        PceConfig {
+            max_lsps_per_pcc,
+            max_unknown_bytes_per_lsp,
+            ..PceConfig::default()
+        },
+        Arc::new(load("draft-topology-a.json")),
+        LspDb::new(),
+    )
+}
+
+fn notifications(out: &[Output]) -> Vec<(u8, u8)> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::Send {
+                message: Message::PcNtf(n),
+                ..
+            } => Some(n.notifications.iter().flat_map(|u| {
+                u.notifications
+                    .iter()
+                    .map(|n| (n.notification_type.0, n.notification_value))
+            })),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+#[test]
+fn a_pcc_beyond_its_lsp_limit_is_refused_as_rfc_8231_says() {
+    let t0 = origin();
+    // During the synchronization: PCNtf 4/1, the session ends, and what it
+    // reported is cleaned up.
+    let mut pce = limited(2, 4096);
+    pce.session_up(S1, ip(PCC1), negotiated(UI));
+    let three = (1..=3)
+        .map(|i| report(i, &format!("lsp-{i}"), false, true, long_way()))
+        .collect();
+    pce.handle_message(S1, rpt(three));
+    let out = drain(&mut pce);
+    assert_eq!(notifications(&out), [(4, 1)]);
+    assert!(closed(&out));
+    assert_eq!(pce.counters().lsp_limit_refusals, 1);
+    pce.session_down(S1, t0);
+    assert!(pce.lspdb().is_empty());
+    // After it: the one LSP too many gets PCErr 20/1, the others and the
+    // session stay, and once one is removed a new one fits.
+    let mut pce = limited(2, 4096);
+    pce.session_up(S1, ip(PCC1), negotiated(UI));
+    let two = (1..=2)
+        .map(|i| report(i, &format!("lsp-{i}"), false, true, long_way()))
+        .collect();
+    pce.handle_message(S1, rpt(two));
+    pce.handle_message(S1, rpt(vec![end_of_sync()]));
+    drain(&mut pce);
+    pce.handle_message(S1, rpt(vec![report(3, "lsp-3", false, false, long_way())]));
+    // Re-reporting one it has is no new LSP.
+    pce.handle_message(S1, rpt(vec![report(1, "lsp-1", false, false, long_way())]));
+    let out = drain(&mut pce);
+    assert_eq!(errors(&out), [PcErrCode::REPORT_NOT_PROCESSED]);
+    assert!(!closed(&out));
+    assert_eq!(pce.lspdb().len(), 2);
+    let mut gone = report(2, "lsp-2", false, false, Vec::new());
+    gone.lsp.remove = true;
+    pce.handle_message(S1, rpt(vec![gone]));
+    pce.handle_message(S1, rpt(vec![report(3, "lsp-3", false, false, long_way())]));
+    let out = drain(&mut pce);
+    assert!(errors(&out).is_empty(), "{out:?}");
+    assert_eq!(pce.lspdb().len(), 2);
+    assert_eq!(pce.counters().lsp_limit_refusals, 1);
+}
+
+#[test]
+fn unknown_tlvs_and_objects_beyond_the_budget_are_not_kept() {
+    let mut pce = limited(100, 64);
+    synced_pcc(&mut pce, false);
+    drain(&mut pce);
+    let mut r = report(8, "lsp-b", false, false, long_way());
+    // 40 unknown TLVs of 8 bytes each (4 of header, 4 of value).
+    for i in 0..40u16 {
+        r.lsp.tlvs.push(Tlv::Unknown {
+            tlv_type: pcep::wire::TlvType(60_000 + i),
+            value: bytes::Bytes::from_static(b"abcd"),
+        });
+    }
+    pce.handle_message(S1, rpt(vec![r]));
+    let out = drain(&mut pce);
+    assert!(errors(&out).is_empty(), "{out:?}");
+    let key = pce
+        .lspdb()
+        .by_name(PccId::Addr(ip(PCC1)), b"lsp-b")
+        .unwrap();
+    let kept = pce.lspdb().get(&key).unwrap().report();
+    let unknown: Vec<u16> = kept
+        .lsp
+        .tlvs
+        .iter()
+        .filter_map(|t| match t {
+            Tlv::Unknown { tlv_type, .. } => Some(tlv_type.0),
+            _ => None,
+        })
+        .collect();
+    // The first eight, in order (64 bytes); the rest dropped and counted.
+    assert_eq!(unknown, (60_000..60_008).collect::<Vec<_>>());
+    assert_eq!(pce.counters().unknown_bytes_dropped, 32 * 8);
+    // The known TLVs are all there.
+    assert_eq!(
+        kept.lsp.symbolic_name().map(|n| &n[..]),
+        Some(&b"lsp-b"[..])
+    );
+}
+
+#[test]
+fn messages_only_a_pce_sends_are_refused_with_pcerr_2() {
+    let mut pce = core();
+    synced_pcc(&mut pce, false);
+    drain(&mut pce);
+    let samples = pcep::samples::all(&StateSyncCodepoints::default());
+    let mut sent = Vec::new();
+    for (name, m) in samples {
+        if matches!(
+            m,
+            Message::PcUpd(_) | Message::PcInitiate(_) | Message::PcRep(_)
+        ) {
+            sent.push(name);
+            pce.handle_message(S1, m);
+        }
+    }
+    assert!(sent.len() >= 3, "{sent:?}");
+    let out = drain(&mut pce);
+    assert_eq!(
+        errors(&out),
+        vec![PcErrCode::CAPABILITY_NOT_SUPPORTED; sent.len()],
+        "{sent:?}"
+    );
+    assert!(!closed(&out));
+    assert_eq!(pce.lspdb().len(), 1, "nothing changed");
+}
+
+#[test]
 fn state_timeout_keeps_then_purges() {
     let mut pce = core();
     let t0 = origin();

@@ -58,8 +58,16 @@ fn a_session_that_does_not_read_is_dropped_and_the_others_proceed() {
             matches!(got, Some(SessionCommand::Send(Message::PcRep(_)))),
             "{got:?}"
         );
-        // The slow one: the reply that fitted, then its queue is closed by
-        // the core (its session task then closes the connection).
+        // The slow one, which reads nothing: its queue is closed by the
+        // core (its session task then closes the connection) when the
+        // second reply does not fit; the reply that fitted is still there.
+        tokio::time::timeout(wait, async {
+            while !slow_rx.is_closed() {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        })
+        .await
+        .expect("the slow session's queue is closed");
         let first = tokio::time::timeout(wait, slow_rx.recv()).await.unwrap();
         assert!(matches!(
             first,

@@ -97,7 +97,10 @@ fn errors(out: &[(SessionId, Message)]) -> Vec<PcErrCode> {
 }
 
 fn report(plsp_id: u32, name: &str, delegate: bool, version: Option<u64>) -> StateReport {
-    let mut tlvs = vec![Tlv::SymbolicPathName(name.as_bytes().to_vec().into())];
+    let mut tlvs = vec![
+        Tlv::SymbolicPathName(name.as_bytes().to_vec().into()),
+        identifiers(),
+    ];
     if let Some(v) = version {
         tlvs.push(Tlv::LspDbVersion(v));
     }

@@ -475,8 +475,13 @@ impl Session {
                 ..
             }
         ) {
-            // Malformed Open (RFC 5440 §6.2): 1/1.
-            self.fail(PcErrCode::INVALID_OPEN, now);
+            // Malformed Open (RFC 5440 §6.2): 1/1; a version this side
+            // does not speak, 1/8, as once the session is up.
+            let code = match e {
+                DecodeError::UnsupportedVersion { .. } => PcErrCode::VERSION_NOT_SUPPORTED,
+                _ => PcErrCode::INVALID_OPEN,
+            };
+            self.fail(code, now);
             return;
         }
         if let DecodeError::UnknownMessageType(_) = e {

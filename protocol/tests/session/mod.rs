@@ -225,6 +225,31 @@ fn anything_but_open_first_is_refused_with_1_1() {
 }
 
 #[test]
+fn a_version_this_side_does_not_speak_is_1_8_before_and_after_open() {
+    let t0 = epoch();
+    // Version 2 (the top three bits 010): an Open-typed header.
+    let mut pce = Session::new(config(Role::Pce, 30, 120));
+    pce.start(t0);
+    sent(&mut pce);
+    pce.handle_bytes(&[0x40, 0x01, 0x00, 0x04], t0);
+    assert!(events(&mut pce).contains(&Event::Failed(PcErrCode::VERSION_NOT_SUPPORTED)));
+    let Some(Message::PcErr(e)) = sent(&mut pce).into_iter().next() else {
+        panic!("a PCErr first")
+    };
+    assert_eq!(
+        e.errors[0].errors[0].code(),
+        PcErrCode::VERSION_NOT_SUPPORTED
+    );
+    assert!(matches!(pce.state(), State::Closed));
+    // Once up: the same error.
+    let (_, mut pce) = up_pair(t0);
+    sent(&mut pce);
+    pce.handle_bytes(&[0x40, 0x02, 0x00, 0x04], t0);
+    assert!(sent(&mut pce).iter().any(|m| matches!(m,
+        Message::PcErr(e) if e.errors[0].errors[0].code() == PcErrCode::VERSION_NOT_SUPPORTED)));
+}
+
+#[test]
 fn malformed_and_unknown_messages_when_up() {
     let t0 = epoch();
     let (_pcc, mut pce) = up_pair(t0);

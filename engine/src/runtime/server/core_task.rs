@@ -27,6 +27,8 @@ pub fn pce_config(config: &Config) -> PceConfig {
         update_timeout: Duration::from_secs(u64::from(config.pce.update_timeout)),
         update_retries: config.pce.update_retries,
         reoptimize_on_restore: config.pce.reoptimize_on_restore,
+        max_lsps_per_pcc: config.pce.max_lsps_per_pcc,
+        max_unknown_bytes_per_lsp: config.pce.max_unknown_bytes_per_lsp,
     }
 }
 
