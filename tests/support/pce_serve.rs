@@ -17,9 +17,28 @@ pub(crate) fn pce_serve(tag: &str, more: &str) -> (Running, u16, u16) {
     pce_serve_limited(tag, more, None)
 }
 
+/// The same, its log (standard error) written to `log`.
+#[allow(dead_code)] // not every test that includes this module calls it
+pub(crate) fn pce_serve_logged(
+    tag: &str,
+    more: &str,
+    log: &std::path::Path,
+) -> (Running, u16, u16) {
+    start(tag, more, None, Some(log))
+}
+
 /// The same, with both descriptor limits at `nofile` when given (so that
 /// it cannot raise them).
 pub(crate) fn pce_serve_limited(tag: &str, more: &str, nofile: Option<u64>) -> (Running, u16, u16) {
+    start(tag, more, nofile, None)
+}
+
+fn start(
+    tag: &str,
+    more: &str,
+    nofile: Option<u64>,
+    log: Option<&std::path::Path>,
+) -> (Running, u16, u16) {
     let dir = scratch_dir(tag);
     let (port, api) = (free_port(), free_port());
     let config = dir.join("pce.toml");
@@ -28,12 +47,20 @@ pub(crate) fn pce_serve_limited(tag: &str, more: &str, nofile: Option<u64>) -> (
         format!("[pce]\naddress = \"127.0.0.1\"\nport = {port}\napi = \"127.0.0.1:{api}\"\n{more}"),
     )
     .unwrap();
-    let pce = match nofile {
-        None => spawn(
+    let pce = match (nofile, log) {
+        (None, Some(log)) => Running(
+            Command::new(bin_dir().join("pce"))
+                .args(["serve", "--config", &config.display().to_string()])
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(log).unwrap())
+                .spawn()
+                .unwrap(),
+        ),
+        (None, None) => spawn(
             &bin_dir().join("pce"),
             &["serve", "--config", &config.display().to_string()],
         ),
-        Some(n) => Running(
+        (Some(n), _) => Running(
             Command::new("bash")
                 .args([
                     "-c",

@@ -30,6 +30,7 @@ pub struct Metrics {
     accept_errors: AtomicU64,
     connections_refused: AtomicU64,
     read_pauses: AtomicU64,
+    log_suppressed: AtomicU64,
 }
 
 /// What the BGP-LS side reports (all zero without `[bgp_ls]`).
@@ -107,6 +108,11 @@ impl Metrics {
     /// sessions', was used up.
     pub fn read_paused(&self) {
         self.read_pauses.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A log line a peer caused was not written (one a second per cause).
+    pub fn log_suppressed(&self) {
+        self.log_suppressed.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The core took `d` for one input.
@@ -206,6 +212,11 @@ impl Metrics {
                 "pce_session_read_pauses_total",
                 "Times a PCEP session stopped reading its socket until the core had handled what it read (session_read_budget or read_budget).",
                 &self.read_pauses,
+            ),
+            (
+                "pce_log_lines_suppressed_total",
+                "Log lines a peer caused that were not written (at most one a second per session and cause, each saying how many were not).",
+                &self.log_suppressed,
             ),
         ] {
             let _ = writeln!(

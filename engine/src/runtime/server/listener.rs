@@ -2,12 +2,13 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tracing::{debug, info, warn, Instrument};
 
 use super::peers::start_peer_connectors;
+use super::quiet::Throttled;
 use super::session::session_task;
 use super::{CoreHandle, Shared};
 use crate::runtime::clock::now;
@@ -108,27 +109,4 @@ fn connection_error(e: &std::io::Error) -> bool {
         e.kind(),
         ConnectionAborted | ConnectionRefused | ConnectionReset | Interrupted
     )
-}
-
-/// A log line at most once a second: [`Throttled::allow`] says whether
-/// this one goes out, with how many did not since the last that did.
-#[derive(Debug, Default)]
-pub(crate) struct Throttled {
-    last: Option<Instant>,
-    suppressed: u64,
-}
-
-impl Throttled {
-    pub(crate) fn allow(&mut self, now: Instant) -> Option<u64> {
-        match self.last {
-            Some(t) if now.saturating_duration_since(t) < Duration::from_secs(1) => {
-                self.suppressed += 1;
-                None
-            }
-            _ => {
-                self.last = Some(now);
-                Some(std::mem::take(&mut self.suppressed))
-            }
-        }
-    }
 }

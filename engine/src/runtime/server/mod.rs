@@ -36,6 +36,7 @@ pub mod budget;
 mod core_task;
 mod listener;
 mod peers;
+mod quiet;
 mod session;
 
 pub use core_task::{pce_config, start_core, start_core_recording};
@@ -196,6 +197,9 @@ pub struct Shared {
     /// At most this many ([`super::config::PceSection::max_connections`],
     /// or what the descriptor limit allows).
     pub max_connections: usize,
+    /// Log lines about refused second sessions (a peer that reconnects in
+    /// a loop), at most one a second.
+    refusals: Mutex<quiet::Throttled>,
 }
 
 /// A live session as the API shows it.
@@ -314,6 +318,7 @@ impl Shared {
                 .pce
                 .max_connections
                 .unwrap_or_else(super::limits::connections_that_fit),
+            refusals: Mutex::default(),
             config,
         }
     }

@@ -19,6 +19,7 @@ use crate::pce::SessionId;
 use crate::runtime::clock::now;
 
 use super::budget::{self, Budget, Charge};
+use super::quiet::Quiet;
 use super::{
     pce_open, sleep_until, Capabilities, CoreHandle, CoreInput, SessionCommand, SessionInfo, Shared,
 };
@@ -80,7 +81,18 @@ pub(super) async fn session_task(
             info!("session collision with a peer PCE: its session survives, ours closes");
             return Ok(());
         }
-        warn!("second session from the same peer refused (PCErr 9)");
+        let allowed = shared
+            .refusals
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .allow(now());
+        match allowed {
+            Some(suppressed) => warn!(
+                suppressed,
+                "second session from the same peer refused (PCErr 9; lines suppressed in the last second: {suppressed})"
+            ),
+            None => shared.metrics.log_suppressed(),
+        }
         return refuse_second(stream).await;
     }
     let result = run_session(&mut stream, peer, id, shared, &core, &evict).await;
@@ -118,6 +130,8 @@ async fn run_session(
         wire: shared.wire(),
     };
     let mut session = Session::new(config);
+    // Log lines the peer causes, by cause (the PCErr they answer with).
+    let mut quiet = Quiet::<PcErrCode>::default();
     let read_budget = Budget::new(shared.config.pce.session_read_budget);
     // Bytes read and not yet handed to the core in a message.
     let mut held = Charge::empty(&read_budget, &core.read_budget);
@@ -179,7 +193,15 @@ async fn run_session(
                         received.push(m);
                     }
                 }
-                Event::Malformed(e) => warn!(error = %e, pcerr = %e.pcerr(), "malformed message"),
+                Event::Malformed(e) => match quiet.allow(e.pcerr(), now()) {
+                    Some(suppressed) => warn!(
+                        error = %e,
+                        pcerr = %e.pcerr(),
+                        suppressed,
+                        "malformed message (lines of this error suppressed in the last second: {suppressed})"
+                    ),
+                    None => shared.metrics.log_suppressed(),
+                },
                 Event::Failed(code) => warn!(pcerr = %code, "session establishment failed"),
                 Event::Closed { reason, by_peer } => info!(%reason, by_peer, "session closed"),
             }
@@ -249,10 +271,17 @@ async fn run_session(
                                     Ok(()) => shared.metrics.sent(&m),
                                     // Not sent: the core's pending-update
                                     // timeout computes the LSP again.
-                                    Err(e) => warn!(
-                                        message = ?m.message_type(),
-                                        "not sent: {e}"
-                                    ),
+                                    Err(e) => match quiet.allow(
+                                        PcErrCode::new(0, m.message_type().0),
+                                        now(),
+                                    ) {
+                                        Some(suppressed) => warn!(
+                                            message = ?m.message_type(),
+                                            suppressed,
+                                            "not sent: {e} (lines suppressed in the last second: {suppressed})"
+                                        ),
+                                        None => shared.metrics.log_suppressed(),
+                                    },
                                 }
                                 next = inbox.try_recv();
                             }
