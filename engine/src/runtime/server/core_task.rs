@@ -54,10 +54,24 @@ pub fn start_core_recording(shared: &Arc<Shared>, recorder: Option<Recorder>) ->
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
-        .thread_name(|i| format!("pce-solver-{i}"))
+        .thread_name(|i| format!("pce-core-{i}"))
         .build()
         .map_err(|e| warn!("no solver thread pool ({e}): computing on the global one"))
         .ok();
+    // The core runs on a thread of its own, one of its solver pool's: the
+    // sessions' tasks never wait for a runtime thread the core holds, and
+    // the core computes in parallel without handing each input to another
+    // thread (that hand-off, and the pool's threads spinning after each,
+    // took most of the core's time under an update load).
+    let spawn_on = pool.as_ref().map(|p| {
+        let (tx, rx) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        p.spawn(move || {
+            if let Ok(run) = rx.recv() {
+                run();
+            }
+        });
+        tx
+    });
     let core = Core {
         pce,
         pool,
@@ -69,7 +83,28 @@ pub fn start_core_recording(shared: &Arc<Shared>, recorder: Option<Recorder>) ->
         published: now(),
         last_change: None,
     };
-    tokio::spawn(core_task(core, rx, Arc::clone(&queued)).instrument(tracing::info_span!("core")));
+    let task = core_task(core, rx, Arc::clone(&queued)).instrument(tracing::info_span!("core"));
+    let run: Box<dyn FnOnce() + Send> = Box::new(move || {
+        match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt.block_on(task),
+            Err(e) => tracing::error!("the core's runtime cannot start: {e}"),
+        }
+    });
+    let started = match spawn_on {
+        Some(tx) => tx.send(run).map_err(|e| e.0),
+        None => Err(run),
+    };
+    if let Err(run) = started {
+        if let Err(e) = std::thread::Builder::new()
+            .name("pce-core".into())
+            .spawn(run)
+        {
+            tracing::error!("the core's thread cannot start: {e}");
+        }
+    }
     CoreHandle {
         tx,
         queued,
@@ -156,9 +191,6 @@ async fn core_task(
         // source with much queued delays the others by one input only.
         fair.round(|i| core.take(i));
         core.flush();
-        // The sessions' tasks run on the same threads: let them read and
-        // write between rounds.
-        tokio::task::yield_now().await;
     }
 }
 
