@@ -3,7 +3,9 @@
 //! for paths. The PCE reads the flooding PCC only as fast as its core
 //! handles what it read (a read budget per session and one for all), so
 //! its memory stays bounded, the other PCC's requests are answered
-//! promptly, and neither session is closed. (It used to queue 65,536
+//! promptly, the flooder's Keepalives keep coming while its socket is not
+//! read (its session task never waits for the core), and neither session
+//! is closed. (It used to queue 65,536
 //! messages of any size: 150 MB/s of growth, and requests answered in
 //! seconds.) Real time only bounds the waits and paces the requests.
 #![allow(clippy::disallowed_methods)] // process-level test: wall-clock deadlines
@@ -87,7 +89,9 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 #[test]
 fn a_pcc_flooding_64_kib_reports_is_paused_while_another_is_served() {
-    let (pce, port, api) = pce_serve("flood", "");
+    // A Keepalive a second: they must keep coming to the flooder while its
+    // socket is not read.
+    let (pce, port, api) = pce_serve("flood", "keepalive = 1\ndead_timer = 4\n");
     let pid = pce.0.id();
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let n = reports_per_message();
@@ -138,17 +142,29 @@ fn a_pcc_flooding_64_kib_reports_is_paused_while_another_is_served() {
     let stop = Arc::new(AtomicBool::new(false));
     let written = Arc::new(AtomicU64::new(0));
     let mut reader = flooder.stream.try_clone().unwrap();
-    let drained = std::thread::spawn(move || {
-        // What the PCE sends the flooder (Keepalives); EOF would be a close.
-        let mut buf = [0u8; 4096];
-        loop {
-            match reader.read(&mut buf) {
-                Ok(0) => return false,
-                Ok(_) => {}
-                Err(_) => return true,
+    let keepalives = Arc::new(AtomicU64::new(0));
+    let drained = {
+        let keepalives = Arc::clone(&keepalives);
+        std::thread::spawn(move || {
+            // What the PCE sends the flooder: Keepalives, counted by their
+            // headers (anything else would be a PCErr or a Close).
+            let mut buf = [0u8; 4096];
+            let mut pending = Vec::new();
+            while let Ok(n @ 1..) = reader.read(&mut buf) {
+                pending.extend_from_slice(&buf[..n]);
+                while pending.len() >= 4 {
+                    let len = usize::from(u16::from_be_bytes([pending[2], pending[3]]));
+                    if len < 4 || pending.len() < len {
+                        break;
+                    }
+                    if pending[1] == 2 {
+                        keepalives.fetch_add(1, Ordering::Relaxed);
+                    }
+                    pending.drain(..len);
+                }
             }
-        }
-    });
+        })
+    };
     let writer = {
         let (stop, written) = (Arc::clone(&stop), Arc::clone(&written));
         let mut stream = flooder.stream.try_clone().unwrap();
@@ -188,6 +204,7 @@ fn a_pcc_flooding_64_kib_reports_is_paused_while_another_is_served() {
         std::thread::sleep(Duration::from_millis(10));
     }
     let m = metrics(api).unwrap();
+    let kept_alive = keepalives.load(Ordering::Relaxed);
     let after: serde_json::Value = ureq::get(&format!("http://127.0.0.1:{api}/sessions"))
         .call()
         .unwrap()
@@ -229,6 +246,12 @@ fn a_pcc_flooding_64_kib_reports_is_paused_while_another_is_served() {
     // the flooder to keep up.
     assert!(flooded > 64 << 20, "only {flooded} bytes flooded");
     assert!(m["pce_session_read_pauses_total"] > 0, "{m:?}");
+    // Its timers ran while it was paused: a Keepalive about every second.
+    eprintln!("Keepalives to the flooder during the flood: {kept_alive}");
+    assert!(
+        kept_alive >= FLOOD.as_secs() / 2,
+        "{kept_alive} Keepalives in {FLOOD:?}"
+    );
     assert!(
         peak.saturating_sub(idle) < RSS_BOUND,
         "RSS grew from {idle} to {peak} bytes"
