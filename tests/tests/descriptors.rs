@@ -140,3 +140,34 @@ fn twenty_thousand_idle_connections_at_a_limit_of_1024() {
     });
     a_pcc_is_served(port, api);
 }
+
+/// The management API holds at most `max_api_connections`: the next is
+/// closed as it is accepted and counted, PCEP is not disturbed, and once
+/// the idle ones are gone the API answers again.
+#[test]
+fn api_connections_beyond_max_api_connections_are_closed_and_counted() {
+    use std::io::Read;
+    let (_pce, port, api) = pce_limited("api-limit", "max_api_connections = 8\n");
+    let addr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, api));
+    let idle: Vec<TcpStream> = (0..8).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    let mut extra = TcpStream::connect(addr).unwrap();
+    extra.set_read_timeout(Some(WAIT)).unwrap();
+    let mut buf = [0u8; 16];
+    let start = Instant::now();
+    match extra.read(&mut buf) {
+        Ok(0) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        other => panic!("the ninth connection was not closed: {other:?}"),
+    }
+    assert!(start.elapsed() < WAIT, "closed at once, not timed out");
+    a_pcc_is_served(port, api_after(idle, api));
+}
+
+/// Close `idle` and wait until the API answers again; its port.
+fn api_after(idle: Vec<TcpStream>, api: u16) -> u16 {
+    drop(idle);
+    wait_metrics(api, |m| {
+        m.get("pce_api_connections_refused_total") >= Some(&1)
+    });
+    api
+}

@@ -127,7 +127,109 @@ pub async fn serve(
     core: CoreHandle,
 ) -> std::io::Result<()> {
     tracing::info!(address = %listener.local_addr()?, "management API listening");
-    axum::serve(listener, router(shared, core)).await
+    let limited = Limited {
+        slots: Arc::new(tokio::sync::Semaphore::new(
+            shared.config.pce.max_api_connections,
+        )),
+        listener,
+        shared: Arc::clone(&shared),
+        errors: crate::runtime::server::Throttled::default(),
+        refusals: crate::runtime::server::Throttled::default(),
+    };
+    axum::serve(limited, router(shared, core)).await
+}
+
+/// The API's listener: at most `max_api_connections` connections at once
+/// (the excess is closed as it is accepted, counted and logged), so API
+/// clients cannot take the descriptors PCEP sessions need; accept errors
+/// are retried after a pause, never fatal.
+struct Limited {
+    listener: tokio::net::TcpListener,
+    slots: Arc<tokio::sync::Semaphore>,
+    shared: Arc<Shared>,
+    errors: crate::runtime::server::Throttled,
+    refusals: crate::runtime::server::Throttled,
+}
+
+/// An API connection, holding its slot until it closes.
+struct Slotted {
+    stream: tokio::net::TcpStream,
+    _slot: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl axum::serve::Listener for Limited {
+    type Io = Slotted;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            match self.listener.accept().await {
+                Ok((stream, peer)) => match Arc::clone(&self.slots).try_acquire_owned() {
+                    Ok(slot) => {
+                        return (
+                            Slotted {
+                                stream,
+                                _slot: slot,
+                            },
+                            peer,
+                        )
+                    }
+                    Err(_) => {
+                        self.shared.metrics.api_connection_refused();
+                        if let Some(suppressed) = self.refusals.allow(crate::runtime::clock::now())
+                        {
+                            tracing::warn!(%peer, max_api_connections = self.shared.config.pce.max_api_connections, suppressed, "management API: connection refused, max_api_connections are open (lines suppressed in the last second: {suppressed})");
+                        }
+                    }
+                },
+                Err(e) => {
+                    self.shared.metrics.accept_error();
+                    if let Some(suppressed) = self.errors.allow(crate::runtime::clock::now()) {
+                        tracing::warn!(error = %e, suppressed, "management API: cannot accept a connection (lines suppressed in the last second: {suppressed})");
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.listener.local_addr()
+    }
+}
+
+impl tokio::io::AsyncRead for Slotted {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for Slotted {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
 }
 
 async fn health(State(api): State<Api>) -> Json<serde_json::Value> {

@@ -15,6 +15,7 @@
 //!                              # (false: only the LSPs without a path; POST /reoptimize does the rest)
 //! threads = 2                  # threads computing paths in parallel (default: the machine's cores)
 //! max_connections = 10000      # PCEP connections at once, any state (default: what the descriptor limit allows)
+//! max_api_connections = 128   # management API connections at once (the excess is closed as accepted)
 //! session_read_budget = 262144 # bytes one session may have read that the core has not handled (it then stops reading)
 //! read_budget = 67108864       # the same for all sessions together
 //! max_lsps_per_pcc = 262144    # LSPs one PCC may have (one more: PCNtf 4/1 and close during its sync, PCErr 20/1 after)
@@ -271,6 +272,10 @@ pub struct PceSection {
     /// excess is closed as it is accepted, counted and logged. Absent:
     /// the descriptor limit less a reserve (see `runtime::limits`).
     pub max_connections: Option<usize>,
+    /// Management API connections at once; the excess is closed as it is
+    /// accepted, counted and logged (they share the descriptors kept
+    /// aside from PCEP: see `runtime::limits`).
+    pub max_api_connections: usize,
     /// Bytes one PCEP session may have read that the core has not handled
     /// yet; beyond it the session stops reading its socket until the core
     /// catches up (TCP pushes back on that peer alone).
@@ -300,6 +305,7 @@ impl Default for PceSection {
             reoptimize_on_restore: true,
             threads: None,
             max_connections: None,
+            max_api_connections: 128,
             session_read_budget: crate::runtime::server::budget::SESSION_READ_BUDGET,
             read_budget: crate::runtime::server::budget::READ_BUDGET,
             max_lsps_per_pcc: crate::pce::MAX_LSPS_PER_PCC,
@@ -470,6 +476,9 @@ impl Config {
                 "read_budget",
                 "at least session_read_budget, at most 1099511627776 bytes",
             ));
+        }
+        if !(1..=100_000).contains(&p.max_api_connections) {
+            return Err(invalid("max_api_connections", "1 to 100000"));
         }
         if !(1..=1 << 24).contains(&p.max_lsps_per_pcc) {
             return Err(invalid("max_lsps_per_pcc", "1 to 16777216"));

@@ -31,6 +31,7 @@ pub struct Metrics {
     connections_refused: AtomicU64,
     read_pauses: AtomicU64,
     log_suppressed: AtomicU64,
+    api_refused: AtomicU64,
 }
 
 /// What the BGP-LS side reports (all zero without `[bgp_ls]`).
@@ -108,6 +109,12 @@ impl Metrics {
     /// sessions', was used up.
     pub fn read_paused(&self) {
         self.read_pauses.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A management API connection was closed as it was accepted
+    /// (max_api_connections).
+    pub fn api_connection_refused(&self) {
+        self.api_refused.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A log line a peer caused was not written (one a second per cause).
@@ -217,6 +224,11 @@ impl Metrics {
                 "pce_log_lines_suppressed_total",
                 "Log lines a peer caused that were not written (at most one a second per session and cause, each saying how many were not).",
                 &self.log_suppressed,
+            ),
+            (
+                "pce_api_connections_refused_total",
+                "Management API connections closed as they were accepted: max_api_connections were open.",
+                &self.api_refused,
             ),
         ] {
             let _ = writeln!(

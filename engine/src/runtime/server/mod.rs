@@ -37,6 +37,7 @@ mod core_task;
 mod listener;
 mod peers;
 mod quiet;
+pub(crate) use quiet::Throttled;
 mod session;
 
 pub use core_task::{pce_config, start_core, start_core_recording};
