@@ -131,9 +131,22 @@ fn twenty_thousand_idle_connections_at_a_limit_of_1024() {
     a_pcc_is_served(port, api);
 
     // max_connections above what fits: accepts fail, are retried.
-    let (_pce, port, api) = pce_limited("descriptors-emfile", "max_connections = 100000\n");
+    let (pce, port, api) = pce_limited("descriptors-emfile", "max_connections = 100000\n");
     let mut held = idle_connections(port, 3 * LIMIT as usize, Duration::from_millis(300));
     assert!(held.len() > LIMIT as usize, "{} connected", held.len());
+    // Held until the PCE has used up its descriptors (it accepts at its
+    // own pace; closed before, they would never pile up), so that its
+    // next accept fails.
+    let fds = |pid: u32| std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count);
+    let deadline = Instant::now() + WAIT;
+    while fds(pce.0.id()) < LIMIT as usize - 8 {
+        assert!(
+            Instant::now() < deadline,
+            "{} descriptors open in the PCE",
+            fds(pce.0.id())
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     held.clear();
     wait_metrics(api, |m| {
         m["pce_accept_errors_total"] > 0 && m.get("pce_connections") == Some(&0)
