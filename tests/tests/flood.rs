@@ -40,8 +40,15 @@ const FLOOD: Duration = Duration::from_secs(30);
 const WAIT: Duration = Duration::from_secs(60);
 /// The goal: resident memory grows by less than this during the flood.
 const RSS_BOUND: u64 = 512 << 20;
-/// The goal: the other PCC's requests, 99th percentile.
-const P99_BOUND: Duration = Duration::from_millis(50);
+/// The other PCC's requests, 99th percentile: the goal (50 ms) holds for
+/// a release build (3 ms in BENCHMARKS.md); a debug build on a shared CI
+/// machine measured 13-62 ms, so it is held to 250 ms, which still tells
+/// the fixed PCE from the one that answered in seconds.
+const P99_BOUND: Duration = if cfg!(debug_assertions) {
+    Duration::from_millis(250)
+} else {
+    Duration::from_millis(50)
+};
 
 /// A report of an RSVP LSP with an 8-hop ERO, not delegated.
 fn report(plsp_id: u32, sync: bool) -> StateReport {
