@@ -1,7 +1,8 @@
 //! Processes: one PCC (`pcc-sim`) delegates 100,000 LSPs whose paths the
 //! PCE changes, so the PCE has 100,000 PCUpds for one session at once. The
 //! PCC reads them, so it gets them all, acknowledges them all, and keeps
-//! its session (it used to be closed after 4,096, its queue's depth).
+//! its session (it used to be closed after 4,096, its queue's depth); the
+//! core sends a window of them at a time, the rest waiting as paths.
 //! Real time only bounds the waits.
 #![allow(clippy::disallowed_methods)] // process-level test: wall-clock deadlines
 
@@ -64,6 +65,9 @@ fn a_head_end_with_100000_delegated_lsps_gets_every_update() {
             // One update per LSP, every one acknowledged.
             assert_eq!(m["pce_updates_sent_total"], LSPS);
             assert_eq!(acked, LSPS);
+            // Paced: all but a window waited in the core, none is left.
+            assert!(m["pce_updates_paced_total"] >= LSPS - 1024, "{m:?}");
+            assert_eq!(m["pce_updates_waiting"], 0);
             break;
         }
         assert!(

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use pcep::wire::object::{Ero, Lsp, OperationalStatus, Srp};
 use pcep::wire::tlv::Tlv;
-use pcep::wire::{Attributes, Message, PathSetupType, PcUpd, StateReport, UpdateRequest};
+use pcep::wire::{Attributes, PathSetupType, StateReport, UpdateRequest};
 
 use crate::lspdb::LspKey;
 use crate::pce::{name_key, Pce, SessionId};
@@ -197,6 +197,9 @@ impl Pce {
             && report.srp.as_ref().map(|p| p.srp_id) == control.acked_srp
             && control.acked_srp.is_some();
         if !force && (report.ero.subobjects == path.ero || acked_same) {
+            if let Some(session) = plan.session {
+                self.withdraw_update(session, key);
+            }
             self.lspdb.with_mut(&key, |e| {
                 e.control.no_path = false;
                 e.control.proven = path.optimal;
@@ -208,12 +211,12 @@ impl Pce {
             return;
         };
         let via_peer = plan.control.via_peer();
-        let Some(s) = self.sessions.get_mut(&session) else {
+        if !self.sessions.contains_key(&session) {
             return;
-        };
-        let srp_id = if via_peer.is_some() { 0 } else { s.srp_id() };
+        }
         let update = UpdateRequest {
-            srp: srp_with(srp_id, plan.setup),
+            // The SRP-ID: the session's next when it is sent.
+            srp: srp_with(0, plan.setup),
             lsp: Lsp {
                 plsp_id: key.plsp_id,
                 delegate: true,
@@ -233,31 +236,26 @@ impl Pce {
         // §3.5: copies to every peer (D=1 towards the one that sub-delegated
         // it, D=0 elsewhere); to the PCC only when it delegated to us.
         let towards_peer = self.update_peers(key, &update, via_peer);
-        let pending = match via_peer {
-            Some(_) => towards_peer,
+        let (pending, waits) = match via_peer {
+            Some(_) => {
+                if let Some(srp) = towards_peer {
+                    self.await_ack(session, key, srp);
+                }
+                (towards_peer, false)
+            }
             None => {
-                self.send(
-                    session,
-                    Message::PcUpd(PcUpd {
-                        updates: vec![update],
-                    }),
-                );
-                Some(srp_id)
+                let sent = self.pace_update(session, key, update);
+                (sent, sent.is_none())
             }
         };
-        if let Some(srp) = pending {
-            self.pending_updates.insert((session, srp), key);
-            if let Some(now) = self.now {
-                self.update_deadlines
-                    .insert((now + self.config.update_timeout, key, session, srp));
-            }
-        }
         self.lspdb.with_mut(&key, |e| {
             e.control.no_path = false;
             e.control.proven = path.optimal;
             e.control.computed = Some(path.ero);
             e.control.pending_srp = pending;
-            e.control.updates += 1;
+            if !waits {
+                e.control.updates += 1;
+            }
             e.control.error = None;
         });
     }

@@ -24,6 +24,11 @@ impl Pce {
     /// Lapse the delegations whose Redelegation Timeout expired, and purge
     /// the PCCs whose State Timeout expired.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.on_timeout(now);
+        self.release_updates();
+    }
+
+    fn on_timeout(&mut self, now: Instant) {
         self.now = Some(now);
         self.lapse_updates(now);
         self.inter_timeout(now);
@@ -73,7 +78,7 @@ impl Pce {
                 break;
             }
             self.update_deadlines.pop_first();
-            self.pending_updates.remove(&(session, srp));
+            self.settle_update(session, srp);
             let lapsed = self.lspdb.with_mut(&key, |e| {
                 let c = &mut e.control;
                 if c.pending_srp != Some(srp) {

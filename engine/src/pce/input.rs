@@ -237,6 +237,8 @@ impl Pce {
             Input::Topology(change) => Some(self.change_topology(change).map(|()| 0)),
             Input::Command(c) => Some(self.command(c)),
         };
+        // Updates that waited for their session's window, as it drained.
+        self.release_updates();
         // Between inputs, never inside a query: the landmark tables of the
         // affinity classes that keep coming back.
         self.topology.prepare();

@@ -292,7 +292,7 @@ impl Pce {
                 }) == Some(true)
             });
         if let Some(p) = acked_pending {
-            self.pending_updates.remove(&(session, p));
+            self.settle_update(session, p);
         }
         if acked {
             self.counters.updates_acked += 1;

@@ -52,6 +52,7 @@ mod initiate;
 mod input;
 mod inter_pce;
 pub(crate) mod lsp_sync;
+mod pacing;
 mod pcerr;
 mod reroute;
 mod session;
@@ -127,10 +128,22 @@ pub struct PceConfig {
     /// peers); beyond them the rest is dropped, as RFC 5440 §7.1 lets a
     /// receiver ignore what it does not know.
     pub max_unknown_bytes_per_lsp: usize,
+    /// Updates one session may have sent and not had acknowledged; the
+    /// rest wait in the core as the path each LSP is to get (a newer path
+    /// for the same LSP replaces the one waiting) and go out as
+    /// acknowledgements come in or lapse. The update timeout runs from
+    /// when an update is sent.
+    pub update_window: usize,
 }
 
-/// Default of [`PceConfig::max_lsps_per_pcc`]: as many as a session's
-/// outbox holds updates, so every LSP of a PCC can be updated at once.
+/// Default of [`PceConfig::update_window`]: far more than a PCC's round
+/// trip needs to keep its link busy, few enough that what waits for one
+/// PCC stays in the core (one path per LSP) rather than in its outbox.
+pub const UPDATE_WINDOW: usize = 1024;
+
+/// Default of [`PceConfig::max_lsps_per_pcc`]: more than the largest head
+/// end (100,000 LSPs is tested), bounding what one PCC costs (about 1 KiB
+/// per LSP) at a few hundred MiB.
 pub const MAX_LSPS_PER_PCC: usize = 1 << 18;
 
 /// Default of [`PceConfig::max_unknown_bytes_per_lsp`].
@@ -147,6 +160,7 @@ impl Default for PceConfig {
             reoptimize_on_restore: true,
             max_lsps_per_pcc: MAX_LSPS_PER_PCC,
             max_unknown_bytes_per_lsp: MAX_UNKNOWN_BYTES_PER_LSP,
+            update_window: UPDATE_WINDOW,
         }
     }
 }
@@ -207,6 +221,14 @@ pub struct Counters {
     /// Bytes of unknown TLVs and objects dropped from reports
     /// (`max_unknown_bytes_per_lsp`).
     pub unknown_bytes_dropped: u64,
+    /// Updates that waited for room in their session's window
+    /// ([`PceConfig::update_window`]).
+    pub updates_paced: u64,
+    /// Waiting updates replaced by a newer path for the same LSP before
+    /// they were sent.
+    pub updates_coalesced: u64,
+    /// Updates waiting now (a gauge).
+    pub updates_waiting: u64,
 }
 
 /// An LSP's durable key: its PCC and symbolic name, as bytes (RFC 8231
@@ -263,6 +285,9 @@ pub struct Pce {
     /// PCErr finds its LSP without a scan. Checked against the LSP's
     /// `pending_srp` on use.
     pending_updates: HashMap<(SessionId, u32), LspKey>,
+    /// Sessions whose window may have room for updates waiting
+    /// ([`pacing`]).
+    to_release: BTreeSet<SessionId>,
     /// LSPs whose updates lapsed past `update_retries`: when they are
     /// computed and updated again (the backoff).
     retries: BTreeSet<(Instant, LspKey)>,
@@ -298,6 +323,7 @@ impl Pce {
             now: None,
             update_deadlines: BTreeSet::new(),
             pending_updates: HashMap::new(),
+            to_release: BTreeSet::new(),
             retries: BTreeSet::new(),
             ws: Workspace::new(),
             out: VecDeque::new(),
@@ -362,6 +388,11 @@ impl Pce {
 
     /// A message arrived on a session.
     pub fn handle_message(&mut self, session: SessionId, message: Message) {
+        self.on_message(session, message);
+        self.release_updates();
+    }
+
+    fn on_message(&mut self, session: SessionId, message: Message) {
         if !self.sessions.contains_key(&session) {
             return;
         }

@@ -35,7 +35,7 @@ impl Pce {
                     continue;
                 }
                 // The update it refuses (found by its SRP-ID, no scan).
-                if let Some(key) = self.pending_updates.remove(&(session, srp.srp_id)) {
+                if let Some(key) = self.settle_update(session, srp.srp_id) {
                     self.lspdb.with_mut(&key, |e| {
                         if e.control.pending_srp == Some(srp.srp_id) {
                             e.control.pending_srp = None;

@@ -49,6 +49,8 @@ pub(super) struct SessionState {
     pub(super) next_srp: u32,
     /// PCInitiate requests awaiting their report: SRP-ID to name.
     pub(super) initiations: HashMap<u32, crate::pce::NameKey>,
+    /// Its updates: those in flight, those waiting for room.
+    pub(super) paced: crate::pce::pacing::Paced,
 }
 
 impl SessionState {
@@ -117,6 +119,7 @@ impl Pce {
                     stale: false,
                     next_srp: 1,
                     initiations: HashMap::new(),
+                    paced: crate::pce::pacing::Paced::default(),
                 },
             );
             if !self.peer_up(session, peer) {
@@ -208,6 +211,7 @@ impl Pce {
                 stale: held,
                 next_srp: 1,
                 initiations: HashMap::new(),
+                paced: crate::pce::pacing::Paced::default(),
             },
         );
         if avoided {
@@ -222,8 +226,10 @@ impl Pce {
         let Some(s) = self.sessions.remove(&session) else {
             return;
         };
-        // Updates in flight on it will not be answered.
+        // Updates in flight on it will not be answered; those waiting will
+        // not be sent.
         self.pending_updates.retain(|(s, _), _| *s != session);
+        self.forget_paced(&s.paced);
         let pcc = match s.remote {
             Remote::Pce(peer) => {
                 self.inter_session_down(session, peer, now);

@@ -1127,6 +1127,16 @@ async fn metrics(State(api): State<Api>) -> Result<Response, ApiError> {
             "Bytes of unknown TLVs and objects not kept with LSPs (max_unknown_bytes_per_lsp).",
             counters.unknown_bytes_dropped,
         ),
+        (
+            "pce_updates_paced_total",
+            "Updates that waited in the core for room in their session's window of unacknowledged updates (update_window).",
+            counters.updates_paced,
+        ),
+        (
+            "pce_updates_coalesced_total",
+            "Waiting updates replaced by a newer path for the same LSP before they were sent.",
+            counters.updates_coalesced,
+        ),
     ] {
         let _ = writeln!(
             out,
@@ -1142,6 +1152,11 @@ async fn metrics(State(api): State<Api>) -> Result<Response, ApiError> {
         out,
         "# HELP pce_core_queue_bytes Bytes read from PCEP sessions that the core has not handled yet (at most read_budget).\n# TYPE pce_core_queue_bytes gauge\npce_core_queue_bytes {}",
         api.core.queued_bytes()
+    );
+    let _ = writeln!(
+        out,
+        "# HELP pce_updates_waiting Updates waiting in the core for room in their session's window (update_window).\n# TYPE pce_updates_waiting gauge\npce_updates_waiting {}",
+        counters.updates_waiting
     );
     let fds = crate::runtime::limits::open_descriptors();
     let limit = rlimit::Resource::NOFILE.get().map_or(0, |(soft, _)| soft);

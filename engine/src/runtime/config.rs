@@ -20,6 +20,7 @@
 //! read_budget = 67108864       # the same for all sessions together
 //! max_lsps_per_pcc = 262144    # LSPs one PCC may have (one more: PCNtf 4/1 and close during its sync, PCErr 20/1 after)
 //! max_unknown_bytes_per_lsp = 4096 # unknown TLVs and objects kept with an LSP; the rest is dropped (RFC 5440 §7.1)
+//! update_window = 1024         # updates a session may have unacknowledged; the rest wait in the core (the newest path per LSP)
 //! api = "127.0.0.1:9189"       # management API (REST/JSON) listen address
 //! ```
 //! Unknown keys, wrong types and impossible values are errors naming the
@@ -286,6 +287,9 @@ pub struct PceSection {
     pub max_lsps_per_pcc: usize,
     /// Bytes of unknown TLVs and objects kept with one LSP.
     pub max_unknown_bytes_per_lsp: usize,
+    /// Updates one session may have unacknowledged; the rest wait in the
+    /// core, one path per LSP.
+    pub update_window: usize,
     /// Management API address.
     pub api: std::net::SocketAddr,
 }
@@ -310,6 +314,7 @@ impl Default for PceSection {
             read_budget: crate::runtime::server::budget::READ_BUDGET,
             max_lsps_per_pcc: crate::pce::MAX_LSPS_PER_PCC,
             max_unknown_bytes_per_lsp: crate::pce::MAX_UNKNOWN_BYTES_PER_LSP,
+            update_window: crate::pce::UPDATE_WINDOW,
             api: std::net::SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9189),
         }
     }
@@ -485,6 +490,9 @@ impl Config {
         }
         if p.max_unknown_bytes_per_lsp > 65_536 {
             return Err(invalid("max_unknown_bytes_per_lsp", "0 to 65536"));
+        }
+        if p.update_window == 0 || p.update_window > 65_536 {
+            return Err(invalid("update_window", "1 to 65536"));
         }
         if p.update_retries > 100 {
             return Err(invalid("update_retries", "0 to 100"));

@@ -48,6 +48,9 @@ pub struct Header {
     /// [`PceConfig::max_unknown_bytes_per_lsp`].
     #[serde(default = "max_unknown_bytes_per_lsp")]
     pub max_unknown_bytes_per_lsp: usize,
+    /// [`PceConfig::update_window`].
+    #[serde(default = "update_window")]
+    pub update_window: usize,
     /// The code points messages are written with.
     pub codepoints: StateSyncCodepoints,
     /// The topology the core started on.
@@ -71,6 +74,7 @@ impl Header {
             reoptimize_on_restore: config.reoptimize_on_restore,
             max_lsps_per_pcc: config.max_lsps_per_pcc,
             max_unknown_bytes_per_lsp: config.max_unknown_bytes_per_lsp,
+            update_window: config.update_window,
             codepoints,
             topology,
         }
@@ -93,6 +97,7 @@ impl Header {
             reoptimize_on_restore: self.reoptimize_on_restore,
             max_lsps_per_pcc: self.max_lsps_per_pcc,
             max_unknown_bytes_per_lsp: self.max_unknown_bytes_per_lsp,
+            update_window: self.update_window,
         }
     }
 }
@@ -107,6 +112,10 @@ const fn max_lsps_per_pcc() -> usize {
 
 const fn max_unknown_bytes_per_lsp() -> usize {
     crate::pce::MAX_UNKNOWN_BYTES_PER_LSP
+}
+
+const fn update_window() -> usize {
+    crate::pce::UPDATE_WINDOW
 }
 
 fn millis(d: Duration) -> u64 {

@@ -1254,24 +1254,11 @@ fn topology_events_are_inputs_of_the_core() {
 fn unacknowledged_updates_are_sent_again_then_with_a_backoff() {
     use pce_engine::pce::Input;
     let t0 = origin();
-    let mut pce = Pce::new(
+    let mut pce = up_at(
         PceConfig {
             update_timeout: Duration::from_secs(30),
             update_retries: 2,
             ..PceConfig::default()
-        },
-        Arc::new(load("draft-topology-a.json")),
-        LspDb::new(),
-    );
-    let msg = |m| Input::Message {
-        session: S1,
-        message: Box::new(m),
-    };
-    pce.handle(
-        Input::SessionUp {
-            session: S1,
-            peer: ip(PCC1),
-            negotiated: Box::new(negotiated(UI)),
         },
         t0,
     );
@@ -1361,4 +1348,119 @@ fn a_refused_update_is_no_longer_pending() {
     let c = pce.lspdb().get(&key).unwrap().control.clone();
     assert_eq!(c.pending_srp, None);
     assert_eq!(c.error, Some(PcErrCode::new(24, 3)));
+}
+
+/// Updates beyond a session's window wait in the core: a newer path for a
+/// waiting LSP replaces the one waiting (one PCUpd per LSP), they go out
+/// as acknowledgements come in or updates lapse, and each update's timeout
+/// runs from when it is sent.
+#[test]
+fn updates_beyond_the_window_wait_coalesced_and_go_as_the_window_drains() {
+    use pce_engine::pce::Input;
+    let t0 = origin();
+    let mut pce = up_at(
+        PceConfig {
+            update_timeout: Duration::from_secs(30),
+            update_window: 2,
+            ..PceConfig::default()
+        },
+        t0,
+    );
+    let mut sync: Vec<StateReport> = (1..=5)
+        .map(|i| report(i, &format!("lsp-{i}"), true, true, long_way()))
+        .collect();
+    sync.push(end_of_sync());
+    pce.handle(msg(rpt(sync)), t0);
+    let sent = updates(&drain(&mut pce));
+    let plsps = |u: &[(u32, u32, Vec<Subobject>)]| u.iter().map(|u| u.0).collect::<Vec<_>>();
+    assert_eq!(plsps(&sent), [1, 2], "a window of two");
+    assert_eq!(pce.counters().updates_waiting, 3);
+    let best = sent[0].2.clone();
+
+    // LSP 4 moves while its update waits: computed again, the waiting
+    // update replaced, nothing sent.
+    pce.handle(
+        msg(rpt(vec![report(4, "lsp-4", true, false, long_way())])),
+        t0 + Duration::from_secs(1),
+    );
+    assert!(updates(&drain(&mut pce)).is_empty());
+    assert_eq!(pce.counters().updates_coalesced, 1);
+    assert_eq!(pce.counters().updates_waiting, 3);
+
+    // LSP 1 acknowledges: one more goes (LSP 3, the first waiting).
+    let ack = |plsp: u32, srp: u32| {
+        let mut r = report(plsp, &format!("lsp-{plsp}"), true, false, best.clone());
+        r.srp = Some(Srp {
+            srp_id: srp,
+            ..Srp::default()
+        });
+        msg(rpt(vec![r]))
+    };
+    pce.handle(ack(1, sent[0].1), t0 + Duration::from_secs(2));
+    let third = updates(&drain(&mut pce));
+    assert_eq!(plsps(&third), [3]);
+    assert_ne!(third[0].1, sent[1].1, "its own SRP-ID, given when sent");
+
+    // LSP 2's update (sent at t0) lapses at t0 + 30 s, LSP 3's (sent at
+    // t0 + 2 s) not yet: LSP 4 takes the place; LSP 2 queues behind LSP 5.
+    pce.handle(Input::Timer, t0 + Duration::from_secs(30));
+    let fourth = updates(&drain(&mut pce));
+    assert_eq!(plsps(&fourth), [4]);
+    assert_eq!(pce.counters().updates_waiting, 2);
+
+    // Acknowledged one by one, the rest go in order, each LSP once.
+    pce.handle(ack(3, third[0].1), t0 + Duration::from_secs(31));
+    let fifth = updates(&drain(&mut pce));
+    assert_eq!(plsps(&fifth), [5]);
+    pce.handle(ack(4, fourth[0].1), t0 + Duration::from_secs(31));
+    let again = updates(&drain(&mut pce));
+    assert_eq!(plsps(&again), [2]);
+    assert_eq!(pce.counters().updates_waiting, 0);
+    pce.handle(ack(5, fifth[0].1), t0 + Duration::from_secs(31));
+    pce.handle(ack(2, again[0].1), t0 + Duration::from_secs(31));
+    assert!(updates(&drain(&mut pce)).is_empty(), "all settled");
+    assert_eq!(pce.counters().updates_acked, 5);
+    assert_eq!(pce.counters().updates_sent, 6, "five, and LSP 2 again");
+
+    // What waits goes with its session.
+    pce.handle(
+        msg(rpt((1..=5)
+            .map(|i| report(i, &format!("lsp-{i}"), true, false, long_way()))
+            .collect())),
+        t0 + Duration::from_secs(32),
+    );
+    assert_eq!(updates(&drain(&mut pce)).len(), 2);
+    assert_eq!(pce.counters().updates_waiting, 3);
+    pce.handle(
+        Input::SessionDown { session: S1 },
+        t0 + Duration::from_secs(33),
+    );
+    assert_eq!(pce.counters().updates_waiting, 0);
+}
+
+/// A core with `config` on topology A, PCC1's session up at `t0`.
+fn up_at(config: PceConfig, t0: Instant) -> Pce {
+    use pce_engine::pce::Input;
+    let mut pce = Pce::new(
+        config,
+        Arc::new(load("draft-topology-a.json")),
+        LspDb::new(),
+    );
+    pce.handle(
+        Input::SessionUp {
+            session: S1,
+            peer: ip(PCC1),
+            negotiated: Box::new(negotiated(UI)),
+        },
+        t0,
+    );
+    pce
+}
+
+/// A message on PCC1's session.
+fn msg(m: Message) -> pce_engine::pce::Input {
+    pce_engine::pce::Input::Message {
+        session: S1,
+        message: Box::new(m),
+    }
 }

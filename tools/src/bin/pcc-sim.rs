@@ -255,6 +255,43 @@ struct Progress {
     lsps: AtomicUsize,
 }
 
+/// Wait until nothing has been reported or updated for [`QUIET`] (the
+/// sessions' sync and the PCE's answers to it are over), at most until
+/// `deadline`.
+async fn settle(progress: &Progress, deadline: Instant) -> Result<(), String> {
+    const QUIET: Duration = Duration::from_millis(250);
+    let from = Instant::now();
+    let seen = || {
+        (
+            progress.reports.load(Ordering::Relaxed),
+            progress.updates.load(Ordering::Relaxed),
+        )
+    };
+    let mut last = seen();
+    let mut since = Instant::now();
+    while since.elapsed() < QUIET {
+        if Instant::now() > deadline {
+            return Err(format!(
+                "the sync did not settle: still {} reports and {} updates at --timeout",
+                last.0, last.1
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let now = seen();
+        if now != last {
+            last = now;
+            since = Instant::now();
+        }
+    }
+    eprintln!(
+        "pcc-sim: sync settled ({} reports, {} updates) in {:.1} ms",
+        last.0,
+        last.1,
+        (from.elapsed().saturating_sub(QUIET)).as_secs_f64() * 1e3
+    );
+    Ok(())
+}
+
 fn endpoints(args: &Args) -> Result<Vec<(Ipv4Addr, Ipv4Addr)>, String> {
     let from_file = match &args.endpoints_file {
         Some(p) => std::fs::read_to_string(p)
@@ -476,6 +513,12 @@ async fn run(args: Args) -> Result<(), String> {
     }
     let run_for = Duration::from_secs_f64(args.seconds);
     if let Some(rate) = args.load {
+        // Steady state: the load starts once the sync and the updates the
+        // PCE sends after it (one per delegated LSP whose path it changes)
+        // are over; perturbations sent meanwhile would wait behind them and
+        // measure the sync, not the report-to-update path.
+        settle(&progress, deadline).await?;
+        let updates_before = progress.updates.load(Ordering::Relaxed);
         // Open loop: perturbation k goes out at t0 + k / rate whatever the
         // answers; LSPs taken round-robin over the PCCs.
         let t1 = tokio::time::Instant::now();
@@ -491,7 +534,7 @@ async fn run(args: Args) -> Result<(), String> {
         // Let the last answers arrive.
         tokio::time::sleep(Duration::from_millis(500)).await;
         let sent = n;
-        let received = progress.updates.load(Ordering::Relaxed);
+        let received = progress.updates.load(Ordering::Relaxed) - updates_before;
         if let Ok(h) = progress.latency.lock() {
             if let Some(h) = h.as_ref() {
                 println!(

@@ -29,6 +29,7 @@ pub fn pce_config(config: &Config) -> PceConfig {
         reoptimize_on_restore: config.pce.reoptimize_on_restore,
         max_lsps_per_pcc: config.pce.max_lsps_per_pcc,
         max_unknown_bytes_per_lsp: config.pce.max_unknown_bytes_per_lsp,
+        update_window: config.pce.update_window,
     }
 }
 

@@ -7,12 +7,13 @@
 //! sessions' together reach the core's, stops reading its socket (TCP
 //! pushes back on that peer alone) but never stops its timers or its
 //! messages from the core. The core task owns the [`Pce`] and answers through one
-//! [`Outbox`] per session; it never waits on a session. An outbox holds
-//! far more than a head end's updates at once ([`SESSION_QUEUE`]), so a
-//! PCC that reads gets them all however many LSPs it has; a peer that
-//! stops reading (nothing taken from its outbox for its DeadTimer while
-//! messages wait, or the outbox full) is closed, so a slow or hostile peer
-//! never stalls the others.
+//! [`Outbox`] per session; it never waits on a session. The core paces
+//! its updates per session (`[pce] update_window` in flight, the rest wait
+//! in the core as one path per LSP), so an outbox holds a window of
+//! updates and the answers to what the session sent, far below
+//! [`SESSION_QUEUE`]; a peer that stops reading (nothing taken from its
+//! outbox for its DeadTimer while messages wait, or the outbox full) is
+//! closed, so a slow or hostile peer never stalls the others.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -43,11 +44,13 @@ mod session;
 pub use core_task::{pce_config, start_core, start_core_recording};
 pub use listener::{listen, serve, LISTEN_BACKLOG};
 
-/// Messages the core may have queued for one session: more than a head
-/// end's updates at once (every path of a PCC with 100,000 delegated LSPs
-/// changed), so that only a peer that stops reading fills it; then it is
-/// closed. Each message is its decoded form, a few hundred bytes.
-pub const SESSION_QUEUE: usize = 1 << 18;
+/// Messages the core may have queued for one session: 16 times the
+/// default window of updates (the core keeps the rest of a head end's
+/// updates as paths), so that only a peer that stops reading fills it
+/// (with answers to its requests, or updates it never takes); then it is
+/// closed. Each message is its decoded form, a few hundred bytes: a few
+/// MiB per session at most.
+pub const SESSION_QUEUE: usize = 16 * crate::pce::UPDATE_WINDOW;
 
 /// The core's queue of messages for one session (unbounded as a channel,
 /// bounded by [`SESSION_QUEUE`] here), with what tells a peer that reads
