@@ -38,6 +38,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 echo "== the sans-IO cores build without default features"
 cargo check -q -p pcep --no-default-features
 cargo check -q -p pce-engine --no-default-features
+echo "== fuzzing: every target for a bounded time from its committed seeds (skipped without a nightly toolchain)"
+tools/fuzz.sh "${FUZZ_SECONDS:-20}"
 echo "== cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -17,7 +17,6 @@ pub(crate) struct BlockingPcc {
     pub(crate) session: Session,
 }
 
-#[allow(dead_code)] // not every test uses every call
 impl BlockingPcc {
     /// Connect from `local` (a loopback address of its own: the PCE takes
     /// one session per address) and bring the session up.

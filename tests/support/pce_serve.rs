@@ -12,13 +12,11 @@ use super::running::{spawn, Running};
 use super::wait_json::wait_json;
 
 /// The process, its PCEP port and its API port.
-#[allow(dead_code)] // not every test that includes this module calls both
 pub(crate) fn pce_serve(tag: &str, more: &str) -> (Running, u16, u16) {
     pce_serve_limited(tag, more, None)
 }
 
 /// The same, its log (standard error) written to `log`.
-#[allow(dead_code)] // not every test that includes this module calls it
 pub(crate) fn pce_serve_logged(
     tag: &str,
     more: &str,
@@ -80,4 +78,32 @@ fn start(
         |h| h["status"] == "ok",
     );
     (pce, port, api)
+}
+
+/// `pce serve` at `me` (its PCEP address) with its API at `api`, `more` in
+/// its `[pce]` section, and one state-sync peer reached at `peer`; not
+/// waited for.
+pub(crate) fn state_sync_pce(
+    dir: &std::path::Path,
+    me: &str,
+    port: u16,
+    api: std::net::SocketAddr,
+    more: &str,
+    peer: std::net::SocketAddr,
+) -> Running {
+    let config = dir.join(format!("{me}.toml"));
+    std::fs::write(
+        &config,
+        format!(
+            "[pce]\naddress = \"{me}\"\nport = {port}\napi = \"{api}\"\n{more}\n\
+             [state_sync]\n[[state_sync.peers]]\naddress = \"{}\"\nport = {}\n",
+            peer.ip(),
+            peer.port()
+        ),
+    )
+    .unwrap();
+    spawn(
+        &bin_dir().join("pce"),
+        &["serve", "--config", &config.display().to_string()],
+    )
 }

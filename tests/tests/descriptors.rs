@@ -15,20 +15,12 @@ use std::time::{Duration, Instant};
 use pce_tests::bin_dir;
 use socket2::{Domain, Socket, Type};
 
-#[path = "../support/free_port.rs"]
-mod free_port;
-#[path = "../support/metrics.rs"]
-mod metrics;
-#[path = "../support/pce_serve.rs"]
-mod pce_serve;
-#[path = "../support/running.rs"]
-mod running;
-#[path = "../support/wait_json.rs"]
-mod wait_json;
-use metrics::metrics;
-use pce_serve::pce_serve_limited;
-use running::{spawn, Running};
-use wait_json::wait_json;
+#[path = "../support/mod.rs"]
+mod support;
+use support::metrics::metrics;
+use support::pce_serve::pce_serve_limited;
+use support::running::{spawn, Running};
+use support::wait_json::wait_json;
 
 const WAIT: Duration = Duration::from_secs(60);
 const LIMIT: u64 = 1024;

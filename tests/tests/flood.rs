@@ -19,22 +19,12 @@ use std::time::{Duration, Instant};
 use pcep::wire::tlv::Tlv;
 use pcep::wire::{Message, PcRpt, StateReport, WireConfig};
 
-#[path = "../support/blocking_pcc.rs"]
-mod blocking_pcc;
-#[path = "../support/free_port.rs"]
-mod free_port;
-#[path = "../support/metrics.rs"]
-mod metrics;
-#[path = "../support/pce_serve.rs"]
-mod pce_serve;
-#[path = "../support/running.rs"]
-mod running;
-#[path = "../support/wait_json.rs"]
-mod wait_json;
-use blocking_pcc::BlockingPcc;
-use metrics::metrics;
-use pce_serve::pce_serve;
-use wait_json::wait_json;
+#[path = "../support/mod.rs"]
+mod support;
+use support::blocking_pcc::BlockingPcc;
+use support::metrics::metrics;
+use support::pce_serve::pce_serve;
+use support::wait_json::wait_json;
 
 const FLOOD: Duration = Duration::from_secs(30);
 const WAIT: Duration = Duration::from_secs(60);

@@ -5,41 +5,24 @@
 //! API shows it. Real time only bounds the waits.
 #![allow(clippy::disallowed_methods)] // process-level test: wall-clock deadlines
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
 use pce_tests::{bin_dir, scratch_dir};
 
-#[path = "../support/free_port.rs"]
-mod free_port;
-#[path = "../support/running.rs"]
-mod running;
-#[path = "../support/wait_json.rs"]
-mod wait_json;
-use free_port::free_port;
-use running::{spawn, Running};
-use wait_json::wait_json;
+#[path = "../support/mod.rs"]
+mod support;
+use support::free_port::free_port;
+use support::pce_serve::state_sync_pce;
+use support::running::{spawn, Running};
+use support::wait_json::wait_json;
 
 const WAIT: Duration = Duration::from_secs(30);
 
 fn pce(dir: &Path, me: &str, port: u16, api: u16, peer: &str, peer_port: u16) -> Running {
-    let config = dir.join(format!("{me}.toml"));
-    std::fs::write(
-        &config,
-        format!(
-            "[pce]\naddress = \"{me}\"\nport = {port}\napi = \"{me}:{api}\"\n\
-             [state_sync]\n[[state_sync.peers]]\naddress = \"{peer}\"\nport = {peer_port}\n"
-        ),
-    )
-    .unwrap();
-    spawn(
-        &bin_dir().join("pce"),
-        &[
-            "serve".into(),
-            "--config".into(),
-            config.display().to_string(),
-        ],
-    )
+    let at = |ip: &str, port| SocketAddr::new(ip.parse().unwrap(), port);
+    state_sync_pce(dir, me, port, at(me, api), "", at(peer, peer_port))
 }
 
 fn wait_for(url: &str, ready: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {

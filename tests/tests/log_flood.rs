@@ -13,21 +13,11 @@ use pce_tests::scratch_dir;
 use pcep::session::Event;
 use pcep::wire::{Message, PcErrCode, PcRpt, StateReport};
 
-#[path = "../support/blocking_pcc.rs"]
-mod blocking_pcc;
-#[path = "../support/free_port.rs"]
-mod free_port;
-#[path = "../support/metrics.rs"]
-mod metrics;
-#[path = "../support/pce_serve.rs"]
-mod pce_serve;
-#[path = "../support/running.rs"]
-mod running;
-#[path = "../support/wait_json.rs"]
-mod wait_json;
-use blocking_pcc::BlockingPcc;
-use metrics::metrics;
-use pce_serve::pce_serve_logged;
+#[path = "../support/mod.rs"]
+mod support;
+use support::blocking_pcc::BlockingPcc;
+use support::metrics::metrics;
+use support::pce_serve::pce_serve_logged;
 
 const WAIT: Duration = Duration::from_secs(60);
 const N: usize = 5_000;

@@ -11,17 +11,11 @@ use std::time::Duration;
 
 use pce_tests::bin_dir;
 
-#[path = "../support/free_port.rs"]
-mod free_port;
-#[path = "../support/pce_serve.rs"]
-mod pce_serve;
-#[path = "../support/running.rs"]
-mod running;
-#[path = "../support/wait_json.rs"]
-mod wait_json;
-use pce_serve::pce_serve;
-use running::spawn;
-use wait_json::wait_json;
+#[path = "../support/mod.rs"]
+mod support;
+use support::pce_serve::pce_serve;
+use support::running::spawn;
+use support::wait_json::wait_json;
 
 const WAIT: Duration = Duration::from_secs(30);
 

@@ -6,8 +6,13 @@ use libfuzzer_sys::fuzz_target;
 use pcep::wire::{Framer, WireConfig};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&cut, data)) = data.split_first() else { return };
-    let cfg = WireConfig { max_message_len: 4096, ..WireConfig::default() };
+    let Some((&cut, data)) = data.split_first() else {
+        return;
+    };
+    let cfg = WireConfig {
+        max_message_len: 4096,
+        ..WireConfig::default()
+    };
     let frames = |pieces: &[&[u8]]| {
         let mut framer = Framer::new(cfg);
         let mut out = Vec::new();

@@ -1,0 +1,11 @@
+//! What the process tests share, included by each as
+//! `#[path = "../support/mod.rs"] mod support;` (a test uses some of it).
+#![allow(dead_code)]
+
+pub(crate) mod blocking_pcc;
+pub(crate) mod chaos_proxy;
+pub(crate) mod free_port;
+pub(crate) mod metrics;
+pub(crate) mod pce_serve;
+pub(crate) mod running;
+pub(crate) mod wait_json;
