@@ -16,6 +16,8 @@ command -v cbc >/dev/null 2>&1 || missing+=(coinor-cbc)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# nftables: the chaos lab's loss and partitions (tests/tests/chaos.rs).
+command -v nft >/dev/null 2>&1 || missing+=(nftables)
 # GoBGP (a real BGP-LS speaker), its API's protos, and venv for the
 # feeder's Python gRPC client (tools/interop/gobgp-bgpls.sh).
 command -v gobgpd >/dev/null 2>&1 || missing+=(gobgpd)

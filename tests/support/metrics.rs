@@ -6,7 +6,12 @@ use std::time::Duration;
 /// Each unlabelled series of `http://127.0.0.1:{api}/metrics` with its
 /// value, when the API answers (within 5 s).
 pub(crate) fn metrics(api: u16) -> Option<HashMap<String, u64>> {
-    let text = ureq::get(&format!("http://127.0.0.1:{api}/metrics"))
+    metrics_at(&format!("http://127.0.0.1:{api}"))
+}
+
+/// The same for the API at `base` (`http://ADDRESS:PORT`).
+pub(crate) fn metrics_at(base: &str) -> Option<HashMap<String, u64>> {
+    let text = ureq::get(&format!("{base}/metrics"))
         .config()
         .timeout_global(Some(Duration::from_secs(5)))
         .build()

@@ -6,6 +6,7 @@ pub(crate) mod blocking_pcc;
 pub(crate) mod chaos_proxy;
 pub(crate) mod free_port;
 pub(crate) mod metrics;
+pub(crate) mod netns_lab;
 pub(crate) mod pce_serve;
 pub(crate) mod running;
 pub(crate) mod wait_json;
