@@ -526,13 +526,7 @@ fn a_reconnecting_pcc_gets_the_lsp_db_version_held_for_it() {
                 1,
                 vec![
                     Tlv::SymbolicPathName(bytes::Bytes::from_static(b"a")),
-                    Tlv::Ipv4LspIdentifiers(pcep::wire::tlv::Ipv4LspIdentifiers {
-                        sender: "10.0.0.1".parse().unwrap(),
-                        lsp_id: 1,
-                        tunnel_id: 1,
-                        extended_tunnel_id: "10.0.0.1".parse().unwrap(),
-                        endpoint: "10.0.0.4".parse().unwrap(),
-                    }),
+                    super::support::identifiers("10.0.0.1", "10.0.0.4"),
                     Tlv::LspDbVersion(5),
                 ],
             ),

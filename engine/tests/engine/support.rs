@@ -139,3 +139,15 @@ pub(crate) fn grid_file(n: usize, coloured: bool) -> TopologyFile {
     }
     file
 }
+
+/// The LSP-IDENTIFIERS TLV of an RSVP tunnel from `sender` to `endpoint`
+/// (LSP-ID 1, tunnel 1, the sender as extended tunnel ID).
+pub(crate) fn identifiers(sender: &str, endpoint: &str) -> pcep::wire::tlv::Tlv {
+    pcep::wire::tlv::Tlv::Ipv4LspIdentifiers(pcep::wire::tlv::Ipv4LspIdentifiers {
+        sender: sender.parse().unwrap(),
+        lsp_id: 1,
+        tunnel_id: 1,
+        extended_tunnel_id: sender.parse().unwrap(),
+        endpoint: endpoint.parse().unwrap(),
+    })
+}

@@ -834,13 +834,7 @@ fn named_report(plsp_id: u32, name: &str, delegate: bool, id: &[u8]) -> StateRep
 
 /// LSP identifiers of a tunnel from 10.0.0.1 to 10.0.0.2.
 fn identifiers() -> Tlv {
-    Tlv::Ipv4LspIdentifiers(pcep::wire::tlv::Ipv4LspIdentifiers {
-        sender: "10.0.0.1".parse().unwrap(),
-        lsp_id: 1,
-        tunnel_id: 1,
-        extended_tunnel_id: "10.0.0.1".parse().unwrap(),
-        endpoint: "10.0.0.2".parse().unwrap(),
-    })
+    super::support::identifiers("10.0.0.1", "10.0.0.2")
 }
 
 /// The peer's PCNtf relaying a PCC's Open information, naming it `id`, with

@@ -58,24 +58,10 @@ pub fn start_core_recording(shared: &Arc<Shared>, recorder: Option<Recorder>) ->
         .thread_name(|i| format!("pce-core-{i}"))
         .build()
         .map_err(|e| warn!("no solver thread pool ({e}): computing on the global one"))
-        .ok();
-    // The core runs on a thread of its own, one of its solver pool's: the
-    // sessions' tasks never wait for a runtime thread the core holds, and
-    // the core computes in parallel without handing each input to another
-    // thread (that hand-off, and the pool's threads spinning after each,
-    // took most of the core's time under an update load).
-    let spawn_on = pool.as_ref().map(|p| {
-        let (tx, rx) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
-        p.spawn(move || {
-            if let Ok(run) = rx.recv() {
-                run();
-            }
-        });
-        tx
-    });
+        .ok()
+        .map(Arc::new);
     let core = Core {
         pce,
-        pool,
         outboxes: HashMap::new(),
         swept: now(),
         shared: Arc::clone(shared),
@@ -85,25 +71,34 @@ pub fn start_core_recording(shared: &Arc<Shared>, recorder: Option<Recorder>) ->
         last_change: None,
     };
     let task = core_task(core, rx, Arc::clone(&queued)).instrument(tracing::info_span!("core"));
-    let run: Box<dyn FnOnce() + Send> = Box::new(move || {
-        match tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        {
-            Ok(rt) => rt.block_on(task),
-            Err(e) => tracing::error!("the core's runtime cannot start: {e}"),
-        }
-    });
-    let started = match spawn_on {
-        Some(tx) => tx.send(run).map_err(|e| e.0),
-        None => Err(run),
+    let run = move || match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt.block_on(task),
+        Err(e) => tracing::error!("the core's runtime cannot start: {e}"),
     };
-    if let Err(run) = started {
-        if let Err(e) = std::thread::Builder::new()
-            .name("pce-core".into())
-            .spawn(run)
-        {
-            tracing::error!("the core's thread cannot start: {e}");
+    // The core runs on a thread of its own, one of its solver pool's: the
+    // sessions' tasks never wait for a runtime thread the core holds, and
+    // its parallel computations run on the pool it is on, without handing
+    // each input to another thread (that hand-off, and the pool's threads
+    // spinning after each, took most of the core's time under an update
+    // load). The core holds the pool for as long as it runs.
+    match pool {
+        Some(pool) => {
+            let held = Arc::clone(&pool);
+            pool.spawn(move || {
+                let _pool = held;
+                run();
+            });
+        }
+        None => {
+            if let Err(e) = std::thread::Builder::new()
+                .name("pce-core".into())
+                .spawn(run)
+            {
+                tracing::error!("the core's thread cannot start: {e}");
+            }
         }
     }
     CoreHandle {
@@ -117,8 +112,6 @@ pub fn start_core_recording(shared: &Arc<Shared>, recorder: Option<Recorder>) ->
 /// the recording.
 struct Core {
     pce: Pce,
-    /// Where the core computes in parallel (`[pce] threads`).
-    pool: Option<rayon::ThreadPool>,
     outboxes: HashMap<SessionId, Outbox>,
     /// When the outboxes were last looked at for peers that stopped
     /// reading.
@@ -257,11 +250,9 @@ impl Core {
             Input::Command(crate::pce::Command::Reload { .. }) => "reload",
             _ => "reoptimization",
         };
-        let pce = &mut self.pce;
-        let result = match &self.pool {
-            Some(pool) => pool.install(|| pce.handle(input, start)),
-            None => pce.handle(input, start),
-        };
+        // On the core's pool thread: its parallel computations use that
+        // pool (`[pce] threads`).
+        let result = self.pce.handle(input, start);
         self.shared
             .metrics
             .core_input(now().saturating_duration_since(start));
@@ -326,13 +317,7 @@ impl Core {
                 dry_run: true,
                 reply,
             }) => {
-                let pce = &self.pce;
-                let at = now();
-                let result = match &self.pool {
-                    Some(pool) => pool.install(|| pce.dry_run(change, at)),
-                    None => pce.dry_run(change, at),
-                };
-                let _ = reply.send(result);
+                let _ = reply.send(self.pce.dry_run(change, now()));
             }
             CoreInput::Command(Command::Topology {
                 change,

@@ -111,6 +111,14 @@ fn opened_by_higher(outbound: bool, me: std::net::IpAddr, peer: std::net::IpAddr
     outbound == me_higher
 }
 
+/// What a session's log lines are held back by ([`Quiet`]): each kind of
+/// malformed message, and each kind of message that could not be sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Cause {
+    Malformed(PcErrCode),
+    NotSent(u8),
+}
+
 async fn run_session(
     stream: &mut TcpStream,
     peer: SocketAddr,
@@ -131,7 +139,7 @@ async fn run_session(
     };
     let mut session = Session::new(config);
     // Log lines the peer causes, by cause (the PCErr they answer with).
-    let mut quiet = Quiet::<PcErrCode>::default();
+    let mut quiet = Quiet::<Cause>::default();
     let read_budget = Budget::new(shared.config.pce.session_read_budget);
     // Bytes read and not yet handed to the core in a message.
     let mut held = Charge::empty(&read_budget, &core.read_budget);
@@ -193,7 +201,7 @@ async fn run_session(
                         received.push(m);
                     }
                 }
-                Event::Malformed(e) => match quiet.allow(e.pcerr(), now()) {
+                Event::Malformed(e) => match quiet.allow(Cause::Malformed(e.pcerr()), now()) {
                     Some(suppressed) => warn!(
                         error = %e,
                         pcerr = %e.pcerr(),
@@ -272,7 +280,7 @@ async fn run_session(
                                     // Not sent: the core's pending-update
                                     // timeout computes the LSP again.
                                     Err(e) => match quiet.allow(
-                                        PcErrCode::new(0, m.message_type().0),
+                                        Cause::NotSent(m.message_type().0),
                                         now(),
                                     ) {
                                         Some(suppressed) => warn!(
