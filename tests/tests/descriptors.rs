@@ -168,6 +168,42 @@ fn api_connections_beyond_max_api_connections_are_closed_and_counted() {
     a_pcc_is_served(port, api_after(idle, api));
 }
 
+/// API connections that stay silent are closed after `api_idle_timeout`
+/// (idle keep-alive clients cannot hold every slot), counted, and the API
+/// answers again.
+#[test]
+fn idle_api_connections_are_closed_after_api_idle_timeout() {
+    use std::io::Read;
+    let (_pce, _port, api) = pce_limited(
+        "api-idle",
+        "max_api_connections = 4\napi_idle_timeout = 1\n",
+    );
+    let addr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, api));
+    let start = Instant::now();
+    let idle: Vec<TcpStream> = (0..4).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    for mut c in idle {
+        c.set_read_timeout(Some(WAIT)).unwrap();
+        let mut buf = [0u8; 16];
+        match c.read(&mut buf) {
+            Ok(0) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+            other => panic!("an idle connection was not closed: {other:?}"),
+        }
+    }
+    // Not before its second without traffic.
+    assert!(
+        start.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        start.elapsed()
+    );
+    // Counted, none refused, and the API answers (the metrics are a
+    // request on a fresh connection).
+    wait_metrics(api, |m| {
+        m.get("pce_api_idle_closed_total") == Some(&4)
+            && m.get("pce_api_connections_refused_total") == Some(&0)
+    });
+}
+
 /// Close `idle` and wait until the API answers again; its port.
 fn api_after(idle: Vec<TcpStream>, api: u16) -> u16 {
     drop(idle);

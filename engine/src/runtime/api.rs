@@ -151,10 +151,53 @@ struct Limited {
     refusals: crate::runtime::server::Throttled,
 }
 
-/// An API connection, holding its slot until it closes.
+/// An API connection, holding its slot until it closes, or until nothing
+/// has been read or written on it for `api_idle_timeout` (then reads end
+/// and writes fail: the connection closes and its slot is free; idle
+/// keep-alive clients cannot hold every slot).
 struct Slotted {
     stream: tokio::net::TcpStream,
     _slot: tokio::sync::OwnedSemaphorePermit,
+    idle: std::pin::Pin<Box<tokio::time::Sleep>>,
+    timeout: std::time::Duration,
+    /// The idle timeout has fired (counted once).
+    idled: bool,
+    shared: Arc<Shared>,
+}
+
+impl Slotted {
+    fn new(
+        stream: tokio::net::TcpStream,
+        slot: tokio::sync::OwnedSemaphorePermit,
+        shared: Arc<Shared>,
+    ) -> Self {
+        let timeout = std::time::Duration::from_secs(u64::from(shared.config.pce.api_idle_timeout));
+        Self {
+            stream,
+            _slot: slot,
+            idle: Box::pin(tokio::time::sleep(timeout)),
+            timeout,
+            idled: false,
+            shared,
+        }
+    }
+
+    /// Something passed: the idle timer starts again.
+    fn touch(&mut self) {
+        let at = tokio::time::Instant::from_std(crate::runtime::clock::now()) + self.timeout;
+        self.idle.as_mut().reset(at);
+    }
+
+    /// Whether the connection has been idle too long (counted once).
+    fn expired(&mut self, cx: &mut std::task::Context<'_>) -> bool {
+        if std::future::Future::poll(self.idle.as_mut(), cx).is_pending() {
+            return false;
+        }
+        if !std::mem::replace(&mut self.idled, true) {
+            self.shared.metrics.api_idle_closed();
+        }
+        true
+    }
 }
 
 impl axum::serve::Listener for Limited {
@@ -166,13 +209,7 @@ impl axum::serve::Listener for Limited {
             match self.listener.accept().await {
                 Ok((stream, peer)) => match Arc::clone(&self.slots).try_acquire_owned() {
                     Ok(slot) => {
-                        return (
-                            Slotted {
-                                stream,
-                                _slot: slot,
-                            },
-                            peer,
-                        )
+                        return (Slotted::new(stream, slot, Arc::clone(&self.shared)), peer)
                     }
                     Err(_) => {
                         self.shared.metrics.api_connection_refused();
@@ -204,7 +241,18 @@ impl tokio::io::AsyncRead for Slotted {
         cx: &mut std::task::Context<'_>,
         buf: &mut tokio::io::ReadBuf<'_>,
     ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.stream).poll_read(cx, buf)
+        let before = buf.filled().len();
+        match std::pin::Pin::new(&mut self.stream).poll_read(cx, buf) {
+            std::task::Poll::Pending if self.expired(cx) => {
+                // End of stream: the server closes the connection.
+                std::task::Poll::Ready(Ok(()))
+            }
+            std::task::Poll::Ready(Ok(())) if buf.filled().len() > before => {
+                self.touch();
+                std::task::Poll::Ready(Ok(()))
+            }
+            other => other,
+        }
     }
 }
 
@@ -214,7 +262,16 @@ impl tokio::io::AsyncWrite for Slotted {
         cx: &mut std::task::Context<'_>,
         buf: &[u8],
     ) -> std::task::Poll<std::io::Result<usize>> {
-        std::pin::Pin::new(&mut self.stream).poll_write(cx, buf)
+        match std::pin::Pin::new(&mut self.stream).poll_write(cx, buf) {
+            std::task::Poll::Pending if self.expired(cx) => std::task::Poll::Ready(Err(
+                std::io::Error::new(std::io::ErrorKind::TimedOut, "API client idle"),
+            )),
+            std::task::Poll::Ready(Ok(n)) if n > 0 => {
+                self.touch();
+                std::task::Poll::Ready(Ok(n))
+            }
+            other => other,
+        }
     }
 
     fn poll_flush(

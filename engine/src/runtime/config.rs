@@ -16,6 +16,7 @@
 //! threads = 2                  # threads computing paths in parallel (default: the machine's cores)
 //! max_connections = 10000      # PCEP connections at once, any state (default: what the descriptor limit allows)
 //! max_api_connections = 128   # management API connections at once (the excess is closed as accepted)
+//! api_idle_timeout = 60        # seconds an API connection may stay without traffic, then it is closed
 //! session_read_budget = 262144 # bytes one session may have read that the core has not handled (it then stops reading)
 //! read_budget = 67108864       # the same for all sessions together
 //! max_lsps_per_pcc = 262144    # LSPs one PCC may have (one more: PCNtf 4/1 and close during its sync, PCErr 20/1 after)
@@ -277,6 +278,9 @@ pub struct PceSection {
     /// accepted, counted and logged (they share the descriptors kept
     /// aside from PCEP: see `runtime::limits`).
     pub max_api_connections: usize,
+    /// Seconds an API connection may pass without traffic before it is
+    /// closed (idle keep-alive clients would otherwise hold the slots).
+    pub api_idle_timeout: u32,
     /// Bytes one PCEP session may have read that the core has not handled
     /// yet; beyond it the session stops reading its socket until the core
     /// catches up (TCP pushes back on that peer alone).
@@ -310,6 +314,7 @@ impl Default for PceSection {
             threads: None,
             max_connections: None,
             max_api_connections: 128,
+            api_idle_timeout: 60,
             session_read_budget: crate::runtime::server::budget::SESSION_READ_BUDGET,
             read_budget: crate::runtime::server::budget::READ_BUDGET,
             max_lsps_per_pcc: crate::pce::MAX_LSPS_PER_PCC,
@@ -490,6 +495,9 @@ impl Config {
         }
         if p.max_unknown_bytes_per_lsp > 65_536 {
             return Err(invalid("max_unknown_bytes_per_lsp", "0 to 65536"));
+        }
+        if p.api_idle_timeout == 0 || p.api_idle_timeout > 3600 {
+            return Err(invalid("api_idle_timeout", "1 to 3600 seconds"));
         }
         if p.update_window == 0 || p.update_window > 65_536 {
             return Err(invalid("update_window", "1 to 65536"));

@@ -32,6 +32,7 @@ pub struct Metrics {
     read_pauses: AtomicU64,
     log_suppressed: AtomicU64,
     api_refused: AtomicU64,
+    api_idle_closed: AtomicU64,
 }
 
 /// What the BGP-LS side reports (all zero without `[bgp_ls]`).
@@ -115,6 +116,12 @@ impl Metrics {
     /// (max_api_connections).
     pub fn api_connection_refused(&self) {
         self.api_refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A management API connection was closed after api_idle_timeout
+    /// without traffic.
+    pub fn api_idle_closed(&self) {
+        self.api_idle_closed.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A log line a peer caused was not written (one a second per cause).
@@ -229,6 +236,11 @@ impl Metrics {
                 "pce_api_connections_refused_total",
                 "Management API connections closed as they were accepted: max_api_connections were open.",
                 &self.api_refused,
+            ),
+            (
+                "pce_api_idle_closed_total",
+                "Management API connections closed after api_idle_timeout seconds without traffic.",
+                &self.api_idle_closed,
             ),
         ] {
             let _ = writeln!(

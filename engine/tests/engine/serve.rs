@@ -220,6 +220,11 @@ fn bad_configuration_is_refused_with_its_reason() {
             &["read_budget", "at least session_read_budget"][..],
         ),
         (
+            "[pce]\napi_idle_timeout = 0\n",
+            &["api_idle_timeout", "1 to 3600"][..],
+        ),
+        ("[pce]\nupdate_window = 0\n", &["update_window", "1 to 65536"][..]),
+        (
             "[pce]\nstate_timout = 10\n",
             &["unknown field", "state_timout"][..],
         ),
