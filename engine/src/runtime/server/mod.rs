@@ -44,13 +44,20 @@ mod session;
 pub use core_task::{pce_config, start_core, start_core_recording};
 pub use listener::{listen, serve, LISTEN_BACKLOG};
 
-/// Messages the core may have queued for one session: 16 times the
+/// Messages the core may have queued for a PCC's session: 16 times the
 /// default window of updates (the core keeps the rest of a head end's
-/// updates as paths), so that only a peer that stops reading fills it
+/// updates as paths), so that only a PCC that stops reading fills it
 /// (with answers to its requests, or updates it never takes); then it is
 /// closed. Each message is its decoded form, a few hundred bytes: a few
-/// MiB per session at most.
+/// MiB per session at most. A session that cannot write stops reading, so
+/// what a PCC sends beyond its read budget adds nothing.
 pub const SESSION_QUEUE: usize = 16 * crate::pce::UPDATE_WINDOW;
+
+/// The same for a configured peer PCE's session: the reports of every PCC
+/// are forwarded on it, unpaced (a sync of 100,000 LSPs from PCCs is
+/// 100,000 forwarded reports), so it holds more than a large network's
+/// LSPs at once.
+pub const PEER_QUEUE: usize = 1 << 18;
 
 /// The core's queue of messages for one session (unbounded as a channel,
 /// bounded by [`SESSION_QUEUE`] here), with what tells a peer that reads
@@ -93,9 +100,13 @@ fn ms_since_origin() -> u64 {
     .unwrap_or(u64::MAX)
 }
 
-/// A new session's outbox and inbox ([`SESSION_QUEUE`] messages).
-pub fn outbox() -> (Outbox, Inbox) {
-    outbox_of(SESSION_QUEUE)
+/// A new session's outbox and inbox: [`PEER_QUEUE`] messages for a
+/// configured peer PCE, else [`SESSION_QUEUE`].
+pub fn outbox(config: &Config, peer: IpAddr) -> (Outbox, Inbox) {
+    let peer_pce = config
+        .state_sync()
+        .is_some_and(|ss| ss.peers.iter().any(|p| p.address == peer));
+    outbox_of(if peer_pce { PEER_QUEUE } else { SESSION_QUEUE })
 }
 
 /// An outbox of `capacity` messages, and its inbox.

@@ -147,7 +147,7 @@ async fn run_session(
     let mut paused = false;
     // Messages of the last read, for the core.
     let mut received: Vec<pcep::wire::Message> = Vec::new();
-    let (outbox, mut inbox) = super::outbox();
+    let (outbox, mut inbox) = super::outbox(&shared.config, peer.ip());
     let mut outbox = Some(outbox);
     let mut up = false;
     let counters = shared
@@ -235,8 +235,20 @@ async fn run_session(
             out.extend_from_slice(&bytes);
         }
         if !out.is_empty() {
-            if let Err(e) = stream.write_all(&out).await {
-                break Err(e);
+            // A peer that takes nothing for its DeadTimer has stopped
+            // reading (while this waits, the socket is not read either:
+            // it sends no more than its read budget).
+            let stall = std::time::Duration::from_secs(u64::from(shared.config.pce.dead_timer));
+            match tokio::time::timeout(stall, stream.write_all(&out)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => break Err(e),
+                Err(_) => {
+                    warn!(
+                        "the peer has read nothing for {} s: closing the session",
+                        stall.as_secs()
+                    );
+                    break Ok(());
+                }
             }
         }
         shared.metrics.session_delta(&last_stats, &session.stats);
