@@ -22,6 +22,7 @@
 //! max_lsps_per_pcc = 262144    # LSPs one PCC may have (one more: PCNtf 4/1 and close during its sync, PCErr 20/1 after)
 //! max_unknown_bytes_per_lsp = 4096 # unknown TLVs and objects kept with an LSP; the rest is dropped (RFC 5440 §7.1)
 //! update_window = 1024         # updates a session may have unacknowledged; the rest wait in the core (the newest path per LSP)
+//! allow = ["10.0.0.0/8", "192.0.2.1"] # who may open a PCEP session (absent: anyone; state-sync peers always)
 //! api = "127.0.0.1:9189"       # management API (REST/JSON) listen address
 //! ```
 //! Unknown keys, wrong types and impossible values are errors naming the
@@ -294,8 +295,44 @@ pub struct PceSection {
     /// Updates one session may have unacknowledged; the rest wait in the
     /// core, one path per LSP.
     pub update_window: usize,
+    /// Who may open a PCEP session: PCC addresses and prefixes (absent:
+    /// anyone). The configured state-sync peers are always allowed; any
+    /// other connection from outside is closed as it is accepted, before
+    /// Open, logged and counted.
+    pub allow: Option<Vec<Prefix>>,
     /// Management API address.
     pub api: std::net::SocketAddr,
+}
+
+/// An address prefix (`10.0.0.0/8`, `2001:db8::/32`), or one address
+/// (`192.0.2.1`: a /32 or /128).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Prefix(pub ipnet::IpNet);
+
+impl Prefix {
+    /// Whether `addr` is in it (an IPv4-mapped IPv6 address as IPv4).
+    pub fn contains(&self, addr: IpAddr) -> bool {
+        self.0.contains(&addr.to_canonical())
+    }
+}
+
+impl std::str::FromStr for Prefix {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse::<ipnet::IpNet>()
+            .map(|n| Self(n.trunc()))
+            .or_else(|_| s.parse::<IpAddr>().map(|a| Self(ipnet::IpNet::from(a))))
+            .map_err(|_| format!("{s:?} is not an address or prefix (10.0.0.0/8, 192.0.2.1)"))
+    }
+}
+
+impl<'de> Deserialize<'de> for Prefix {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 impl Default for PceSection {
@@ -320,6 +357,7 @@ impl Default for PceSection {
             max_lsps_per_pcc: crate::pce::MAX_LSPS_PER_PCC,
             max_unknown_bytes_per_lsp: crate::pce::MAX_UNKNOWN_BYTES_PER_LSP,
             update_window: crate::pce::UPDATE_WINDOW,
+            allow: None,
             api: std::net::SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9189),
         }
     }
@@ -540,6 +578,20 @@ impl Config {
 }
 
 impl Config {
+    /// Whether `peer` may open a PCEP session: it is in `[pce] allow`
+    /// (absent: anyone may) or a configured state-sync peer.
+    pub fn allows(&self, peer: IpAddr) -> bool {
+        let Some(allow) = &self.pce.allow else {
+            return true;
+        };
+        let peer = peer.to_canonical();
+        allow.iter().any(|p| p.contains(peer))
+            || self
+                .state_sync
+                .as_ref()
+                .is_some_and(|ss| ss.peers.iter().any(|p| p.address == peer))
+    }
+
     /// The core's state-sync configuration.
     pub fn state_sync(&self) -> Option<crate::pce::StateSync> {
         use crate::pce::{

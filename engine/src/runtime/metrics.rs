@@ -33,6 +33,7 @@ pub struct Metrics {
     log_suppressed: AtomicU64,
     api_refused: AtomicU64,
     api_idle_closed: AtomicU64,
+    connections_denied: AtomicU64,
 }
 
 /// What the BGP-LS side reports (all zero without `[bgp_ls]`).
@@ -116,6 +117,12 @@ impl Metrics {
     /// (max_api_connections).
     pub fn api_connection_refused(&self) {
         self.api_refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A PCEP connection from an address `[pce] allow` does not list was
+    /// closed as it was accepted.
+    pub fn connection_denied(&self) {
+        self.connections_denied.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A management API connection was closed after api_idle_timeout
@@ -236,6 +243,11 @@ impl Metrics {
                 "pce_api_connections_refused_total",
                 "Management API connections closed as they were accepted: max_api_connections were open.",
                 &self.api_refused,
+            ),
+            (
+                "pce_connections_denied_total",
+                "PCEP connections closed as they were accepted, before Open: the address is not in [pce] allow.",
+                &self.connections_denied,
             ),
             (
                 "pce_api_idle_closed_total",

@@ -751,20 +751,7 @@ fn initiation_refused_by_the_pcc_is_forgotten_and_needs_capability() {
     drain(&mut pce);
     let srp = pce.initiate(spec("init-2")).unwrap();
     drain(&mut pce);
-    pce.handle_message(
-        S1,
-        Message::PcErr(PcErr {
-            errors: vec![ErrorUnit {
-                srps: vec![Srp {
-                    srp_id: srp,
-                    ..Srp::default()
-                }],
-                errors: vec![PcepError::new(PcErrCode::new(24, 1))],
-                ..ErrorUnit::default()
-            }],
-            open: None,
-        }),
-    );
+    pce.handle_message(S1, refusal(srp));
     // The name is free again.
     assert!(pce.initiate(spec("init-2")).is_ok());
     // Unknown end points: refused before anything is sent.
@@ -1463,4 +1450,70 @@ fn msg(m: Message) -> pce_engine::pce::Input {
         session: S1,
         message: Box::new(m),
     }
+}
+
+/// A PCC acts on its own LSPs only: another PCC reporting the same
+/// PLSP-ID and name (a removal, a revocation, another path) or refusing
+/// the first PCC's update by its SRP-ID touches nothing of the first's.
+#[test]
+fn a_pcc_cannot_touch_another_pccs_lsps() {
+    let mut pce = core();
+    synced_pcc(&mut pce, true);
+    let sent = updates(&drain(&mut pce));
+    assert_eq!(sent.len(), 1);
+    let (_, srp, _) = sent[0].clone();
+    let pcc1 = PccId::Addr(ip(PCC1));
+    let key = pce.lspdb().by_name(pcc1, b"lsp-a").unwrap();
+    let before = pce.lspdb().get(&key).unwrap().clone();
+
+    let s2 = SessionId(2);
+    pce.session_up(s2, ip("192.0.2.2"), negotiated(UI));
+    pce.handle_message(s2, rpt(vec![end_of_sync()]));
+    // The same PLSP-ID and name: removed, not delegated, another path.
+    let mut remove = report(7, "lsp-a", false, false, long_way());
+    remove.lsp.remove = true;
+    pce.handle_message(s2, rpt(vec![remove]));
+    pce.handle_message(
+        s2,
+        rpt(vec![report(
+            7,
+            "lsp-a",
+            false,
+            false,
+            vec![hop("10.0.0.5")],
+        )]),
+    );
+    // A PCErr with the first PCC's SRP-ID.
+    pce.handle_message(s2, refusal(srp));
+    drain(&mut pce);
+    let after = pce.lspdb().get(&key).unwrap().clone();
+    assert_eq!(
+        after.control.pending_srp,
+        Some(srp),
+        "its update still awaited"
+    );
+    assert!(after.control.delegated);
+    assert_eq!(after.report(), before.report(), "its report untouched");
+    assert_eq!(pce.lspdb().by_name(pcc1, b"lsp-a"), Some(key));
+    // The second PCC's own LSP is its own.
+    let theirs = pce
+        .lspdb()
+        .by_name(PccId::Addr(ip("192.0.2.2")), b"lsp-a")
+        .unwrap();
+    assert_ne!(theirs, key);
+}
+
+/// A PCC's PCErr 24/1 for the request with SRP-ID `srp`.
+fn refusal(srp: u32) -> Message {
+    Message::PcErr(PcErr {
+        errors: vec![ErrorUnit {
+            srps: vec![Srp {
+                srp_id: srp,
+                ..Srp::default()
+            }],
+            errors: vec![PcepError::new(PcErrCode::new(24, 1))],
+            ..ErrorUnit::default()
+        }],
+        open: None,
+    })
 }

@@ -225,6 +225,10 @@ fn bad_configuration_is_refused_with_its_reason() {
         ),
         ("[pce]\nupdate_window = 0\n", &["update_window", "1 to 65536"][..]),
         (
+            "[pce]\nallow = [\"10.0.0.0/33\"]\n",
+            &["allow", "not an address or prefix"][..],
+        ),
+        (
             "[pce]\nstate_timout = 10\n",
             &["unknown field", "state_timout"][..],
         ),
@@ -482,6 +486,35 @@ fn the_inter_pce_capability_is_offered_to_configured_peers_only() {
     let stranger = pcep::session::Negotiated::new(&to_pcc, &to_peer, &cp);
     assert!(!stranger.capabilities.inter_pce);
     assert!(stranger.capabilities.update);
+}
+
+/// `[pce] allow`: prefixes and single addresses, IPv4 and IPv6, an
+/// IPv4-mapped address as IPv4, the configured state-sync peers always;
+/// without it, anyone.
+#[test]
+fn the_allow_list_matches_prefixes_addresses_and_peers() {
+    use pce_engine::runtime::config::Config;
+    let c = Config::parse(
+        "[pce]\nallow = [\"10.0.0.0/8\", \"192.0.2.1\", \"2001:db8::/32\"]\n\
+         [state_sync]\n[[state_sync.peers]]\naddress = \"198.51.100.7\"\n",
+        "test.toml",
+    )
+    .unwrap();
+    let allows = |a: &str| c.allows(a.parse().unwrap());
+    for yes in [
+        "10.1.2.3",
+        "192.0.2.1",
+        "2001:db8::1",
+        "::ffff:10.0.0.1",
+        "198.51.100.7",
+    ] {
+        assert!(allows(yes), "{yes}");
+    }
+    for no in ["11.0.0.1", "192.0.2.2", "2001:db9::1", "198.51.100.8"] {
+        assert!(!allows(no), "{no}");
+    }
+    let open = Config::parse("", "test.toml").unwrap();
+    assert!(open.allows("203.0.113.1".parse().unwrap()));
 }
 
 /// RFC 8232 §3.2: a PCC that reconnects while the PCE still holds its

@@ -38,7 +38,8 @@ pub fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
 /// s) that lets connections close; a connection that failed before it was
 /// accepted (ECONNABORTED and the like) is skipped. Beyond
 /// `max_connections` a connection is closed as it is accepted, counted and
-/// logged the same way.
+/// logged the same way, and so is a connection from an address that
+/// `[pce] allow` does not list.
 pub async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
@@ -56,6 +57,7 @@ pub async fn serve(
     let mut backoff = MIN_BACKOFF;
     let mut errors = Throttled::default();
     let mut refusals = Throttled::default();
+    let mut denials = Throttled::default();
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => {
@@ -73,6 +75,14 @@ pub async fn serve(
                 continue;
             }
         };
+        if !shared.config.allows(peer.ip()) {
+            shared.metrics.connection_denied();
+            if let Some(suppressed) = denials.allow(now()) {
+                warn!(%peer, suppressed, "PCEP: connection refused, the address is not in [pce] allow (closed before Open; lines suppressed in the last second: {suppressed})");
+            }
+            drop(stream);
+            continue;
+        }
         let Some(slot) = shared.connection_slot() else {
             shared.metrics.connection_refused();
             if let Some(suppressed) = refusals.allow(now()) {
