@@ -11,17 +11,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
-cargo build -q --release -p pce-engine --bin pce -p pce-tools --bin pcc-sim
-T=target/release
-DIR=$(mktemp -d)
-trap 'set +e; pkill -f "$T/pce serve --config $DIR" 2>/dev/null; rm -rf "$DIR"' EXIT
+. bench/lib.sh
 cat > "$DIR/pce.toml" <<TOML
 [pce]
 port = 4192
 api = "127.0.0.1:9192"
 TOML
-wait_port() { for _ in $(seq 1 500); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.01; done; return 1; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 resync_ms() { sed -n 's/^resync: .* in \([0-9.]*\) ms.*/\1/p'; }
 
 : > "$DIR/on"; : > "$DIR/off"
