@@ -176,7 +176,7 @@ fn idle_api_connections_are_closed_after_api_idle_timeout() {
     use std::io::Read;
     let (_pce, _port, api) = pce_limited(
         "api-idle",
-        "max_api_connections = 4\napi_idle_timeout = 1\n",
+        "max_api_connections = 8\napi_idle_timeout = 1\n", // room for the four and the readiness check's kept connection (it idles out too)
     );
     let addr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, api));
     let start = Instant::now();
@@ -199,7 +199,7 @@ fn idle_api_connections_are_closed_after_api_idle_timeout() {
     // Counted, none refused, and the API answers (the metrics are a
     // request on a fresh connection).
     wait_metrics(api, |m| {
-        m.get("pce_api_idle_closed_total") == Some(&4)
+        m.get("pce_api_idle_closed_total") >= Some(&4)
             && m.get("pce_api_connections_refused_total") == Some(&0)
     });
 }
