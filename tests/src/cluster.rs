@@ -723,9 +723,16 @@ impl Cluster {
         };
         self.now += Duration::from_micros(self.rng.random_range(100..3_000));
         self.summary.delivered += 1;
-        if let Ok(bytes) = message.to_bytes(&WireConfig::default()) {
-            bytes.hash(&mut self.hasher);
-        }
+        // Every message crosses the wire: one the codec cannot encode would
+        // never reach a real peer (a PCNtf of several PCCs' Open
+        // information once did not), and the peer gets what it decodes.
+        let cfg = WireConfig::default();
+        let bytes = message
+            .to_bytes(&cfg)
+            .map_err(|e| format!("a message that cannot be encoded ({e}): {message:?}"))?;
+        bytes.hash(&mut self.hasher);
+        let message = Message::decode(bytes, &cfg)
+            .map_err(|e| format!("a message that does not decode ({e}): {message:?}"))?;
         if self.verbose {
             let from = c_from(&self.connections, wire, dir);
             self.log(|| format!("deliver {from:?} -> {to:?}: {}", describe(&message)));

@@ -15,13 +15,22 @@ impl Drop for Running {
     }
 }
 
-/// Start `bin` with `args`, its output discarded.
+/// Start `bin` with `args`, its output discarded; with `PCE_TEST_LOGS` set
+/// to a directory, its log (stderr) is kept there, one file per process
+/// (`<binary>-<n>.log`), to see what a failing process test's daemons did.
 pub(crate) fn spawn(bin: &Path, args: &[impl AsRef<OsStr>]) -> Running {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let stderr = std::env::var_os("PCE_TEST_LOGS").map_or_else(Stdio::null, |dir| {
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = bin.file_name().unwrap_or_default().to_string_lossy();
+        let path = Path::new(&dir).join(format!("{name}-{}-{n}.log", std::process::id()));
+        std::fs::File::create(&path).map_or_else(|_| Stdio::null(), Stdio::from)
+    });
     Running(
         Command::new(bin)
             .args(args)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap(),
     )

@@ -229,6 +229,9 @@ pub struct Counters {
     pub updates_coalesced: u64,
     /// Updates waiting now (a gauge).
     pub updates_waiting: u64,
+    /// Reports of a peer PCE refused: they named a PCC the peer had not
+    /// announced (PCErr 20/7).
+    pub peer_reports_refused: u64,
 }
 
 /// An LSP's durable key: its PCC and symbolic name, as bytes (RFC 8231

@@ -237,13 +237,18 @@ impl Pce {
             }
             Remote::Pcc(pcc) => pcc,
         };
-        self.inter_pcc_down(session, pcc);
+        // A stale session that a newer one replaced: the PCC is still up.
+        let current = self
+            .pccs
+            .get(&pcc)
+            .is_some_and(|p| p.session == Some(session));
+        self.inter_pcc_down(session, pcc, current);
+        if !current {
+            return;
+        }
         let Some(p) = self.pccs.get_mut(&pcc) else {
             return;
         };
-        if p.session != Some(session) {
-            return;
-        }
         p.session = None;
         if !s.synced && !s.resync && s.negotiated.capabilities.stateful {
             // RFC 8231 §5.6: a sync that did not complete is cleaned up.

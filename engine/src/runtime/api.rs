@@ -1194,6 +1194,11 @@ async fn metrics(State(api): State<Api>) -> Result<Response, ApiError> {
             "Waiting updates replaced by a newer path for the same LSP before they were sent.",
             counters.updates_coalesced,
         ),
+        (
+            "pce_peer_reports_refused_total",
+            "Reports of a peer PCE refused with PCErr 20/7: they named a PCC the peer had not announced (accept_unannounced_pccs).",
+            counters.peer_reports_refused,
+        ),
     ] {
         let _ = writeln!(
             out,

@@ -137,6 +137,7 @@ fn default_bgp_port() -> u16 {
 /// on_primary_loss = "next_highest" # or "reclaim"
 /// partial_group = "avoid_others"  # or "relax", "skip"
 /// forward_without_db_version = true
+/// accept_unannounced_pccs = false # true: peers without the PCNtf relay of PCC Open information
 /// [state_sync.codepoints]         # the draft's TBDs (lab defaults shown)
 /// inter_pce_capability_mask = 0x8000
 /// speaker_entity_id_missing = 23
@@ -185,6 +186,9 @@ pub struct StateSyncSection {
     /// Forward reports without LSP-DB-VERSION.
     #[serde(default = "yes")]
     pub forward_without_db_version: bool,
+    /// Accept a peer's reports for PCCs it has not announced by PCNtf.
+    #[serde(default)]
+    pub accept_unannounced_pccs: bool,
     /// The draft's unallocated code points (`[state_sync.codepoints]`):
     /// `inter_pce_capability_mask`, `speaker_entity_id_missing`,
     /// `no_headend_session`, `original_lsp_db_version_tlv`,
@@ -619,6 +623,7 @@ impl Config {
             _ => PartialGroup::AvoidOthers,
         };
         out.forward_without_db_version = ss.forward_without_db_version;
+        out.accept_unannounced_pccs = ss.accept_unannounced_pccs;
         out.codepoints = ss.codepoints;
         out.group_priorities = ss
             .group_priorities

@@ -17,14 +17,7 @@ use pcep::wire::{
     StateSyncCodepoints, WireConfig,
 };
 
-use super::support::load;
-
-/// The origin of a test's explicit time (the only clock read; every later
-/// instant is derived from it).
-#[allow(clippy::disallowed_methods)]
-fn origin() -> Instant {
-    Instant::now()
-}
+use super::support::{load, origin};
 
 const PCC1: &str = "192.0.2.1";
 

@@ -3,6 +3,7 @@
 //! one in priority order, and after a topology event exactly the LSPs on
 //! the changed links computed again.
 
+use super::support::origin;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -21,12 +22,6 @@ use pcep::session::Negotiated;
 use pcep::wire::object::{Bandwidth, Ero, Lsp, Lspa, Open, Srp, Subobject};
 use pcep::wire::tlv::{Ipv4LspIdentifiers, StatefulCapability, Tlv};
 use pcep::wire::{Attributes, Message, PathSetupType, PcRpt, StateReport, StateSyncCodepoints};
-
-/// The origin of the test's explicit time.
-#[allow(clippy::disallowed_methods)]
-fn origin() -> Instant {
-    Instant::now()
-}
 
 /// A 7x7 grid, 1,000 b/s per link: LSPs of 20 bytes/s (160 b/s)
 /// contend, six to a link.

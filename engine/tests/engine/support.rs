@@ -151,3 +151,10 @@ pub(crate) fn identifiers(sender: &str, endpoint: &str) -> pcep::wire::tlv::Tlv 
         endpoint: endpoint.parse().unwrap(),
     })
 }
+
+/// The origin of a test's explicit time (the only clock read; every later
+/// instant is derived from it).
+#[allow(clippy::disallowed_methods)]
+pub(crate) fn origin() -> std::time::Instant {
+    std::time::Instant::now()
+}

@@ -147,6 +147,18 @@ fn pcc_sync(pce: &mut Pce, mut reports: Vec<StateReport>) {
     pce.handle_message(SC, Message::PcRpt(PcRpt { reports }));
 }
 
+/// The peer announces PCC `pcc` (PCNtf, Add PCC's Open Information): it may
+/// then report its LSPs.
+fn announce(pce: &mut Pce, pcc: &str) {
+    pce.handle_message(SP, pcc_info(&owner_id(PccId::Addr(ip(pcc))), vec![]));
+}
+
+/// The peer sends `reports` in one PCRpt; what the PCE sends back.
+fn from_peer(pce: &mut Pce, reports: Vec<StateReport>) -> Vec<(SessionId, Message)> {
+    pce.handle_message(SP, Message::PcRpt(PcRpt { reports }));
+    drain(pce)
+}
+
 fn key(plsp_id: u32) -> LspKey {
     LspKey {
         pcc: PccId::Addr(ip(PCC)),
@@ -170,7 +182,8 @@ fn only_configured_peers_become_state_sync_peers() {
             reports: vec![report(3, "x", false, Some(1)), eos()],
         }),
     );
-    assert!(errors(&drain(&mut pce)).is_empty());
+    let out = drain(&mut pce);
+    assert!(errors(&out).is_empty(), "{out:?}");
     assert_eq!(
         pce.lspdb().of_pcc(PccId::Addr(stranger)).len(),
         1,
@@ -250,6 +263,7 @@ fn freshness_and_removal_from_every_source() {
     let mut pce = core(100, 200);
     pce.session_up(SC, ip(PCC), negotiated(false, false));
     pce.session_up(SP, ip(PEER), negotiated(true, true));
+    announce(&mut pce, PCC);
     pcc_sync(&mut pce, vec![report(7, "a", false, Some(101))]);
     drain(&mut pce);
     let sources = |pce: &Pce| {
@@ -333,6 +347,69 @@ fn reports_from_a_pcc_are_forwarded_and_reports_from_a_peer_are_not() {
     let c = pce.lspdb().get(&key(7)).unwrap().control.clone();
     assert_eq!(c.inter().sub_delegated_to, Some(ip(PEER)));
     assert!(!c.delegated, "the sub-delegating PCE gives up control");
+}
+
+#[test]
+fn a_peer_cannot_report_for_a_pcc_it_has_not_announced() {
+    let mut pce = core(200, 100);
+    pce.session_up(SP, ip(PEER), negotiated(true, true));
+    drain(&mut pce);
+    let refused = |pce: &Pce| pce.counters().peer_reports_refused;
+    // Not announced: 20/7, nothing stored, nothing computed.
+    let out = from_peer(&mut pce, vec![forwarded(7, "a", true, Some(1))]);
+    assert_eq!(errors(&out), [PcErrCode::INVALID_SPEAKER_ENTITY_ID]);
+    assert!(!out.iter().any(|(_, m)| matches!(m, Message::PcUpd(_))));
+    assert!(pce.lspdb().get(&key(7)).is_none());
+    assert_eq!(refused(&pce), 1);
+    // Announced: accepted (and, sub-delegated to us, computed).
+    announce(&mut pce, PCC);
+    let out = from_peer(&mut pce, vec![forwarded(7, "a", true, Some(1)), eos()]);
+    assert!(errors(&out).is_empty(), "{out:?}");
+    assert!(pce.lspdb().get(&key(7)).is_some());
+    // The PCC's session with the peer goes down (value 2): the peer still
+    // speaks for what it taught us (the State Timeout keeps it there) and
+    // may withdraw it, but it cannot add another LSP of that PCC.
+    let mut gone = pcc_info(&owner_id(PccId::Addr(ip(PCC))), vec![]);
+    if let Message::PcNtf(n) = &mut gone {
+        n.notifications[0].notifications[0].notification_value = 2;
+    }
+    pce.handle_message(SP, gone);
+    let out = from_peer(
+        &mut pce,
+        vec![
+            forwarded(7, "a", false, Some(2)),
+            forwarded(8, "b", false, Some(2)),
+        ],
+    );
+    assert_eq!(errors(&out), [PcErrCode::INVALID_SPEAKER_ENTITY_ID]);
+    assert_eq!(
+        pce.lspdb().get(&key(7)).unwrap().control.inter().version,
+        Some(2)
+    );
+    assert!(pce.lspdb().get(&key(8)).is_none());
+    let mut withdraw = forwarded(7, "a", false, Some(3));
+    withdraw.lsp.remove = true;
+    from_peer(&mut pce, vec![withdraw]);
+    assert!(pce.lspdb().get(&key(7)).is_none());
+    assert_eq!(refused(&pce), 2);
+    // A peer built to a revision without the relay: accepted when
+    // configured so.
+    let mut pce = core(200, 100);
+    let mut ss = StateSync::new(
+        ip(ME),
+        200,
+        vec![PeerPce {
+            address: ip(PEER),
+            priority: 100,
+        }],
+    );
+    ss.accept_unannounced_pccs = true;
+    pce.reload_state_sync(Some(ss));
+    pce.session_up(SP, ip(PEER), negotiated(true, true));
+    drain(&mut pce);
+    let out = from_peer(&mut pce, vec![forwarded(7, "a", false, Some(1))]);
+    assert!(errors(&out).is_empty(), "{out:?}");
+    assert!(pce.lspdb().get(&key(7)).is_some());
 }
 
 /// The PCE an LSP of PCC1 is sub-delegated to.
@@ -622,6 +699,7 @@ fn a_refused_relayed_update_is_answered_back_to_the_computing_pce() {
     // The computing side.
     let mut pce = core(200, 100);
     pce.session_up(SP, ip(PEER), negotiated(true, true));
+    announce(&mut pce, PCC);
     let mut sub = forwarded(7, "a", true, Some(1));
     sub.lsp.tlvs.push(identifiers());
     pce.handle_message(
@@ -780,6 +858,7 @@ fn a_peer_may_trigger_a_resynchronization_when_both_set_t() {
     f.lsp
         .tlvs
         .push(Tlv::SpeakerEntityId(owner_id(PccId::Addr(ip(OTHER)))));
+    announce(&mut pce, OTHER);
     pce.handle_message(SP, Message::PcRpt(PcRpt { reports: vec![f] }));
     let far = LspKey {
         pcc: PccId::Addr(ip(OTHER)),
@@ -917,6 +996,69 @@ fn a_peer_may_name_a_pcc_any_way_it_likes() {
 /// it towards peers, and a peer naming it so, or naming it its own way
 /// while relaying the PCC's Open (which carries that identifier), reaches
 /// the same LSP; an identifier naming a PCE is 20/7.
+/// The PCC comes up with its own SPEAKER-ENTITY-ID, `pcc-a`, and reports
+/// LSP 7.
+fn pcc_a_up(pce: &mut Pce) {
+    let mut n = negotiated(false, false);
+    n.peer
+        .tlvs
+        .push(Tlv::SpeakerEntityId(bytes::Bytes::from_static(b"pcc-a")));
+    pce.session_up(SC, ip(PCC), n);
+    pcc_sync(pce, vec![report(7, "a", false, Some(1))]);
+}
+
+/// The Notification-values of the PCNtfs in `out`.
+fn notification_values(out: &[(SessionId, Message)]) -> Vec<u8> {
+    out.iter()
+        .filter_map(|(_, m)| match m {
+            Message::PcNtf(n) => Some(n.notifications[0].notifications[0].notification_value),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A PCC's new session replaces an old one whose end the core hears later
+/// (the shell's sessions are independent tasks): the PCC is still up, and
+/// the peers are not told it went (they would refuse its reports after).
+#[test]
+fn a_stale_session_ending_does_not_withdraw_the_pcc_from_the_peers() {
+    let mut pce = core(100, 200);
+    pce.session_up(SP, ip(PEER), negotiated(true, true));
+    pce.session_up(SC, ip(PCC), negotiated(false, false));
+    const NEW: SessionId = SessionId(3);
+    pce.session_up(NEW, ip(PCC), negotiated(false, false));
+    drain(&mut pce);
+    pce.session_down(SC, super::support::origin());
+    let values = notification_values(&drain(&mut pce));
+    assert!(values.is_empty(), "{values:?}");
+    pce.session_down(NEW, super::support::origin());
+    let values = notification_values(&drain(&mut pce));
+    assert_eq!(values, [2], "its last session ends: the peers hear it");
+}
+
+/// The peer announces a PCC by the PCC's own SPEAKER-ENTITY-ID before the
+/// PCC's session with us comes up: once it is up, that announcement names
+/// it, and the peer may still report its LSPs (the relay lab found it lost).
+#[test]
+fn an_announcement_under_a_pcc_s_own_name_survives_its_session_with_us() {
+    let mut pce = core(100, 200);
+    pce.session_up(SP, ip(PEER), negotiated(true, true));
+    pce.handle_message(SP, pcc_info(b"pcc-a", vec![]));
+    pcc_a_up(&mut pce);
+    drain(&mut pce);
+    let relayed: Vec<_> = pce.peers()[0].pccs.iter().map(|r| r.pcc).collect();
+    assert_eq!(relayed, [PccId::Addr(ip(PCC))]);
+    pce.handle_message(
+        SP,
+        Message::PcRpt(PcRpt {
+            reports: vec![named_report(8, "b", false, b"pcc-a")],
+        }),
+    );
+    let out = drain(&mut pce);
+    assert!(errors(&out).is_empty(), "{out:?}");
+    assert_eq!(pce.lspdb().keys(), [key(7), key(8)]);
+}
+
 #[test]
 fn a_pcc_s_own_speaker_entity_id_names_it_on_state_sync_sessions() {
     let mut pce = core(100, 200);
@@ -927,12 +1069,7 @@ fn a_pcc_s_own_speaker_entity_id_names_it_on_state_sync_sessions() {
             reports: vec![eos()],
         }),
     );
-    let mut n = negotiated(false, false);
-    n.peer
-        .tlvs
-        .push(Tlv::SpeakerEntityId(bytes::Bytes::from_static(b"pcc-a")));
-    pce.session_up(SC, ip(PCC), n);
-    pcc_sync(&mut pce, vec![report(7, "a", false, Some(1))]);
+    pcc_a_up(&mut pce);
     let out = drain(&mut pce);
     let ids = speaker_ids(&out, SP);
     assert!(

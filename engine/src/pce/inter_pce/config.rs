@@ -93,6 +93,13 @@ pub struct StateSync {
     /// Freshness then falls back to: the PCC's own report wins, else the
     /// last forwarded one.
     pub forward_without_db_version: bool,
+    /// Accept a peer's reports for PCCs it has not announced (PCNtf "Add
+    /// PCC's Open Information", §3.2 of the draft's newest revisions).
+    /// Off by default: a peer then speaks only for the PCCs it said it has
+    /// a session with, and for LSPs it taught us before (their withdrawal,
+    /// and the state it keeps for a PCC through the State Timeout). Turn
+    /// it on for peers built to revisions without the PCNtf relay.
+    pub accept_unannounced_pccs: bool,
     /// The draft's unallocated code points.
     pub codepoints: StateSyncCodepoints,
 }
@@ -109,6 +116,7 @@ impl StateSync {
             on_primary_loss: PrimaryLoss::default(),
             partial_group: PartialGroup::default(),
             forward_without_db_version: true,
+            accept_unannounced_pccs: false,
             codepoints: StateSyncCodepoints::default(),
         }
     }

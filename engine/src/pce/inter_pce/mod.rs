@@ -174,6 +174,7 @@ impl Pce {
             cur.on_primary_loss = new.on_primary_loss;
             cur.partial_group = new.partial_group;
             cur.forward_without_db_version = new.forward_without_db_version;
+            cur.accept_unannounced_pccs = new.accept_unannounced_pccs;
             for p in &mut cur.peers {
                 if let Some(q) = new.peers.iter().find(|q| q.address == p.address) {
                     p.priority = q.priority;
@@ -317,8 +318,15 @@ impl Pce {
             let before = i.named.insert(own.clone(), pcc);
             let known_as = owner_of(own);
             if before != Some(pcc) && known_as != pcc {
-                // What peers taught us of it under that name is its.
-                i.pcc_info.remove(&known_as);
+                // What peers taught us of it under that name is its: their
+                // announcements now name this PCC (its reports through them
+                // are still theirs to send).
+                if let Some(from) = i.pcc_info.remove(&known_as) {
+                    let to = i.pcc_info.entry(pcc).or_default();
+                    for (peer, open) in from {
+                        to.entry(peer).or_insert(open);
+                    }
+                }
                 for key in self.lspdb.of_pcc(known_as) {
                     self.forget_lsp(key);
                 }
@@ -334,18 +342,23 @@ impl Pce {
         self.announce_pcc(pcc, true, open.tlvs.clone());
     }
 
-    /// Hook: a PCC's session went down.
-    pub(in crate::pce) fn inter_pcc_down(&mut self, session: SessionId, pcc: PccId) {
+    /// Hook: a PCC's session went down; `current`: it was the PCC's session
+    /// (a stale one a newer session replaced leaves the PCC up: its Open
+    /// information stays, and the peers hear nothing).
+    pub(in crate::pce) fn inter_pcc_down(&mut self, session: SessionId, pcc: PccId, current: bool) {
         let Some(i) = self.inter.as_mut() else {
             return;
         };
+        i.relays.retain(|(sess, _), _| *sess != session);
+        if !current {
+            return;
+        }
         if let Some(v) = i.pcc_info.get_mut(&pcc) {
             v.remove(&None);
             if v.is_empty() {
                 i.pcc_info.remove(&pcc);
             }
         }
-        i.relays.retain(|(sess, _), _| *sess != session);
         self.announce_pcc(pcc, false, Vec::new());
     }
 

@@ -115,14 +115,21 @@ impl Pce {
             v
         };
         if !infos.is_empty() {
-            let units = infos
+            // One NOTIFICATION object per PCC, in one PCNtf (§3.2). They
+            // are one <notify> of RFC 5440's grammar: a second <notify>
+            // without RP objects could not be told from the first.
+            let notifications = infos
                 .into_iter()
-                .map(|(pcc, tlvs)| self.pcc_info_unit(pcc, 1, tlvs))
+                .flat_map(|(pcc, tlvs)| self.pcc_info_unit(pcc, 1, tlvs).notifications)
                 .collect();
             self.send(
                 session,
                 Message::PcNtf(PcNtf {
-                    notifications: units,
+                    notifications: vec![NotifyUnit {
+                        rps: Vec::new(),
+                        notifications,
+                        unknown: Vec::new(),
+                    }],
                 }),
             );
         }

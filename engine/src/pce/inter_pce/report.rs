@@ -4,9 +4,9 @@
 
 use std::net::IpAddr;
 
-use pcep::wire::object::Srp;
+use pcep::wire::object::{Lsp, Srp};
 use pcep::wire::tlv::Tlv;
-use pcep::wire::{Message, PcRpt, StateReport};
+use pcep::wire::{Message, PcErrCode, PcRpt, StateReport};
 
 use crate::lspdb::{Applied, LspKey, Source};
 use crate::pce::groups::disjoint_groups;
@@ -111,6 +111,30 @@ impl Pce {
         }
     }
 
+    /// Whether `peer` may report this LSP: it announced the PCC (PCNtf,
+    /// and has not withdrawn it), or it taught us the LSP before (the state
+    /// it keeps through a PCC's State Timeout, across a state-sync session
+    /// that came back), or it withdraws it (R=1 only ever removes what the
+    /// peer itself taught), or the configuration accepts unannounced PCCs.
+    fn may_report(&self, peer: IpAddr, key: LspKey, lsp: &Lsp) -> bool {
+        if lsp.remove
+            || self
+                .sync_config()
+                .is_some_and(|s| s.accept_unannounced_pccs)
+        {
+            return true;
+        }
+        let announced = self
+            .inter
+            .as_ref()
+            .and_then(|i| i.pcc_info.get(&key.pcc))
+            .is_some_and(|from| from.contains_key(&Some(peer)));
+        announced
+            || self.lspdb.with(&key, |e| {
+                e.control.inter().sources.contains(&Source::Peer(peer))
+            }) == Some(true)
+    }
+
     pub(in crate::pce) fn handle_peer_report(
         &mut self,
         session: SessionId,
@@ -149,6 +173,15 @@ impl Pce {
             return;
         };
         let source = Source::Peer(peer);
+        if !self.may_report(peer, key, &report.lsp) {
+            self.counters.peer_reports_refused += 1;
+            self.send_error(
+                session,
+                PcErrCode::INVALID_SPEAKER_ENTITY_ID,
+                Some(&report.lsp.without_tlvs()),
+            );
+            return;
+        }
         if let Some(seen) = self.inter.as_mut().and_then(|i| i.peer_seen.get_mut(&peer)) {
             seen.insert(key);
         }
