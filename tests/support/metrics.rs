@@ -11,7 +11,17 @@ pub(crate) fn metrics(api: u16) -> Option<HashMap<String, u64>> {
 
 /// The same for the API at `base` (`http://ADDRESS:PORT`).
 pub(crate) fn metrics_at(base: &str) -> Option<HashMap<String, u64>> {
-    let text = ureq::get(&format!("{base}/metrics"))
+    metrics_with(base, None)
+}
+
+/// The same, sending the API token `token` if any (`[[api_tokens]]`).
+pub(crate) fn metrics_with(base: &str, token: Option<&str>) -> Option<HashMap<String, u64>> {
+    let request = ureq::get(&format!("{base}/metrics"));
+    let request = match token {
+        Some(t) => request.header("Authorization", &format!("Bearer {t}")),
+        None => request,
+    };
+    let text = request
         .config()
         .timeout_global(Some(Duration::from_secs(5)))
         .build()

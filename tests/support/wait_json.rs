@@ -11,9 +11,25 @@ pub(crate) fn wait_json(
     within: Duration,
     ready: impl Fn(&serde_json::Value) -> bool,
 ) -> serde_json::Value {
+    wait_json_with(url, None, within, ready)
+}
+
+/// The same, sending the API token `token` if any (`[[api_tokens]]`).
+pub(crate) fn wait_json_with(
+    url: &str,
+    token: Option<&str>,
+    within: Duration,
+    ready: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
     let deadline = Instant::now() + within;
+    let bearer = token.map(|t| format!("Bearer {t}"));
     loop {
-        let got: serde_json::Value = ureq::get(url)
+        let request = ureq::get(url);
+        let request = match &bearer {
+            Some(b) => request.header("Authorization", b),
+            None => request,
+        };
+        let got: serde_json::Value = request
             .call()
             .ok()
             .and_then(|mut r| r.body_mut().read_to_string().ok())

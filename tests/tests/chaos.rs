@@ -24,15 +24,18 @@ use serde_json::Value;
 mod support;
 use support::chaos_proxy::ChaosProxy;
 use support::free_port::free_port;
-use support::metrics::metrics_at;
+use support::metrics::metrics_with;
 use support::netns_lab::Lab;
 use support::pce_serve::state_sync_pce;
 use support::running::{spawn, Running};
-use support::wait_json::wait_json;
+use support::wait_json::wait_json_with;
 
 const WAIT: Duration = Duration::from_secs(120);
 const PCCS: usize = 10;
 const LSPS: usize = 20 * PCCS;
+
+/// The lab's API token (its APIs are on non-loopback addresses).
+const LAB_TOKEN: &str = "pce-chaos-lab";
 
 /// A PCE at `me` whose state-sync peer is reached at `peer` (a relay).
 fn pce(dir: &Path, me: &str, port: u16, api: u16, peer: SocketAddr) -> Running {
@@ -48,20 +51,28 @@ fn pce(dir: &Path, me: &str, port: u16, api: u16, peer: SocketAddr) -> Running {
 
 /// A PCE's API at `base` (`http://ADDRESS:PORT`), and how its PCC
 /// sessions are told from its peer's: the PCCs' source addresses.
+/// The API token when the API is not on a loopback address (`[[api_tokens]]`).
 #[derive(Clone, Copy)]
 struct Api<'a> {
     base: &'a str,
     pccs: &'a [String],
+    token: Option<&'a str>,
 }
 
 impl<'a> Api<'a> {
     const fn new(base: &'a str, pccs: &'a [String]) -> Self {
-        Self { base, pccs }
+        Self {
+            base,
+            pccs,
+            token: None,
+        }
     }
 
     /// A document (waiting for the API to answer).
     fn get(&self, path: &str) -> Value {
-        wait_json(&format!("{}{path}", self.base), WAIT, |v| !v.is_null())
+        wait_json_with(&format!("{}{path}", self.base), self.token, WAIT, |v| {
+            !v.is_null()
+        })
     }
 
     /// Each LSP, by (PCC, name): the PCE computing it.
@@ -110,7 +121,7 @@ impl<'a> Api<'a> {
     }
 
     fn updates_sent(&self) -> Option<u64> {
-        metrics_at(self.base).map(|m| m["pce_updates_sent_total"])
+        metrics_with(self.base, self.token).map(|m| m["pce_updates_sent_total"])
     }
 }
 
@@ -294,7 +305,9 @@ fn a_cluster_through_loss_and_a_partition_in_a_namespace_lab() {
             format!(
                 "[pce]\naddress = \"{me}\"\nport = 4189\napi = \"{me}:9189\"\n\
                  keepalive = 1\ndead_timer = 4\nstate_timeout = 300\nredelegation_timeout = 120\n\
-                 [state_sync]\n[[state_sync.peers]]\naddress = \"{peer}\"\nport = 4189\n"
+                 [state_sync]\n[[state_sync.peers]]\naddress = \"{peer}\"\nport = 4189\n\
+                 [[api_tokens]]\nname = \"lab\"\nrole = \"read\"\nsha256 = \"{}\"\n",
+                pce_engine::runtime::auth::digest(LAB_TOKEN)
             ),
         )
         .unwrap();
@@ -316,7 +329,17 @@ fn a_cluster_through_loss_and_a_partition_in_a_namespace_lab() {
         ),
     );
     let (base_a, base_b) = (format!("http://{ip_a}:9189"), format!("http://{ip_b}:9189"));
-    let (a, b) = (Api::new(&base_a, &sources), Api::new(&base_b, &sources));
+    // The API is on the lab's addresses: a token is required.
+    let (a, b) = (
+        Api {
+            token: Some(LAB_TOKEN),
+            ..Api::new(&base_a, &sources)
+        },
+        Api {
+            token: Some(LAB_TOKEN),
+            ..Api::new(&base_b, &sources)
+        },
+    );
     until("the first sync", || converged(a, b));
     let names: Vec<_> = a.lsps().into_keys().collect();
 

@@ -1,8 +1,9 @@
 //! Processes: who may talk to the PCE. A connection from an address that
 //! `[pce] allow` does not list is closed as it is accepted, before any
 //! Open, logged and counted; a configured state-sync peer is let in
-//! without being listed. Real time
-//! only bounds the waits.
+//! without being listed. The management API lets in only the callers its
+//! `[[api_tokens]]` list, each as its role allows, and writes an audit
+//! line for each call that changes state. Real time only bounds the waits.
 #![allow(clippy::disallowed_methods)] // process-level test: wall-clock deadlines
 
 use std::io::Read;
@@ -14,7 +15,7 @@ use socket2::{Domain, Socket, Type};
 #[path = "../support/mod.rs"]
 mod support;
 use support::metrics::metrics;
-use support::pce_serve::pce_serve;
+use support::pce_serve::{pce_serve, pce_serve_logged};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -62,4 +63,138 @@ fn connections_from_outside_the_allow_list_are_closed_before_open() {
     }
     let m = metrics(api).unwrap();
     assert_eq!(m["pce_connections_denied_total"], 2, "{m:?}");
+}
+
+/// A call to the API at `api`, with `token` if any: its status and its
+/// `WWW-Authenticate` header.
+fn call(api: u16, method: &str, path: &str, token: Option<&str>) -> (u16, Option<String>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let url = format!("http://127.0.0.1:{api}{path}");
+    let bearer = token.map(|t| format!("Bearer {t}"));
+    let response = match method {
+        "GET" => {
+            let r = agent.get(&url);
+            match &bearer {
+                Some(b) => r.header("Authorization", b).call(),
+                None => r.call(),
+            }
+        }
+        "DELETE" => {
+            let r = agent.delete(&url);
+            match &bearer {
+                Some(b) => r.header("Authorization", b).call(),
+                None => r.call(),
+            }
+        }
+        _ => {
+            let r = agent.post(&url);
+            let body = serde_json::json!({"pairs": [["192.0.2.1", "192.0.2.2"]]});
+            match &bearer {
+                Some(b) => r.header("Authorization", b).send_json(body),
+                None => r.send_json(body),
+            }
+        }
+    }
+    .unwrap();
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    (response.status().as_u16(), challenge)
+}
+
+#[test]
+fn the_api_lets_in_configured_tokens_as_their_role_allows_and_audits_writes() {
+    use pce_engine::runtime::auth::digest;
+    let (reader, operator) = ("pce-reader-secret-1", "pce-operator-secret-2");
+    let dir = pce_tests::scratch_dir("api-auth");
+    let log = dir.join("pce.log");
+    let (_pce, _port, api) = pce_serve_logged(
+        "api-auth",
+        &format!(
+            "[[api_tokens]]\nname = \"dashboard\"\nrole = \"read\"\nsha256 = \"{}\"\n\
+             [[api_tokens]]\nname = \"noc\"\nrole = \"operator\"\nsha256 = \"{}\"\n",
+            digest(reader),
+            digest(operator)
+        ),
+        &log,
+    );
+    // Probes need no token; nothing else is served without one.
+    assert_eq!(call(api, "GET", "/health", None).0, 200);
+    let (status, challenge) = call(api, "GET", "/lsps", None);
+    assert_eq!((status, challenge.as_deref()), (401, Some("Bearer")));
+    assert_eq!(call(api, "GET", "/lsps", Some("pce-guess")).0, 401);
+    assert_eq!(call(api, "DELETE", "/lsps/192.0.2.1/x", None).0, 401);
+    // Read: reads and offline computations, no writes.
+    assert_eq!(call(api, "GET", "/lsps", Some(reader)).0, 200);
+    assert_eq!(call(api, "GET", "/metrics", Some(reader)).0, 200);
+    let (status, _) = call(api, "POST", "/compute", Some(reader));
+    assert!(![401, 403].contains(&status), "{status}");
+    assert_eq!(
+        call(api, "DELETE", "/lsps/192.0.2.1/x", Some(reader)).0,
+        403
+    );
+    // Operator: the write reaches the PCE (no such LSP: 404).
+    assert_eq!(
+        call(api, "DELETE", "/lsps/192.0.2.1/x", Some(operator)).0,
+        404
+    );
+    // The CLI sends the token of PCE_API_TOKEN.
+    let cli = |token: Option<&str>| {
+        let mut c = std::process::Command::new(pce_tests::bin_dir().join("pce"));
+        c.args(["sessions", "--api", &format!("http://127.0.0.1:{api}")]);
+        c.env_remove("PCE_API_TOKEN");
+        if let Some(t) = token {
+            c.env("PCE_API_TOKEN", t);
+        }
+        c.output().unwrap()
+    };
+    assert!(cli(Some(reader)).status.success());
+    let refused = cli(None);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("401"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    // Counted; the operator's write is in the audit log with its name and
+    // answer, the reader's refused one with its role.
+    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+    let text = agent
+        .get(&format!("http://127.0.0.1:{api}/metrics"))
+        .header("Authorization", &format!("Bearer {reader}"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    assert_eq!(value("pce_api_unauthorized_total"), Some(4), "{text}");
+    assert_eq!(value("pce_api_forbidden_total"), Some(1));
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let audit: Vec<&str> = logged
+        .lines()
+        .filter(|l| l.contains("pce::audit"))
+        .collect();
+    assert!(
+        audit.iter().any(|l| l.contains("caller=noc")
+            && l.contains("role=\"operator\"")
+            && l.contains("status=404")
+            && l.contains("/lsps/192.0.2.1/x")),
+        "{logged}"
+    );
+    assert!(
+        audit
+            .iter()
+            .any(|l| l.contains("caller=dashboard") && l.contains("status=403")),
+        "{logged}"
+    );
 }

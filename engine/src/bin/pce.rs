@@ -8,7 +8,11 @@
 //! pce compute --topology FILE --pair PCC1:PCC2 --pair PCC3:PCC4 [--node] [--strict] [--json]
 //! pce sessions | lsps | associations | peers | topology   [--api URL] [--json]
 //! pce lsp create|update|delete|return ...                 [--api URL] [--json]
+//! pce token --name NAME [--role read|operator]
 //! ```
+//! The commands that call a running PCE send the token of the
+//! `PCE_API_TOKEN` environment variable, or of `--token-file`, when the
+//! PCE's `[[api_tokens]]` ask for one.
 
 use std::path::PathBuf;
 
@@ -103,6 +107,17 @@ enum Command {
     Peers(client::Target),
     /// The topology a running PCE uses.
     Topology(client::Target),
+    /// Make a management API token: print it (give it to the caller) and
+    /// the `[[api_tokens]]` lines that let it in (only its SHA-256 goes in
+    /// the configuration).
+    Token {
+        /// The caller's name, as audit lines will show it.
+        #[arg(long)]
+        name: String,
+        /// `read` (reads and offline computations) or `operator`.
+        #[arg(long, default_value = "read")]
+        role: String,
+    },
     /// Create, update or delete a PCE-initiated LSP; return a delegation.
     Lsp {
         #[command(flatten)]
@@ -219,6 +234,27 @@ fn main() -> ExitCode {
             }
         },
         Command::Replay { file, check, quiet } => run_replay(&file, check, quiet),
+        Command::Token { name, role } => {
+            if !["read", "operator"].contains(&role.as_str()) {
+                eprintln!("pce token: --role is read or operator, not {role:?}");
+                return ExitCode::from(2);
+            }
+            match pce_engine::runtime::auth::new_token() {
+                Ok(token) => {
+                    println!("token: {token}");
+                    println!();
+                    println!("[[api_tokens]]");
+                    println!("name = {name:?}");
+                    println!("role = {role:?}");
+                    println!("sha256 = {:?}", pce_engine::runtime::auth::digest(&token));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("pce token: no randomness from the system: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Command::BgpLsOriginate { topology, asn } => {
             match pce_engine::topology::TopologyFile::read(&topology) {
                 Ok(file) => {

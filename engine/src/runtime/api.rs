@@ -20,6 +20,7 @@ use pcep::wire::object::{Bandwidth, Lspa, Metric};
 use pcep::wire::{Attributes, MetricType, PathSetupType};
 use serde::{Deserialize, Serialize};
 
+use super::auth::{changes_state, Caller, Role, Tokens};
 use super::server::{Command, CoreHandle, Shared};
 use crate::lspdb::{LspEntry, LspKey, LspSnapshot, PccId};
 use crate::pce::{Command as PceCommand, CommandError, InitiateSpec};
@@ -52,6 +53,9 @@ pub const ROUTES: &[&str] = &[
 struct Api {
     shared: Arc<Shared>,
     core: CoreHandle,
+    tokens: Arc<Tokens>,
+    /// Refusal log lines (at most one a second).
+    refusals: Arc<std::sync::Mutex<crate::runtime::server::Throttled>>,
 }
 
 /// An API error: a status and a message.
@@ -90,6 +94,19 @@ fn core_gone() -> ApiError {
 
 /// The router.
 pub fn router(shared: Arc<Shared>, core: CoreHandle) -> Router {
+    let tokens = Tokens::new(
+        shared
+            .config
+            .api_tokens
+            .iter()
+            .map(|t| (t.name.as_str(), t.role, t.sha256.as_str())),
+    );
+    let api = Api {
+        shared,
+        core,
+        tokens: Arc::new(tokens),
+        refusals: Arc::default(),
+    };
     Router::new()
         .route("/health", get(health))
         .route("/sessions", get(sessions))
@@ -117,7 +134,94 @@ pub fn router(shared: Arc<Shared>, core: CoreHandle) -> Router {
                 "no such route (see engine/openapi.yaml)".into(),
             )
         })
-        .with_state(Api { shared, core })
+        .layer(axum::middleware::from_fn_with_state(api.clone(), authorize))
+        .with_state(api)
+}
+
+/// Every call: its caller (a token's name and role, `[[api_tokens]]`),
+/// what the role allows, and an audit line for each call that changes
+/// state, with the caller, its address and the answer's status. Without
+/// tokens every caller is `anonymous` with the operator role (the API is
+/// then on a loopback address). `GET /health` needs no token (probes).
+async fn authorize(
+    State(api): State<Api>,
+    axum::extract::ConnectInfo(Peer(peer)): axum::extract::ConnectInfo<Peer>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let presented = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .map(axum::http::HeaderValue::as_bytes);
+    let caller = match api.tokens.check(presented) {
+        Ok(c) => c,
+        Err(_) if method == axum::http::Method::GET && path == "/health" => Caller {
+            name: "anonymous".into(),
+            role: Role::Read,
+        },
+        Err(refusal) => {
+            api.shared.metrics.api_unauthorized();
+            api.refused(|suppressed| {
+                tracing::warn!(%peer, %method, path, suppressed, "management API: call refused (401): {} (lines suppressed in the last second: {suppressed})", refusal.message());
+            });
+            let mut r =
+                ApiError(StatusCode::UNAUTHORIZED, refusal.message().into()).into_response();
+            r.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+            return r;
+        }
+    };
+    if !caller.role.may(&method, &path) {
+        api.shared.metrics.api_forbidden();
+        // An audit line, never suppressed: the caller is known (a flood
+        // of anonymous calls is what the throttle is for).
+        tracing::warn!(target: "pce::audit", caller = %caller.name, role = caller.role.name(), %peer, %method, path, status = 403, "management API call refused: the role does not allow it");
+        return ApiError(
+            StatusCode::FORBIDDEN,
+            format!(
+                "{method} {path} needs the operator role; token {:?} has the role {}",
+                caller.name,
+                caller.role.name()
+            ),
+        )
+        .into_response();
+    }
+    let audit = changes_state(&method, &path);
+    let response = next.run(request).await;
+    if audit {
+        tracing::info!(target: "pce::audit", caller = %caller.name, role = caller.role.name(), %peer, %method, path, status = response.status().as_u16(), "management API call");
+    }
+    response
+}
+
+/// The address an API call came from.
+#[derive(Clone, Copy, Debug)]
+struct Peer(SocketAddr);
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, Limited>> for Peer {
+    fn connect_info(stream: axum::serve::IncomingStream<'_, Limited>) -> Self {
+        Self(*stream.remote_addr())
+    }
+}
+
+impl Api {
+    /// Log a refusal, at most once a second (`line` gets how many were not
+    /// logged).
+    fn refused(&self, line: impl FnOnce(u64)) {
+        let allowed = self
+            .refusals
+            .lock()
+            .ok()
+            .and_then(|mut t| t.allow(crate::runtime::clock::now()));
+        match allowed {
+            Some(suppressed) => line(suppressed),
+            None => self.shared.metrics.log_suppressed(),
+        }
+    }
 }
 
 /// Serve the API on `addr`.
@@ -136,7 +240,11 @@ pub async fn serve(
         errors: crate::runtime::server::Throttled::default(),
         refusals: crate::runtime::server::Throttled::default(),
     };
-    axum::serve(limited, router(shared, core)).await
+    axum::serve(
+        limited,
+        router(shared, core).into_make_service_with_connect_info::<Peer>(),
+    )
+    .await
 }
 
 /// The API's listener: at most `max_api_connections` connections at once

@@ -51,6 +51,29 @@ pub struct Config {
     /// `[bgp_ls]`: the topology learned from BGP-LS peers (absent: from
     /// the file only).
     pub bgp_ls: Option<BgpLsSection>,
+    /// `[[api_tokens]]`: who may call the management API (absent: anyone
+    /// who can reach it, which must then be a loopback address).
+    #[serde(default)]
+    pub api_tokens: Vec<ApiTokenSection>,
+}
+
+/// `[[api_tokens]]`: a bearer token of the management API.
+///
+/// ```toml
+/// [[api_tokens]]
+/// name = "noc"          # the caller, as audit lines name it
+/// role = "operator"     # or "read": reads and offline computations only
+/// sha256 = "5e884898..." # SHA-256 of the token, in hex (`pce token` makes a token and its line)
+/// ```
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiTokenSection {
+    /// The caller's name.
+    pub name: String,
+    /// `read` or `operator`.
+    pub role: crate::runtime::auth::Role,
+    /// The token's SHA-256, hex.
+    pub sha256: String,
 }
 
 /// `[bgp_ls]`: BGP sessions that bring the TED (RFC 9552).
@@ -503,6 +526,35 @@ impl Config {
                     "[first, last] with first <= last",
                 ));
             }
+        }
+        let mut names = std::collections::HashSet::new();
+        let mut digests = std::collections::HashSet::new();
+        for t in &config.api_tokens {
+            if t.name.is_empty()
+                || t.name.len() > 64
+                || !t.name.bytes().all(|b| b.is_ascii_graphic())
+                || !names.insert(&t.name)
+            {
+                return Err(invalid(
+                    "api_tokens.name",
+                    "a unique name of 1 to 64 printable characters, no spaces",
+                ));
+            }
+            if t.sha256.len() != 64
+                || !t.sha256.bytes().all(|b| b.is_ascii_hexdigit())
+                || !digests.insert(t.sha256.to_ascii_lowercase())
+            {
+                return Err(invalid(
+                    "api_tokens.sha256",
+                    "a distinct SHA-256 in hex, 64 digits (`pce token` prints one)",
+                ));
+            }
+        }
+        if config.api_tokens.is_empty() && !p.api.ip().is_loopback() {
+            return Err(invalid(
+                "api",
+                "a loopback address, or [[api_tokens]] to authenticate callers (the API creates and deletes LSPs on routers)",
+            ));
         }
         if !(1..=3600).contains(&p.update_timeout) {
             return Err(invalid("update_timeout", "1 to 3600 seconds"));

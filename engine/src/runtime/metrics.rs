@@ -34,6 +34,8 @@ pub struct Metrics {
     api_refused: AtomicU64,
     api_idle_closed: AtomicU64,
     connections_denied: AtomicU64,
+    api_unauthorized: AtomicU64,
+    api_forbidden: AtomicU64,
 }
 
 /// What the BGP-LS side reports (all zero without `[bgp_ls]`).
@@ -123,6 +125,17 @@ impl Metrics {
     /// closed as it was accepted.
     pub fn connection_denied(&self) {
         self.connections_denied.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A management API call without a valid token was refused (401).
+    pub fn api_unauthorized(&self) {
+        self.api_unauthorized.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A management API call its caller's role does not allow was refused
+    /// (403).
+    pub fn api_forbidden(&self) {
+        self.api_forbidden.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A management API connection was closed after api_idle_timeout
@@ -253,6 +266,16 @@ impl Metrics {
                 "pce_api_idle_closed_total",
                 "Management API connections closed after api_idle_timeout seconds without traffic.",
                 &self.api_idle_closed,
+            ),
+            (
+                "pce_api_unauthorized_total",
+                "Management API calls refused with 401: no token, or one [[api_tokens]] does not list.",
+                &self.api_unauthorized,
+            ),
+            (
+                "pce_api_forbidden_total",
+                "Management API calls refused with 403: the caller's role (read) does not allow them.",
+                &self.api_forbidden,
             ),
         ] {
             let _ = writeln!(

@@ -13,6 +13,7 @@
 //! ```
 
 pub mod api;
+pub mod auth;
 pub mod bgp;
 pub mod clock;
 pub mod config;

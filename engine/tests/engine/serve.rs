@@ -225,6 +225,22 @@ fn bad_configuration_is_refused_with_its_reason() {
         ),
         ("[pce]\nupdate_window = 0\n", &["update_window", "1 to 65536"][..]),
         (
+            "[pce]\napi = \"0.0.0.0:9189\"\n",
+            &["api", "loopback", "api_tokens"][..],
+        ),
+        (
+            "[[api_tokens]]\nname = \"noc\"\nrole = \"admin\"\nsha256 = \"00\"\n",
+            &["role", "read", "operator"][..],
+        ),
+        (
+            "[[api_tokens]]\nname = \"noc\"\nrole = \"read\"\nsha256 = \"abc\"\n",
+            &["api_tokens.sha256", "64"][..],
+        ),
+        (
+            "[[api_tokens]]\nname = \"a b\"\nrole = \"read\"\nsha256 = \"abc\"\n",
+            &["api_tokens.name"][..],
+        ),
+        (
             "[pce]\nallow = [\"10.0.0.0/33\"]\n",
             &["allow", "not an address or prefix"][..],
         ),
@@ -987,5 +1003,57 @@ fn the_topology_comes_from_a_bgp_ls_peer() {
         "pce_ted_links{state=\"down\"} 2".to_string(),
     ] {
         assert!(metrics.lines().any(|l| l == line), "{line}: {metrics}");
+    }
+}
+
+#[test]
+fn api_tokens_are_known_by_their_digest_and_roles_limit_writes() {
+    use axum::http::Method;
+    use pce_engine::runtime::auth::{digest, new_token, Refusal, Role, Tokens};
+    let token = new_token().unwrap();
+    assert!(
+        token.starts_with("pce-") && token.len() == 4 + 64,
+        "{token}"
+    );
+    assert_ne!(token, new_token().unwrap());
+    let d = digest(&token);
+    let tokens = Tokens::new([("noc", Role::Operator, d.as_str())]);
+    assert!(tokens.enabled());
+    let header = format!("Bearer {token}");
+    assert_eq!(
+        tokens.check(Some(header.as_bytes())).unwrap().name.as_ref(),
+        "noc"
+    );
+    let lower = format!("bearer  {token} ");
+    assert_eq!(
+        tokens.check(Some(lower.as_bytes())).unwrap().role,
+        Role::Operator
+    );
+    assert_eq!(tokens.check(None), Err(Refusal::Missing));
+    assert_eq!(tokens.check(Some(b"Basic abc")), Err(Refusal::Missing));
+    assert_eq!(tokens.check(Some(b"Bearer ")), Err(Refusal::Missing));
+    assert_eq!(tokens.check(Some(b"Bearer pce-00")), Err(Refusal::Unknown));
+    // The digest itself is no token.
+    let by_digest = format!("Bearer {d}");
+    assert_eq!(
+        tokens.check(Some(by_digest.as_bytes())),
+        Err(Refusal::Unknown)
+    );
+    // Without tokens: everyone, as operator (the API is on loopback then).
+    let open = Tokens::default();
+    assert_eq!(open.check(None).unwrap().role, Role::Operator);
+    // Read: reads and offline computations only.
+    assert!(Role::Read.may(&Method::GET, "/lsps"));
+    assert!(Role::Read.may(&Method::POST, "/compute"));
+    for (m, p) in [
+        (Method::POST, "/lsps"),
+        (Method::PATCH, "/lsps/192.0.2.1/a"),
+        (Method::DELETE, "/lsps/192.0.2.1/a/delegation"),
+        (Method::PATCH, "/topology/links/a/b"),
+        (Method::POST, "/reoptimize"),
+        (Method::POST, "/peers/192.0.2.2/resync"),
+    ] {
+        assert!(!Role::Read.may(&m, p), "{m} {p}");
+        assert!(Role::Operator.may(&m, p), "{m} {p}");
     }
 }

@@ -13,6 +13,24 @@ pub(crate) struct Target {
     /// Print the API's JSON instead of a table.
     #[arg(long, global = true)]
     pub(crate) json: bool,
+    /// A file holding the API token (else the PCE_API_TOKEN environment
+    /// variable; neither: no token).
+    #[arg(long, global = true)]
+    pub(crate) token_file: Option<std::path::PathBuf>,
+}
+
+impl Target {
+    /// The token to send, if any.
+    fn token(&self) -> Result<Option<String>, String> {
+        if let Some(path) = &self.token_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("--token-file {}: {e}", path.display()))?;
+            return Ok(Some(text.trim().to_string()));
+        }
+        Ok(std::env::var("PCE_API_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty()))
+    }
 }
 
 /// `pce lsps` filters.
@@ -104,6 +122,14 @@ fn constraints_json(c: &Constraints) -> Value {
     v
 }
 
+/// A request with the `Authorization` header, when there is a token.
+fn with_token<B>(r: ureq::RequestBuilder<B>, bearer: Option<&str>) -> ureq::RequestBuilder<B> {
+    match bearer {
+        Some(b) => r.header("Authorization", b),
+        None => r,
+    }
+}
+
 /// An API call; `Err` is the message to print.
 fn call(t: &Target, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
     let url = format!("{}{path}", t.api.trim_end_matches('/'));
@@ -111,11 +137,13 @@ fn call(t: &Target, method: &str, path: &str, body: Option<Value>) -> Result<Val
         .http_status_as_error(false)
         .build()
         .into();
+    let bearer = t.token()?.map(|t| format!("Bearer {t}"));
+    let bearer = bearer.as_deref();
     let response = match (method, body) {
-        ("GET", _) => agent.get(&url).call(),
-        ("DELETE", _) => agent.delete(&url).call(),
-        ("POST", Some(b)) => agent.post(&url).send_json(b),
-        ("PATCH", Some(b)) => agent.patch(&url).send_json(b),
+        ("GET", _) => with_token(agent.get(&url), bearer).call(),
+        ("DELETE", _) => with_token(agent.delete(&url), bearer).call(),
+        ("POST", Some(b)) => with_token(agent.post(&url), bearer).send_json(b),
+        ("PATCH", Some(b)) => with_token(agent.patch(&url), bearer).send_json(b),
         _ => return Err(format!("internal: {method} without a body")),
     };
     let mut r = response.map_err(|e| {
