@@ -198,3 +198,134 @@ fn the_api_lets_in_configured_tokens_as_their_role_allows_and_audits_writes() {
         "{logged}"
     );
 }
+
+/// `pce_tcp_md5_drops_total{reason}` of the API at `api`.
+fn md5_drops(api: u16, reason: &str) -> u64 {
+    let text = ureq::get(&format!("http://127.0.0.1:{api}/metrics"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    let series = format!("pce_tcp_md5_drops_total{{reason=\"{reason}\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&series))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {series} in {text}"))
+}
+
+/// The PCC sessions up, by source address.
+fn sources_up(api: u16) -> Vec<String> {
+    let v = support::wait_json::wait_json(
+        &format!("http://127.0.0.1:{api}/sessions"),
+        WAIT,
+        serde_json::Value::is_array,
+    );
+    v.as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["state"] == "Up")
+        .filter_map(|s| Some(s["peer"].as_str()?.rsplit_once(':')?.0.to_string()))
+        .collect()
+}
+
+#[test]
+fn tcp_md5_lets_in_only_pccs_signing_with_the_key() {
+    let (_pce, port, api) = pce_serve(
+        "md5",
+        "[[tcp_md5]]\npeer = \"127.30.0.0/24\"\nkey = \"right key\"\n",
+    );
+    let pcc = |source: &str, key: Option<&str>| {
+        let mut args = vec![
+            "--pce".to_string(),
+            format!("127.0.0.1:{port}"),
+            "--pccs".into(),
+            "2".into(),
+            "--lsps".into(),
+            "1".into(),
+            "--source-base".into(),
+            source.into(),
+            "--seconds".into(),
+            "120".into(),
+        ];
+        if let Some(k) = key {
+            args.extend(["--md5-key".into(), k.into()]);
+        }
+        support::running::spawn(&pce_tests::bin_dir().join("pcc-sim"), &args)
+    };
+    let (failed, not_found) = (md5_drops(api, "failure"), md5_drops(api, "not_found"));
+    // Signed with the key: up.
+    let _good = pcc("127.30.0.1", Some("right key"));
+    // A wrong key, and no key, from the prefix: the kernel drops their
+    // SYNs (and counts them); the PCE never sees them.
+    let _wrong = pcc("127.30.0.11", Some("wrong key"));
+    let _none = pcc("127.30.0.21", None);
+    // Outside the prefix, no key is needed.
+    let _other = pcc("127.31.0.1", None);
+    let start = std::time::Instant::now();
+    loop {
+        let up = sources_up(api);
+        let both = ["127.30.0.1", "127.30.0.2", "127.31.0.1", "127.31.0.2"]
+            .iter()
+            .all(|s| up.iter().any(|u| u == s));
+        if both
+            && md5_drops(api, "failure") >= failed + 2
+            && md5_drops(api, "not_found") >= not_found + 2
+        {
+            assert!(
+                !up.iter()
+                    .any(|u| u.starts_with("127.30.0.1") && u != "127.30.0.1"
+                        || u.starts_with("127.30.0.2") && u != "127.30.0.2"),
+                "{up:?}"
+            );
+            assert_eq!(up.len(), 4, "{up:?}");
+            break;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "{up:?} failure {failed} -> {}, not_found {not_found} -> {}",
+            md5_drops(api, "failure"),
+            md5_drops(api, "not_found")
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Two peer PCEs with each other's TCP-MD5 key: the state-sync session
+/// (opened by the lower address, signed on its socket, checked by the
+/// other's listener) comes up.
+#[test]
+fn state_sync_peers_sign_their_sessions_with_tcp_md5() {
+    use std::net::SocketAddr;
+    let dir = pce_tests::scratch_dir("md5-peers");
+    let (pa, pb) = (
+        support::free_port::free_port(),
+        support::free_port::free_port(),
+    );
+    let (aa, ab) = (
+        support::free_port::free_port(),
+        support::free_port::free_port(),
+    );
+    let key = |peer: &str| format!("[[tcp_md5]]\npeer = \"{peer}\"\nkey = \"peer key\"\n");
+    let _a = support::pce_serve::state_sync_pce(
+        &dir,
+        "127.0.0.1",
+        pa,
+        SocketAddr::from(([127, 0, 0, 1], aa)),
+        &key("127.0.0.2"),
+        SocketAddr::from(([127, 0, 0, 2], pb)),
+    );
+    let _b = support::pce_serve::state_sync_pce(
+        &dir,
+        "127.0.0.2",
+        pb,
+        SocketAddr::from(([127, 0, 0, 1], ab)),
+        &key("127.0.0.1"),
+        SocketAddr::from(([127, 0, 0, 1], pa)),
+    );
+    for api in [aa, ab] {
+        support::wait_json::wait_json(&format!("http://127.0.0.1:{api}/peers"), WAIT, |v| {
+            v["peers"][0]["synchronized"] == true
+        });
+    }
+}

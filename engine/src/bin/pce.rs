@@ -422,6 +422,8 @@ fn run_serve(
     let rt = tokio::runtime::Runtime::new().map_err(|e| format!("tokio runtime: {e}"))?;
     rt.block_on(async move {
         let listener = server::listen(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        server::set_md5_keys(&listener, &config.tcp_md5)
+            .map_err(|e| format!("cannot set TCP-MD5 keys on {addr}: {e}"))?;
         let api_addr = config.pce.api;
         let api_listener = pce_engine::runtime::api::listen(api_addr)
             .await

@@ -1356,6 +1356,23 @@ async fn metrics(State(api): State<Api>) -> Result<Response, ApiError> {
             "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}"
         );
     }
+    if !api.shared.config.tcp_md5.is_empty() {
+        // The kernel drops what fails TCP-MD5 before the PCE sees it: its
+        // counters are how an operator sees a wrong or missing key.
+        let _ = writeln!(
+            out,
+            "# HELP pce_tcp_md5_drops_total TCP segments the kernel dropped for TCP-MD5 (network namespace wide): failure = wrong signature (a wrong key), not_found = unsigned where a key is set (no key on the router), unexpected = signed where no key is set.\n# TYPE pce_tcp_md5_drops_total counter"
+        );
+        for (name, v) in pce_sockopt::md5_drop_counters() {
+            let reason = match name.as_str() {
+                "TCPMD5Failure" => "failure",
+                "TCPMD5Unexpected" => "unexpected",
+                "TCPMD5NotFound" => "not_found",
+                _ => continue,
+            };
+            let _ = writeln!(out, "pce_tcp_md5_drops_total{{reason=\"{reason}\"}} {v}");
+        }
+    }
     api.shared.metrics.render(&mut out);
     Ok((
         [(

@@ -55,6 +55,39 @@ pub struct Config {
     /// who can reach it, which must then be a loopback address).
     #[serde(default)]
     pub api_tokens: Vec<ApiTokenSection>,
+    /// `[[tcp_md5]]`: TCP-MD5 keys (RFC 2385) of PCCs and peer PCEs.
+    #[serde(default)]
+    pub tcp_md5: Vec<TcpMd5Section>,
+}
+
+/// `[[tcp_md5]]`: the TCP-MD5 key (RFC 2385) of a PCC, a prefix of PCCs,
+/// or a peer PCE.
+///
+/// ```toml
+/// [[tcp_md5]]
+/// peer = "10.0.0.0/8"   # an address or a prefix; the longest match wins
+/// key = "s3cret"        # 1 to 80 bytes, as the routers have it
+/// ```
+/// The kernel drops every segment from those addresses that is not signed
+/// with the key: such a PCC never reaches the PCE (`/metrics`
+/// `pce_tcp_md5_drops_total` shows the kernel's count). TCP-AO (RFC 5925)
+/// is not supported: `pce serve` logs whether the kernel has it.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TcpMd5Section {
+    /// Who.
+    pub peer: Prefix,
+    /// The key.
+    pub key: String,
+}
+
+impl std::fmt::Debug for TcpMd5Section {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TcpMd5Section")
+            .field("peer", &self.peer)
+            .field("key", &"(hidden)")
+            .finish()
+    }
 }
 
 /// `[[api_tokens]]`: a bearer token of the management API.
@@ -333,7 +366,7 @@ pub struct PceSection {
 
 /// An address prefix (`10.0.0.0/8`, `2001:db8::/32`), or one address
 /// (`192.0.2.1`: a /32 or /128).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Prefix(pub ipnet::IpNet);
 
 impl Prefix {
@@ -550,6 +583,18 @@ impl Config {
                 ));
             }
         }
+        let mut peers = std::collections::HashSet::new();
+        for t in &config.tcp_md5 {
+            if t.key.is_empty() || t.key.len() > 80 {
+                return Err(invalid(
+                    "tcp_md5.key",
+                    "1 to 80 bytes (RFC 2385 keys as Linux takes them)",
+                ));
+            }
+            if !peers.insert(t.peer) {
+                return Err(invalid("tcp_md5.peer", "each address or prefix once"));
+            }
+        }
         if config.api_tokens.is_empty() && !p.api.ip().is_loopback() {
             return Err(invalid(
                 "api",
@@ -634,6 +679,16 @@ impl Config {
 }
 
 impl Config {
+    /// The TCP-MD5 key for `peer`: the longest configured prefix that
+    /// holds it.
+    pub fn md5_key(&self, peer: IpAddr) -> Option<&TcpMd5Section> {
+        let peer = peer.to_canonical();
+        self.tcp_md5
+            .iter()
+            .filter(|t| t.peer.contains(peer))
+            .max_by_key(|t| t.peer.0.prefix_len())
+    }
+
     /// Whether `peer` may open a PCEP session: it is in `[pce] allow`
     /// (absent: anyone may) or a configured state-sync peer.
     pub fn allows(&self, peer: IpAddr) -> bool {

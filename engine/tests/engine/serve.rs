@@ -225,6 +225,18 @@ fn bad_configuration_is_refused_with_its_reason() {
         ),
         ("[pce]\nupdate_window = 0\n", &["update_window", "1 to 65536"][..]),
         (
+            "[[tcp_md5]]\npeer = \"10.0.0.0/8\"\nkey = \"\"\n",
+            &["tcp_md5.key", "1 to 80"][..],
+        ),
+        (
+            "[[tcp_md5]]\npeer = \"10.0.0.0/8\"\nkey = \"a\"\n[[tcp_md5]]\npeer = \"10.0.0.0/8\"\nkey = \"b\"\n",
+            &["tcp_md5.peer", "once"][..],
+        ),
+        (
+            "[[tcp_md5]]\npeer = \"10.0.0.0/40\"\nkey = \"a\"\n",
+            &["line 2", "not an address or prefix"][..],
+        ),
+        (
             "[pce]\napi = \"0.0.0.0:9189\"\n",
             &["api", "loopback", "api_tokens"][..],
         ),

@@ -132,6 +132,10 @@ struct Args {
     /// and measure the second synchronization (what RFC 8232 saves).
     #[arg(long, requires = "measure_sync")]
     reconnect: bool,
+    /// Sign every session with this TCP-MD5 key (RFC 2385), as a router
+    /// configured with one does.
+    #[arg(long)]
+    md5_key: Option<String>,
     /// Follow RFC 8232 as a PCC: LSP-DB-VERSION (sync avoidance), delta
     /// synchronization, PCE-triggered initial synchronization and
     /// resynchronization (S, D, F, T).
@@ -648,7 +652,7 @@ async fn pcc_task(
         // (Re)connect what is due.
         for (i, c) in conns.iter_mut().enumerate() {
             if c.writer.is_none() && !c.held_down && c.retry_at.is_some_and(|t| t <= now) {
-                match connect(addr, args.pce[i]).await {
+                match connect(addr, args.pce[i], args.md5_key.as_deref()).await {
                     Ok(stream) => {
                         let (mut reader, writer) = stream.into_split();
                         c.generation += 1;
@@ -1007,12 +1011,24 @@ fn sync_probe(sim: &SimPcc) -> Message {
     })
 }
 
-async fn connect(local: Ipv4Addr, pce: SocketAddr) -> std::io::Result<tokio::net::TcpStream> {
+async fn connect(
+    local: Ipv4Addr,
+    pce: SocketAddr,
+    md5_key: Option<&str>,
+) -> std::io::Result<tokio::net::TcpStream> {
     let socket = if pce.is_ipv4() {
         TcpSocket::new_v4()?
     } else {
         TcpSocket::new_v6()?
     };
+    if let Some(key) = md5_key {
+        pce_sockopt::set_md5_key(
+            std::os::fd::AsFd::as_fd(&socket),
+            pce.ip(),
+            None,
+            key.as_bytes(),
+        )?;
+    }
     if pce.is_ipv4() && local.is_loopback() == pce.ip().is_loopback() {
         socket.bind(SocketAddr::new(IpAddr::V4(local), 0))?;
     }

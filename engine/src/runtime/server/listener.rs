@@ -31,6 +31,43 @@ pub fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(LISTEN_BACKLOG)
 }
 
+/// Set the `[[tcp_md5]]` keys on the PCEP listener: the connections it
+/// accepts from those addresses must be signed with them (RFC 2385). A key
+/// of the other address family than the listener's cannot apply to it and
+/// is skipped with a warning. Logs whether the kernel has TCP-AO (RFC
+/// 5925), which this PCE does not implement.
+pub fn set_md5_keys(
+    listener: &TcpListener,
+    keys: &[crate::runtime::config::TcpMd5Section],
+) -> std::io::Result<()> {
+    let local = listener.local_addr()?;
+    let mut set = 0;
+    for k in keys {
+        if k.peer.0.addr().is_ipv4() != local.is_ipv4() {
+            tracing::warn!(peer = %k.peer.0, listener = %local, "TCP-MD5 key not set: the listener is of the other address family");
+            continue;
+        }
+        let full = k.peer.0.max_prefix_len();
+        let prefix = (k.peer.0.prefix_len() != full).then_some(k.peer.0.prefix_len());
+        pce_sockopt::set_md5_key(
+            std::os::fd::AsFd::as_fd(listener),
+            k.peer.0.addr(),
+            prefix,
+            k.key.as_bytes(),
+        )
+        .map_err(|e| std::io::Error::new(e.kind(), format!("TCP-MD5 key for {}: {e}", k.peer.0)))?;
+        set += 1;
+    }
+    if !keys.is_empty() {
+        tracing::info!(
+            keys = set,
+            tcp_ao_in_kernel = pce_sockopt::tcp_ao_supported(),
+            "TCP-MD5 (RFC 2385) keys set on the PCEP listener; TCP-AO (RFC 5925) is not supported by this PCE"
+        );
+    }
+    Ok(())
+}
+
 /// Accept PCEP connections for as long as the process runs. An accept
 /// error is never fatal: out of descriptors or memory (EMFILE, ENFILE,
 /// ENOBUFS, ENOMEM) it is logged (at most once a second, with how many

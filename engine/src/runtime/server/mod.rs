@@ -42,7 +42,7 @@ pub(crate) use quiet::Throttled;
 mod session;
 
 pub use core_task::{pce_config, start_core, start_core_recording};
-pub use listener::{listen, serve, LISTEN_BACKLOG};
+pub use listener::{listen, serve, set_md5_keys, LISTEN_BACKLOG};
 
 /// Messages the core may have queued for a PCC's session: 16 times the
 /// default window of updates (the core keeps the rest of a head end's

@@ -36,7 +36,7 @@ pub(super) fn start_peer_connectors(shared: &Arc<Shared>, core: &CoreHandle) {
                     shared.connection_slot()
                 };
                 if let Some(slot) = slot {
-                    match connect_from(me, target).await {
+                    match connect_from(me, target, shared.config.md5_key(target.ip())).await {
                         Ok(stream) => {
                             let _slot = slot;
                             let id = shared.next_id();
@@ -60,12 +60,26 @@ pub(super) fn start_peer_connectors(shared: &Arc<Shared>, core: &CoreHandle) {
     }
 }
 
-async fn connect_from(local: IpAddr, target: SocketAddr) -> std::io::Result<TcpStream> {
+/// A connection to `target` from `local`, signed with `md5`'s key if any
+/// (RFC 2385).
+async fn connect_from(
+    local: IpAddr,
+    target: SocketAddr,
+    md5: Option<&crate::runtime::config::TcpMd5Section>,
+) -> std::io::Result<TcpStream> {
     let socket = if target.is_ipv4() {
         tokio::net::TcpSocket::new_v4()?
     } else {
         tokio::net::TcpSocket::new_v6()?
     };
+    if let Some(k) = md5 {
+        pce_sockopt::set_md5_key(
+            std::os::fd::AsFd::as_fd(&socket),
+            target.ip(),
+            None,
+            k.key.as_bytes(),
+        )?;
+    }
     socket.bind(SocketAddr::new(local, 0))?;
     let stream = socket.connect(target).await?;
     stream.set_nodelay(true)?;
