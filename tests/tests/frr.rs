@@ -223,3 +223,60 @@ fn frr_pathd_behind_a_sub_delegating_pce() {
     );
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// The same run with TCP-MD5 (RFC 2385) on both sides (pathd's
+/// `tcp-md5-auth`, the PCE's `[[tcp_md5]]`): every step happens, and every
+/// PCEP segment of the session carries the MD5 option.
+#[test]
+fn frr_pathd_against_pce_serve_over_tcp_md5() {
+    let Some(out) = run_script_with(
+        "frr-interop.sh",
+        "frr-md5",
+        &[
+            ("PCE_MD5", "interop-md5-key"),
+            ("FRR_MD5", "interop-md5-key"),
+        ],
+    ) else {
+        return;
+    };
+    check_capture(
+        &out,
+        &[
+            ("127.0.0.2", 1, "FRR's Open"),
+            ("127.0.0.1", 11, "our PCUpd"),
+        ],
+    );
+    let count = |filter: &str| {
+        let o = Command::new("tshark")
+            .args(["-r"])
+            .arg(out.join("pcep.pcapng"))
+            .args(["-Y", filter])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).lines().count()
+    };
+    // pathd's session (the capture's end marker to 127.0.0.9 aside).
+    let session = "ip.addr == 127.0.0.2 && tcp.port == 4189";
+    assert!(count(&format!("{session} && tcp.options.md5")) > 10);
+    assert_eq!(count(&format!("{session} && !tcp.options.md5")), 0);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// pathd with another key than the PCE's: the kernel drops its segments
+/// (the PCE's pce_tcp_md5_drops_total{reason="failure"} grows) and no
+/// session comes up (the script checks both).
+#[test]
+fn frr_pathd_with_a_wrong_tcp_md5_key_gets_no_session() {
+    let Some(out) = run_script_with(
+        "frr-interop.sh",
+        "frr-md5-wrong",
+        &[
+            ("PCE_MD5", "interop-md5-key"),
+            ("FRR_MD5", "another-key"),
+            ("EXPECT", "refused"),
+        ],
+    ) else {
+        return;
+    };
+    let _ = std::fs::remove_dir_all(&out);
+}

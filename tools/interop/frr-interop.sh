@@ -4,6 +4,14 @@
 #
 #   tools/interop/frr-interop.sh PCE_BINARY OUTDIR [TIMEOUT_SECONDS]
 #   FRR_TED=bgp-ls tools/interop/frr-interop.sh ...
+#   PCE_MD5=KEY FRR_MD5=KEY tools/interop/frr-interop.sh ...
+#   PCE_MD5=KEY FRR_MD5=OTHER EXPECT=refused tools/interop/frr-interop.sh ...
+#
+# PCE_MD5 gives the PCE a TCP-MD5 key (RFC 2385) for pathd's address,
+# FRR_MD5 gives pathd one (tcp-md5-auth). With EXPECT=refused the keys
+# differ: the script checks that the kernel drops pathd's segments (the
+# PCE's pce_tcp_md5_drops_total{reason="failure"} grows) and that no
+# session comes up, then stops.
 #
 # With FRR_TED=bgp-ls the PCE starts on a two-node file and learns the
 # topology (examples/topologies/frr-interop.json) over BGP-LS from GoBGP
@@ -72,6 +80,9 @@ keepalive = 30
 dead_timer = 120
 EOF
 fi
+if [ -n "${PCE_MD5:-}" ]; then
+  printf '[[tcp_md5]]\npeer = "127.0.0.2"\nkey = "%s"\n' "$PCE_MD5" >> "$OUT/pce.toml"
+fi
 
 pathd_conf PCE1 initiated <<'POLICIES'
   segment-list SL1
@@ -125,7 +136,26 @@ delegated_updated() {
 }
 initiated() { api "/lsps?pcc=127.0.0.2&initiated=true" | check 'any(l["name"] == "init-frr" for l in d)'; }
 
+md5_failures() {
+  api /metrics | python3 -c '
+import sys
+for l in sys.stdin:
+    if l.startswith("pce_tcp_md5_drops_total{reason=\"failure\"} "):
+        sys.exit(0 if int(l.split()[1]) >= int(sys.argv[1]) else 1)
+sys.exit(1)' "$1"
+}
+
 rc=0
+if [ "${EXPECT:-up}" = refused ]; then
+  # The kernel's count is the namespace's: count from what it shows now.
+  before=$(api /metrics | sed -n 's/^pce_tcp_md5_drops_total{reason="failure"} //p')
+  {
+    wait_for "pathd's segments dropped for a wrong TCP-MD5 key" md5_failures $((before + 1)) &&
+    ! session_up && echo "no PCEP session with pathd: refused"
+  } || rc=1
+  api /counters >"$OUT/counters.json" || true
+  finish $rc
+fi
 {
   wait_for "PCEP session with FRR pathd is Up" session_up &&
   wait_for "FRR's LSPs synchronized" synced &&

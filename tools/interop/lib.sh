@@ -86,7 +86,8 @@ start_pathd() {
 }
 
 # pathd.conf: FRR's PCC at 127.0.0.2 with the SR policies given (stdin),
-# and one PCE, NAME at 127.0.0.1:4189; "initiated" lets it create LSPs.
+# and one PCE, NAME at 127.0.0.1:4189; "initiated" lets it create LSPs;
+# with FRR_MD5 set, pathd signs the session with that TCP-MD5 key.
 #   pathd_conf NAME [initiated] < POLICIES
 pathd_conf() {
   local name=$1 init=""
@@ -98,6 +99,7 @@ pathd_conf() {
     printf '  pcep\n   pce-config GROUP1\n    source-address ip 127.0.0.2\n    timer keep-alive 30\n   !\n'
     printf '   pce %s\n    config GROUP1\n    address ip 127.0.0.1 port 4189\n' "$name"
     if [ -n "$init" ]; then printf '%s\n' "$init"; fi
+    if [ -n "${FRR_MD5:-}" ]; then printf '    tcp-md5-auth %s\n' "$FRR_MD5"; fi
     printf '   !\n   pcc\n    peer %s precedence 10\n   !\n  !\n !\n!\n' "$name"
   } > "$RUN/pathd.conf"
 }

@@ -416,6 +416,13 @@ fn run_serve(
             "embedded default configuration".to_string(),
         ),
     };
+    if let Some(p) = path.filter(|_| !config.tcp_md5.is_empty()) {
+        // TCP-MD5 keys are in the file in clear (the kernel needs them).
+        use std::os::unix::fs::PermissionsExt;
+        if std::fs::metadata(p).is_ok_and(|m| m.permissions().mode() & 0o004 != 0) {
+            tracing::warn!(file = %p.display(), "the configuration holds TCP-MD5 keys and every user may read it (chmod o-r)");
+        }
+    }
     let topology_file = config.topology_file(&origin).map_err(|e| e.to_string())?;
     let topo = config.topology(&origin).map_err(|e| e.to_string())?;
     let addr = std::net::SocketAddr::new(config.pce.address, config.pce.port);

@@ -10,6 +10,12 @@
 //! * [`Session::poll_transmit`] for bytes to write, and
 //!   [`Session::poll_event`] for what the upper layer must know.
 //!
+//! With PCEPS (RFC 8253, [`Session::with_tls`]) the StartTLS exchange
+//! comes first: [`Event::StartTls`] tells the shell to run the TLS
+//! handshake on the connection (taking the bytes already read with
+//! [`Session::take_received`]), then [`Session::tls_established`] sends the
+//! Open over TLS.
+//!
 //! Time is always a parameter (`now`); the session never reads a clock and
 //! owns no socket, so every exchange can be scripted and replayed in tests.
 //! The same session serves a PCE (server) and a PCC (the simulator).
@@ -22,6 +28,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 
 pub use self::negotiate::{Capabilities, Negotiated, OpenPolicy};
+
 use crate::wire::object::{Close, Open, PcepError};
 use crate::wire::{
     CloseReason, DecodeError, EncodeError, Framer, Message, PcErr, PcErrCode, WireConfig,
@@ -31,6 +38,8 @@ use crate::wire::{
 pub const OPEN_WAIT: Duration = Duration::from_secs(60);
 /// KeepWait (RFC 5440 §4.2.1): 60 s, fixed.
 pub const KEEP_WAIT: Duration = Duration::from_secs(60);
+/// StartTLSWait (RFC 8253 §3.3): 60 s, recommended; not less than OpenWait.
+pub const START_TLS_WAIT: Duration = Duration::from_secs(60);
 /// Unknown messages per minute at which the session closes (RFC 5440 §7.17, reason 5).
 pub const MAX_UNKNOWN_MESSAGES: usize = 5;
 
@@ -56,9 +65,33 @@ pub struct SessionConfig {
     pub wire: WireConfig,
 }
 
+/// PCEPS (RFC 8253) on a session.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TlsPolicy {
+    /// No TLS: Open first. A StartTLS from the peer gets PCErr 25/4 (a
+    /// session without TLS is possible) and the connection closes.
+    #[default]
+    Off,
+    /// TLS if the peer asks (a PCE waits for the PCC's first message; a
+    /// PCC sends StartTLS first and fails on an Open, for its shell to
+    /// retry once without TLS, §3.2).
+    Optional,
+    /// TLS only: StartTLS first; an Open from the peer gets PCErr 1/1.
+    Required,
+}
+
 /// Session states (RFC 5440 Appendix A; TCPPending belongs to the shell).
 #[derive(Clone, Debug, PartialEq)]
 pub enum State {
+    /// PCEPS: waiting for the peer's StartTLS (or, with
+    /// [`TlsPolicy::Optional`], its Open); `sent`: ours has gone.
+    StartTlsWait {
+        /// Our StartTLS was sent.
+        sent: bool,
+    },
+    /// PCEPS: both StartTLS messages exchanged; the shell runs the TLS
+    /// handshake, then calls [`Session::tls_established`].
+    TlsHandshake,
     /// Open sent, waiting for the peer's Open.
     OpenWait {
         /// The peer's Open was acceptable (RemoteOK).
@@ -98,6 +131,10 @@ pub enum Event {
     },
     /// Establishment failed with this PCErr (sent or received).
     Failed(PcErrCode),
+    /// Both StartTLS messages are exchanged: run the TLS handshake now
+    /// (RFC 8253 §3.4); the bytes read after the StartTLS are TLS
+    /// ([`Session::take_received`]).
+    StartTls,
 }
 
 /// Why [`Session::send`] sent nothing.
@@ -114,6 +151,7 @@ pub enum SendError {
 /// Timers (RFC 5440 §4.2.1, §6.3).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Timers {
+    start_tls_wait: Option<Instant>,
     open_wait: Option<Instant>,
     keep_wait: Option<Instant>,
     /// When to send the next Keepalive (if nothing else is sent).
@@ -126,6 +164,7 @@ struct Timers {
 #[derive(Debug)]
 pub struct Session {
     config: SessionConfig,
+    tls: TlsPolicy,
     state: State,
     timers: Timers,
     framer: Framer,
@@ -161,6 +200,7 @@ impl Session {
         let framer = Framer::new(config.wire);
         Self {
             config,
+            tls: TlsPolicy::Off,
             state: State::Closed,
             timers: Timers::default(),
             framer,
@@ -184,8 +224,45 @@ impl Session {
         }
     }
 
-    /// The TCP connection is up: send Open, start OpenWait (RFC 5440 §4.2.1).
+    /// The same with PCEPS as `policy` says (before [`Self::start`]).
+    #[must_use]
+    pub const fn with_tls(mut self, policy: TlsPolicy) -> Self {
+        self.tls = policy;
+        self
+    }
+
+    /// The TCP connection is up: send Open, start OpenWait (RFC 5440
+    /// §4.2.1). With PCEPS, StartTLS first and StartTLSWait (RFC 8253 §3.2,
+    /// §3.3): a PCC always sends it first; a PCE that requires TLS does
+    /// too, one that allows both waits for the PCC's first message.
     pub fn start(&mut self, now: Instant) {
+        let sent = match (self.tls, self.config.role) {
+            (TlsPolicy::Off, _) => return self.send_open(now),
+            (TlsPolicy::Required, _) | (TlsPolicy::Optional, Role::Pcc) => true,
+            (TlsPolicy::Optional, Role::Pce) => false,
+        };
+        if sent {
+            self.queue_own(&Message::StartTls, now);
+        }
+        self.state = State::StartTlsWait { sent };
+        self.timers.start_tls_wait = Some(now + START_TLS_WAIT);
+    }
+
+    /// The TLS handshake is done: the PCEP session starts over it (Open,
+    /// OpenWait). Ignored in any state but [`State::TlsHandshake`].
+    pub fn tls_established(&mut self, now: Instant) {
+        if self.state == State::TlsHandshake {
+            self.send_open(now);
+        }
+    }
+
+    /// The bytes read but not yet handled (after a StartTLS exchange: the
+    /// start of the TLS handshake, for the shell's TLS layer).
+    pub fn take_received(&mut self) -> BytesMut {
+        self.framer.buffer_mut().split()
+    }
+
+    fn send_open(&mut self, now: Instant) {
         self.state = State::OpenWait {
             remote_ok: false,
             local_ok: false,
@@ -227,16 +304,27 @@ impl Session {
     /// The next instant at which [`Self::handle_timeout`] must run.
     pub fn poll_timeout(&self) -> Option<Instant> {
         let t = self.timers;
-        [t.open_wait, t.keep_wait, t.keepalive, t.dead]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            t.start_tls_wait,
+            t.open_wait,
+            t.keep_wait,
+            t.keepalive,
+            t.dead,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Run the timers due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
         let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
         match self.state {
+            State::StartTlsWait { .. } if due(self.timers.start_tls_wait) => {
+                // RFC 8253 §3.3: nothing from the peer in time: 25/5.
+                self.fail(PcErrCode::NO_STARTTLS_BEFORE_STARTTLSWAIT, now);
+                return;
+            }
             State::OpenWait {
                 remote_ok: false, ..
             } if due(self.timers.open_wait) => {
@@ -314,7 +402,9 @@ impl Session {
                 }
                 Err(e) => self.malformed(e, now),
             }
-            if matches!(self.state, State::Closed) {
+            if matches!(self.state, State::Closed | State::TlsHandshake) {
+                // After the StartTLS exchange the bytes are TLS: the shell
+                // takes them (take_received).
                 return;
             }
         }
@@ -328,6 +418,26 @@ impl Session {
         match (&self.state, m) {
             (_, Message::Close(c)) => {
                 self.enter_closed(c.reason, true);
+            }
+            (State::StartTlsWait { sent }, m) => {
+                let sent = *sent;
+                self.in_start_tls_wait(sent, m, now);
+            }
+            (
+                State::OpenWait {
+                    remote_ok: false,
+                    local_ok: false,
+                    open_retry: 0,
+                },
+                Message::StartTls,
+            ) if self.tls == TlsPolicy::Off && self.stats.received == 1 => {
+                // RFC 8253 §3.2: a speaker unwilling to do TLS answers a
+                // StartTLS with 25/4 (it would talk without TLS) and closes.
+                self.fail(PcErrCode::STARTTLS_FALLBACK_POSSIBLE, now);
+            }
+            (_, Message::StartTls) => {
+                // RFC 8253 §3.2: StartTLS after any other exchange: 25/1.
+                self.fail(PcErrCode::STARTTLS_AFTER_EXCHANGE, now);
             }
             (
                 State::OpenWait {
@@ -389,9 +499,45 @@ impl Session {
                 State::OpenWait {
                     remote_ok: true, ..
                 }
-                | State::Closed,
+                | State::Closed
+                | State::TlsHandshake,
                 _,
             ) => {}
+        }
+    }
+
+    /// A message while waiting for the peer's StartTLS (RFC 8253 §3.2).
+    fn in_start_tls_wait(&mut self, sent: bool, m: Message, now: Instant) {
+        match m {
+            Message::StartTls => {
+                if !sent {
+                    self.queue_own(&Message::StartTls, now);
+                }
+                self.timers.start_tls_wait = None;
+                self.state = State::TlsHandshake;
+                self.events.push_back(Event::StartTls);
+            }
+            Message::Open(open) if self.tls == TlsPolicy::Optional && !sent => {
+                // A PCE allowing both: the PCC chose PCEP without TLS.
+                self.timers.start_tls_wait = None;
+                self.send_open(now);
+                self.on_open(open, false, 0, now);
+            }
+            // TLS only, or a PCC whose StartTLS got an Open: 1/1 (the PCC's
+            // shell may retry once without TLS).
+            Message::Open(_) => self.fail(PcErrCode::INVALID_OPEN, now),
+            Message::PcErr(err) => {
+                // The peer will not do TLS (25/3, 25/4) or refuses StartTLS
+                // (1/1 from a speaker without PCEPS).
+                let code = err
+                    .errors
+                    .first()
+                    .and_then(|u| u.errors.first())
+                    .map_or(PcErrCode::STARTTLS_NO_FALLBACK, PcepError::code);
+                self.events.push_back(Event::Failed(code));
+                self.enter_closed(CloseReason::NO_EXPLANATION, false);
+            }
+            _ => self.fail(PcErrCode::STARTTLS_UNEXPECTED_MESSAGE, now),
         }
     }
 
@@ -458,6 +604,7 @@ impl Session {
     fn go_up(&mut self, peer: Open, now: Instant) {
         let negotiated = Negotiated::new(&self.config.open, &peer, &self.config.wire.state_sync);
         self.timers = Timers {
+            start_tls_wait: None,
             open_wait: None,
             keep_wait: None,
             keepalive: negotiated.keepalive().map(|k| now + k),
@@ -468,6 +615,12 @@ impl Session {
     }
 
     fn malformed(&mut self, e: DecodeError, now: Instant) {
+        if matches!(self.state, State::StartTlsWait { .. }) {
+            // Neither StartTLS, Open nor PCErr first (RFC 8253 §3.2).
+            self.events.push_back(Event::Malformed(e));
+            self.fail(PcErrCode::STARTTLS_UNEXPECTED_MESSAGE, now);
+            return;
+        }
         if matches!(
             self.state,
             State::OpenWait {

@@ -353,6 +353,16 @@ impl PcErrCode {
     // RFC 5440 §7.15
     /// 1/1: invalid Open message or non-Open message received.
     pub const INVALID_OPEN: Self = Self::new(1, 1);
+    /// 25/1: StartTLS received after another PCEP exchange (RFC 8253).
+    pub const STARTTLS_AFTER_EXCHANGE: Self = Self::new(25, 1);
+    /// 25/2: a message other than StartTLS, Open or PCErr first (RFC 8253).
+    pub const STARTTLS_UNEXPECTED_MESSAGE: Self = Self::new(25, 2);
+    /// 25/3: TLS failed, and no session without it (RFC 8253).
+    pub const STARTTLS_NO_FALLBACK: Self = Self::new(25, 3);
+    /// 25/4: TLS failed, a session without it is possible (RFC 8253).
+    pub const STARTTLS_FALLBACK_POSSIBLE: Self = Self::new(25, 4);
+    /// 25/5: no StartTLS (nor PCErr/Open) before StartTLSWait expiry.
+    pub const NO_STARTTLS_BEFORE_STARTTLSWAIT: Self = Self::new(25, 5);
     /// 1/2: no Open message received before the expiration of the OpenWait timer.
     pub const NO_OPEN_BEFORE_OPENWAIT: Self = Self::new(1, 2);
     /// 1/3: unacceptable and non-negotiable session characteristics.

@@ -4,7 +4,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use pcep::samples;
-use pcep::session::{Event, OpenPolicy, Role, Session, SessionConfig, State};
+use pcep::session::{
+    Event, OpenPolicy, Role, Session, SessionConfig, State, TlsPolicy, START_TLS_WAIT,
+};
 use pcep::wire::object::Open;
 use pcep::wire::tlv::{StatefulCapability, Tlv};
 use pcep::wire::{CloseReason, Message, PcErrCode, StateSyncCodepoints, WireConfig};
@@ -365,4 +367,104 @@ fn a_message_that_cannot_be_encoded_is_refused_by_send() {
     assert_eq!(pce.stats.encode_failures, 1);
     assert!(pce.send(&Message::Keepalive, t0).is_ok());
     drop(pcc);
+}
+
+/// Two sessions with these PCEPS policies, started and pumped until quiet.
+fn tls_pair(pcc: TlsPolicy, pce: TlsPolicy, now: Instant) -> (Session, Session) {
+    let mut c = Session::new(config(Role::Pcc, 30, 120)).with_tls(pcc);
+    let mut e = Session::new(config(Role::Pce, 30, 120)).with_tls(pce);
+    c.start(now);
+    e.start(now);
+    while pump(&mut c, &mut e, now) + pump(&mut e, &mut c, now) > 0 {}
+    (c, e)
+}
+
+/// RFC 8253 Figures 1 and 4: both send StartTLS (the PCE that allows both
+/// waits for the PCC's); both stop at the TLS handshake, then the PCEP
+/// session comes up over it.
+#[test]
+fn starttls_is_exchanged_before_open_and_the_session_comes_up_after_tls() {
+    let now = epoch();
+    for pce_policy in [TlsPolicy::Required, TlsPolicy::Optional] {
+        let (mut pcc, mut pce) = tls_pair(TlsPolicy::Required, pce_policy, now);
+        for s in [&mut pcc, &mut pce] {
+            assert_eq!(s.state(), &State::TlsHandshake);
+            assert_eq!(events(s), [Event::StartTls]);
+            assert_eq!(s.stats.sent_by_type[13], 1, "one StartTLS each");
+            assert_eq!(s.stats.sent_by_type[1], 0, "no Open before TLS");
+        }
+        // Bytes after the StartTLS are TLS: the session leaves them.
+        pce.handle_bytes(&[0x16, 0x03, 0x01], now);
+        assert_eq!(&pce.take_received()[..], &[0x16, 0x03, 0x01]);
+        pcc.tls_established(now);
+        pce.tls_established(now);
+        while pump(&mut pcc, &mut pce, now) + pump(&mut pce, &mut pcc, now) > 0 {}
+        assert!(matches!(pcc.state(), State::Up(_)), "{:?}", pcc.state());
+        assert!(matches!(pce.state(), State::Up(_)));
+    }
+}
+
+/// A PCE that allows both answers an Open with an Open (§3.2); one that
+/// requires TLS answers it with 1/1 and closes.
+#[test]
+fn an_open_first_is_welcome_only_where_tls_is_optional() {
+    let now = epoch();
+    let (pcc, pce) = tls_pair(TlsPolicy::Off, TlsPolicy::Optional, now);
+    assert!(matches!(pcc.state(), State::Up(_)));
+    assert!(matches!(pce.state(), State::Up(_)));
+    let (mut pcc, mut pce) = tls_pair(TlsPolicy::Off, TlsPolicy::Required, now);
+    assert_eq!(pce.state(), &State::Closed);
+    assert!(events(&mut pce).contains(&Event::Failed(PcErrCode::INVALID_OPEN)));
+    // The PCC without PCEPS got the PCE's StartTLS first: 25/4.
+    assert!(events(&mut pcc).contains(&Event::Failed(PcErrCode::STARTTLS_FALLBACK_POSSIBLE)));
+}
+
+/// RFC 8253 Figure 3: a PCE without PCEPS that gets a StartTLS first
+/// answers 25/4 (it would talk without TLS) and closes; the PCC, which got
+/// the PCE's Open instead of a StartTLS, answers 1/1 and closes, for its
+/// shell to retry once without TLS.
+#[test]
+fn a_speaker_without_tls_answers_starttls_with_25_4() {
+    let now = epoch();
+    let (mut pcc, mut pce) = tls_pair(TlsPolicy::Required, TlsPolicy::Off, now);
+    assert!(events(&mut pce).contains(&Event::Failed(PcErrCode::STARTTLS_FALLBACK_POSSIBLE)));
+    assert!(events(&mut pcc).contains(&Event::Failed(PcErrCode::INVALID_OPEN)));
+    assert_eq!(pcc.state(), &State::Closed);
+    assert_eq!(pce.state(), &State::Closed);
+}
+
+/// StartTLS after the Open exchange is 25/1; any other message before
+/// StartTLS is 25/2; silence until StartTLSWait is 25/5.
+#[test]
+fn starttls_errors_25_1_25_2_and_25_5() {
+    let now = epoch();
+    let (mut pcc, mut pce) = up_pair(now);
+    events(&mut pce);
+    pcc.handle_bytes(&[], now);
+    let start_tls = Message::StartTls.to_bytes(&WireConfig::default()).unwrap();
+    pce.handle_bytes(&start_tls, now);
+    assert!(events(&mut pce).contains(&Event::Failed(PcErrCode::STARTTLS_AFTER_EXCHANGE)));
+    assert_eq!(pce.state(), &State::Closed);
+
+    let mut pce = Session::new(config(Role::Pce, 30, 120)).with_tls(TlsPolicy::Required);
+    pce.start(now);
+    sent(&mut pce);
+    pce.handle_bytes(
+        &Message::Keepalive.to_bytes(&WireConfig::default()).unwrap(),
+        now,
+    );
+    assert!(events(&mut pce).contains(&Event::Failed(PcErrCode::STARTTLS_UNEXPECTED_MESSAGE)));
+    let errs: Vec<_> = sent(&mut pce);
+    assert!(
+        matches!(&errs[0], Message::PcErr(e) if e.errors[0].errors[0].code() == PcErrCode::STARTTLS_UNEXPECTED_MESSAGE),
+        "{errs:?}"
+    );
+
+    let mut pce = Session::new(config(Role::Pce, 30, 120)).with_tls(TlsPolicy::Optional);
+    pce.start(now);
+    assert!(sent(&mut pce).is_empty(), "a PCE allowing both waits");
+    assert_eq!(pce.poll_timeout(), Some(now + START_TLS_WAIT));
+    pce.handle_timeout(now + START_TLS_WAIT);
+    assert!(events(&mut pce).contains(&Event::Failed(PcErrCode::NO_STARTTLS_BEFORE_STARTTLSWAIT)));
+    assert_eq!(pce.state(), &State::Closed);
 }

@@ -746,7 +746,7 @@ async fn pcc_task(
                         sim.handle_message(i, &m, now);
                         count_lsps(&progress, before, sim.len());
                     }
-                    Event::Closed { .. } | Event::Failed(_) => {}
+                    Event::Closed { .. } | Event::Failed(_) | Event::StartTls => {}
                     Event::Malformed(e) => eprintln!("pcc-sim {addr}: malformed message: {e}"),
                 }
             }

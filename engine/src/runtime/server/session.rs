@@ -211,6 +211,9 @@ async fn run_session(
                     None => shared.metrics.log_suppressed(),
                 },
                 Event::Failed(code) => warn!(pcerr = %code, "session establishment failed"),
+                // Only a session started with PCEPS (with_tls) exchanges
+                // StartTLS; these sessions are not (yet).
+                Event::StartTls => warn!("StartTLS exchanged on a session without PCEPS"),
                 Event::Closed { reason, by_peer } => info!(%reason, by_peer, "session closed"),
             }
         }
