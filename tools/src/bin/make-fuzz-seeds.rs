@@ -5,7 +5,8 @@
 //! * `framer`: the samples back to back after a cut byte;
 //! * `session`: a PCC's side of a session (Open, Keepalive, reports, a
 //!   request) in pieces of at most 255 bytes, each after its length and a
-//!   time byte;
+//!   time byte, after a PCEPS policy byte (off; and optional with the
+//!   PCC's StartTLS first);
 //! * `bgp`: GoBGP's OPEN and BGP-LS UPDATEs as captured from gobgpd
 //!   (the same vectors as `protocol/bgp/tests/bgp.rs`), after a flags byte;
 //! * `core_input`: a PCC's session up, its sync, a report and a request,
@@ -55,8 +56,9 @@ fn main() -> anyhow::Result<()> {
         write("framer", &format!("samples-cut-{cut}"), &seed)?;
     }
 
-    // A PCC's side: Open, Keepalive, a sync, a request, time passing.
-    let mut session = Vec::new();
+    // A PCC's side: Open, Keepalive, a sync, a request, time passing;
+    // without PCEPS, and with it (the PCC's StartTLS first).
+    let mut session = vec![0u8];
     for (name, tick) in [
         ("open", 0u8),
         ("keepalive", 1),
@@ -72,6 +74,11 @@ fn main() -> anyhow::Result<()> {
         }
     }
     write("session", "pcc-sync-and-request", &session)?;
+    let start_tls = pcep::wire::Message::StartTls.to_bytes(&WireConfig::default())?;
+    let mut tls = vec![1u8, u8::try_from(start_tls.len())?, 0];
+    tls.extend_from_slice(&start_tls);
+    tls.extend_from_slice(&session[1..]);
+    write("session", "pcc-starttls-then-sync", &tls)?;
 
     let bgp: Vec<Vec<u8>> = GOBGP
         .iter()
