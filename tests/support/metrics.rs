@@ -16,12 +16,7 @@ pub(crate) fn metrics_at(base: &str) -> Option<HashMap<String, u64>> {
 
 /// The same, sending the API token `token` if any (`[[api_tokens]]`).
 pub(crate) fn metrics_with(base: &str, token: Option<&str>) -> Option<HashMap<String, u64>> {
-    let request = ureq::get(&format!("{base}/metrics"));
-    let request = match token {
-        Some(t) => request.header("Authorization", &format!("Bearer {t}")),
-        None => request,
-    };
-    let text = request
+    let text = super::wait_json::bearer(ureq::get(&format!("{base}/metrics")), token)
         .config()
         .timeout_global(Some(Duration::from_secs(5)))
         .build()

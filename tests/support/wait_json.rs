@@ -22,14 +22,8 @@ pub(crate) fn wait_json_with(
     ready: impl Fn(&serde_json::Value) -> bool,
 ) -> serde_json::Value {
     let deadline = Instant::now() + within;
-    let bearer = token.map(|t| format!("Bearer {t}"));
     loop {
-        let request = ureq::get(url);
-        let request = match &bearer {
-            Some(b) => request.header("Authorization", b),
-            None => request,
-        };
-        let got: serde_json::Value = request
+        let got: serde_json::Value = bearer(ureq::get(url), token)
             .call()
             .ok()
             .and_then(|mut r| r.body_mut().read_to_string().ok())
@@ -40,5 +34,17 @@ pub(crate) fn wait_json_with(
         }
         assert!(Instant::now() < deadline, "{url}: {got}");
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `request` with `Authorization: Bearer <token>` when there is a token
+/// (the API's `[[api_tokens]]`).
+pub(crate) fn bearer<B>(
+    request: ureq::RequestBuilder<B>,
+    token: Option<&str>,
+) -> ureq::RequestBuilder<B> {
+    match token {
+        Some(t) => request.header("Authorization", &format!("Bearer {t}")),
+        None => request,
     }
 }

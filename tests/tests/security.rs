@@ -16,6 +16,7 @@ use socket2::{Domain, Socket, Type};
 mod support;
 use support::metrics::metrics;
 use support::pce_serve::{pce_serve, pce_serve_logged};
+use support::wait_json::bearer;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -73,30 +74,11 @@ fn call(api: u16, method: &str, path: &str, token: Option<&str>) -> (u16, Option
         .build()
         .into();
     let url = format!("http://127.0.0.1:{api}{path}");
-    let bearer = token.map(|t| format!("Bearer {t}"));
     let response = match method {
-        "GET" => {
-            let r = agent.get(&url);
-            match &bearer {
-                Some(b) => r.header("Authorization", b).call(),
-                None => r.call(),
-            }
-        }
-        "DELETE" => {
-            let r = agent.delete(&url);
-            match &bearer {
-                Some(b) => r.header("Authorization", b).call(),
-                None => r.call(),
-            }
-        }
-        _ => {
-            let r = agent.post(&url);
-            let body = serde_json::json!({"pairs": [["192.0.2.1", "192.0.2.2"]]});
-            match &bearer {
-                Some(b) => r.header("Authorization", b).send_json(body),
-                None => r.send_json(body),
-            }
-        }
+        "GET" => bearer(agent.get(&url), token).call(),
+        "DELETE" => bearer(agent.delete(&url), token).call(),
+        _ => bearer(agent.post(&url), token)
+            .send_json(serde_json::json!({"pairs": [["192.0.2.1", "192.0.2.2"]]})),
     }
     .unwrap();
     let challenge = response
@@ -164,14 +146,15 @@ fn the_api_lets_in_configured_tokens_as_their_role_allows_and_audits_writes() {
     // Counted; the operator's write is in the audit log with its name and
     // answer, the reader's refused one with its role.
     let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
-    let text = agent
-        .get(&format!("http://127.0.0.1:{api}/metrics"))
-        .header("Authorization", &format!("Bearer {reader}"))
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_to_string()
-        .unwrap();
+    let text = bearer(
+        agent.get(&format!("http://127.0.0.1:{api}/metrics")),
+        Some(reader),
+    )
+    .call()
+    .unwrap()
+    .body_mut()
+    .read_to_string()
+    .unwrap();
     let value = |name: &str| {
         text.lines()
             .find_map(|l| l.strip_prefix(&format!("{name} ")))
