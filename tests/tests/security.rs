@@ -199,16 +199,10 @@ fn md5_drops(api: u16, reason: &str) -> u64 {
 
 /// The PCC sessions up, by source address.
 fn sources_up(api: u16) -> Vec<String> {
-    let v = support::wait_json::wait_json(
-        &format!("http://127.0.0.1:{api}/sessions"),
-        WAIT,
-        serde_json::Value::is_array,
-    );
-    v.as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["state"] == "Up")
-        .filter_map(|s| Some(s["peer"].as_str()?.rsplit_once(':')?.0.to_string()))
+    support::wait_json::sessions(api, WAIT)
+        .into_iter()
+        .filter(|s| s.state == "Up")
+        .map(|s| s.address)
         .collect()
 }
 

@@ -2,4 +2,5 @@
 //! streams.
 
 pub mod pcap;
+pub mod pki;
 pub mod sim;

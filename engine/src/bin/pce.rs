@@ -423,6 +423,10 @@ fn run_serve(
             tracing::warn!(file = %p.display(), "the configuration holds TCP-MD5 keys and every user may read it (chmod o-r)");
         }
     }
+    let tls = server::load_tls(&config)?;
+    if let Some(t) = &config.tls {
+        tracing::info!(certificate = %t.certificate.display(), ca = ?t.ca, pccs = ?t.pccs, "PCEPS (RFC 8253) configured");
+    }
     let topology_file = config.topology_file(&origin).map_err(|e| e.to_string())?;
     let topo = config.topology(&origin).map_err(|e| e.to_string())?;
     let addr = std::net::SocketAddr::new(config.pce.address, config.pce.port);
@@ -435,7 +439,7 @@ fn run_serve(
         let api_listener = pce_engine::runtime::api::listen(api_addr)
             .await
             .map_err(|e| format!("cannot listen on {api_addr} (management API): {e}"))?;
-        let shared = Arc::new(server::Shared::new(config, topo));
+        let shared = Arc::new(server::Shared::new(config, topo).with_tls(tls));
         let recorder = match record {
             Some(file) => {
                 let header = pce_engine::runtime::record::Header::new(

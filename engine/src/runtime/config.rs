@@ -58,6 +58,91 @@ pub struct Config {
     /// `[[tcp_md5]]`: TCP-MD5 keys (RFC 2385) of PCCs and peer PCEs.
     #[serde(default)]
     pub tcp_md5: Vec<TcpMd5Section>,
+    /// `[tls]`: PCEPS (RFC 8253) towards PCCs and peer PCEs (absent: none).
+    pub tls: Option<TlsSection>,
+}
+
+/// `[tls]`: PCEPS (RFC 8253): the StartTLS exchange, then TLS 1.3 or 1.2.
+///
+/// ```toml
+/// [tls]
+/// certificate = "/etc/pce/pce.crt"  # PEM, this PCE's chain (end entity first)
+/// key = "/etc/pce/pce.key"          # PEM private key
+/// ca = "/etc/pce/ca.crt"            # PEM CA(s) that peer PCEs' (and PCCs') certificates chain to
+/// pccs = "optional"                 # PCCs: off, optional (TLS if the PCC starts it) or required
+/// pcc_certificates = false          # true: a PCC must present a certificate from `ca`
+/// handshake_timeout = 10            # seconds
+/// [[tls.pcc]]                       # per prefix of PCCs; the longest match wins
+/// prefix = "192.0.2.0/24"
+/// mode = "required"
+/// ```
+/// A state-sync peer (`[[state_sync.peers]]`) uses mutual TLS whenever
+/// `[tls]` has a `ca`, unless its `tls = "off"`: both PCEs present a
+/// certificate from `ca`, and the peer's must name it (`tls_name`, or else
+/// its address as an IP subject alternative name).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSection {
+    /// This PCE's certificate chain (PEM).
+    pub certificate: PathBuf,
+    /// Its private key (PEM).
+    pub key: PathBuf,
+    /// The CA certificates peers and PCCs are verified against (PEM).
+    pub ca: Option<PathBuf>,
+    /// PCEPS towards PCCs not listed in `[[tls.pcc]]`.
+    #[serde(default = "TlsMode::optional")]
+    pub pccs: TlsMode,
+    /// PCEPS per prefix of PCCs.
+    #[serde(default)]
+    pub pcc: Vec<TlsPccSection>,
+    /// A PCC over TLS must present a certificate that chains to `ca`.
+    #[serde(default)]
+    pub pcc_certificates: bool,
+    /// Seconds a TLS handshake may take.
+    #[serde(default = "handshake_timeout")]
+    pub handshake_timeout: u64,
+}
+
+const fn handshake_timeout() -> u64 {
+    10
+}
+
+/// `[[tls.pcc]]`: PCEPS for a prefix of PCCs.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsPccSection {
+    /// Which PCCs.
+    pub prefix: Prefix,
+    /// Off, optional or required.
+    pub mode: TlsMode,
+}
+
+/// Whether a session uses PCEPS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// Plain TCP; a StartTLS gets PCErr 25/4.
+    Off,
+    /// TLS when the PCC starts with StartTLS, plain when it starts with
+    /// Open.
+    Optional,
+    /// TLS only: an Open first gets PCErr 1/1.
+    Required,
+}
+
+impl TlsMode {
+    const fn optional() -> Self {
+        Self::Optional
+    }
+
+    /// The session's policy.
+    pub const fn policy(self) -> pcep::session::TlsPolicy {
+        match self {
+            Self::Off => pcep::session::TlsPolicy::Off,
+            Self::Optional => pcep::session::TlsPolicy::Optional,
+            Self::Required => pcep::session::TlsPolicy::Required,
+        }
+    }
 }
 
 /// `[[tcp_md5]]`: the TCP-MD5 key (RFC 2385) of a PCC, a prefix of PCCs,
@@ -269,6 +354,12 @@ pub struct PeerSection {
     /// Its global priority.
     #[serde(default)]
     pub priority: u32,
+    /// PCEPS with it: `required` (mutual TLS; the default when `[tls]`
+    /// has a `ca`) or `off`.
+    pub tls: Option<TlsMode>,
+    /// The name its certificate must carry (a DNS subject alternative
+    /// name); absent: its address, as an IP subject alternative name.
+    pub tls_name: Option<String>,
 }
 
 const fn pcep_port() -> u16 {
@@ -595,6 +686,47 @@ impl Config {
                 return Err(invalid("tcp_md5.peer", "each address or prefix once"));
             }
         }
+        if let Some(t) = &config.tls {
+            let mut prefixes = std::collections::HashSet::new();
+            if !t.pcc.iter().all(|q| prefixes.insert(q.prefix)) {
+                return Err(invalid("tls.pcc.prefix", "each prefix once"));
+            }
+            if t.pcc_certificates && t.ca.is_none() {
+                return Err(invalid(
+                    "tls.pcc_certificates",
+                    "a [tls] ca to verify the PCCs' certificates against",
+                ));
+            }
+            if !(1..=300).contains(&t.handshake_timeout) {
+                return Err(invalid("tls.handshake_timeout", "1 to 300 seconds"));
+            }
+        }
+        if let Some(ss) = &config.state_sync {
+            for q in &ss.peers {
+                match q.tls {
+                    Some(TlsMode::Optional) => {
+                        return Err(invalid(
+                            "state_sync.peers.tls",
+                            "required or off (a state-sync session is authenticated or not)",
+                        ))
+                    }
+                    Some(TlsMode::Required)
+                        if config.tls.as_ref().is_none_or(|t| t.ca.is_none()) =>
+                    {
+                        return Err(invalid(
+                            "state_sync.peers.tls",
+                            "a [tls] section with certificate, key and ca (mutual TLS)",
+                        ))
+                    }
+                    _ => {}
+                }
+                if let Some(name) = &q.tls_name {
+                    if pce_tls::server_name(Some(name), q.address).is_err() {
+                        return Err(invalid("state_sync.peers.tls_name", "a DNS name"));
+                    }
+                }
+            }
+        }
         if config.api_tokens.is_empty() && !p.api.ip().is_loopback() {
             return Err(invalid(
                 "api",
@@ -687,6 +819,36 @@ impl Config {
             .iter()
             .filter(|t| t.peer.contains(peer))
             .max_by_key(|t| t.peer.0.prefix_len())
+    }
+
+    /// The configured state-sync peer at `address`.
+    pub fn peer(&self, address: IpAddr) -> Option<&PeerSection> {
+        let address = address.to_canonical();
+        self.state_sync
+            .as_ref()?
+            .peers
+            .iter()
+            .find(|p| p.address == address)
+    }
+
+    /// PCEPS on a session with `peer` (a state-sync peer or a PCC).
+    pub fn tls_mode(&self, peer: IpAddr) -> TlsMode {
+        let Some(tls) = &self.tls else {
+            return TlsMode::Off;
+        };
+        if let Some(p) = self.peer(peer) {
+            return p.tls.unwrap_or(if tls.ca.is_some() {
+                TlsMode::Required
+            } else {
+                TlsMode::Off
+            });
+        }
+        let peer = peer.to_canonical();
+        tls.pcc
+            .iter()
+            .filter(|q| q.prefix.contains(peer))
+            .max_by_key(|q| q.prefix.0.prefix_len())
+            .map_or(tls.pccs, |q| q.mode)
     }
 
     /// Whether `peer` may open a PCEP session: it is in `[pce] allow`

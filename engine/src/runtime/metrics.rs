@@ -36,6 +36,8 @@ pub struct Metrics {
     connections_denied: AtomicU64,
     api_unauthorized: AtomicU64,
     api_forbidden: AtomicU64,
+    tls_established: AtomicU64,
+    tls_failures: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 /// What the BGP-LS side reports (all zero without `[bgp_ls]`).
@@ -79,6 +81,17 @@ impl Metrics {
     /// value.
     pub fn sent(&self, m: &Message) {
         count_errors(&self.errors_sent, m);
+    }
+
+    /// A PCErr the session itself sent (not the core): counted by type and
+    /// value with the core's.
+    pub fn session_error_sent(&self, code: pcep::wire::PcErrCode) {
+        *self
+            .errors_sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry((code.error_type.0, code.error_value))
+            .or_default() += 1;
     }
 
     /// A session's messages by type since `last` (its counters before).
@@ -147,6 +160,23 @@ impl Metrics {
     /// A log line a peer caused was not written (one a second per cause).
     pub fn log_suppressed(&self) {
         self.log_suppressed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A PCEPS handshake: established (`None`), or failed, by reason.
+    pub fn tls_handshake(&self, failure: Option<&'static str>) {
+        match failure {
+            None => {
+                self.tls_established.fetch_add(1, Ordering::Relaxed);
+            }
+            Some(reason) => {
+                *self
+                    .tls_failures
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .entry(reason)
+                    .or_default() += 1;
+            }
+        }
     }
 
     /// The core took `d` for one input.
@@ -283,6 +313,25 @@ impl Metrics {
                 "# HELP {metric} {help}\n# TYPE {metric} counter\n{metric} {}",
                 v.load(Ordering::Relaxed)
             );
+        }
+        let metric = "pce_tls_sessions_established_total";
+        let _ = writeln!(
+            out,
+            "# HELP {metric} PCEP connections on which TLS was established after StartTLS (RFC 8253).\n# TYPE {metric} counter\n{metric} {}",
+            self.tls_established.load(Ordering::Relaxed)
+        );
+        let metric = "pce_tls_failures_total";
+        let _ = writeln!(
+            out,
+            "# HELP {metric} PCEP connections closed because TLS failed, by reason: certificate (invalid, expired, unknown CA), no_certificate, identity (a peer PCE's certificate names another), alert (the peer refused ours), protocol, timeout, closed, client_hello_without_starttls (TLS at once, without StartTLS).\n# TYPE {metric} counter"
+        );
+        for (reason, n) in self
+            .tls_failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            let _ = writeln!(out, "{metric}{{reason=\"{reason}\"}} {n}");
         }
         let b = &self.bgp_ls;
         for (metric, kind, help, v) in [

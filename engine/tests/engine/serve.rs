@@ -545,6 +545,57 @@ fn the_allow_list_matches_prefixes_addresses_and_peers() {
     assert!(open.allows("203.0.113.1".parse().unwrap()));
 }
 
+/// `[tls]`: PCEPS per PCC prefix (longest match), mutual TLS towards
+/// state-sync peers by default once there is a CA, and the combinations
+/// that cannot work refused with the key that is wrong.
+#[test]
+fn pceps_modes_from_the_configuration() {
+    use pce_engine::runtime::config::{Config, ConfigError, TlsMode};
+    let tls = "[tls]\ncertificate = \"c.pem\"\nkey = \"k.pem\"\n";
+    let c = Config::parse(
+        &format!(
+            "{tls}ca = \"ca.pem\"\npccs = \"off\"\n\
+             [[tls.pcc]]\nprefix = \"10.0.0.0/8\"\nmode = \"optional\"\n\
+             [[tls.pcc]]\nprefix = \"10.1.0.0/16\"\nmode = \"required\"\n\
+             [state_sync]\n[[state_sync.peers]]\naddress = \"198.51.100.7\"\n\
+             [[state_sync.peers]]\naddress = \"198.51.100.8\"\ntls = \"off\"\n"
+        ),
+        "test.toml",
+    )
+    .unwrap();
+    let mode = |a: &str| c.tls_mode(a.parse().unwrap());
+    assert_eq!(mode("10.2.0.1"), TlsMode::Optional);
+    assert_eq!(mode("10.1.0.1"), TlsMode::Required);
+    assert_eq!(mode("192.0.2.1"), TlsMode::Off);
+    assert_eq!(mode("198.51.100.7"), TlsMode::Required);
+    assert_eq!(mode("198.51.100.8"), TlsMode::Off);
+    // Without [tls], nothing is PCEPS.
+    let plain = Config::parse("", "test.toml").unwrap();
+    assert_eq!(plain.tls_mode("10.1.0.1".parse().unwrap()), TlsMode::Off);
+    // Without a CA a peer has no mutual TLS; optional is no mode for a
+    // peer; a PCC certificate needs a CA to check it against.
+    for (text, key) in [
+        (
+            format!("{tls}[state_sync]\n[[state_sync.peers]]\naddress = \"198.51.100.7\"\ntls = \"required\"\n"),
+            "state_sync.peers.tls",
+        ),
+        (
+            format!("{tls}ca = \"ca.pem\"\n[state_sync]\n[[state_sync.peers]]\naddress = \"198.51.100.7\"\ntls = \"optional\"\n"),
+            "state_sync.peers.tls",
+        ),
+        (format!("{tls}pcc_certificates = true\n"), "tls.pcc_certificates"),
+        (format!("{tls}handshake_timeout = 0\n"), "tls.handshake_timeout"),
+    ] {
+        match Config::parse(&text, "test.toml") {
+            Err(ConfigError::Invalid { key: k, .. }) => assert_eq!(k, key, "{text}"),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+    // A mode that does not exist: the parser names it.
+    let e = Config::parse(&format!("{tls}pccs = \"maybe\"\n"), "test.toml").unwrap_err();
+    assert!(e.to_string().contains("pccs"), "{e}");
+}
+
 /// RFC 8232 §3.2: a PCC that reconnects while the PCE still holds its
 /// database (within the State Timeout) finds that database's
 /// LSP-DB-VERSION in the PCE's Open, so that it may skip its

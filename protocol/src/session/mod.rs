@@ -174,6 +174,8 @@ pub struct Session {
     unknown: VecDeque<Instant>,
     /// Messages sent and received (for counters).
     pub stats: Stats,
+    /// The PCErrs the session sent itself, not yet taken by the shell.
+    errors_sent: Vec<PcErrCode>,
 }
 
 /// Message counters.
@@ -208,7 +210,15 @@ impl Session {
             events: VecDeque::new(),
             unknown: VecDeque::new(),
             stats: Stats::default(),
+            errors_sent: Vec::new(),
         }
+    }
+
+    /// The PCErrs the session itself sent (establishment failures,
+    /// malformed messages) since the last call, for the shell's counters
+    /// by Error-Type and Error-value.
+    pub fn take_errors_sent(&mut self) -> std::vec::Drain<'_, PcErrCode> {
+        self.errors_sent.drain(..)
     }
 
     /// The current state.
@@ -563,6 +573,7 @@ impl Session {
                     ..PcErr::new(PcepError::new(PcErrCode::UNACCEPTABLE_NEGOTIABLE))
                 };
                 self.stats.errors_sent += 1;
+                self.errors_sent.push(PcErrCode::UNACCEPTABLE_NEGOTIABLE);
                 self.queue_own(&Message::PcErr(err), now);
                 self.state = State::OpenWait {
                     remote_ok: false,
@@ -662,6 +673,9 @@ impl Session {
 
     fn send_error(&mut self, code: PcErrCode, now: Instant) {
         self.stats.errors_sent += 1;
+        if self.errors_sent.len() < 64 {
+            self.errors_sent.push(code);
+        }
         self.queue_own(&Message::PcErr(PcErr::new(PcepError::new(code))), now);
     }
 

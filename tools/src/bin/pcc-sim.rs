@@ -49,7 +49,6 @@ use pcep::wire::object::{EndPoints, HeaderFlags, Rp, Subobject};
 use pcep::wire::{Message, PcReq, Request, WireConfig};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpSocket;
 use tokio::sync::mpsc;
 
@@ -136,6 +135,20 @@ struct Args {
     /// configured with one does.
     #[arg(long)]
     md5_key: Option<String>,
+    /// PCEPS (RFC 8253): send StartTLS first and verify the PCE's
+    /// certificate against this CA file (PEM).
+    #[arg(long)]
+    tls_ca: Option<PathBuf>,
+    /// With `--tls-ca`: the client certificate chain to present (PEM).
+    #[arg(long, requires_all = ["tls_ca", "tls_key"])]
+    tls_cert: Option<PathBuf>,
+    /// With `--tls-cert`: its private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// With `--tls-ca`: the name the PCE's certificate must carry (default:
+    /// its address).
+    #[arg(long, requires = "tls_ca")]
+    tls_name: Option<String>,
     /// Follow RFC 8232 as a PCC: LSP-DB-VERSION (sync avoidance), delta
     /// synchronization, PCE-triggered initial synchronization and
     /// resynchronization (S, D, F, T).
@@ -350,6 +363,24 @@ fn main() {
 
 #[allow(clippy::too_many_lines)]
 async fn run(args: Args) -> Result<(), String> {
+    let tls = match &args.tls_ca {
+        Some(ca) => {
+            let roots = pce_tls::load_roots(ca).map_err(|e| format!("--tls-ca: {e}"))?;
+            let identity = match (&args.tls_cert, &args.tls_key) {
+                (Some(c), Some(k)) => Some((
+                    pce_tls::load_certificates(c).map_err(|e| format!("--tls-cert: {e}"))?,
+                    pce_tls::load_key(k).map_err(|e| format!("--tls-key: {e}"))?,
+                )),
+                _ => None,
+            };
+            let config =
+                pce_tls::client_config(roots, identity).map_err(|e| format!("--tls-ca: {e}"))?;
+            Some(config)
+        }
+        None => None,
+    };
+    // Every PCC's connections use it.
+    let _ = TLS.set(tls);
     let pairs = endpoints(&args)?;
     if pairs.is_empty() {
         return Err("--endpoints: at least one HEAD:TAIL".into());
@@ -602,7 +633,7 @@ enum Inbound {
 
 struct Conn {
     session: Session,
-    writer: Option<OwnedWriteHalf>,
+    writer: Option<tokio::io::WriteHalf<pce_tls::Stream>>,
     /// Bytes waiting out `--latency-ms`: (when due, bytes).
     delayed: std::collections::VecDeque<(Instant, Vec<u8>)>,
     generation: u64,
@@ -652,9 +683,16 @@ async fn pcc_task(
         // (Re)connect what is due.
         for (i, c) in conns.iter_mut().enumerate() {
             if c.writer.is_none() && !c.held_down && c.retry_at.is_some_and(|t| t <= now) {
-                match connect(addr, args.pce[i], args.md5_key.as_deref()).await {
+                match connect(
+                    addr,
+                    args.pce[i],
+                    args.md5_key.as_deref(),
+                    args.tls_name.as_deref(),
+                )
+                .await
+                {
                     Ok(stream) => {
-                        let (mut reader, writer) = stream.into_split();
+                        let (mut reader, writer) = tokio::io::split(stream);
                         c.generation += 1;
                         let generation = c.generation;
                         let tx = in_tx.clone();
@@ -692,7 +730,13 @@ async fn pcc_task(
                         });
                         c.session.start(Instant::now());
                     }
-                    Err(_) => c.retry_at = Some(now + Duration::from_secs(1)),
+                    Err(e) => {
+                        // PCEPS failures say why (the rest: not listening yet).
+                        if e.kind() == std::io::ErrorKind::Other {
+                            eprintln!("pcc-sim {addr}: {}: {e}", args.pce[i]);
+                        }
+                        c.retry_at = Some(now + Duration::from_secs(1));
+                    }
                 }
             }
         }
@@ -770,7 +814,8 @@ async fn pcc_task(
             }
             let mut failed = false;
             if let Some(w) = c.writer.as_mut() {
-                if !out.is_empty() && w.write_all(&out).await.is_err() {
+                if !out.is_empty() && (w.write_all(&out).await.is_err() || w.flush().await.is_err())
+                {
                     failed = true;
                 }
             }
@@ -876,6 +921,7 @@ async fn pcc_task(
                         }
                         if let Some(w) = c.writer.as_mut() {
                             let _ = w.write_all(&out).await;
+                            let _ = w.flush().await;
                             let _ = w.shutdown().await;
                         }
                     }
@@ -1011,7 +1057,56 @@ fn sync_probe(sim: &SimPcc) -> Message {
     })
 }
 
+/// `--tls-ca`: the PCEPS client configuration every connection uses.
+static TLS: std::sync::OnceLock<Option<Arc<pce_tls::rustls::ClientConfig>>> =
+    std::sync::OnceLock::new();
+
+/// A connection to `pce` from `local`; with `--tls-ca`, the StartTLS
+/// exchange (RFC 8253 §3.2: the PCC sends StartTLS first) and the TLS
+/// handshake are done on it before the PCEP session starts.
 async fn connect(
+    local: Ipv4Addr,
+    pce: SocketAddr,
+    md5_key: Option<&str>,
+    tls_name: Option<&str>,
+) -> std::io::Result<pce_tls::Stream> {
+    let tcp = connect_tcp(local, pce, md5_key).await?;
+    let Some(Some(config)) = TLS.get() else {
+        return Ok(pce_tls::Stream::Plain(tcp));
+    };
+    let mut tcp = tcp;
+    let wire = WireConfig::default();
+    let start = Message::StartTls
+        .to_bytes(&wire)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    tcp.write_all(&start).await?;
+    let mut header = [0u8; 4];
+    tcp.read_exact(&mut header).await?;
+    let len = usize::from(u16::from_be_bytes([header[2], header[3]]));
+    let mut body = vec![0u8; len.saturating_sub(4)];
+    tcp.read_exact(&mut body).await?;
+    if header[1] != 13 {
+        let mut all = header.to_vec();
+        all.extend_from_slice(&body);
+        let answer = Message::decode(bytes::Bytes::from(all), &wire)
+            .map_or_else(|e| format!("undecodable: {e}"), |m| format!("{m:?}"));
+        return Err(std::io::Error::other(format!(
+            "the PCE answered StartTLS with {answer}"
+        )));
+    }
+    let name = pce_tls::server_name(tls_name, pce.ip()).map_err(std::io::Error::other)?;
+    let tls = pce_tls::handshake(
+        tcp,
+        pce_tls::Side::Client(Arc::clone(config), name),
+        &[],
+        Duration::from_secs(10),
+    )
+    .await
+    .map_err(|e| std::io::Error::other(format!("TLS: {e}")))?;
+    Ok(pce_tls::Stream::Tls(Box::new(tls)))
+}
+
+async fn connect_tcp(
     local: Ipv4Addr,
     pce: SocketAddr,
     md5_key: Option<&str>,

@@ -215,6 +215,19 @@ pub struct Shared {
     /// Log lines about refused second sessions (a peer that reconnects in
     /// a loop), at most one a second.
     refusals: Mutex<quiet::Throttled>,
+    /// PCEPS: the TLS configurations made from `[tls]`'s files.
+    pub tls: Option<pce_tls::Tls>,
+}
+
+/// The TLS configurations of `[tls]`: its certificate, key and CA files
+/// read and checked (a clear error naming the file otherwise).
+pub fn load_tls(config: &Config) -> Result<Option<pce_tls::Tls>, String> {
+    let Some(t) = &config.tls else {
+        return Ok(None);
+    };
+    pce_tls::Tls::load(&t.certificate, &t.key, t.ca.as_deref())
+        .map(Some)
+        .map_err(|e| format!("[tls]: {e}"))
 }
 
 /// A live session as the API shows it.
@@ -237,6 +250,8 @@ pub struct SessionInfo {
     /// Message counters of the session.
     #[serde(serialize_with = "shared_counters")]
     pub counters: Arc<SessionCounters>,
+    /// PCEPS: the TLS version and cipher suite, once established.
+    pub tls: Option<String>,
 }
 
 fn shared_counters<S: serde::Serializer>(
@@ -335,7 +350,15 @@ impl Shared {
                 .unwrap_or_else(super::limits::connections_that_fit),
             refusals: Mutex::default(),
             config,
+            tls: None,
         }
+    }
+
+    /// With PCEPS (the certificates of `[tls]`, loaded by [`load_tls`]).
+    #[must_use]
+    pub fn with_tls(mut self, tls: Option<pce_tls::Tls>) -> Self {
+        self.tls = tls;
+        self
     }
 
     /// A slot for one more PCEP connection, or `None` when

@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use bytes::BufMut;
+use pce_tls::Stream;
 use pcep::session::{Event, OpenPolicy, Role, Session, SessionConfig, State};
 use pcep::wire::iana::CloseReason;
 use pcep::wire::object::PcepError;
@@ -27,7 +28,7 @@ use super::{
 /// A connection to or from `peer`; `outbound` when this PCE opened it (a
 /// state-sync session it dialled).
 pub(super) async fn session_task(
-    mut stream: TcpStream,
+    stream: TcpStream,
     peer: SocketAddr,
     id: SessionId,
     outbound: bool,
@@ -71,6 +72,7 @@ pub(super) async fn session_task(
                     evict: Arc::clone(&evict),
                     capabilities: None,
                     counters: Arc::default(),
+                    tls: None,
                 },
             );
         }
@@ -95,7 +97,16 @@ pub(super) async fn session_task(
         }
         return refuse_second(stream).await;
     }
-    let result = run_session(&mut stream, peer, id, shared, &core, &evict).await;
+    let result = run_session(
+        Stream::Plain(stream),
+        peer,
+        id,
+        outbound,
+        shared,
+        &core,
+        &evict,
+    )
+    .await;
     let mut sessions = shared.sessions();
     // An evicted session's entry is already its successor's.
     if sessions.get(&peer.ip()).is_some_and(|s| s.id == id.0) {
@@ -120,9 +131,10 @@ enum Cause {
 }
 
 async fn run_session(
-    stream: &mut TcpStream,
+    mut stream: Stream,
     peer: SocketAddr,
     id: SessionId,
+    outbound: bool,
     shared: &Arc<Shared>,
     core: &CoreHandle,
     evict: &tokio::sync::Notify,
@@ -137,7 +149,19 @@ async fn run_session(
         policy: OpenPolicy::default(),
         wire: shared.wire(),
     };
-    let mut session = Session::new(config);
+    // PCEPS as configured for this PCC or peer, when the certificates are
+    // loaded.
+    let tls = if shared.tls.is_some() {
+        shared.config.tls_mode(peer.ip()).policy()
+    } else {
+        pcep::session::TlsPolicy::Off
+    };
+    let mut session = Session::new(config).with_tls(tls);
+    // The StartTLS exchange is done: the handshake follows.
+    let mut start_tls = false;
+    // Whether the first bytes were looked at (a TLS ClientHello instead
+    // of PCEP).
+    let mut first_read = true;
     // Log lines the peer causes, by cause (the PCErr they answer with).
     let mut quiet = Quiet::<Cause>::default();
     let read_budget = Budget::new(shared.config.pce.session_read_budget);
@@ -211,9 +235,7 @@ async fn run_session(
                     None => shared.metrics.log_suppressed(),
                 },
                 Event::Failed(code) => warn!(pcerr = %code, "session establishment failed"),
-                // Only a session started with PCEPS (with_tls) exchanges
-                // StartTLS; these sessions are not (yet).
-                Event::StartTls => warn!("StartTLS exchanged on a session without PCEPS"),
+                Event::StartTls => start_tls = true,
                 Event::Closed { reason, by_peer } => info!(%reason, by_peer, "session closed"),
             }
         }
@@ -253,6 +275,28 @@ async fn run_session(
                     break Ok(());
                 }
             }
+        }
+        if std::mem::take(&mut start_tls) {
+            match handshake(stream, &mut session, outbound, peer, shared).await {
+                Ok((tls, what)) => {
+                    info!(tls = %what, "PCEPS: TLS established");
+                    shared.metrics.tls_handshake(None);
+                    if let Some(s) = shared.sessions().get_mut(&peer.ip()) {
+                        s.tls = Some(what);
+                    }
+                    stream = tls;
+                    session.tls_established(now());
+                    continue;
+                }
+                Err((kind, e)) => {
+                    warn!(reason = kind, "PCEPS: TLS failed, connection closed: {e}");
+                    shared.metrics.tls_handshake(Some(kind));
+                    break Ok(());
+                }
+            }
+        }
+        for code in session.take_errors_sent() {
+            shared.metrics.session_error_sent(code);
         }
         shared.metrics.session_delta(&last_stats, &session.stats);
         last_stats = session.stats;
@@ -335,6 +379,14 @@ async fn run_session(
                     Ok(n) => {
                         charge.keep(n);
                         held.merge(charge);
+                        if std::mem::take(&mut first_read)
+                            && !stream.is_tls()
+                            && pce_tls::looks_like_tls(session.receive_buffer(0))
+                        {
+                            warn!("a TLS ClientHello instead of PCEP: the peer starts TLS at once, without the StartTLS exchange of RFC 8253 (or expects a TLS-only port); connection closed");
+                            shared.metrics.tls_handshake(Some("client_hello_without_starttls"));
+                            break Ok(());
+                        }
                         session.handle_received(now());
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
@@ -349,6 +401,80 @@ async fn run_session(
         core.send(CoreInput::Down(id));
     }
     result
+}
+
+/// The TLS handshake after the StartTLS exchange (RFC 8253 §3.3): this PCE
+/// is the server on connections it accepted, the client on those it
+/// opened. A state-sync peer must present a certificate that names it; a
+/// PCC must present one when `[tls] pcc_certificates` says so. The TLS
+/// stream and a description of it, or a metric label and why not.
+async fn handshake(
+    stream: Stream,
+    session: &mut Session,
+    outbound: bool,
+    peer: SocketAddr,
+    shared: &Shared,
+) -> Result<(Stream, String), (&'static str, String)> {
+    let fail = |kind: &'static str, e: String| (kind, e);
+    let Stream::Plain(tcp) = stream else {
+        return Err(fail("protocol", "StartTLS on a TLS session".into()));
+    };
+    let (Some(tls), Some(section)) = (&shared.tls, &shared.config.tls) else {
+        return Err(fail("protocol", "no [tls] configuration".into()));
+    };
+    let early = session.take_received();
+    let within = std::time::Duration::from_secs(section.handshake_timeout);
+    let configured = shared.config.peer(peer.ip());
+    let name = pce_tls::server_name(configured.and_then(|p| p.tls_name.as_deref()), peer.ip())
+        .map_err(|e| fail("config", e))?;
+    let side = if outbound {
+        let client = tls
+            .client
+            .clone()
+            .ok_or_else(|| fail("config", "[tls] has no ca to verify the peer with".into()))?;
+        pce_tls::Side::Client(client, name.clone())
+    } else {
+        pce_tls::Side::Server(Arc::clone(&tls.server))
+    };
+    let s = pce_tls::handshake(tcp, side, &early, within)
+        .await
+        .map_err(|e| (e.kind(), e.to_string()))?;
+    let presented = s.peer_certificate();
+    if configured.is_some() && !outbound {
+        match presented {
+            None => {
+                return Err(fail(
+                    "no_certificate",
+                    "the peer PCE presented no certificate (state sync requires mutual TLS)".into(),
+                ))
+            }
+            Some(c) if !pce_tls::names(c, &name) => {
+                return Err(fail(
+                    "identity",
+                    format!("the peer PCE's certificate is not issued to {name:?}"),
+                ))
+            }
+            Some(_) => {}
+        }
+    } else if configured.is_none() && section.pcc_certificates && presented.is_none() {
+        return Err(fail(
+            "no_certificate",
+            "the PCC presented no certificate ([tls] pcc_certificates = true)".into(),
+        ));
+    }
+    let what = format!(
+        "{:?} {:?}{}",
+        s.protocol_version()
+            .unwrap_or(pce_tls::rustls::ProtocolVersion::Unknown(0)),
+        s.cipher_suite()
+            .unwrap_or(pce_tls::rustls::CipherSuite::Unknown(0)),
+        if presented.is_some() {
+            ", client certificate"
+        } else {
+            ""
+        }
+    );
+    Ok((Stream::Tls(Box::new(s)), what))
 }
 
 /// Refuse a second session from a peer that has one (RFC 5440 §6.7,
