@@ -3,11 +3,12 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # PCE_BIN_DIR: where pce and pcc-sim are (default: a release build).
 if [ -z "${PCE_BIN_DIR:-}" ]; then
-  (cd "$ROOT" && cargo build -q --release -p pce-engine --bin pce -p pce-tools --bin pcc-sim)
+  (cd "$ROOT" && cargo build -q --release -p pce-engine --bin pce -p pce-tools --bin pcc-sim --bin pki-lab)
   PCE_BIN_DIR="$ROOT/target/release"
 fi
 PCE="$PCE_BIN_DIR/pce"
 SIM="$PCE_BIN_DIR/pcc-sim"
+PKI="$PCE_BIN_DIR/pki-lab"
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {

@@ -5,15 +5,32 @@
 # Without state-sync the PCEs chase each other (the updates never stop);
 # with it (PCE1 priority 200) PCE1 computes both and they settle at once.
 # Documented state: many updates without, at most 2 per LSP with.
-#   examples/split-brain/run.sh [--check] [SECONDS]   (default 5)
+# --tls: everything over PCEPS (RFC 8253): the PCCs' sessions over TLS
+# (required), the PCEs' state-sync session over mutual TLS, certificates
+# from a throw-away CA (pki-lab).
+#   examples/split-brain/run.sh [--check] [--tls] [SECONDS]   (default 5)
 . "$(dirname "$0")/../lib.sh"
 CHECK=0; [ "${1:-}" = --check ] && { CHECK=1; shift; }
+TLS=0; [ "${1:-}" = --tls ] && { TLS=1; shift; }
 RUN=${1:-5}
+SIM_TLS=()
+if [ $TLS = 1 ]; then
+  "$PKI" "$WORK/pki" pce1=127.0.0.81 pce2=127.0.0.82
+  SIM_TLS=(--tls-ca "$WORK/pki/ca.crt")
+fi
+tls_section() { # PCE number
+  printf '[tls]\ncertificate = "%s"\nkey = "%s"\nca = "%s"\npccs = "required"\n' \
+    "$WORK/pki/pce$1.crt" "$WORK/pki/pce$1.key" "$WORK/pki/ca.crt"
+}
 run() { # mode
   local extra1="" extra2=""
   if [ "$1" = with ]; then
     extra1=$'[state_sync]\npriority = 200\n[[state_sync.peers]]\naddress = "127.0.0.82"\nport = 4291\npriority = 100'
     extra2=$'[state_sync]\npriority = 100\n[[state_sync.peers]]\naddress = "127.0.0.81"\nport = 4291\npriority = 200'
+  fi
+  if [ $TLS = 1 ]; then
+    extra1="$(tls_section 1)"$'\n'"$extra1"
+    extra2="$(tls_section 2)"$'\n'"$extra2"
   fi
   for i in 1 2; do
     local extra=extra$i
@@ -31,6 +48,8 @@ TOML
   wait_api http://127.0.0.1:9292/health 'd["status"] == "ok"'
   wait_api http://127.0.0.1:9293/health 'd["status"] == "ok"'
   [ "$1" = with ] && wait_api http://127.0.0.1:9292/peers 'd["mesh_complete"] and d["peers"][0]["synchronized"]'
+  # Over PCEPS the state-sync session is mutual TLS.
+  [ "$1" = with ] && [ $TLS = 1 ] && wait_api http://127.0.0.1:9292/sessions 'any(s["tls"] and "client certificate" in s["tls"] for s in d)'
   for p in 1 3; do
     local first second
     if [ $p = 1 ]; then first=127.0.0.81; second=127.0.0.82; else first=127.0.0.82; second=127.0.0.81; fi
@@ -38,7 +57,7 @@ TOML
 {"events": [{"at_ms": 300, "action": "add_lsp", "name": "lsp", "source": "10.0.0.$p", "destination": "10.0.0.$((p + 1))",
              "disjoint_group": 1, "group_source": "192.0.2.100"}]}
 JSON
-    "$SIM" --pce $first:4291 --pce $second:4291 --source-base 127.6$((p + 3)).0.1 --lsps 0 --latency-ms 20 \
+    "$SIM" --pce $first:4291 --pce $second:4291 --source-base 127.6$((p + 3)).0.1 --lsps 0 --latency-ms 20 "${SIM_TLS[@]}" \
       --scenario "$WORK/$1-pcc$p.json" --seconds "$RUN" --record "$WORK/$1-pcc$p.record.json" >/dev/null 2>&1 &
     eval "sim$p=\$!"
   done
@@ -46,6 +65,13 @@ JSON
   local u1 u3
   u1=$(python3 -c "import json; print(len(json.load(open('$WORK/$1-pcc1.record.json'))['pccs'][0]['updates']))")
   u3=$(python3 -c "import json; print(len(json.load(open('$WORK/$1-pcc3.record.json'))['pccs'][0]['updates']))")
+  if [ $TLS = 1 ]; then
+    # Every PCC session of this run was PCEPS (required): count them.
+    local n
+    n=$(curl -sf http://127.0.0.1:9292/metrics | awk '/^pce_tls_sessions_established_total /{print $2}')
+    echo "$1 state-sync: PCE1 established $n TLS sessions"
+    [ "${n:-0}" -ge 2 ] || { echo "split-brain: expected PCEPS sessions" >&2; [ $CHECK = 1 ] && exit 1; }
+  fi
   echo "$1 state-sync: LSP1 got $u1 updates, LSP2 got $u3 in ${RUN}s"
   kill "${PIDS[@]}" 2>/dev/null || true
   wait "${PIDS[@]}" 2>/dev/null || true

@@ -15,6 +15,9 @@ fn every_example_reaches_its_documented_state() {
         ("single-pce/run.sh", vec!["--check"]),
         ("state-sync-cluster/run.sh", vec!["--check"]),
         ("split-brain/run.sh", vec!["--check", "3"]),
+        // The same cluster over PCEPS: PCCs over TLS, the PCEs' state
+        // sync over mutual TLS.
+        ("split-brain/run.sh", vec!["--check", "--tls", "3"]),
     ] {
         let out = Command::new("bash")
             .arg(workspace().join("examples").join(script))
