@@ -2,7 +2,7 @@
 # Macro benchmark of inter-PCE state synchronization, release builds over
 # loopback, fresh processes per round:
 #   1. replication of 100,000 LSPs to a peer: PCE A holds 100,000 LSPs from
-#      2,000 simulated PCCs; PCE B starts and opens its state-sync session;
+#      2,000 simulated PCCs, connected; PCE B starts and opens its state-sync session;
 #      time from B's start until B's API counts 100,000 LSPs. Baseline in the
 #      same round: the sync of the same LSPs from the PCCs into A.
 #   2. the relayed update's round trip PCC -> B -> A -> B -> PCC (A computes,
@@ -45,10 +45,18 @@ for r in $(seq 1 "$ROUNDS"); do
   wait_port $A 4192
   $T/pcc-sim --pce $A:4192 --pccs 2000 --lsps 50 --measure-sync --source-base 127.40.0.1 |
     sed -n 's/.* in \([0-9.]*\) ms.*/\1/p' >> "$DIR/sync"
+  kill $PA; wait $PA 2>/dev/null || true
+  # Replication: the PCCs stay connected to A (a peer takes reports only
+  # for PCCs announced to it, that is connected to A).
+  $T/pce serve --config "$DIR/a.toml" 2>/dev/null & PA=$!
+  wait_port $A 4192
+  $T/pcc-sim --pce $A:4192 --pccs 2000 --lsps 50 --seconds 600 --source-base 127.40.0.1 >/dev/null 2>&1 & PS=$!
+  until curl -sf http://127.0.0.1:9292/health | grep -q '"lsps":100000,"sessions":2000,'; do sleep 0.01; done
   t0=$(now_ms)
   $T/pce serve --config "$DIR/b.toml" 2>/dev/null & PB=$!
   until [ "$(lsps 9293 || echo 0)" = 100000 ]; do sleep 0.002; done
   echo $(( $(now_ms) - t0 )) >> "$DIR/repl"
+  kill $PS; wait $PS 2>/dev/null || true
   kill $PA $PB; wait $PA $PB 2>/dev/null || true
 done
 repl=$(median < "$DIR/repl"); sync=$(median < "$DIR/sync")

@@ -1112,3 +1112,77 @@ fn a_pcc_s_own_speaker_entity_id_names_it_on_state_sync_sessions() {
         [PcErrCode::INVALID_SPEAKER_ENTITY_ID]
     );
 }
+
+/// A peer that comes up while a PCC is in its State Timeout (its session
+/// down, its LSPs kept): the synchronization carries only the LSPs of PCCs
+/// announced to the peer, which would refuse the others (PCErr 20/7 for
+/// each, 100,000 of them in `bench/state-sync.sh`). The PCC's own session,
+/// once back, is what synchronizes them.
+#[test]
+fn a_peer_synchronizes_only_the_lsps_of_pccs_announced_to_it() {
+    let mut pce = core(100, 200);
+    pcc_a_up(&mut pce);
+    drain(&mut pce);
+    pce.session_down(SC, super::support::origin());
+    drain(&mut pce);
+    assert_eq!(
+        pce.lspdb().keys(),
+        [key(7)],
+        "kept through the State Timeout"
+    );
+    pce.session_up(SP, ip(PEER), negotiated(true, true));
+    let out = drain(&mut pce);
+    let sent = reports_to(&out, SP);
+    assert!(
+        sent.iter().all(|r| r.lsp.is_end_of_sync()) && sent.len() == 1,
+        "{sent:?}"
+    );
+    // Back: announced, then its LSPs go to the peer.
+    pcc_a_up(&mut pce);
+    let out = drain(&mut pce);
+    assert_eq!(notification_values(&out), [1]);
+    let sent = reports_to(&out, SP);
+    assert!(sent.iter().any(|r| r.lsp.plsp_id == 7), "{sent:?}");
+}
+
+/// 2,000 PCCs' Open information is more than one PCNtf can carry (65,535
+/// bytes): a peer that comes up gets it in several PCNtfs that all encode,
+/// each PCC once, in order (before, one PCNtf failed to encode and the peer
+/// learned no PCC, then refused every report).
+#[test]
+fn the_open_information_of_2000_pccs_reaches_a_peer_in_pcntfs_that_encode() {
+    let mut pce = core(100, 200);
+    for i in 0..2000u32 {
+        let mut n = negotiated(false, false);
+        n.peer
+            .tlvs
+            .push(Tlv::SpeakerEntityId(bytes::Bytes::from(format!(
+                "router-{i:04}-of-the-metro-ring"
+            ))));
+        let a = std::net::Ipv4Addr::from(u32::from(std::net::Ipv4Addr::new(10, 0, 0, 0)) + i);
+        pce.session_up(SessionId(100 + u64::from(i)), IpAddr::V4(a), n);
+    }
+    drain(&mut pce);
+    pce.session_up(SP, ip(PEER), negotiated(true, true));
+    let out = drain(&mut pce);
+    let wire = pcep::wire::WireConfig::default();
+    let mut announced = Vec::new();
+    let mut messages = 0;
+    for (_, m) in out.iter().filter(|(s, _)| *s == SP) {
+        if let Message::PcNtf(n) = m {
+            messages += 1;
+            let bytes = m.to_bytes(&wire).expect("each PCNtf encodes");
+            assert!(bytes.len() <= 65_535);
+            assert_eq!(n.notifications.len(), 1, "one <notify> each");
+            announced.extend(
+                n.notifications[0]
+                    .notifications
+                    .iter()
+                    .map(|x| x.notification_value),
+            );
+        }
+    }
+    assert_eq!(announced.len(), 2000);
+    assert!(announced.iter().all(|v| *v == 1));
+    assert!(messages > 1, "{messages}");
+}

@@ -115,23 +115,17 @@ impl Pce {
             v
         };
         if !infos.is_empty() {
-            // One NOTIFICATION object per PCC, in one PCNtf (§3.2). They
-            // are one <notify> of RFC 5440's grammar: a second <notify>
-            // without RP objects could not be told from the first.
-            let notifications = infos
+            // One NOTIFICATION object per PCC, in one <notify> of RFC
+            // 5440's grammar (§3.2: a second <notify> without RP objects
+            // could not be told from the first), in as many PCNtfs as the
+            // 65,535-byte message length needs (2,000 PCCs take ~100 KB).
+            let notifications: Vec<Notification> = infos
                 .into_iter()
                 .flat_map(|(pcc, tlvs)| self.pcc_info_unit(pcc, 1, tlvs).notifications)
                 .collect();
-            self.send(
-                session,
-                Message::PcNtf(PcNtf {
-                    notifications: vec![NotifyUnit {
-                        rps: Vec::new(),
-                        notifications,
-                        unknown: Vec::new(),
-                    }],
-                }),
-            );
+            for m in pcntf_batches(notifications) {
+                self.send(session, m);
+            }
         }
         self.send_peer_sync(session, peer, None);
         // A new peer may outrank the computing PCE of what we hold: what
@@ -147,7 +141,17 @@ impl Pce {
         let mut reports = Vec::new();
         match only {
             None => {
+                // Only the LSPs of PCCs we have a session with: those we
+                // announced first (peer_up). A peer takes reports only for
+                // PCCs announced to it (`may_report`); the state we keep for
+                // a PCC in its State Timeout is its own again once it
+                // reconnects and synchronizes, with us or with the peer.
+                let connected: HashSet<PccId> =
+                    self.sessions.values().filter_map(|s| s.pcc()).collect();
                 for key in self.lspdb.keys() {
+                    if !connected.contains(&key.pcc) {
+                        continue;
+                    }
                     if let Some(r) = self.forwardable(key, peer, true, 0) {
                         reports.push(r);
                     }
@@ -498,4 +502,36 @@ impl Pce {
             }
         }
     }
+}
+
+/// PCNtfs of one `<notify>` each that carry `notifications` in order, each
+/// small enough to encode: batches of 256, halved until they fit.
+fn pcntf_batches(notifications: Vec<Notification>) -> Vec<Message> {
+    let wire = pcep::wire::WireConfig::default();
+    let unit = |notifications: Vec<Notification>| {
+        Message::PcNtf(PcNtf {
+            notifications: vec![NotifyUnit {
+                rps: Vec::new(),
+                notifications,
+                unknown: Vec::new(),
+            }],
+        })
+    };
+    let mut out = Vec::new();
+    let mut pending: Vec<Vec<Notification>> = notifications
+        .chunks(256)
+        .rev()
+        .map(<[Notification]>::to_vec)
+        .collect();
+    while let Some(mut batch) = pending.pop() {
+        let m = unit(batch.clone());
+        if batch.len() <= 1 || m.to_bytes(&wire).is_ok() {
+            out.push(m);
+        } else {
+            let second = batch.split_off(batch.len() / 2);
+            pending.push(second);
+            pending.push(batch);
+        }
+    }
+    out
 }
