@@ -9,4 +9,5 @@ pub(crate) mod metrics;
 pub(crate) mod netns_lab;
 pub(crate) mod pce_serve;
 pub(crate) mod running;
+pub(crate) mod sessions;
 pub(crate) mod wait_json;

@@ -72,11 +72,24 @@ fn start(
                 .unwrap(),
         ),
     };
-    wait_json(
-        &format!("http://127.0.0.1:{api}/health"),
-        Duration::from_secs(30),
-        |h| h["status"] == "ok",
-    );
+    if more.contains("[api_tls]") {
+        // HTTPS: ready when the API accepts connections (the test checks
+        // /health with its own TLS settings).
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", api)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the API did not come up"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    } else {
+        wait_json(
+            &format!("http://127.0.0.1:{api}/health"),
+            Duration::from_secs(30),
+            |h| h["status"] == "ok",
+        );
+    }
     (pce, port, api)
 }
 

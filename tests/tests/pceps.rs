@@ -34,6 +34,7 @@ fn ip(s: &str) -> IpAddr {
 /// A CA with certificates for the PCEs (127.0.0.1, 127.0.0.2), a PCC, an
 /// expired PCC, and a PCC of another CA.
 struct Pki {
+    authority: Ca,
     dir: PathBuf,
     ca: PathBuf,
     pce: Issued,
@@ -56,6 +57,7 @@ fn pki(tag: &str) -> Pki {
         foreign: other.issue(&dir, "foreign-pcc", &[], false).unwrap(),
         foreign_ca: other.certificate.clone(),
         ca: ca.certificate.clone(),
+        authority: ca,
         dir,
     }
 }
@@ -114,7 +116,7 @@ fn tls_args(ca: &Path, identity: Option<&Issued>) -> Vec<String> {
 /// The sessions of the PCE whose API is on `api`: (source address, state,
 /// TLS).
 fn sessions(api: u16) -> Vec<(String, String, Option<String>)> {
-    support::wait_json::sessions(api, WAIT)
+    support::sessions::sessions(api, WAIT)
         .into_iter()
         .map(|s| (s.address, s.state, s.tls))
         .collect()
@@ -572,4 +574,116 @@ fn tshark_sees_starttls_then_only_tls() {
     assert!(payload > 0);
     assert_eq!(payload, records, "bytes outside TLS records: {tls:?}");
     assert!(application >= 3, "{tls:?}");
+}
+
+/// A ureq agent for HTTPS that trusts `ca` and presents `client` if any.
+fn https(ca: &Path, client: Option<&Issued>) -> ureq::Agent {
+    use ureq::tls::{Certificate, ClientCert, PrivateKey, RootCerts, TlsConfig};
+    let root = Certificate::from_pem(&std::fs::read(ca).unwrap()).unwrap();
+    let mut tls = TlsConfig::builder().root_certs(RootCerts::new_with_certs(&[root]));
+    if let Some(c) = client {
+        let chain = Certificate::from_pem(&std::fs::read(&c.certificate).unwrap()).unwrap();
+        let key = PrivateKey::from_pem(&std::fs::read(&c.key).unwrap()).unwrap();
+        tls = tls.client_cert(Some(ClientCert::new_with_certs(&[chain], key)));
+    }
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .tls_config(tls.build())
+        .build()
+        .into()
+}
+
+/// The status of `method path` on the API at `base`, or the transport
+/// error.
+fn status(agent: &ureq::Agent, method: &str, url: &str) -> Result<u16, String> {
+    let r = match method {
+        "GET" => agent.get(url).call(),
+        _ => agent.post(url).send_empty(),
+    };
+    r.map(|r| r.status().as_u16()).map_err(|e| e.to_string())
+}
+
+#[test]
+fn the_api_over_https_knows_callers_by_client_certificate() {
+    let p = pki("api-tls");
+    let noc = p.authority.issue(&p.dir, "noc", &[], false).unwrap();
+    let viewer = p.authority.issue(&p.dir, "viewer", &[], false).unwrap();
+    let stranger = p.authority.issue(&p.dir, "stranger", &[], false).unwrap();
+    let log = p.dir.join("pce.log");
+    let (_pce, _port, api) = pce_serve_logged(
+        "api-tls-pce",
+        &format!(
+            "[api_tls]\ncertificate = \"{}\"\nkey = \"{}\"\nca = \"{}\"\n\
+             [[api_clients]]\nname = \"noc\"\nrole = \"operator\"\n\
+             [[api_clients]]\nname = \"viewer\"\nrole = \"read\"\n",
+            p.pce.certificate.display(),
+            p.pce.key.display(),
+            p.ca.display()
+        ),
+        &log,
+    );
+    let base = format!("https://127.0.0.1:{api}");
+    let url = |path: &str| format!("{base}{path}");
+    let anonymous = https(&p.ca, None);
+    // /health is open (it is how pce_serve waited for the process).
+    assert_eq!(status(&anonymous, "GET", &url("/health")), Ok(200));
+    assert_eq!(status(&anonymous, "GET", &url("/sessions")), Ok(401));
+    // A certificate from the CA that [[api_clients]] does not list.
+    assert_eq!(
+        status(&https(&p.ca, Some(&stranger)), "GET", &url("/sessions")),
+        Ok(401)
+    );
+    let viewer = https(&p.ca, Some(&viewer));
+    assert_eq!(status(&viewer, "GET", &url("/sessions")), Ok(200));
+    assert_eq!(status(&viewer, "POST", &url("/reoptimize")), Ok(403));
+    let noc = https(&p.ca, Some(&noc));
+    let s = status(&noc, "POST", &url("/reoptimize")).unwrap();
+    assert!((200..300).contains(&s), "{s}");
+    // A certificate of another CA: the handshake fails.
+    let foreign = status(&https(&p.ca, Some(&p.foreign)), "GET", &url("/sessions"));
+    assert!(foreign.is_err(), "{foreign:?}");
+    // Plain HTTP to the HTTPS port: no answer in clear.
+    let plain = ureq::get(&format!("http://127.0.0.1:{api}/health")).call();
+    assert!(plain.is_err(), "{:?}", plain.map(|r| r.status()));
+    let metrics = |reason: &str| -> u64 {
+        let mut r = noc.get(&url("/metrics")).call().unwrap();
+        let text = r.body_mut().read_to_string().unwrap();
+        let series = format!("pce_api_tls_failures_total{{reason=\"{reason}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&series)?.parse().ok())
+            .unwrap_or(0)
+    };
+    until(
+        || {
+            format!(
+                "certificate {} protocol {}",
+                metrics("certificate"),
+                metrics("protocol")
+            )
+        },
+        || metrics("certificate") >= 1 && metrics("protocol") >= 1,
+    );
+    // The CLI over HTTPS with a client certificate.
+    let out = std::process::Command::new(pce_tests::bin_dir().join("pce"))
+        .args(["sessions", "--api", &base, "--ca-file"])
+        .arg(&p.ca)
+        .arg("--cert-file")
+        .arg(p.dir.join("noc.crt"))
+        .arg("--key-file")
+        .arg(p.dir.join("noc.key"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The audit line names the certificate's caller.
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.lines().any(|l| l.contains("pce::audit")
+            && l.contains("caller=noc")
+            && l.contains("/reoptimize")),
+        "{text}"
+    );
 }

@@ -199,7 +199,7 @@ fn md5_drops(api: u16, reason: &str) -> u64 {
 
 /// The PCC sessions up, by source address.
 fn sources_up(api: u16) -> Vec<String> {
-    support::wait_json::sessions(api, WAIT)
+    support::sessions::sessions(api, WAIT)
         .into_iter()
         .filter(|s| s.state == "Up")
         .map(|s| s.address)

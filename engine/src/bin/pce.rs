@@ -424,6 +424,7 @@ fn run_serve(
         }
     }
     let tls = server::load_tls(&config)?;
+    let api_tls = server::load_api_tls(&config)?;
     if let Some(t) = &config.tls {
         tracing::info!(certificate = %t.certificate.display(), ca = ?t.ca, pccs = ?t.pccs, "PCEPS (RFC 8253) configured");
     }
@@ -439,7 +440,9 @@ fn run_serve(
         let api_listener = pce_engine::runtime::api::listen(api_addr)
             .await
             .map_err(|e| format!("cannot listen on {api_addr} (management API): {e}"))?;
-        let shared = Arc::new(server::Shared::new(config, topo).with_tls(tls));
+        let shared = Arc::new(server::Shared::new(config, topo)
+                .with_tls(tls)
+                .with_api_tls(api_tls));
         let recorder = match record {
             Some(file) => {
                 let header = pce_engine::runtime::record::Header::new(

@@ -100,7 +100,8 @@ pub fn router(shared: Arc<Shared>, core: CoreHandle) -> Router {
             .api_tokens
             .iter()
             .map(|t| (t.name.as_str(), t.role, t.sha256.as_str())),
-    );
+    )
+    .requiring(!shared.config.api_clients.is_empty());
     let api = Api {
         shared,
         core,
@@ -145,7 +146,7 @@ pub fn router(shared: Arc<Shared>, core: CoreHandle) -> Router {
 /// then on a loopback address). `GET /health` needs no token (probes).
 async fn authorize(
     State(api): State<Api>,
-    axum::extract::ConnectInfo(Peer(peer)): axum::extract::ConnectInfo<Peer>,
+    axum::extract::ConnectInfo(Peer(peer, certified)): axum::extract::ConnectInfo<Peer>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
@@ -155,7 +156,12 @@ async fn authorize(
         .headers()
         .get(axum::http::header::AUTHORIZATION)
         .map(axum::http::HeaderValue::as_bytes);
-    let caller = match api.tokens.check(presented) {
+    // A token, when one is presented, else the client certificate's caller.
+    let checked = match (presented, certified) {
+        (None, Some(caller)) => Ok(caller),
+        (presented, _) => api.tokens.check(presented),
+    };
+    let caller = match checked {
         Ok(c) => c,
         Err(_) if method == axum::http::Method::GET && path == "/health" => Caller {
             name: "anonymous".into(),
@@ -198,14 +204,27 @@ async fn authorize(
     response
 }
 
-/// The address an API call came from.
-#[derive(Clone, Copy, Debug)]
-struct Peer(SocketAddr);
+/// The address an API call came from, and the caller its client
+/// certificate names (`[[api_clients]]`), if any.
+#[derive(Clone, Debug)]
+struct Peer(SocketAddr, Option<Caller>);
 
 impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, Limited>> for Peer {
     fn connect_info(stream: axum::serve::IncomingStream<'_, Limited>) -> Self {
-        Self(*stream.remote_addr())
+        Self(*stream.remote_addr(), stream.io().caller.clone())
     }
+}
+
+/// The `[[api_clients]]` caller a client certificate names, if any.
+fn certified_caller(shared: &Shared, tls: &pce_tls::TlsStream) -> Option<Caller> {
+    let cert = tls.peer_certificate()?;
+    shared.config.api_clients.iter().find_map(|c| {
+        let name = pce_tls::server_name(Some(&c.name), shared.config.pce.api.ip()).ok()?;
+        pce_tls::names(cert, &name).then(|| Caller {
+            name: c.name.as_str().into(),
+            role: c.role,
+        })
+    })
 }
 
 impl Api {
@@ -230,7 +249,12 @@ pub async fn serve(
     shared: Arc<Shared>,
     core: CoreHandle,
 ) -> std::io::Result<()> {
-    tracing::info!(address = %listener.local_addr()?, "management API listening");
+    let tls = shared.api_tls.as_ref().map(|t| Arc::clone(&t.server));
+    tracing::info!(address = %listener.local_addr()?, https = tls.is_some(), "management API listening");
+    if tls.is_none() && !shared.config.pce.api.ip().is_loopback() {
+        tracing::warn!("the management API is not on a loopback address and has no [api_tls]: its tokens travel in clear");
+    }
+    let (ready_tx, ready) = tokio::sync::mpsc::channel(64);
     let limited = Limited {
         slots: Arc::new(tokio::sync::Semaphore::new(
             shared.config.pce.max_api_connections,
@@ -239,6 +263,10 @@ pub async fn serve(
         shared: Arc::clone(&shared),
         errors: crate::runtime::server::Throttled::default(),
         refusals: crate::runtime::server::Throttled::default(),
+        tls,
+        ready_tx,
+        ready,
+        failures: Arc::default(),
     };
     axum::serve(
         limited,
@@ -257,6 +285,14 @@ struct Limited {
     shared: Arc<Shared>,
     errors: crate::runtime::server::Throttled,
     refusals: crate::runtime::server::Throttled,
+    /// HTTPS (`[api_tls]`): each connection's handshake runs in a task of
+    /// its own (a slow client does not hold up the others' accepts), and
+    /// its connection comes back through `ready`.
+    tls: Option<Arc<pce_tls::rustls::ServerConfig>>,
+    ready_tx: tokio::sync::mpsc::Sender<(Slotted, SocketAddr)>,
+    ready: tokio::sync::mpsc::Receiver<(Slotted, SocketAddr)>,
+    /// Log lines about failed handshakes, at most one a second.
+    failures: Arc<std::sync::Mutex<crate::runtime::server::Throttled>>,
 }
 
 /// An API connection, holding its slot until it closes, or until nothing
@@ -264,7 +300,9 @@ struct Limited {
 /// and writes fail: the connection closes and its slot is free; idle
 /// keep-alive clients cannot hold every slot).
 struct Slotted {
-    stream: tokio::net::TcpStream,
+    stream: pce_tls::Stream,
+    /// The caller its client certificate names (`[[api_clients]]`).
+    caller: Option<Caller>,
     _slot: tokio::sync::OwnedSemaphorePermit,
     idle: std::pin::Pin<Box<tokio::time::Sleep>>,
     timeout: std::time::Duration,
@@ -275,13 +313,18 @@ struct Slotted {
 
 impl Slotted {
     fn new(
-        stream: tokio::net::TcpStream,
+        stream: pce_tls::Stream,
         slot: tokio::sync::OwnedSemaphorePermit,
         shared: Arc<Shared>,
     ) -> Self {
         let timeout = std::time::Duration::from_secs(u64::from(shared.config.pce.api_idle_timeout));
+        let caller = match &stream {
+            pce_tls::Stream::Tls(t) => certified_caller(&shared, t),
+            pce_tls::Stream::Plain(_) => None,
+        };
         Self {
             stream,
+            caller,
             _slot: slot,
             idle: Box::pin(tokio::time::sleep(timeout)),
             timeout,
@@ -314,10 +357,18 @@ impl axum::serve::Listener for Limited {
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         loop {
-            match self.listener.accept().await {
+            let accepted = tokio::select! {
+                accepted = self.listener.accept() => accepted,
+                Some(ready) = self.ready.recv() => return ready,
+            };
+            match accepted {
                 Ok((stream, peer)) => match Arc::clone(&self.slots).try_acquire_owned() {
                     Ok(slot) => {
-                        return (Slotted::new(stream, slot, Arc::clone(&self.shared)), peer)
+                        let Some(tls) = &self.tls else {
+                            let stream = pce_tls::Stream::Plain(stream);
+                            return (Slotted::new(stream, slot, Arc::clone(&self.shared)), peer);
+                        };
+                        self.handshake(stream, peer, slot, Arc::clone(tls));
                     }
                     Err(_) => {
                         self.shared.metrics.api_connection_refused();
@@ -340,6 +391,52 @@ impl axum::serve::Listener for Limited {
 
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
         self.listener.local_addr()
+    }
+}
+
+impl Limited {
+    /// The TLS handshake of an accepted connection, in a task of its own;
+    /// the connection is served once it completes, closed (logged and
+    /// counted by reason) if it fails.
+    fn handshake(
+        &self,
+        stream: tokio::net::TcpStream,
+        peer: SocketAddr,
+        slot: tokio::sync::OwnedSemaphorePermit,
+        tls: Arc<pce_tls::rustls::ServerConfig>,
+    ) {
+        let shared = Arc::clone(&self.shared);
+        let ready = self.ready_tx.clone();
+        let failures = Arc::clone(&self.failures);
+        let within = std::time::Duration::from_secs(
+            shared
+                .config
+                .api_tls
+                .as_ref()
+                .map_or(10, |t| t.handshake_timeout),
+        );
+        tokio::spawn(async move {
+            match pce_tls::handshake(stream, pce_tls::Side::Server(tls), &[], within).await {
+                Ok(s) => {
+                    let io =
+                        Slotted::new(pce_tls::Stream::Tls(Box::new(s)), slot, Arc::clone(&shared));
+                    let _ = ready.send((io, peer)).await;
+                }
+                Err(e) => {
+                    shared.metrics.api_tls_failure(e.kind());
+                    let allowed = failures
+                        .lock()
+                        .ok()
+                        .and_then(|mut t| t.allow(crate::runtime::clock::now()));
+                    match allowed {
+                        Some(suppressed) => {
+                            tracing::warn!(%peer, reason = e.kind(), suppressed, "management API: TLS failed, connection closed: {e} (lines suppressed in the last second: {suppressed})")
+                        }
+                        None => shared.metrics.log_suppressed(),
+                    }
+                }
+            }
+        });
     }
 }
 

@@ -90,6 +90,9 @@ impl Refusal {
 #[derive(Clone, Debug, Default)]
 pub struct Tokens {
     by_digest: HashMap<[u8; 32], Caller>,
+    /// Callers must authenticate even without tokens (`[[api_clients]]`:
+    /// by client certificate).
+    required: bool,
 }
 
 impl Tokens {
@@ -109,12 +112,23 @@ impl Tokens {
                 ))
             })
             .collect();
-        Self { by_digest }
+        Self {
+            by_digest,
+            required: false,
+        }
+    }
+
+    /// The same, requiring authentication even without tokens (callers
+    /// known by client certificates).
+    #[must_use]
+    pub fn requiring(mut self, required: bool) -> Self {
+        self.required = required;
+        self
     }
 
     /// Whether callers must authenticate.
     pub fn enabled(&self) -> bool {
-        !self.by_digest.is_empty()
+        self.required || !self.by_digest.is_empty()
     }
 
     /// The caller an `Authorization` header names.

@@ -60,6 +60,52 @@ pub struct Config {
     pub tcp_md5: Vec<TcpMd5Section>,
     /// `[tls]`: PCEPS (RFC 8253) towards PCCs and peer PCEs (absent: none).
     pub tls: Option<TlsSection>,
+    /// `[api_tls]`: HTTPS for the management API (absent: plain HTTP).
+    pub api_tls: Option<ApiTlsSection>,
+    /// `[[api_clients]]`: API callers known by their client certificate.
+    #[serde(default)]
+    pub api_clients: Vec<ApiClientSection>,
+}
+
+/// `[api_tls]`: the management API over HTTPS (TLS 1.3 or 1.2).
+///
+/// ```toml
+/// [api_tls]
+/// certificate = "/etc/pce/api.crt"   # PEM chain
+/// key = "/etc/pce/api.key"           # PEM private key
+/// ca = "/etc/pce/clients-ca.crt"     # PEM: client certificates are verified against it ([[api_clients]])
+/// handshake_timeout = 10             # seconds
+/// ```
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiTlsSection {
+    /// The API's certificate chain (PEM).
+    pub certificate: PathBuf,
+    /// Its private key (PEM).
+    pub key: PathBuf,
+    /// CA certificates that API clients' certificates chain to (PEM).
+    pub ca: Option<PathBuf>,
+    /// Seconds a TLS handshake may take.
+    #[serde(default = "handshake_timeout")]
+    pub handshake_timeout: u64,
+}
+
+/// `[[api_clients]]`: an API caller known by its client certificate (a
+/// certificate from `[api_tls] ca` whose subject alternative names hold
+/// `name`), with a role, as `[[api_tokens]]` give them to tokens.
+///
+/// ```toml
+/// [[api_clients]]
+/// name = "noc.example.net"   # a DNS name its certificate carries
+/// role = "operator"          # or "read"
+/// ```
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiClientSection {
+    /// The DNS name its certificate must carry; audit lines name it.
+    pub name: String,
+    /// `read` or `operator`.
+    pub role: crate::runtime::auth::Role,
 }
 
 /// `[tls]`: PCEPS (RFC 8253): the StartTLS exchange, then TLS 1.3 or 1.2.
@@ -727,10 +773,32 @@ impl Config {
                 }
             }
         }
-        if config.api_tokens.is_empty() && !p.api.ip().is_loopback() {
+        if !config.api_clients.is_empty() && config.api_tls.as_ref().is_none_or(|t| t.ca.is_none())
+        {
+            return Err(invalid(
+                "api_clients",
+                "an [api_tls] section with a ca to verify client certificates against",
+            ));
+        }
+        let mut clients = std::collections::HashSet::new();
+        for c in &config.api_clients {
+            if pce_tls::server_name(Some(&c.name), p.api.ip()).is_err() || !clients.insert(&c.name)
+            {
+                return Err(invalid("api_clients.name", "a unique DNS name"));
+            }
+        }
+        if let Some(t) = &config.api_tls {
+            if !(1..=300).contains(&t.handshake_timeout) {
+                return Err(invalid("api_tls.handshake_timeout", "1 to 300 seconds"));
+            }
+        }
+        if config.api_tokens.is_empty()
+            && config.api_clients.is_empty()
+            && !p.api.ip().is_loopback()
+        {
             return Err(invalid(
                 "api",
-                "a loopback address, or [[api_tokens]] to authenticate callers (the API creates and deletes LSPs on routers)",
+                "a loopback address, or [[api_tokens]] or [[api_clients]] to authenticate callers (the API creates and deletes LSPs on routers)",
             ));
         }
         if !(1..=3600).contains(&p.update_timeout) {

@@ -38,6 +38,7 @@ pub struct Metrics {
     api_forbidden: AtomicU64,
     tls_established: AtomicU64,
     tls_failures: Mutex<BTreeMap<&'static str, u64>>,
+    api_tls_failures: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 /// What the BGP-LS side reports (all zero without `[bgp_ls]`).
@@ -177,6 +178,16 @@ impl Metrics {
                     .or_default() += 1;
             }
         }
+    }
+
+    /// A management API TLS handshake failed, by reason.
+    pub fn api_tls_failure(&self, reason: &'static str) {
+        *self
+            .api_tls_failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(reason)
+            .or_default() += 1;
     }
 
     /// The core took `d` for one input.
@@ -327,6 +338,19 @@ impl Metrics {
         );
         for (reason, n) in self
             .tls_failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            let _ = writeln!(out, "{metric}{{reason=\"{reason}\"}} {n}");
+        }
+        let metric = "pce_api_tls_failures_total";
+        let _ = writeln!(
+            out,
+            "# HELP {metric} Management API connections closed because the TLS handshake failed ([api_tls]), by reason (as pce_tls_failures_total).\n# TYPE {metric} counter"
+        );
+        for (reason, n) in self
+            .api_tls_failures
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .iter()

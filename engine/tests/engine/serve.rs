@@ -584,6 +584,18 @@ fn pceps_modes_from_the_configuration() {
             "state_sync.peers.tls",
         ),
         (format!("{tls}pcc_certificates = true\n"), "tls.pcc_certificates"),
+        (
+            "[[api_clients]]\nname = \"noc\"\nrole = \"operator\"\n".to_string(),
+            "api_clients",
+        ),
+        (
+            "[api_tls]\ncertificate = \"c\"\nkey = \"k\"\nca = \"ca\"\n[[api_clients]]\nname = \"not a name\"\nrole = \"read\"\n".to_string(),
+            "api_clients.name",
+        ),
+        (
+            "[pce]\napi = \"192.0.2.1:9189\"\n[api_tls]\ncertificate = \"c\"\nkey = \"k\"\n".to_string(),
+            "api",
+        ),
         (format!("{tls}handshake_timeout = 0\n"), "tls.handshake_timeout"),
     ] {
         match Config::parse(&text, "test.toml") {

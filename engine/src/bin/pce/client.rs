@@ -17,9 +17,55 @@ pub(crate) struct Target {
     /// variable; neither: no token).
     #[arg(long, global = true)]
     pub(crate) token_file: Option<std::path::PathBuf>,
+    /// With an `https://` API: the CA certificate file (PEM) its
+    /// certificate is verified against.
+    #[arg(long, global = true)]
+    pub(crate) ca_file: Option<std::path::PathBuf>,
+    /// With an `https://` API: a client certificate to present (PEM;
+    /// `[[api_clients]]`), with `--key-file`.
+    #[arg(long, global = true, requires = "key_file")]
+    pub(crate) cert_file: Option<std::path::PathBuf>,
+    /// The client certificate's private key (PEM).
+    #[arg(long, global = true, requires = "cert_file")]
+    pub(crate) key_file: Option<std::path::PathBuf>,
 }
 
 impl Target {
+    /// An HTTP agent with the TLS settings given (`--ca-file`,
+    /// `--cert-file`, `--key-file`).
+    fn agent(&self) -> Result<ureq::Agent, String> {
+        use ureq::tls::{Certificate, ClientCert, PrivateKey, RootCerts, TlsConfig};
+        let read = |what: &str, p: &std::path::Path| {
+            std::fs::read(p).map_err(|e| format!("{what} {}: {e}", p.display()))
+        };
+        let mut tls = TlsConfig::builder();
+        if let Some(p) = &self.ca_file {
+            let pem = read("--ca-file", p)?;
+            let certs = ureq::tls::parse_pem(&pem)
+                .filter_map(|i| match i {
+                    Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+                    _ => None,
+                })
+                .collect::<Vec<Certificate<'static>>>();
+            if certs.is_empty() {
+                return Err(format!("--ca-file {}: no certificate", p.display()));
+            }
+            tls = tls.root_certs(RootCerts::new_with_certs(&certs));
+        }
+        if let (Some(c), Some(k)) = (&self.cert_file, &self.key_file) {
+            let chain = Certificate::from_pem(&read("--cert-file", c)?)
+                .map_err(|e| format!("--cert-file {}: {e}", c.display()))?;
+            let key = PrivateKey::from_pem(&read("--key-file", k)?)
+                .map_err(|e| format!("--key-file {}: {e}", k.display()))?;
+            tls = tls.client_cert(Some(ClientCert::new_with_certs(&[chain], key)));
+        }
+        Ok(ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .tls_config(tls.build())
+            .build()
+            .into())
+    }
+
     /// The token to send, if any.
     fn token(&self) -> Result<Option<String>, String> {
         if let Some(path) = &self.token_file {
@@ -133,10 +179,7 @@ fn with_token<B>(r: ureq::RequestBuilder<B>, bearer: Option<&str>) -> ureq::Requ
 /// An API call; `Err` is the message to print.
 fn call(t: &Target, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
     let url = format!("{}{path}", t.api.trim_end_matches('/'));
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let agent = t.agent()?;
     let bearer = t.token()?.map(|t| format!("Bearer {t}"));
     let bearer = bearer.as_deref();
     let response = match (method, body) {

@@ -217,6 +217,8 @@ pub struct Shared {
     refusals: Mutex<quiet::Throttled>,
     /// PCEPS: the TLS configurations made from `[tls]`'s files.
     pub tls: Option<pce_tls::Tls>,
+    /// HTTPS for the management API, from `[api_tls]`'s files.
+    pub api_tls: Option<pce_tls::Tls>,
 }
 
 /// The TLS configurations of `[tls]`: its certificate, key and CA files
@@ -228,6 +230,16 @@ pub fn load_tls(config: &Config) -> Result<Option<pce_tls::Tls>, String> {
     pce_tls::Tls::load(&t.certificate, &t.key, t.ca.as_deref())
         .map(Some)
         .map_err(|e| format!("[tls]: {e}"))
+}
+
+/// The same for `[api_tls]`.
+pub fn load_api_tls(config: &Config) -> Result<Option<pce_tls::Tls>, String> {
+    let Some(t) = &config.api_tls else {
+        return Ok(None);
+    };
+    pce_tls::Tls::load(&t.certificate, &t.key, t.ca.as_deref())
+        .map(Some)
+        .map_err(|e| format!("[api_tls]: {e}"))
 }
 
 /// A live session as the API shows it.
@@ -351,7 +363,15 @@ impl Shared {
             refusals: Mutex::default(),
             config,
             tls: None,
+            api_tls: None,
         }
+    }
+
+    /// With HTTPS on the API (`[api_tls]`, loaded by [`load_tls`]).
+    #[must_use]
+    pub fn with_api_tls(mut self, tls: Option<pce_tls::Tls>) -> Self {
+        self.api_tls = tls;
+        self
     }
 
     /// With PCEPS (the certificates of `[tls]`, loaded by [`load_tls`]).
