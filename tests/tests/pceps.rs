@@ -687,3 +687,67 @@ fn the_api_over_https_knows_callers_by_client_certificate() {
         "{text}"
     );
 }
+
+/// Certificate rotation: new files in place and SIGHUP; sessions opened
+/// from then on get the new certificate (here the only one carrying the
+/// name the PCC expects), and a file that cannot be used keeps the old.
+#[test]
+fn a_rotated_certificate_applies_after_sighup() {
+    let p = pki("pceps-rotate");
+    let (cert, key) = (p.dir.join("served.crt"), p.dir.join("served.key"));
+    std::fs::copy(&p.pce.certificate, &cert).unwrap();
+    std::fs::copy(&p.pce.key, &key).unwrap();
+    let log = p.dir.join("pce.log");
+    let (pce, port, api) = pce_serve_logged(
+        "pceps-rotate-pce",
+        &format!(
+            "[tls]\ncertificate = \"{}\"\nkey = \"{}\"\nca = \"{}\"\npccs = \"required\"\n",
+            cert.display(),
+            key.display(),
+            p.ca.display()
+        ),
+        &log,
+    );
+    let rotated = p
+        .authority
+        .issue(&p.dir, "pce-rotated", &[ip("127.0.0.1")], false)
+        .unwrap();
+    let mut args = tls_args(&p.ca, None);
+    args.extend(["--tls-name".into(), "pce-rotated".into()]);
+    let sim_log = p.dir.join("sim.log");
+    let _sim = pcc(port, "127.43.0.1", 1, &args, &sim_log);
+    // The served certificate does not carry that name: refused by the PCC.
+    until(
+        || std::fs::read_to_string(&sim_log).unwrap_or_default(),
+        || std::fs::read_to_string(&sim_log).is_ok_and(|t| t.contains("not valid for name")),
+    );
+    let hup = || {
+        let ok = std::process::Command::new("kill")
+            .args(["-HUP", &pce.0.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+    };
+    // A broken file first: the running certificate stays.
+    std::fs::write(&cert, "not a certificate").unwrap();
+    hup();
+    until(
+        || std::fs::read_to_string(&log).unwrap_or_default(),
+        || {
+            std::fs::read_to_string(&log)
+                .is_ok_and(|t| t.contains("the running [tls] certificates stay"))
+        },
+    );
+    std::fs::copy(&rotated.certificate, &cert).unwrap();
+    std::fs::copy(&rotated.key, &key).unwrap();
+    hup();
+    until(
+        || format!("{:?}", sessions(api)),
+        || {
+            sessions(api)
+                .iter()
+                .any(|(a, s, t)| a == "127.43.0.1" && s == "Up" && t.is_some())
+        },
+    );
+}

@@ -527,6 +527,7 @@ fn reload_on_sighup(
                     }
                 };
             let (config, topology) = new;
+            pce_engine::runtime::server::reload_tls(&shared);
             let old = &shared.config;
             if config.pce.address != old.pce.address
                 || config.pce.port != old.pce.port

@@ -249,9 +249,9 @@ pub async fn serve(
     shared: Arc<Shared>,
     core: CoreHandle,
 ) -> std::io::Result<()> {
-    let tls = shared.api_tls.as_ref().map(|t| Arc::clone(&t.server));
-    tracing::info!(address = %listener.local_addr()?, https = tls.is_some(), "management API listening");
-    if tls.is_none() && !shared.config.pce.api.ip().is_loopback() {
+    let https = shared.api_tls.load().is_some();
+    tracing::info!(address = %listener.local_addr()?, https, "management API listening");
+    if !https && !shared.config.pce.api.ip().is_loopback() {
         tracing::warn!("the management API is not on a loopback address and has no [api_tls]: its tokens travel in clear");
     }
     let (ready_tx, ready) = tokio::sync::mpsc::channel(64);
@@ -263,7 +263,6 @@ pub async fn serve(
         shared: Arc::clone(&shared),
         errors: crate::runtime::server::Throttled::default(),
         refusals: crate::runtime::server::Throttled::default(),
-        tls,
         ready_tx,
         ready,
         failures: Arc::default(),
@@ -288,7 +287,6 @@ struct Limited {
     /// HTTPS (`[api_tls]`): each connection's handshake runs in a task of
     /// its own (a slow client does not hold up the others' accepts), and
     /// its connection comes back through `ready`.
-    tls: Option<Arc<pce_tls::rustls::ServerConfig>>,
     ready_tx: tokio::sync::mpsc::Sender<(Slotted, SocketAddr)>,
     ready: tokio::sync::mpsc::Receiver<(Slotted, SocketAddr)>,
     /// Log lines about failed handshakes, at most one a second.
@@ -364,11 +362,11 @@ impl axum::serve::Listener for Limited {
             match accepted {
                 Ok((stream, peer)) => match Arc::clone(&self.slots).try_acquire_owned() {
                     Ok(slot) => {
-                        let Some(tls) = &self.tls else {
+                        let Some(tls) = self.shared.api_tls.load_full() else {
                             let stream = pce_tls::Stream::Plain(stream);
                             return (Slotted::new(stream, slot, Arc::clone(&self.shared)), peer);
                         };
-                        self.handshake(stream, peer, slot, Arc::clone(tls));
+                        self.handshake(stream, peer, slot, Arc::clone(&tls.server));
                     }
                     Err(_) => {
                         self.shared.metrics.api_connection_refused();

@@ -215,10 +215,11 @@ pub struct Shared {
     /// Log lines about refused second sessions (a peer that reconnects in
     /// a loop), at most one a second.
     refusals: Mutex<quiet::Throttled>,
-    /// PCEPS: the TLS configurations made from `[tls]`'s files.
-    pub tls: Option<pce_tls::Tls>,
-    /// HTTPS for the management API, from `[api_tls]`'s files.
-    pub api_tls: Option<pce_tls::Tls>,
+    /// PCEPS: the TLS configurations made from `[tls]`'s files (read
+    /// again on SIGHUP: a rotated certificate applies to new sessions).
+    pub tls: arc_swap::ArcSwapOption<pce_tls::Tls>,
+    /// HTTPS for the management API, from `[api_tls]`'s files (the same).
+    pub api_tls: arc_swap::ArcSwapOption<pce_tls::Tls>,
 }
 
 /// The TLS configurations of `[tls]`: its certificate, key and CA files
@@ -230,6 +231,28 @@ pub fn load_tls(config: &Config) -> Result<Option<pce_tls::Tls>, String> {
     pce_tls::Tls::load(&t.certificate, &t.key, t.ca.as_deref())
         .map(Some)
         .map_err(|e| format!("[tls]: {e}"))
+}
+
+/// SIGHUP: read the certificate, key and CA files of `[tls]` and
+/// `[api_tls]` again (a rotated certificate); sessions and API connections
+/// opened from now on use them. A file that cannot be used keeps the
+/// running TLS configuration and says why.
+pub fn reload_tls(shared: &Shared) {
+    for (what, slot, loaded) in [
+        ("[tls]", &shared.tls, load_tls(&shared.config)),
+        ("[api_tls]", &shared.api_tls, load_api_tls(&shared.config)),
+    ] {
+        match loaded {
+            Ok(Some(tls)) => {
+                slot.store(Some(Arc::new(tls)));
+                tracing::info!(
+                    "reload: {what} certificate, key and CA read again (new connections use them)"
+                );
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!("reload: {e}; the running {what} certificates stay"),
+        }
+    }
 }
 
 /// The same for `[api_tls]`.
@@ -362,22 +385,22 @@ impl Shared {
                 .unwrap_or_else(super::limits::connections_that_fit),
             refusals: Mutex::default(),
             config,
-            tls: None,
-            api_tls: None,
+            tls: arc_swap::ArcSwapOption::empty(),
+            api_tls: arc_swap::ArcSwapOption::empty(),
         }
     }
 
     /// With HTTPS on the API (`[api_tls]`, loaded by [`load_tls`]).
     #[must_use]
-    pub fn with_api_tls(mut self, tls: Option<pce_tls::Tls>) -> Self {
-        self.api_tls = tls;
+    pub fn with_api_tls(self, tls: Option<pce_tls::Tls>) -> Self {
+        self.api_tls.store(tls.map(Arc::new));
         self
     }
 
     /// With PCEPS (the certificates of `[tls]`, loaded by [`load_tls`]).
     #[must_use]
-    pub fn with_tls(mut self, tls: Option<pce_tls::Tls>) -> Self {
-        self.tls = tls;
+    pub fn with_tls(self, tls: Option<pce_tls::Tls>) -> Self {
+        self.tls.store(tls.map(Arc::new));
         self
     }
 

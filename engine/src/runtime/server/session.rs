@@ -151,7 +151,7 @@ async fn run_session(
     };
     // PCEPS as configured for this PCC or peer, when the certificates are
     // loaded.
-    let tls = if shared.tls.is_some() {
+    let tls = if shared.tls.load().is_some() {
         shared.config.tls_mode(peer.ip()).policy()
     } else {
         pcep::session::TlsPolicy::Off
@@ -419,7 +419,8 @@ async fn handshake(
     let Stream::Plain(tcp) = stream else {
         return Err(fail("protocol", "StartTLS on a TLS session".into()));
     };
-    let (Some(tls), Some(section)) = (&shared.tls, &shared.config.tls) else {
+    let tls = shared.tls.load_full();
+    let (Some(tls), Some(section)) = (tls, &shared.config.tls) else {
         return Err(fail("protocol", "no [tls] configuration".into()));
     };
     let early = session.take_received();
