@@ -71,6 +71,29 @@ fn count_errors(map: &Mutex<BTreeMap<(u8, u8), u64>>, m: &Message) {
     }
 }
 
+fn count_reason(map: &Mutex<BTreeMap<&'static str, u64>>, reason: &'static str) {
+    *map.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(reason)
+        .or_default() += 1;
+}
+
+/// A counter by `reason` label.
+fn render_reasons(
+    out: &mut String,
+    metric: &str,
+    help: &str,
+    map: &Mutex<BTreeMap<&'static str, u64>>,
+) {
+    let _ = writeln!(out, "# HELP {metric} {help}\n# TYPE {metric} counter");
+    let map = map
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for (reason, n) in map.iter() {
+        let _ = writeln!(out, "{metric}{{reason=\"{reason}\"}} {n}");
+    }
+}
+
 impl Metrics {
     /// A message received on a session, passed to the core: PCErr counted
     /// by type and value.
@@ -169,25 +192,13 @@ impl Metrics {
             None => {
                 self.tls_established.fetch_add(1, Ordering::Relaxed);
             }
-            Some(reason) => {
-                *self
-                    .tls_failures
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .entry(reason)
-                    .or_default() += 1;
-            }
+            Some(reason) => count_reason(&self.tls_failures, reason),
         }
     }
 
     /// A management API TLS handshake failed, by reason.
     pub fn api_tls_failure(&self, reason: &'static str) {
-        *self
-            .api_tls_failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .entry(reason)
-            .or_default() += 1;
+        count_reason(&self.api_tls_failures, reason);
     }
 
     /// The core took `d` for one input.
@@ -331,32 +342,18 @@ impl Metrics {
             "# HELP {metric} PCEP connections on which TLS was established after StartTLS (RFC 8253).\n# TYPE {metric} counter\n{metric} {}",
             self.tls_established.load(Ordering::Relaxed)
         );
-        let metric = "pce_tls_failures_total";
-        let _ = writeln!(
+        render_reasons(
             out,
-            "# HELP {metric} PCEP connections closed because TLS failed, by reason: certificate (invalid, expired, unknown CA), no_certificate, identity (a peer PCE's certificate names another), alert (the peer refused ours), protocol, timeout, closed, client_hello_without_starttls (TLS at once, without StartTLS).\n# TYPE {metric} counter"
+            "pce_tls_failures_total",
+            "PCEP connections closed because TLS failed, by reason: certificate (invalid, expired, unknown CA), no_certificate, identity (a peer PCE's certificate names another), alert (the peer refused ours), protocol, timeout, closed, client_hello_without_starttls (TLS at once, without StartTLS).",
+            &self.tls_failures,
         );
-        for (reason, n) in self
-            .tls_failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .iter()
-        {
-            let _ = writeln!(out, "{metric}{{reason=\"{reason}\"}} {n}");
-        }
-        let metric = "pce_api_tls_failures_total";
-        let _ = writeln!(
+        render_reasons(
             out,
-            "# HELP {metric} Management API connections closed because the TLS handshake failed ([api_tls]), by reason (as pce_tls_failures_total).\n# TYPE {metric} counter"
+            "pce_api_tls_failures_total",
+            "Management API connections closed because the TLS handshake failed ([api_tls]), by reason (as pce_tls_failures_total).",
+            &self.api_tls_failures,
         );
-        for (reason, n) in self
-            .api_tls_failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .iter()
-        {
-            let _ = writeln!(out, "{metric}{{reason=\"{reason}\"}} {n}");
-        }
         let b = &self.bgp_ls;
         for (metric, kind, help, v) in [
             ("pce_bgp_ls_sessions", "gauge", "BGP-LS sessions established.", &b.sessions),

@@ -225,12 +225,27 @@ pub struct Shared {
 /// The TLS configurations of `[tls]`: its certificate, key and CA files
 /// read and checked (a clear error naming the file otherwise).
 pub fn load_tls(config: &Config) -> Result<Option<pce_tls::Tls>, String> {
-    let Some(t) = &config.tls else {
+    let files = config
+        .tls
+        .as_ref()
+        .map(|t| (&t.certificate, &t.key, t.ca.as_deref()));
+    load_files("[tls]", files)
+}
+
+fn load_files(
+    what: &str,
+    files: Option<(
+        &std::path::PathBuf,
+        &std::path::PathBuf,
+        Option<&std::path::Path>,
+    )>,
+) -> Result<Option<pce_tls::Tls>, String> {
+    let Some((certificate, key, ca)) = files else {
         return Ok(None);
     };
-    pce_tls::Tls::load(&t.certificate, &t.key, t.ca.as_deref())
+    pce_tls::Tls::load(certificate, key, ca)
         .map(Some)
-        .map_err(|e| format!("[tls]: {e}"))
+        .map_err(|e| format!("{what}: {e}"))
 }
 
 /// SIGHUP: read the certificate, key and CA files of `[tls]` and
@@ -257,12 +272,11 @@ pub fn reload_tls(shared: &Shared) {
 
 /// The same for `[api_tls]`.
 pub fn load_api_tls(config: &Config) -> Result<Option<pce_tls::Tls>, String> {
-    let Some(t) = &config.api_tls else {
-        return Ok(None);
-    };
-    pce_tls::Tls::load(&t.certificate, &t.key, t.ca.as_deref())
-        .map(Some)
-        .map_err(|e| format!("[api_tls]: {e}"))
+    let files = config
+        .api_tls
+        .as_ref()
+        .map(|t| (&t.certificate, &t.key, t.ca.as_deref()));
+    load_files("[api_tls]", files)
 }
 
 /// A live session as the API shows it.
