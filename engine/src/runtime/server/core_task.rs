@@ -60,6 +60,16 @@ pub fn start_core_recording(shared: &Arc<Shared>, recorder: Option<Recorder>) ->
         .map_err(|e| warn!("no solver thread pool ({e}): computing on the global one"))
         .ok()
         .map(Arc::new);
+    // On a multi-thread runtime (`pce serve`) the core is one of its
+    // tasks: a session's input wakes it on the worker the session runs on,
+    // and its outputs wake the sessions there, without a thread hand-off
+    // each way (a thread of its own cost 1.6x at p50 in report-to-update
+    // latency and 20% more CPU under load: BENCHMARKS.md). What may compute
+    // at length leaves the worker's other tasks to another thread first
+    // (`Core::handle`). On any other runtime, the core has a thread of its
+    // own, one of its pool's.
+    let on_runtime = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
     let core = Core {
         pce,
         outboxes: HashMap::new(),
@@ -69,35 +79,37 @@ pub fn start_core_recording(shared: &Arc<Shared>, recorder: Option<Recorder>) ->
         replies: Vec::new(),
         published: now(),
         last_change: None,
+        pool: pool.clone(),
+        on_runtime,
     };
     let task = core_task(core, rx, Arc::clone(&queued)).instrument(tracing::info_span!("core"));
-    let run = move || match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt.block_on(task),
-        Err(e) => tracing::error!("the core's runtime cannot start: {e}"),
-    };
-    // The core runs on a thread of its own, one of its solver pool's: the
-    // sessions' tasks never wait for a runtime thread the core holds, and
-    // its parallel computations run on the pool it is on, without handing
-    // each input to another thread (that hand-off, and the pool's threads
-    // spinning after each, took most of the core's time under an update
-    // load). The core holds the pool for as long as it runs.
-    match pool {
-        Some(pool) => {
-            let held = Arc::clone(&pool);
-            pool.spawn(move || {
-                let _pool = held;
-                run();
-            });
-        }
-        None => {
-            if let Err(e) = std::thread::Builder::new()
-                .name("pce-core".into())
-                .spawn(run)
-            {
-                tracing::error!("the core's thread cannot start: {e}");
+    if on_runtime {
+        tokio::spawn(task);
+    } else {
+        let run = move || match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt.block_on(task),
+            Err(e) => tracing::error!("the core's runtime cannot start: {e}"),
+        };
+        // Its parallel computations run on the pool it is on; it holds the
+        // pool for as long as it runs.
+        match pool {
+            Some(pool) => {
+                let held = Arc::clone(&pool);
+                pool.spawn(move || {
+                    let _pool = held;
+                    run();
+                });
+            }
+            None => {
+                if let Err(e) = std::thread::Builder::new()
+                    .name("pce-core".into())
+                    .spawn(run)
+                {
+                    tracing::error!("the core's thread cannot start: {e}");
+                }
             }
         }
     }
@@ -125,6 +137,11 @@ struct Core {
     published: std::time::Instant,
     /// What the last topology change, reload or reoptimization did.
     last_change: Option<ChangeReport>,
+    /// The solver's pool (`[pce] threads`).
+    pool: Option<Arc<rayon::ThreadPool>>,
+    /// The core is a task of a multi-thread runtime (else it has a thread
+    /// of its own, one of `pool`'s).
+    on_runtime: bool,
 }
 
 /// Where a command's answer goes.
@@ -146,12 +163,18 @@ enum Answer {
 /// up to twice as slow (BENCHMARKS.md).
 const SNAPSHOT_INTERVAL: Duration = Duration::from_millis(20);
 
+/// How long the core, busy, runs before it lets the other tasks of its
+/// worker run.
+const YIELD_AFTER: Duration = Duration::from_millis(1);
+
 async fn core_task(
     mut core: Core,
     mut rx: mpsc::UnboundedReceiver<CoreInput>,
     queued: Arc<std::sync::atomic::AtomicUsize>,
 ) {
     let mut fair = Fair::default();
+    // When the core last let its worker's other tasks run.
+    let mut awake = now();
     loop {
         // Everything queued, without waiting (bounded: see `CoreHandle`).
         while let Ok(i) = rx.try_recv() {
@@ -175,6 +198,7 @@ async fn core_task(
                 }
                 () = sleep_until(publish) => core.flush(),
             }
+            awake = now();
             continue;
         }
         // Busy: timers still run.
@@ -185,7 +209,34 @@ async fn core_task(
         // source with much queued delays the others by one input only.
         fair.round(|i| core.take(i));
         core.flush();
+        // Busy for long: the sessions this worker has woken run before the
+        // next round (yielding after every round cost 40 µs at p50 under
+        // load; idle, the core waits on its queue and they run then).
+        if now().saturating_duration_since(awake) >= YIELD_AFTER {
+            tokio::task::yield_now().await;
+            awake = now();
+        }
     }
+}
+
+/// Whether an input may compute many paths (a topology change, a reload,
+/// a reoptimization, the timers that purge or take over LSPs, a session's
+/// end): the others compute at most one LSP or group.
+fn may_compute_at_length(input: &Input) -> bool {
+    use crate::pce::Command as C;
+    !matches!(
+        input,
+        Input::Message { .. }
+            | Input::SessionUp { .. }
+            | Input::Command(
+                C::Initiate(_)
+                    | C::UpdateLsp { .. }
+                    | C::ReturnDelegation { .. }
+                    | C::DeleteInitiated { .. }
+                    | C::Resync { .. }
+                    | C::ResyncPeer { .. }
+            )
+    )
 }
 
 /// The core's inputs by source (a session, or the API and BGP-LS), taken
@@ -250,9 +301,11 @@ impl Core {
             Input::Command(crate::pce::Command::Reload { .. }) => "reload",
             _ => "reoptimization",
         };
-        // On the core's pool thread: its parallel computations use that
-        // pool (`[pce] threads`).
-        let result = self.pce.handle(input, start);
+        let result = if may_compute_at_length(&input) {
+            self.at_length(|pce| pce.handle(input, start))
+        } else {
+            self.pce.handle(input, start)
+        };
         self.shared
             .metrics
             .core_input(now().saturating_duration_since(start));
@@ -262,6 +315,22 @@ impl Core {
             self.last_change = Some(report);
         }
         result
+    }
+
+    /// `f` on the core, which may compute at length: on the solver's pool
+    /// (`[pce] threads`) and, when the core is a runtime task, with the
+    /// worker's other tasks (sessions) moved to another thread meanwhile.
+    fn at_length<R: Send>(&mut self, f: impl FnOnce(&mut Pce) -> R + Send) -> R {
+        if !self.on_runtime {
+            // On a thread of the pool already.
+            return f(&mut self.pce);
+        }
+        let pce = &mut self.pce;
+        let pool = self.pool.as_deref();
+        tokio::task::block_in_place(move || match pool {
+            Some(pool) => pool.install(|| f(pce)),
+            None => f(pce),
+        })
     }
 
     /// What a session task or the API sent.
@@ -317,7 +386,8 @@ impl Core {
                 dry_run: true,
                 reply,
             }) => {
-                let _ = reply.send(self.pce.dry_run(change, now()));
+                let report = self.at_length(|pce| pce.dry_run(change, now()));
+                let _ = reply.send(report);
             }
             CoreInput::Command(Command::Topology {
                 change,
