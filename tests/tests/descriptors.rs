@@ -146,6 +146,20 @@ fn twenty_thousand_idle_connections_at_a_limit_of_1024() {
     a_pcc_is_served(port, api);
 }
 
+/// `pce serve` turns transparent huge pages off for itself (each reuse of
+/// memory its allocator had returned zeroed 2 MiB: BENCHMARKS.md).
+#[test]
+fn the_daemon_runs_without_transparent_huge_pages() {
+    let (pce, _port, api) = pce_limited("thp", "");
+    wait_metrics(api, |m| m.contains_key("process_max_fds"));
+    let status = std::fs::read_to_string(format!("/proc/{}/status", pce.0.id())).unwrap();
+    let thp = status
+        .lines()
+        .find_map(|l| l.strip_prefix("THP_enabled:"))
+        .map(str::trim);
+    assert_eq!(thp, Some("0"), "{status}");
+}
+
 /// The management API holds at most `max_api_connections`: the next is
 /// closed as it is accepted and counted, PCEP is not disturbed, and once
 /// the idle ones are gone the API answers again.

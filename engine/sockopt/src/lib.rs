@@ -1,9 +1,9 @@
-//! TCP-MD5 signatures (RFC 2385) on Linux sockets, and whether this
-//! kernel has TCP-AO (RFC 5925).
+//! TCP-MD5 signatures (RFC 2385) on Linux sockets, whether this kernel
+//! has TCP-AO (RFC 5925), and transparent huge pages off for the process.
 //!
 //! No maintained crate exposes `TCP_MD5SIG` (socket2, nix and rustix were
-//! checked): this crate is the workspace's only `unsafe` code, a single
-//! `setsockopt` call on a plain-data struct laid out as the kernel's
+//! checked): this crate is the workspace's only `unsafe` code, a
+//! `prctl` call and a single `setsockopt` call on a plain-data struct laid out as the kernel's
 //! `struct tcp_md5sig` (include/uapi/linux/tcp.h), whose address part
 //! socket2 fills. Everything else is safe Rust.
 //!
@@ -136,6 +136,26 @@ pub fn tcp_ao_supported() -> bool {
     match setsockopt_tcp(fd, TCP_AO_ADD_KEY, &probe) {
         Ok(()) => true,
         Err(e) => e.raw_os_error() != Some(libc::ENOPROTOOPT),
+    }
+}
+
+/// Transparent huge pages off for this process (`PR_SET_THP_DISABLE`),
+/// for the memory it touches from now on, madvised or not.
+///
+/// mimalloc asks for huge pages on its arenas (`MADV_HUGEPAGE`) and
+/// returns freed memory to the kernel after a short delay: each page fault
+/// after that zeroes 2 MiB. During a sync of 100,000 LSPs from 2,000 PCCs
+/// that zeroing (`clear_page_erms`) was 63% of `pce serve`'s samples, and
+/// the peak RSS twice what 4 KiB pages give (BENCHMARKS.md).
+#[allow(unsafe_code)]
+pub fn disable_transparent_huge_pages() -> io::Result<()> {
+    // SAFETY: PR_SET_THP_DISABLE takes integers only and changes a flag of
+    // this process's memory descriptor.
+    let r = unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
     }
 }
 

@@ -406,6 +406,14 @@ fn run_serve(
         Ok(d) => tracing::info!(soft = d.soft, hard = d.hard, "file descriptors"),
         Err(e) => tracing::warn!("file descriptors: the limit could not be read or raised: {e}"),
     }
+    // 4 KiB pages: with huge pages the allocator's returned memory cost a
+    // 2 MiB zeroing on each reuse (pce_sockopt). MIMALLOC_ALLOW_THP=1 keeps
+    // them.
+    if std::env::var("MIMALLOC_ALLOW_THP").as_deref() != Ok("1") {
+        if let Err(e) = pce_sockopt::disable_transparent_huge_pages() {
+            tracing::warn!("transparent huge pages could not be turned off: {e}");
+        }
+    }
     let (config, origin) = match path {
         Some(p) => (
             Config::load(p).map_err(|e| e.to_string())?,
