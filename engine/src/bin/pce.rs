@@ -436,6 +436,26 @@ fn run_serve(
     if let Some(t) = &config.tls {
         tracing::info!(certificate = %t.certificate.display(), ca = ?t.ca, pccs = ?t.pccs, "PCEPS (RFC 8253) configured");
     }
+    // The operator's intent kept across restarts, read before anything
+    // starts: a file that cannot be used stops the start.
+    let state = match &config.pce.state {
+        Some(file) => {
+            let store = pce_engine::runtime::store::Store::open(file)
+                .map_err(|e| format!("[pce] state: {e}"))?;
+            let intent = store.load().map_err(|e| format!("[pce] state: {e}"))?;
+            tracing::info!(
+                file = %file.display(),
+                initiated = intent.initiated.len(),
+                overrides = intent.overrides.len(),
+                "operator intent read from the state file"
+            );
+            Some((store, intent))
+        }
+        None => {
+            tracing::info!("operator intent is not kept across restarts ([pce] state is not set)");
+            None
+        }
+    };
     let topology_file = config.topology_file(&origin).map_err(|e| e.to_string())?;
     let topo = config.topology(&origin).map_err(|e| e.to_string())?;
     let addr = std::net::SocketAddr::new(config.pce.address, config.pce.port);
@@ -469,7 +489,15 @@ fn run_serve(
             }
             None => None,
         };
-        let core = server::start_core_recording(&shared, recorder);
+        let (store, intent) = state.unzip();
+        let core = server::start_core_with(&shared, recorder, store);
+        if let Some(intent) = intent {
+            // The core's first input, before any session or API call.
+            core.run(pce_engine::pce::Command::Restore(Box::new(intent)))
+                .await
+                .ok_or("the core stopped")?
+                .map_err(|e| format!("[pce] state: restoring the operator's intent: {e}"))?;
+        }
         let api = pce_engine::runtime::api::serve(api_listener, Arc::clone(&shared), core.clone());
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .map_err(|e| format!("SIGTERM handler: {e}"))?;

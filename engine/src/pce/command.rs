@@ -8,6 +8,7 @@ use pcep::wire::{Attributes, Message, PathSetupType, PcUpd, UpdateRequest};
 
 use crate::lspdb::PccId;
 use crate::pce::compute::srp_with;
+use crate::pce::intent::IntentKind;
 use crate::pce::name_key;
 use crate::pce::Pce;
 
@@ -58,6 +59,10 @@ pub enum CommandError {
     /// A topology change that cannot be applied (the topology stays).
     #[error("topology: {0}")]
     Topology(String),
+    /// (The shell's.) The change applies in the running PCE, but it could
+    /// not be stored: it would not outlive a restart.
+    #[error("applied, but not stored (it will not outlive a restart): {0}")]
+    NotStored(String),
 }
 
 impl Pce {
@@ -85,8 +90,10 @@ impl Pce {
         if !via_peer {
             self.synced_session(pcc, false)?;
         }
-        if let Some(spec) = self.initiated.get_mut(&name_key(id, name.as_bytes())) {
+        let durable = name_key(id, name.as_bytes());
+        if let Some(spec) = self.initiated.get_mut(&durable) {
             spec.attributes = attributes;
+            self.intent_touched(IntentKind::Initiated, &durable);
         } else {
             let key = key.ok_or_else(|| CommandError::UnknownLsp {
                 pcc,
@@ -102,8 +109,8 @@ impl Pce {
                     name: name.to_owned(),
                 });
             }
-            self.overrides
-                .insert(name_key(id, name.as_bytes()), attributes);
+            self.intent_touched(IntentKind::Override, &durable);
+            self.overrides.insert(durable, attributes);
         }
         if let Some(key) = key {
             self.lspdb.with_mut(&key, |e| {
@@ -165,7 +172,10 @@ impl Pce {
             attributes: Attributes::default(),
             unknown: Vec::new(),
         };
-        self.overrides.remove(&name_key(id, name.as_bytes()));
+        let durable = name_key(id, name.as_bytes());
+        if self.overrides.remove(&durable).is_some() {
+            self.intent_touched(IntentKind::Override, &durable);
+        }
         self.release(&key);
         self.lspdb.with_mut(&key, |e| {
             e.control.delegated = false;

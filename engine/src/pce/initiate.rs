@@ -8,6 +8,7 @@ use pcep::wire::{Attributes, InitiateRequest, Message, PathSetupType, PcInitiate
 
 use crate::lspdb::PccId;
 use crate::pce::compute::srp_with;
+use crate::pce::intent::IntentKind;
 use crate::pce::{name_key, CommandError, Pce, SessionId};
 use crate::pcreq::{compute_path, PathAsk, Unreachable};
 
@@ -59,8 +60,9 @@ impl Pce {
             Err(e) => return Err(e),
         };
         let srp = self.send_initiate(session, &spec)?;
-        self.initiated
-            .insert(name_key(pcc, spec.name.as_bytes()), spec);
+        let key = name_key(pcc, spec.name.as_bytes());
+        self.intent_touched(IntentKind::Initiated, &key);
+        self.initiated.insert(key, spec);
         Ok(srp)
     }
 
@@ -175,11 +177,9 @@ impl Pce {
             Err(e) => return Err(e),
         };
         let via_peer = self.peer_of(session).is_some();
-        if self
-            .initiated
-            .remove(&name_key(id, name.as_bytes()))
-            .is_none()
-        {
+        let durable = name_key(id, name.as_bytes());
+        self.intent_touched(IntentKind::Initiated, &durable);
+        if self.initiated.remove(&durable).is_none() {
             return Err(CommandError::UnknownLsp {
                 pcc,
                 name: name.to_owned(),

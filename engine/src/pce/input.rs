@@ -113,6 +113,10 @@ pub enum Command {
         /// The new state-sync configuration.
         state_sync: Option<Box<StateSync>>,
     },
+    /// The operator's intent stored before a restart (the first input of
+    /// a core that has a store): its entries are taken back, none is sent
+    /// now.
+    Restore(Box<super::Intent>),
 }
 
 /// A change of topology.
@@ -261,6 +265,7 @@ impl Pce {
                 self.reoptimize();
                 Ok(0)
             }
+            Command::Restore(intent) => self.restore(*intent),
             Command::Reload {
                 topology,
                 state_sync,
@@ -499,7 +504,7 @@ mod wire_negotiated {
 
 /// Attributes as a PCInitiate that carries them (the one message whose
 /// grammar has them all).
-mod wire_attributes {
+pub(super) mod wire_attributes {
     use pcep::wire::object::{Ero, Lsp, Srp};
     use pcep::wire::tlv::Tlv;
     use pcep::wire::{Attributes, InitiateRequest, Message, PcInitiate};
@@ -534,11 +539,14 @@ mod wire_attributes {
     #[derive(Serialize, Deserialize)]
     struct Carrier(#[serde(with = "super::wire_message")] Box<Message>);
 
-    pub(super) fn serialize<S: serde::Serializer>(a: &Attributes, s: S) -> Result<S::Ok, S::Error> {
+    pub(in crate::pce) fn serialize<S: serde::Serializer>(
+        a: &Attributes,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         Carrier(Box::new(carrier(a))).serialize(s)
     }
 
-    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(
+    pub(in crate::pce) fn deserialize<'de, D: serde::Deserializer<'de>>(
         d: D,
     ) -> Result<Box<Attributes>, D::Error> {
         let Carrier(m) = Carrier::deserialize(d)?;
@@ -547,7 +555,7 @@ mod wire_attributes {
 }
 
 /// An initiation request: its fields, the attributes in wire form.
-mod wire_spec {
+pub(super) mod wire_spec {
     use std::net::IpAddr;
 
     use pcep::wire::PathSetupType;
@@ -567,7 +575,7 @@ mod wire_spec {
         color: Option<u32>,
     }
 
-    pub(super) fn serialize<S: serde::Serializer>(
+    pub(in crate::pce) fn serialize<S: serde::Serializer>(
         spec: &InitiateSpec,
         s: S,
     ) -> Result<S::Ok, S::Error> {
@@ -583,7 +591,7 @@ mod wire_spec {
         .serialize(s)
     }
 
-    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(
+    pub(in crate::pce) fn deserialize<'de, D: serde::Deserializer<'de>>(
         d: D,
     ) -> Result<Box<InitiateSpec>, D::Error> {
         let s = Spec::deserialize(d)?;

@@ -50,6 +50,7 @@ mod deadlines;
 mod groups;
 mod initiate;
 mod input;
+mod intent;
 mod inter_pce;
 pub(crate) mod lsp_sync;
 mod pacing;
@@ -63,6 +64,7 @@ pub use initiate::InitiateSpec;
 pub use input::{
     with_wire_config, Built, Command, Input, Replacement, TopologyChange, WireMessage,
 };
+pub use intent::{Initiated, Intent, IntentChange, Override};
 use inter_pce::InterPce;
 pub use inter_pce::{
     address_rank, owner_id, owner_of, GroupPriority, LspPriority, PartialGroup, PeerPce,
@@ -267,6 +269,9 @@ pub struct Pce {
     /// Operator constraints for delegated LSPs, by (PCC, name): they replace
     /// the PCC's reported ones.
     overrides: HashMap<NameKey, Attributes>,
+    /// Entries of `initiated` and `overrides` changed since the shell last
+    /// took them ([`Pce::take_intent_changes`]).
+    intent_dirty: intent::Dirty,
     /// Bandwidth held by the paths this PCE computed.
     reservations: Reservations,
     placed: HashMap<LspKey, (Vec<LinkId>, f64)>,
@@ -317,6 +322,7 @@ impl Pce {
             undelegations: BTreeSet::new(),
             initiated: HashMap::new(),
             overrides: HashMap::new(),
+            intent_dirty: intent::Dirty::new(),
             reservations: Reservations::new(links),
             placed: HashMap::new(),
             groups: HashMap::new(),

@@ -5,6 +5,7 @@
 use pcep::wire::object::PcepError;
 use pcep::wire::PcErr;
 
+use crate::pce::intent::IntentKind;
 use crate::pce::{Pce, SessionId};
 
 impl Pce {
@@ -31,7 +32,9 @@ impl Pce {
                 if let Some(initiation) = s.initiations.remove(&srp.srp_id) {
                     // The PCC refused the instantiation: forget the request
                     // (the operator sees the error in the log and counters).
-                    self.initiated.remove(&initiation);
+                    if self.initiated.remove(&initiation).is_some() {
+                        self.intent_touched(IntentKind::Initiated, &initiation);
+                    }
                     continue;
                 }
                 // The update it refuses (found by its SRP-ID, no scan).

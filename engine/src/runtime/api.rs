@@ -42,6 +42,7 @@ pub const ROUTES: &[&str] = &[
     "PATCH /topology/nodes/{node}",
     "POST /reoptimize",
     "GET /counters",
+    "GET /intent",
     "GET /peers",
     "POST /peers/{peer}/resync",
     "GET /associations",
@@ -80,6 +81,7 @@ impl From<CommandError> for ApiError {
             | CommandError::NotSynchronized(_)
             | CommandError::NoPath(_)
             | CommandError::Topology(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            CommandError::NotStored(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         Self(status, e.to_string())
     }
@@ -125,6 +127,7 @@ pub fn router(shared: Arc<Shared>, core: CoreHandle) -> Router {
         .route("/topology/nodes/{node}", axum::routing::patch(patch_node))
         .route("/reoptimize", axum::routing::post(reoptimize))
         .route("/counters", get(counters))
+        .route("/intent", get(intent))
         .route("/peers", get(peers))
         .route("/associations", get(associations))
         .route("/metrics", get(metrics))
@@ -1189,6 +1192,76 @@ async fn topology(State(api): State<Api>) -> Json<serde_json::Value> {
         })
         .collect();
     Json(serde_json::json!({ "nodes": nodes, "links": links }))
+}
+
+/// `GET /intent`: what the operator asked for, as `[pce] state` keeps it
+/// across restarts (constraints in the form `POST /lsps` takes).
+async fn intent(State(api): State<Api>) -> Result<Json<serde_json::Value>, ApiError> {
+    let intent = api
+        .core
+        .command(Command::Intent)
+        .await
+        .ok_or_else(core_gone)?;
+    let initiated: Vec<serde_json::Value> = intent
+        .initiated
+        .iter()
+        .map(|crate::pce::Initiated(s)| {
+            serde_json::json!({
+                "pcc": s.pcc,
+                "name": s.name,
+                "source": s.source,
+                "destination": s.destination,
+                "setup": if s.setup == PathSetupType::RSVP_TE { "rsvp" } else { "sr" },
+                "color": s.color,
+                "constraints": constraints_view(&s.attributes),
+            })
+        })
+        .collect();
+    let overrides: Vec<serde_json::Value> = intent
+        .overrides
+        .iter()
+        .map(|o| {
+            serde_json::json!({
+                "pcc": o.pcc,
+                "name": o.name,
+                "constraints": constraints_view(&o.attributes),
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({
+        "stored": api.shared.config.pce.state,
+        "initiated": initiated,
+        "overrides": overrides,
+    })))
+}
+
+/// Attributes in the form of [`Constraints`].
+fn constraints_view(a: &Attributes) -> serde_json::Value {
+    let objective = a
+        .metrics
+        .iter()
+        .find(|m| m.metric_flags & Metric::BOUND == 0)
+        .map(|m| match m.metric_type {
+            MetricType::TE => "te".to_string(),
+            MetricType::PATH_DELAY => "delay".to_string(),
+            MetricType::HOP_COUNT => "hops".to_string(),
+            MetricType::IGP => "igp".to_string(),
+            other => format!("metric type {}", other.0),
+        });
+    let max_hops = a
+        .metrics
+        .iter()
+        .find(|m| m.metric_type == MetricType::HOP_COUNT && m.metric_flags & Metric::BOUND != 0)
+        .map(|m| m.value);
+    let lspa = a.lspa.clone().unwrap_or_default();
+    serde_json::json!({
+        "bandwidth_bps": a.bandwidth.as_ref().map(|b| f64::from(b.bandwidth) * 8.0),
+        "objective": objective,
+        "exclude_any": lspa.exclude_any,
+        "include_any": lspa.include_any,
+        "include_all": lspa.include_all,
+        "max_hops": max_hops,
+    })
 }
 
 async fn counters(State(api): State<Api>) -> Result<Json<crate::pce::Counters>, ApiError> {

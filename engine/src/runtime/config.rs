@@ -24,6 +24,7 @@
 //! update_window = 1024         # updates a session may have unacknowledged; the rest wait in the core (the newest path per LSP)
 //! allow = ["10.0.0.0/8", "192.0.2.1"] # who may open a PCEP session (absent: anyone; state-sync peers always)
 //! api = "127.0.0.1:9189"       # management API (REST/JSON) listen address
+//! state = "/var/lib/pce/state.redb" # the operator's intent (initiated LSPs, overrides), kept across restarts (absent: not kept)
 //! ```
 //! Unknown keys, wrong types and impossible values are errors naming the
 //! file, the key and what is expected.
@@ -499,6 +500,10 @@ pub struct PceSection {
     pub allow: Option<Vec<Prefix>>,
     /// Management API address.
     pub api: std::net::SocketAddr,
+    /// Where the operator's intent is kept across restarts (the LSPs
+    /// initiated through the API, the constraints put on delegated ones):
+    /// an embedded database file, created when missing. Absent: not kept.
+    pub state: Option<PathBuf>,
 }
 
 /// An address prefix (`10.0.0.0/8`, `2001:db8::/32`), or one address
@@ -556,6 +561,7 @@ impl Default for PceSection {
             update_window: crate::pce::UPDATE_WINDOW,
             allow: None,
             api: std::net::SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9189),
+            state: None,
         }
     }
 }

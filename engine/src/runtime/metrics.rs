@@ -39,6 +39,9 @@ pub struct Metrics {
     tls_established: AtomicU64,
     tls_failures: Mutex<BTreeMap<&'static str, u64>>,
     api_tls_failures: Mutex<BTreeMap<&'static str, u64>>,
+    state_writes: AtomicU64,
+    state_changes: AtomicU64,
+    state_write_errors: AtomicU64,
 }
 
 /// What the BGP-LS side reports (all zero without `[bgp_ls]`).
@@ -186,6 +189,18 @@ impl Metrics {
         self.log_suppressed.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// A transaction of the state file (`[pce] state`) with `changes`
+    /// entries of the operator's intent: committed, or failed.
+    pub fn state_write(&self, changes: usize, ok: bool) {
+        if ok {
+            self.state_writes.fetch_add(1, Ordering::Relaxed);
+            self.state_changes
+                .fetch_add(changes as u64, Ordering::Relaxed);
+        } else {
+            self.state_write_errors.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// A PCEPS handshake: established (`None`), or failed, by reason.
     pub fn tls_handshake(&self, failure: Option<&'static str>) {
         match failure {
@@ -328,6 +343,21 @@ impl Metrics {
                 "pce_api_forbidden_total",
                 "Management API calls refused with 403: the caller's role (read) does not allow them.",
                 &self.api_forbidden,
+            ),
+            (
+                "pce_state_writes_total",
+                "Transactions committed to the state file ([pce] state), each before the answers of the commands it stores.",
+                &self.state_writes,
+            ),
+            (
+                "pce_state_changes_total",
+                "Entries of the operator's intent (initiated LSPs, overrides) written or removed in the state file.",
+                &self.state_changes,
+            ),
+            (
+                "pce_state_write_errors_total",
+                "Transactions of the state file that failed (their changes are tried again with the next).",
+                &self.state_write_errors,
             ),
         ] {
             let _ = writeln!(

@@ -21,3 +21,4 @@ pub mod limits;
 pub(crate) mod metrics;
 pub mod record;
 pub mod server;
+pub mod store;

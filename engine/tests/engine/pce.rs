@@ -1510,3 +1510,91 @@ fn refusal(srp: u32) -> Message {
         open: None,
     })
 }
+
+/// The operator's intent: each change is told once, as it now stands; the
+/// whole goes through its stored (serde) form into a new core, which sends
+/// nothing then and initiates what the PCC lacks once it has synchronized.
+#[test]
+fn intent_changes_are_told_and_a_restored_core_initiates_what_the_pcc_lacks() {
+    use pce_engine::pce::{Command, Initiated, Input, Intent, IntentChange};
+    let mut pce = core();
+    synced_pcc(&mut pce, false);
+    drain(&mut pce);
+    assert!(pce.take_intent_changes().is_empty());
+    // A refused initiation changes nothing.
+    let mut bad = spec("x");
+    bad.destination = ip("203.0.113.9");
+    assert!(pce.initiate(bad).is_err());
+    assert!(pce.take_intent_changes().is_empty());
+    pce.initiate(spec("a")).unwrap();
+    pce.initiate(spec("b")).unwrap();
+    drain(&mut pce);
+    let told: Vec<(String, bool)> = pce
+        .take_intent_changes()
+        .into_iter()
+        .map(|c| match c {
+            IntentChange::Initiated { name, now, .. } => (name, now.is_some()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(told, [("a".into(), true), ("b".into(), true)]);
+    let wide = Attributes {
+        bandwidth: Some(pcep::wire::object::Bandwidth {
+            bandwidth: 1.25e6,
+            ..Default::default()
+        }),
+        ..Attributes::default()
+    };
+    pce.update_lsp(ip(PCC1), "a", wide.clone()).unwrap();
+    pce.delete_initiated(ip(PCC1), "b").unwrap();
+    drain(&mut pce);
+    let mut a = spec("a");
+    a.attributes = wide.clone();
+    assert_eq!(
+        pce.take_intent_changes(),
+        [
+            IntentChange::Initiated {
+                pcc: ip(PCC1),
+                name: "a".into(),
+                now: Some(Initiated(Box::new(a.clone()))),
+            },
+            IntentChange::Initiated {
+                pcc: ip(PCC1),
+                name: "b".into(),
+                now: None,
+            },
+        ]
+    );
+    assert!(pce.take_intent_changes().is_empty(), "told once");
+    let intent = pce.intent();
+    assert_eq!(intent.initiated, [Initiated(Box::new(a))]);
+    // The stored form.
+    let stored: Intent = serde_json::from_str(&serde_json::to_string(&intent).unwrap()).unwrap();
+    assert_eq!(stored, intent);
+
+    let mut restarted = core();
+    let result = restarted.handle(Input::Command(Command::Restore(Box::new(stored))), origin());
+    assert_eq!(result, Some(Ok(1)));
+    assert!(drain(&mut restarted).is_empty(), "nothing sent on restore");
+    assert!(restarted.take_intent_changes().is_empty());
+    assert_eq!(restarted.intent(), intent);
+    // Its name is taken.
+    assert!(matches!(
+        restarted.initiate(spec("a")),
+        Err(CommandError::NameInUse { .. })
+    ));
+    synced_pcc(&mut restarted, false);
+    let out = drain(&mut restarted);
+    let init = out
+        .iter()
+        .find_map(|o| match o {
+            Output::Send {
+                message: Message::PcInitiate(i),
+                ..
+            } => Some(i.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{out:?}"));
+    assert_eq!(init.requests[0].lsp.symbolic_name().unwrap().as_ref(), b"a");
+    assert_eq!(init.requests[0].attributes.bandwidth, wide.bandwidth);
+}

@@ -11,10 +11,13 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{info, warn, Instrument};
 
 use crate::lspdb::LspDb;
-use crate::pce::{ChangeReport, CommandError, Input, Output, Pce, PceConfig, SessionId};
+use crate::pce::{
+    ChangeReport, CommandError, Input, IntentChange, Output, Pce, PceConfig, SessionId,
+};
 use crate::runtime::clock::now;
 use crate::runtime::config::Config;
 use crate::runtime::record::Recorder;
+use crate::runtime::store::Store;
 
 use super::{budget, sleep_until, Command, CoreHandle, CoreInput, Outbox, SessionCommand, Shared};
 
@@ -35,12 +38,18 @@ pub fn pce_config(config: &Config) -> PceConfig {
 
 /// Start the core task.
 pub fn start_core(shared: &Arc<Shared>) -> CoreHandle {
-    start_core_recording(shared, None)
+    start_core_with(shared, None, None)
 }
 
 /// Start the core task; with a recorder, every input and output of the
-/// core goes into its file (`pce serve --record`).
-pub fn start_core_recording(shared: &Arc<Shared>, recorder: Option<Recorder>) -> CoreHandle {
+/// core goes into its file (`pce serve --record`); with a store, every
+/// change of the operator's intent is stored before the command that made
+/// it has its answer (`[pce] state`).
+pub fn start_core_with(
+    shared: &Arc<Shared>,
+    recorder: Option<Recorder>,
+    store: Option<Store>,
+) -> CoreHandle {
     let (tx, rx) = mpsc::unbounded_channel();
     let queued = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let pce = Pce::new(
@@ -81,6 +90,7 @@ pub fn start_core_recording(shared: &Arc<Shared>, recorder: Option<Recorder>) ->
         last_change: None,
         pool: pool.clone(),
         on_runtime,
+        writer: store.map(|s| Writer::start(s, Arc::clone(shared))),
     };
     let task = core_task(core, rx, Arc::clone(&queued)).instrument(tracing::info_span!("core"));
     if on_runtime {
@@ -142,6 +152,57 @@ struct Core {
     /// The core is a task of a multi-thread runtime (else it has a thread
     /// of its own, one of `pool`'s).
     on_runtime: bool,
+    /// Where changes of the operator's intent go to be stored.
+    writer: Option<Writer>,
+}
+
+/// The thread that stores the operator's intent (`[pce] state`): each
+/// batch's changes in one transaction, then the batch's answers, so that
+/// an answered command is on disk; a write that fails is tried again with
+/// the next batch, and the commands of the batch are answered that their
+/// change is not stored.
+struct Writer {
+    tx: std::sync::mpsc::Sender<(Vec<IntentChange>, Vec<Answer>)>,
+}
+
+impl Writer {
+    fn start(store: Store, shared: Arc<Shared>) -> Self {
+        let (tx, rx) = std::sync::mpsc::channel::<(Vec<IntentChange>, Vec<Answer>)>();
+        let run = move || {
+            let mut failed: Vec<IntentChange> = Vec::new();
+            for (changes, answers) in rx {
+                let mut all = std::mem::take(&mut failed);
+                all.extend(changes);
+                let result = store.apply(&all);
+                shared.metrics.state_write(all.len(), result.is_ok());
+                let not_stored = match result {
+                    Ok(()) => None,
+                    Err(e) => {
+                        tracing::error!(
+                            file = %store.path().display(),
+                            changes = all.len(),
+                            "the operator's intent could not be stored (tried again with the next change): {e}"
+                        );
+                        failed = all;
+                        Some(e.to_string())
+                    }
+                };
+                for answer in answers {
+                    match &not_stored {
+                        Some(e) => answer.fail_not_stored(e),
+                        None => answer.send(),
+                    }
+                }
+            }
+        };
+        if let Err(e) = std::thread::Builder::new()
+            .name("pce-state".into())
+            .spawn(run)
+        {
+            tracing::error!("the state writer's thread cannot start: {e}");
+        }
+        Self { tx }
+    }
 }
 
 /// Where a command's answer goes.
@@ -154,6 +215,30 @@ enum Answer {
         oneshot::Sender<Result<ChangeReport, CommandError>>,
         Result<ChangeReport, CommandError>,
     ),
+}
+
+impl Answer {
+    fn send(self) {
+        // A requester that gave up is not an error.
+        match self {
+            Self::Run(reply, result) => {
+                let _ = reply.send(result);
+            }
+            Self::Change(reply, result) => {
+                let _ = reply.send(result);
+            }
+        }
+    }
+
+    /// Answered that its change is not stored (when it succeeded).
+    fn fail_not_stored(self, why: &str) {
+        match self {
+            Self::Run(reply, Ok(_)) => {
+                let _ = reply.send(Err(CommandError::NotStored(why.into())));
+            }
+            answer => answer.send(),
+        }
+    }
 }
 
 /// How old the API's LSP snapshot may grow (one is published at once with
@@ -235,6 +320,7 @@ fn may_compute_at_length(input: &Input) -> bool {
                     | C::DeleteInitiated { .. }
                     | C::Resync { .. }
                     | C::ResyncPeer { .. }
+                    | C::Restore(_)
             )
     )
 }
@@ -375,6 +461,9 @@ impl Core {
             CoreInput::Command(Command::Counters(reply)) => {
                 let _ = reply.send(self.pce.counters());
             }
+            CoreInput::Command(Command::Intent(reply)) => {
+                let _ = reply.send(self.pce.intent());
+            }
             CoreInput::Command(Command::Peers(reply)) => {
                 let _ = reply.send(self.pce.peers());
             }
@@ -474,14 +563,22 @@ impl Core {
                 .store(Arc::new(self.pce.lspdb().snapshot()));
             self.published = at;
         }
-        for answer in self.replies.drain(..) {
-            // A requester that gave up is not an error.
-            match answer {
-                Answer::Run(reply, result) => {
-                    let _ = reply.send(result);
+        // Changes of the operator's intent are stored before the batch's
+        // commands have their answers.
+        let changes = self.pce.take_intent_changes();
+        match &self.writer {
+            Some(w) if !changes.is_empty() => {
+                if let Err(std::sync::mpsc::SendError((_, answers))) =
+                    w.tx.send((changes, std::mem::take(&mut self.replies)))
+                {
+                    for answer in answers {
+                        answer.fail_not_stored("the state writer has stopped");
+                    }
                 }
-                Answer::Change(reply, result) => {
-                    let _ = reply.send(result);
+            }
+            _ => {
+                for answer in self.replies.drain(..) {
+                    answer.send();
                 }
             }
         }

@@ -41,7 +41,7 @@ mod quiet;
 pub(crate) use quiet::Throttled;
 mod session;
 
-pub use core_task::{pce_config, start_core, start_core_recording};
+pub use core_task::{pce_config, start_core, start_core_with};
 pub use listener::{listen, serve, set_md5_keys, LISTEN_BACKLOG};
 
 /// Messages the core may have queued for a PCC's session: 16 times the
@@ -565,6 +565,8 @@ pub enum Command {
     Peers(oneshot::Sender<Vec<crate::pce::PeerStatus>>),
     /// Bandwidth held per link (by link index).
     Reservations(oneshot::Sender<Vec<f64>>),
+    /// The operator's intent (what `[pce] state` keeps).
+    Intent(oneshot::Sender<crate::pce::Intent>),
     /// Recompute every controlled LSP (an input of the core); what it
     /// did.
     Reoptimize(oneshot::Sender<Result<crate::pce::ChangeReport, CommandError>>),

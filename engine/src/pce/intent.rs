@@ -1,0 +1,169 @@
+//! Operator intent: what the operator asked of this PCE (the LSPs it
+//! initiated, with their constraints as last changed, and the constraints
+//! it put on delegated LSPs), which must outlive the process.
+//!
+//! The core keeps it in its maps; it says what changed
+//! ([`Pce::take_intent_changes`]) for the shell to store before the
+//! operator has an answer, and takes it back whole at startup
+//! ([`Command::Restore`](super::Command::Restore)): initiated LSPs that a
+//! PCC no longer has are initiated again when it has synchronized, and
+//! overrides apply as before.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use pcep::wire::Attributes;
+use serde::{Deserialize, Serialize};
+
+use crate::lspdb::PccId;
+use crate::pce::{name_key, CommandError, InitiateSpec, NameKey, Pce};
+
+/// The operator's intent, whole.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Intent {
+    /// PCE-initiated LSPs as asked for, with later constraint changes.
+    #[serde(default)]
+    pub initiated: Vec<Initiated>,
+    /// Operator constraints on delegated LSPs.
+    #[serde(default)]
+    pub overrides: Vec<Override>,
+}
+
+/// A PCE-initiated LSP, in the form that is stored (the attributes as the
+/// PCInitiate that would carry them).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Initiated(#[serde(with = "super::input::wire_spec")] pub Box<InitiateSpec>);
+
+/// Operator constraints for a delegated LSP, which replace the PCC's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Override {
+    /// The head end.
+    pub pcc: IpAddr,
+    /// The LSP's symbolic name.
+    pub name: String,
+    /// The constraints.
+    #[serde(with = "super::input::wire_attributes")]
+    pub attributes: Box<Attributes>,
+}
+
+/// An entry of the intent as it now stands, after a change (`None`: it is
+/// gone).
+#[derive(Clone, Debug, PartialEq)]
+pub enum IntentChange {
+    /// A PCE-initiated LSP.
+    Initiated {
+        /// The head end.
+        pcc: IpAddr,
+        /// The LSP's name.
+        name: String,
+        /// What is asked for now.
+        now: Option<Initiated>,
+    },
+    /// Constraints on a delegated LSP.
+    Override {
+        /// The head end.
+        pcc: IpAddr,
+        /// The LSP's name.
+        name: String,
+        /// What is asked for now.
+        now: Option<Override>,
+    },
+}
+
+/// Which map of the intent an entry is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum IntentKind {
+    Initiated,
+    Override,
+}
+
+fn address(key: &NameKey) -> Option<(IpAddr, String)> {
+    match &key.0 {
+        PccId::Addr(a) => Some((*a, String::from_utf8_lossy(&key.1).into_owned())),
+        PccId::Named(_) => None,
+    }
+}
+
+impl Pce {
+    /// The operator's intent, sorted by head end and name.
+    pub fn intent(&self) -> Intent {
+        let mut initiated: Vec<Initiated> = self
+            .initiated
+            .values()
+            .map(|s| Initiated(Box::new(s.clone())))
+            .collect();
+        initiated.sort_by(|a, b| (a.0.pcc, &a.0.name).cmp(&(b.0.pcc, &b.0.name)));
+        let mut overrides: Vec<Override> = self
+            .overrides
+            .iter()
+            .filter_map(|(key, attributes)| {
+                let (pcc, name) = address(key)?;
+                Some(Override {
+                    pcc,
+                    name,
+                    attributes: Box::new(attributes.clone()),
+                })
+            })
+            .collect();
+        overrides.sort_by(|a, b| (a.pcc, &a.name).cmp(&(b.pcc, &b.name)));
+        Intent {
+            initiated,
+            overrides,
+        }
+    }
+
+    /// The entries of the intent changed since the last call, each as it
+    /// now stands.
+    pub fn take_intent_changes(&mut self) -> Vec<IntentChange> {
+        std::mem::take(&mut self.intent_dirty)
+            .into_iter()
+            .filter_map(|(kind, key)| {
+                let (pcc, name) = address(&key)?;
+                Some(match kind {
+                    IntentKind::Initiated => IntentChange::Initiated {
+                        now: self
+                            .initiated
+                            .get(&key)
+                            .map(|s| Initiated(Box::new(s.clone()))),
+                        pcc,
+                        name,
+                    },
+                    IntentKind::Override => IntentChange::Override {
+                        now: self.overrides.get(&key).map(|a| Override {
+                            pcc,
+                            name: name.clone(),
+                            attributes: Box::new(a.clone()),
+                        }),
+                        pcc,
+                        name,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    /// An entry of the intent changed (or went).
+    pub(super) fn intent_touched(&mut self, kind: IntentKind, key: &NameKey) {
+        self.intent_dirty.insert((kind, key.clone()));
+    }
+
+    /// The intent stored before a restart, taken back: nothing is sent now;
+    /// a PCC that synchronizes without an initiated LSP gets it initiated
+    /// again, and overrides apply to the next computation. Returns how many
+    /// entries it holds.
+    pub(super) fn restore(&mut self, intent: Intent) -> Result<u32, CommandError> {
+        let n = intent.initiated.len() + intent.overrides.len();
+        for Initiated(spec) in intent.initiated {
+            let key = name_key(PccId::Addr(spec.pcc), spec.name.as_bytes());
+            self.initiated.insert(key, *spec);
+        }
+        for o in intent.overrides {
+            let key = name_key(PccId::Addr(o.pcc), o.name.as_bytes());
+            self.overrides.insert(key, *o.attributes);
+        }
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+}
+
+/// The keys of changed entries, by map.
+pub(super) type Dirty = BTreeSet<(IntentKind, NameKey)>;
