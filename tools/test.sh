@@ -42,6 +42,8 @@ cargo check -q -p pcep --no-default-features
 cargo check -q -p pce-engine --no-default-features
 echo "== fuzzing: every target for a bounded time from its committed seeds (skipped without a nightly toolchain)"
 tools/fuzz.sh "${FUZZ_SECONDS:-20}"
+echo "== the Debian package: built, its unit verified, installed, run, purged (as root)"
+tools/package/check.sh
 echo "== cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
