@@ -367,6 +367,48 @@ pub struct LspSnapshot {
     /// Each PCC's LSP-DB-VERSION as of its last report (RFC 8232), while
     /// its LSPs are held: what this PCE puts in its Open to that PCC.
     versions: OrdMap<PccId, u64>,
+    /// The LSPs counted by state, as they change.
+    tally: Tally,
+}
+
+/// LSPs counted by their state, kept as the database changes (what
+/// `/metrics` reports without going through the LSPs).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Delegated to this PCE (it computes them).
+    pub delegated: usize,
+    /// PCE-initiated.
+    pub initiated: usize,
+    /// Delegated, and their last computation found no path.
+    pub without_path: usize,
+}
+
+/// What of an entry [`Tally`] counts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Counted(bool, bool, bool);
+
+impl Counted {
+    fn of(c: &Control) -> Self {
+        Self(c.delegated, c.initiated, c.delegated && c.no_path)
+    }
+}
+
+impl Tally {
+    fn count(&mut self, c: Counted, add: bool) {
+        for (n, set) in [
+            (&mut self.delegated, c.0),
+            (&mut self.initiated, c.1),
+            (&mut self.without_path, c.2),
+        ] {
+            if set {
+                if add {
+                    *n += 1;
+                } else {
+                    *n -= 1;
+                }
+            }
+        }
+    }
 }
 
 impl LspSnapshot {
@@ -420,6 +462,11 @@ impl LspSnapshot {
     /// Every LSP, sorted by key.
     pub fn iter(&self) -> impl Iterator<Item = (&LspKey, &Arc<LspEntry>)> {
         self.map.iter()
+    }
+
+    /// The LSPs counted by state (O(1)).
+    pub fn tally(&self) -> Tally {
+        self.tally
     }
 
     /// Whether `other` is this very version (nothing changed between
@@ -545,7 +592,15 @@ impl LspDb {
     /// Run `f` on an LSP's entry, to change it (copied first if a snapshot
     /// shares it).
     pub fn with_mut<R>(&mut self, key: &LspKey, f: impl FnOnce(&mut LspEntry) -> R) -> Option<R> {
-        self.lsps.map.get_mut(key).map(|e| f(Arc::make_mut(e)))
+        let e = Arc::make_mut(self.lsps.map.get_mut(key)?);
+        let before = Counted::of(&e.control);
+        let r = f(e);
+        let after = Counted::of(&e.control);
+        if before != after {
+            self.lsps.tally.count(before, false);
+            self.lsps.tally.count(after, true);
+        }
+        Some(r)
     }
 
     /// Run `f` on an LSP's entry, read-only.
@@ -557,6 +612,7 @@ impl LspDb {
     pub fn remove(&mut self, key: &LspKey) -> bool {
         match self.lsps.map.remove(key) {
             Some(e) => {
+                self.lsps.tally.count(Counted::of(&e.control), false);
                 self.names.remove(&(key.pcc, e.name.clone()));
                 if let std::collections::hash_map::Entry::Occupied(mut n) =
                     self.counts.entry(key.pcc)

@@ -1364,18 +1364,39 @@ async fn metrics(State(api): State<Api>) -> Result<Response, ApiError> {
     for ((role, state), n) in &sessions {
         let _ = writeln!(out, "pce_sessions{{role=\"{role}\",state=\"{state}\"}} {n}");
     }
-    let (mut delegated, mut other, mut initiated) = (0u64, 0u64, 0u64);
-    let without_path = super::server::lsps_without_path(&api.shared).len();
-    for (_, e) in api.shared.lspdb.load().iter() {
-        if e.control.delegated {
-            delegated += 1;
-        } else {
-            other += 1;
-        }
-        if e.control.initiated {
-            initiated += 1;
+    // Counts the database keeps as it changes: no LSP is looked at.
+    let (tally, total) = {
+        let db = api.shared.lspdb.load();
+        (db.tally(), db.len())
+    };
+    let (delegated, other, initiated, without_path) = (
+        tally.delegated,
+        total - tally.delegated,
+        tally.initiated,
+        tally.without_path,
+    );
+    // Each configured state-sync peer: its session up or not (found by
+    // address, not by going through the sessions).
+    if let Some(ss) = api.shared.config.state_sync() {
+        let _ = writeln!(out, "# HELP pce_peer_session_up Whether the state-sync session with a configured peer PCE is up (1) or not (0).\n# TYPE pce_peer_session_up gauge");
+        if let Ok(s) = api.shared.sessions.lock() {
+            for peer in &ss.peers {
+                let up = s.get(&peer.address).is_some_and(|i| i.state == "Up");
+                let _ = writeln!(
+                    out,
+                    "pce_peer_session_up{{peer=\"{}\"}} {}",
+                    peer.address,
+                    u8::from(up)
+                );
+            }
         }
     }
+    let _ = writeln!(
+        out,
+        "# HELP pce_build_info This build: its version.\n# TYPE pce_build_info gauge\npce_build_info{{version=\"{}\"}} 1",
+        env!("CARGO_PKG_VERSION")
+    );
+    crate::runtime::limits::render_process(&mut out);
     let _ = writeln!(
         out,
         "# HELP pce_lsps LSPs known, by whether this PCE computes them.\n# TYPE pce_lsps gauge"

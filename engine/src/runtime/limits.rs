@@ -48,6 +48,78 @@ pub fn raise_descriptor_limit() -> std::io::Result<Descriptors> {
     Ok(Descriptors { before, soft, hard })
 }
 
+/// The Prometheus `process_*` series of this process from /proc (the
+/// descriptors are rendered with the connections): resident and virtual
+/// memory, CPU seconds, start time.
+pub fn render_process(out: &mut String) {
+    use std::fmt::Write as _;
+    // USER_HZ, the unit of /proc's times: 100 on every Linux architecture
+    // this builds for.
+    const HZ: f64 = 100.0;
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<u64>().ok())
+            .map_or(0, |k| k * 1024)
+    };
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // After the command's closing parenthesis: fields 3 onwards.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let field = |n: usize| {
+        fields
+            .get(n - 3)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let cpu = (field(14) + field(15)) / HZ;
+    let boot = std::fs::read_to_string("/proc/stat")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("btime "))
+                .and_then(|v| v.trim().parse::<f64>().ok())
+        })
+        .unwrap_or(0.0);
+    let start = boot + field(22) / HZ;
+    for (name, kind, help, v) in [
+        (
+            "process_resident_memory_bytes",
+            "gauge",
+            "Resident memory size in bytes.",
+            kib("VmRSS:") as f64,
+        ),
+        (
+            "process_virtual_memory_bytes",
+            "gauge",
+            "Virtual memory size in bytes.",
+            kib("VmSize:") as f64,
+        ),
+        (
+            "process_cpu_seconds_total",
+            "counter",
+            "User and system CPU time spent in seconds.",
+            cpu,
+        ),
+        (
+            "process_start_time_seconds",
+            "gauge",
+            "Start time of the process since the Unix epoch in seconds.",
+            start,
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}"
+        );
+    }
+}
+
 /// Descriptors open now (the entries of /proc/self/fd; 0 where there is
 /// no /proc).
 pub fn open_descriptors() -> u64 {

@@ -141,12 +141,50 @@ fn every_route_and_its_errors() {
         "pce_relayed_updates_total",
         "pce_core_queue_depth",
         "pce_core_input_seconds",
+        "pce_lsps_without_path",
+        "pce_build_info",
+        "pce_state_writes_total",
+        "process_resident_memory_bytes",
+        "process_virtual_memory_bytes",
+        "process_cpu_seconds_total",
+        "process_start_time_seconds",
+        "process_open_fds",
     ] {
         assert!(
             text.contains(&format!("# TYPE {family} ")),
             "{family} in {text}"
         );
     }
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or_else(|| panic!("{name} in {text}"))
+    };
+    // The process's own figures, as /proc has them.
+    assert!(value("process_resident_memory_bytes") > 1e6);
+    assert!(value("process_virtual_memory_bytes") >= value("process_resident_memory_bytes"));
+    let started = value("process_start_time_seconds");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    assert!(
+        started > now - 3600.0 && started <= now + 1.0,
+        "{started} {now}"
+    );
+    // Every series present at zero.
+    for zero in [
+        "pce_lsps_without_path 0",
+        "pce_lsps_initiated 0",
+        "pce_state_writes_total 0",
+    ] {
+        assert!(text.lines().any(|l| l == zero), "{zero} in {text}");
+    }
+    assert!(text.contains(&format!(
+        "pce_build_info{{version=\"{}\"}} 1",
+        env!("CARGO_PKG_VERSION")
+    )));
     for line in text.lines().filter(|l| !l.starts_with('#')) {
         let value = line.rsplit(' ').next().unwrap();
         assert!(value.parse::<f64>().is_ok(), "{line}");

@@ -195,3 +195,66 @@ fn a_report_that_cannot_be_stored_leaves_its_name_free() {
         Err(ReportError::Unstorable(2))
     );
 }
+
+/// The counts `/metrics` reads follow every change: against a recount,
+/// after a seeded sequence of reports, flag changes, removals and purges,
+/// and in a snapshot taken on the way (which keeps its own).
+#[test]
+fn the_tally_follows_every_change() {
+    use pce_engine::lspdb::Tally;
+    let recount = |db: &LspDb| {
+        let mut t = Tally::default();
+        for (_, e) in db.iter() {
+            t.delegated += usize::from(e.control.delegated);
+            t.initiated += usize::from(e.control.initiated);
+            t.without_path += usize::from(e.control.delegated && e.control.no_path);
+        }
+        t
+    };
+    let mut db = LspDb::new();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    let mut snapshot = None;
+    for step in 0..5_000 {
+        let p = pcc(1 + next(3) as u8);
+        let plsp = 1 + next(40) as u32;
+        let key = LspKey {
+            pcc: p,
+            plsp_id: plsp,
+        };
+        match next(10) {
+            0..=3 => {
+                let _ = db.apply(p, &report(plsp, Some(&format!("l{plsp}")), false, false));
+            }
+            4..=7 => {
+                let (d, i, n) = (next(2) == 0, next(2) == 0, next(2) == 0);
+                db.with_mut(&key, |e| {
+                    e.control.delegated = d;
+                    e.control.initiated = i;
+                    e.control.no_path = n;
+                });
+            }
+            8 => {
+                db.remove(&key);
+            }
+            _ => {
+                if next(20) == 0 {
+                    db.purge(p);
+                }
+            }
+        }
+        if step == 2_500 {
+            let s = db.snapshot();
+            snapshot = Some((recount(&db), s));
+        }
+        assert_eq!(db.snapshot().tally(), recount(&db), "step {step}");
+    }
+    let (then, s) = snapshot.unwrap();
+    assert_eq!(s.tally(), then);
+    assert!(db.snapshot().tally().delegated > 0);
+}

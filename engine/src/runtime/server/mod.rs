@@ -634,25 +634,6 @@ impl CoreHandle {
     }
 }
 
-/// The LSPs this PCE computes whose last computation found no path, by
-/// PCC and name, with whether that is proven (else: not found within the
-/// search limits).
-pub fn lsps_without_path(shared: &Shared) -> Vec<(String, String, bool)> {
-    shared
-        .lspdb
-        .load()
-        .iter()
-        .filter(|(_, e)| e.control.delegated && e.control.no_path)
-        .map(|(k, e)| {
-            (
-                k.pcc.to_string(),
-                String::from_utf8_lossy(&e.name).into_owned(),
-                e.control.proven,
-            )
-        })
-        .collect()
-}
-
 pub(crate) async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
