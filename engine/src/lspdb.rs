@@ -110,6 +110,22 @@ impl SpeakerName {
         }
     }
 
+    /// The key as bytes (its length mark, then the inline bytes): what
+    /// [`SpeakerName::from_raw`] takes back (API cursors).
+    pub fn to_raw(&self) -> [u8; Self::INLINE + 1] {
+        let mut raw = [0u8; Self::INLINE + 1];
+        raw[0] = self.len;
+        raw[1..].copy_from_slice(&self.bytes);
+        raw
+    }
+
+    /// The key [`SpeakerName::to_raw`] gave.
+    pub fn from_raw(raw: [u8; Self::INLINE + 1]) -> Self {
+        let mut bytes = [0u8; Self::INLINE];
+        bytes.copy_from_slice(&raw[1..]);
+        Self { len: raw[0], bytes }
+    }
+
     /// The name itself, when it was short enough to be kept whole.
     pub fn bytes(&self) -> Option<&[u8]> {
         if self.len == u8::MAX {
@@ -452,6 +468,30 @@ impl LspSnapshot {
     /// Every key of a PCC's LSPs, by PLSP-ID.
     pub fn of_pcc(&self, pcc: PccId) -> Vec<LspKey> {
         self.range(pcc).map(|(k, _)| *k).collect()
+    }
+
+    /// The LSPs after `after` (all, without it), in key order; only
+    /// `pcc`'s, with it (a page of a listing: O(log n) to its start).
+    pub fn after(
+        &self,
+        after: Option<LspKey>,
+        pcc: Option<PccId>,
+    ) -> impl Iterator<Item = (&LspKey, &Arc<LspEntry>)> {
+        use std::ops::Bound::{Excluded, Included, Unbounded};
+        let last = |p| LspKey {
+            pcc: p,
+            plsp_id: u32::MAX,
+        };
+        let start = match (after, pcc) {
+            (Some(a), Some(p)) if a.pcc < p => Included(LspKey { pcc: p, plsp_id: 0 }),
+            // Past the PCC's range: nothing (an empty range, not a reversed one).
+            (Some(a), Some(p)) if a.pcc > p => Excluded(last(p)),
+            (Some(a), _) => Excluded(a),
+            (None, Some(p)) => Included(LspKey { pcc: p, plsp_id: 0 }),
+            (None, None) => Unbounded,
+        };
+        let end = pcc.map_or(Unbounded, |p| Included(last(p)));
+        self.map.range((start, end))
     }
 
     /// Every key, sorted (deterministic output for snapshots and APIs).

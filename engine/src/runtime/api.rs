@@ -42,6 +42,7 @@ pub const ROUTES: &[&str] = &[
     "PATCH /topology/nodes/{node}",
     "POST /reoptimize",
     "GET /counters",
+    "GET /lsps/count",
     "GET /intent",
     "GET /peers",
     "POST /peers/{peer}/resync",
@@ -114,6 +115,7 @@ pub fn router(shared: Arc<Shared>, core: CoreHandle) -> Router {
         .route("/health", get(health))
         .route("/sessions", get(sessions))
         .route("/lsps", get(lsps).post(create))
+        .route("/lsps/count", get(lsps_count))
         .route("/lsps/{pcc}/{name}", get(lsp).patch(update).delete(delete))
         .route(
             "/lsps/{pcc}/{name}/delegation",
@@ -673,33 +675,212 @@ struct LspFilter {
     association: Option<u16>,
     /// Computed by this PCE (the delegation holder, as far as we know).
     computing_pce: Option<IpAddr>,
+    /// Delegated and without a path (the last computation found none).
+    without_path: Option<bool>,
+    /// Page size (default [`PAGE`], at most [`MAX_PAGE`]).
+    limit: Option<usize>,
+    /// The cursor of the page before (its `next`).
+    after: Option<String>,
 }
 
+/// LSPs in a page of `GET /lsps` unless `limit` says otherwise.
+const PAGE: usize = 1_000;
+/// The largest page.
+const MAX_PAGE: usize = 10_000;
+/// LSPs one request looks at, at most: a filter that matches few stops
+/// there with a cursor to go on from (a page may then hold fewer than
+/// `limit`), so that no request goes through the whole database.
+const SCAN: usize = 100_000;
+
+/// A listing cursor: the last key of a page.
+fn cursor(k: &LspKey) -> String {
+    match k.pcc {
+        PccId::Addr(a) => format!("{a}/{}", k.plsp_id),
+        PccId::Named(n) => format!("n{}/{}", hex::encode(n.to_raw()), k.plsp_id),
+    }
+}
+
+fn parse_cursor(s: &str) -> Result<LspKey, ApiError> {
+    let bad = || {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("after={s:?}: not a cursor (take it from the Link header or X-Next-Cursor of the page before)"),
+        )
+    };
+    let (pcc, plsp) = s.rsplit_once('/').ok_or_else(bad)?;
+    let plsp_id = plsp.parse().map_err(|_| bad())?;
+    let pcc = match pcc.strip_prefix('n') {
+        Some(h) => PccId::Named(crate::lspdb::SpeakerName::from_raw(
+            hex::decode(h)
+                .ok()
+                .and_then(|v| v.try_into().ok())
+                .ok_or_else(bad)?,
+        )),
+        None => PccId::Addr(pcc.parse().map_err(|_| bad())?),
+    };
+    Ok(LspKey { pcc, plsp_id })
+}
+
+impl LspFilter {
+    /// Whether a listed LSP passes the filters other than `pcc`.
+    fn keeps(&self, v: &LspView, e: &crate::lspdb::LspEntry) -> bool {
+        self.name.as_ref().is_none_or(|n| *n == v.name)
+            && self.delegated.is_none_or(|d| d == v.delegated)
+            && self.initiated.is_none_or(|i| i == v.initiated)
+            && self
+                .association
+                .is_none_or(|a| v.associations.iter().any(|x| x.id == a))
+            && self
+                .computing_pce
+                .is_none_or(|p| v.computing_pce == Some(p))
+            && self
+                .without_path
+                .is_none_or(|w| w == (e.control.delegated && e.control.no_path))
+    }
+
+    /// The query string of these filters (for the next page's link).
+    fn query(&self) -> Vec<String> {
+        let mut q = Vec::new();
+        if let Some(p) = self.pcc {
+            q.push(format!("pcc={p}"));
+        }
+        if let Some(n) = &self.name {
+            q.push(format!("name={}", urlencode(n)));
+        }
+        for (k, v) in [
+            ("delegated", self.delegated),
+            ("initiated", self.initiated),
+            ("without_path", self.without_path),
+        ] {
+            if let Some(v) = v {
+                q.push(format!("{k}={v}"));
+            }
+        }
+        if let Some(a) = self.association {
+            q.push(format!("association={a}"));
+        }
+        if let Some(p) = self.computing_pce {
+            q.push(format!("computing_pce={p}"));
+        }
+        if let Some(l) = self.limit {
+            q.push(format!("limit={l}"));
+        }
+        q
+    }
+}
+
+/// Percent-encoding of a query value (RFC 3986 unreserved characters kept).
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `GET /lsps`: a page of LSPs in (PCC, PLSP-ID) order, filtered. When
+/// there is more, the `Link` header (RFC 8288, `rel="next"`) and
+/// `X-Next-Cursor` say where the next page starts.
 async fn lsps(
     State(api): State<Api>,
     filter: Result<Query<LspFilter>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Vec<LspView>>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(f) = filter.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let limit = f.limit.unwrap_or(PAGE);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("limit={limit}: 1 to {MAX_PAGE}"),
+        ));
+    }
+    let after = f.after.as_deref().map(parse_cursor).transpose()?;
     // The snapshot of the core's last batch: no lock, one version.
     let db = api.shared.lspdb.load_full();
     let me = identity(&api);
-    let keys = match f.pcc {
-        Some(p) => db.of_pcc(PccId::Addr(p)),
-        None => db.keys(),
+    let pcc = f.pcc.map(PccId::Addr);
+    let mut list = Vec::new();
+    let mut next = None;
+    // A name on one PCC: its index (the PCC's range, searched).
+    let named = match (pcc, &f.name) {
+        (Some(p), Some(n)) if after.is_none() => Some(db.by_name(p, n.as_bytes())),
+        _ => None,
     };
-    let list = keys
-        .iter()
-        .filter_map(|k| db.with(k, |e| view(k, e, me)))
-        .filter(|v| f.name.as_ref().is_none_or(|n| *n == v.name))
-        .filter(|v| f.delegated.is_none_or(|d| d == v.delegated))
-        .filter(|v| f.initiated.is_none_or(|i| i == v.initiated))
-        .filter(|v| {
-            f.association
-                .is_none_or(|a| v.associations.iter().any(|x| x.id == a))
-        })
-        .filter(|v| f.computing_pce.is_none_or(|p| v.computing_pce == Some(p)))
-        .collect();
-    Ok(Json(list))
+    if let Some(found) = named {
+        list.extend(found.and_then(|k| {
+            db.with(&k, |e| {
+                let v = view(&k, e, me);
+                f.keeps(&v, e).then_some(v)
+            })
+            .flatten()
+        }));
+    } else {
+        // The last key looked at: where the next page starts.
+        let mut last = None;
+        for (seen, (k, e)) in db.after(after, pcc).enumerate() {
+            if list.len() == limit || seen == SCAN {
+                next = last.as_ref().map(cursor);
+                break;
+            }
+            let v = view(k, e, me);
+            if f.keeps(&v, e) {
+                list.push(v);
+            }
+            last = Some(*k);
+        }
+    }
+    let mut response = Json(list).into_response();
+    if let Some(c) = next {
+        let mut q = f.query();
+        q.push(format!("after={}", urlencode(&c)));
+        let link = format!("</lsps?{}>; rel=\"next\"", q.join("&"));
+        for (name, value) in [("link", link), ("x-next-cursor", c)] {
+            if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
+                response.headers_mut().insert(name, v);
+            }
+        }
+    }
+    Ok(response)
+}
+
+/// `GET /lsps/count`: how many LSPs pass the filters of `GET /lsps`
+/// (without a filter, or by delegated, initiated or without a path only:
+/// from the counts the database keeps, without going through the LSPs).
+async fn lsps_count(
+    State(api): State<Api>,
+    filter: Result<Query<LspFilter>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Query(f) = filter.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let db = api.shared.lspdb.load_full();
+    let tally = db.tally();
+    let flags_only = f.pcc.is_none()
+        && f.name.is_none()
+        && f.association.is_none()
+        && f.computing_pce.is_none()
+        && f.after.is_none();
+    let kept = match (f.delegated, f.initiated, f.without_path) {
+        _ if !flags_only => None,
+        (None, None, None) => Some(db.len()),
+        (Some(true), None, None) => Some(tally.delegated),
+        (Some(false), None, None) => Some(db.len() - tally.delegated),
+        (None, Some(true), None) => Some(tally.initiated),
+        (None, Some(false), None) => Some(db.len() - tally.initiated),
+        (None, None, Some(true)) => Some(tally.without_path),
+        (None, None, Some(false)) => Some(db.len() - tally.without_path),
+        _ => None,
+    };
+    let count = match kept {
+        Some(n) => n,
+        None => {
+            let me = identity(&api);
+            db.after(None, f.pcc.map(PccId::Addr))
+                .filter(|(k, e)| f.keeps(&view(k, e, me), e))
+                .count()
+        }
+    };
+    Ok(Json(serde_json::json!({ "count": count })))
 }
 
 /// This PCE's identity (state-sync), or its PCEP address.

@@ -189,12 +189,29 @@ fn call(t: &Target, method: &str, path: &str, body: Option<Value>) -> Result<Val
         ("PATCH", Some(b)) => with_token(agent.patch(&url), bearer).send_json(b),
         _ => return Err(format!("internal: {method} without a body")),
     };
+    answer(t, &url, response).map(|(v, _)| v)
+}
+
+/// The body of an API answer, and the next page's path (the `Link`
+/// header, RFC 8288) when there is more; `Err` is the message to print.
+fn answer(
+    t: &Target,
+    url: &str,
+    response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> Result<(Value, Option<String>), String> {
     let mut r = response.map_err(|e| {
         format!(
             "cannot reach the PCE's management API at {}: {e} (is `pce serve` running? --api URL)",
             t.api
         )
     })?;
+    let next = r
+        .headers()
+        .get("link")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|l| l.strip_prefix('<'))
+        .and_then(|l| l.strip_suffix(">; rel=\"next\""))
+        .map(String::from);
     let status = r.status().as_u16();
     let v: Value = r
         .body_mut()
@@ -206,7 +223,7 @@ fn call(t: &Target, method: &str, path: &str, body: Option<Value>) -> Result<Val
             v["error"].as_str().unwrap_or("error")
         ));
     }
-    Ok(v)
+    Ok((v, next))
 }
 
 fn text(v: &Value) -> String {
@@ -253,6 +270,123 @@ fn rows(v: &Value, cols: &[&dyn Fn(&Value) -> String]) -> Vec<Vec<String>> {
 /// How a command's answer is printed as text.
 type Printer = Box<dyn Fn(&Value)>;
 
+/// A GET of one page: the body, and the next page's path.
+fn page(t: &Target, path: &str) -> Result<(Value, Option<String>), String> {
+    let url = format!("{}{path}", t.api.trim_end_matches('/'));
+    let agent = t.agent()?;
+    let bearer = t.token()?.map(|t| format!("Bearer {t}"));
+    let response = with_token(agent.get(&url), bearer.as_deref()).call();
+    answer(t, &url, response)
+}
+
+/// The columns of `pce lsps`.
+const LSP_COLUMNS: [&str; 10] = [
+    "PCC",
+    "PLSP",
+    "NAME",
+    "SETUP",
+    "DELEG",
+    "INIT",
+    "COMPUTED BY",
+    "PENDING",
+    "NO PATH",
+    "PATH",
+];
+
+fn lsp_row(x: &Value) -> Vec<String> {
+    vec![
+        text(&x["pcc"]),
+        text(&x["plsp_id"]),
+        text(&x["name"]),
+        text(&x["setup"]),
+        text(&x["delegated"]),
+        text(&x["initiated"]),
+        text(&x["computing_pce"]),
+        text(&x["pending_srp"]),
+        // Whether the last computation found none: proven, or not within
+        // the search limits.
+        match (&x["no_path"], &x["proven"]) {
+            (Value::Bool(true), Value::Bool(true)) => "none exists".into(),
+            (Value::Bool(true), _) => "none found".into(),
+            _ => "-".into(),
+        },
+        text(&x["reported_path"]),
+    ]
+}
+
+/// `pce lsps`: every page of `GET /lsps`, printed as it comes (a table
+/// whose columns are as wide as the first page needs, or with `--json` one
+/// object per line); a closed pipe (`pce lsps | head`) ends it quietly.
+fn list_lsps(t: &Target, filter: Option<&LspFilter>) -> Result<(), String> {
+    use std::io::Write;
+    let mut q = Vec::new();
+    if let Some(f) = filter {
+        if let Some(p) = &f.pcc {
+            q.push(format!("pcc={p}"));
+        }
+        if let Some(n) = &f.name {
+            q.push(format!("name={n}"));
+        }
+        if f.delegated {
+            q.push("delegated=true".into());
+        }
+    }
+    let mut path = Some(if q.is_empty() {
+        "/lsps".to_string()
+    } else {
+        format!("/lsps?{}", q.join("&"))
+    });
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut width: Option<Vec<usize>> = None;
+    let written = (|| -> std::io::Result<()> {
+        while let Some(p) = path.take() {
+            let (v, next) = page(t, &p).map_err(std::io::Error::other)?;
+            let items = v.as_array().cloned().unwrap_or_default();
+            if t.json {
+                for x in &items {
+                    writeln!(out, "{x}")?;
+                }
+            } else {
+                let rows: Vec<Vec<String>> = items.iter().map(lsp_row).collect();
+                let w = width.get_or_insert_with(|| {
+                    let mut w: Vec<usize> = LSP_COLUMNS.iter().map(|h| h.len()).collect();
+                    for r in &rows {
+                        for (w, c) in w.iter_mut().zip(r) {
+                            *w = (*w).max(c.len());
+                        }
+                    }
+                    w
+                });
+                let line = |cells: &[String]| {
+                    let s: Vec<String> = cells
+                        .iter()
+                        .zip(w.iter())
+                        .map(|(c, w)| format!("{c:<w$}"))
+                        .collect();
+                    s.join("  ").trim_end().to_owned()
+                };
+                // The header once, before the first page.
+                if !p.contains("after=") {
+                    let header: Vec<String> = LSP_COLUMNS.iter().map(ToString::to_string).collect();
+                    writeln!(out, "{}", line(&header))?;
+                }
+                for r in &rows {
+                    writeln!(out, "{}", line(r))?;
+                }
+            }
+            out.flush()?;
+            path = next;
+        }
+        Ok(())
+    })();
+    match written {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// Run a client command.
 pub(crate) fn run(
     t: &Target,
@@ -260,6 +394,9 @@ pub(crate) fn run(
     filter: Option<&LspFilter>,
     lsp: Option<&LspCommand>,
 ) -> Result<(), String> {
+    if what == "lsps" {
+        return list_lsps(t, filter);
+    }
     let (v, show): (Value, Printer) = match (what, lsp) {
         ("sessions", _) => (
             call(t, "GET", "/sessions", None)?,
@@ -284,65 +421,6 @@ pub(crate) fn run(
                 );
             }),
         ),
-        ("lsps", _) => {
-            let mut q = Vec::new();
-            if let Some(f) = filter {
-                if let Some(p) = &f.pcc {
-                    q.push(format!("pcc={p}"));
-                }
-                if let Some(n) = &f.name {
-                    q.push(format!("name={n}"));
-                }
-                if f.delegated {
-                    q.push("delegated=true".into());
-                }
-            }
-            let path = if q.is_empty() {
-                "/lsps".to_string()
-            } else {
-                format!("/lsps?{}", q.join("&"))
-            };
-            (
-                call(t, "GET", &path, None)?,
-                Box::new(|v: &Value| {
-                    table(
-                        &[
-                            "PCC",
-                            "PLSP",
-                            "NAME",
-                            "SETUP",
-                            "DELEG",
-                            "INIT",
-                            "COMPUTED BY",
-                            "PENDING",
-                            "NO PATH",
-                            "PATH",
-                        ],
-                        &rows(
-                            v,
-                            &[
-                                &|x| text(&x["pcc"]),
-                                &|x| text(&x["plsp_id"]),
-                                &|x| text(&x["name"]),
-                                &|x| text(&x["setup"]),
-                                &|x| text(&x["delegated"]),
-                                &|x| text(&x["initiated"]),
-                                &|x| text(&x["computing_pce"]),
-                                &|x| text(&x["pending_srp"]),
-                                // Whether the last computation found none:
-                                // proven, or not within the search limits.
-                                &|x| match (&x["no_path"], &x["proven"]) {
-                                    (Value::Bool(true), Value::Bool(true)) => "none exists".into(),
-                                    (Value::Bool(true), _) => "none found".into(),
-                                    _ => "-".into(),
-                                },
-                                &|x| text(&x["reported_path"]),
-                            ],
-                        ),
-                    );
-                }),
-            )
-        }
         ("associations", _) => (
             call(t, "GET", "/associations", None)?,
             Box::new(|v: &Value| {
