@@ -504,6 +504,15 @@ impl LspSnapshot {
         self.map.iter()
     }
 
+    /// What changed from this version to `after` (the entries they do not
+    /// share: it costs the changes, not the database).
+    pub fn diff<'a>(
+        &'a self,
+        after: &'a Self,
+    ) -> impl Iterator<Item = imbl::ordmap::DiffItem<'a, 'a, LspKey, Arc<LspEntry>>> {
+        self.map.diff(&after.map)
+    }
+
     /// The LSPs counted by state (O(1)).
     pub fn tally(&self) -> Tally {
         self.tally

@@ -44,6 +44,7 @@ pub const ROUTES: &[&str] = &[
     "GET /counters",
     "GET /lsps/count",
     "GET /intent",
+    "GET /events",
     "GET /peers",
     "POST /peers/{peer}/resync",
     "GET /associations",
@@ -130,6 +131,7 @@ pub fn router(shared: Arc<Shared>, core: CoreHandle) -> Router {
         .route("/reoptimize", axum::routing::post(reoptimize))
         .route("/counters", get(counters))
         .route("/intent", get(intent))
+        .route("/events", get(events))
         .route("/peers", get(peers))
         .route("/associations", get(associations))
         .route("/metrics", get(metrics))
@@ -1373,6 +1375,96 @@ async fn topology(State(api): State<Api>) -> Json<serde_json::Value> {
         })
         .collect();
     Json(serde_json::json!({ "nodes": nodes, "links": links }))
+}
+
+/// `GET /events`: the query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventsQuery {
+    /// Resume after this event (as `Last-Event-ID` does).
+    after: Option<u64>,
+}
+
+/// `GET /events`: server-sent events (LSPs added, updated, removed,
+/// delegation changes, sessions up and down, topology changes), each with
+/// its sequence number as the SSE `id`. A client that reconnects with
+/// `Last-Event-ID` (or `?after=`) gets what it missed, or a `reset` event
+/// when that is no longer kept (then it lists again). Without either, it
+/// starts with the next event.
+async fn events(
+    State(api): State<Api>,
+    headers: axum::http::HeaderMap,
+    query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    use axum::response::sse::{Event as Sse, KeepAlive};
+    let Query(q) = query.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let resume = match headers.get("last-event-id") {
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .ok_or_else(|| {
+                    ApiError(
+                        StatusCode::BAD_REQUEST,
+                        "Last-Event-ID: an event's id (a number)".into(),
+                    )
+                })?,
+        ),
+        None => q.after,
+    };
+    let shared = Arc::clone(&api.shared);
+    let start = resume.unwrap_or_else(|| shared.events.last());
+    let rx = shared.events.subscribe();
+    let pending: std::collections::VecDeque<(u64, crate::runtime::events::Event)> =
+        std::collections::VecDeque::new();
+    let state = (start, rx, pending, shared);
+    let stream = futures_util::stream::unfold(
+        state,
+        |(mut after, mut rx, mut pending, shared)| async move {
+            loop {
+                if let Some((n, e)) = pending.pop_front() {
+                    let kind = match &e {
+                        crate::runtime::events::Event::LspAdded { .. } => "lsp_added",
+                        crate::runtime::events::Event::LspUpdated { .. } => "lsp_updated",
+                        crate::runtime::events::Event::LspRemoved { .. } => "lsp_removed",
+                        crate::runtime::events::Event::Session { .. } => "session",
+                        crate::runtime::events::Event::Topology { .. } => "topology",
+                    };
+                    let data = serde_json::to_string(&e).unwrap_or_default();
+                    let ev = Sse::default().event(kind).id(n.to_string()).data(data);
+                    return Some((
+                        Ok::<_, std::convert::Infallible>(ev),
+                        (after, rx, pending, shared),
+                    ));
+                }
+                match shared.events.since(after, 1024) {
+                    Ok(list) if !list.is_empty() => {
+                        after = list.last().map_or(after, |(n, _)| *n);
+                        pending.extend(list);
+                    }
+                    Ok(_) => {
+                        if rx.changed().await.is_err() {
+                            return None;
+                        }
+                    }
+                    Err(gap) => {
+                        after = gap.last;
+                        let ev = Sse::default()
+                            .event("reset")
+                            .id(gap.last.to_string())
+                            .data(r#"{"type":"reset","why":"the events since the client's last are no longer kept: list again"}"#);
+                        return Some((Ok(ev), (after, rx, pending, shared)));
+                    }
+                }
+            }
+        },
+    );
+    // Comments often enough that the idle timeout does not close it.
+    let idle = u64::from(api.shared.config.pce.api_idle_timeout).max(2);
+    let every = std::time::Duration::from_secs((idle / 2).clamp(1, 15));
+    Ok(axum::response::sse::Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(every))
+        .into_response())
 }
 
 /// `GET /intent`: what the operator asked for, as `[pce] state` keeps it

@@ -17,6 +17,7 @@ pub mod auth;
 pub mod bgp;
 pub mod clock;
 pub mod config;
+pub mod events;
 pub mod limits;
 pub(crate) mod metrics;
 pub mod record;

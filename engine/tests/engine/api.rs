@@ -93,6 +93,12 @@ fn every_listed_route_is_served() {
             .replace("{peer}", "127.0.0.2")
             .replace("{name}", "x");
         let body = matches!(method, "POST" | "PATCH").then(|| serde_json::json!({}));
+        // The event stream does not end: asked so that it is refused.
+        let path = if path == "/events" {
+            "/events?after=x".to_string()
+        } else {
+            path
+        };
         let (status, v) = call(method, &format!("{}{path}", s.base), body);
         assert_ne!(status, 405, "{route}");
         assert!(
@@ -507,4 +513,31 @@ fn compute_takes_every_constraint_and_groups() {
         assert_eq!(status, code, "{body}: {v}");
         assert!(v["error"].as_str().unwrap().contains(text), "{body}: {v}");
     }
+}
+
+/// The event ring: numbered in order, read from any kept point, a gap
+/// said as such once the events a client lacks are no longer kept.
+#[test]
+fn events_resume_from_a_kept_point_and_say_when_they_cannot() {
+    use pce_engine::runtime::events::{Event, Events, Gap, KEPT};
+    let ev = |i: u64| Event::Session {
+        peer: std::net::IpAddr::from([192, 0, 2, (i % 250) as u8]),
+        up: i % 2 == 0,
+    };
+    let events = Events::default();
+    let mut rx = events.subscribe();
+    assert_eq!(events.since(0, 10), Ok(vec![]));
+    events.push((1..=3).map(ev));
+    assert!(rx.has_changed().unwrap());
+    assert_eq!(*rx.borrow_and_update(), 3);
+    assert_eq!(events.since(1, 10), Ok(vec![(2, ev(2)), (3, ev(3))]));
+    assert_eq!(events.since(0, 2), Ok(vec![(1, ev(1)), (2, ev(2))]));
+    assert_eq!(events.since(3, 10), Ok(vec![]));
+    events.push((4..=KEPT as u64 + 10).map(ev));
+    let last = KEPT as u64 + 10;
+    assert_eq!(events.last(), last);
+    // The first 10 are gone: a client at 5 has a gap, one at 10 does not.
+    assert_eq!(events.since(5, 1), Err(Gap { last }));
+    assert_eq!(events.since(10, 1), Ok(vec![(11, ev(11))]));
+    assert_eq!(events.since(last - 1, 10), Ok(vec![(last, ev(last))]));
 }

@@ -398,6 +398,13 @@ impl Core {
         if let Some(mut report) = self.pce.take_change_report() {
             report.core_us = u64::try_from(now().saturating_duration_since(start).as_micros()).ok();
             log_change(&report, what);
+            self.shared
+                .events
+                .push([crate::runtime::events::Event::Topology {
+                    what: what.to_owned(),
+                    recomputed: report.recomputed,
+                    without_path: report.without_path,
+                }]);
             self.last_change = Some(report);
         }
         result
@@ -558,9 +565,12 @@ impl Core {
             .publish_at()
             .is_some_and(|due| !self.replies.is_empty() || due <= at)
         {
+            let next = Arc::new(self.pce.lspdb().snapshot());
+            let before = self.shared.lspdb.load();
             self.shared
-                .lspdb
-                .store(Arc::new(self.pce.lspdb().snapshot()));
+                .events
+                .push(crate::runtime::events::Events::lsp_changes(&before, &next));
+            self.shared.lspdb.store(next);
             self.published = at;
         }
         // Changes of the operator's intent are stored before the batch's

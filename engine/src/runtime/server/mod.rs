@@ -207,6 +207,8 @@ pub struct Shared {
     shutdown: tokio::sync::watch::Sender<bool>,
     /// The shell's counters for `/metrics`.
     pub metrics: super::metrics::Metrics,
+    /// What `GET /events` streams.
+    pub events: super::events::Events,
     /// PCEP connections open now (any state, both directions).
     connections: std::sync::atomic::AtomicUsize,
     /// At most this many ([`super::config::PceSection::max_connections`],
@@ -392,6 +394,7 @@ impl Shared {
             ids: AtomicU64::new(1),
             shutdown: tokio::sync::watch::Sender::new(false),
             metrics: super::metrics::Metrics::default(),
+            events: super::events::Events::default(),
             connections: std::sync::atomic::AtomicUsize::new(0),
             max_connections: config
                 .pce

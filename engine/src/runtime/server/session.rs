@@ -110,7 +110,14 @@ pub(super) async fn session_task(
     let mut sessions = shared.sessions();
     // An evicted session's entry is already its successor's.
     if sessions.get(&peer.ip()).is_some_and(|s| s.id == id.0) {
-        sessions.remove(&peer.ip());
+        let was_up = sessions.remove(&peer.ip()).is_some_and(|s| s.state == "Up");
+        drop(sessions);
+        if was_up {
+            shared.events.push([crate::runtime::events::Event::Session {
+                peer: peer.ip(),
+                up: false,
+            }]);
+        }
     }
     result
 }
@@ -210,6 +217,10 @@ async fn run_session(
                         s.state = "Up";
                         s.capabilities = Some(Capabilities::of(&n));
                     }
+                    shared.events.push([crate::runtime::events::Event::Session {
+                        peer: peer.ip(),
+                        up: true,
+                    }]);
                     if let Some(outbox) = outbox.take() {
                         up = core.send(CoreInput::Up {
                             session: id,
