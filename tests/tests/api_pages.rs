@@ -12,7 +12,7 @@ use pce_tests::bin_dir;
 
 #[path = "../support/mod.rs"]
 mod support;
-use support::pce_serve::pce_serve;
+use support::pce_serve::pce_serve_logged;
 use support::running::spawn;
 use support::wait_json::wait_json;
 
@@ -63,7 +63,10 @@ fn all_pages(api: u16, first: &str) -> (Vec<serde_json::Value>, usize) {
 
 #[test]
 fn lsps_come_in_pages_that_together_hold_each_once() {
-    let (_pce, port, api) = pce_serve("api-pages", "");
+    // Sessions' starts and ends at debug from the first (the log is at
+    // info): none of the three is in the log.
+    let log = pce_tests::scratch_dir("api-pages-log").join("pce.log");
+    let (_pce, port, api) = pce_serve_logged("api-pages", "log_sessions_up_to = 0\n", &log);
     let _pccs = spawn(
         &bin_dir().join("pcc-sim"),
         &[
@@ -173,6 +176,10 @@ fn lsps_come_in_pages_that_together_hold_each_once() {
     let done = head.wait_with_output().unwrap();
     assert!(done.status.success(), "{done:?}");
     assert_eq!(String::from_utf8_lossy(&done.stderr), "");
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("PCEP listening"), "{text}");
+    assert!(!text.contains("session up"), "{text}");
 
     // Bad paging.
     for (q, needle) in [

@@ -13,7 +13,7 @@ use pce_tests::bin_dir;
 
 #[path = "../support/mod.rs"]
 mod support;
-use support::pce_serve::pce_serve;
+use support::pce_serve::pce_serve_logged;
 use support::running::spawn;
 use support::wait_json::wait_json;
 
@@ -85,7 +85,8 @@ fn until(rx: &mpsc::Receiver<Sse>, done: impl Fn(&[Sse]) -> bool) -> Vec<Sse> {
 
 #[test]
 fn the_event_stream_carries_sessions_and_lsps_and_resumes() {
-    let (_pce, port, api) = pce_serve("events", "");
+    let log = pce_tests::scratch_dir("events-log").join("pce.log");
+    let (_pce, port, api) = pce_serve_logged("events", "", &log);
     let live = subscribe(api, None);
     let _pcc = spawn(
         &bin_dir().join("pcc-sim"),
@@ -143,6 +144,9 @@ fn the_event_stream_carries_sessions_and_lsps_and_resumes() {
     for (a, b) in again.iter().zip(&got[up + 1..]) {
         assert_eq!((a.id, &a.event, &a.data), (b.id, &b.event, &b.data));
     }
+    // One session, under log_sessions_up_to: its start at info.
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(text.matches("session up").count(), 1, "{text}");
     // A bad resume point is refused.
     let r = ureq::get(format!("http://127.0.0.1:{api}/events"))
         .header("Last-Event-ID", "x")

@@ -24,6 +24,7 @@
 //! update_window = 1024         # updates a session may have unacknowledged; the rest wait in the core (the newest path per LSP)
 //! allow = ["10.0.0.0/8", "192.0.2.1"] # who may open a PCEP session (absent: anyone; state-sync peers always)
 //! api = "127.0.0.1:9189"       # management API (REST/JSON) listen address
+//! log_sessions_up_to = 1000    # sessions up to which each one's start and end are logged at info (beyond: at debug)
 //! state = "/var/lib/pce/state.redb" # the operator's intent (initiated LSPs, overrides), kept across restarts (absent: not kept)
 //! ```
 //! Unknown keys, wrong types and impossible values are errors naming the
@@ -500,6 +501,10 @@ pub struct PceSection {
     pub allow: Option<Vec<Prefix>>,
     /// Management API address.
     pub api: std::net::SocketAddr,
+    /// PCEP connections up to which a session's start and end are logged
+    /// at info; with more, at debug (10,000 PCCs reconnecting would
+    /// otherwise be 20,000 lines).
+    pub log_sessions_up_to: usize,
     /// Where the operator's intent is kept across restarts (the LSPs
     /// initiated through the API, the constraints put on delegated ones):
     /// an embedded database file, created when missing. Absent: not kept.
@@ -562,6 +567,7 @@ impl Default for PceSection {
             allow: None,
             api: std::net::SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9189),
             state: None,
+            log_sessions_up_to: 1000,
         }
     }
 }

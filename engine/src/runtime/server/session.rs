@@ -27,6 +27,18 @@ use super::{
 
 /// A connection to or from `peer`; `outbound` when this PCE opened it (a
 /// state-sync session it dialled).
+/// A session's start or end: at info while there are at most `[pce]
+/// log_sessions_up_to` connections, else at debug.
+macro_rules! session_log {
+    ($shared:expr, $($arg:tt)*) => {
+        if $shared.connections() > $shared.config.pce.log_sessions_up_to {
+            tracing::debug!($($arg)*)
+        } else {
+            tracing::info!($($arg)*)
+        }
+    };
+}
+
 pub(super) async fn session_task(
     stream: TcpStream,
     peer: SocketAddr,
@@ -197,7 +209,8 @@ async fn run_session(
         while let Some(ev) = session.poll_event() {
             match ev {
                 Event::Up(n) => {
-                    info!(
+                    session_log!(
+                        shared,
                         stateful = n.capabilities.stateful,
                         update = n.capabilities.update,
                         instantiation = n.capabilities.instantiation,
@@ -247,7 +260,9 @@ async fn run_session(
                 },
                 Event::Failed(code) => warn!(pcerr = %code, "session establishment failed"),
                 Event::StartTls => start_tls = true,
-                Event::Closed { reason, by_peer } => info!(%reason, by_peer, "session closed"),
+                Event::Closed { reason, by_peer } => {
+                    session_log!(shared, %reason, by_peer, "session closed");
+                }
             }
         }
         // What was read is held until the core has handled the messages
@@ -384,7 +399,7 @@ async fn run_session(
                 let buf = session.receive_buffer(limit);
                 match stream.try_read_buf(&mut buf.limit(limit)) {
                     Ok(0) => {
-                        info!("connection closed by peer");
+                        session_log!(shared, "connection closed by peer");
                         break Ok(());
                     }
                     Ok(n) => {
