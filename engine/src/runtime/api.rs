@@ -790,7 +790,7 @@ async fn lsps(
     State(api): State<Api>,
     filter: Result<Query<LspFilter>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(f) = filter.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let f = query_of(filter)?;
     let limit = f.limit.unwrap_or(PAGE);
     if limit == 0 || limit > MAX_PAGE {
         return Err(ApiError(
@@ -805,33 +805,18 @@ async fn lsps(
     let pcc = f.pcc.map(PccId::Addr);
     let mut list = Vec::new();
     let mut next = None;
-    // A name on one PCC: its index (the PCC's range, searched).
-    let named = match (pcc, &f.name) {
-        (Some(p), Some(n)) if after.is_none() => Some(db.by_name(p, n.as_bytes())),
-        _ => None,
-    };
-    if let Some(found) = named {
-        list.extend(found.and_then(|k| {
-            db.with(&k, |e| {
-                let v = view(&k, e, me);
-                f.keeps(&v, e).then_some(v)
-            })
-            .flatten()
-        }));
-    } else {
-        // The last key looked at: where the next page starts.
-        let mut last = None;
-        for (seen, (k, e)) in db.after(after, pcc).enumerate() {
-            if list.len() == limit || seen == SCAN {
-                next = last.as_ref().map(cursor);
-                break;
-            }
-            let v = view(k, e, me);
-            if f.keeps(&v, e) {
-                list.push(v);
-            }
-            last = Some(*k);
+    // The last key looked at: where the next page starts.
+    let mut last = None;
+    for (seen, (k, e)) in db.after(after, pcc).enumerate() {
+        if list.len() == limit || seen == SCAN {
+            next = last.as_ref().map(cursor);
+            break;
         }
+        let v = view(k, e, me);
+        if f.keeps(&v, e) {
+            list.push(v);
+        }
+        last = Some(*k);
     }
     let mut response = Json(list).into_response();
     if let Some(c) = next {
@@ -854,7 +839,7 @@ async fn lsps_count(
     State(api): State<Api>,
     filter: Result<Query<LspFilter>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let Query(f) = filter.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let f = query_of(filter)?;
     let db = api.shared.lspdb.load_full();
     let tally = db.tally();
     let flags_only = f.pcc.is_none()
@@ -1051,6 +1036,15 @@ struct CreateLsp {
     color: Option<u32>,
     #[serde(flatten)]
     constraints: Constraints,
+}
+
+/// A query string, or a 400 naming what is wrong with it.
+fn query_of<T>(
+    query: Result<Query<T>, axum::extract::rejection::QueryRejection>,
+) -> Result<T, ApiError> {
+    query
+        .map(|Query(q)| q)
+        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))
 }
 
 fn json_body<T>(
@@ -1397,7 +1391,7 @@ async fn events(
     query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     use axum::response::sse::{Event as Sse, KeepAlive};
-    let Query(q) = query.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let q = query_of(query)?;
     let resume = match headers.get("last-event-id") {
         Some(v) => Some(
             v.to_str()
@@ -1423,15 +1417,17 @@ async fn events(
         |(mut after, mut rx, mut pending, shared)| async move {
             loop {
                 if let Some((n, e)) = pending.pop_front() {
-                    let kind = match &e {
-                        crate::runtime::events::Event::LspAdded { .. } => "lsp_added",
-                        crate::runtime::events::Event::LspUpdated { .. } => "lsp_updated",
-                        crate::runtime::events::Event::LspRemoved { .. } => "lsp_removed",
-                        crate::runtime::events::Event::Session { .. } => "session",
-                        crate::runtime::events::Event::Topology { .. } => "topology",
-                    };
-                    let data = serde_json::to_string(&e).unwrap_or_default();
-                    let ev = Sse::default().event(kind).id(n.to_string()).data(data);
+                    // The SSE event name is the event's `type`.
+                    let data = serde_json::to_value(&e).unwrap_or_default();
+                    let kind = data
+                        .get("type")
+                        .and_then(serde_json::Value::as_str)
+                        .unwrap_or("event")
+                        .to_owned();
+                    let ev = Sse::default()
+                        .event(kind)
+                        .id(n.to_string())
+                        .data(data.to_string());
                     return Some((
                         Ok::<_, std::convert::Infallible>(ev),
                         (after, rx, pending, shared),

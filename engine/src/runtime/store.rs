@@ -65,6 +65,13 @@ pub struct Store {
     path: PathBuf,
 }
 
+fn db_error(path: &Path, e: impl Into<redb::Error>) -> StoreError {
+    StoreError::Db {
+        path: path.to_owned(),
+        source: Box::new(e.into()),
+    }
+}
+
 /// The key of an entry: its kind, head end and name (an address holds no
 /// tab, so the name may).
 fn key(change: &IntentChange) -> String {
@@ -77,17 +84,13 @@ fn key(change: &IntentChange) -> String {
 impl Store {
     /// Open the file, or create it.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db_error = |e: redb::Error| StoreError::Db {
-            path: path.to_owned(),
-            source: Box::new(e),
-        };
-        let db = Database::create(path).map_err(|e| db_error(e.into()))?;
-        let tx = db.begin_write().map_err(|e| db_error(e.into()))?;
+        let db = Database::create(path).map_err(|e| db_error(path, e))?;
+        let tx = db.begin_write().map_err(|e| db_error(path, e))?;
         {
-            let mut meta = tx.open_table(META).map_err(|e| db_error(e.into()))?;
+            let mut meta = tx.open_table(META).map_err(|e| db_error(path, e))?;
             let found = meta
                 .get("format")
-                .map_err(|e| db_error(e.into()))?
+                .map_err(|e| db_error(path, e))?
                 .map(|v| v.value());
             match found {
                 Some(FORMAT) => {}
@@ -99,12 +102,12 @@ impl Store {
                 }
                 None => {
                     meta.insert("format", FORMAT)
-                        .map_err(|e| db_error(e.into()))?;
+                        .map_err(|e| db_error(path, e))?;
                 }
             }
-            tx.open_table(INTENT).map_err(|e| db_error(e.into()))?;
+            tx.open_table(INTENT).map_err(|e| db_error(path, e))?;
         }
-        tx.commit().map_err(|e| db_error(e.into()))?;
+        tx.commit().map_err(|e| db_error(path, e))?;
         Ok(Self {
             db,
             path: path.to_owned(),
@@ -117,10 +120,7 @@ impl Store {
     }
 
     fn db_error(&self, e: impl Into<redb::Error>) -> StoreError {
-        StoreError::Db {
-            path: self.path.clone(),
-            source: Box::new(e.into()),
-        }
+        db_error(&self.path, e)
     }
 
     /// Everything stored.
