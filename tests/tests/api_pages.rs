@@ -12,54 +12,12 @@ use pce_tests::bin_dir;
 
 #[path = "../support/mod.rs"]
 mod support;
+use support::pages::{all_pages, get};
 use support::pce_serve::pce_serve_logged;
 use support::running::spawn;
 use support::wait_json::wait_json;
 
 const WAIT: Duration = Duration::from_secs(120);
-
-/// One GET: status, body, and the next page's path from the Link header.
-fn get(api: u16, path: &str) -> (u16, serde_json::Value, Option<String>, Option<String>) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut r = agent
-        .get(format!("http://127.0.0.1:{api}{path}"))
-        .call()
-        .unwrap();
-    let header = |n: &str| {
-        r.headers()
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .map(String::from)
-    };
-    let link = header("link").map(|l| {
-        assert!(l.ends_with(">; rel=\"next\""), "{l}");
-        l.trim_start_matches('<')
-            .trim_end_matches(">; rel=\"next\"")
-            .to_owned()
-    });
-    let cursor = header("x-next-cursor");
-    let status = r.status().as_u16();
-    let body = r.body_mut().read_json().unwrap();
-    (status, body, link, cursor)
-}
-
-/// Every page from `first`, following the links: the items and the
-/// number of pages.
-fn all_pages(api: u16, first: &str) -> (Vec<serde_json::Value>, usize) {
-    let (mut items, mut pages, mut path) = (Vec::new(), 0, Some(first.to_owned()));
-    while let Some(p) = path {
-        let (status, body, link, cursor) = get(api, &p);
-        assert_eq!(status, 200, "{p}: {body}");
-        assert_eq!(link.is_some(), cursor.is_some());
-        items.extend(body.as_array().unwrap().iter().cloned());
-        pages += 1;
-        path = link;
-    }
-    (items, pages)
-}
 
 #[test]
 fn lsps_come_in_pages_that_together_hold_each_once() {
@@ -181,14 +139,23 @@ fn lsps_come_in_pages_that_together_hold_each_once() {
     assert!(text.contains("PCEP listening"), "{text}");
     assert!(!text.contains("session up"), "{text}");
 
+    // The sessions page too, by number.
+    let (sessions, pages) = all_pages(api, "/sessions?limit=2");
+    assert_eq!((sessions.len(), pages), (3, 2));
+    assert!(sessions[0]["id"].as_u64() < sessions[1]["id"].as_u64());
+
     // Bad paging.
     for (q, needle) in [
-        ("limit=0", "limit=0"),
-        ("limit=10001", "1 to 10000"),
-        ("after=nonsense", "not a cursor"),
-        ("after=127.0.0.1/x", "not a cursor"),
+        ("/lsps?limit=0", "limit=0"),
+        ("/lsps?limit=10001", "1 to 10000"),
+        ("/lsps?after=nonsense", "not a cursor"),
+        ("/lsps?after=127.0.0.1/x", "not a cursor"),
+        ("/sessions?limit=0", "limit=0"),
+        ("/sessions?after=x", "not a session number"),
+        ("/associations?limit=20000", "1 to 10000"),
+        ("/associations?after=2/x/10.0.0.1", "not a cursor"),
     ] {
-        let (status, body, ..) = get(api, &format!("/lsps?{q}"));
+        let (status, body, ..) = get(api, q);
         assert_eq!(status, 400, "{q}: {body}");
         assert!(
             body["error"].as_str().unwrap().contains(needle),

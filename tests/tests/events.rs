@@ -5,7 +5,6 @@
 //! waits.
 #![allow(clippy::disallowed_methods)] // process-level test: wall-clock deadlines
 
-use std::io::BufRead;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -15,59 +14,10 @@ use pce_tests::bin_dir;
 mod support;
 use support::pce_serve::pce_serve_logged;
 use support::running::spawn;
+use support::sse::{subscribe, Sse};
 use support::wait_json::wait_json;
 
 const WAIT: Duration = Duration::from_secs(60);
-
-/// An event: its id, name and data.
-#[derive(Clone, Debug)]
-struct Sse {
-    id: u64,
-    event: String,
-    data: serde_json::Value,
-}
-
-/// The events of `GET /events` (with `Last-Event-ID: last` if given), as
-/// they come.
-fn subscribe(api: u16, last: Option<u64>) -> mpsc::Receiver<Sse> {
-    let (tx, rx) = mpsc::channel();
-    let mut request = ureq::get(format!("http://127.0.0.1:{api}/events"));
-    if let Some(l) = last {
-        request = request.header("Last-Event-ID", l.to_string());
-    }
-    let response = request.call().unwrap();
-    assert_eq!(
-        response.headers()["content-type"].to_str().unwrap(),
-        "text/event-stream"
-    );
-    std::thread::spawn(move || {
-        let reader = std::io::BufReader::new(response.into_body().into_reader());
-        let (mut id, mut event, mut data) = (None, String::new(), String::new());
-        for line in reader.lines() {
-            let Ok(line) = line else { return };
-            if line.is_empty() {
-                if let Some(id) = id.take() {
-                    let e = Sse {
-                        id,
-                        event: std::mem::take(&mut event),
-                        data: serde_json::from_str(&data).unwrap(),
-                    };
-                    if tx.send(e).is_err() {
-                        return;
-                    }
-                }
-                data.clear();
-            } else if let Some(v) = line.strip_prefix("id:") {
-                id = v.trim().parse().ok();
-            } else if let Some(v) = line.strip_prefix("event:") {
-                event = v.trim().to_owned();
-            } else if let Some(v) = line.strip_prefix("data:") {
-                data.push_str(v.trim_start());
-            }
-        }
-    });
-    rx
-}
 
 /// Events until `done` says the list is complete.
 fn until(rx: &mpsc::Receiver<Sse>, done: impl Fn(&[Sse]) -> bool) -> Vec<Sse> {

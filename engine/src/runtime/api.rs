@@ -261,6 +261,24 @@ pub async fn serve(
     if !https && !shared.config.pce.api.ip().is_loopback() {
         tracing::warn!("the management API is not on a loopback address and has no [api_tls]: its tokens travel in clear");
     }
+    // The filters' indexes, once a query has built them, follow the
+    // database once a second, off the runtime's workers: an old version
+    // is not held for long.
+    let weak = Arc::downgrade(&shared);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(s) = weak.upgrade() else { return };
+            if tokio::task::spawn_blocking(move || s.lookup.refresh(&s.lspdb))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
     let (ready_tx, ready) = tokio::sync::mpsc::channel(64);
     let limited = Limited {
         slots: Arc::new(tokio::sync::Semaphore::new(
@@ -508,15 +526,49 @@ async fn health(State(api): State<Api>) -> Json<serde_json::Value> {
     }))
 }
 
-async fn sessions(State(api): State<Api>) -> Json<Vec<super::server::SessionInfo>> {
-    let mut list: Vec<_> = api
-        .shared
-        .sessions
-        .lock()
-        .map(|s| s.values().cloned().collect())
-        .unwrap_or_default();
-    list.sort_by_key(|s| s.id);
-    Json(list)
+/// `GET /sessions`: a page of sessions, by session number.
+async fn sessions(
+    State(api): State<Api>,
+    paging: Result<Query<Paging>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let p = query_of(paging)?;
+    let limit = p.limit()?;
+    let from = match p.after.as_deref() {
+        None => 0,
+        Some(a) => a.parse().map_err(|_| {
+            ApiError(
+                StatusCode::BAD_REQUEST,
+                format!("after={a:?}: not a session number"),
+            )
+        })?,
+    };
+    // The `limit` lowest numbers after `from`, and whether there are more
+    // (a bounded heap: the sessions are not all copied, nor sorted).
+    let mut more = false;
+    let mut page: Vec<super::server::SessionInfo> = {
+        let sessions = api.shared.sessions.lock().map_err(|_| core_gone())?;
+        let mut heap = std::collections::BinaryHeap::with_capacity(limit + 1);
+        for s in sessions.values().filter(|s| s.id > from) {
+            heap.push(s.id);
+            if heap.len() > limit {
+                heap.pop();
+                more = true;
+            }
+        }
+        let ids: std::collections::HashSet<u64> = heap.into_iter().collect();
+        sessions
+            .values()
+            .filter(|s| ids.contains(&s.id))
+            .cloned()
+            .collect()
+    };
+    page.sort_by_key(|s| s.id);
+    let next = more
+        .then(|| page.last().map(|s| s.id.to_string()))
+        .flatten();
+    Ok(with_next(Json(page).into_response(), next, |c| {
+        p.next("/sessions", c)
+    }))
 }
 
 /// An LSP as the API shows it.
@@ -644,12 +696,7 @@ fn view(key: &LspKey, e: &LspEntry, me: Option<IpAddr>) -> LspView {
         pcc_delegated: e.control.inter().pcc_delegated,
         sub_delegated_to: e.control.inter().sub_delegated_to,
         delegated_by: e.control.inter().delegated_by,
-        computing_pce: e
-            .control
-            .inter()
-            .sub_delegated_to
-            .or_else(|| e.control.delegated.then_some(me).flatten())
-            .or(e.control.inter().computed_by),
+        computing_pce: super::lookup::computing_pce(e, me),
         disjointness_achieved: e.control.disjointness_status.map(|f| {
             let names: Vec<&str> = [(1, "link"), (2, "node"), (4, "srlg")]
                 .into_iter()
@@ -724,20 +771,65 @@ fn parse_cursor(s: &str) -> Result<LspKey, ApiError> {
 }
 
 impl LspFilter {
-    /// Whether a listed LSP passes the filters other than `pcc`.
-    fn keeps(&self, v: &LspView, e: &crate::lspdb::LspEntry) -> bool {
-        self.name.as_ref().is_none_or(|n| *n == v.name)
-            && self.delegated.is_none_or(|d| d == v.delegated)
-            && self.initiated.is_none_or(|i| i == v.initiated)
+    /// Whether an LSP passes every filter (its report decoded only for
+    /// the association filter).
+    fn keeps(&self, k: &LspKey, e: &LspEntry, me: Option<IpAddr>) -> bool {
+        self.pcc.is_none_or(|p| k.pcc == PccId::Addr(p))
             && self
-                .association
-                .is_none_or(|a| v.associations.iter().any(|x| x.id == a))
-            && self
-                .computing_pce
-                .is_none_or(|p| v.computing_pce == Some(p))
+                .name
+                .as_ref()
+                .is_none_or(|n| String::from_utf8_lossy(&e.name) == n.as_str())
+            && self.delegated.is_none_or(|d| d == e.control.delegated)
+            && self.initiated.is_none_or(|i| i == e.control.initiated)
             && self
                 .without_path
                 .is_none_or(|w| w == (e.control.delegated && e.control.no_path))
+            && self
+                .computing_pce
+                .is_none_or(|p| super::lookup::computing_pce(e, me) == Some(p))
+            && self.association.is_none_or(|a| {
+                // Its index found them: no report to decode.
+                self.by_association() || super::lookup::groups_of(e).iter().any(|g| g.1 == a)
+            })
+    }
+
+    /// Whether the association index gives the candidates (so that they
+    /// are members already).
+    fn by_association(&self) -> bool {
+        self.indexed() && self.name.is_none() && self.association.is_some()
+    }
+
+    /// Whether the filters need the indexes: all but `pcc` (the
+    /// database's own order) do, unless `pcc` narrows the listing first.
+    fn indexed(&self) -> bool {
+        self.pcc.is_none()
+            && (self.name.is_some()
+                || self.association.is_some()
+                || self.computing_pce.is_some()
+                || self.flags())
+    }
+
+    /// Whether a state filter (delegated, initiated, without a path) is set.
+    fn flags(&self) -> bool {
+        self.delegated.is_some() || self.initiated.is_some() || self.without_path.is_some()
+    }
+
+    /// The LSPs that may pass, after `from`, in order, from the most
+    /// selective index the filters have (the others are checked on each).
+    fn candidates<'a>(
+        &self,
+        ix: &'a super::lookup::Indexed,
+        from: Option<LspKey>,
+    ) -> Box<dyn Iterator<Item = LspKey> + 'a> {
+        if let Some(n) = &self.name {
+            Box::new(ix.named(n.as_bytes(), from))
+        } else if let Some(a) = self.association {
+            Box::new(ix.with_association_id(a, from))
+        } else if let Some(p) = self.computing_pce {
+            Box::new(ix.computed_by(p, from))
+        } else {
+            Box::new(ix.in_state(self.delegated, self.initiated, self.without_path, from))
+        }
     }
 
     /// The query string of these filters (for the next page's link).
@@ -799,37 +891,65 @@ async fn lsps(
         ));
     }
     let after = f.after.as_deref().map(parse_cursor).transpose()?;
-    // The snapshot of the core's last batch: no lock, one version.
-    let db = api.shared.lspdb.load_full();
     let me = identity(&api);
-    let pcc = f.pcc.map(PccId::Addr);
+    let (list, next) = if f.indexed() {
+        let ix = api.shared.lookup.read(&api.shared.lspdb);
+        lsp_page(&f, ix.version(), f.candidates(&ix, after), limit, me)
+    } else {
+        // The snapshot of the core's last batch: no lock, one version.
+        let db = api.shared.lspdb.load_full();
+        let keys = db.after(after, f.pcc.map(PccId::Addr)).map(|(k, _)| *k);
+        lsp_page(&f, &db, keys, limit, me)
+    };
+    let mut q = f.query();
+    Ok(with_next(Json(list).into_response(), next, |c| {
+        q.push(format!("after={}", urlencode(c)));
+        format!("/lsps?{}", q.join("&"))
+    }))
+}
+
+/// A page of LSPs: those of `keys` that pass the filters, at most
+/// `limit`, looking at no more than [`SCAN`]; and the cursor of the next
+/// page, if there is more to look at.
+fn lsp_page(
+    f: &LspFilter,
+    db: &LspSnapshot,
+    keys: impl Iterator<Item = LspKey>,
+    limit: usize,
+    me: Option<IpAddr>,
+) -> (Vec<LspView>, Option<String>) {
     let mut list = Vec::new();
-    let mut next = None;
     // The last key looked at: where the next page starts.
     let mut last = None;
-    for (seen, (k, e)) in db.after(after, pcc).enumerate() {
+    for (seen, k) in keys.enumerate() {
         if list.len() == limit || seen == SCAN {
-            next = last.as_ref().map(cursor);
-            break;
+            return (list, last.as_ref().map(cursor));
         }
-        let v = view(k, e, me);
-        if f.keeps(&v, e) {
+        if let Some(Some(v)) = db.with(&k, |e| f.keeps(&k, e, me).then(|| view(&k, e, me))) {
             list.push(v);
         }
-        last = Some(*k);
+        last = Some(k);
     }
-    let mut response = Json(list).into_response();
+    (list, None)
+}
+
+/// `response` with the next page's link (RFC 8288, `rel="next"`) and
+/// `X-Next-Cursor`, when there is a next page; `path` makes the link's
+/// path from the cursor.
+fn with_next(
+    mut response: Response,
+    next: Option<String>,
+    path: impl FnOnce(&str) -> String,
+) -> Response {
     if let Some(c) = next {
-        let mut q = f.query();
-        q.push(format!("after={}", urlencode(&c)));
-        let link = format!("</lsps?{}>; rel=\"next\"", q.join("&"));
+        let link = format!("<{}>; rel=\"next\"", path(&c));
         for (name, value) in [("link", link), ("x-next-cursor", c)] {
             if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
                 response.headers_mut().insert(name, v);
             }
         }
     }
-    Ok(response)
+    response
 }
 
 /// `GET /lsps/count`: how many LSPs pass the filters of `GET /lsps`
@@ -858,14 +978,27 @@ async fn lsps_count(
         (None, None, Some(false)) => Some(db.len() - tally.without_path),
         _ => None,
     };
+    let me = identity(&api);
     let count = match kept {
         Some(n) => n,
-        None => {
-            let me = identity(&api);
-            db.after(None, f.pcc.map(PccId::Addr))
-                .filter(|(k, e)| f.keeps(&view(k, e, me), e))
-                .count()
+        None if f.indexed() => {
+            let ix = api.shared.lookup.read(&api.shared.lspdb);
+            match f.computing_pce {
+                Some(p) if f.name.is_none() && f.association.is_none() && !f.flags() => {
+                    ix.count_computed_by(p)
+                }
+                _ => {
+                    let db = ix.version();
+                    f.candidates(&ix, None)
+                        .filter(|k| db.with(k, |e| f.keeps(k, e, me)) == Some(true))
+                        .count()
+                }
+            }
         }
+        None => db
+            .after(None, f.pcc.map(PccId::Addr))
+            .filter(|(k, e)| f.keeps(k, e, me))
+            .count(),
     };
     Ok(Json(serde_json::json!({ "count": count })))
 }
@@ -1556,55 +1689,121 @@ async fn peers(State(api): State<Api>) -> Result<Json<serde_json::Value>, ApiErr
     })))
 }
 
-/// Association groups: their members (from the reports), the PCE
-/// computing each member as far as this PCE knows, and whether a single PCE
-/// computes them all (the draft's condition against split-brain).
-async fn associations(State(api): State<Api>) -> Json<Vec<serde_json::Value>> {
-    let db = api.shared.lspdb.load_full();
-    let me = identity(&api);
-    let mut groups: std::collections::BTreeMap<(u16, u16, IpAddr), Vec<serde_json::Value>> =
-        std::collections::BTreeMap::new();
-    for k in db.keys() {
-        let Some(v) = db.with(&k, |e| view(&k, e, me)) else {
-            continue;
-        };
-        for a in &v.associations {
-            groups
-                .entry((a.association_type, a.id, a.source))
-                .or_default()
-                .push(serde_json::json!({
-                    "pcc": v.pcc,
-                    "name": v.name,
-                    "plsp_id": v.plsp_id,
-                    "computing_pce": v.computing_pce,
-                    "disjointness_achieved": v.disjointness_achieved,
-                    "reported_path": v.reported_path,
-                }));
+/// `GET /associations` and `GET /sessions` paging.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Paging {
+    /// Page size (default [`PAGE`], at most [`MAX_PAGE`]).
+    limit: Option<usize>,
+    /// The cursor of the page before (its `next`).
+    after: Option<String>,
+}
+
+impl Paging {
+    fn limit(&self) -> Result<usize, ApiError> {
+        match self.limit.unwrap_or(PAGE) {
+            l @ 1..=MAX_PAGE => Ok(l),
+            l => Err(ApiError(
+                StatusCode::BAD_REQUEST,
+                format!("limit={l}: 1 to {MAX_PAGE}"),
+            )),
         }
     }
-    Json(
-        groups
-            .into_iter()
-            .map(|((t, id, source), members)| {
-                let pces: std::collections::BTreeSet<String> = members
+
+    /// The next page's path.
+    fn next(&self, path: &str, cursor: &str) -> String {
+        let mut q = Vec::new();
+        if let Some(l) = self.limit {
+            q.push(format!("limit={l}"));
+        }
+        q.push(format!("after={}", urlencode(cursor)));
+        format!("{path}?{}", q.join("&"))
+    }
+}
+
+/// A group's cursor: `TYPE/ID/SOURCE`.
+fn parse_group(s: &str) -> Result<super::lookup::Group, ApiError> {
+    let mut parts = s.splitn(3, '/');
+    let mut next = || parts.next().unwrap_or_default();
+    match (next().parse(), next().parse(), next().parse()) {
+        (Ok(t), Ok(id), Ok(source)) => Ok((t, id, source)),
+        _ => Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("after={s:?}: not a cursor (take it from the Link header or X-Next-Cursor of the page before)"),
+        )),
+    }
+}
+
+/// Association groups, a page at a time in (type, ID, source) order:
+/// their members (from the reports), the PCE computing each member as far
+/// as this PCE knows, and whether a single PCE computes them all (the
+/// draft's condition against split-brain). From the association index:
+/// the LSPs outside groups are not looked at.
+async fn associations(
+    State(api): State<Api>,
+    paging: Result<Query<Paging>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let p = query_of(paging)?;
+    let limit = p.limit()?;
+    let from = p.after.as_deref().map(parse_group).transpose()?;
+    let me = identity(&api);
+    let (page, next) = {
+        let ix = api.shared.lookup.read(&api.shared.lspdb);
+        let db = ix.version();
+        let mut groups = ix.groups(from);
+        let page: Vec<serde_json::Value> = groups
+            .by_ref()
+            .take(limit)
+            .map(|(&(t, id, source), keys)| {
+                let members: Vec<LspView> = keys
                     .iter()
-                    .map(|m| m["computing_pce"].to_string())
+                    .filter_map(|k| db.with(k, |e| view(k, e, me)))
                     .collect();
-                let one = pces.len() == 1 && !pces.contains("null");
-                let achieved = members
-                    .iter()
-                    .find_map(|m| m["disjointness_achieved"].as_str().map(str::to_owned));
-                serde_json::json!({
-                    "disjointness_achieved": achieved,
-                    "type": t,
-                    "id": id,
-                    "source": source,
-                    "members": members,
-                    "computed_by_one_pce": one,
-                })
+                group_json(t, id, source, &members)
             })
-            .collect(),
-    )
+            .collect();
+        let next = match (page.last(), groups.next()) {
+            (Some(g), Some(_)) => Some(format!("{}/{}/{}", g["type"], g["id"], text(&g["source"]))),
+            _ => None,
+        };
+        (page, next)
+    };
+    Ok(with_next(Json(page).into_response(), next, |c| {
+        p.next("/associations", c)
+    }))
+}
+
+/// A JSON value as text (a string without its quotes).
+fn text(v: &serde_json::Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+}
+
+fn group_json(t: u16, id: u16, source: IpAddr, members: &[LspView]) -> serde_json::Value {
+    let pces: std::collections::BTreeSet<Option<IpAddr>> =
+        members.iter().map(|m| m.computing_pce).collect();
+    let one = pces.len() == 1 && !pces.contains(&None);
+    let achieved = members.iter().find_map(|m| m.disjointness_achieved.clone());
+    let members: Vec<serde_json::Value> = members
+        .iter()
+        .map(|v| {
+            serde_json::json!({
+                "pcc": v.pcc,
+                "name": v.name,
+                "plsp_id": v.plsp_id,
+                "computing_pce": v.computing_pce,
+                "disjointness_achieved": v.disjointness_achieved,
+                "reported_path": v.reported_path,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "disjointness_achieved": achieved,
+        "type": t,
+        "id": id,
+        "source": source,
+        "members": members,
+        "computed_by_one_pce": one,
+    })
 }
 
 /// Prometheus text exposition: sessions by role and state, LSPs by

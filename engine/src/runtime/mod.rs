@@ -19,6 +19,7 @@ pub mod clock;
 pub mod config;
 pub mod events;
 pub mod limits;
+pub mod lookup;
 pub(crate) mod metrics;
 pub mod record;
 pub mod server;

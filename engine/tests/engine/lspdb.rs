@@ -258,3 +258,160 @@ fn the_tally_follows_every_change() {
     assert_eq!(s.tally(), then);
     assert!(db.snapshot().tally().delegated > 0);
 }
+
+/// The API's indexes (`runtime::lookup`) follow every change: after a
+/// seeded sequence of reports (names shared across PCCs, association
+/// groups that come and go), state and computing-PCE changes, removals and
+/// purges, each index asked from a random cursor gives exactly what a
+/// search of the same version gives, in order.
+#[test]
+fn the_api_indexes_follow_every_change() {
+    use pce_engine::runtime::lookup::{computing_pce, groups_of, Lookup};
+    use std::collections::BTreeSet;
+    use std::net::IpAddr;
+    use std::sync::Arc;
+    let me: IpAddr = "198.51.100.1".parse().unwrap();
+    let peers: [IpAddr; 2] = [
+        "198.51.100.2".parse().unwrap(),
+        "2001:db8::2".parse().unwrap(),
+    ];
+    let sources: [IpAddr; 2] = [
+        "192.0.2.100".parse().unwrap(),
+        "2001:db8::100".parse().unwrap(),
+    ];
+    let published = arc_swap::ArcSwap::from_pointee(LspDb::new().snapshot());
+    let lookup = Lookup::new(Some(me));
+    let mut db = LspDb::new();
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    let mut checked = [0usize; 4];
+    for step in 0..6_000 {
+        let p = pcc(1 + next(4) as u8);
+        let plsp = 1 + next(30) as u32;
+        let key = LspKey {
+            pcc: p,
+            plsp_id: plsp,
+        };
+        match next(12) {
+            0..=3 => {
+                let mut r = report(plsp, Some(&format!("n{}", next(8))), false, false);
+                for _ in 0..next(3) {
+                    r.associations.push(pcep::wire::object::Association {
+                        header: pcep::wire::object::HeaderFlags::default(),
+                        association_flags: 0,
+                        association_type: pcep::wire::AssociationType(1 + next(2) as u16),
+                        association_id: 1 + next(3) as u16,
+                        source: sources[next(2) as usize],
+                        tlvs: Vec::new(),
+                    });
+                }
+                let _ = db.apply(p, &r);
+            }
+            4..=6 => {
+                let (d, i, n) = (next(2) == 0, next(2) == 0, next(2) == 0);
+                db.with_mut(&key, |e| {
+                    e.control.delegated = d;
+                    e.control.initiated = i;
+                    e.control.no_path = n;
+                });
+            }
+            7..=8 => {
+                let (s, c) = (next(3), next(3));
+                db.with_mut(&key, |e| {
+                    let inter = e.control.inter_mut();
+                    inter.sub_delegated_to = peers.get(s as usize).copied();
+                    inter.computed_by = peers.get(c as usize).copied();
+                });
+            }
+            9 => {
+                db.remove(&key);
+            }
+            _ => {
+                if next(30) == 0 {
+                    db.purge(p);
+                }
+            }
+        }
+        if step % 40 != 39 {
+            continue;
+        }
+        published.store(Arc::new(db.snapshot()));
+        let ix = lookup.read(&published);
+        let v = ix.version();
+        assert!(Arc::ptr_eq(v, &published.load()), "step {step}");
+        // A cursor: a key of the database, or one that is not there.
+        let keys = v.keys();
+        let from = match next(3) {
+            0 => None,
+            1 if !keys.is_empty() => Some(keys[next(keys.len() as u64) as usize]),
+            _ => Some(key),
+        };
+        let search = |f: &dyn Fn(&LspKey, &pce_engine::lspdb::LspEntry) -> bool| -> Vec<LspKey> {
+            v.iter()
+                .filter(|(k, e)| from.is_none_or(|a| **k > a) && f(k, e))
+                .map(|(k, _)| *k)
+                .collect()
+        };
+        for n in 0..8 {
+            let name = format!("n{n}");
+            let got: Vec<LspKey> = ix
+                .named(name.as_bytes(), from)
+                .filter(|k| v.with(k, |e| e.name == name.as_bytes()).unwrap())
+                .collect();
+            let want = search(&|_, e| e.name == name.as_bytes());
+            checked[0] += want.len();
+            assert_eq!(got, want, "step {step}: name {name}");
+        }
+        for id in 1..=3 {
+            let got: Vec<LspKey> = ix.with_association_id(id, from).collect();
+            let want = search(&|_, e| groups_of(e).iter().any(|g| g.1 == id));
+            checked[1] += want.len();
+            assert_eq!(got, want, "step {step}: association {id}");
+        }
+        for pce in [me, peers[0], peers[1]] {
+            let got: Vec<LspKey> = ix.computed_by(pce, from).collect();
+            let want = search(&|_, e| computing_pce(e, Some(me)) == Some(pce));
+            checked[2] += want.len();
+            assert_eq!(got, want, "step {step}: computed by {pce}");
+            if from.is_none() {
+                assert_eq!(ix.count_computed_by(pce), want.len());
+            }
+        }
+        let either = [None, Some(false), Some(true)];
+        for d in either {
+            for i in either {
+                for w in either {
+                    let got: Vec<LspKey> = ix.in_state(d, i, w, from).collect();
+                    let want = search(&|_, e| {
+                        let c = &e.control;
+                        d.is_none_or(|d| d == c.delegated)
+                            && i.is_none_or(|i| i == c.initiated)
+                            && w.is_none_or(|w| w == (c.delegated && c.no_path))
+                    });
+                    checked[3] += want.len();
+                    assert_eq!(got, want, "step {step}: state {d:?} {i:?} {w:?}");
+                }
+            }
+        }
+        let groups: BTreeSet<_> = v.iter().flat_map(|(_, e)| groups_of(e)).collect();
+        let got: Vec<_> = ix.groups(None).map(|(g, m)| (*g, m.len())).collect();
+        let want: Vec<_> = groups
+            .iter()
+            .map(|g| {
+                (
+                    *g,
+                    v.iter().filter(|(_, e)| groups_of(e).contains(g)).count(),
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "step {step}: groups");
+        assert_eq!(ix.group_count(), groups.len());
+    }
+    // Every index had members to compare.
+    assert!(checked.iter().all(|n| *n > 100), "{checked:?}");
+}

@@ -348,6 +348,11 @@ fn detour(destination: Ipv4Addr) -> Vec<Subobject> {
 
 fn main() {
     let args = Args::parse();
+    // One descriptor per simulated PCC (and per PCE): as many as the hard
+    // limit allows, as the PCE does.
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+        eprintln!("pcc-sim: cannot raise the descriptor limit: {e}");
+    }
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

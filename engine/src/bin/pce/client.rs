@@ -279,6 +279,17 @@ fn page(t: &Target, path: &str) -> Result<(Value, Option<String>), String> {
     answer(t, &url, response)
 }
 
+/// Every page of a listing, from `path` on, as one array.
+fn every_page(t: &Target, path: &str) -> Result<Value, String> {
+    let (mut all, mut next) = (Vec::new(), Some(path.to_owned()));
+    while let Some(p) = next {
+        let (v, n) = page(t, &p)?;
+        all.extend(v.as_array().cloned().unwrap_or_default());
+        next = n;
+    }
+    Ok(Value::Array(all))
+}
+
 /// The columns of `pce lsps`.
 const LSP_COLUMNS: [&str; 10] = [
     "PCC",
@@ -399,7 +410,7 @@ pub(crate) fn run(
     }
     let (v, show): (Value, Printer) = match (what, lsp) {
         ("sessions", _) => (
-            call(t, "GET", "/sessions", None)?,
+            every_page(t, "/sessions")?,
             Box::new(|v: &Value| {
                 table(
                     &[
@@ -422,7 +433,7 @@ pub(crate) fn run(
             }),
         ),
         ("associations", _) => (
-            call(t, "GET", "/associations", None)?,
+            every_page(t, "/associations")?,
             Box::new(|v: &Value| {
                 table(
                     &["TYPE", "ID", "SOURCE", "MEMBERS", "ONE PCE"],

@@ -209,6 +209,8 @@ pub struct Shared {
     pub metrics: super::metrics::Metrics,
     /// What `GET /events` streams.
     pub events: super::events::Events,
+    /// The API's indexes of the LSP database (its filters).
+    pub lookup: super::lookup::Lookup,
     /// PCEP connections open now (any state, both directions).
     connections: std::sync::atomic::AtomicUsize,
     /// At most this many ([`super::config::PceSection::max_connections`],
@@ -395,6 +397,13 @@ impl Shared {
             shutdown: tokio::sync::watch::Sender::new(false),
             metrics: super::metrics::Metrics::default(),
             events: super::events::Events::default(),
+            lookup: super::lookup::Lookup::new(Some(
+                config
+                    .state_sync
+                    .as_ref()
+                    .and_then(|s| s.identity)
+                    .unwrap_or(config.pce.address),
+            )),
             connections: std::sync::atomic::AtomicUsize::new(0),
             max_connections: config
                 .pce
