@@ -84,7 +84,7 @@ update_timeout = 255
 EOF
   $T/pce serve --config "$DIR/pce.toml" 2>"$DIR/pce-$threads.log" & PCE=$!
   until curl -sf $API/health >/dev/null; do sleep 0.05; done
-  $T/pcc-sim --pce 127.0.0.1:4196 --pccs 2000 --lsps 25 --delegate --bandwidth 12500000 \
+  $T/pcc-sim --pce 127.0.0.1:4196 --pccs 2000 --lsps 25 --delegate --bandwidth-bps 100000000 \
     --endpoints-file "$DIR/pairs.txt" --source-base 127.40.0.1 --seconds 3600 >/dev/null 2>&1 & SIM=$!
   settled
   read -r A B < <(curl -sf $API/topology | python3 -c '

@@ -61,6 +61,15 @@ JSON
       --scenario "$WORK/$1-pcc$p.json" --seconds "$RUN" --record "$WORK/$1-pcc$p.record.json" >/dev/null 2>&1 &
     eval "sim$p=\$!"
   done
+  if [ "$1" = with ]; then
+    # PCE2 sub-delegates LSP2 to PCE1 (the draft's §3.5); `pce lsps` shows
+    # it from both sides.
+    wait_api http://127.0.0.1:9293/lsps 'any(l["sub_delegated_to"] == "127.0.0.81" for l in d)'
+    "$PCE" lsps --api http://127.0.0.1:9293 | tee "$WORK/pce2-lsps.txt" | grep -q " to 127.0.0.81 " ||
+      { echo "split-brain: pce lsps on PCE2 does not show the sub-delegation" >&2; cat "$WORK/pce2-lsps.txt" >&2; [ $CHECK = 1 ] && exit 1; }
+    "$PCE" lsps --api http://127.0.0.1:9292 | tee "$WORK/pce1-lsps.txt" | grep -q " by 127.0.0.82 " ||
+      { echo "split-brain: pce lsps on PCE1 does not show the sub-delegation" >&2; cat "$WORK/pce1-lsps.txt" >&2; [ $CHECK = 1 ] && exit 1; }
+  fi
   wait "$sim1" "$sim3"
   local u1 u3
   u1=$(python3 -c "import json; print(len(json.load(open('$WORK/$1-pcc1.record.json'))['pccs'][0]['updates']))")

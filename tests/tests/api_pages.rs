@@ -24,8 +24,12 @@ fn lsps_come_in_pages_that_together_hold_each_once() {
     // Sessions' starts and ends at debug from the first (the log is at
     // info): none of the three is in the log.
     let log = pce_tests::scratch_dir("api-pages-log").join("pce.log");
-    let (_pce, port, api) = pce_serve_logged("api-pages", "log_sessions_up_to = 0\n", &log);
-    let _pccs = spawn(
+    let (_pce, port, api) = pce_serve_logged(
+        "api-pages",
+        "log_sessions_up_to = 0\nstate_timeout = 1\nredelegation_timeout = 1\n",
+        &log,
+    );
+    let pccs = spawn(
         &bin_dir().join("pcc-sim"),
         &[
             "--pce",
@@ -36,6 +40,8 @@ fn lsps_come_in_pages_that_together_hold_each_once() {
             "3",
             "--lsps",
             "1500",
+            "--bandwidth-bps",
+            "8000000",
             "--delegate",
             "--seconds",
             "900",
@@ -61,6 +67,16 @@ fn lsps_come_in_pages_that_together_hold_each_once() {
     sorted.sort_by_key(|(p, id)| (p.parse::<std::net::Ipv4Addr>().unwrap(), *id));
     sorted.dedup();
     assert_eq!(keys, sorted, "in order, each once");
+    // Units and names: bits per second as the PCC asked (the object
+    // carries bytes), the operational state by its RFC 8231 name.
+    for l in &items {
+        assert_eq!(l["bandwidth_bps"], 8_000_000.0, "{l}");
+        assert!(
+            ["down", "up", "active", "going-down", "going-up"]
+                .contains(&l["operational"].as_str().unwrap()),
+            "{l}"
+        );
+    }
     // A filter holds across pages; one PCC is its own range.
     let (one, pages) = all_pages(api, "/lsps?pcc=127.11.0.2&limit=400");
     assert_eq!((one.len(), pages), (1_500, 4));
@@ -135,10 +151,6 @@ fn lsps_come_in_pages_that_together_hold_each_once() {
     assert!(done.status.success(), "{done:?}");
     assert_eq!(String::from_utf8_lossy(&done.stderr), "");
 
-    let text = std::fs::read_to_string(&log).unwrap();
-    assert!(text.contains("PCEP listening"), "{text}");
-    assert!(!text.contains("session up"), "{text}");
-
     // The sessions page too, by number.
     let (sessions, pages) = all_pages(api, "/sessions?limit=2");
     assert_eq!((sessions.len(), pages), (3, 2));
@@ -162,4 +174,23 @@ fn lsps_come_in_pages_that_together_hold_each_once() {
             "{q}: {body}"
         );
     }
+
+    // The PCCs go: after their State Timeout, one line each says what
+    // was purged.
+    drop(pccs);
+    wait_json(&format!("http://127.0.0.1:{api}/lsps/count"), WAIT, |c| {
+        c["count"] == 0
+    });
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("PCEP listening"), "{text}");
+    assert!(!text.contains("session up"), "{text}");
+    let purges: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("LSPs of the PCC purged: its State Timeout expired"))
+        .collect();
+    assert_eq!(purges.len(), 3, "{text}");
+    assert!(
+        purges.iter().all(|l| l.contains("purged=1500")),
+        "{purges:?}"
+    );
 }

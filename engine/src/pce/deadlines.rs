@@ -60,7 +60,7 @@ impl Pce {
                 if p.session.is_none() && p.purge_at == Some(at) {
                     p.purge_at = None;
                     self.lspdb.set_db_version(pcc, None);
-                    self.purge_pcc(pcc);
+                    self.purge_pcc(pcc, super::PurgeReason::StateTimeout);
                 }
             }
         }

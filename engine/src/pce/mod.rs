@@ -304,6 +304,37 @@ pub struct Pce {
     counters: Counters,
     /// What the last topology change, reload or reoptimization did.
     last_change: Option<ChangeReport>,
+    /// The purges since the shell last took them (at most
+    /// [`Purge::KEPT`]).
+    purged: Vec<Purge>,
+}
+
+/// A PCC's LSPs purged (RFC 8231 §5.6): what the shell logs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Purge {
+    /// The PCC.
+    pub pcc: PccId,
+    /// LSPs forgotten.
+    pub purged: usize,
+    /// LSPs kept because a peer PCE still reports them (state-sync).
+    pub kept: usize,
+    /// Why.
+    pub why: PurgeReason,
+}
+
+/// Why a PCC's LSPs were purged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PurgeReason {
+    /// Its State Timeout expired while it was disconnected.
+    StateTimeout,
+    /// Its session ended before its state synchronization completed.
+    IncompleteSync,
+}
+
+impl Purge {
+    /// Purges kept between two takes; more are counted, not kept.
+    pub const KEPT: usize = 1_024;
 }
 
 impl Pce {
@@ -338,6 +369,7 @@ impl Pce {
             out: VecDeque::new(),
             counters: Counters::default(),
             last_change: None,
+            purged: Vec::new(),
         }
     }
 
@@ -383,6 +415,11 @@ impl Pce {
     /// the shell logs it once).
     pub fn take_change_report(&mut self) -> Option<ChangeReport> {
         self.last_change.take()
+    }
+
+    /// The purges since the last take (the shell logs each).
+    pub fn take_purges(&mut self) -> Vec<Purge> {
+        std::mem::take(&mut self.purged)
     }
 
     /// Whether a session finished its state synchronization.

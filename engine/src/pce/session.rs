@@ -253,7 +253,7 @@ impl Pce {
         if !s.synced && !s.resync && s.negotiated.capabilities.stateful {
             // RFC 8231 §5.6: a sync that did not complete is cleaned up.
             self.lspdb.set_db_version(pcc, None);
-            self.purge_pcc(pcc);
+            self.purge_pcc(pcc, super::PurgeReason::IncompleteSync);
             return;
         }
         let at = now + self.config.state_timeout;
@@ -268,17 +268,26 @@ impl Pce {
         self.undelegations.insert((at, pcc));
     }
 
-    pub(super) fn purge_pcc(&mut self, pcc: PccId) {
-        let mut purged = 0;
+    pub(super) fn purge_pcc(&mut self, pcc: PccId, why: super::PurgeReason) {
+        let (mut purged, mut kept) = (0, 0);
         for key in self.lspdb.of_pcc(pcc) {
             if self.inter_keeps_purged(key) {
+                kept += 1;
                 continue;
             }
             purged += 1;
             self.inter_pcc_lsp_purged(key);
             self.forget_lsp(key);
         }
-        self.counters.purged += purged;
+        self.counters.purged += purged as u64;
+        if (purged > 0 || kept > 0) && self.purged.len() < super::Purge::KEPT {
+            self.purged.push(super::Purge {
+                pcc,
+                purged,
+                kept,
+                why,
+            });
+        }
     }
 
     pub(super) fn synced_session(

@@ -587,16 +587,18 @@ pub struct LspView {
     pub initiated: bool,
     /// A: administratively up.
     pub administrative: bool,
-    /// O: operational status (0 down, 1 up, 2 active, 3 going down, 4 going up).
-    pub operational: u8,
+    /// O: operational status (RFC 8231 §7.3): "down", "up", "active",
+    /// "going-down", "going-up" (or "reserved-N").
+    pub operational: std::borrow::Cow<'static, str>,
     /// "sr" or "rsvp".
     pub setup: &'static str,
     /// Tunnel sender and endpoint (LSP-IDENTIFIERS).
     pub source: Option<IpAddr>,
     /// Tunnel endpoint.
     pub destination: Option<IpAddr>,
-    /// Requested bandwidth, bytes per second.
-    pub bandwidth: Option<f32>,
+    /// Requested bandwidth, bits per second (as `POST /lsps` takes it;
+    /// the BANDWIDTH object carries bytes per second).
+    pub bandwidth_bps: Option<f64>,
     /// The path the PCC reports.
     pub reported_path: Vec<String>,
     /// The path this PCE computed and sent.
@@ -665,11 +667,18 @@ fn view(key: &LspKey, e: &LspEntry, me: Option<IpAddr>) -> LspView {
         delegated: e.control.delegated,
         initiated: e.control.initiated,
         administrative: r.lsp.administrative,
-        operational: r.lsp.operational.0,
+        operational: match r.lsp.operational.0 {
+            0 => "down".into(),
+            1 => "up".into(),
+            2 => "active".into(),
+            3 => "going-down".into(),
+            4 => "going-up".into(),
+            n => format!("reserved-{n}").into(),
+        },
         setup: if sr { "sr" } else { "rsvp" },
         source,
         destination,
-        bandwidth: r.intended.bandwidth.map(|b| b.bandwidth),
+        bandwidth_bps: r.intended.bandwidth.map(|b| f64::from(b.bandwidth) * 8.0),
         reported_path: r.ero.subobjects.iter().map(ToString::to_string).collect(),
         computed_path: e
             .control

@@ -316,6 +316,17 @@ fn bad_report_during_sync_is_20_1_closes_and_is_cleaned_up() {
         Output::Send { message: Message::PcErr(e), .. } if e.errors[0].lsps[0].plsp_id == 8)));
     pce.session_down(S1, t0);
     assert!(pce.lspdb().is_empty(), "an incomplete sync is cleaned up");
+    // Told to the shell (which logs it), once.
+    assert_eq!(
+        pce.take_purges(),
+        [pce_engine::pce::Purge {
+            pcc: PccId::Addr(ip(PCC1)),
+            purged: 1,
+            kept: 0,
+            why: pce_engine::pce::PurgeReason::IncompleteSync,
+        }]
+    );
+    assert!(pce.take_purges().is_empty());
 }
 
 #[test]
@@ -561,10 +572,21 @@ fn state_timeout_keeps_then_purges() {
     assert_eq!(pce.poll_timeout(), Some(t0 + Duration::from_secs(60)));
     pce.handle_timeout(t0 + Duration::from_secs(59));
     assert_eq!(pce.lspdb().len(), 1, "kept during the State Timeout");
+    assert!(pce.take_purges().is_empty());
     pce.handle_timeout(t0 + Duration::from_secs(60));
     assert!(pce.lspdb().is_empty(), "purged when it expires");
     assert_eq!(pce.poll_timeout(), None);
     assert_eq!(pce.counters().purged, 1);
+    let told = pce.take_purges();
+    assert_eq!(told.len(), 1);
+    assert_eq!(
+        (told[0].pcc, told[0].purged, told[0].why),
+        (
+            PccId::Addr(ip(PCC1)),
+            1,
+            pce_engine::pce::PurgeReason::StateTimeout
+        )
+    );
 }
 
 #[test]

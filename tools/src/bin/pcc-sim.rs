@@ -88,9 +88,10 @@ struct Args {
     /// between PCCs and PCEs; the draft's motivation uses 150 ms).
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
-    /// Bandwidth of each LSP, bytes per second.
+    /// Bandwidth of each LSP, bits per second (as the PCE's API and
+    /// `pce compute` take it; the BANDWIDTH object carries bytes).
     #[arg(long, default_value_t = 0.0)]
-    bandwidth: f32,
+    bandwidth_bps: f64,
     /// Delegate the LSPs.
     #[arg(long)]
     delegate: bool,
@@ -205,8 +206,9 @@ enum Action {
         destination: Ipv4Addr,
         #[serde(default)]
         sr: bool,
+        /// Bits per second.
         #[serde(default)]
-        bandwidth: f32,
+        bandwidth_bps: f64,
         #[serde(default = "yes")]
         delegate: bool,
         /// Disjoint association group ID.
@@ -224,8 +226,16 @@ enum Action {
     },
     Bandwidth {
         name: String,
-        bandwidth: f32,
+        /// Bits per second.
+        bandwidth_bps: f64,
     },
+}
+
+/// The BANDWIDTH object's unit (bytes per second, RFC 5440 §7.7) from
+/// bits per second.
+#[allow(clippy::cast_possible_truncation)]
+fn bytes_per_second(bps: f64) -> f32 {
+    (bps / 8.0) as f32
 }
 
 const fn yes() -> bool {
@@ -440,7 +450,7 @@ async fn run(args: Args) -> Result<(), String> {
                 source,
                 destination,
                 sr: args.sr,
-                bandwidth: args.bandwidth,
+                bandwidth: bytes_per_second(args.bandwidth_bps),
                 delegate: args.delegate,
                 initiated_by: None,
                 ero: detour(destination),
@@ -980,7 +990,7 @@ fn apply(sim: &mut SimPcc, conns: &mut [Conn], action: Action, args: &Args, addr
             source,
             destination,
             sr,
-            bandwidth,
+            bandwidth_bps,
             delegate,
             disjoint_group,
             group_source,
@@ -992,7 +1002,7 @@ fn apply(sim: &mut SimPcc, conns: &mut [Conn], action: Action, args: &Args, addr
                 source,
                 destination,
                 sr: sr || args.sr,
-                bandwidth,
+                bandwidth: bytes_per_second(bandwidth_bps),
                 delegate,
                 initiated_by: None,
                 // A newly configured LSP has no path yet: an empty ERO.
@@ -1008,8 +1018,11 @@ fn apply(sim: &mut SimPcc, conns: &mut [Conn], action: Action, args: &Args, addr
         Action::RemoveLsp { name } => {
             sim.remove_lsp(&name);
         }
-        Action::Bandwidth { name, bandwidth } => {
-            sim.set_bandwidth(&name, bandwidth);
+        Action::Bandwidth {
+            name,
+            bandwidth_bps,
+        } => {
+            sim.set_bandwidth(&name, bytes_per_second(bandwidth_bps));
         }
     }
 }

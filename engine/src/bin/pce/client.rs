@@ -291,14 +291,16 @@ fn every_page(t: &Target, path: &str) -> Result<Value, String> {
 }
 
 /// The columns of `pce lsps`.
-const LSP_COLUMNS: [&str; 10] = [
+const LSP_COLUMNS: [&str; 12] = [
     "PCC",
     "PLSP",
     "NAME",
     "SETUP",
+    "OPER",
     "DELEG",
     "INIT",
     "COMPUTED BY",
+    "SUB-DELEGATED",
     "PENDING",
     "NO PATH",
     "PATH",
@@ -310,9 +312,17 @@ fn lsp_row(x: &Value) -> Vec<String> {
         text(&x["plsp_id"]),
         text(&x["name"]),
         text(&x["setup"]),
+        text(&x["operational"]),
         text(&x["delegated"]),
         text(&x["initiated"]),
         text(&x["computing_pce"]),
+        // This PCE sub-delegated it to a peer, or a peer to this PCE
+        // (draft-ietf-pce-state-sync §3.5).
+        match (&x["sub_delegated_to"], &x["delegated_by"]) {
+            (Value::String(to), _) => format!("to {to}"),
+            (_, Value::String(by)) => format!("by {by}"),
+            _ => "-".into(),
+        },
         text(&x["pending_srp"]),
         // Whether the last computation found none: proven, or not within
         // the search limits.

@@ -407,6 +407,22 @@ impl Core {
                 }]);
             self.last_change = Some(report);
         }
+        for p in self.pce.take_purges() {
+            let why = match p.why {
+                crate::pce::PurgeReason::StateTimeout => {
+                    "its State Timeout expired while it was disconnected"
+                }
+                crate::pce::PurgeReason::IncompleteSync => {
+                    "its session ended before its state synchronization completed"
+                }
+            };
+            info!(
+                pcc = %p.pcc,
+                purged = p.purged,
+                kept_for_peers = p.kept,
+                "LSPs of the PCC purged: {why}"
+            );
+        }
         result
     }
 
