@@ -282,11 +282,8 @@ impl Cluster {
             for k in 0..lsps {
                 // To another PCC's router.
                 let to = (j + 1 + self.rng.random_range(0..3)) % 4;
-                let group = (grouped && k == 0 && (j == 0 || j == 2)).then(|| DisjointGroup {
-                    id: 1,
-                    source: ip("192.0.2.100"),
-                    strict: false,
-                });
+                let group = (grouped && k == 0 && (j == 0 || j == 2))
+                    .then(|| DisjointGroup::link(1, ip("192.0.2.100"), false));
                 pcc.add_lsp(SimLsp {
                     plsp_id: 0,
                     name: format!("pcc{j}-lsp{k}"),

@@ -35,3 +35,23 @@ pub(crate) fn spawn(bin: &Path, args: &[impl AsRef<OsStr>]) -> Running {
             .unwrap(),
     )
 }
+
+/// One simulated PCC (`pcc-sim`) at `source`, with no LSP of its own (the
+/// PCE initiates them), connected to the PCE on `port` for 15 minutes.
+pub(crate) fn empty_pcc(port: u16, source: &str) -> Running {
+    spawn(
+        &pce_tests::bin_dir().join("pcc-sim"),
+        &[
+            "--pce",
+            &format!("127.0.0.1:{port}"),
+            "--source-base",
+            source,
+            "--pccs",
+            "1",
+            "--lsps",
+            "0",
+            "--seconds",
+            "900",
+        ],
+    )
+}

@@ -20,11 +20,7 @@ fn ip(s: &str) -> IpAddr {
 /// An LSP of the disjoint group {2, 1, 192.0.2.100} between two routers.
 fn member(name: &str, from: &str, to: &str) -> SimLsp {
     SimLsp {
-        disjoint_group: Some(DisjointGroup {
-            id: 1,
-            source: ip("192.0.2.100"),
-            strict: false,
-        }),
+        disjoint_group: Some(DisjointGroup::link(1, ip("192.0.2.100"), false)),
         ..SimLsp::delegated(name, from.parse().unwrap(), to.parse().unwrap())
     }
 }
@@ -336,6 +332,7 @@ fn init_on_pcc3() -> pce_engine::pce::InitiateSpec {
         setup: pcep::wire::PathSetupType::RSVP_TE,
         attributes: pcep::wire::Attributes::default(),
         color: None,
+        disjoint_group: None,
     }
 }
 

@@ -23,7 +23,7 @@ use pce_tests::bin_dir;
 #[path = "../support/mod.rs"]
 mod support;
 use support::free_port::free_port;
-use support::running::{spawn, Running};
+use support::running::{empty_pcc, spawn, Running};
 use support::wait_json::wait_json;
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -152,21 +152,7 @@ fn start(config: &std::path::Path, api: u16) -> Running {
 }
 
 fn pcc(port: u16) -> Running {
-    spawn(
-        &bin_dir().join("pcc-sim"),
-        &[
-            "--pce",
-            &format!("127.0.0.1:{port}"),
-            "--source-base",
-            PCC,
-            "--pccs",
-            "1",
-            "--lsps",
-            "0",
-            "--seconds",
-            "900",
-        ],
-    )
+    empty_pcc(port, PCC)
 }
 
 /// `/intent`: the initiated LSPs on [`PCC`], by name, with their

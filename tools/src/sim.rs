@@ -90,15 +90,28 @@ impl SimLsp {
     }
 }
 
-/// A disjoint association group's key (RFC 8697: type, ID, source).
+/// A disjoint association group's key (RFC 8697: type, ID, source) and
+/// its DISJOINTNESS-CONFIGURATION.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct DisjointGroup {
     /// Association ID.
     pub id: u16,
     /// Association source (the simulator uses the PCC's address).
     pub source: IpAddr,
-    /// T: strict disjointness, no fallback (RFC 8800).
-    pub strict: bool,
+    /// DISJOINTNESS-CONFIGURATION flags (RFC 8800 §5.2: L, N, S, P, T),
+    /// as configured, or as a PCInitiate gave them.
+    pub flags: u32,
+}
+
+impl DisjointGroup {
+    /// A link-disjoint group; `strict`: no fallback (T).
+    pub const fn link(id: u16, source: IpAddr, strict: bool) -> Self {
+        Self {
+            id,
+            source,
+            flags: DisjointnessFlags::LINK | if strict { DisjointnessFlags::STRICT } else { 0 },
+        }
+    }
 }
 
 /// What the simulator asks its driver to do.
@@ -728,14 +741,7 @@ impl SimPcc {
                     association_type: AssociationType::DISJOINT,
                     association_id: g.id,
                     source: g.source,
-                    tlvs: vec![Tlv::DisjointnessConfiguration(DisjointnessFlags(
-                        DisjointnessFlags::LINK
-                            | if g.strict {
-                                DisjointnessFlags::STRICT
-                            } else {
-                                0
-                            },
-                    ))],
+                    tlvs: vec![Tlv::DisjointnessConfiguration(DisjointnessFlags(g.flags))],
                 })
                 .into_iter()
                 .collect(),
@@ -930,9 +936,11 @@ impl SimPcc {
                 .map(|a| DisjointGroup {
                     id: a.association_id,
                     source: a.source,
-                    strict: a
+                    // As the PCE configured it; link disjointness when it
+                    // said nothing (RFC 8800 §5.2's default).
+                    flags: a
                         .disjointness_configuration()
-                        .is_some_and(|f| f.0 & DisjointnessFlags::STRICT != 0),
+                        .map_or(DisjointnessFlags::LINK, |f| f.0),
                 }),
         };
         // The initiating PCE holds the delegation of what it initiated.

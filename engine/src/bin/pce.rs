@@ -123,7 +123,7 @@ enum Command {
         #[command(flatten)]
         target: client::Target,
         #[command(subcommand)]
-        command: client::LspCommand,
+        command: Box<client::LspCommand>,
     },
 }
 

@@ -30,6 +30,38 @@ pub struct InitiateSpec {
     /// SR policy colour, sent in Cisco's VENDOR-INFORMATION encoding (FRR
     /// and IOS-XR key a PCE-initiated SR policy by colour and endpoint).
     pub color: Option<u32>,
+    /// The disjoint association group to put it in (RFC 8697 §6.2.1: the
+    /// PCInitiate carries the ASSOCIATION; RFC 8800), computed jointly
+    /// with the group's other members once the PCC reports it.
+    pub disjoint_group: Option<DisjointGroup>,
+}
+
+/// A disjoint association group (RFC 8800) for a PCE-initiated LSP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DisjointGroup {
+    /// Association ID (1 to 65534).
+    pub id: u16,
+    /// Association source.
+    pub source: IpAddr,
+    /// DISJOINTNESS-CONFIGURATION flags: L, N, S, P, T
+    /// ([`pcep::wire::tlv::DisjointnessFlags`]).
+    pub flags: u32,
+}
+
+impl DisjointGroup {
+    /// The ASSOCIATION object.
+    pub fn association(&self) -> pcep::wire::object::Association {
+        pcep::wire::object::Association {
+            header: pcep::wire::object::HeaderFlags::default(),
+            association_flags: 0,
+            association_type: pcep::wire::AssociationType::DISJOINT,
+            association_id: self.id,
+            source: self.source,
+            tlvs: vec![Tlv::DisjointnessConfiguration(
+                pcep::wire::tlv::DisjointnessFlags(self.flags),
+            )],
+        }
+    }
 }
 
 impl Pce {
@@ -138,7 +170,11 @@ impl Pce {
                 ..Lsp::default()
             },
             end_points,
-            associations: Vec::new(),
+            associations: spec
+                .disjoint_group
+                .iter()
+                .map(DisjointGroup::association)
+                .collect(),
             ero: Some(Ero::new(path.ero)),
             attributes: Attributes {
                 lspa: spec.attributes.lspa.clone(),

@@ -573,6 +573,9 @@ pub(super) mod wire_spec {
         #[serde(with = "super::wire_attributes")]
         attributes: Box<pcep::wire::Attributes>,
         color: Option<u32>,
+        /// Absent in what was stored before groups could be asked for.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        disjoint_group: Option<crate::pce::DisjointGroup>,
     }
 
     pub(in crate::pce) fn serialize<S: serde::Serializer>(
@@ -587,6 +590,7 @@ pub(super) mod wire_spec {
             setup: spec.setup,
             attributes: Box::new(spec.attributes.clone()),
             color: spec.color,
+            disjoint_group: spec.disjoint_group,
         }
         .serialize(s)
     }
@@ -603,6 +607,7 @@ pub(super) mod wire_spec {
             setup: s.setup,
             attributes: *s.attributes,
             color: s.color,
+            disjoint_group: s.disjoint_group,
         }))
     }
 }

@@ -60,7 +60,7 @@ mod session;
 
 pub use command::CommandError;
 pub use groups::GroupKey;
-pub use initiate::InitiateSpec;
+pub use initiate::{DisjointGroup, InitiateSpec};
 pub use input::{
     with_wire_config, Built, Command, Input, Replacement, TopologyChange, WireMessage,
 };

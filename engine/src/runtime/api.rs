@@ -873,7 +873,7 @@ impl LspFilter {
 }
 
 /// Percent-encoding of a query value (RFC 3986 unreserved characters kept).
-fn urlencode(s: &str) -> String {
+pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
@@ -1106,10 +1106,89 @@ pub struct Constraints {
     /// Hop limit.
     #[serde(default)]
     pub max_hops: Option<u32>,
+    /// Include-nodes, in order (IRO): names or addresses.
+    #[serde(default)]
+    pub include_nodes: Vec<String>,
+    /// Nodes to avoid (XRO): names or addresses.
+    #[serde(default)]
+    pub exclude_nodes: Vec<String>,
+    /// SRLGs to avoid (XRO).
+    #[serde(default)]
+    pub exclude_srlgs: Vec<u32>,
+    /// Interfaces to avoid, both directions of their link (XRO): an
+    /// address, or `NODE%ID` for an unnumbered one.
+    #[serde(default)]
+    pub exclude_interfaces: Vec<String>,
+    /// Bound on the path's IGP metric.
+    #[serde(default)]
+    pub max_igp: Option<u32>,
+    /// Bound on the path's TE metric.
+    #[serde(default)]
+    pub max_te: Option<u32>,
+    /// Bound on the path's delay, µs.
+    #[serde(default)]
+    pub max_delay_us: Option<u32>,
 }
 
 impl Constraints {
-    fn attributes(&self) -> Result<Attributes, ApiError> {
+    /// The PCEP attributes these constraints amount to (nodes and
+    /// interfaces looked up in `topo`).
+    fn attributes(&self, topo: &crate::topology::Topology) -> Result<Attributes, ApiError> {
+        let mut a = self.plain_attributes()?;
+        for (t, b) in [
+            (MetricType::IGP, self.max_igp),
+            (MetricType::TE, self.max_te),
+            (MetricType::PATH_DELAY, self.max_delay_us),
+        ] {
+            if let Some(b) = b {
+                a.metrics.push(Metric {
+                    metric_type: t,
+                    metric_flags: Metric::BOUND,
+                    value: b as f32,
+                    ..Metric::default()
+                });
+            }
+        }
+        if !self.include_nodes.is_empty() {
+            let subobjects = self
+                .include_nodes
+                .iter()
+                .map(|n| node_address(topo, n).map(|a| prefix(a, 0)))
+                .collect::<Result<_, _>>()?;
+            a.iro = Some(Box::new(pcep::wire::object::Iro {
+                subobjects,
+                ..pcep::wire::object::Iro::default()
+            }));
+        }
+        if !self.exclude_nodes.is_empty()
+            || !self.exclude_srlgs.is_empty()
+            || !self.exclude_interfaces.is_empty()
+        {
+            let mut subobjects: Vec<pcep::wire::object::Subobject> = self
+                .exclude_nodes
+                .iter()
+                .map(|n| node_address(topo, n).map(|a| prefix(a, 1)))
+                .collect::<Result<_, _>>()?;
+            for i in &self.exclude_interfaces {
+                subobjects.push(interface(topo, i)?);
+            }
+            subobjects.extend(self.exclude_srlgs.iter().map(|&srlg| {
+                pcep::wire::object::Subobject::Srlg {
+                    loose: false,
+                    srlg,
+                    attribute: 0,
+                }
+            }));
+            a.xro = Some(Box::new(pcep::wire::object::Xro {
+                subobjects,
+                ..pcep::wire::object::Xro::default()
+            }));
+        }
+        Ok(a)
+    }
+
+    /// Objective, bandwidth, affinities and hop limit.
+    fn plain_attributes(&self) -> Result<Attributes, ApiError> {
         let objective = match self.objective.as_deref() {
             None | Some("igp") => MetricType::IGP,
             Some("te") => MetricType::TE,
@@ -1176,8 +1255,68 @@ struct CreateLsp {
     /// SR policy colour (sent as Cisco's VENDOR-INFORMATION).
     #[serde(default)]
     color: Option<u32>,
+    /// A disjoint association group for it (RFC 8800).
+    #[serde(default)]
+    disjoint_group: Option<GroupAsk>,
     #[serde(flatten)]
     constraints: Constraints,
+}
+
+/// The disjoint group of `POST /lsps`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupAsk {
+    /// Association ID, 1 to 65534.
+    id: u16,
+    /// Association source (default: this PCE's identity).
+    #[serde(default)]
+    source: Option<IpAddr>,
+    /// "link" (default), "node", "srlg", or a combination.
+    #[serde(default)]
+    disjointness: Option<String>,
+    /// No fallback to weaker disjointness (T).
+    #[serde(default)]
+    strict: bool,
+    /// Compute this member first, as if alone (P).
+    #[serde(default)]
+    shortest_path: bool,
+}
+
+impl GroupAsk {
+    fn group(&self, me: Option<IpAddr>) -> Result<crate::pce::DisjointGroup, ApiError> {
+        use pcep::wire::tlv::DisjointnessFlags as F;
+        if self.id == 0 || self.id == u16::MAX {
+            return Err(ApiError(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "disjoint_group.id {}: 1 to 65534 (0 and 65535 are reserved, RFC 8697)",
+                    self.id
+                ),
+            ));
+        }
+        let d = parse_disjointness(self.disjointness.as_deref())?;
+        let flags = [
+            (d.link, F::LINK),
+            (d.node, F::NODE),
+            (d.srlg, F::SRLG),
+            (self.shortest_path, F::SHORTEST_PATH),
+            (self.strict, F::STRICT),
+        ]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .fold(0, |f, (_, bit)| f | bit);
+        let source = self.source.or(me).ok_or_else(|| {
+            ApiError(
+                StatusCode::BAD_REQUEST,
+                "disjoint_group.source: give one (this PCE has no address to use)".into(),
+            )
+        })?;
+        Ok(crate::pce::DisjointGroup {
+            id: self.id,
+            source,
+            flags,
+        })
+    }
 }
 
 /// A query string, or a 400 naming what is wrong with it.
@@ -1208,14 +1347,20 @@ async fn create(
         ));
     }
     let setup = parse_setup(c.setup.as_deref())?;
+    let topo = api.shared.topology.load_full();
     let spec = InitiateSpec {
         pcc: c.pcc,
         name: c.name.clone(),
         source: c.source,
         destination: c.destination,
         setup,
-        attributes: c.constraints.attributes()?,
+        attributes: c.constraints.attributes(&topo)?,
         color: c.color,
+        disjoint_group: c
+            .disjoint_group
+            .as_ref()
+            .map(|g| g.group(identity(&api)))
+            .transpose()?,
     };
     let srp = api
         .core
@@ -1235,7 +1380,7 @@ async fn update(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let constraints = json_body(body)?;
     let addr = pcc_address(&pcc)?;
-    let attributes = constraints.attributes()?;
+    let attributes = constraints.attributes(&api.shared.topology.load_full())?;
     api.core
         .run(PceCommand::UpdateLsp {
             pcc: addr,
@@ -1625,6 +1770,22 @@ async fn intent(State(api): State<Api>) -> Result<Json<serde_json::Value>, ApiEr
                 "setup": if s.setup == PathSetupType::RSVP_TE { "rsvp" } else { "sr" },
                 "color": s.color,
                 "constraints": constraints_view(&s.attributes),
+                "disjoint_group": s.disjoint_group.map(|g| {
+                    use pcep::wire::tlv::DisjointnessFlags as F;
+                    let f = F(g.flags);
+                    let kinds: Vec<&str> = [(F::LINK, "link"), (F::NODE, "node"), (F::SRLG, "srlg")]
+                        .into_iter()
+                        .filter(|(bit, _)| f.has(*bit))
+                        .map(|(_, n)| n)
+                        .collect();
+                    serde_json::json!({
+                        "id": g.id,
+                        "source": g.source,
+                        "disjointness": kinds.join(","),
+                        "strict": f.has(F::STRICT),
+                        "shortest_path": f.has(F::SHORTEST_PATH),
+                    })
+                }),
             })
         })
         .collect();
@@ -1659,19 +1820,42 @@ fn constraints_view(a: &Attributes) -> serde_json::Value {
             MetricType::IGP => "igp".to_string(),
             other => format!("metric type {}", other.0),
         });
-    let max_hops = a
-        .metrics
-        .iter()
-        .find(|m| m.metric_type == MetricType::HOP_COUNT && m.metric_flags & Metric::BOUND != 0)
-        .map(|m| m.value);
+    let bound = |t: MetricType| {
+        a.metrics
+            .iter()
+            .find(|m| m.metric_type == t && m.metric_flags & Metric::BOUND != 0)
+            .map(|m| m.value)
+    };
     let lspa = a.lspa.clone().unwrap_or_default();
+    let subobjects = |list: Option<&[pcep::wire::object::Subobject]>| -> Vec<String> {
+        list.unwrap_or_default()
+            .iter()
+            .filter(|s| !matches!(s, pcep::wire::object::Subobject::Srlg { .. }))
+            .map(ToString::to_string)
+            .collect()
+    };
+    let xro = a.xro.as_ref().map(|x| x.subobjects.as_slice());
+    let srlgs: Vec<u32> = xro
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|s| match s {
+            pcep::wire::object::Subobject::Srlg { srlg, .. } => Some(*srlg),
+            _ => None,
+        })
+        .collect();
     serde_json::json!({
         "bandwidth_bps": a.bandwidth.as_ref().map(|b| f64::from(b.bandwidth) * 8.0),
         "objective": objective,
         "exclude_any": lspa.exclude_any,
         "include_any": lspa.include_any,
         "include_all": lspa.include_all,
-        "max_hops": max_hops,
+        "max_hops": bound(MetricType::HOP_COUNT),
+        "max_igp": bound(MetricType::IGP),
+        "max_te": bound(MetricType::TE),
+        "max_delay_us": bound(MetricType::PATH_DELAY),
+        "include_nodes": subobjects(a.iro.as_ref().map(|i| i.subobjects.as_slice())),
+        "exclude": subobjects(xro),
+        "exclude_srlgs": srlgs,
     })
 }
 
@@ -2075,26 +2259,6 @@ struct ComputeRequest {
     /// The head end's MSD (SR; default: no limit).
     #[serde(default)]
     msd: Option<u8>,
-    /// Include-nodes, in order (IRO).
-    #[serde(default)]
-    include_nodes: Vec<String>,
-    /// Nodes to avoid (XRO).
-    #[serde(default)]
-    exclude_nodes: Vec<String>,
-    /// SRLGs to avoid (XRO).
-    #[serde(default)]
-    exclude_srlgs: Vec<u32>,
-    /// Interfaces to avoid, both directions of their link (XRO): an
-    /// address, or `NODE%ID` for an unnumbered one.
-    #[serde(default)]
-    exclude_interfaces: Vec<String>,
-    /// Bounds on the path's IGP and TE metrics and its delay (µs).
-    #[serde(default)]
-    max_igp: Option<u32>,
-    #[serde(default)]
-    max_te: Option<u32>,
-    #[serde(default)]
-    max_delay_us: Option<u32>,
     /// Group disjointness: "link" (default), "node", "srlg", or a
     /// combination such as "node,srlg".
     #[serde(default)]
@@ -2202,76 +2366,33 @@ impl ComputeRequest {
     /// The PCEP attributes the request amounts to (the daemon computes
     /// from these for PCCs too).
     fn attributes(&self, topo: &crate::topology::Topology) -> Result<Attributes, ApiError> {
-        let mut a = self.constraints.attributes()?;
-        for (t, b) in [
-            (MetricType::IGP, self.max_igp),
-            (MetricType::TE, self.max_te),
-            (MetricType::PATH_DELAY, self.max_delay_us),
-        ] {
-            if let Some(b) = b {
-                a.metrics.push(Metric {
-                    metric_type: t,
-                    metric_flags: Metric::BOUND,
-                    value: b as f32,
-                    ..Metric::default()
-                });
-            }
-        }
-        if !self.include_nodes.is_empty() {
-            let subobjects = self
-                .include_nodes
-                .iter()
-                .map(|n| node_address(topo, n).map(|a| prefix(a, 0)))
-                .collect::<Result<_, _>>()?;
-            a.iro = Some(Box::new(pcep::wire::object::Iro {
-                subobjects,
-                ..pcep::wire::object::Iro::default()
-            }));
-        }
-        if !self.exclude_nodes.is_empty()
-            || !self.exclude_srlgs.is_empty()
-            || !self.exclude_interfaces.is_empty()
-        {
-            let mut subobjects: Vec<pcep::wire::object::Subobject> = self
-                .exclude_nodes
-                .iter()
-                .map(|n| node_address(topo, n).map(|a| prefix(a, 1)))
-                .collect::<Result<_, _>>()?;
-            for i in &self.exclude_interfaces {
-                subobjects.push(interface(topo, i)?);
-            }
-            subobjects.extend(self.exclude_srlgs.iter().map(|&srlg| {
-                pcep::wire::object::Subobject::Srlg {
-                    loose: false,
-                    srlg,
-                    attribute: 0,
-                }
-            }));
-            a.xro = Some(Box::new(pcep::wire::object::Xro {
-                subobjects,
-                ..pcep::wire::object::Xro::default()
-            }));
-        }
-        Ok(a)
+        self.constraints.attributes(topo)
     }
 
     fn disjointness(&self) -> Result<crate::solver::disjoint::Disjointness, ApiError> {
-        let mut d = crate::solver::disjoint::Disjointness::NONE;
-        for part in self.disjointness.as_deref().unwrap_or("link").split(',') {
-            match part.trim() {
-                "link" => d.link = true,
-                "node" => d.node = true,
-                "srlg" => d.srlg = true,
-                o => {
-                    return Err(ApiError(
-                        StatusCode::BAD_REQUEST,
-                        format!("disjointness {o:?}: expected link, node, srlg or a combination"),
-                    ))
-                }
+        parse_disjointness(self.disjointness.as_deref())
+    }
+}
+
+/// "link" (the default), "node", "srlg", or a combination ("node,srlg").
+fn parse_disjointness(
+    text: Option<&str>,
+) -> Result<crate::solver::disjoint::Disjointness, ApiError> {
+    let mut d = crate::solver::disjoint::Disjointness::NONE;
+    for part in text.unwrap_or("link").split(',') {
+        match part.trim() {
+            "link" => d.link = true,
+            "node" => d.node = true,
+            "srlg" => d.srlg = true,
+            o => {
+                return Err(ApiError(
+                    StatusCode::BAD_REQUEST,
+                    format!("disjointness {o:?}: expected link, node, srlg or a combination"),
+                ))
             }
         }
-        Ok(d)
     }
+    Ok(d)
 }
 
 /// A computed path as the API shows it.

@@ -67,6 +67,7 @@ fn every_input_kind_survives_json() {
         setup: PathSetupType::SR_TE,
         attributes: attributes.clone(),
         color: Some(7),
+        disjoint_group: None,
     }))));
     round_trip(&Input::Command(Command::UpdateLsp {
         pcc: ip("192.0.2.1"),

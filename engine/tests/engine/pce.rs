@@ -683,6 +683,7 @@ fn spec(name: &str) -> InitiateSpec {
         setup: PathSetupType::RSVP_TE,
         attributes: Attributes::default(),
         color: Some(7),
+        disjoint_group: None,
     }
 }
 

@@ -764,6 +764,7 @@ fn a_refused_relayed_initiation_forgets_only_its_own_pcc() {
         setup: pcep::wire::PathSetupType::RSVP_TE,
         attributes: pcep::wire::Attributes::default(),
         color: None,
+        disjoint_group: None,
     };
     pce.initiate(spec(PCC)).unwrap();
     let relayed = pce.initiate(spec("192.0.2.9")).unwrap();

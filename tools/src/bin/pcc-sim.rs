@@ -456,16 +456,12 @@ async fn run(args: Args) -> Result<(), String> {
                 ero: detour(destination),
                 updates: 0,
                 disjoint_group: match args.group {
-                    Some(id) => Some(DisjointGroup {
-                        id,
-                        source: args.group_source,
-                        strict: args.strict,
-                    }),
-                    None => args.disjoint_pairs.then_some(DisjointGroup {
-                        id: (j / 2 + 1) as u16,
-                        source: IpAddr::V4(addr),
-                        strict: args.strict,
-                    }),
+                    Some(id) => Some(DisjointGroup::link(id, args.group_source, args.strict)),
+                    None => args.disjoint_pairs.then_some(DisjointGroup::link(
+                        (j / 2 + 1) as u16,
+                        IpAddr::V4(addr),
+                        args.strict,
+                    )),
                 },
             });
             total_lsps += 1;
@@ -1008,10 +1004,12 @@ fn apply(sim: &mut SimPcc, conns: &mut [Conn], action: Action, args: &Args, addr
                 // A newly configured LSP has no path yet: an empty ERO.
                 ero: Vec::new(),
                 updates: 0,
-                disjoint_group: disjoint_group.map(|id| DisjointGroup {
-                    id,
-                    source: group_source.unwrap_or(IpAddr::V4(addr)),
-                    strict: strict || args.strict,
+                disjoint_group: disjoint_group.map(|id| {
+                    DisjointGroup::link(
+                        id,
+                        group_source.unwrap_or(IpAddr::V4(addr)),
+                        strict || args.strict,
+                    )
                 }),
             });
         }

@@ -91,9 +91,22 @@ pub(crate) struct LspFilter {
     /// Only LSPs delegated to this PCE.
     #[arg(long)]
     pub(crate) delegated: bool,
+    /// Only PCE-initiated LSPs.
+    #[arg(long)]
+    pub(crate) initiated: bool,
+    /// Only LSPs this PCE computes that have no path.
+    #[arg(long)]
+    pub(crate) without_path: bool,
+    /// Only members of association groups with this ID.
+    #[arg(long)]
+    pub(crate) association: Option<u16>,
+    /// Only LSPs this PCE (by its address) computes.
+    #[arg(long)]
+    pub(crate) computing_pce: Option<String>,
 }
 
-/// Constraints for `pce lsp create|update`.
+/// Constraints for `pce lsp create|update` (what `POST /lsps` and
+/// `PATCH /lsps/{pcc}/{name}` take).
 #[derive(Args, Clone)]
 pub(crate) struct Constraints {
     /// Bandwidth, bits per second.
@@ -105,6 +118,67 @@ pub(crate) struct Constraints {
     /// Hop limit.
     #[arg(long)]
     pub(crate) max_hops: Option<u32>,
+    /// Bound on the path's IGP metric.
+    #[arg(long)]
+    pub(crate) max_igp: Option<u32>,
+    /// Bound on the path's TE metric.
+    #[arg(long)]
+    pub(crate) max_te: Option<u32>,
+    /// Bound on the path's delay, microseconds.
+    #[arg(long)]
+    pub(crate) max_delay_us: Option<u32>,
+    /// Affinities: links with any of these colours are avoided (a 32-bit
+    /// mask, decimal or 0x hex).
+    #[arg(long, value_parser = mask)]
+    pub(crate) exclude_any: Option<u32>,
+    /// Affinities: links with at least one of these colours only.
+    #[arg(long, value_parser = mask)]
+    pub(crate) include_any: Option<u32>,
+    /// Affinities: links with all of these colours only.
+    #[arg(long, value_parser = mask)]
+    pub(crate) include_all: Option<u32>,
+    /// An SRLG to avoid (repeatable).
+    #[arg(long = "exclude-srlg")]
+    pub(crate) exclude_srlgs: Vec<u32>,
+    /// A node to avoid, by name or address (repeatable).
+    #[arg(long = "exclude-node")]
+    pub(crate) exclude_nodes: Vec<String>,
+    /// An interface to avoid: an address, or NODE%ID (repeatable).
+    #[arg(long = "exclude-interface")]
+    pub(crate) exclude_interfaces: Vec<String>,
+    /// A node to pass through, in order (repeatable).
+    #[arg(long = "include-node")]
+    pub(crate) include_nodes: Vec<String>,
+}
+
+/// A 32-bit mask, decimal or `0x` hex.
+fn mask(s: &str) -> Result<u32, String> {
+    match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(h) => u32::from_str_radix(h, 16),
+        None => s.parse(),
+    }
+    .map_err(|_| format!("{s:?}: a 32-bit mask (decimal or 0x hex)"))
+}
+
+/// The disjoint group of `pce lsp create`.
+#[derive(Args, Clone)]
+pub(crate) struct Group {
+    /// Put the LSP into this disjoint association group (ID 1 to 65534,
+    /// RFC 8800).
+    #[arg(long)]
+    pub(crate) disjoint_group: Option<u16>,
+    /// The group's association source (default: the PCE's identity).
+    #[arg(long, requires = "disjoint_group")]
+    pub(crate) group_source: Option<String>,
+    /// link (default), node, srlg, or a combination such as node,srlg.
+    #[arg(long, requires = "disjoint_group")]
+    pub(crate) disjointness: Option<String>,
+    /// No fallback to weaker disjointness (T).
+    #[arg(long, requires = "disjoint_group")]
+    pub(crate) strict: bool,
+    /// Compute this member first, as if alone (P).
+    #[arg(long, requires = "disjoint_group")]
+    pub(crate) shortest_path: bool,
 }
 
 /// `pce lsp ...`.
@@ -128,6 +202,8 @@ pub(crate) enum LspCommand {
         color: Option<u32>,
         #[command(flatten)]
         constraints: Constraints,
+        #[command(flatten)]
+        group: Group,
     },
     /// Change the constraints of a PCE-initiated or delegated LSP.
     Update {
@@ -162,10 +238,44 @@ fn constraints_json(c: &Constraints) -> Value {
     if let Some(o) = &c.objective {
         v["objective"] = json!(o);
     }
-    if let Some(h) = c.max_hops {
-        v["max_hops"] = json!(h);
+    for (k, n) in [
+        ("max_hops", c.max_hops),
+        ("max_igp", c.max_igp),
+        ("max_te", c.max_te),
+        ("max_delay_us", c.max_delay_us),
+        ("exclude_any", c.exclude_any),
+        ("include_any", c.include_any),
+        ("include_all", c.include_all),
+    ] {
+        if let Some(n) = n {
+            v[k] = json!(n);
+        }
+    }
+    if !c.exclude_srlgs.is_empty() {
+        v["exclude_srlgs"] = json!(c.exclude_srlgs);
+    }
+    for (k, list) in [
+        ("exclude_nodes", &c.exclude_nodes),
+        ("exclude_interfaces", &c.exclude_interfaces),
+        ("include_nodes", &c.include_nodes),
+    ] {
+        if !list.is_empty() {
+            v[k] = json!(list);
+        }
     }
     v
+}
+
+fn group_json(g: &Group) -> Option<Value> {
+    let id = g.disjoint_group?;
+    let mut v = json!({ "id": id, "strict": g.strict, "shortest_path": g.shortest_path });
+    if let Some(s) = &g.group_source {
+        v["source"] = json!(s);
+    }
+    if let Some(d) = &g.disjointness {
+        v["disjointness"] = json!(d);
+    }
+    Some(v)
 }
 
 /// A request with the `Authorization` header, when there is a token.
@@ -346,10 +456,25 @@ fn list_lsps(t: &Target, filter: Option<&LspFilter>) -> Result<(), String> {
             q.push(format!("pcc={p}"));
         }
         if let Some(n) = &f.name {
-            q.push(format!("name={n}"));
+            q.push(format!("name={}", pce_engine::runtime::api::urlencode(n)));
         }
-        if f.delegated {
-            q.push("delegated=true".into());
+        for (k, on) in [
+            ("delegated", f.delegated),
+            ("initiated", f.initiated),
+            ("without_path", f.without_path),
+        ] {
+            if on {
+                q.push(format!("{k}=true"));
+            }
+        }
+        if let Some(a) = f.association {
+            q.push(format!("association={a}"));
+        }
+        if let Some(p) = &f.computing_pce {
+            q.push(format!(
+                "computing_pce={}",
+                pce_engine::runtime::api::urlencode(p)
+            ));
         }
     }
     let mut path = Some(if q.is_empty() {
@@ -545,8 +670,12 @@ pub(crate) fn run(
                     setup,
                     color,
                     constraints,
+                    group,
                 } => {
                     let mut body = constraints_json(constraints);
+                    if let Some(g) = group_json(group) {
+                        body["disjoint_group"] = g;
+                    }
                     body["pcc"] = json!(pcc);
                     body["name"] = json!(name);
                     body["source"] = json!(source);
