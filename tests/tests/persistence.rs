@@ -293,3 +293,75 @@ fn acknowledged_writes_survive_kill_9_and_refused_ones_never_appear() {
     drop(sim);
     drop(pce);
 }
+
+/// The operator's topology changes outlive `kill -9` too, and hold over
+/// the topology file the PCE starts on, until cleared.
+#[test]
+fn operator_topology_changes_survive_a_kill() {
+    let dir = pce_tests::scratch_dir("persistence-topology");
+    let (port, api) = (free_port(), free_port());
+    let config = dir.join("pce.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[pce]\naddress = \"127.0.0.1\"\nport = {port}\napi = \"127.0.0.1:{api}\"\nstate = \"{}\"\ntopology = \"{}/../examples/topologies/draft-topology-a.json\"\n",
+            dir.join("state.redb").display(),
+            env!("CARGO_MANIFEST_DIR"),
+        ),
+    )
+    .unwrap();
+    let base = format!("http://127.0.0.1:{api}");
+    let link_up = |from: &str, to: &str| {
+        let t = wait_json(&format!("{base}/topology"), WAIT, |_| true);
+        t["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["from"] == from && l["to"] == to)
+            .map(|l| l["up"].as_bool().unwrap())
+            .unwrap()
+    };
+    let node_up = |n: &str| {
+        let t = wait_json(&format!("{base}/topology"), WAIT, |_| true);
+        t["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == n)
+            .map(|x| x["up"].as_bool().unwrap())
+            .unwrap()
+    };
+    let agent = agent();
+    let mut pce = start(&config, api);
+    for (path, body) in [
+        ("/topology/links/R1/R3", serde_json::json!({ "up": false })),
+        ("/topology/nodes/R4", serde_json::json!({ "up": false })),
+    ] {
+        let r = agent
+            .patch(format!("{base}{path}"))
+            .send_json(body)
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+    }
+    assert!(!link_up("R1", "R3") && !link_up("R3", "R1") && !node_up("R4"));
+    // Killed, started again on the file: the changes hold.
+    let _ = pce.0.kill();
+    let _ = pce.0.wait();
+    pce = start(&config, api);
+    assert!(!link_up("R1", "R3") && !link_up("R3", "R1") && !node_up("R4"));
+    let intent = wait_json(&format!("{base}/intent"), WAIT, |_| true);
+    assert_eq!(intent["topology"].as_array().unwrap().len(), 2, "{intent}");
+    // Cleared: after the next start the file stands as it is.
+    let mut r = agent
+        .delete(format!("{base}/topology/overrides"))
+        .call()
+        .unwrap();
+    assert_eq!(
+        r.body_mut().read_json::<serde_json::Value>().unwrap()["cleared"],
+        2
+    );
+    let _ = pce.0.kill();
+    let _ = pce.0.wait();
+    let _pce = start(&config, api);
+    assert!(link_up("R1", "R3") && link_up("R3", "R1") && node_up("R4"));
+}

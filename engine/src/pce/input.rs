@@ -117,6 +117,9 @@ pub enum Command {
     /// a core that has a store): its entries are taken back, none is sent
     /// now.
     Restore(Box<super::Intent>),
+    /// Forget the operator's topology changes (they no longer hold over
+    /// the next topology); answers how many there were.
+    ClearOperatorTopology,
 }
 
 /// A change of topology.
@@ -266,6 +269,9 @@ impl Pce {
                 Ok(0)
             }
             Command::Restore(intent) => self.restore(*intent),
+            Command::ClearOperatorTopology => {
+                Ok(u32::try_from(self.clear_operator_topology()).unwrap_or(u32::MAX))
+            }
             Command::Reload {
                 topology,
                 state_sync,
@@ -303,7 +309,15 @@ impl Pce {
     /// without a path, or every LSP under `reoptimize_on_restore`). A new
     /// structure replaces the topology and recomputes every LSP.
     fn change_topology(&mut self, change: TopologyChange) -> Result<(), CommandError> {
+        let operator: Vec<crate::topology::TopologyEvent> = match &change {
+            TopologyChange::Event(e) => vec![e.clone()],
+            TopologyChange::Events(list) => list.clone(),
+            TopologyChange::Replace(_) => Vec::new(),
+        };
         let next = self.next_topology(change)?;
+        for e in &operator {
+            self.keep_operator_event(e);
+        }
         let sent = self.counters().updates_sent;
         let mut report = ChangeReport::default();
         let placed = match next {
@@ -369,14 +383,21 @@ impl Pce {
         Ok(match change {
             TopologyChange::Replace(Replacement { file, built }) => {
                 let fresh = match built {
-                    Some(Built::Prepared(prepared)) => {
+                    Some(Built::Prepared(prepared)) if self.operator_topology.is_empty() => {
                         return Ok(match self.topology.rebase(prepared.topology()) {
                             Some((next, events)) => Next::Changed(next, events),
                             None => Next::Prepared(prepared),
                         })
                     }
+                    Some(Built::Prepared(prepared)) => Arc::clone(prepared.topology()),
                     Some(Built::Topology(topology)) => topology,
                     None => Arc::new(file.build().map_err(err)?),
+                };
+                // The operator's changes hold over the new topology.
+                let fresh = if self.operator_topology.is_empty() {
+                    fresh
+                } else {
+                    Arc::new(self.with_operator_topology(Arc::unwrap_or_clone(fresh)))
                 };
                 match self.topology.rebase(&fresh) {
                     Some((next, events)) => Next::Changed(next, events),
@@ -396,6 +417,11 @@ impl Pce {
     /// the current ones when no link is shorter, else built here, once (in
     /// parallel, on the caller's rayon pool), never inside a query; or
     /// those the shell prepared.
+    /// Compute on `next` from now on (the operator's changes restored).
+    pub(super) fn adopt_topology(&mut self, next: crate::topology::Topology) {
+        self.adopt(Next::Changed(next, Vec::new()));
+    }
+
     fn adopt(&mut self, next: Next) {
         self.topology = match next {
             Next::Changed(topology, _) | Next::Replaced(topology) => {

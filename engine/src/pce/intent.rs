@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::lspdb::PccId;
 use crate::pce::{name_key, CommandError, InitiateSpec, NameKey, Pce};
+use crate::topology::TopologyEvent;
 
 /// The operator's intent, whole.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -27,6 +28,12 @@ pub struct Intent {
     /// Operator constraints on delegated LSPs.
     #[serde(default)]
     pub overrides: Vec<Override>,
+    /// The operator's changes to the topology (`PATCH /topology/...`), in
+    /// order, each link's or node's merged into one: applied again over
+    /// every new topology (a file reloaded, a BGP-LS update, a restart),
+    /// until lifted.
+    #[serde(default)]
+    pub topology: Vec<TopologyEvent>,
 }
 
 /// A PCE-initiated LSP, in the form that is stored (the attributes as the
@@ -68,6 +75,11 @@ pub enum IntentChange {
         /// What is asked for now.
         now: Option<Override>,
     },
+    /// The operator's topology changes, whole (as [`Intent::topology`]).
+    Topology {
+        /// As they now stand.
+        now: Vec<TopologyEvent>,
+    },
 }
 
 /// Which map of the intent an entry is in.
@@ -75,6 +87,8 @@ pub enum IntentChange {
 pub(super) enum IntentKind {
     Initiated,
     Override,
+    /// The topology changes (one entry: the key is a placeholder).
+    Topology,
 }
 
 fn address(key: &NameKey) -> Option<(IpAddr, String)> {
@@ -109,6 +123,7 @@ impl Pce {
         Intent {
             initiated,
             overrides,
+            topology: self.operator_topology.clone(),
         }
     }
 
@@ -118,8 +133,14 @@ impl Pce {
         std::mem::take(&mut self.intent_dirty)
             .into_iter()
             .filter_map(|(kind, key)| {
+                if kind == IntentKind::Topology {
+                    return Some(IntentChange::Topology {
+                        now: self.operator_topology.clone(),
+                    });
+                }
                 let (pcc, name) = address(&key)?;
                 Some(match kind {
+                    IntentKind::Topology => return None,
                     IntentKind::Initiated => IntentChange::Initiated {
                         now: self
                             .initiated
@@ -152,7 +173,17 @@ impl Pce {
     /// again, and overrides apply to the next computation. Returns how many
     /// entries it holds.
     pub(super) fn restore(&mut self, intent: Intent) -> Result<u32, CommandError> {
-        let n = intent.initiated.len() + intent.overrides.len();
+        let n = intent.initiated.len() + intent.overrides.len() + intent.topology.len();
+        if !intent.topology.is_empty() {
+            self.operator_topology = intent.topology;
+            // Over the topology this PCE started with (what no longer
+            // applies, a link or node gone, is skipped).
+            let base = crate::topology::Topology::clone(self.topology.topology());
+            let next = self.with_operator_topology(base);
+            if let Some((next, _)) = self.topology.rebase(&next) {
+                self.adopt_topology(next);
+            }
+        }
         for Initiated(spec) in intent.initiated {
             let key = name_key(PccId::Addr(spec.pcc), spec.name.as_bytes());
             self.initiated.insert(key, *spec);
@@ -162,6 +193,100 @@ impl Pce {
             self.overrides.insert(key, *o.attributes);
         }
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+}
+
+impl Pce {
+    /// An operator's topology change, kept (merged with the same link's
+    /// or node's before it): bringing a link or node up lifts that part of
+    /// the override rather than pinning it up.
+    pub(super) fn keep_operator_event(&mut self, event: &TopologyEvent) {
+        let kept = &mut self.operator_topology;
+        match event {
+            TopologyEvent::NodeState { node, up } => {
+                kept.retain(
+                    |e| !matches!(e, TopologyEvent::NodeState { node: n, .. } if n == node),
+                );
+                if !up {
+                    kept.push(event.clone());
+                }
+            }
+            TopologyEvent::Link {
+                a,
+                b,
+                a_interface,
+                one_way,
+                set,
+            } => {
+                let same = |e: &TopologyEvent| {
+                    matches!(e, TopologyEvent::Link { a: x, b: y, a_interface: i, one_way: o, .. }
+                        if x == a && y == b && i == a_interface && o == one_way)
+                };
+                let mut merged = match kept.iter().position(same) {
+                    Some(at) => match kept.remove(at) {
+                        TopologyEvent::Link { set, .. } => set,
+                        _ => crate::topology::LinkPatch::default(),
+                    },
+                    None => crate::topology::LinkPatch::default(),
+                };
+                let s = set.clone();
+                merged.up = match s.up {
+                    Some(true) => None,
+                    Some(false) => Some(false),
+                    None => merged.up,
+                };
+                merged.igp_metric = s.igp_metric.or(merged.igp_metric);
+                merged.te_metric = s.te_metric.or(merged.te_metric);
+                merged.delay_us = s.delay_us.or(merged.delay_us);
+                merged.bandwidth_bps = s.bandwidth_bps.or(merged.bandwidth_bps);
+                merged.admin_groups = s.admin_groups.or(merged.admin_groups);
+                merged.srlgs = s.srlgs.or(merged.srlgs);
+                if !merged.is_empty() {
+                    kept.push(TopologyEvent::Link {
+                        a: a.clone(),
+                        b: b.clone(),
+                        a_interface: *a_interface,
+                        one_way: *one_way,
+                        set: merged,
+                    });
+                }
+            }
+            // Other kinds come from files and scenarios, not the operator's
+            // API; they are not kept.
+            _ => return,
+        }
+        self.intent_touched(
+            IntentKind::Topology,
+            &name_key(PccId::Addr(IpAddr::from([0u8; 4])), b""),
+        );
+    }
+
+    /// Forget the operator's topology changes (`DELETE
+    /// /topology/overrides`); the next topology (a reload, a BGP-LS
+    /// update) is taken as it comes. How many there were.
+    pub fn clear_operator_topology(&mut self) -> usize {
+        let n = self.operator_topology.len();
+        if n > 0 {
+            self.operator_topology.clear();
+            self.intent_touched(
+                IntentKind::Topology,
+                &name_key(PccId::Addr(IpAddr::from([0u8; 4])), b""),
+            );
+        }
+        n
+    }
+
+    /// `base` with the operator's changes applied (each that applies).
+    pub(super) fn with_operator_topology(
+        &self,
+        mut base: crate::topology::Topology,
+    ) -> crate::topology::Topology {
+        for e in &self.operator_topology {
+            if let Ok(next) = base.apply(e) {
+                base = next;
+            }
+        }
+        base
     }
 }
 

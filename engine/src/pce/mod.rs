@@ -307,6 +307,9 @@ pub struct Pce {
     /// The purges since the shell last took them (at most
     /// [`Purge::KEPT`]).
     purged: Vec<Purge>,
+    /// The operator's topology changes, held over every new topology
+    /// ([`Intent::topology`]).
+    operator_topology: Vec<crate::topology::TopologyEvent>,
 }
 
 /// A PCC's LSPs purged (RFC 8231 §5.6): what the shell logs.
@@ -370,6 +373,7 @@ impl Pce {
             counters: Counters::default(),
             last_change: None,
             purged: Vec::new(),
+            operator_topology: Vec::new(),
         }
     }
 

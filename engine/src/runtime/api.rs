@@ -40,6 +40,7 @@ pub const ROUTES: &[&str] = &[
     "GET /topology",
     "PATCH /topology/links/{a}/{b}",
     "PATCH /topology/nodes/{node}",
+    "DELETE /topology/overrides",
     "POST /reoptimize",
     "GET /counters",
     "GET /lsps/count",
@@ -128,6 +129,10 @@ pub fn router(shared: Arc<Shared>, core: CoreHandle) -> Router {
         .route("/topology", get(topology))
         .route("/topology/links/{a}/{b}", axum::routing::patch(patch_link))
         .route("/topology/nodes/{node}", axum::routing::patch(patch_node))
+        .route(
+            "/topology/overrides",
+            axum::routing::delete(clear_topology_overrides),
+        )
         .route("/reoptimize", axum::routing::post(reoptimize))
         .route("/counters", get(counters))
         .route("/intent", get(intent))
@@ -1482,6 +1487,7 @@ struct NodeView {
     router_id: IpAddr,
     addresses: Vec<IpAddr>,
     node_sid: Option<u32>,
+    up: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -1586,6 +1592,20 @@ async fn patch_node(
     topology_change(&api, event, dry_run).await
 }
 
+/// `DELETE /topology/overrides`: the operator's topology changes no
+/// longer hold over the next topology (a reload, a BGP-LS update, a
+/// restart); the current one stays as it is.
+async fn clear_topology_overrides(
+    State(api): State<Api>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let n = api
+        .core
+        .run(PceCommand::ClearOperatorTopology)
+        .await
+        .ok_or_else(core_gone)??;
+    Ok(Json(serde_json::json!({ "cleared": n })))
+}
+
 /// A topology event through the core; what it did (or would do).
 async fn topology_change(
     api: &Api,
@@ -1638,6 +1658,7 @@ async fn topology(State(api): State<Api>) -> Json<serde_json::Value> {
             router_id: n.router_id,
             addresses: n.addresses.clone(),
             node_sid: n.node_sid,
+            up: n.up,
         })
         .collect();
     let links: Vec<LinkView> = topo
@@ -1804,6 +1825,7 @@ async fn intent(State(api): State<Api>) -> Result<Json<serde_json::Value>, ApiEr
         "stored": api.shared.config.pce.state,
         "initiated": initiated,
         "overrides": overrides,
+        "topology": intent.topology,
     })))
 }
 

@@ -78,6 +78,7 @@ fn key(change: &IntentChange) -> String {
     match change {
         IntentChange::Initiated { pcc, name, .. } => format!("initiated\t{pcc}\t{name}"),
         IntentChange::Override { pcc, name, .. } => format!("override\t{pcc}\t{name}"),
+        IntentChange::Topology { .. } => "topology".to_owned(),
     }
 }
 
@@ -146,6 +147,9 @@ impl Store {
                     serde_json::from_slice::<Override>(v.value())
                         .map_err(|e| bad(e.to_string()))?,
                 );
+            } else if key == "topology" {
+                intent.topology =
+                    serde_json::from_slice(v.value()).map_err(|e| bad(e.to_string()))?;
             } else {
                 return Err(bad("unknown kind of entry".into()));
             }
@@ -162,6 +166,9 @@ impl Store {
                 let value = match change {
                     IntentChange::Initiated { now, .. } => now.as_ref().map(serde_json::to_vec),
                     IntentChange::Override { now, .. } => now.as_ref().map(serde_json::to_vec),
+                    IntentChange::Topology { now } => {
+                        (!now.is_empty()).then(|| serde_json::to_vec(now))
+                    }
                 };
                 let k = key(change);
                 match value {

@@ -1621,3 +1621,111 @@ fn intent_changes_are_told_and_a_restored_core_initiates_what_the_pcc_lacks() {
     assert_eq!(init.requests[0].lsp.symbolic_name().unwrap().as_ref(), b"a");
     assert_eq!(init.requests[0].attributes.bandwidth, wide.bandwidth);
 }
+
+/// The operator's topology changes are intent: kept (each link's merged),
+/// told to the shell, held over a reloaded topology, restored after a
+/// restart; bringing a link or node up lifts that part, and clearing them
+/// all lets the next topology stand as it comes.
+#[test]
+fn operator_topology_changes_hold_over_reloads_and_restarts() {
+    use pce_engine::pce::{Command, Input, IntentChange, TopologyChange};
+    use pce_engine::topology::{LinkPatch, TopologyEvent, TopologyFile};
+    let file = TopologyFile::read(
+        &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/topologies/draft-topology-a.json"),
+    )
+    .unwrap();
+    let link = |pce: &Pce, a: &str, b: &str| {
+        let t = pce.topology();
+        let (a, b) = (t.node_by_name(a).unwrap(), t.node_by_name(b).unwrap());
+        let l = t.links().iter().find(|l| l.from == a && l.to == b).unwrap();
+        (l.up, l.igp)
+    };
+    let node_up = |pce: &Pce, n: &str| {
+        let t = pce.topology();
+        t.node(t.node_by_name(n).unwrap()).unwrap().up
+    };
+    let patch = |a: &str, b: &str, set: LinkPatch| {
+        Input::Topology(TopologyChange::Event(TopologyEvent::Link {
+            a: a.into(),
+            b: b.into(),
+            a_interface: None,
+            one_way: false,
+            set,
+        }))
+    };
+    let t0 = origin();
+    let mut pce = core();
+    // R1-R3 down, then its metric changed: one entry, both kept.
+    for set in [
+        LinkPatch {
+            up: Some(false),
+            ..LinkPatch::default()
+        },
+        LinkPatch {
+            igp_metric: Some(77),
+            ..LinkPatch::default()
+        },
+    ] {
+        assert!(matches!(
+            pce.handle(patch("R1", "R3", set), t0),
+            Some(Ok(_))
+        ));
+    }
+    let down = Input::Topology(TopologyChange::Event(TopologyEvent::NodeState {
+        node: "R4".into(),
+        up: false,
+    }));
+    assert!(matches!(pce.handle(down, t0), Some(Ok(_))));
+    assert_eq!(
+        (link(&pce, "R1", "R3"), node_up(&pce, "R4")),
+        ((false, 77), false)
+    );
+    let intent = pce.intent();
+    assert_eq!(intent.topology.len(), 2, "{:?}", intent.topology);
+    let told = pce.take_intent_changes();
+    assert!(
+        matches!(told.as_slice(), [IntentChange::Topology { now }] if *now == intent.topology),
+        "{told:?}"
+    );
+    // A reload of the file: the operator's changes hold over it.
+    assert!(matches!(
+        pce.handle(Input::Topology(TopologyChange::replace(file.clone())), t0),
+        Some(Ok(_))
+    ));
+    assert_eq!(
+        (link(&pce, "R1", "R3"), node_up(&pce, "R4")),
+        ((false, 77), false)
+    );
+    // A restart: a new core over the file, the intent restored.
+    let mut again = core();
+    assert_eq!(link(&again, "R1", "R3"), (true, 1));
+    again.handle(Input::Command(Command::Restore(Box::new(intent))), t0);
+    assert_eq!(
+        (link(&again, "R1", "R3"), node_up(&again, "R4")),
+        ((false, 77), false)
+    );
+    // Up again: that part lifted (the metric stays asked for), and a
+    // reload no longer takes the link down.
+    let up = LinkPatch {
+        up: Some(true),
+        ..LinkPatch::default()
+    };
+    assert!(matches!(
+        again.handle(patch("R1", "R3", up), t0),
+        Some(Ok(_))
+    ));
+    again.handle(Input::Topology(TopologyChange::replace(file.clone())), t0);
+    assert_eq!(link(&again, "R1", "R3"), (true, 77));
+    // Cleared: the next topology is the file's.
+    assert!(matches!(
+        again.handle(Input::Command(Command::ClearOperatorTopology), t0),
+        Some(Ok(2))
+    ));
+    assert!(again.intent().topology.is_empty());
+    again.handle(Input::Topology(TopologyChange::replace(file)), t0);
+    assert_eq!(
+        (link(&again, "R1", "R3"), node_up(&again, "R4")),
+        ((true, 1), true)
+    );
+}
