@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use pcep::wire::object::{Lsp, Srp};
 use pcep::wire::{Attributes, Message, PathSetupType, PcUpd, UpdateRequest};
 
-use crate::lspdb::PccId;
+use crate::lspdb::{LspKey, PccId};
 use crate::pce::compute::srp_with;
 use crate::pce::intent::IntentKind;
 use crate::pce::name_key;
@@ -176,6 +176,9 @@ impl Pce {
         if self.overrides.remove(&durable).is_some() {
             self.intent_touched(IntentKind::Override, &durable);
         }
+        if self.returned.insert(durable.clone()) {
+            self.intent_touched(IntentKind::Returned, &durable);
+        }
         self.release(&key);
         self.lspdb.with_mut(&key, |e| {
             e.control.delegated = false;
@@ -188,5 +191,41 @@ impl Pce {
             }),
         );
         Ok(srp_id)
+    }
+
+    /// The operator takes back an LSP's returned delegation: the next time
+    /// its PCC delegates it, this PCE keeps it (RFC 8231 leaves it to the
+    /// PCC to delegate again). Whether it was returned.
+    pub fn accept_delegation(&mut self, pcc: IpAddr, name: &str) -> bool {
+        let durable = name_key(PccId::Addr(pcc), name.as_bytes());
+        let was = self.returned.remove(&durable);
+        if was {
+            self.intent_touched(IntentKind::Returned, &durable);
+        }
+        was
+    }
+
+    /// Whether the operator returned this LSP's delegation.
+    pub(super) fn returned_by_operator(&self, key: LspKey) -> bool {
+        !self.returned.is_empty()
+            && self
+                .lspdb
+                .with(&key, |e| {
+                    e.control.delegated && self.returned.contains(&name_key(key.pcc, &e.name))
+                })
+                .unwrap_or(false)
+    }
+
+    /// Return again a delegation the operator returned, now that the PCC
+    /// gave it again.
+    pub(super) fn return_again(&mut self, key: LspKey) {
+        let (Some(pcc), Some(name)) = (
+            key.pcc.addr(),
+            self.lspdb
+                .with(&key, |e| String::from_utf8_lossy(&e.name).into_owned()),
+        ) else {
+            return;
+        };
+        let _ = self.return_delegation(pcc, &name);
     }
 }

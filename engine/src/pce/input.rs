@@ -83,6 +83,14 @@ pub enum Command {
         /// The LSP's name.
         name: String,
     },
+    /// Take an LSP's delegation again when its PCC gives it
+    /// ([`Pce::accept_delegation`]): the operator no longer returns it.
+    AcceptDelegation {
+        /// The PCC.
+        pcc: IpAddr,
+        /// The LSP's name.
+        name: String,
+    },
     /// Delete a PCE-initiated LSP ([`Pce::delete_initiated`]).
     DeleteInitiated {
         /// The PCC.
@@ -261,6 +269,9 @@ impl Pce {
                 attributes,
             } => self.update_lsp(pcc, &name, *attributes).map(|()| 0),
             Command::ReturnDelegation { pcc, name } => self.return_delegation(pcc, &name),
+            Command::AcceptDelegation { pcc, name } => {
+                Ok(u32::from(self.accept_delegation(pcc, &name)))
+            }
             Command::DeleteInitiated { pcc, name } => self.delete_initiated(pcc, &name),
             Command::Resync { pcc, name } => self.resync(pcc, name.as_deref()),
             Command::ResyncPeer { peer } => self.resync_peer(peer),

@@ -34,6 +34,19 @@ pub struct Intent {
     /// until lifted.
     #[serde(default)]
     pub topology: Vec<TopologyEvent>,
+    /// LSPs whose delegation the operator returned (returned again when
+    /// their PCC delegates them).
+    #[serde(default)]
+    pub returned: Vec<Returned>,
+}
+
+/// An LSP whose delegation the operator returned.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Returned {
+    /// The head end.
+    pub pcc: IpAddr,
+    /// The LSP's symbolic name.
+    pub name: String,
 }
 
 /// A PCE-initiated LSP, in the form that is stored (the attributes as the
@@ -75,6 +88,15 @@ pub enum IntentChange {
         /// What is asked for now.
         now: Option<Override>,
     },
+    /// A returned delegation.
+    Returned {
+        /// The head end.
+        pcc: IpAddr,
+        /// The LSP's name.
+        name: String,
+        /// Returned now (else taken back).
+        now: bool,
+    },
     /// The operator's topology changes, whole (as [`Intent::topology`]).
     Topology {
         /// As they now stand.
@@ -89,6 +111,7 @@ pub(super) enum IntentKind {
     Override,
     /// The topology changes (one entry: the key is a placeholder).
     Topology,
+    Returned,
 }
 
 fn address(key: &NameKey) -> Option<(IpAddr, String)> {
@@ -120,10 +143,20 @@ impl Pce {
             })
             .collect();
         overrides.sort_by(|a, b| (a.pcc, &a.name).cmp(&(b.pcc, &b.name)));
+        let mut returned: Vec<Returned> = self
+            .returned
+            .iter()
+            .filter_map(|key| {
+                let (pcc, name) = address(key)?;
+                Some(Returned { pcc, name })
+            })
+            .collect();
+        returned.sort();
         Intent {
             initiated,
             overrides,
             topology: self.operator_topology.clone(),
+            returned,
         }
     }
 
@@ -141,6 +174,11 @@ impl Pce {
                 let (pcc, name) = address(&key)?;
                 Some(match kind {
                     IntentKind::Topology => return None,
+                    IntentKind::Returned => IntentChange::Returned {
+                        now: self.returned.contains(&key),
+                        pcc,
+                        name,
+                    },
                     IntentKind::Initiated => IntentChange::Initiated {
                         now: self
                             .initiated
@@ -173,7 +211,14 @@ impl Pce {
     /// again, and overrides apply to the next computation. Returns how many
     /// entries it holds.
     pub(super) fn restore(&mut self, intent: Intent) -> Result<u32, CommandError> {
-        let n = intent.initiated.len() + intent.overrides.len() + intent.topology.len();
+        let n = intent.initiated.len()
+            + intent.overrides.len()
+            + intent.topology.len()
+            + intent.returned.len();
+        for r in intent.returned {
+            self.returned
+                .insert(name_key(PccId::Addr(r.pcc), r.name.as_bytes()));
+        }
         if !intent.topology.is_empty() {
             self.operator_topology = intent.topology;
             // Over the topology this PCE started with (what no longer

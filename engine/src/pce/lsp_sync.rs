@@ -305,6 +305,11 @@ impl Pce {
                 Some(lsp),
             );
         }
+        // The operator returned it: given again, it goes back.
+        if synced && self.returned_by_operator(key) {
+            self.return_again(key);
+            return false;
+        }
         synced && !settled
     }
 
@@ -323,6 +328,14 @@ impl Pce {
             for key in self.lspdb.of_pcc(pcc) {
                 if !seen.contains(&key.plsp_id) {
                     self.forget_lsp(key);
+                }
+            }
+        }
+        // What the operator returned goes back before anything is computed.
+        if !self.returned.is_empty() {
+            for key in self.lspdb.of_pcc(pcc) {
+                if self.returned_by_operator(key) {
+                    self.return_again(key);
                 }
             }
         }

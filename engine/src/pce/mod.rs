@@ -64,7 +64,7 @@ pub use initiate::{DisjointGroup, InitiateSpec};
 pub use input::{
     with_wire_config, Built, Command, Input, Replacement, TopologyChange, WireMessage,
 };
-pub use intent::{Initiated, Intent, IntentChange, Override};
+pub use intent::{Initiated, Intent, IntentChange, Override, Returned};
 use inter_pce::InterPce;
 pub use inter_pce::{
     address_rank, owner_id, owner_of, GroupPriority, LspPriority, PartialGroup, PeerPce,
@@ -269,6 +269,9 @@ pub struct Pce {
     /// Operator constraints for delegated LSPs, by (PCC, name): they replace
     /// the PCC's reported ones.
     overrides: HashMap<NameKey, Attributes>,
+    /// LSPs whose delegation the operator returned: given again by their
+    /// PCC, it is returned again (operator intent, kept across restarts).
+    returned: HashSet<NameKey>,
     /// Entries of `initiated` and `overrides` changed since the shell last
     /// took them ([`Pce::take_intent_changes`]).
     intent_dirty: intent::Dirty,
@@ -356,6 +359,7 @@ impl Pce {
             undelegations: BTreeSet::new(),
             initiated: HashMap::new(),
             overrides: HashMap::new(),
+            returned: HashSet::new(),
             intent_dirty: intent::Dirty::new(),
             reservations: Reservations::new(links),
             placed: HashMap::new(),

@@ -35,6 +35,7 @@ pub const ROUTES: &[&str] = &[
     "PATCH /lsps/{pcc}/{name}",
     "DELETE /lsps/{pcc}/{name}",
     "DELETE /lsps/{pcc}/{name}/delegation",
+    "POST /lsps/{pcc}/{name}/delegation",
     "POST /lsps/{pcc}/{name}/resync",
     "POST /pccs/{pcc}/resync",
     "GET /topology",
@@ -121,7 +122,7 @@ pub fn router(shared: Arc<Shared>, core: CoreHandle) -> Router {
         .route("/lsps/{pcc}/{name}", get(lsp).patch(update).delete(delete))
         .route(
             "/lsps/{pcc}/{name}/delegation",
-            axum::routing::delete(return_delegation),
+            axum::routing::delete(return_delegation).post(accept_delegation),
         )
         .route("/lsps/{pcc}/{name}/resync", axum::routing::post(resync_lsp))
         .route("/pccs/{pcc}/resync", axum::routing::post(resync_pcc))
@@ -1437,6 +1438,27 @@ async fn return_delegation(
     .await
 }
 
+/// `POST /lsps/{pcc}/{name}/delegation`: the operator no longer returns
+/// the LSP's delegation; the next time its PCC delegates it, this PCE
+/// keeps it (only the PCC can delegate, RFC 8231 §5.7).
+async fn accept_delegation(
+    State(api): State<Api>,
+    Path((pcc, name)): Path<(String, String)>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let addr = pcc_address(&pcc)?;
+    let was = api
+        .core
+        .run(PceCommand::AcceptDelegation {
+            pcc: addr,
+            name: name.clone(),
+        })
+        .await
+        .ok_or_else(core_gone)??;
+    Ok(Json(
+        serde_json::json!({ "pcc": addr, "name": name, "was_returned": was == 1 }),
+    ))
+}
+
 /// RFC 8232 §3.5: ask the PCC to report one LSP again.
 async fn resync_lsp(
     State(api): State<Api>,
@@ -1826,6 +1848,7 @@ async fn intent(State(api): State<Api>) -> Result<Json<serde_json::Value>, ApiEr
         "initiated": initiated,
         "overrides": overrides,
         "topology": intent.topology,
+        "returned": intent.returned,
     })))
 }
 

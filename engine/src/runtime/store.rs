@@ -79,6 +79,7 @@ fn key(change: &IntentChange) -> String {
         IntentChange::Initiated { pcc, name, .. } => format!("initiated\t{pcc}\t{name}"),
         IntentChange::Override { pcc, name, .. } => format!("override\t{pcc}\t{name}"),
         IntentChange::Topology { .. } => "topology".to_owned(),
+        IntentChange::Returned { pcc, name, .. } => format!("returned\t{pcc}\t{name}"),
     }
 }
 
@@ -147,6 +148,10 @@ impl Store {
                     serde_json::from_slice::<Override>(v.value())
                         .map_err(|e| bad(e.to_string()))?,
                 );
+            } else if key.starts_with("returned\t") {
+                intent
+                    .returned
+                    .push(serde_json::from_slice(v.value()).map_err(|e| bad(e.to_string()))?);
             } else if key == "topology" {
                 intent.topology =
                     serde_json::from_slice(v.value()).map_err(|e| bad(e.to_string()))?;
@@ -169,6 +174,12 @@ impl Store {
                     IntentChange::Topology { now } => {
                         (!now.is_empty()).then(|| serde_json::to_vec(now))
                     }
+                    IntentChange::Returned { pcc, name, now } => now.then(|| {
+                        serde_json::to_vec(&crate::pce::Returned {
+                            pcc: *pcc,
+                            name: name.clone(),
+                        })
+                    }),
                 };
                 let k = key(change);
                 match value {

@@ -888,6 +888,55 @@ fn delegation_is_returned_by_a_pcupd_with_d0() {
     ));
     pce.handle_message(S1, rpt(vec![report(7, "lsp-a", false, false, long_way())]));
     assert!(updates(&drain(&mut pce)).is_empty());
+    // Operator intent: delegated again, it is returned again (a PCUpd with
+    // D=0 and its path, no computation) ...
+    let returned_again = |pce: &mut Pce| {
+        let sent: Vec<(bool, Vec<Subobject>)> = drain(pce)
+            .iter()
+            .filter_map(|o| match o {
+                Output::Send {
+                    message: Message::PcUpd(u),
+                    ..
+                } => Some((
+                    u.updates[0].lsp.delegate,
+                    u.updates[0].ero.subobjects.clone(),
+                )),
+                _ => None,
+            })
+            .collect();
+        sent == [(false, long_way())]
+    };
+    pce.handle_message(S1, rpt(vec![report(7, "lsp-a", true, false, long_way())]));
+    assert!(returned_again(&mut pce));
+    assert!(!pce.lspdb().get(&key).unwrap().control.delegated);
+    // ... kept across a restart (given back whole, then delegated in the
+    // PCC's synchronization) ...
+    let intent = pce.intent();
+    assert_eq!(
+        intent.returned,
+        [pce_engine::pce::Returned {
+            pcc: ip(PCC1),
+            name: "lsp-a".into()
+        }]
+    );
+    assert!(pce.take_intent_changes().iter().any(|c| matches!(c,
+        pce_engine::pce::IntentChange::Returned { now: true, name, .. } if name == "lsp-a")));
+    let mut again = core();
+    again.handle(
+        pce_engine::pce::Input::Command(pce_engine::pce::Command::Restore(Box::new(intent))),
+        origin(),
+    );
+    again.session_up(S1, ip(PCC1), negotiated(UI));
+    again.handle_message(S1, rpt(vec![report(7, "lsp-a", true, true, long_way())]));
+    again.handle_message(S1, rpt(vec![end_of_sync()]));
+    assert!(returned_again(&mut again));
+    // ... until the operator takes it back: then it is kept and computed.
+    assert!(again.accept_delegation(ip(PCC1), "lsp-a"));
+    assert!(again.intent().returned.is_empty());
+    again.handle_message(S1, rpt(vec![report(7, "lsp-a", true, false, long_way())]));
+    let out = drain(&mut again);
+    assert_eq!(updates(&out).len(), 1, "{out:?}");
+    assert!(again.lspdb().get(&key).unwrap().control.delegated);
 }
 
 // ===== disjoint association groups (RFC 8800; DIGEST §9.3-9.6 on one PCE) =====
@@ -1728,4 +1777,105 @@ fn operator_topology_changes_hold_over_reloads_and_restarts() {
         (link(&again, "R1", "R3"), node_up(&again, "R4")),
         ((true, 1), true)
     );
+}
+
+/// The state file keeps every kind of intent: initiated LSPs, overrides,
+/// returned delegations, topology changes; a change to "gone" removes it;
+/// reopened, the file gives back what was stored.
+#[test]
+fn the_state_file_keeps_every_kind_of_intent() {
+    use pce_engine::pce::{Initiated, IntentChange, Override, Returned};
+    use pce_engine::runtime::store::Store;
+    use pce_engine::topology::TopologyEvent;
+    let dir = std::env::temp_dir().join(format!("pce-store-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("state.redb");
+    let mut grouped = spec("blue");
+    grouped.disjoint_group = Some(pce_engine::pce::DisjointGroup {
+        id: 7,
+        source: ip("192.0.2.7"),
+        flags: 0x12,
+    });
+    let topology = vec![TopologyEvent::NodeState {
+        node: "R4".into(),
+        up: false,
+    }];
+    let all = vec![
+        IntentChange::Initiated {
+            pcc: ip(PCC1),
+            name: "blue".into(),
+            now: Some(Initiated(Box::new(grouped.clone()))),
+        },
+        IntentChange::Initiated {
+            pcc: ip(PCC1),
+            name: "gone".into(),
+            now: Some(Initiated(Box::new(spec("gone")))),
+        },
+        IntentChange::Override {
+            pcc: ip(PCC1),
+            name: "lsp-a".into(),
+            now: Some(Override {
+                pcc: ip(PCC1),
+                name: "lsp-a".into(),
+                attributes: Box::default(),
+            }),
+        },
+        IntentChange::Returned {
+            pcc: ip(PCC1),
+            name: "lsp-b".into(),
+            now: true,
+        },
+        IntentChange::Returned {
+            pcc: ip(PCC1),
+            name: "lsp-c".into(),
+            now: true,
+        },
+        IntentChange::Topology {
+            now: topology.clone(),
+        },
+    ];
+    {
+        let store = Store::open(&path).unwrap();
+        store.apply(&all).unwrap();
+        store
+            .apply(&[
+                IntentChange::Initiated {
+                    pcc: ip(PCC1),
+                    name: "gone".into(),
+                    now: None,
+                },
+                IntentChange::Returned {
+                    pcc: ip(PCC1),
+                    name: "lsp-c".into(),
+                    now: false,
+                },
+            ])
+            .unwrap();
+    }
+    let intent = Store::open(&path).unwrap().load().unwrap();
+    assert_eq!(intent.initiated, [Initiated(Box::new(grouped))]);
+    assert_eq!(intent.overrides.len(), 1);
+    assert_eq!(
+        intent.returned,
+        [Returned {
+            pcc: ip(PCC1),
+            name: "lsp-b".into()
+        }]
+    );
+    assert_eq!(intent.topology, topology);
+    // No topology change left: the entry goes.
+    {
+        let store = Store::open(&path).unwrap();
+        store
+            .apply(&[IntentChange::Topology { now: Vec::new() }])
+            .unwrap();
+    }
+    assert!(Store::open(&path)
+        .unwrap()
+        .load()
+        .unwrap()
+        .topology
+        .is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -221,8 +221,16 @@ pub(crate) enum LspCommand {
         #[arg(long)]
         name: String,
     },
-    /// Return an LSP's delegation to its PCC.
+    /// Return an LSP's delegation to its PCC (and again whenever it
+    /// delegates it, until `accept`).
     Return {
+        #[arg(long)]
+        pcc: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Keep an LSP's delegation again the next time its PCC gives it.
+    Accept {
         #[arg(long)]
         pcc: String,
         #[arg(long)]
@@ -702,6 +710,12 @@ pub(crate) fn run(
                 LspCommand::Return { pcc, name } => {
                     call(t, "DELETE", &format!("/lsps/{pcc}/{name}/delegation"), None)?
                 }
+                LspCommand::Accept { pcc, name } => call(
+                    t,
+                    "POST",
+                    &format!("/lsps/{pcc}/{name}/delegation"),
+                    Some(json!({})),
+                )?,
             };
             (
                 v,

@@ -317,6 +317,7 @@ fn may_compute_at_length(input: &Input) -> bool {
                 C::Initiate(_)
                     | C::UpdateLsp { .. }
                     | C::ReturnDelegation { .. }
+                    | C::AcceptDelegation { .. }
                     | C::DeleteInitiated { .. }
                     | C::Resync { .. }
                     | C::ResyncPeer { .. }
