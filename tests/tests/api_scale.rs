@@ -35,6 +35,14 @@ fn count(api: u16, query: &str) -> u64 {
 
 #[test]
 fn the_api_serves_200000_lsps_of_10000_pccs() {
+    // pcc-sim and the PCE each raise their soft limit to the hard one and
+    // need a descriptor per PCC.
+    let (_, hard) = rlimit::Resource::NOFILE.get().unwrap();
+    assert!(
+        hard > PCCS as u64 + 512,
+        "this test needs a hard descriptor limit above {} (it is {hard})",
+        PCCS + 512
+    );
     let (_pce, port, api) = pce_serve("api-scale", "max_connections = 12000\n");
     // Followed from before the first PCC.
     let events = subscribe(api, None);
