@@ -14,6 +14,7 @@ use pce_tests::bin_dir;
 
 #[path = "../support/mod.rs"]
 mod support;
+use support::pages::get;
 use support::pce_serve::pce_serve;
 use support::running::empty_pcc;
 use support::wait_json::wait_json;
@@ -171,6 +172,19 @@ fn the_cli_creates_lsps_with_every_constraint_and_a_disjoint_group() {
             "strict": true, "shortest_path": false,
         })
     );
+
+    // The intent in pages: one entry each, the topology changes with the
+    // first; the cursor names the entry.
+    let (status, first, link, cursor) = get(api, "/intent?limit=1");
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["initiated"][0]["name"], "a", "{first}");
+    assert_eq!(cursor.as_deref(), Some(&*format!("i/{PCC}/a")));
+    let (_, second, link, _) = get(api, &link.unwrap());
+    assert_eq!(second["initiated"][0]["name"], "b", "{second}");
+    assert!(link.is_none(), "two entries, two pages");
+    for bad in ["/intent?after=x/1.2.3.4/a", "/intent?limit=0"] {
+        assert_eq!(get(api, bad).0, 400, "{bad}");
+    }
 
     // An update replaces the constraints: through R4 (an include-node),
     // avoiding node R1, both by name; kept as given.

@@ -23,6 +23,7 @@ use pce_tests::bin_dir;
 #[path = "../support/mod.rs"]
 mod support;
 use support::free_port::free_port;
+use support::pages::get;
 use support::running::{empty_pcc, spawn, Running};
 use support::wait_json::wait_json;
 
@@ -158,17 +159,19 @@ fn pcc(port: u16) -> Running {
 /// `/intent`: the initiated LSPs on [`PCC`], by name, with their
 /// bandwidth.
 fn intent(api: u16) -> BTreeMap<String, u64> {
-    let v = wait_json(&format!("http://127.0.0.1:{api}/intent"), WAIT, |_| true);
-    v["initiated"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| {
+    // Every page (the LSPs initiated may pass a page's 1,000).
+    let (mut all, mut path) = (BTreeMap::new(), Some("/intent".to_owned()));
+    while let Some(p) = path {
+        let (status, v, next, _) = get(api, &p);
+        assert_eq!(status, 200, "{v}");
+        all.extend(v["initiated"].as_array().unwrap().iter().map(|i| {
             assert_eq!(i["pcc"], PCC, "{i}");
             let bw = i["constraints"]["bandwidth_bps"].as_f64().unwrap();
             (i["name"].as_str().unwrap().to_owned(), bw.round() as u64)
-        })
-        .collect()
+        }));
+        path = next;
+    }
+    all
 }
 
 /// What the restarted PCE holds agrees with what the API answered; the

@@ -121,7 +121,101 @@ fn address(key: &NameKey) -> Option<(IpAddr, String)> {
     }
 }
 
+/// Where a page of the intent ends: an entry's kind (0 initiated, 1
+/// override, 2 returned), head end and name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IntentCursor {
+    /// 0 initiated, 1 override, 2 returned.
+    pub kind: u8,
+    /// The head end.
+    pub pcc: IpAddr,
+    /// The LSP's name.
+    pub name: String,
+}
+
 impl Pce {
+    /// A page of the intent: at most `limit` entries (initiated LSPs,
+    /// then overrides, then returned delegations, each by head end and
+    /// name) after `after`, the topology changes with the first page; and
+    /// where the next page starts, if there is more. From ordered maps:
+    /// O(log n + limit), whatever the intent holds.
+    pub fn intent_page(
+        &self,
+        after: Option<&IntentCursor>,
+        limit: usize,
+    ) -> (Intent, Option<IntentCursor>) {
+        use std::ops::Bound::{Excluded, Unbounded};
+        let from = after.map(|a| (a.kind, name_key(PccId::Addr(a.pcc), a.name.as_bytes())));
+        // The keys of kind `kind` after the cursor.
+        let start = |kind: u8| match &from {
+            Some((k, key)) if *k == kind => Some(Excluded(key.clone())),
+            Some((k, _)) if *k > kind => None,
+            _ => Some(Unbounded),
+        };
+        let mut page = Intent {
+            topology: if after.is_none() {
+                self.operator_topology.clone()
+            } else {
+                Vec::new()
+            },
+            ..Intent::default()
+        };
+        let mut last: Option<(u8, NameKey)> = None;
+        let mut left = limit;
+        let mut more = false;
+        if let Some(b) = start(0) {
+            for (key, spec) in self.initiated.range((b, Unbounded)) {
+                if left == 0 {
+                    more = true;
+                    break;
+                }
+                page.initiated.push(Initiated(Box::new(spec.clone())));
+                last = Some((0, key.clone()));
+                left -= 1;
+            }
+        }
+        if let Some(b) = start(1).filter(|_| !more) {
+            for (key, attributes) in self.overrides.range((b, Unbounded)) {
+                let Some((pcc, name)) = address(key) else {
+                    continue;
+                };
+                if left == 0 {
+                    more = true;
+                    break;
+                }
+                page.overrides.push(Override {
+                    pcc,
+                    name,
+                    attributes: Box::new(attributes.clone()),
+                });
+                last = Some((1, key.clone()));
+                left -= 1;
+            }
+        }
+        if let Some(b) = start(2).filter(|_| !more) {
+            for key in self.returned.range((b, Unbounded)) {
+                let Some((pcc, name)) = address(key) else {
+                    continue;
+                };
+                if left == 0 {
+                    more = true;
+                    break;
+                }
+                page.returned.push(Returned { pcc, name });
+                last = Some((2, key.clone()));
+                left -= 1;
+            }
+        }
+        let next = more
+            .then(|| {
+                let (kind, key) = last?;
+                let (pcc, name) = address(&key)?;
+                Some(IntentCursor { kind, pcc, name })
+            })
+            .flatten();
+        (page, next)
+    }
+
     /// The operator's intent, sorted by head end and name.
     pub fn intent(&self) -> Intent {
         let mut initiated: Vec<Initiated> = self

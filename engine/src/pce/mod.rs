@@ -64,7 +64,7 @@ pub use initiate::{DisjointGroup, InitiateSpec};
 pub use input::{
     with_wire_config, Built, Command, Input, Replacement, TopologyChange, WireMessage,
 };
-pub use intent::{Initiated, Intent, IntentChange, Override, Returned};
+pub use intent::{Initiated, Intent, IntentChange, IntentCursor, Override, Returned};
 use inter_pce::InterPce;
 pub use inter_pce::{
     address_rank, owner_id, owner_of, GroupPriority, LspPriority, PartialGroup, PeerPce,
@@ -265,13 +265,13 @@ pub struct Pce {
     purges: BTreeSet<(Instant, PccId)>,
     undelegations: BTreeSet<(Instant, PccId)>,
     /// PCE-initiated LSPs by (PCC, name): what the operator asked for.
-    initiated: HashMap<NameKey, InitiateSpec>,
+    initiated: BTreeMap<NameKey, InitiateSpec>,
     /// Operator constraints for delegated LSPs, by (PCC, name): they replace
     /// the PCC's reported ones.
-    overrides: HashMap<NameKey, Attributes>,
+    overrides: BTreeMap<NameKey, Attributes>,
     /// LSPs whose delegation the operator returned: given again by their
     /// PCC, it is returned again (operator intent, kept across restarts).
-    returned: HashSet<NameKey>,
+    returned: BTreeSet<NameKey>,
     /// Entries of `initiated` and `overrides` changed since the shell last
     /// took them ([`Pce::take_intent_changes`]).
     intent_dirty: intent::Dirty,
@@ -357,9 +357,9 @@ impl Pce {
             pccs: HashMap::new(),
             purges: BTreeSet::new(),
             undelegations: BTreeSet::new(),
-            initiated: HashMap::new(),
-            overrides: HashMap::new(),
-            returned: HashSet::new(),
+            initiated: BTreeMap::new(),
+            overrides: BTreeMap::new(),
+            returned: BTreeSet::new(),
             intent_dirty: intent::Dirty::new(),
             reservations: Reservations::new(links),
             placed: HashMap::new(),

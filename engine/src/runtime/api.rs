@@ -1795,12 +1795,51 @@ async fn events(
 
 /// `GET /intent`: what the operator asked for, as `[pce] state` keeps it
 /// across restarts (constraints in the form `POST /lsps` takes).
-async fn intent(State(api): State<Api>) -> Result<Json<serde_json::Value>, ApiError> {
-    let intent = api
+/// An intent cursor: `KIND/PCC/NAME` (KIND `i`nitiated, `o`verride,
+/// `r`eturned).
+fn parse_intent_cursor(s: &str) -> Result<crate::pce::IntentCursor, ApiError> {
+    let bad = || {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("after={s:?}: not a cursor (take it from the Link header or X-Next-Cursor of the page before)"),
+        )
+    };
+    let mut parts = s.splitn(3, '/');
+    let kind = match parts.next() {
+        Some("i") => 0,
+        Some("o") => 1,
+        Some("r") => 2,
+        _ => return Err(bad()),
+    };
+    let pcc = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+    let name = parts.next().ok_or_else(bad)?.to_owned();
+    Ok(crate::pce::IntentCursor { kind, pcc, name })
+}
+
+async fn intent(
+    State(api): State<Api>,
+    paging: Result<Query<Paging>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let p = query_of(paging)?;
+    let limit = p.limit()?;
+    let after = p.after.as_deref().map(parse_intent_cursor).transpose()?;
+    let (intent, next) = api
         .core
-        .command(Command::Intent)
+        .command(|reply| Command::Intent {
+            after,
+            limit,
+            reply,
+        })
         .await
         .ok_or_else(core_gone)?;
+    let next = next.map(|c| {
+        let kind = match c.kind {
+            0 => "i",
+            1 => "o",
+            _ => "r",
+        };
+        format!("{kind}/{}/{}", c.pcc, c.name)
+    });
     let initiated: Vec<serde_json::Value> = intent
         .initiated
         .iter()
@@ -1843,13 +1882,16 @@ async fn intent(State(api): State<Api>) -> Result<Json<serde_json::Value>, ApiEr
             })
         })
         .collect();
-    Ok(Json(serde_json::json!({
+    let page = Json(serde_json::json!({
         "stored": api.shared.config.pce.state,
         "initiated": initiated,
         "overrides": overrides,
         "topology": intent.topology,
         "returned": intent.returned,
-    })))
+    }));
+    Ok(with_next(page.into_response(), next, |c| {
+        p.next("/intent", c)
+    }))
 }
 
 /// Attributes in the form of [`Constraints`].

@@ -1879,3 +1879,59 @@ fn the_state_file_keeps_every_kind_of_intent() {
         .is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The intent comes in pages: initiated LSPs, overrides, returned
+/// delegations, each by head end and name, the topology changes with the
+/// first page; every entry once, in that order, whatever the page size.
+#[test]
+fn the_intent_comes_in_pages() {
+    use pce_engine::pce::{Command, Initiated, Input, Intent, Override, Returned};
+    use pce_engine::topology::TopologyEvent;
+    let whole = Intent {
+        initiated: (0..7)
+            .map(|i| Initiated(Box::new(spec(&format!("i{i}")))))
+            .collect(),
+        overrides: (0..5)
+            .map(|i| Override {
+                pcc: ip(PCC1),
+                name: format!("o{i}"),
+                attributes: Box::default(),
+            })
+            .collect(),
+        returned: (0..4)
+            .map(|i| Returned {
+                pcc: ip(PCC1),
+                name: format!("r{i}"),
+            })
+            .collect(),
+        topology: vec![TopologyEvent::NodeState {
+            node: "R4".into(),
+            up: false,
+        }],
+    };
+    let mut pce = core();
+    pce.handle(
+        Input::Command(Command::Restore(Box::new(whole.clone()))),
+        origin(),
+    );
+    assert_eq!(pce.intent(), whole);
+    for limit in [1, 3, 4, 16, 100] {
+        let (mut all, mut after, mut pages) = (Intent::default(), None, 0);
+        loop {
+            let (page, next) = pce.intent_page(after.as_ref(), limit);
+            pages += 1;
+            assert!(page.initiated.len() + page.overrides.len() + page.returned.len() <= limit);
+            assert_eq!(page.topology.is_empty(), pages > 1, "limit {limit}");
+            all.initiated.extend(page.initiated);
+            all.overrides.extend(page.overrides);
+            all.returned.extend(page.returned);
+            all.topology.extend(page.topology);
+            match next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!(all, whole, "limit {limit}");
+        assert_eq!(pages, 16_usize.div_ceil(limit), "limit {limit}");
+    }
+}

@@ -485,8 +485,12 @@ impl Core {
             CoreInput::Command(Command::Counters(reply)) => {
                 let _ = reply.send(self.pce.counters());
             }
-            CoreInput::Command(Command::Intent(reply)) => {
-                let _ = reply.send(self.pce.intent());
+            CoreInput::Command(Command::Intent {
+                after,
+                limit,
+                reply,
+            }) => {
+                let _ = reply.send(self.pce.intent_page(after.as_ref(), limit));
             }
             CoreInput::Command(Command::Peers(reply)) => {
                 let _ = reply.send(self.pce.peers());

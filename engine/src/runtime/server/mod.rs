@@ -578,7 +578,13 @@ pub enum Command {
     /// Bandwidth held per link (by link index).
     Reservations(oneshot::Sender<Vec<f64>>),
     /// The operator's intent (what `[pce] state` keeps).
-    Intent(oneshot::Sender<crate::pce::Intent>),
+    Intent {
+        /// Where the page starts.
+        after: Option<crate::pce::IntentCursor>,
+        /// At most this many entries.
+        limit: usize,
+        reply: oneshot::Sender<(crate::pce::Intent, Option<crate::pce::IntentCursor>)>,
+    },
     /// Recompute every controlled LSP (an input of the core); what it
     /// did.
     Reoptimize(oneshot::Sender<Result<crate::pce::ChangeReport, CommandError>>),
