@@ -216,42 +216,9 @@ impl Pce {
         (page, next)
     }
 
-    /// The operator's intent, sorted by head end and name.
+    /// The operator's intent, whole, sorted by head end and name.
     pub fn intent(&self) -> Intent {
-        let mut initiated: Vec<Initiated> = self
-            .initiated
-            .values()
-            .map(|s| Initiated(Box::new(s.clone())))
-            .collect();
-        initiated.sort_by(|a, b| (a.0.pcc, &a.0.name).cmp(&(b.0.pcc, &b.0.name)));
-        let mut overrides: Vec<Override> = self
-            .overrides
-            .iter()
-            .filter_map(|(key, attributes)| {
-                let (pcc, name) = address(key)?;
-                Some(Override {
-                    pcc,
-                    name,
-                    attributes: Box::new(attributes.clone()),
-                })
-            })
-            .collect();
-        overrides.sort_by(|a, b| (a.pcc, &a.name).cmp(&(b.pcc, &b.name)));
-        let mut returned: Vec<Returned> = self
-            .returned
-            .iter()
-            .filter_map(|key| {
-                let (pcc, name) = address(key)?;
-                Some(Returned { pcc, name })
-            })
-            .collect();
-        returned.sort();
-        Intent {
-            initiated,
-            overrides,
-            topology: self.operator_topology.clone(),
-            returned,
-        }
+        self.intent_page(None, usize::MAX).0
     }
 
     /// The entries of the intent changed since the last call, each as it
@@ -394,6 +361,12 @@ impl Pce {
             // API; they are not kept.
             _ => return,
         }
+        self.topology_touched();
+    }
+
+    /// The topology changes changed (one entry of the intent: its key is
+    /// a placeholder).
+    fn topology_touched(&mut self) {
         self.intent_touched(
             IntentKind::Topology,
             &name_key(PccId::Addr(IpAddr::from([0u8; 4])), b""),
@@ -407,10 +380,7 @@ impl Pce {
         let n = self.operator_topology.len();
         if n > 0 {
             self.operator_topology.clear();
-            self.intent_touched(
-                IntentKind::Topology,
-                &name_key(PccId::Addr(IpAddr::from([0u8; 4])), b""),
-            );
+            self.topology_touched();
         }
         n
     }

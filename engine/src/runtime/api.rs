@@ -756,6 +756,14 @@ const MAX_PAGE: usize = 10_000;
 /// `limit`), so that no request goes through the whole database.
 const SCAN: usize = 100_000;
 
+/// A cursor a listing did not give.
+fn bad_cursor(s: &str) -> ApiError {
+    ApiError(
+        StatusCode::BAD_REQUEST,
+        format!("after={s:?}: not a cursor (take it from the Link header or X-Next-Cursor of the page before)"),
+    )
+}
+
 /// A listing cursor: the last key of a page.
 fn cursor(k: &LspKey) -> String {
     match k.pcc {
@@ -765,12 +773,7 @@ fn cursor(k: &LspKey) -> String {
 }
 
 fn parse_cursor(s: &str) -> Result<LspKey, ApiError> {
-    let bad = || {
-        ApiError(
-            StatusCode::BAD_REQUEST,
-            format!("after={s:?}: not a cursor (take it from the Link header or X-Next-Cursor of the page before)"),
-        )
-    };
+    let bad = || bad_cursor(s);
     let (pcc, plsp) = s.rsplit_once('/').ok_or_else(bad)?;
     let plsp_id = plsp.parse().map_err(|_| bad())?;
     let pcc = match pcc.strip_prefix('n') {
@@ -1798,12 +1801,7 @@ async fn events(
 /// An intent cursor: `KIND/PCC/NAME` (KIND `i`nitiated, `o`verride,
 /// `r`eturned).
 fn parse_intent_cursor(s: &str) -> Result<crate::pce::IntentCursor, ApiError> {
-    let bad = || {
-        ApiError(
-            StatusCode::BAD_REQUEST,
-            format!("after={s:?}: not a cursor (take it from the Link header or X-Next-Cursor of the page before)"),
-        )
-    };
+    let bad = || bad_cursor(s);
     let mut parts = s.splitn(3, '/');
     let kind = match parts.next() {
         Some("i") => 0,
@@ -2007,10 +2005,7 @@ fn parse_group(s: &str) -> Result<super::lookup::Group, ApiError> {
     let mut next = || parts.next().unwrap_or_default();
     match (next().parse(), next().parse(), next().parse()) {
         (Ok(t), Ok(id), Ok(source)) => Ok((t, id, source)),
-        _ => Err(ApiError(
-            StatusCode::BAD_REQUEST,
-            format!("after={s:?}: not a cursor (take it from the Link header or X-Next-Cursor of the page before)"),
-        )),
+        _ => Err(bad_cursor(s)),
     }
 }
 
@@ -2031,6 +2026,7 @@ async fn associations(
         let ix = api.shared.lookup.read(&api.shared.lspdb);
         let db = ix.version();
         let mut groups = ix.groups(from);
+        let mut last = None;
         let page: Vec<serde_json::Value> = groups
             .by_ref()
             .take(limit)
@@ -2039,23 +2035,18 @@ async fn associations(
                     .iter()
                     .filter_map(|k| db.with(k, |e| view(k, e, me)))
                     .collect();
+                last = Some((t, id, source));
                 group_json(t, id, source, &members)
             })
             .collect();
-        let next = match (page.last(), groups.next()) {
-            (Some(g), Some(_)) => Some(format!("{}/{}/{}", g["type"], g["id"], text(&g["source"]))),
-            _ => None,
-        };
+        let next = last
+            .filter(|_| groups.next().is_some())
+            .map(|(t, id, source)| format!("{t}/{id}/{source}"));
         (page, next)
     };
     Ok(with_next(Json(page).into_response(), next, |c| {
         p.next("/associations", c)
     }))
-}
-
-/// A JSON value as text (a string without its quotes).
-fn text(v: &serde_json::Value) -> String {
-    v.as_str().map_or_else(|| v.to_string(), str::to_owned)
 }
 
 fn group_json(t: u16, id: u16, source: IpAddr, members: &[LspView]) -> serde_json::Value {
