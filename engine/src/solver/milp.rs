@@ -18,12 +18,23 @@
 //! elements of the kinds asked, then shared links, then the objective:
 //! the ranking of [`super::conflicts`].
 //!
+//! Three things make the branch and bound (which has no cuts of its own)
+//! settle what it could not before: rows for the elements a member cannot
+//! avoid (found by reachability, [`Model::forced`]); for three members or
+//! more, the pairs sharing an element bounded below by the number of
+//! members on it ([`Model::shared_by_pairs`]); and each stage starting
+//! from the previous stage's paths with their stray cycles removed, with a
+//! second chance for a stage the tree leaves open (its members re-searched
+//! two at a time around the best answer, [`Model::lexicographic`]).
+//!
 //! Proofs are what the branch and bound proves: an infeasible first stage
 //! proves the level impossible; an optimum at every stage is optimal. The
 //! paths read back are checked against the engine's own definitions
 //! (constraints, disjointness, the values of each stage) before any claim
 //! is made; anything else, or a branch-and-bound node budget spent, proves
 //! nothing.
+
+use std::collections::{HashMap, VecDeque};
 
 use microlp::{ComparisonOp, LinearExpr, OptimizationDirection, Problem, SolveOptions, Variable};
 
@@ -57,6 +68,22 @@ type Metric = fn(&Link) -> u64;
 /// Each stage's optimum, and the variables' values at the last.
 type Solved = (Vec<f64>, Vec<f64>);
 
+/// A stage's outcome.
+enum Stage {
+    /// No answer at all.
+    Infeasible,
+    /// The budget ran out before any answer.
+    Nothing,
+    /// An answer, and the bound the tree proved.
+    Found {
+        optimal: bool,
+        value: f64,
+        bound: f64,
+        values: Vec<f64>,
+        spent: u64,
+    },
+}
+
 /// A variable's domain.
 #[derive(Clone, Copy)]
 enum Domain {
@@ -76,6 +103,10 @@ struct Model<'a> {
     waypoints: Vec<Vec<NodeId>>,
     /// A member with no admissible route at all (proven).
     empty: bool,
+    /// Per (member, SRLG): the variable of the member's use of it.
+    srlg_vars: HashMap<(usize, u32), usize>,
+    /// Per variable: the member whose arc it is.
+    member_of: Vec<Option<usize>>,
 }
 
 impl<'a> Model<'a> {
@@ -141,6 +172,8 @@ impl<'a> Model<'a> {
             arcs: Vec::new(),
             waypoints: Vec::new(),
             empty: false,
+            srlg_vars: HashMap::new(),
+            member_of: Vec::new(),
         };
         let t = topo.topology();
         let strict = match goal {
@@ -199,6 +232,12 @@ impl<'a> Model<'a> {
                         .collect::<Vec<_>>()
                 })
                 .collect::<Vec<_>>();
+            model.member_of.resize(model.vars.len(), None);
+            for &(_, v) in segments.iter().flatten() {
+                if let Some(slot) = model.member_of.get_mut(v) {
+                    *slot = Some(i);
+                }
+            }
             model.arcs.push(segments);
             model.waypoints.push(w);
         }
@@ -311,13 +350,8 @@ impl<'a> Model<'a> {
 
     /// Member `i`'s use of SRLG `g`: a binary at least every arc carrying
     /// it; `None` when no arc of it does.
-    fn srlg_use(
-        &mut self,
-        cache: &mut Vec<(usize, u32, usize)>,
-        i: usize,
-        g: u32,
-    ) -> Option<usize> {
-        if let Some(&(_, _, v)) = cache.iter().find(|(m, s, _)| *m == i && *s == g) {
+    fn srlg_use(&mut self, i: usize, g: u32) -> Option<usize> {
+        if let Some(&v) = self.srlg_vars.get(&(i, g)) {
             return Some(v);
         }
         let t = self.topology();
@@ -330,8 +364,81 @@ impl<'a> Model<'a> {
             self.rows
                 .push((vec![(u, 1.0), (x, -1.0)], ComparisonOp::Ge, 0.0));
         }
-        cache.push((i, g, u));
+        self.srlg_vars.insert((i, g), u);
         Some(u)
+    }
+
+    /// Rows for what a member cannot avoid: each element (physical link,
+    /// transit node, SRLG of a kind in `d`) that every walk of the member
+    /// through its waypoints on its admissible arcs meets. Walks relax
+    /// routes, so each row holds for every route; they lift the relaxation,
+    /// whose split flows otherwise share nothing (many SRLGs of few values
+    /// on nodes make most sharing unavoidable, and unseen).
+    fn forced(&mut self, d: Disjointness) {
+        let t = self.topology();
+        let physical = self.physical_links();
+        let nodes = if d.node { self.nodes() } else { Vec::new() };
+        let srlgs = if d.srlg { self.srlgs() } else { Vec::new() };
+        for i in 0..self.group.members.len() {
+            let (Some(w), Some(arcs)) = (
+                self.waypoints.get(i).cloned(),
+                self.arcs.get(i).and_then(|s| s.first()),
+            ) else {
+                continue;
+            };
+            let mut out: Vec<Vec<(LinkId, NodeId)>> = vec![Vec::new(); t.node_count()];
+            for &(l, _) in arcs {
+                if let (Some(k), Some(slot)) = (
+                    t.link(l),
+                    t.link(l).and_then(|k| out.get_mut(k.from.index())),
+                ) {
+                    slot.push((l, k.to));
+                }
+            }
+            let escapes = |avoid: &dyn Fn(LinkId, NodeId) -> bool| {
+                w.windows(2).all(|seg| {
+                    let [from, to] = seg else { return true };
+                    let mut seen = vec![false; t.node_count()];
+                    let mut queue = VecDeque::from([*from]);
+                    while let Some(at) = queue.pop_front() {
+                        if at == *to {
+                            return true;
+                        }
+                        for &(l, next) in out.get(at.index()).into_iter().flatten() {
+                            if avoid(l, next) {
+                                continue;
+                            }
+                            if let Some(s) = seen.get_mut(next.index()).filter(|s| !**s) {
+                                *s = true;
+                                queue.push_back(next);
+                            }
+                        }
+                    }
+                    false
+                })
+            };
+            for &p in &physical {
+                if !escapes(&|l, _| physical_link(t, l) == p) {
+                    let terms = self.on_physical(i, p);
+                    self.rows.push((terms, ComparisonOp::Ge, 1.0));
+                }
+            }
+            for &v in &nodes {
+                if !self.end(i, v) && !escapes(&|_, next| next == v) {
+                    if let Some(terms) = self.transit(i, v) {
+                        self.rows.push((terms, ComparisonOp::Ge, 1.0));
+                    }
+                }
+            }
+            for &g in &srlgs {
+                let carries = |l: LinkId| t.link(l).is_some_and(|k| t.srlgs(k).contains(&g));
+                if !escapes(&|l, _| carries(l)) {
+                    if let Some(u) = self.srlg_use(i, g) {
+                        self.rows.push((vec![(u, 1.0)], ComparisonOp::Ge, 1.0));
+                    }
+                }
+            }
+        }
     }
 
     /// Disjointness `d` (link implied) as rows.
@@ -360,10 +467,9 @@ impl<'a> Model<'a> {
             }
         }
         if d.srlg {
-            let mut cache = Vec::new();
             for g in self.srlgs() {
                 let terms: Terms = (0..n)
-                    .filter_map(|i| self.srlg_use(&mut cache, i, g))
+                    .filter_map(|i| self.srlg_use(i, g))
                     .map(|u| (u, 1.0))
                     .collect();
                 if terms.len() > 1 {
@@ -401,44 +507,70 @@ impl<'a> Model<'a> {
     fn sharing(&mut self, d: Disjointness) -> (Terms, Terms) {
         let n = self.group.members.len();
         let (mut asked, mut links) = (Vec::new(), Vec::new());
-        let mut cache = Vec::new();
-        let physical = self.physical_links();
-        let nodes = self.nodes();
-        let srlgs = self.srlgs();
-        for i in 0..n {
-            for j in i + 1..n {
-                for &p in &physical {
-                    let (a, b) = (self.on_physical(i, p), self.on_physical(j, p));
-                    if let Some(s) = self.share(Some(a), Some(b)) {
-                        links.push((s, 1.0));
-                        if d.link {
-                            asked.push((s, 1.0));
-                        }
-                    }
-                }
-                if d.node {
-                    for &v in &nodes {
-                        let (a, b) = (self.transit(i, v), self.transit(j, v));
-                        if let Some(s) = self.share(a, b) {
-                            asked.push((s, 1.0));
-                        }
-                    }
-                }
-                if d.srlg {
-                    for &g in &srlgs {
-                        let a = self.srlg_use(&mut cache, i, g);
-                        let b = self.srlg_use(&mut cache, j, g);
-                        if let (Some(a), Some(b)) = (a, b) {
-                            if let Some(s) = self.share(Some(vec![(a, 1.0)]), Some(vec![(b, 1.0)]))
-                            {
-                                asked.push((s, 1.0));
-                            }
-                        }
-                    }
-                }
+        for p in self.physical_links() {
+            let uses = (0..n).map(|i| Some(self.on_physical(i, p))).collect();
+            let s = self.shared_by_pairs(uses);
+            if d.link {
+                asked.extend(s.iter().copied());
+            }
+            links.extend(s);
+        }
+        if d.node {
+            for v in self.nodes() {
+                let uses = (0..n).map(|i| self.transit(i, v)).collect();
+                asked.extend(self.shared_by_pairs(uses));
+            }
+        }
+        if d.srlg {
+            for g in self.srlgs() {
+                let uses = (0..n)
+                    .map(|i| {
+                        Some(
+                            self.srlg_use(i, g)
+                                .map(|u| vec![(u, 1.0)])
+                                .unwrap_or_default(),
+                        )
+                    })
+                    .collect();
+                asked.extend(self.shared_by_pairs(uses));
             }
         }
         (asked, links)
+    }
+
+    /// The sharing variables of one element, a pair each, from each
+    /// member's use of it (`None`: an end of the member, always used; an
+    /// empty sum: never). With three members or more, the pairs' sum is
+    /// also bounded below by the tangents of k(k-1)/2 at each m < n, in
+    /// the number k of members on the element: m·k - m(m+1)/2, valid for
+    /// every integer k; the pairwise rows alone let split flows share
+    /// nothing (three members halved over two links out of their common
+    /// head). Not for a node two members end at, whose pair is not counted.
+    fn shared_by_pairs(&mut self, uses: Vec<Option<Terms>>) -> Terms {
+        let n = uses.len();
+        let mut pairs = Vec::new();
+        for i in 0..n {
+            for j in i + 1..n {
+                let (Some(a), Some(b)) = (uses.get(i), uses.get(j)) else {
+                    continue;
+                };
+                if let Some(s) = self.share(a.clone(), b.clone()) {
+                    pairs.push((s, 1.0));
+                }
+            }
+        }
+        let ends = uses.iter().filter(|u| u.is_none()).count();
+        if n >= 3 && pairs.len() >= 2 && ends <= 1 {
+            let used: Terms = uses.iter().flatten().flatten().copied().collect();
+            for m in 1..n {
+                let m = m as f64;
+                let mut row = pairs.clone();
+                row.extend(used.iter().map(|&(v, c)| (v, -m * c)));
+                let rhs = m * ends as f64 - m * (m + 1.0) / 2.0;
+                self.rows.push((row, ComparisonOp::Ge, rhs));
+            }
+        }
+        pairs
     }
 
     /// The group objective's criteria: (min-max) the largest cost, then the
@@ -459,57 +591,162 @@ impl<'a> Model<'a> {
         }
     }
 
+    /// One stage: minimize `goal` under the rows within `nodes`
+    /// branch-and-bound nodes, from `hint`; with `free`, the arcs of the
+    /// members it does not name are fixed at the hint (a neighbourhood of
+    /// the hint, searched for a better answer, proving nothing).
+    fn stage(
+        &self,
+        goal: &Terms,
+        hint: Option<&[f64]>,
+        free: Option<&[usize]>,
+        nodes: u64,
+    ) -> Result<Stage, ()> {
+        let mut p = Problem::new(OptimizationDirection::Minimize);
+        let mut objective = vec![0.0; self.vars.len()];
+        for &(v, c) in goal {
+            if let Some(o) = objective.get_mut(v) {
+                *o += c;
+            }
+        }
+        let fixed = |v: usize| -> Option<f64> {
+            let free = free?;
+            let member = self.member_of.get(v).copied().flatten()?;
+            (!free.contains(&member)).then(|| hint?.get(v).map(|x| x.round()))?
+        };
+        let vars: Vec<Variable> = self
+            .vars
+            .iter()
+            .zip(&objective)
+            .enumerate()
+            .map(|(v, (d, &c))| match (fixed(v), d) {
+                (Some(x), _) => p.add_var(c, (x, x)),
+                (None, Domain::Binary) => p.add_binary_var(c),
+                (None, Domain::NonNegative) => p.add_var(c, (0.0, f64::INFINITY)),
+            })
+            .collect();
+        for (terms, op, rhs) in &self.rows {
+            let mut e = LinearExpr::empty();
+            for &(v, c) in terms {
+                if let Some(&x) = vars.get(v) {
+                    e.add(x, c);
+                }
+            }
+            p.add_constraint(e, *op, *rhs);
+        }
+        let mut options = SolveOptions::default();
+        options.node_limit = Some(nodes);
+        // A hint names the arcs only (NaN elsewhere): the relaxation
+        // completes it.
+        options.warm_start = hint.map(|h| {
+            vars.iter()
+                .copied()
+                .zip(h.iter().copied())
+                .filter(|(_, x)| !x.is_nan())
+                .collect()
+        });
+        let outcome = match p.solve_with(options) {
+            Err(microlp::Error::Infeasible) => return Ok(Stage::Infeasible),
+            Err(_) => return Err(()),
+            Ok(outcome) => outcome,
+        };
+        let stats = outcome.stats();
+        let optimal = outcome.is_optimal();
+        let Ok(solution) = outcome.into_solution() else {
+            return Ok(Stage::Nothing);
+        };
+        Ok(Stage::Found {
+            optimal,
+            value: solution.objective().round(),
+            bound: stats.best_bound.unwrap_or(f64::NEG_INFINITY),
+            values: vars.iter().map(|&v| solution.var_value(v)).collect(),
+            spent: stats.nodes_solved,
+        })
+    }
+
     /// Solve the stages in turn within `nodes` branch-and-bound nodes:
     /// `Ok(Some(values))` at the optimum of every stage, `Ok(None)` when
     /// the first is infeasible, `Err(())` when nothing is proven.
+    ///
+    /// A stage the budget leaves open with an answer gets a second chance:
+    /// its members are freed two at a time (one at a time in a pair), the
+    /// others held where the answer has them, which finds better answers
+    /// the whole tree's dives miss; one that reaches the bound the tree
+    /// proved is optimal, else the stage is searched again from it.
     fn lexicographic(&mut self, stages: &[Terms], mut nodes: u64) -> Result<Option<Solved>, ()> {
         let mut hint: Option<Vec<f64>> = None;
         let mut optima = Vec::new();
+        let n = self.group.members.len();
+        let neighbourhoods: Vec<Vec<usize>> = if n >= 3 {
+            (0..n)
+                .flat_map(|i| (i + 1..n).map(move |j| vec![i, j]))
+                .collect()
+        } else {
+            (0..n).map(|i| vec![i]).collect()
+        };
         for (k, goal) in stages.iter().enumerate() {
-            let mut p = Problem::new(OptimizationDirection::Minimize);
-            let mut objective = vec![0.0; self.vars.len()];
-            for &(v, c) in goal {
-                if let Some(o) = objective.get_mut(v) {
-                    *o += c;
-                }
-            }
-            let vars: Vec<Variable> = self
-                .vars
-                .iter()
-                .zip(&objective)
-                .map(|(d, &c)| match d {
-                    Domain::Binary => p.add_binary_var(c),
-                    Domain::NonNegative => p.add_var(c, (0.0, f64::INFINITY)),
-                })
-                .collect();
-            for (terms, op, rhs) in &self.rows {
-                let mut e = LinearExpr::empty();
-                for &(v, c) in terms {
-                    if let Some(&x) = vars.get(v) {
-                        e.add(x, c);
-                    }
-                }
-                p.add_constraint(e, *op, *rhs);
-            }
-            let mut options = SolveOptions::default();
-            options.node_limit = Some(nodes);
-            options.warm_start = hint
-                .as_ref()
-                .map(|h| vars.iter().copied().zip(h.iter().copied()).collect());
-            let solution = match p.solve_with(options) {
-                Err(microlp::Error::Infeasible) if k == 0 => return Ok(None),
-                Err(_) => return Err(()),
-                Ok(outcome) => {
-                    let spent = outcome.stats().nodes_solved;
-                    if !outcome.is_optimal() {
-                        return Err(());
-                    }
+            // Half the budget for the tree, the rest kept for a second
+            // chance.
+            let first = self.stage(goal, hint.as_deref(), None, nodes.div_ceil(2))?;
+            let (value, values) = match first {
+                Stage::Infeasible if k == 0 => return Ok(None),
+                Stage::Infeasible | Stage::Nothing => return Err(()),
+                Stage::Found {
+                    optimal: true,
+                    value,
+                    values,
+                    spent,
+                    ..
+                } => {
                     nodes = nodes.saturating_sub(spent);
-                    outcome.into_solution().map_err(|_| ())?
+                    (value, values)
+                }
+                Stage::Found {
+                    optimal: false,
+                    mut value,
+                    mut values,
+                    bound,
+                    spent,
+                } => {
+                    nodes = nodes.saturating_sub(spent);
+                    let each = nodes / (2 * neighbourhoods.len() as u64 + 1);
+                    values = self.cleaned(&values).ok_or(())?;
+                    for free in &neighbourhoods {
+                        if value <= (bound - 1e-6).ceil() {
+                            break;
+                        }
+                        if let Stage::Found {
+                            value: better,
+                            values: at,
+                            spent,
+                            ..
+                        } = self.stage(goal, Some(&values), Some(free), each)?
+                        {
+                            nodes = nodes.saturating_sub(spent);
+                            if better < value {
+                                value = better;
+                                values = self.cleaned(&at).ok_or(())?;
+                            }
+                        }
+                    }
+                    if value > (bound - 1e-6).ceil() {
+                        match self.stage(goal, Some(&values), None, nodes)? {
+                            Stage::Found {
+                                optimal: true,
+                                value: v,
+                                values: at,
+                                spent,
+                                ..
+                            } => {
+                                nodes = nodes.saturating_sub(spent);
+                                (value, values) = (v, at);
+                            }
+                            _ => return Err(()),
+                        }
+                    }
+                    (value, values)
                 }
             };
-            let value = solution.objective().round();
-            let values: Vec<f64> = vars.iter().map(|&v| solution.var_value(v)).collect();
             if !goal.is_empty() {
                 self.rows
                     .push((goal.clone(), ComparisonOp::Le, value + 0.5));
@@ -518,9 +755,39 @@ impl<'a> Model<'a> {
             if k + 1 == stages.len() {
                 return Ok(Some((optima, values)));
             }
-            hint = Some(values);
+            hint = Some(self.cleaned(&values).ok_or(())?);
         }
         Err(())
+    }
+
+    /// The arcs of a solution's paths (stray cycles left out), as a hint:
+    /// 1 on the paths, 0 on other arcs, NaN for every other variable.
+    fn cleaned(&self, values: &[f64]) -> Option<Vec<f64>> {
+        let t = self.topology();
+        let mut hint = vec![f64::NAN; self.vars.len()];
+        for (i, segments) in self.arcs.iter().enumerate() {
+            let w = self.waypoints.get(i)?;
+            for (s, seg) in segments.iter().enumerate() {
+                for &(_, v) in seg {
+                    *hint.get_mut(v)? = 0.0;
+                }
+                let (mut at, to) = (*w.get(s)?, *w.get(s + 1)?);
+                let mut steps = 0;
+                while at != to {
+                    let &(l, v) = seg.iter().find(|&&(l, v)| {
+                        values.get(v).is_some_and(|&x| x > 0.5)
+                            && t.link(l).is_some_and(|k| k.from == at)
+                    })?;
+                    *hint.get_mut(v)? = 1.0;
+                    at = t.link(l)?.to;
+                    steps += 1;
+                    if steps > t.link_count() {
+                        return None;
+                    }
+                }
+            }
+        }
+        Some(hint)
     }
 
     /// The paths of a solution: from each waypoint, the arcs taken (a
@@ -588,6 +855,8 @@ pub fn search(
         };
     }
     let mut stages = Vec::new();
+    let (Goal::Strict(d) | Goal::LeastShared(d)) = goal;
+    model.forced(Disjointness { link: true, ..d });
     match goal {
         Goal::Strict(d) => model.disjoint(Disjointness { link: d.any(), ..d }),
         Goal::LeastShared(d) => {

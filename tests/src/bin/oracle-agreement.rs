@@ -13,6 +13,7 @@
 //! `--cross` solves every instance both ways where enumeration is
 //! possible and checks that the two exact answers agree. Exits non-zero
 //! on any wrong answer, printing its seed.
+//! `--show` prints each instance.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
     let mut enumerate = 200_000u128;
     let mut cross = false;
     let mut verbose = false;
+    let mut show = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().expect("a value after the flag");
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
             "--enumerate" => enumerate = value().parse().expect("a count"),
             "--cross" => cross = true,
             "--verbose" => verbose = true,
+            "--show" => show = true,
             other => {
                 eprintln!("unknown argument {other:?}");
                 return ExitCode::from(2);
@@ -59,6 +62,9 @@ fn main() -> ExitCode {
     let mut slowest = (std::time::Duration::ZERO, 0u64);
     for seed in first..first + seeds {
         let inst = Instance::random(seed, shape);
+        if show {
+            eprintln!("seed {seed}: {inst:#?}");
+        }
         let small = combinations(&inst).is_some_and(|c| c <= enumerate);
         let exact = if small && !cross {
             exhaustive(&inst)
