@@ -144,6 +144,53 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
             assert_eq!((path, updates), (old_path, old_updates), "{name} moved");
         }
     }
+    // The snapshot for planning (`pce snapshot`): R1-R3 down both ways,
+    // every LSP delegated with the links it holds, none over R1-R3.
+    let file = std::env::temp_dir().join(format!("snapshot-{}.json", std::process::id()));
+    let cli = Command::new(bin_dir().join("pce"))
+        .args(["snapshot", "--api", &base, "-o"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&cli.stderr);
+    assert!(cli.status.success(), "{said}");
+    assert!(said.contains("8 nodes, 8 links, 8 LSPs"), "{said}");
+    let snap: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(snap["format"], "pce-snapshot");
+    let down: Vec<String> = snap["down"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}-{} {}",
+                e["link"]["a"], e["link"]["b"], e["link"]["set"]["up"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        down,
+        [r#""R1"-"R3" false"#, r#""R3"-"R1" false"#],
+        "{}",
+        snap["down"]
+    );
+    let held = snap["lsps"].as_array().unwrap();
+    assert_eq!(held.len(), 8);
+    for l in held {
+        let path: Vec<&str> = l["path"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{l}"))
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect();
+        assert!(l["delegated"] == true && !path.is_empty(), "{l}");
+        assert!(
+            !path.contains(&"R1->R3") && !path.contains(&"R3->R1"),
+            "{l}"
+        );
+    }
+
     // The link back: the default policy reoptimizes, and the LSPs return
     // to their shortest paths.
     let up = patch(&link, r#"{"up": true}"#);

@@ -107,6 +107,15 @@ enum Command {
     Peers(client::Target),
     /// The topology a running PCE uses.
     Topology(client::Target),
+    /// A running PCE's topology and every LSP, as a snapshot file for
+    /// planning offline (`GET /snapshot`).
+    Snapshot {
+        #[command(flatten)]
+        target: client::Target,
+        /// Write it here instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// Make a management API token: print it (give it to the caller) and
     /// the `[[api_tokens]]` lines that let it in (only its SHA-256 goes in
     /// the configuration).
@@ -301,6 +310,9 @@ fn main() -> ExitCode {
         }
         Command::Peers(t) => client_exit("peers", client::run(&t, "peers", None, None)),
         Command::Topology(t) => client_exit("topology", client::run(&t, "topology", None, None)),
+        Command::Snapshot { target, output } => {
+            client_exit("snapshot", client::snapshot(&target, output.as_deref()))
+        }
         Command::Lsp { target, command } => {
             client_exit("lsp", client::run(&target, "lsp", None, Some(&command)))
         }

@@ -57,6 +57,7 @@ mod pacing;
 mod pcerr;
 mod reroute;
 mod session;
+pub mod snapshot;
 
 pub use command::CommandError;
 pub use groups::GroupKey;

@@ -43,6 +43,7 @@ pub const ROUTES: &[&str] = &[
     "PATCH /topology/nodes/{node}",
     "DELETE /topology/overrides",
     "POST /reoptimize",
+    "GET /snapshot",
     "GET /counters",
     "GET /lsps/count",
     "GET /intent",
@@ -135,6 +136,7 @@ pub fn router(shared: Arc<Shared>, core: CoreHandle) -> Router {
             axum::routing::delete(clear_topology_overrides),
         )
         .route("/reoptimize", axum::routing::post(reoptimize))
+        .route("/snapshot", get(snapshot))
         .route("/counters", get(counters))
         .route("/intent", get(intent))
         .route("/events", get(events))
@@ -1655,6 +1657,26 @@ fn change_json(report: &crate::pce::ChangeReport, dry_run: bool) -> serde_json::
         o.insert("dry_run".into(), dry_run.into());
     }
     v
+}
+
+/// `GET /snapshot`: the topology and every LSP, for planning offline
+/// (`pce::snapshot`), built from a copy of the core on a blocking thread.
+async fn snapshot(State(api): State<Api>) -> Result<Response, ApiError> {
+    let core = api
+        .core
+        .command(Command::Copy)
+        .await
+        .ok_or_else(core_gone)?;
+    let me = identity(&api);
+    let body = tokio::task::spawn_blocking(move || serde_json::to_vec(&core.snapshot(me)))
+        .await
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 /// `POST /reoptimize`: every controlled LSP computed again.

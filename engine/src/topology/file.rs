@@ -274,6 +274,92 @@ pub enum TopologyError {
 
 // ===== impl TopologyFile =====
 
+impl Topology {
+    /// The topology as a file, with what is down as events to apply to
+    /// it: `Topology::apply_all` on what the file builds gives this
+    /// topology back, link for link by name (a node's SRLGs are on its
+    /// links, where the solver has them). What `GET /snapshot` exports.
+    pub fn to_file(&self) -> (TopologyFile, Vec<super::TopologyEvent>) {
+        let name = |n: NodeId| self.node(n).map(|n| n.name.clone()).unwrap_or_default();
+        let nodes = self
+            .nodes()
+            .iter()
+            .map(|n| NodeSpec {
+                name: n.name.clone(),
+                router_id: n.router_id,
+                addresses: n.addresses.clone(),
+                node_sid: n.node_sid,
+                srlgs: Vec::new(),
+            })
+            .collect();
+        let mut links = Vec::new();
+        let mut down = Vec::new();
+        for (i, f) in self.links().iter().enumerate() {
+            let id = LinkId(i as u32);
+            let back = self.reverse(id).filter(|r| *r != id);
+            if back.is_some_and(|r| r.0 < id.0) {
+                continue;
+            }
+            let r = back.and_then(|r| self.link(r)).unwrap_or(f);
+            let own = |l: &Link| Direction {
+                igp_metric: Some(l.igp),
+                te_metric: Some(l.te),
+                delay_us: Some(l.delay_us),
+                bandwidth_bps: l.bandwidth.is_finite().then_some(l.bandwidth),
+                admin_groups: Some(l.admin_groups),
+            };
+            let (a, b) = (name(f.from), name(f.to));
+            links.push(LinkSpec {
+                a: a.clone(),
+                b: b.clone(),
+                igp_metric: f.igp,
+                te_metric: Some(f.te),
+                delay_us: f.delay_us,
+                bandwidth_bps: f.bandwidth.is_finite().then_some(f.bandwidth),
+                admin_groups: f.admin_groups,
+                srlgs: self.srlgs(f).to_vec(),
+                a_address: f.local_address,
+                b_address: f.remote_address,
+                a_adj_sid: f.adj_sid,
+                b_adj_sid: r.adj_sid,
+                a_interface_id: f.local_interface_id,
+                b_interface_id: f.remote_interface_id,
+                b_to_a: (own(r) != own(f)).then(|| own(r)),
+            });
+            let both = [(f, &a, &b), (r, &b, &a)];
+            for &(l, x, y) in both.iter().take(if back.is_some() { 2 } else { 1 }) {
+                if l.up {
+                    continue;
+                }
+                let a_interface = if self.is_parallel(id) {
+                    l.local_address
+                        .map(super::Interface::Address)
+                        .or(l.local_interface_id.map(super::Interface::Id))
+                } else {
+                    None
+                };
+                down.push(super::TopologyEvent::Link {
+                    a: x.clone(),
+                    b: y.clone(),
+                    a_interface,
+                    one_way: true,
+                    set: super::LinkPatch {
+                        up: Some(false),
+                        ..Default::default()
+                    },
+                });
+            }
+        }
+        for n in self.nodes().iter().filter(|n| !n.up) {
+            down.push(super::TopologyEvent::NodeState {
+                node: n.name.clone(),
+                up: false,
+            });
+        }
+        (TopologyFile { nodes, links }, down)
+    }
+}
+
 impl TopologyFile {
     /// Read and parse a file (not yet validated).
     pub fn read(path: &Path) -> Result<Self, TopologyError> {

@@ -79,8 +79,9 @@ fn received(updates: &[Update]) -> (LsDatabase, TopologyFile) {
     (db, f)
 }
 
-#[test]
-fn a_topology_over_bgp_ls_is_the_topology_of_its_file() {
+/// 40 nodes with SIDs and node SRLGs, parallel links with per-direction
+/// values.
+fn generated() -> TopologyFile {
     let mut generated = TopologyFile {
         nodes: (0..40)
             .map(|i| {
@@ -115,11 +116,16 @@ fn a_topology_over_bgp_ls_is_the_topology_of_its_file() {
         ),
     };
     generated.nodes[3].addresses = vec!["192.0.2.3".parse().unwrap()];
+    generated
+}
+
+#[test]
+fn a_topology_over_bgp_ls_is_the_topology_of_its_file() {
     for f in [
         file("draft-topology-a.json"),
         file("draft-topology-b.json"),
         file("parallel-links.json"),
-        generated,
+        generated(),
     ] {
         let (_, back) = received(&originate(&f, 65000));
         assert_eq!(
@@ -244,4 +250,75 @@ fn faults_are_treated_as_withdrawals_and_never_corrupt_the_ted() {
     assert_eq!(t.links.len(), before.links.len() - 1);
     assert!(report.unused.iter().any(|u| u.contains("no IGP metric")));
     assert!(t.build().is_ok());
+}
+
+/// What `GET /snapshot` exports: the topology as a file and what is down
+/// as events give the same topology back, links down one way and parallel
+/// links included.
+#[test]
+fn a_topology_exported_as_a_file_builds_again() {
+    use pce_engine::topology::{LinkPatch, TopologyEvent};
+    let down = |a: &str, b: &str, one_way| TopologyEvent::Link {
+        a: a.into(),
+        b: b.into(),
+        a_interface: None,
+        one_way,
+        set: LinkPatch {
+            up: Some(false),
+            ..LinkPatch::default()
+        },
+    };
+    for (f, events) in [
+        (
+            file("draft-topology-a.json"),
+            vec![down("R1", "R3", true), down("R2", "R4", false)],
+        ),
+        (
+            file("draft-topology-b.json"),
+            vec![TopologyEvent::NodeState {
+                node: "R3".into(),
+                up: false,
+            }],
+        ),
+        (
+            file("parallel-links.json"),
+            vec![TopologyEvent::Link {
+                a: "R2".into(),
+                b: "R1".into(),
+                a_interface: Some(pce_engine::topology::Interface::Id(9)),
+                one_way: true,
+                set: LinkPatch {
+                    up: Some(false),
+                    ..LinkPatch::default()
+                },
+            }],
+        ),
+        (generated(), vec![down("N1", "N8", false)]),
+    ] {
+        let t = f.build().unwrap().apply_all(&events).unwrap();
+        let (exported, down) = t.to_file();
+        let back = exported.build().unwrap().apply_all(&down).unwrap();
+        assert_eq!(contents(&back), contents(&t));
+        let ups = |t: &Topology| {
+            let links: BTreeMap<String, bool> = (0..t.link_count() as u32)
+                .map(pce_engine::topology::LinkId)
+                .map(|l| (t.link_name(l), t.link(l).unwrap().up))
+                .collect();
+            let nodes: BTreeMap<String, bool> =
+                t.nodes().iter().map(|n| (n.name.clone(), n.up)).collect();
+            (links, nodes)
+        };
+        assert_eq!(ups(&back), ups(&t));
+        assert_eq!(
+            down.len(),
+            events
+                .iter()
+                .map(|e| match e {
+                    TopologyEvent::Link { one_way: true, .. } | TopologyEvent::NodeState { .. } =>
+                        1,
+                    _ => 2,
+                })
+                .sum::<usize>()
+        );
+    }
 }

@@ -614,3 +614,103 @@ fn restoration_follows_the_policy() {
         assert_eq!(longer.links_changed, 1);
     }
 }
+
+/// `GET /snapshot` in the core: the topology as a file, every LSP with its
+/// request by names, priorities, and the links it holds, which add up to
+/// the core's reservations; the report as sent; the format refused by
+/// name when it is not this one.
+#[test]
+fn a_snapshot_holds_the_topology_and_every_lsp_as_placed() {
+    use pce_engine::pce::snapshot::{Snapshot, SnapshotError, FORMAT, VERSION};
+    let mut net = Net::new(2, PceConfig::default());
+    net.input(Input::Topology(TopologyChange::Event(
+        TopologyEvent::NodeState {
+            node: "g3_3".into(),
+            up: false,
+        },
+    )));
+    let out = net.drain();
+    net.acknowledge(&out);
+    let me: IpAddr = "192.0.2.100".parse().unwrap();
+    let snap = net.pce.snapshot(Some(me));
+    snap.check().unwrap();
+    assert_eq!(
+        (snap.format.as_str(), snap.version, snap.pce),
+        (FORMAT, VERSION, Some(me))
+    );
+    let json = serde_json::to_string(&snap).unwrap();
+    assert_eq!(serde_json::from_str::<Snapshot>(&json).unwrap(), snap);
+    // The topology comes back as the core has it, g3_3 down.
+    let topo = net.pce.topology().topology().clone();
+    let back = snap
+        .topology
+        .build()
+        .unwrap()
+        .apply_all(&snap.down)
+        .unwrap();
+    assert!(!back.node(back.node_by_name("g3_3").unwrap()).unwrap().up);
+    assert_eq!(back.link_count(), topo.link_count());
+    // Every LSP, with what its computation uses.
+    assert_eq!(snap.lsps.len(), net.demands.len());
+    let file = grid();
+    let node_of = |a: IpAddr| {
+        file.nodes
+            .iter()
+            .find(|n| n.router_id == a)
+            .unwrap()
+            .name
+            .clone()
+    };
+    let mut held: BTreeMap<String, f64> = BTreeMap::new();
+    for d in &net.demands {
+        let l = snap
+            .lsps
+            .iter()
+            .find(|l| l.pcc == d.pcc.to_string() && l.plsp_id == d.plsp_id)
+            .unwrap();
+        assert_eq!(l.name, d.name);
+        assert!(l.delegated && !l.initiated);
+        assert_eq!(l.computing_pce, Some(me));
+        assert_eq!(l.setup_priority, d.priority());
+        let r = l.request.as_ref().unwrap();
+        assert_eq!(
+            (r.source.clone(), r.destination.clone()),
+            (node_of(d.pcc), node_of(d.to))
+        );
+        assert_eq!(r.bandwidth_bps, 160.0);
+        assert!(!hex::decode(&l.report).unwrap().is_empty());
+        if let Some(path) = &l.path {
+            // Links in order, head to tail.
+            let ends: Vec<(&str, &str)> =
+                path.iter().map(|p| p.split_once("->").unwrap()).collect();
+            assert_eq!(ends.first().unwrap().0, r.source);
+            assert_eq!(ends.last().unwrap().1, r.destination);
+            assert!(ends.windows(2).all(|w| w[0].1 == w[1].0), "{path:?}");
+            assert!(!path.iter().any(|p| p.contains("g3_3")), "{path:?}");
+            for p in path {
+                *held.entry(p.clone()).or_default() += r.bandwidth_bps;
+            }
+        }
+    }
+    let reserved: BTreeMap<String, f64> = net
+        .pce
+        .reserved()
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b > 0.0)
+        .map(|(i, b)| (topo.link_name(LinkId(i as u32)), *b))
+        .collect();
+    assert!(!reserved.is_empty());
+    assert_eq!(held, reserved);
+    // Another format, a newer version: refused by name.
+    let other = Snapshot {
+        format: "topology".into(),
+        ..snap.clone()
+    };
+    assert_eq!(other.check(), Err(SnapshotError::Format("topology".into())));
+    let newer = Snapshot {
+        version: VERSION + 1,
+        ..snap
+    };
+    assert_eq!(newer.check(), Err(SnapshotError::Version(VERSION + 1)));
+}

@@ -310,6 +310,69 @@ fn call(t: &Target, method: &str, path: &str, body: Option<Value>) -> Result<Val
     answer(t, &url, response).map(|(v, _)| v)
 }
 
+/// `pce snapshot`: `GET /snapshot` into `output` (else standard output),
+/// a summary on standard error. The body is not parsed whole (it is
+/// hundreds of MB at 200,000 LSPs); only its counts are read back.
+pub(crate) fn snapshot(t: &Target, output: Option<&std::path::Path>) -> Result<(), String> {
+    let url = format!("{}/snapshot", t.api.trim_end_matches('/'));
+    let bearer = t.token()?.map(|t| format!("Bearer {t}"));
+    let mut r = with_token(t.agent()?.get(&url), bearer.as_deref())
+        .call()
+        .map_err(|e| {
+            format!(
+                "cannot reach the PCE's management API at {}: {e} (is `pce serve` running? --api URL)",
+                t.api
+            )
+        })?;
+    let status = r.status().as_u16();
+    let body = r
+        .body_mut()
+        .with_config()
+        .limit(u64::MAX)
+        .read_to_vec()
+        .map_err(|e| format!("{url}: {e}"))?;
+    if status >= 400 {
+        let v: Value = serde_json::from_slice(&body).unwrap_or_default();
+        return Err(format!(
+            "{status}: {}",
+            v["error"].as_str().unwrap_or("error")
+        ));
+    }
+    #[derive(serde::Deserialize)]
+    struct Counts {
+        topology: Topology,
+        lsps: Vec<serde::de::IgnoredAny>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Topology {
+        nodes: Vec<serde::de::IgnoredAny>,
+        links: Vec<serde::de::IgnoredAny>,
+    }
+    let counts: Counts =
+        serde_json::from_slice(&body).map_err(|e| format!("{url}: not a snapshot: {e}"))?;
+    match output {
+        Some(path) => {
+            std::fs::write(path, &body).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => {
+            use std::io::Write;
+            std::io::stdout()
+                .write_all(&body)
+                .map_err(|e| format!("standard output: {e}"))?;
+        }
+    }
+    eprintln!(
+        "snapshot: {} nodes, {} links, {} LSPs{}",
+        counts.topology.nodes.len(),
+        counts.topology.links.len(),
+        counts.lsps.len(),
+        output
+            .map(|p| format!(", in {}", p.display()))
+            .unwrap_or_default()
+    );
+    Ok(())
+}
+
 /// The body of an API answer, and the next page's path (the `Link`
 /// header, RFC 8288) when there is more; `Err` is the message to print.
 fn answer(

@@ -498,6 +498,9 @@ impl Core {
             CoreInput::Command(Command::Reservations(reply)) => {
                 let _ = reply.send(self.pce.reserved());
             }
+            CoreInput::Command(Command::Copy(reply)) => {
+                let _ = reply.send(Box::new(self.pce.clone()));
+            }
             CoreInput::Command(Command::Topology {
                 change,
                 dry_run: true,

@@ -577,6 +577,9 @@ pub enum Command {
     Peers(oneshot::Sender<Vec<crate::pce::PeerStatus>>),
     /// Bandwidth held per link (by link index).
     Reservations(oneshot::Sender<Vec<f64>>),
+    /// A copy of the core, for work that must not hold it (a snapshot):
+    /// the copy a dry run makes.
+    Copy(oneshot::Sender<Box<crate::pce::Pce>>),
     /// The operator's intent (what `[pce] state` keeps).
     Intent {
         /// Where the page starts.
