@@ -51,11 +51,14 @@ use crate::topology::{Link, LinkId, NodeId, Topology};
 /// Work the MILP may do before it gives up proving anything, at
 /// [`super::disjoint::Effort::FULL`]: branch-and-bound nodes (over all
 /// its stages and searches) times the model's variables, since a node's
-/// cost grows with the model (measured 2-75 ms per node on 1,000-2,000
-/// variables). About 3,000 nodes on a 1,000-variable model (a 26-node,
-/// 4-member fallback needed 2,059 in its last stage); the slowest of the
-/// 1,000 small instances of BENCHMARKS.md takes about a minute.
-pub const MILP_WORK: u64 = 3_000_000;
+/// cost grows with the model (measured 2-180 ms per node on 1,000-2,000
+/// variables). About 1,000 nodes on a 1,000-variable model; the slowest of
+/// the 1,000 small instances of BENCHMARKS.md takes about a minute. (A
+/// larger budget proves seed 10,080 of the CI test, whose last stage needs
+/// 2,059 nodes, but lets other trees run for ten minutes; nodes are a poor
+/// measure of time here, and resuming the tree to count simplex
+/// iterations instead made every search slower.)
+pub const MILP_WORK: u64 = 1_000_000;
 
 /// Largest model (variables) the MILP is built for; a larger group is left
 /// unproven.
@@ -669,93 +672,84 @@ impl<'a> Model<'a> {
     /// `Ok(Some(values))` at the optimum of every stage, `Ok(None)` when
     /// the first is infeasible, `Err(())` when nothing is proven.
     ///
-    /// Each stage searches around the previous stage's answer first (the
-    /// members re-searched a few at a time, the others held where the
-    /// answer has them, which finds answers the tree's dives miss), then
-    /// by the tree from the best answer, then around the tree's answer if
-    /// the tree left it open. An answer that reaches the bound the tree
-    /// proved is optimal.
+    /// A stage the budget leaves open with an answer gets a second chance:
+    /// its members are freed two at a time (one at a time in a pair), the
+    /// others held where the answer has them, which finds better answers
+    /// the whole tree's dives miss; one that reaches the bound the tree
+    /// proved is optimal, else the stage is searched again from it.
     fn lexicographic(&mut self, stages: &[Terms], mut nodes: u64) -> Result<Option<Solved>, ()> {
         let mut hint: Option<Vec<f64>> = None;
         let mut optima = Vec::new();
-        let neighbourhoods = neighbourhoods(self.group.members.len());
+        let n = self.group.members.len();
+        let neighbourhoods: Vec<Vec<usize>> = if n >= 3 {
+            (0..n)
+                .flat_map(|i| (i + 1..n).map(move |j| vec![i, j]))
+                .collect()
+        } else {
+            (0..n).map(|i| vec![i]).collect()
+        };
         for (k, goal) in stages.iter().enumerate() {
-            let mut best: Option<(f64, Vec<f64>)> = None;
-            let mut bound = f64::NEG_INFINITY;
-            let proven = |best: &Option<(f64, Vec<f64>)>, bound: f64| {
-                best.as_ref()
-                    .is_some_and(|(v, _)| *v <= (bound - 1e-6).ceil())
-            };
-            // Around the previous stage's answer (an eighth of the budget),
-            // the tree (all but another eighth), around the tree's answer.
-            let reserve = nodes / 8;
-            let around = |model: &Self,
-                          best: &mut Option<(f64, Vec<f64>)>,
-                          bound: f64,
-                          nodes: &mut u64,
-                          budget: u64|
-             -> Result<(), ()> {
-                let Some(mut from) = best.as_ref().map(|(_, v)| v).or(hint.as_ref()).cloned()
-                else {
-                    return Ok(());
-                };
-                let each = budget / neighbourhoods.len().max(1) as u64;
-                for free in &neighbourhoods {
-                    if proven(best, bound) || each == 0 {
-                        break;
-                    }
-                    if let Stage::Found {
-                        value,
-                        values,
-                        spent,
-                        ..
-                    } = model.stage(goal, Some(&from), Some(free), each)?
-                    {
-                        *nodes = nodes.saturating_sub(spent);
-                        if best.as_ref().is_none_or(|(b, _)| value < *b) {
-                            from = model.cleaned(&values).ok_or(())?;
-                            *best = Some((value, from.clone()));
-                        }
-                    }
+            // Half the budget for the tree, the rest kept for a second
+            // chance.
+            let first = self.stage(goal, hint.as_deref(), None, nodes.div_ceil(2))?;
+            let (value, values) = match first {
+                Stage::Infeasible if k == 0 => return Ok(None),
+                Stage::Infeasible | Stage::Nothing => return Err(()),
+                Stage::Found {
+                    optimal: true,
+                    value,
+                    values,
+                    spent,
+                    ..
+                } => {
+                    nodes = nodes.saturating_sub(spent);
+                    (value, values)
                 }
-                Ok(())
-            };
-            around(self, &mut best, bound, &mut nodes, reserve)?;
-            if !proven(&best, bound) {
-                let budget = nodes.saturating_sub(reserve).max(1);
-                let from = best.as_ref().map(|(_, v)| v).or(hint.as_ref());
-                match self.stage(goal, from.map(Vec::as_slice), None, budget)? {
-                    Stage::Infeasible if k == 0 => return Ok(None),
-                    Stage::Infeasible => return Err(()),
-                    Stage::Nothing => nodes = nodes.saturating_sub(budget),
-                    Stage::Found {
-                        optimal,
-                        value,
-                        bound: proved,
-                        values,
-                        spent,
-                    } => {
-                        nodes = nodes.saturating_sub(spent);
-                        if optimal {
-                            bound = value;
-                            best = Some((value, values));
-                        } else {
-                            bound = proved;
-                            if best.as_ref().is_none_or(|(b, _)| value < *b) {
-                                best = Some((value, self.cleaned(&values).ok_or(())?));
+                Stage::Found {
+                    optimal: false,
+                    mut value,
+                    mut values,
+                    bound,
+                    spent,
+                } => {
+                    nodes = nodes.saturating_sub(spent);
+                    let each = nodes / (2 * neighbourhoods.len() as u64 + 1);
+                    values = self.cleaned(&values).ok_or(())?;
+                    for free in &neighbourhoods {
+                        if value <= (bound - 1e-6).ceil() {
+                            break;
+                        }
+                        if let Stage::Found {
+                            value: better,
+                            values: at,
+                            spent,
+                            ..
+                        } = self.stage(goal, Some(&values), Some(free), each)?
+                        {
+                            nodes = nodes.saturating_sub(spent);
+                            if better < value {
+                                value = better;
+                                values = self.cleaned(&at).ok_or(())?;
                             }
                         }
                     }
+                    if value > (bound - 1e-6).ceil() {
+                        match self.stage(goal, Some(&values), None, nodes)? {
+                            Stage::Found {
+                                optimal: true,
+                                value: v,
+                                values: at,
+                                spent,
+                                ..
+                            } => {
+                                nodes = nodes.saturating_sub(spent);
+                                (value, values) = (v, at);
+                            }
+                            _ => return Err(()),
+                        }
+                    }
+                    (value, values)
                 }
-            }
-            if !proven(&best, bound) {
-                around(self, &mut best, bound, &mut nodes, reserve)?;
-            }
-            if !proven(&best, bound) {
-                return Err(());
-            }
-            let Some((value, values)) = best else {
-                return Err(());
             };
             if !goal.is_empty() {
                 self.rows
@@ -844,18 +838,6 @@ impl<'a> Model<'a> {
         }
         Some(out)
     }
-}
-
-/// The sets of members re-searched together around an answer: every set
-/// of `n - 2` or `n - 1` members (one at a time in a pair).
-fn neighbourhoods(n: usize) -> Vec<Vec<usize>> {
-    let sizes = n.saturating_sub(2).max(1)..n;
-    let mut out: Vec<Vec<usize>> = (0..1u32 << n)
-        .filter(|m| sizes.contains(&(m.count_ones() as usize)))
-        .map(|m| (0..n).filter(|i| m & (1 << i) != 0).collect())
-        .collect();
-    out.sort_by_key(Vec::len);
-    out
 }
 
 fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
