@@ -283,7 +283,7 @@ pub struct Effort {
 impl Effort {
     /// Every exact search at full budget: `pce compute`, `POST /compute`,
     /// the tests. A give-up costs up to about 1 s in the search by
-    /// conflicts and about a minute in the MILP (BENCHMARKS.md).
+    /// conflicts and up to about two minutes in the MILP (BENCHMARKS.md).
     pub const FULL: Self = Self {
         conflict_branches: conflicts::CONFLICT_BUDGET,
         milp_work: Some(milp::MILP_WORK),

@@ -53,7 +53,7 @@ use crate::topology::{Link, LinkId, NodeId, Topology};
 /// its stages and searches) times the model's variables, since a node's
 /// cost grows with the model (measured 2-180 ms per node on 1,000-2,000
 /// variables). About 1,000 nodes on a 1,000-variable model; the slowest of
-/// the 1,000 small instances of BENCHMARKS.md takes about a minute. (A
+/// the 1,000 small instances of BENCHMARKS.md takes 106 s (seed 575). (A
 /// larger budget proves seed 10,080 of the CI test, whose last stage needs
 /// 2,059 nodes, but lets other trees run for ten minutes; nodes are a poor
 /// measure of time here, and resuming the tree to count simplex
