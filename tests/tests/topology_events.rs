@@ -191,6 +191,46 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
         );
     }
 
+    // What-if on the running PCE (`POST /plan`): every link alone; with
+    // R1-R3 already down, R1-R2 down too leaves PCC1's four without a
+    // path; the live LSPs are not touched. Bad plans are refused by name.
+    let post = |body: &str| {
+        let mut r = ureq::post(&format!("{base}/plan"))
+            .header("content-type", "application/json")
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .send(body)
+            .unwrap();
+        let status = r.status().as_u16();
+        (
+            status,
+            r.body_mut().read_json::<serde_json::Value>().unwrap(),
+        )
+    };
+    let (status, plan) = post(r#"{"every": ["links"]}"#);
+    assert_eq!(status, 200, "{plan}");
+    let scenarios = plan["scenarios"].as_array().unwrap();
+    assert_eq!(scenarios.len(), 8, "{plan}");
+    let r1r2 = scenarios
+        .iter()
+        .find(|s| s["name"] == "link R1-R2")
+        .unwrap();
+    assert_eq!(r1r2["unplaceable"].as_array().unwrap().len(), 4, "{r1r2}");
+    assert_eq!(settled(&wait_json(&lsps, WAIT, ready)).unwrap(), after);
+    for (body, says) in [
+        (
+            r#"{"every": ["links"], "scenarios": [{"name": "x", "events": [{"node_state": {"node": "R9", "up": false}}]}]}"#,
+            "R9",
+        ),
+        (r#"{"every": ["racks"]}"#, "racks"),
+        (r#"{}"#, "nothing to plan"),
+    ] {
+        let (status, v) = post(body);
+        assert_eq!(status, 422, "{body}: {v}");
+        assert!(v["error"].as_str().unwrap().contains(says), "{body}: {v}");
+    }
+
     // The link back: the default policy reoptimizes, and the LSPs return
     // to their shortest paths.
     let up = patch(&link, r#"{"up": true}"#);

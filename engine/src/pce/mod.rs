@@ -55,6 +55,7 @@ mod inter_pce;
 pub(crate) mod lsp_sync;
 mod pacing;
 mod pcerr;
+pub mod plan;
 mod reroute;
 mod session;
 pub mod snapshot;

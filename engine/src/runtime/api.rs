@@ -44,6 +44,7 @@ pub const ROUTES: &[&str] = &[
     "DELETE /topology/overrides",
     "POST /reoptimize",
     "GET /snapshot",
+    "POST /plan",
     "GET /counters",
     "GET /lsps/count",
     "GET /intent",
@@ -137,6 +138,7 @@ pub fn router(shared: Arc<Shared>, core: CoreHandle) -> Router {
         )
         .route("/reoptimize", axum::routing::post(reoptimize))
         .route("/snapshot", get(snapshot))
+        .route("/plan", axum::routing::post(plan))
         .route("/counters", get(counters))
         .route("/intent", get(intent))
         .route("/events", get(events))
@@ -1677,6 +1679,87 @@ async fn snapshot(State(api): State<Api>) -> Result<Response, ApiError> {
         body,
     )
         .into_response())
+}
+
+/// `POST /plan`'s body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanRequest {
+    /// Failures each alone: "links", "nodes", "srlgs".
+    #[serde(default)]
+    pub every: Vec<String>,
+    /// Failure sets of the caller's: a name and its events (links and
+    /// nodes down).
+    #[serde(default)]
+    pub scenarios: Vec<crate::pce::plan::Scenario>,
+    /// The utilization from which a link is listed for an upgrade
+    /// (default 0.8).
+    #[serde(default)]
+    pub upgrade_above: Option<f64>,
+}
+
+/// `POST /plan`: what-if analysis on copies of the core
+/// (`pce::plan`), on a blocking thread; the live core goes on.
+async fn plan(
+    State(api): State<Api>,
+    body: Result<Json<PlanRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<crate::pce::plan::PlanReport>, ApiError> {
+    use crate::pce::plan::Scenario;
+    let b = json_body(body)?;
+    let unprocessable = |m: String| ApiError(StatusCode::UNPROCESSABLE_ENTITY, m);
+    if let Some(e) = b
+        .every
+        .iter()
+        .find(|e| !["links", "nodes", "srlgs"].contains(&e.as_str()))
+    {
+        return Err(unprocessable(format!(
+            "every: {e:?} is none of links, nodes, srlgs"
+        )));
+    }
+    if b.every.is_empty() && b.scenarios.is_empty() {
+        return Err(unprocessable(
+            "nothing to plan: give every (links, nodes, srlgs) or scenarios".into(),
+        ));
+    }
+    let upgrade_above = b.upgrade_above.unwrap_or(0.8);
+    if !upgrade_above.is_finite() || upgrade_above < 0.0 {
+        return Err(unprocessable(format!(
+            "upgrade_above: {upgrade_above} is not a utilization"
+        )));
+    }
+    let core = api
+        .core
+        .command(Command::Copy)
+        .await
+        .ok_or_else(core_gone)?;
+    tokio::task::spawn_blocking(move || {
+        let t = core.topology().topology();
+        // A failure set naming what the topology lacks is refused whole,
+        // by the scenario's name and the item.
+        for s in &b.scenarios {
+            if s.events.is_empty() {
+                return Err(unprocessable(format!("scenario {:?}: no events", s.name)));
+            }
+            t.apply_all(&s.events)
+                .map_err(|e| unprocessable(format!("scenario {:?}: {e}", s.name)))?;
+        }
+        let mut scenarios = Vec::new();
+        for e in &b.every {
+            scenarios.extend(match e.as_str() {
+                "links" => Scenario::every_link(t),
+                "nodes" => Scenario::every_node(t),
+                _ => Scenario::every_srlg(t),
+            });
+        }
+        scenarios.extend(b.scenarios);
+        Ok(Json(core.what_if(
+            &scenarios,
+            upgrade_above,
+            crate::runtime::clock::now(),
+        )))
+    })
+    .await
+    .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
 }
 
 /// `POST /reoptimize`: every controlled LSP computed again.

@@ -148,6 +148,11 @@ struct Net {
 impl Net {
     fn new(threads: usize, config: PceConfig) -> Self {
         let file = grid();
+        let demands = demands(&file);
+        Self::with(threads, config, &file, demands)
+    }
+
+    fn with(threads: usize, config: PceConfig, file: &TopologyFile, demands: Vec<Demand>) -> Self {
         let topo = Prepared::from(file.build().unwrap());
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -156,7 +161,7 @@ impl Net {
         let mut net = Self {
             pce: Pce::new(config, Arc::new(topo), LspDb::new()),
             pool,
-            demands: demands(&file),
+            demands,
             sessions: BTreeMap::new(),
             now: origin(),
         };
@@ -713,4 +718,143 @@ fn a_snapshot_holds_the_topology_and_every_lsp_as_placed() {
         ..snap
     };
     assert_eq!(newer.check(), Err(SnapshotError::Version(VERSION + 1)));
+}
+
+/// Topology A with three 2.5 Gb/s LSPs from PCC1 to PCC4 (no LSPA) and
+/// one of 2 Gb/s from PCC2 to PCC4 at setup priority 0, every link 10 Gb/s.
+fn topology_a_net(threads: usize) -> Net {
+    let file = TopologyFile::read(
+        &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/topologies/draft-topology-a.json"),
+    )
+    .unwrap();
+    let addr = |s: &str| -> IpAddr { s.parse().unwrap() };
+    let bw = |bps: f32| Bandwidth {
+        bandwidth: bps / 8.0,
+        ..Bandwidth::default()
+    };
+    let mut demands: Vec<Demand> = (1..=3)
+        .map(|i| Demand {
+            pcc: addr("10.0.0.1"),
+            plsp_id: i,
+            name: format!("pcc1-{i}"),
+            to: addr("10.0.0.4"),
+            attributes: Attributes {
+                bandwidth: Some(bw(2.5e9)),
+                ..Attributes::default()
+            },
+        })
+        .collect();
+    demands.push(Demand {
+        pcc: addr("10.0.0.2"),
+        plsp_id: 1,
+        name: "pcc2".into(),
+        to: addr("10.0.0.4"),
+        attributes: Attributes {
+            bandwidth: Some(bw(2e9)),
+            lspa: Some(Lspa {
+                setup_priority: 0,
+                holding_priority: 0,
+                ..Lspa::default()
+            }),
+            ..Attributes::default()
+        },
+    });
+    Net::with(threads, PceConfig::default(), &file, demands)
+}
+
+/// What-if on Topology A, checked by hand: PCC1's LSPs take R1-R3-R4
+/// (metric 4, not 13 by R1-R2), PCC2's R2-R4; R4-PCC4 carries 9.5 of 10
+/// Gb/s. R1-R3 down: PCC1's three move over R1-R2-R4 (R2-R4 then 9.5).
+/// R2-R4 down: PCC2's moves over R2-R1-R3-R4 (R1-R3 then 9.5). R1 down:
+/// PCC1's three have no path, proven. The plan of R1-R3 is what the live
+/// core then does; the report is the same on one thread and two.
+#[test]
+fn what_if_on_topology_a_is_what_the_pce_then_does() {
+    use pce_engine::pce::plan::Scenario;
+    let mut net = topology_a_net(2);
+    let topo = net.pce.topology().topology().clone();
+    let mut scenarios = Scenario::every_link(&topo);
+    scenarios.extend(Scenario::every_node(&topo));
+    scenarios.extend(Scenario::every_srlg(&topo));
+    assert_eq!(scenarios.len(), 8 + 8 + 8);
+    let now = net.now;
+    let report = net.pool.install(|| net.pce.what_if(&scenarios, 0.9, now));
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    assert_eq!(
+        one.install(|| net.pce.what_if(&scenarios, 0.9, now)),
+        report
+    );
+    let by = |name: &str| report.scenarios.iter().find(|s| s.name == name).unwrap();
+    let moved = |name: &str| {
+        let mut m: Vec<String> = by(name).moved.iter().map(|m| m.name.clone()).collect();
+        m.sort();
+        m
+    };
+    let r13 = by("link R1-R3");
+    assert_eq!(moved("link R1-R3"), ["pcc1-1", "pcc1-2", "pcc1-3"]);
+    assert!(r13.unplaceable.is_empty());
+    assert_eq!(r13.utilization["R2->R4"], 0.95);
+    assert_eq!(r13.utilization["R1->R2"], 0.75);
+    assert_eq!(r13.max_utilization, 0.95);
+    assert_eq!(moved("link R2-R4"), ["pcc2"]);
+    assert_eq!(by("link R2-R4").utilization["R1->R3"], 0.95);
+    assert!(moved("link R1-R2").is_empty() && moved("link PCC3-R3").is_empty());
+    let r1 = by("node R1");
+    let mut lost: Vec<(&str, bool)> = r1
+        .unplaceable
+        .iter()
+        .map(|l| (l.name.as_str(), l.proven))
+        .collect();
+    lost.sort();
+    assert_eq!(lost, [("pcc1-1", true), ("pcc1-2", true), ("pcc1-3", true)]);
+    assert_eq!(r1.utilization.get("R4->PCC4"), Some(&0.2));
+    // The same as R1-R3's own SRLG (106).
+    assert_eq!(moved("srlg 106"), moved("link R1-R3"));
+    // Across the scenarios: R4->PCC4 carries 9.5 wherever every LSP has a
+    // path. Each LSP is unplaceable in 8: its head end, its first router,
+    // the link between them and its SRLG; R4, PCC4, R4-PCC4 and its SRLG.
+    assert_eq!(report.worst[0].utilization, 0.95);
+    for link in ["R4->PCC4", "R2->R4", "R1->R3"] {
+        assert!(
+            report.upgrades.iter().any(|u| u == link),
+            "{link}: {:?}",
+            report.upgrades
+        );
+    }
+    assert!(!report.upgrades.iter().any(|u| u == "R1->R2"));
+    assert_eq!(report.most_unplaceable.len(), 4);
+    assert!(
+        report.most_unplaceable.iter().all(|u| u.2 == 8),
+        "{:?}",
+        report.most_unplaceable
+    );
+    // Live: R1-R3 goes down; the same LSPs move, to the same reservations.
+    let event = scenarios
+        .iter()
+        .find(|s| s.name == "link R1-R3")
+        .unwrap()
+        .events
+        .clone();
+    net.input(Input::Topology(TopologyChange::Events(event)));
+    let out = net.drain();
+    let mut updated: Vec<String> = updates(&out)
+        .into_iter()
+        .map(|(_, plsp, _, _)| format!("pcc1-{plsp}"))
+        .collect();
+    updated.sort();
+    assert_eq!(updated, moved("link R1-R3"));
+    net.acknowledge(&out);
+    let live: BTreeMap<String, f64> = net
+        .pce
+        .reserved()
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b > 0.0)
+        .map(|(i, b)| (topo.link_name(LinkId(i as u32)), b / 1e10))
+        .collect();
+    assert_eq!(live, r13.utilization);
 }

@@ -1,0 +1,294 @@
+//! What-if analysis: failure scenarios on copies of the core.
+//!
+//! Each scenario (a set of links, nodes or SRLGs down) is applied to a copy
+//! of the core by the very input a live topology change is
+//! (`Input::Topology`), so its LSPs are placed by the live algorithm:
+//! exactly the LSPs on what failed computed again, in setup-priority
+//! order, with bandwidth accounting, disjoint groups jointly. The copies'
+//! messages are dropped; the live core is not touched. Scenarios run in
+//! parallel on the caller's rayon pool, each on its own copy, so the
+//! result does not depend on the number of threads.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::lspdb::LspKey;
+use crate::topology::{Interface, LinkId, LinkPatch, Topology, TopologyEvent};
+
+use super::{Input, PathlessLsp, Pce, TopologyChange};
+
+/// One scenario: what fails together.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Scenario {
+    /// Its name in the report ("link R1-R3", "node R2", "srlg 7", or the
+    /// caller's).
+    pub name: String,
+    /// The events that make it (links and nodes down).
+    pub events: Vec<TopologyEvent>,
+}
+
+impl Scenario {
+    /// Each physical link down alone (parallel links by their interface).
+    pub fn every_link(t: &Topology) -> Vec<Self> {
+        physical(t)
+            .into_iter()
+            .map(|l| Self {
+                name: format!("link {}", t.link_name(l).replace("->", "-")),
+                events: vec![link_down(t, l)],
+            })
+            .collect()
+    }
+
+    /// Each node down alone.
+    pub fn every_node(t: &Topology) -> Vec<Self> {
+        t.nodes()
+            .iter()
+            .map(|n| Self {
+                name: format!("node {}", n.name),
+                events: vec![TopologyEvent::NodeState {
+                    node: n.name.clone(),
+                    up: false,
+                }],
+            })
+            .collect()
+    }
+
+    /// Each SRLG down alone: every link carrying it (a node's SRLGs are on
+    /// its links).
+    pub fn every_srlg(t: &Topology) -> Vec<Self> {
+        let mut by: BTreeMap<u32, Vec<LinkId>> = BTreeMap::new();
+        for l in physical(t) {
+            if let Some(k) = t.link(l) {
+                for &g in t.srlgs(k) {
+                    by.entry(g).or_default().push(l);
+                }
+            }
+        }
+        by.into_iter()
+            .map(|(g, links)| Self {
+                name: format!("srlg {g}"),
+                events: links.into_iter().map(|l| link_down(t, l)).collect(),
+            })
+            .collect()
+    }
+}
+
+/// Each physical link once, by its lower direction.
+fn physical(t: &Topology) -> Vec<LinkId> {
+    (0..t.link_count() as u32)
+        .map(LinkId)
+        .filter(|&l| t.reverse(l).is_none_or(|r| r.0 >= l.0))
+        .collect()
+}
+
+fn link_down(t: &Topology, l: LinkId) -> TopologyEvent {
+    let k = t.link(l);
+    let name = |n| t.node(n).map(|n| n.name.clone()).unwrap_or_default();
+    TopologyEvent::Link {
+        a: k.map(|k| name(k.from)).unwrap_or_default(),
+        b: k.map(|k| name(k.to)).unwrap_or_default(),
+        a_interface: k.filter(|_| t.is_parallel(l)).and_then(|k| {
+            k.local_address
+                .map(Interface::Address)
+                .or(k.local_interface_id.map(Interface::Id))
+        }),
+        one_way: false,
+        set: LinkPatch {
+            up: Some(false),
+            ..LinkPatch::default()
+        },
+    }
+}
+
+/// What one scenario does.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScenarioReport {
+    /// The scenario's name.
+    pub name: String,
+    /// Why it could not be applied (an unknown link or node).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// LSPs that move, with their delay before and after.
+    pub moved: Vec<Moved>,
+    /// LSPs that had a path and have none, with whether that is proven.
+    pub unplaceable: Vec<PathlessLsp>,
+    /// Disjoint groups some member of which achieves less disjointness
+    /// than before: `TYPE/ID/SOURCE`.
+    pub groups_less_disjoint: Vec<String>,
+    /// The busiest link's utilization (reserved over reservable).
+    pub max_utilization: f64,
+    /// Each link's utilization, by link name (links with bandwidth and
+    /// something on them).
+    pub utilization: BTreeMap<String, f64>,
+}
+
+/// An LSP that moves.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Moved {
+    /// Its PCC.
+    pub pcc: String,
+    /// Its name.
+    pub name: String,
+    /// Its delay before, microseconds.
+    pub delay_before_us: u64,
+    /// Its delay after.
+    pub delay_after_us: u64,
+}
+
+/// What a set of scenarios does, and across them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PlanReport {
+    /// Each scenario, in the order given.
+    pub scenarios: Vec<ScenarioReport>,
+    /// Each link's worst utilization over the scenarios, and the first
+    /// scenario that causes it, busiest first.
+    pub worst: Vec<WorstLink>,
+    /// Links whose worst utilization reaches `upgrade_above`.
+    pub upgrades: Vec<String>,
+    /// LSPs unplaceable in some scenario, most often first: (PCC, name,
+    /// scenarios).
+    pub most_unplaceable: Vec<(String, String, usize)>,
+}
+
+/// A link's worst utilization.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WorstLink {
+    /// The link.
+    pub link: String,
+    /// Its worst utilization.
+    pub utilization: f64,
+    /// The scenario that causes it.
+    pub scenario: String,
+}
+
+impl Pce {
+    /// The scenarios, each on its own copy of this core, in parallel on
+    /// the caller's pool; `upgrade_above`: the utilization from which a
+    /// link is listed for an upgrade.
+    pub fn what_if(&self, scenarios: &[Scenario], upgrade_above: f64, now: Instant) -> PlanReport {
+        let reports: Vec<ScenarioReport> = scenarios
+            .par_iter()
+            .map(|s| self.scenario(s, now))
+            .collect();
+        let mut worst: BTreeMap<&str, (f64, &str)> = BTreeMap::new();
+        let mut unplaceable: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+        for r in &reports {
+            for (link, &u) in &r.utilization {
+                let w = worst.entry(link).or_insert((u, &r.name));
+                if u > w.0 {
+                    *w = (u, &r.name);
+                }
+            }
+            for l in &r.unplaceable {
+                *unplaceable.entry((&l.pcc, &l.name)).or_default() += 1;
+            }
+        }
+        let mut worst: Vec<WorstLink> = worst
+            .into_iter()
+            .map(|(link, (utilization, scenario))| WorstLink {
+                link: link.into(),
+                utilization,
+                scenario: scenario.into(),
+            })
+            .collect();
+        worst.sort_by(|a, b| b.utilization.total_cmp(&a.utilization));
+        let upgrades = worst
+            .iter()
+            .filter(|w| w.utilization >= upgrade_above)
+            .map(|w| w.link.clone())
+            .collect();
+        let mut most_unplaceable: Vec<(String, String, usize)> = unplaceable
+            .into_iter()
+            .map(|((p, n), c)| (p.to_string(), n.to_string(), c))
+            .collect();
+        most_unplaceable.sort_by_key(|u| std::cmp::Reverse(u.2));
+        PlanReport {
+            scenarios: reports,
+            worst,
+            upgrades,
+            most_unplaceable,
+        }
+    }
+
+    fn scenario(&self, s: &Scenario, now: Instant) -> ScenarioReport {
+        let mut copy = self.clone();
+        let mut report = ScenarioReport {
+            name: s.name.clone(),
+            error: None,
+            moved: Vec::new(),
+            unplaceable: Vec::new(),
+            groups_less_disjoint: Vec::new(),
+            max_utilization: 0.0,
+            utilization: BTreeMap::new(),
+        };
+        let change = TopologyChange::Events(s.events.clone());
+        if let Some(Err(e)) = copy.handle(Input::Topology(change), now) {
+            report.error = Some(e.to_string());
+            return report;
+        }
+        while copy.poll_output().is_some() {}
+        let change = copy.take_change_report().unwrap_or_default();
+        report.unplaceable = change.lost_path;
+        let before_topo = self.topology.topology();
+        let after_topo = copy.topology.topology();
+        let delay = |t: &Topology, links: &[LinkId]| -> u64 {
+            links
+                .iter()
+                .filter_map(|&l| t.link(l))
+                .map(|k| u64::from(k.delay_us))
+                .sum()
+        };
+        let mut keys: Vec<&LspKey> = self.placed.keys().collect();
+        keys.sort();
+        for key in keys {
+            let (Some((before, _)), Some((after, _))) =
+                (self.placed.get(key), copy.placed.get(key))
+            else {
+                continue;
+            };
+            if before != after {
+                let name = self
+                    .lspdb
+                    .with(key, |e| String::from_utf8_lossy(&e.name).into_owned())
+                    .unwrap_or_default();
+                report.moved.push(Moved {
+                    pcc: key.pcc.to_string(),
+                    name,
+                    delay_before_us: delay(before_topo, before),
+                    delay_after_us: delay(after_topo, after),
+                });
+            }
+        }
+        let status = |p: &Self, k: &LspKey| p.lspdb.with(k, |e| e.control.disjointness_status);
+        let mut less: Vec<String> = Vec::new();
+        for (key, groups) in &self.lsp_groups {
+            let (Some(Some(b)), Some(a)) = (status(self, key), status(&copy, key)) else {
+                continue;
+            };
+            if a.is_none_or(|a| a & b != b) {
+                for g in groups {
+                    let name = format!("{}/{}/{}", g.association_type, g.id, g.source);
+                    if !less.contains(&name) {
+                        less.push(name);
+                    }
+                }
+            }
+        }
+        less.sort();
+        report.groups_less_disjoint = less;
+        let reserved = copy.reserved();
+        let capacity = after_topo.bandwidths();
+        let mut by_link: HashMap<String, f64> = HashMap::new();
+        for (i, (&r, &c)) in reserved.iter().zip(capacity).enumerate() {
+            if r > 0.0 && c.is_finite() && c > 0.0 {
+                by_link.insert(after_topo.link_name(LinkId(i as u32)), r / c);
+            }
+        }
+        report.max_utilization = by_link.values().copied().fold(0.0, f64::max);
+        report.utilization = by_link.into_iter().collect();
+        report
+    }
+}
