@@ -296,6 +296,17 @@ impl LspEntry {
     pub fn report(&self) -> StateReport {
         decode_report(&self.wire).unwrap_or_default()
     }
+
+    /// The PCE computing it, as far as this PCE (`me`) knows: the one it
+    /// sub-delegated to, else itself when it is delegated to it, else the
+    /// peer seen updating it.
+    pub fn computing_pce(&self, me: Option<std::net::IpAddr>) -> Option<std::net::IpAddr> {
+        let inter = self.control.inter();
+        inter
+            .sub_delegated_to
+            .or_else(|| self.control.delegated.then_some(me).flatten())
+            .or(inter.computed_by)
+    }
 }
 
 /// The wire configuration the database stores reports in (encoded and

@@ -9,7 +9,7 @@
 //! parallel on the caller's rayon pool, each on its own copy, so the
 //! result does not depend on the number of threads.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -281,14 +281,14 @@ impl Pce {
         report.groups_less_disjoint = less;
         let reserved = copy.reserved();
         let capacity = after_topo.bandwidths();
-        let mut by_link: HashMap<String, f64> = HashMap::new();
-        for (i, (&r, &c)) in reserved.iter().zip(capacity).enumerate() {
-            if r > 0.0 && c.is_finite() && c > 0.0 {
-                by_link.insert(after_topo.link_name(LinkId(i as u32)), r / c);
-            }
-        }
-        report.max_utilization = by_link.values().copied().fold(0.0, f64::max);
-        report.utilization = by_link.into_iter().collect();
+        report.utilization = reserved
+            .iter()
+            .zip(capacity)
+            .enumerate()
+            .filter(|(_, (&r, &c))| r > 0.0 && c.is_finite() && c > 0.0)
+            .map(|(i, (r, c))| (after_topo.link_name(LinkId(i as u32)), r / c))
+            .collect();
+        report.max_utilization = report.utilization.values().copied().fold(0.0, f64::max);
         report
     }
 }

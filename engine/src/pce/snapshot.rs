@@ -222,12 +222,13 @@ impl Pce {
         me: Option<IpAddr>,
         name: &dyn Fn(NodeId) -> String,
     ) -> Option<SnapshotLsp> {
-        let (entry_name, wire, control, report) = self.lspdb.with(&key, |e| {
+        let (entry_name, wire, control, report, computing_pce) = self.lspdb.with(&key, |e| {
             (
                 e.name.clone(),
                 e.wire.clone(),
                 e.control.clone(),
                 e.report(),
+                e.computing_pce(me),
             )
         })?;
         let plan = self.plan(key);
@@ -264,11 +265,6 @@ impl Pce {
             }
             None => (None, Some("its report cannot be read".into())),
         };
-        let inter = control.inter();
-        let computing_pce = inter
-            .sub_delegated_to
-            .or_else(|| control.delegated.then_some(me).flatten())
-            .or(inter.computed_by);
         Some(SnapshotLsp {
             pcc: key.pcc.to_string(),
             plsp_id: key.plsp_id,

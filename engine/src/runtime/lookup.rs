@@ -32,15 +32,10 @@ use crate::lspdb::{LspEntry, LspKey, LspSnapshot};
 /// An association group: type, ID, source (RFC 8697 §6.1).
 pub type Group = (u16, u16, IpAddr);
 
-/// The PCE computing an LSP, as far as this PCE (`me`) knows: the one it
-/// sub-delegated to, else itself when the LSP is delegated to it, else the
-/// peer seen updating it.
+/// The PCE computing an LSP, as far as this PCE (`me`) knows
+/// ([`LspEntry::computing_pce`]).
 pub fn computing_pce(e: &LspEntry, me: Option<IpAddr>) -> Option<IpAddr> {
-    let inter = e.control.inter();
-    inter
-        .sub_delegated_to
-        .or_else(|| e.control.delegated.then_some(me).flatten())
-        .or(inter.computed_by)
+    e.computing_pce(me)
 }
 
 /// The association groups an LSP's last report puts it in.
