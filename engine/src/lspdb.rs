@@ -376,10 +376,13 @@ pub struct LspDb {
     /// node by node after each snapshot, its keys being spread by their
     /// hash; measured as a third of a 65,535-LSP sync). ahash: names come
     /// from the network, so a keyed hash (not FxHash), but much faster than
-    /// SipHash.
-    names: std::collections::HashMap<(PccId, Bytes), u32, RandomState>,
-    /// How many LSPs each PCC has (for its limit, in O(1)).
-    counts: std::collections::HashMap<PccId, usize, RandomState>,
+    /// SipHash. Behind an `Arc`, changed in place: a copy of the core (a
+    /// dry run, a plan's scenario) shares it until one of them adds or
+    /// removes a name.
+    names: Arc<std::collections::HashMap<(PccId, Bytes), u32, RandomState>>,
+    /// How many LSPs each PCC has (for its limit, in O(1)); shared as
+    /// `names`.
+    counts: Arc<std::collections::HashMap<PccId, usize, RandomState>>,
 }
 
 /// An immutable version of the LSPs (a clone of [`LspDb`]'s, O(1)): what
@@ -603,13 +606,11 @@ impl LspDb {
         // The name is unique per PCC: a different PLSP-ID holding it is a
         // conflict (a restarted PCC re-reports under new PLSP-IDs only after
         // its old state was purged).
-        match self.names.entry((pcc, name.clone())) {
-            std::collections::hash_map::Entry::Occupied(e) if *e.get() != plsp_id => {
-                return Err(ReportError::NameInUse(*e.get()));
-            }
-            std::collections::hash_map::Entry::Occupied(_) => {}
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(plsp_id);
+        match self.names.get(&(pcc, name.clone())) {
+            Some(&held) if held != plsp_id => return Err(ReportError::NameInUse(held)),
+            Some(_) => {}
+            None => {
+                Arc::make_mut(&mut self.names).insert((pcc, name.clone()), plsp_id);
             }
         }
         let created = match self.lsps.map.get_mut(&key) {
@@ -617,14 +618,14 @@ impl LspDb {
                 let e = Arc::make_mut(e);
                 if e.name != name {
                     let old = std::mem::replace(&mut e.name, name);
-                    self.names.remove(&(pcc, old));
+                    Arc::make_mut(&mut self.names).remove(&(pcc, old));
                 }
                 e.wire = wire;
                 e.reports += 1;
                 false
             }
             None => {
-                *self.counts.entry(pcc).or_default() += 1;
+                *Arc::make_mut(&mut self.counts).entry(pcc).or_default() += 1;
                 self.lsps.map.insert(
                     key,
                     Arc::new(LspEntry {
@@ -673,9 +674,9 @@ impl LspDb {
         match self.lsps.map.remove(key) {
             Some(e) => {
                 self.lsps.tally.count(Counted::of(&e.control), false);
-                self.names.remove(&(key.pcc, e.name.clone()));
+                Arc::make_mut(&mut self.names).remove(&(key.pcc, e.name.clone()));
                 if let std::collections::hash_map::Entry::Occupied(mut n) =
-                    self.counts.entry(key.pcc)
+                    Arc::make_mut(&mut self.counts).entry(key.pcc)
                 {
                     *n.get_mut() -= 1;
                     if *n.get() == 0 {

@@ -176,7 +176,7 @@ impl Pce {
         if self.overrides.remove(&durable).is_some() {
             self.intent_touched(IntentKind::Override, &durable);
         }
-        if self.returned.insert(durable.clone()) {
+        if self.returned.insert(durable.clone()).is_none() {
             self.intent_touched(IntentKind::Returned, &durable);
         }
         self.release(&key);
@@ -198,7 +198,7 @@ impl Pce {
     /// PCC to delegate again). Whether it was returned.
     pub fn accept_delegation(&mut self, pcc: IpAddr, name: &str) -> bool {
         let durable = name_key(PccId::Addr(pcc), name.as_bytes());
-        let was = self.returned.remove(&durable);
+        let was = self.returned.remove(&durable).is_some();
         if was {
             self.intent_touched(IntentKind::Returned, &durable);
         }

@@ -13,8 +13,8 @@ impl Pce {
             self.purges.first().map(|(t, _)| *t),
             self.undelegations.first().map(|(t, _)| *t),
             self.inter_deadline(),
-            self.update_deadlines.first().map(|(t, ..)| *t),
-            self.retries.first().map(|(t, _)| *t),
+            self.update_deadlines.get_min().map(|(t, ..)| *t),
+            self.retries.get_min().map(|(t, _)| *t),
         ]
         .into_iter()
         .flatten()
@@ -73,11 +73,11 @@ impl Pce {
     /// every few minutes, and an update lost on the way is still repaired.
     fn lapse_updates(&mut self, now: Instant) {
         let retries = self.config.update_retries;
-        while let Some(&(at, key, session, srp)) = self.update_deadlines.first() {
+        while let Some(&(at, key, session, srp)) = self.update_deadlines.get_min() {
             if at > now {
                 break;
             }
-            self.update_deadlines.pop_first();
+            self.update_deadlines.remove_min();
             self.settle_update(session, srp);
             let lapsed = self.lspdb.with_mut(&key, |e| {
                 let c = &mut e.control;
@@ -99,11 +99,11 @@ impl Pce {
                 None => {}
             }
         }
-        while let Some(&(at, key)) = self.retries.first() {
+        while let Some(&(at, key)) = self.retries.get_min() {
             if at > now {
                 break;
             }
-            self.retries.pop_first();
+            self.retries.remove_min();
             // Unless something computed it meanwhile.
             let idle = self
                 .lspdb

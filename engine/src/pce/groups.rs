@@ -238,7 +238,9 @@ impl Pce {
             return;
         }
         for (g, flags) in &now {
-            self.groups.entry(*g).or_default().insert(key, *flags);
+            self.groups
+                .get_or_insert_with(*g, std::collections::BTreeMap::new)
+                .insert(key, *flags);
         }
         self.lsp_groups
             .insert(key, now.into_iter().map(|(g, _)| g).collect());

@@ -19,6 +19,7 @@ use pcep::session::Negotiated;
 use pcep::wire::{Attributes, Message, WireConfig};
 use serde::{Deserialize, Serialize};
 
+use crate::lspdb::LspKey;
 use crate::pce::{ChangeReport, CommandError, InitiateSpec, Pce, SessionId, StateSync};
 use crate::solver::Prepared;
 use crate::topology::{Topology, TopologyEvent, TopologyFile};
@@ -249,7 +250,7 @@ impl Pce {
                 self.handle_timeout(now);
                 None
             }
-            Input::Topology(change) => Some(self.change_topology(change).map(|()| 0)),
+            Input::Topology(change) => Some(self.change_topology(change).map(|_| 0)),
             Input::Command(c) => Some(self.command(c)),
         };
         // Updates that waited for their session's window, as it drained.
@@ -318,8 +319,12 @@ impl Pce {
     /// structure; then, like an event, it recomputes exactly the LSPs on
     /// the links it touched (and, when it can shorten paths, the LSPs
     /// without a path, or every LSP under `reoptimize_on_restore`). A new
-    /// structure replaces the topology and recomputes every LSP.
-    fn change_topology(&mut self, change: TopologyChange) -> Result<(), CommandError> {
+    /// structure replaces the topology and recomputes every LSP. Returns the
+    /// LSPs placed, each with whether it was without a path before.
+    pub(super) fn change_topology(
+        &mut self,
+        change: TopologyChange,
+    ) -> Result<Vec<(LspKey, bool)>, CommandError> {
         let operator: Vec<crate::topology::TopologyEvent> = match &change {
             TopologyChange::Event(e) => vec![e.clone()],
             TopologyChange::Events(list) => list.clone(),
@@ -372,7 +377,7 @@ impl Pce {
         };
         self.report_lsps(&mut report, &placed, sent);
         self.last_change = Some(report);
-        Ok(())
+        Ok(placed)
     }
 
     /// What a topology change would do, without doing it: the same input

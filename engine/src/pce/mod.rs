@@ -58,6 +58,7 @@ mod pcerr;
 pub mod plan;
 mod reroute;
 mod session;
+mod shared;
 pub mod snapshot;
 
 pub use command::CommandError;
@@ -73,6 +74,7 @@ pub use inter_pce::{
     PeerStatus, PrimaryLoss, StateSync,
 };
 pub use reroute::{ChangeReport, PathlessLsp};
+pub(crate) use shared::SharedMap;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -88,7 +90,6 @@ use crate::lspdb::{Applied, LspDb, LspKey, PccId, ReportError};
 use crate::pcreq::respond;
 use crate::solver::cspf::{Reservations, Workspace};
 use crate::solver::Prepared;
-use crate::topology::LinkId;
 use session::{PccState, SessionState};
 
 /// A session, as the shell numbers them.
@@ -262,28 +263,28 @@ pub struct Pce {
     /// again (one decode per report). Set by every store of a report,
     /// cleared when its LSP goes, so it is never older than the database.
     stored: Option<(LspKey, Arc<StateReport>)>,
-    sessions: HashMap<SessionId, SessionState>,
+    sessions: SharedMap<SessionId, SessionState>,
     pccs: HashMap<PccId, PccState>,
     purges: BTreeSet<(Instant, PccId)>,
     undelegations: BTreeSet<(Instant, PccId)>,
     /// PCE-initiated LSPs by (PCC, name): what the operator asked for.
-    initiated: BTreeMap<NameKey, InitiateSpec>,
+    initiated: imbl::OrdMap<NameKey, InitiateSpec>,
     /// Operator constraints for delegated LSPs, by (PCC, name): they replace
     /// the PCC's reported ones.
-    overrides: BTreeMap<NameKey, Attributes>,
+    overrides: imbl::OrdMap<NameKey, Attributes>,
     /// LSPs whose delegation the operator returned: given again by their
     /// PCC, it is returned again (operator intent, kept across restarts).
-    returned: BTreeSet<NameKey>,
+    returned: imbl::OrdSet<NameKey>,
     /// Entries of `initiated` and `overrides` changed since the shell last
     /// took them ([`Pce::take_intent_changes`]).
     intent_dirty: intent::Dirty,
     /// Bandwidth held by the paths this PCE computed.
     reservations: Reservations,
-    placed: HashMap<LspKey, (Vec<LinkId>, f64)>,
+    placed: shared::Placed,
     /// Disjoint association groups: members with their
     /// DISJOINTNESS-CONFIGURATION flags.
-    groups: HashMap<GroupKey, BTreeMap<LspKey, u32>>,
-    lsp_groups: HashMap<LspKey, Vec<GroupKey>>,
+    groups: SharedMap<GroupKey, BTreeMap<LspKey, u32>>,
+    lsp_groups: SharedMap<LspKey, Vec<GroupKey>>,
     /// Groups whose computation waits for an acknowledgement.
     deferred: HashSet<GroupKey>,
     /// Inter-PCE state synchronization, when configured.
@@ -292,18 +293,18 @@ pub struct Pce {
     now: Option<Instant>,
     /// Updates waiting for their acknowledgement: when they lapse, the LSP
     /// and the SRP-ID.
-    update_deadlines: BTreeSet<(Instant, LspKey, SessionId, u32)>,
+    update_deadlines: imbl::OrdSet<(Instant, LspKey, SessionId, u32)>,
     /// Updates waiting for their acknowledgement, by the session they went
     /// on (to the PCC, or to the peer that relays them) and SRP-ID: a
     /// PCErr finds its LSP without a scan. Checked against the LSP's
     /// `pending_srp` on use.
-    pending_updates: HashMap<(SessionId, u32), LspKey>,
+    pending_updates: SharedMap<(SessionId, u32), LspKey>,
     /// Sessions whose window may have room for updates waiting
     /// ([`pacing`]).
     to_release: BTreeSet<SessionId>,
     /// LSPs whose updates lapsed past `update_retries`: when they are
     /// computed and updated again (the backoff).
-    retries: BTreeSet<(Instant, LspKey)>,
+    retries: imbl::OrdSet<(Instant, LspKey)>,
     ws: Workspace,
     out: VecDeque<Output>,
     counters: Counters,
@@ -355,25 +356,25 @@ impl Pce {
             topology,
             lspdb,
             stored: None,
-            sessions: HashMap::new(),
+            sessions: SharedMap::new(),
             pccs: HashMap::new(),
             purges: BTreeSet::new(),
             undelegations: BTreeSet::new(),
-            initiated: BTreeMap::new(),
-            overrides: BTreeMap::new(),
-            returned: BTreeSet::new(),
+            initiated: imbl::OrdMap::new(),
+            overrides: imbl::OrdMap::new(),
+            returned: imbl::OrdSet::new(),
             intent_dirty: intent::Dirty::new(),
             reservations: Reservations::new(links),
-            placed: HashMap::new(),
-            groups: HashMap::new(),
-            lsp_groups: HashMap::new(),
+            placed: shared::Placed::default(),
+            groups: SharedMap::new(),
+            lsp_groups: SharedMap::new(),
             deferred: HashSet::new(),
             inter,
             now: None,
-            update_deadlines: BTreeSet::new(),
-            pending_updates: HashMap::new(),
+            update_deadlines: imbl::OrdSet::new(),
+            pending_updates: SharedMap::new(),
             to_release: BTreeSet::new(),
-            retries: BTreeSet::new(),
+            retries: imbl::OrdSet::new(),
             ws: Workspace::new(),
             out: VecDeque::new(),
             counters: Counters::default(),

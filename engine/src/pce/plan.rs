@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::lspdb::LspKey;
 use crate::topology::{Interface, LinkId, LinkPatch, Topology, TopologyEvent};
 
-use super::{Input, PathlessLsp, Pce, TopologyChange};
+use super::{PathlessLsp, Pce, TopologyChange};
 
 /// One scenario: what fails together.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -111,8 +111,19 @@ pub struct ScenarioReport {
     /// Why it could not be applied (an unknown link or node).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// LSPs computed again (those on what failed, with their disjoint
+    /// groups).
+    pub recomputed: usize,
+    /// Path computations run (an LSP whose first path was taken by one
+    /// placed before it is computed again).
+    pub computations: u64,
     /// LSPs that move, with their delay before and after.
     pub moved: Vec<Moved>,
+    /// The largest delay after over before of the LSPs that move (1 when
+    /// none moves).
+    pub stretch_max: f64,
+    /// Its mean over the LSPs that move.
+    pub stretch_mean: f64,
     /// LSPs that had a path and have none, with whether that is proven.
     pub unplaceable: Vec<PathlessLsp>,
     /// Disjoint groups some member of which achieves less disjointness
@@ -120,8 +131,8 @@ pub struct ScenarioReport {
     pub groups_less_disjoint: Vec<String>,
     /// The busiest link's utilization (reserved over reservable).
     pub max_utilization: f64,
-    /// Each link's utilization, by link name (links with bandwidth and
-    /// something on them).
+    /// The utilization of each link where it differs from the network
+    /// without failure ([`PlanReport::base`]), by link name.
     pub utilization: BTreeMap<String, f64>,
 }
 
@@ -141,16 +152,29 @@ pub struct Moved {
 /// What a set of scenarios does, and across them.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PlanReport {
+    /// The network without failure: each link's utilization (links with
+    /// bandwidth and something on them) and the busiest.
+    pub base: Base,
     /// Each scenario, in the order given.
     pub scenarios: Vec<ScenarioReport>,
-    /// Each link's worst utilization over the scenarios, and the first
-    /// scenario that causes it, busiest first.
+    /// Each link's worst utilization, without failure or in a scenario,
+    /// with the first scenario that causes it; busiest first.
     pub worst: Vec<WorstLink>,
     /// Links whose worst utilization reaches `upgrade_above`.
     pub upgrades: Vec<String>,
     /// LSPs unplaceable in some scenario, most often first: (PCC, name,
     /// scenarios).
     pub most_unplaceable: Vec<(String, String, usize)>,
+}
+
+/// The network without failure.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Base {
+    /// The busiest link's utilization.
+    pub max_utilization: f64,
+    /// Each link's utilization, by link name (links with bandwidth and
+    /// something on them).
+    pub utilization: BTreeMap<String, f64>,
 }
 
 /// A link's worst utilization.
@@ -160,8 +184,22 @@ pub struct WorstLink {
     pub link: String,
     /// Its worst utilization.
     pub utilization: f64,
-    /// The scenario that causes it.
-    pub scenario: String,
+    /// The scenario that causes it (none: the network without failure).
+    pub scenario: Option<String>,
+}
+
+/// Each link's reservation over its reservable bandwidth, where that is a
+/// utilization (finite and positive bandwidth).
+fn utilization<'a>(
+    reserved: &'a [f64],
+    capacity: &'a [f64],
+) -> impl Iterator<Item = (usize, f64)> + 'a {
+    reserved
+        .iter()
+        .zip(capacity)
+        .enumerate()
+        .filter(|(_, (_, &c))| c.is_finite() && c > 0.0)
+        .map(|(i, (r, c))| (i, r / c))
 }
 
 impl Pce {
@@ -169,17 +207,32 @@ impl Pce {
     /// the caller's pool; `upgrade_above`: the utilization from which a
     /// link is listed for an upgrade.
     pub fn what_if(&self, scenarios: &[Scenario], upgrade_above: f64, now: Instant) -> PlanReport {
+        let reserved = self.reserved();
+        let topo = self.topology.topology();
+        let mut base = Base::default();
+        for (i, u) in utilization(&reserved, topo.bandwidths()) {
+            if u > 0.0 {
+                base.utilization.insert(topo.link_name(LinkId(i as u32)), u);
+                base.max_utilization = base.max_utilization.max(u);
+            }
+        }
+        // Which LSPs each link carries, built once here for every copy.
+        let _ = self.lsps_on(&[]);
         let reports: Vec<ScenarioReport> = scenarios
             .par_iter()
-            .map(|s| self.scenario(s, now))
+            .map(|s| self.scenario(s, &reserved, now))
             .collect();
-        let mut worst: BTreeMap<&str, (f64, &str)> = BTreeMap::new();
+        let mut worst: BTreeMap<&str, (f64, Option<&str>)> = base
+            .utilization
+            .iter()
+            .map(|(l, &u)| (l.as_str(), (u, None)))
+            .collect();
         let mut unplaceable: BTreeMap<(&str, &str), usize> = BTreeMap::new();
         for r in &reports {
             for (link, &u) in &r.utilization {
-                let w = worst.entry(link).or_insert((u, &r.name));
+                let w = worst.entry(link).or_insert((u, Some(&r.name)));
                 if u > w.0 {
-                    *w = (u, &r.name);
+                    *w = (u, Some(&r.name));
                 }
             }
             for l in &r.unplaceable {
@@ -188,10 +241,11 @@ impl Pce {
         }
         let mut worst: Vec<WorstLink> = worst
             .into_iter()
+            .filter(|(_, (u, _))| *u > 0.0)
             .map(|(link, (utilization, scenario))| WorstLink {
                 link: link.into(),
                 utilization,
-                scenario: scenario.into(),
+                scenario: scenario.map(Into::into),
             })
             .collect();
         worst.sort_by(|a, b| b.utilization.total_cmp(&a.utilization));
@@ -206,6 +260,7 @@ impl Pce {
             .collect();
         most_unplaceable.sort_by_key(|u| std::cmp::Reverse(u.2));
         PlanReport {
+            base,
             scenarios: reports,
             worst,
             upgrades,
@@ -213,24 +268,38 @@ impl Pce {
         }
     }
 
-    fn scenario(&self, s: &Scenario, now: Instant) -> ScenarioReport {
-        let mut copy = self.clone();
+    /// One scenario on a copy of this core (`reserved`: this core's
+    /// reservations, per link).
+    fn scenario(&self, s: &Scenario, reserved: &[f64], now: Instant) -> ScenarioReport {
         let mut report = ScenarioReport {
             name: s.name.clone(),
             error: None,
+            recomputed: 0,
+            computations: 0,
             moved: Vec::new(),
+            stretch_max: 1.0,
+            stretch_mean: 1.0,
             unplaceable: Vec::new(),
             groups_less_disjoint: Vec::new(),
             max_utilization: 0.0,
             utilization: BTreeMap::new(),
         };
-        let change = TopologyChange::Events(s.events.clone());
-        if let Some(Err(e)) = copy.handle(Input::Topology(change), now) {
-            report.error = Some(e.to_string());
-            return report;
-        }
-        while copy.poll_output().is_some() {}
+        // What `handle` does with a topology input (`Input::Topology`),
+        // keeping the LSPs it placed: only they can move.
+        let mut copy = self.clone();
+        copy.now = Some(now);
+        let placed = match copy.change_topology(TopologyChange::Events(s.events.clone())) {
+            Ok(placed) => placed,
+            Err(e) => {
+                report.error = Some(e.to_string());
+                return report;
+            }
+        };
+        copy.release_updates();
+        copy.out.clear();
         let change = copy.take_change_report().unwrap_or_default();
+        report.recomputed = change.recomputed;
+        report.computations = copy.counters.computations - self.counters.computations;
         report.unplaceable = change.lost_path;
         let before_topo = self.topology.topology();
         let after_topo = copy.topology.topology();
@@ -241,9 +310,10 @@ impl Pce {
                 .map(|k| u64::from(k.delay_us))
                 .sum()
         };
-        let mut keys: Vec<&LspKey> = self.placed.keys().collect();
-        keys.sort();
-        for key in keys {
+        let mut keys: Vec<LspKey> = placed.iter().map(|(k, _)| *k).collect();
+        keys.sort_unstable();
+        let mut stretch_sum = 0.0;
+        for key in &keys {
             let (Some((before, _)), Some((after, _))) =
                 (self.placed.get(key), copy.placed.get(key))
             else {
@@ -254,17 +324,31 @@ impl Pce {
                     .lspdb
                     .with(key, |e| String::from_utf8_lossy(&e.name).into_owned())
                     .unwrap_or_default();
+                let (b, a) = (delay(before_topo, before), delay(after_topo, after));
+                let stretch = if b > 0 { a as f64 / b as f64 } else { 1.0 };
+                report.stretch_max = if report.moved.is_empty() {
+                    stretch
+                } else {
+                    report.stretch_max.max(stretch)
+                };
+                stretch_sum += stretch;
                 report.moved.push(Moved {
                     pcc: key.pcc.to_string(),
                     name,
-                    delay_before_us: delay(before_topo, before),
-                    delay_after_us: delay(after_topo, after),
+                    delay_before_us: b,
+                    delay_after_us: a,
                 });
             }
         }
+        if !report.moved.is_empty() {
+            report.stretch_mean = stretch_sum / report.moved.len() as f64;
+        }
         let status = |p: &Self, k: &LspKey| p.lspdb.with(k, |e| e.control.disjointness_status);
         let mut less: Vec<String> = Vec::new();
-        for (key, groups) in &self.lsp_groups {
+        for key in &keys {
+            let Some(groups) = self.lsp_groups.get(key) else {
+                continue;
+            };
             let (Some(Some(b)), Some(a)) = (status(self, key), status(&copy, key)) else {
                 continue;
             };
@@ -279,16 +363,15 @@ impl Pce {
         }
         less.sort();
         report.groups_less_disjoint = less;
-        let reserved = copy.reserved();
-        let capacity = after_topo.bandwidths();
-        report.utilization = reserved
-            .iter()
-            .zip(capacity)
-            .enumerate()
-            .filter(|(_, (&r, &c))| r > 0.0 && c.is_finite() && c > 0.0)
-            .map(|(i, (r, c))| (after_topo.link_name(LinkId(i as u32)), r / c))
-            .collect();
-        report.max_utilization = report.utilization.values().copied().fold(0.0, f64::max);
+        let after = copy.reserved();
+        for (i, u) in utilization(&after, after_topo.bandwidths()) {
+            report.max_utilization = report.max_utilization.max(u);
+            if after.get(i) != reserved.get(i) {
+                report
+                    .utilization
+                    .insert(after_topo.link_name(LinkId(i as u32)), u);
+            }
+        }
         report
     }
 }

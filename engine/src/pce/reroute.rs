@@ -212,22 +212,9 @@ impl Pce {
         lsps
     }
 
-    /// The controlled LSPs whose computed paths use any of `links`.
+    /// The controlled LSPs whose computed paths use any of `links`, sorted.
     pub(super) fn lsps_on(&self, links: &[LinkId]) -> Vec<LspKey> {
-        let mut hit = vec![false; self.topology.link_count()];
-        for l in links {
-            if let Some(h) = hit.get_mut(l.index()) {
-                *h = true;
-            }
-        }
-        let mut keys: Vec<LspKey> = self
-            .placed
-            .iter()
-            .filter(|(_, (path, _))| path.iter().any(|l| hit.get(l.index()) == Some(&true)))
-            .map(|(k, _)| *k)
-            .collect();
-        keys.sort_unstable();
-        keys
+        self.placed.on(links, self.topology.link_count())
     }
 
     /// Delegated LSPs without a path (a scan of the database: only when a

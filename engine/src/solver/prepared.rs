@@ -2,11 +2,11 @@
 //! tables.
 
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::cspf::Objective;
 use super::landmarks::Landmarks;
-use crate::topology::{NodeId, Topology};
+use crate::topology::{LinkId, NodeId, Topology};
 
 /// A topology snapshot with what the searches need beyond it: landmark
 /// lower bounds (`landmarks`), per objective, and per affinity class that
@@ -23,6 +23,15 @@ pub struct Prepared {
     /// Shared with the snapshots before this one while changes only
     /// lengthened links ([`Prepared::after`]).
     landmarks: Arc<Landmarks>,
+    /// Each node's piece of the network (links up, either direction),
+    /// found when first asked: ends in different pieces have no path, and
+    /// no search needs to prove it (what a failure that cuts the network
+    /// asks of every LSP across the cut).
+    pieces: OnceLock<Vec<u32>>,
+    /// Whether every link's reverse is the link back between the same two
+    /// nodes: then a node's links in are its links out's reverses, and a
+    /// search can go backwards ([`Self::links_in_known`]).
+    paired: OnceLock<bool>,
 }
 
 impl Prepared {
@@ -32,6 +41,8 @@ impl Prepared {
         Self {
             topology,
             landmarks,
+            pieces: OnceLock::new(),
+            paired: OnceLock::new(),
         }
     }
 
@@ -48,10 +59,78 @@ impl Prepared {
             Self {
                 topology,
                 landmarks: Arc::clone(&self.landmarks),
+                pieces: OnceLock::new(),
+                // Same structure (`only_lengthens`).
+                paired: self.paired.clone(),
             }
         } else {
             Self::new(topology)
         }
+    }
+
+    /// Whether every link into a node is the reverse of one of its links
+    /// out (each link paired with the link back).
+    pub fn links_in_known(&self) -> bool {
+        *self.paired.get_or_init(|| {
+            let t = &self.topology;
+            (0..t.link_count() as u32).map(LinkId).all(|l| {
+                match (t.link(l), t.reverse(l).and_then(|r| t.link(r))) {
+                    (Some(a), Some(b)) => a.from == b.to && a.to == b.from,
+                    _ => false,
+                }
+            })
+        })
+    }
+
+    /// Whether no path can join `a` and `b`, both up: no chain of links up
+    /// joins them, whatever the direction.
+    pub fn separated(&self, a: NodeId, b: NodeId) -> bool {
+        let pieces = self.pieces.get_or_init(|| self.find_pieces());
+        self.apart(pieces, a, b)
+    }
+
+    /// Each node's piece of the network made of the links up, either
+    /// direction (union-find).
+    fn find_pieces(&self) -> Vec<u32> {
+        let t = &self.topology;
+        let mut parent: Vec<u32> = (0..t.node_count() as u32).collect();
+        fn root(parent: &mut [u32], mut n: u32) -> u32 {
+            while let Some(&p) = parent.get(n as usize) {
+                if p == n {
+                    break;
+                }
+                let up = parent.get(p as usize).copied().unwrap_or(p);
+                if let Some(slot) = parent.get_mut(n as usize) {
+                    *slot = up;
+                }
+                n = p;
+            }
+            n
+        }
+        for n in 0..t.node_count() as u32 {
+            for l in t.out_links(NodeId(n)) {
+                let Some(h) = t.hot().get(l as usize) else {
+                    continue;
+                };
+                if h.flags & crate::topology::HotLink::UP != 0 {
+                    let (x, y) = (root(&mut parent, n), root(&mut parent, h.to));
+                    if let Some(slot) = parent.get_mut(x.max(y) as usize) {
+                        *slot = x.min(y);
+                    }
+                }
+            }
+        }
+        (0..t.node_count() as u32)
+            .map(|n| root(&mut parent, n))
+            .collect()
+    }
+
+    /// Whether `a` and `b`, both up, are in different `pieces`
+    /// ([`Self::find_pieces`]).
+    fn apart(&self, pieces: &[u32], a: NodeId, b: NodeId) -> bool {
+        let up = |n: NodeId| self.topology.node(n).is_some_and(|n| n.up);
+        // An end unknown or down is the search's to report, as such.
+        up(a) && up(b) && pieces.get(a.index()) != pieces.get(b.index())
     }
 
     /// Whether `other` uses this one's landmark tables.

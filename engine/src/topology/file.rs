@@ -626,13 +626,13 @@ impl TopologyFile {
             .collect();
         let mut topo = Topology {
             nodes,
-            by_interface,
+            by_interface: std::sync::Arc::new(by_interface),
             links,
-            first_link,
-            reverse,
+            first_link: std::sync::Arc::new(first_link),
+            reverse: std::sync::Arc::new(reverse),
             srlgs,
-            by_name,
-            by_address,
+            by_name: std::sync::Arc::new(by_name),
+            by_address: std::sync::Arc::new(by_address),
             ..Topology::default()
         };
         topo.refresh();

@@ -15,6 +15,7 @@ pub mod file;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 pub use self::file::{Direction, LinkSpec, NodeSpec, TopologyError, TopologyFile};
 
@@ -117,15 +118,15 @@ pub struct Topology {
     /// Directed links, sorted by `from` (CSR order).
     links: Vec<Link>,
     /// `first_link[n]..first_link[n + 1]` are node `n`'s outgoing links.
-    first_link: Vec<u32>,
+    first_link: Arc<Vec<u32>>,
     /// For each link, the opposite direction of the same physical link.
-    reverse: Vec<LinkId>,
+    reverse: Arc<Vec<LinkId>>,
     /// SRLG values of all links, each link holding a range.
     srlgs: Vec<u32>,
-    by_name: HashMap<String, NodeId>,
-    by_address: HashMap<IpAddr, NodeId>,
+    by_name: Arc<HashMap<String, NodeId>>,
+    by_address: Arc<HashMap<IpAddr, NodeId>>,
     /// Numbered interfaces: the directed link whose local address it is.
-    by_interface: HashMap<IpAddr, LinkId>,
+    by_interface: Arc<HashMap<IpAddr, LinkId>>,
 }
 
 /// One interface of a link: how an event names one of parallel links.

@@ -102,15 +102,15 @@ pub(in crate::pce) struct InterPce {
     /// of it), the latest last. Usually one; two while a PCC moves its
     /// delegation from one PCE to another and the first has not heard yet:
     /// when the latest withdraws, the other's sub-delegation stands.
-    claims: HashMap<LspKey, Vec<IpAddr>>,
+    claims: crate::pce::SharedMap<LspKey, Vec<IpAddr>>,
     /// The LSPs a PCC delegated to us directly (a superset: entries whose
     /// LSP no longer says so are dropped when met), so that deciding again
     /// who computes what costs the delegated LSPs, not the database.
-    pcc_delegated: BTreeSet<LspKey>,
+    pcc_delegated: imbl::OrdSet<LspKey>,
     /// The LSPs each peer taught us (a superset: entries whose LSP no
     /// longer lists the peer as a source are dropped when met), so that
     /// forgetting what a peer taught costs its LSPs, not the database.
-    taught: HashMap<IpAddr, HashSet<LspKey>>,
+    taught: HashMap<IpAddr, imbl::HashSet<LspKey>>,
     /// SPEAKER-ENTITY-IDs other than the default ([`owner_id`]): a PCC's
     /// own (RFC 8232, from its Open), a long name's bytes.
     speakers: HashMap<PccId, Bytes>,
@@ -131,8 +131,8 @@ impl InterPce {
             peer_initiated: HashMap::new(),
             relays: HashMap::new(),
             pcc_info: HashMap::new(),
-            claims: HashMap::new(),
-            pcc_delegated: BTreeSet::new(),
+            claims: crate::pce::SharedMap::new(),
+            pcc_delegated: imbl::OrdSet::new(),
             taught: HashMap::new(),
             speakers: HashMap::new(),
             named: HashMap::new(),
@@ -187,7 +187,7 @@ impl Pce {
     /// `peer` sub-delegates `key` to us (a report with D=1).
     pub(in crate::pce) fn claim(&mut self, key: LspKey, peer: IpAddr) {
         if let Some(i) = self.inter.as_mut() {
-            let v = i.claims.entry(key).or_default();
+            let v = i.claims.get_or_insert_with(key, Vec::new);
             v.retain(|p| *p != peer);
             v.push(peer);
         }
@@ -220,8 +220,15 @@ impl Pce {
             return Vec::new();
         };
         let lspdb = &self.lspdb;
-        i.pcc_delegated
-            .retain(|k| lspdb.with(k, |e| e.control.inter().pcc_delegated) == Some(true));
+        let gone: Vec<LspKey> = i
+            .pcc_delegated
+            .iter()
+            .filter(|k| lspdb.with(k, |e| e.control.inter().pcc_delegated) != Some(true))
+            .copied()
+            .collect();
+        for k in &gone {
+            i.pcc_delegated.remove(k);
+        }
         let mut keys: Vec<LspKey> = i
             .pcc_delegated
             .iter()
