@@ -31,3 +31,37 @@ pub fn igp_request((a, b): (u32, u32), constraints: &Constraints) -> PathRequest
         constraints: constraints.clone(),
     }
 }
+
+/// The LSPs of an end-point file (`topo-gen`: `HEAD:TAIL` router IDs, one
+/// a line) as path requests on `topo`, 100 Mb/s each, as `pcc-sim` asks;
+/// lines naming no node are left out.
+pub fn from_endpoint_file(
+    topo: &pce_engine::solver::Prepared,
+    path: &str,
+) -> Vec<pce_engine::solver::cspf::PathRequest> {
+    use pce_engine::pcreq::{path_request, PathAsk};
+    use pcep::wire::object::Bandwidth;
+    use pcep::wire::{Attributes, PathSetupType};
+    let attributes = Attributes {
+        bandwidth: Some(Bandwidth {
+            bandwidth: 12_500_000.0,
+            ..Bandwidth::default()
+        }),
+        ..Attributes::default()
+    };
+    std::fs::read_to_string(path)
+        .expect("an end-point file")
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .filter_map(|(a, b)| {
+            let ask = PathAsk {
+                source: a.parse().ok()?,
+                destination: b.parse().ok()?,
+                attributes: &attributes,
+                setup: PathSetupType::RSVP_TE,
+                peer_sr: None,
+            };
+            path_request(topo, &ask).ok()
+        })
+        .collect()
+}

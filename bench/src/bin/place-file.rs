@@ -10,12 +10,9 @@
 
 use std::time::Instant;
 
-use pce_engine::pcreq::{path_request, PathAsk};
 use pce_engine::solver::placement::Placement;
 use pce_engine::solver::Prepared;
 use pce_engine::topology::{LinkId, TopologyEvent, TopologyFile};
-use pcep::wire::object::Bandwidth;
-use pcep::wire::{Attributes, PathSetupType};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -36,28 +33,7 @@ fn main() {
         .expect("a thread pool");
     let file = TopologyFile::load(std::path::Path::new(topology)).expect("a topology file");
     let topo = pool.install(|| Prepared::from(file));
-    let attributes = Attributes {
-        bandwidth: Some(Bandwidth {
-            bandwidth: 12_500_000.0,
-            ..Bandwidth::default()
-        }),
-        ..Attributes::default()
-    };
-    let requests: Vec<_> = std::fs::read_to_string(pairs)
-        .expect("an end-point file")
-        .lines()
-        .filter_map(|l| l.split_once(':'))
-        .filter_map(|(a, b)| {
-            let ask = PathAsk {
-                source: a.parse().ok()?,
-                destination: b.parse().ok()?,
-                attributes: &attributes,
-                setup: PathSetupType::RSVP_TE,
-                peer_sr: None,
-            };
-            path_request(&topo, &ask).ok()
-        })
-        .collect();
+    let requests = pce_bench::queries::from_endpoint_file(&topo, pairs);
     // Once to let the landmark classes settle, as the daemon's first
     // placement does; then timed.
     let _ = pool.install(|| Placement::place(&topo, &requests));
