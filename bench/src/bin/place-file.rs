@@ -4,8 +4,13 @@
 //! pcc-sim asks), then the busiest link failed and its LSPs rerouted with
 //! `Placement::reroute`; on THREADS threads. Prints milliseconds.
 //!
+//! With `naive K` (bench/plan.sh's baseline), then K failures spread over
+//! the links, each with every LSP placed again from nothing on what is
+//! left (what a what-if would cost that re-placed everything per failure):
+//! the mean per failure.
+//!
 //! ```sh
-//! place-file TOPOLOGY.json ENDPOINTS.txt THREADS
+//! place-file TOPOLOGY.json ENDPOINTS.txt THREADS [naive K]
 //! ```
 
 use std::time::Instant;
@@ -72,4 +77,33 @@ fn main() {
         moved.len(),
         reroute.as_secs_f64() * 1e3,
     );
+    if let (Some("naive"), Some(k)) = (
+        args.get(3).map(String::as_str),
+        args.get(4).and_then(|k| k.parse::<u32>().ok()),
+    ) {
+        let links = topo.link_count() as u32;
+        let mut total = 0.0;
+        let mut failures = 0u32;
+        for i in 0..k {
+            let l = topo.link(LinkId(i * (links / k.max(1)))).expect("a link");
+            let name = |n| topo.node(n).map(|n| n.name.clone()).unwrap_or_default();
+            let Ok(down) = topo.apply(&TopologyEvent::LinkState {
+                a: name(l.from),
+                b: name(l.to),
+                up: false,
+                a_interface: None,
+            }) else {
+                continue; // one of parallel links: named by its interface
+            };
+            let after = topo.after(std::sync::Arc::new(down));
+            let t = Instant::now();
+            let _ = pool.install(|| Placement::place(&after, &requests));
+            total += t.elapsed().as_secs_f64();
+            failures += 1;
+        }
+        println!(
+            "threads={threads} naive: {failures} failures, every LSP placed again: {:.1} ms per failure",
+            total * 1e3 / f64::from(failures.max(1))
+        );
+    }
 }

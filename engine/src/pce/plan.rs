@@ -188,6 +188,23 @@ pub struct WorstLink {
     pub scenario: Option<String>,
 }
 
+/// Whether an event only takes links or nodes down or up (no capacity or
+/// metric changes).
+fn is_state(e: &TopologyEvent) -> bool {
+    match e {
+        TopologyEvent::LinkState { .. } | TopologyEvent::NodeState { .. } => true,
+        TopologyEvent::Link { set, .. } => {
+            set.is_empty()
+                || LinkPatch {
+                    up: None,
+                    ..set.clone()
+                }
+                .is_empty()
+        }
+        _ => false,
+    }
+}
+
 /// Each link's reservation over its reservable bandwidth, where that is a
 /// utilization (finite and positive bandwidth).
 fn utilization<'a>(
@@ -210,17 +227,20 @@ impl Pce {
         let reserved = self.reserved();
         let topo = self.topology.topology();
         let mut base = Base::default();
+        let mut busiest: Vec<(f64, LinkId)> = Vec::new();
         for (i, u) in utilization(&reserved, topo.bandwidths()) {
             if u > 0.0 {
                 base.utilization.insert(topo.link_name(LinkId(i as u32)), u);
                 base.max_utilization = base.max_utilization.max(u);
+                busiest.push((u, LinkId(i as u32)));
             }
         }
+        busiest.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         // Which LSPs each link carries, built once here for every copy.
         let _ = self.lsps_on(&[]);
         let reports: Vec<ScenarioReport> = scenarios
             .par_iter()
-            .map(|s| self.scenario(s, &reserved, now))
+            .map(|s| self.scenario(s, &reserved, &busiest, now))
             .collect();
         let mut worst: BTreeMap<&str, (f64, Option<&str>)> = base
             .utilization
@@ -269,8 +289,15 @@ impl Pce {
     }
 
     /// One scenario on a copy of this core (`reserved`: this core's
-    /// reservations, per link).
-    fn scenario(&self, s: &Scenario, reserved: &[f64], now: Instant) -> ScenarioReport {
+    /// reservations, per link; `busiest`: its links by utilization, the
+    /// busiest first).
+    fn scenario(
+        &self,
+        s: &Scenario,
+        reserved: &[f64],
+        busiest: &[(f64, LinkId)],
+        now: Instant,
+    ) -> ScenarioReport {
         let mut report = ScenarioReport {
             name: s.name.clone(),
             error: None,
@@ -363,14 +390,45 @@ impl Pce {
         }
         less.sort();
         report.groups_less_disjoint = less;
-        let after = copy.reserved();
-        for (i, u) in utilization(&after, after_topo.bandwidths()) {
-            report.max_utilization = report.max_utilization.max(u);
-            if after.get(i) != reserved.get(i) {
-                report
-                    .utilization
-                    .insert(after_topo.link_name(LinkId(i as u32)), u);
+        // Only the links on the recomputed LSPs' paths, before and after,
+        // can carry another reservation; a change of capacity (a caller's
+        // event that is not a state) changes the links it names.
+        let mut touched: Vec<LinkId> = Vec::new();
+        for key in &keys {
+            for p in [self.placed.get(key), copy.placed.get(key)]
+                .into_iter()
+                .flatten()
+            {
+                touched.extend_from_slice(&p.0);
             }
+        }
+        if !s.events.iter().all(is_state) {
+            touched.extend(before_topo.changed_links(after_topo));
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        let capacity = after_topo.bandwidths();
+        for &l in &touched {
+            let (Some(&c), Some(&was)) = (capacity.get(l.index()), reserved.get(l.index())) else {
+                continue;
+            };
+            if !(c.is_finite() && c > 0.0) {
+                continue;
+            }
+            let now = copy.reservations.reserved(l);
+            let u = now / c;
+            report.max_utilization = report.max_utilization.max(u);
+            let before = before_topo.bandwidths().get(l.index()).copied();
+            if now != was || before != Some(c) {
+                report.utilization.insert(after_topo.link_name(l), u);
+            }
+        }
+        // The busiest link the scenario did not touch, as without failure.
+        if let Some(&(u, _)) = busiest
+            .iter()
+            .find(|(_, l)| touched.binary_search(l).is_err())
+        {
+            report.max_utilization = report.max_utilization.max(u);
         }
         report
     }

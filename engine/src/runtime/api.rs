@@ -1727,6 +1727,10 @@ async fn plan(
             "upgrade_above: {upgrade_above} is not a utilization"
         )));
     }
+    let _permits = SOLVER_SLOTS
+        .acquire_many(u32::try_from(solver_cores()).unwrap_or(1))
+        .await
+        .map_err(|e| ApiError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
     let core = api
         .core
         .command(Command::Copy)
@@ -2624,6 +2628,16 @@ fn unreachable(e: crate::pcreq::Unreachable) -> ApiError {
     )
 }
 
+/// The cores the API's own solver work may use: `POST /compute` takes
+/// one, a plan (`POST /plan`, on every core) all of them, so plans run
+/// one at a time and computations wait for a plan, and the other way round.
+static SOLVER_SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(solver_cores()));
+
+fn solver_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// An offline path or group computation on the current topology
 /// (bandwidth held by placed LSPs is not counted).
 async fn compute(
@@ -2634,11 +2648,7 @@ async fn compute(
     // A computation may take seconds (a disjoint group's exact search at
     // full effort): on a blocking thread, one per core at a time, never on
     // the runtime's workers.
-    static COMPUTING: std::sync::LazyLock<tokio::sync::Semaphore> =
-        std::sync::LazyLock::new(|| {
-            tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, |n| n.get()))
-        });
-    let _permit = COMPUTING
+    let _permit = SOLVER_SLOTS
         .acquire()
         .await
         .map_err(|e| ApiError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;

@@ -625,7 +625,7 @@ impl TopologyFile {
             .filter_map(|(i, l)| Some((l.local_address?, LinkId(i as u32))))
             .collect();
         let mut topo = Topology {
-            nodes,
+            nodes: std::sync::Arc::new(nodes),
             by_interface: std::sync::Arc::new(by_interface),
             links,
             first_link: std::sync::Arc::new(first_link),

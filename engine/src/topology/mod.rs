@@ -110,7 +110,7 @@ impl HotLink {
 /// An immutable topology snapshot.
 #[derive(Clone, Debug, Default)]
 pub struct Topology {
-    nodes: Vec<Node>,
+    nodes: Arc<Vec<Node>>,
     /// Hot copy of `links` for the search loop, same indices.
     hot: Vec<HotLink>,
     /// Reservable bandwidth per link, same indices.
@@ -375,27 +375,45 @@ impl Topology {
 
     /// Rebuild the derived arrays after `nodes` or `links` changed.
     pub(crate) fn refresh(&mut self) {
-        self.hot = self
-            .links
-            .iter()
-            .map(|l| HotLink {
-                to: l.to.0,
-                igp: l.igp,
-                te: l.te,
-                delay_us: l.delay_us,
-                admin_groups: l.admin_groups,
-                // A link is usable when it and both its ends are up.
-                flags: if l.up
-                    && self.nodes.get(l.to.index()).is_some_and(|n| n.up)
-                    && self.nodes.get(l.from.index()).is_some_and(|n| n.up)
-                {
-                    HotLink::UP
-                } else {
-                    0
-                } | if l.srlg_len > 0 { HotLink::HAS_SRLG } else { 0 },
-            })
-            .collect();
+        self.hot = self.links.iter().map(|l| self.hot_of(l)).collect();
         self.bandwidth = self.links.iter().map(|l| l.bandwidth).collect();
+    }
+
+    /// [`Self::refresh`] of `links` only (the others unchanged, their
+    /// nodes' states too).
+    fn refresh_links(&mut self, links: &[LinkId]) {
+        for &id in links {
+            let Some(l) = self.links.get(id.index()) else {
+                continue;
+            };
+            let (hot, bandwidth) = (self.hot_of(l), l.bandwidth);
+            if let Some(h) = self.hot.get_mut(id.index()) {
+                *h = hot;
+            }
+            if let Some(b) = self.bandwidth.get_mut(id.index()) {
+                *b = bandwidth;
+            }
+        }
+    }
+
+    /// A link's hot copy.
+    fn hot_of(&self, l: &Link) -> HotLink {
+        HotLink {
+            to: l.to.0,
+            igp: l.igp,
+            te: l.te,
+            delay_us: l.delay_us,
+            admin_groups: l.admin_groups,
+            // A link is usable when it and both its ends are up.
+            flags: if l.up
+                && self.nodes.get(l.to.index()).is_some_and(|n| n.up)
+                && self.nodes.get(l.from.index()).is_some_and(|n| n.up)
+            {
+                HotLink::UP
+            } else {
+                0
+            } | if l.srlg_len > 0 { HotLink::HAS_SRLG } else { 0 },
+        }
     }
 
     /// A node's outgoing links, as a contiguous range of link IDs.
@@ -447,6 +465,8 @@ impl Topology {
     /// changes incrementally (a metric *decrease* can also make other LSPs'
     /// paths suboptimal: that is global reoptimization's job).
     pub fn changed_links(&self, next: &Self) -> Vec<LinkId> {
+        // Nodes shared: no node's state changed.
+        let same_nodes = Arc::ptr_eq(&self.nodes, &next.nodes);
         self.links
             .iter()
             .zip(&next.links)
@@ -459,8 +479,9 @@ impl Topology {
                     || a.delay_us != b.delay_us
                     || a.admin_groups != b.admin_groups
                     || self.srlgs(a) != next.srlgs(b)
-                    || self.node(a.to).map(|n| n.up) != next.node(b.to).map(|n| n.up)
-                    || self.node(a.from).map(|n| n.up) != next.node(b.from).map(|n| n.up)
+                    || (!same_nodes
+                        && (self.node(a.to).map(|n| n.up) != next.node(b.to).map(|n| n.up)
+                            || self.node(a.from).map(|n| n.up) != next.node(b.from).map(|n| n.up)))
             })
             .map(|(i, _)| LinkId(i as u32))
             .collect()
@@ -537,10 +558,14 @@ impl Topology {
     /// none when one cannot be (the error names it).
     pub fn apply_all(&self, events: &[TopologyEvent]) -> Result<Self, TopologyError> {
         let mut next = self.clone();
+        let mut touched = Some(Vec::new());
         for event in events {
-            self.apply_to(&mut next, event)?;
+            self.apply_to(&mut next, event, &mut touched)?;
         }
-        next.refresh();
+        match touched {
+            Some(links) => next.refresh_links(&links),
+            None => next.refresh(),
+        }
         Ok(next)
     }
 
@@ -589,13 +614,22 @@ impl Topology {
 
     /// Apply `event` to `next`, a copy of this snapshot (names and link
     /// indices are the same); `next.refresh()` is the caller's.
-    fn apply_to(&self, next: &mut Self, event: &TopologyEvent) -> Result<(), TopologyError> {
+    /// Apply `event` to `next` (a copy of this snapshot), noting in
+    /// `touched` the links whose own attributes it changed (`None`: more,
+    /// a node's state).
+    fn apply_to(
+        &self,
+        next: &mut Self,
+        event: &TopologyEvent,
+        touched: &mut Option<Vec<LinkId>>,
+    ) -> Result<(), TopologyError> {
         let (a, b, at, one_way, patch) = match event {
             TopologyEvent::NodeState { node, up } => {
                 let id = self.named(node)?;
-                if let Some(n) = next.nodes.get_mut(id.index()) {
+                if let Some(n) = Arc::make_mut(&mut next.nodes).get_mut(id.index()) {
                     n.up = *up;
                 }
+                *touched = None;
                 return Ok(());
             }
             TopologyEvent::LinkState {
@@ -670,6 +704,9 @@ impl Topology {
             let Some(l) = next.links.get_mut(id.index()) else {
                 continue;
             };
+            if let Some(t) = touched {
+                t.push(id);
+            }
             l.up = patch.up.unwrap_or(l.up);
             l.igp = patch.igp_metric.unwrap_or(l.igp);
             l.te = patch.te_metric.unwrap_or(l.te);
@@ -807,7 +844,7 @@ impl Topology {
             }
         }
         for event in &events {
-            self.apply_to(&mut next, event).ok()?;
+            self.apply_to(&mut next, event, &mut None).ok()?;
         }
         next.refresh();
         Some((next, events))
