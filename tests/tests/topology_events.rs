@@ -217,6 +217,10 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
         .find(|s| s["name"] == "link R1-R2")
         .unwrap();
     assert_eq!(r1r2["unplaceable"].as_array().unwrap().len(), 4, "{r1r2}");
+    // N-2 of shared risks: each of the 8 links has its own SRLG.
+    let (status, pairs) = post(r#"{"every": ["srlg_pairs"]}"#);
+    assert_eq!(status, 200, "{pairs}");
+    assert_eq!(pairs["scenarios"].as_array().unwrap().len(), 28, "{pairs}");
     assert_eq!(settled(&wait_json(&lsps, WAIT, ready)).unwrap(), after);
     for (body, says) in [
         (

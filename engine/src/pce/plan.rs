@@ -76,6 +76,26 @@ impl Scenario {
     }
 }
 
+impl Scenario {
+    /// Each pair of SRLGs down together (N-2 of shared risks): every link
+    /// carrying either.
+    pub fn every_srlg_pair(t: &Topology) -> Vec<Self> {
+        let single = Self::every_srlg(t);
+        let mut out = Vec::with_capacity(single.len() * single.len().saturating_sub(1) / 2);
+        for (i, a) in single.iter().enumerate() {
+            for b in single.iter().skip(i + 1) {
+                let mut events = a.events.clone();
+                events.extend(b.events.iter().filter(|e| !a.events.contains(e)).cloned());
+                out.push(Self {
+                    name: format!("{} + {}", a.name, b.name.trim_start_matches("srlg ")),
+                    events,
+                });
+            }
+        }
+        out
+    }
+}
+
 /// Each physical link once, by its lower direction.
 fn physical(t: &Topology) -> Vec<LinkId> {
     (0..t.link_count() as u32)
@@ -224,6 +244,13 @@ impl Pce {
     /// the caller's pool; `upgrade_above`: the utilization from which a
     /// link is listed for an upgrade.
     pub fn what_if(&self, scenarios: &[Scenario], upgrade_above: f64, now: Instant) -> PlanReport {
+        let base = self.plan_base();
+        let reports = self.run_scenarios(&base, scenarios, now);
+        base.report(reports, upgrade_above)
+    }
+
+    /// What every scenario of a plan starts from (built once a plan).
+    pub fn plan_base(&self) -> PlanBase {
         let reserved = self.reserved();
         let topo = self.topology.topology();
         let mut base = Base::default();
@@ -238,10 +265,41 @@ impl Pce {
         busiest.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         // Which LSPs each link carries, built once here for every copy.
         let _ = self.lsps_on(&[]);
-        let reports: Vec<ScenarioReport> = scenarios
+        PlanBase {
+            reserved,
+            busiest,
+            base,
+        }
+    }
+
+    /// `scenarios` from `base` (this core's [`Pce::plan_base`]), each on
+    /// its own copy of this core, in parallel on the caller's pool.
+    pub fn run_scenarios(
+        &self,
+        base: &PlanBase,
+        scenarios: &[Scenario],
+        now: Instant,
+    ) -> Vec<ScenarioReport> {
+        scenarios
             .par_iter()
-            .map(|s| self.scenario(s, &reserved, &busiest, now))
-            .collect();
+            .map(|s| self.scenario(s, &base.reserved, &base.busiest, now))
+            .collect()
+    }
+}
+
+/// What every scenario of a plan starts from: the reservations, the links
+/// by utilization, the network without failure.
+#[derive(Clone, Debug)]
+pub struct PlanBase {
+    reserved: Vec<f64>,
+    busiest: Vec<(f64, LinkId)>,
+    base: Base,
+}
+
+impl PlanBase {
+    /// The plan's report from its scenarios' ones.
+    pub fn report(self, reports: Vec<ScenarioReport>, upgrade_above: f64) -> PlanReport {
+        let base = self.base;
         let mut worst: BTreeMap<&str, (f64, Option<&str>)> = base
             .utilization
             .iter()
@@ -287,7 +345,9 @@ impl Pce {
             most_unplaceable,
         }
     }
+}
 
+impl Pce {
     /// One scenario on a copy of this core (`reserved`: this core's
     /// reservations, per link; `busiest`: its links by utilization, the
     /// busiest first).

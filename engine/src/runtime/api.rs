@@ -1698,6 +1698,9 @@ pub struct PlanRequest {
     pub upgrade_above: Option<f64>,
 }
 
+/// Scenarios a plan runs first to say how long the whole would take.
+const PLAN_SAMPLE: usize = 32;
+
 /// `POST /plan`: what-if analysis on copies of the core
 /// (`pce::plan`), on a blocking thread; the live core goes on.
 async fn plan(
@@ -1710,10 +1713,10 @@ async fn plan(
     if let Some(e) = b
         .every
         .iter()
-        .find(|e| !["links", "nodes", "srlgs"].contains(&e.as_str()))
+        .find(|e| !["links", "nodes", "srlgs", "srlg_pairs"].contains(&e.as_str()))
     {
         return Err(unprocessable(format!(
-            "every: {e:?} is none of links, nodes, srlgs"
+            "every: {e:?} is none of links, nodes, srlgs, srlg_pairs"
         )));
     }
     if b.every.is_empty() && b.scenarios.is_empty() {
@@ -1731,6 +1734,7 @@ async fn plan(
         .acquire_many(u32::try_from(solver_cores()).unwrap_or(1))
         .await
         .map_err(|e| ApiError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    let limit_s = api.shared.config.pce.plan_limit;
     let core = api
         .core
         .command(Command::Copy)
@@ -1752,15 +1756,56 @@ async fn plan(
             scenarios.extend(match e.as_str() {
                 "links" => Scenario::every_link(t),
                 "nodes" => Scenario::every_node(t),
-                _ => Scenario::every_srlg(t),
+                "srlgs" => Scenario::every_srlg(t),
+                _ => Scenario::every_srlg_pair(t),
             });
         }
         scenarios.extend(b.scenarios);
-        Ok(Json(core.what_if(
-            &scenarios,
-            upgrade_above,
-            crate::runtime::clock::now(),
-        )))
+        let now = crate::runtime::clock::now;
+        let base = core.plan_base();
+        // A plan that would run past the limit is refused before it
+        // starts: a sample of its scenarios, spread over it, says how long
+        // the whole would take (their reports are kept).
+        let limit = f64::from(limit_s);
+        let n = scenarios.len();
+        let step = (n / PLAN_SAMPLE).max(1);
+        let sample: Vec<usize> = (0..n).step_by(step).take(PLAN_SAMPLE).collect();
+        let mut reports: Vec<Option<crate::pce::plan::ScenarioReport>> = vec![None; n];
+        if n > PLAN_SAMPLE {
+            let picked: Vec<Scenario> = sample
+                .iter()
+                .filter_map(|&i| scenarios.get(i).cloned())
+                .collect();
+            let t0 = now();
+            let done = core.run_scenarios(&base, &picked, now());
+            let took = now().duration_since(t0).as_secs_f64();
+            let estimate = took * n as f64 / picked.len().max(1) as f64;
+            if estimate > limit {
+                return Err(unprocessable(format!(
+                    "a plan of {n} scenarios would take about {estimate:.0} s here \
+                     (a sample of {} took {took:.2} s), more than plan_limit ({limit_s} s): \
+                     ask for fewer scenarios, or raise [pce] plan_limit",
+                    picked.len()
+                )));
+            }
+            for (&i, r) in sample.iter().zip(done) {
+                if let Some(slot) = reports.get_mut(i) {
+                    *slot = Some(r);
+                }
+            }
+        }
+        let rest: Vec<Scenario> = scenarios
+            .iter()
+            .zip(&reports)
+            .filter(|(_, r)| r.is_none())
+            .map(|(s, _)| s.clone())
+            .collect();
+        let mut rest = core.run_scenarios(&base, &rest, now()).into_iter();
+        let reports = reports
+            .into_iter()
+            .filter_map(|r| r.or_else(|| rest.next()))
+            .collect();
+        Ok(Json(base.report(reports, upgrade_above)))
     })
     .await
     .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?

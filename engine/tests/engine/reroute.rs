@@ -723,11 +723,19 @@ fn a_snapshot_holds_the_topology_and_every_lsp_as_placed() {
 /// Topology A with three 2.5 Gb/s LSPs from PCC1 to PCC4 (no LSPA) and
 /// one of 2 Gb/s from PCC2 to PCC4 at setup priority 0, every link 10 Gb/s.
 fn topology_a_net(threads: usize) -> Net {
-    let file = TopologyFile::read(
+    let mut file = TopologyFile::read(
         &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../examples/topologies/draft-topology-a.json"),
     )
     .unwrap();
+    // Delays: 1 ms a link, and 3 ms more on R1-R2 (the plan's stretch).
+    for l in &mut file.links {
+        l.delay_us = if (l.a.as_str(), l.b.as_str()) == ("R1", "R2") {
+            4_000
+        } else {
+            1_000
+        };
+    }
     let addr = |s: &str| -> IpAddr { s.parse().unwrap() };
     let bw = |bps: f32| Bandwidth {
         bandwidth: bps / 8.0,
@@ -832,6 +840,32 @@ fn what_if_on_topology_a_is_what_the_pce_then_does() {
         "{:?}",
         report.most_unplaceable
     );
+    // R1-R3 down: PCC1's LSPs go from PCC1-R1-R3-R4-PCC4 (4 ms) to
+    // PCC1-R1-R2-R4-PCC4 (7 ms). Three LSPs computed again, each once.
+    assert!(r13
+        .moved
+        .iter()
+        .all(|m| (m.delay_before_us, m.delay_after_us) == (4_000, 7_000)));
+    assert_eq!((r13.stretch_max, r13.stretch_mean), (1.75, 1.75));
+    assert_eq!((r13.recomputed, r13.computations), (3, 3));
+    // N-2 of shared risks: R1-R2 with R1-R3 cuts PCC1 off; R3-R4 with
+    // R2-R4 cuts R4 off, and every LSP goes there.
+    let pairs = Scenario::every_srlg_pair(&topo);
+    assert_eq!(pairs.len(), 8 * 7 / 2);
+    let n2 = net.pool.install(|| net.pce.what_if(&pairs, 0.9, now));
+    let lost = |name: &str| {
+        let s = n2.scenarios.iter().find(|s| s.name == name).unwrap();
+        assert!(s.unplaceable.iter().all(|l| l.proven), "{s:?}");
+        let mut l: Vec<String> = s.unplaceable.iter().map(|l| l.name.clone()).collect();
+        l.sort();
+        l
+    };
+    assert_eq!(lost("srlg 101 + 106"), ["pcc1-1", "pcc1-2", "pcc1-3"]);
+    assert_eq!(
+        lost("srlg 104 + 107"),
+        ["pcc1-1", "pcc1-2", "pcc1-3", "pcc2"]
+    );
+    assert!(lost("srlg 100 + 102").len() == 4);
     // Live: R1-R3 goes down; the same LSPs move, to the same reservations.
     let event = scenarios
         .iter()
