@@ -221,6 +221,11 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
     let (status, pairs) = post(r#"{"every": ["srlg_pairs"]}"#);
     assert_eq!(status, 200, "{pairs}");
     assert_eq!(pairs["scenarios"].as_array().unwrap().len(), 28, "{pairs}");
+    // Demand growth alone: the network without failure, grown.
+    let (status, grown) = post(r#"{"demand": {"scale": 1.5}}"#);
+    assert_eq!(status, 200, "{grown}");
+    assert_eq!(grown["demand"]["scale"], 1.5, "{grown}");
+    assert!(grown["scenarios"].as_array().unwrap().is_empty(), "{grown}");
     assert_eq!(settled(&wait_json(&lsps, WAIT, ready)).unwrap(), after);
     for (body, says) in [
         (
@@ -228,6 +233,8 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
             "R9",
         ),
         (r#"{"every": ["racks"]}"#, "racks"),
+        (r#"{"demand": {"scale": 1.2, "names": ["nope"]}}"#, "nope"),
+        (r#"{"demand": {"scale": -1}}"#, "scale"),
         (r#"{}"#, "nothing to plan"),
     ] {
         let (status, v) = post(body);

@@ -96,6 +96,33 @@ impl Scenario {
     }
 }
 
+/// A change of demand a plan starts from: the bandwidth of the LSPs
+/// selected (all, or those of the PCCs and names given) times `scale`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Demand {
+    /// The factor (1.2: 20% more).
+    pub scale: f64,
+    /// Only the LSPs of these PCCs (addresses).
+    #[serde(default)]
+    pub pccs: Vec<std::net::IpAddr>,
+    /// Only the LSPs of these names.
+    #[serde(default)]
+    pub names: Vec<String>,
+}
+
+/// What a change of demand did, before any failure.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct DemandReport {
+    /// The factor.
+    pub scale: f64,
+    /// LSPs whose bandwidth changed (computed again, in setup-priority
+    /// order, the others holding theirs).
+    pub scaled: usize,
+    /// Of them, those left without a path.
+    pub unplaceable: Vec<PathlessLsp>,
+}
+
 /// Each physical link once, by its lower direction.
 fn physical(t: &Topology) -> Vec<LinkId> {
     (0..t.link_count() as u32)
@@ -172,6 +199,9 @@ pub struct Moved {
 /// What a set of scenarios does, and across them.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PlanReport {
+    /// The change of demand the plan starts from, when asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demand: Option<DemandReport>,
     /// The network without failure: each link's utilization (links with
     /// bandwidth and something on them) and the busiest.
     pub base: Base,
@@ -287,6 +317,81 @@ impl Pce {
     }
 }
 
+impl Pce {
+    /// A copy of this core with `demand` applied: the bandwidth of each
+    /// LSP it selects scaled (as the operator's constraint on a delegated
+    /// LSP, or in an initiated LSP's own), those LSPs computed again by the
+    /// live placement (setup-priority order, the others holding their
+    /// paths). An unknown PCC or name is an error naming it.
+    pub fn with_demand(
+        &self,
+        demand: &Demand,
+        now: Instant,
+    ) -> Result<(Self, DemandReport), String> {
+        if !(demand.scale.is_finite() && demand.scale > 0.0) {
+            return Err(format!(
+                "demand.scale: {} is not a positive factor",
+                demand.scale
+            ));
+        }
+        let keys: Vec<(LspKey, bytes::Bytes)> = self
+            .lspdb
+            .iter()
+            .map(|(k, e)| (*k, e.name.clone()))
+            .collect();
+        for pcc in &demand.pccs {
+            if !keys.iter().any(|(k, _)| k.pcc.addr() == Some(*pcc)) {
+                return Err(format!("demand.pccs: {pcc} has no LSP"));
+            }
+        }
+        for name in &demand.names {
+            if !keys.iter().any(|(_, n)| n.as_ref() == name.as_bytes()) {
+                return Err(format!("demand.names: no LSP is named {name:?}"));
+            }
+        }
+        let mut copy = self.clone();
+        copy.now = Some(now);
+        let mut selected = Vec::new();
+        for (key, name) in keys {
+            let by_pcc =
+                demand.pccs.is_empty() || key.pcc.addr().is_some_and(|a| demand.pccs.contains(&a));
+            let by_name = demand.names.is_empty()
+                || demand.names.iter().any(|n| n.as_bytes() == name.as_ref());
+            if !(by_pcc && by_name) {
+                continue;
+            }
+            let Some(plan) = copy.plan(key) else {
+                continue;
+            };
+            let Some(mut b) = plan.attributes.bandwidth else {
+                continue;
+            };
+            b.bandwidth *= demand.scale as f32;
+            let durable = super::name_key(key.pcc, &name);
+            if let Some(spec) = copy.initiated.get_mut(&durable) {
+                spec.attributes.bandwidth = Some(b);
+            } else {
+                let mut attributes = plan.attributes.clone();
+                attributes.bandwidth = Some(b);
+                copy.overrides.insert(durable, attributes);
+            }
+            selected.push(key);
+        }
+        let placed = copy.place(&selected);
+        let mut change = super::ChangeReport::default();
+        copy.report_lsps(&mut change, &placed, copy.counters.updates_sent);
+        copy.out.clear();
+        Ok((
+            copy,
+            DemandReport {
+                scale: demand.scale,
+                scaled: selected.len(),
+                unplaceable: change.lost_path,
+            },
+        ))
+    }
+}
+
 /// What every scenario of a plan starts from: the reservations, the links
 /// by utilization, the network without failure.
 #[derive(Clone, Debug)]
@@ -338,6 +443,7 @@ impl PlanBase {
             .collect();
         most_unplaceable.sort_by_key(|u| std::cmp::Reverse(u.2));
         PlanReport {
+            demand: None,
             base,
             scenarios: reports,
             worst,

@@ -1696,6 +1696,9 @@ pub struct PlanRequest {
     /// (default 0.8).
     #[serde(default)]
     pub upgrade_above: Option<f64>,
+    /// A change of demand the plan starts from (bandwidth scaled).
+    #[serde(default)]
+    pub demand: Option<crate::pce::plan::Demand>,
 }
 
 /// Scenarios a plan runs first to say how long the whole would take.
@@ -1719,9 +1722,10 @@ async fn plan(
             "every: {e:?} is none of links, nodes, srlgs, srlg_pairs"
         )));
     }
-    if b.every.is_empty() && b.scenarios.is_empty() {
+    if b.every.is_empty() && b.scenarios.is_empty() && b.demand.is_none() {
         return Err(unprocessable(
-            "nothing to plan: give every (links, nodes, srlgs) or scenarios".into(),
+            "nothing to plan: give every (links, nodes, srlgs, srlg_pairs), scenarios or demand"
+                .into(),
         ));
     }
     let upgrade_above = b.upgrade_above.unwrap_or(0.8);
@@ -1762,6 +1766,13 @@ async fn plan(
         }
         scenarios.extend(b.scenarios);
         let now = crate::runtime::clock::now;
+        let (core, demand) = match &b.demand {
+            Some(d) => {
+                let (grown, report) = core.with_demand(d, now()).map_err(unprocessable)?;
+                (Box::new(grown), Some(report))
+            }
+            None => (core, None),
+        };
         let base = core.plan_base();
         // A plan that would run past the limit is refused before it
         // starts: a sample of its scenarios, spread over it, says how long
@@ -1805,7 +1816,9 @@ async fn plan(
             .into_iter()
             .filter_map(|r| r.or_else(|| rest.next()))
             .collect();
-        Ok(Json(base.report(reports, upgrade_above)))
+        let mut plan = base.report(reports, upgrade_above);
+        plan.demand = demand;
+        Ok(Json(plan))
     })
     .await
     .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?

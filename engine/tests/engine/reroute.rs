@@ -866,6 +866,48 @@ fn what_if_on_topology_a_is_what_the_pce_then_does() {
         ["pcc1-1", "pcc1-2", "pcc1-3", "pcc2"]
     );
     assert!(lost("srlg 100 + 102").len() == 4);
+    // Demand 20% up: PCC2's 2.4 Gb/s (setup priority 0) first, then
+    // PCC1's 3 Gb/s each: R4->PCC4 holds 2.4 + 3 + 3 of 10, the third has
+    // no path (proven). The live core is not touched.
+    use pce_engine::pce::plan::Demand;
+    let grow = |scale, names: &[&str]| {
+        net.pce.with_demand(
+            &Demand {
+                scale,
+                pccs: Vec::new(),
+                names: names.iter().map(|n| n.to_string()).collect(),
+            },
+            now,
+        )
+    };
+    let (grown, d) = grow(1.2, &[]).unwrap();
+    assert_eq!(d.scaled, 4);
+    let lost: Vec<(&str, bool)> = d
+        .unplaceable
+        .iter()
+        .map(|l| (l.name.as_str(), l.proven))
+        .collect();
+    assert_eq!(lost, [("pcc1-3", true)]);
+    let g = grown.what_if(&[], 0.9, now);
+    assert!(
+        (g.base.utilization["R4->PCC4"] - 0.84).abs() < 1e-6,
+        "{:?}",
+        g.base
+    );
+    assert!((report.base.utilization["R4->PCC4"] - 0.95).abs() < 1e-9);
+    // Only pcc2, doubled: PCC1's keep their 7.5 Gb/s (not scaled, and the
+    // PCE preempts nothing), so pcc2's 4 Gb/s no longer fits R4->PCC4.
+    let (_, d) = grow(2.0, &["pcc2"]).unwrap();
+    assert_eq!(d.scaled, 1);
+    assert_eq!(
+        d.unplaceable
+            .iter()
+            .map(|l| l.name.as_str())
+            .collect::<Vec<_>>(),
+        ["pcc2"]
+    );
+    assert!(grow(1.2, &["nope"]).unwrap_err().contains("nope"));
+    assert!(grow(0.0, &[]).unwrap_err().contains("scale"));
     // Live: R1-R3 goes down; the same LSPs move, to the same reservations.
     let event = scenarios
         .iter()
