@@ -221,6 +221,31 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
     let (status, pairs) = post(r#"{"every": ["srlg_pairs"]}"#);
     assert_eq!(status, 200, "{pairs}");
     assert_eq!(pairs["scenarios"].as_array().unwrap().len(), 28, "{pairs}");
+    // The same through the CLI: a summary, and the whole answer in a file.
+    let answer = std::env::temp_dir().join(format!("plan-{}.json", std::process::id()));
+    let cli = Command::new(bin_dir().join("pce"))
+        .args(["plan", "--api", &base, "--every", "links,nodes", "-o"])
+        .arg(&answer)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&cli.stdout);
+    assert!(
+        cli.status.success(),
+        "{said} {}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    assert!(said.contains("16 scenarios"), "{said}");
+    assert!(said.contains("without a path in"), "{said}");
+    let whole: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&answer).unwrap()).unwrap();
+    std::fs::remove_file(&answer).unwrap();
+    assert_eq!(whole["scenarios"].as_array().unwrap().len(), 16);
+    let cli = Command::new(bin_dir().join("pce"))
+        .args(["plan", "--api", &base, "--every", "racks"])
+        .output()
+        .unwrap();
+    assert!(!cli.status.success());
+    assert!(String::from_utf8_lossy(&cli.stderr).contains("racks"));
     // Demand growth alone: the network without failure, grown.
     let (status, grown) = post(r#"{"demand": {"scale": 1.5}}"#);
     assert_eq!(status, 200, "{grown}");

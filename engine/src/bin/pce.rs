@@ -116,6 +116,15 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// A what-if plan on a running PCE (`POST /plan`): failures each
+    /// alone (`--every links,nodes,srlgs,srlg_pairs`), the caller's failure
+    /// sets, grown demand; a summary, the whole answer with `--output`.
+    Plan {
+        #[command(flatten)]
+        target: client::Target,
+        #[command(flatten)]
+        plan: client::PlanArgs,
+    },
     /// Make a management API token: print it (give it to the caller) and
     /// the `[[api_tokens]]` lines that let it in (only its SHA-256 goes in
     /// the configuration).
@@ -313,6 +322,7 @@ fn main() -> ExitCode {
         Command::Snapshot { target, output } => {
             client_exit("snapshot", client::snapshot(&target, output.as_deref()))
         }
+        Command::Plan { target, plan } => client_exit("plan", client::plan(&target, &plan)),
         Command::Lsp { target, command } => {
             client_exit("lsp", client::run(&target, "lsp", None, Some(&command)))
         }

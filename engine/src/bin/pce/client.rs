@@ -604,6 +604,151 @@ fn list_lsps(t: &Target, filter: Option<&LspFilter>) -> Result<(), String> {
     }
 }
 
+/// `pce plan`'s options (`POST /plan`).
+#[derive(Args, Clone)]
+pub(crate) struct PlanArgs {
+    /// Failures each alone: links, nodes, srlgs, srlg_pairs
+    /// (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) every: Vec<String>,
+    /// A JSON file of failure sets: `[{"name": ..., "events": [...]}]`.
+    #[arg(long)]
+    pub(crate) scenarios: Option<std::path::PathBuf>,
+    /// Start from grown demand: the selected LSPs' bandwidth times this.
+    #[arg(long)]
+    pub(crate) demand: Option<f64>,
+    /// With --demand: only the LSPs of these PCCs (comma-separated).
+    #[arg(long, value_delimiter = ',', requires = "demand")]
+    pub(crate) demand_pccs: Vec<String>,
+    /// With --demand: only the LSPs of these names (comma-separated).
+    #[arg(long, value_delimiter = ',', requires = "demand")]
+    pub(crate) demand_names: Vec<String>,
+    /// The utilization from which a link is listed for an upgrade.
+    #[arg(long, default_value_t = 0.8)]
+    pub(crate) upgrade_above: f64,
+    /// Write the whole answer (JSON) here.
+    #[arg(long, short)]
+    pub(crate) output: Option<std::path::PathBuf>,
+}
+
+/// `pce plan`: a what-if plan on a running PCE (`POST /plan`); a summary
+/// on standard output (the API's JSON with `--json`), the whole answer in
+/// `--output`.
+pub(crate) fn plan(t: &Target, a: &PlanArgs) -> Result<(), String> {
+    let scenarios: Value = match &a.scenarios {
+        Some(p) => {
+            let text = std::fs::read(p).map_err(|e| format!("--scenarios {}: {e}", p.display()))?;
+            serde_json::from_slice(&text)
+                .map_err(|e| format!("--scenarios {}: not JSON: {e}", p.display()))?
+        }
+        None => json!([]),
+    };
+    let mut body = json!({
+        "every": a.every,
+        "scenarios": scenarios,
+        "upgrade_above": a.upgrade_above,
+    });
+    if let Some(scale) = a.demand {
+        body["demand"] = json!({"scale": scale, "pccs": a.demand_pccs, "names": a.demand_names});
+    }
+    let url = format!("{}/plan", t.api.trim_end_matches('/'));
+    let bearer = t.token()?.map(|t| format!("Bearer {t}"));
+    let mut r = with_token(t.agent()?.post(&url), bearer.as_deref())
+        .header("content-type", "application/json")
+        .send(body.to_string())
+        .map_err(|e| {
+            format!(
+                "cannot reach the PCE's management API at {}: {e} (is `pce serve` running? --api URL)",
+                t.api
+            )
+        })?;
+    let status = r.status().as_u16();
+    let raw = r
+        .body_mut()
+        .with_config()
+        .limit(u64::MAX)
+        .read_to_vec()
+        .map_err(|e| format!("{url}: {e}"))?;
+    let v: Value = serde_json::from_slice(&raw).map_err(|e| format!("{url}: not JSON: {e}"))?;
+    if status >= 400 {
+        return Err(format!(
+            "{status}: {}",
+            v["error"].as_str().unwrap_or("error")
+        ));
+    }
+    if let Some(path) = &a.output {
+        std::fs::write(path, &raw).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if t.json {
+        println!("{v}");
+        return Ok(());
+    }
+    print!("{}", plan_summary(&v, a.upgrade_above));
+    Ok(())
+}
+
+/// A plan's answer in a few lines.
+fn plan_summary(v: &Value, upgrade_above: f64) -> String {
+    use std::fmt::Write;
+    let pct = |u: &Value| format!("{:.1}%", u.as_f64().unwrap_or(0.0) * 100.0);
+    let empty = Vec::new();
+    let list = |k: &str| v[k].as_array().unwrap_or(&empty);
+    let scenarios = list("scenarios");
+    let mut out = String::new();
+    if let Some(d) = v.get("demand") {
+        let _ = writeln!(
+            out,
+            "demand x{}: {} LSPs scaled, {} left without a path",
+            d["scale"],
+            d["scaled"],
+            d["unplaceable"].as_array().map_or(0, Vec::len)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "without failure: busiest link at {}",
+        pct(&v["base"]["max_utilization"])
+    );
+    let moved: usize = scenarios
+        .iter()
+        .map(|s| s["moved"].as_array().map_or(0, Vec::len))
+        .sum();
+    let lost: usize = scenarios
+        .iter()
+        .map(|s| s["unplaceable"].as_array().map_or(0, Vec::len))
+        .sum();
+    let _ = writeln!(
+        out,
+        "{} scenarios: {moved} LSP moves, {lost} LSPs left without a path",
+        scenarios.len()
+    );
+    for w in list("worst").iter().take(5) {
+        let _ = writeln!(
+            out,
+            "  worst {:<24} {:>7}  ({})",
+            w["link"].as_str().unwrap_or("?"),
+            pct(&w["utilization"]),
+            w["scenario"].as_str().unwrap_or("without failure")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{} links at or above {:.0}% in some scenario",
+        list("upgrades").len(),
+        upgrade_above * 100.0
+    );
+    for u in list("most_unplaceable").iter().take(5) {
+        let _ = writeln!(
+            out,
+            "  without a path in {} scenarios: {} {}",
+            u[2],
+            u[0].as_str().unwrap_or("?"),
+            u[1].as_str().unwrap_or("?")
+        );
+    }
+    out
+}
+
 /// Run a client command.
 pub(crate) fn run(
     t: &Target,
