@@ -313,17 +313,18 @@ fn call(t: &Target, method: &str, path: &str, body: Option<Value>) -> Result<Val
 /// `pce snapshot`: `GET /snapshot` into `output` (else standard output),
 /// a summary on standard error. The body is not parsed whole (it is
 /// hundreds of MB at 200,000 LSPs); only its counts are read back.
-pub(crate) fn snapshot(t: &Target, output: Option<&std::path::Path>) -> Result<(), String> {
-    let url = format!("{}/snapshot", t.api.trim_end_matches('/'));
-    let bearer = t.token()?.map(|t| format!("Bearer {t}"));
-    let mut r = with_token(t.agent()?.get(&url), bearer.as_deref())
-        .call()
-        .map_err(|e| {
-            format!(
-                "cannot reach the PCE's management API at {}: {e} (is `pce serve` running? --api URL)",
-                t.api
-            )
-        })?;
+/// The body of an answer however large, or the API's error.
+fn whole_answer(
+    t: &Target,
+    url: &str,
+    sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> Result<Vec<u8>, String> {
+    let mut r = sent.map_err(|e| {
+        format!(
+            "cannot reach the PCE's management API at {}: {e} (is `pce serve` running? --api URL)",
+            t.api
+        )
+    })?;
     let status = r.status().as_u16();
     let body = r
         .body_mut()
@@ -338,6 +339,17 @@ pub(crate) fn snapshot(t: &Target, output: Option<&std::path::Path>) -> Result<(
             v["error"].as_str().unwrap_or("error")
         ));
     }
+    Ok(body)
+}
+
+pub(crate) fn snapshot(t: &Target, output: Option<&std::path::Path>) -> Result<(), String> {
+    let url = format!("{}/snapshot", t.api.trim_end_matches('/'));
+    let bearer = t.token()?.map(|t| format!("Bearer {t}"));
+    let body = whole_answer(
+        t,
+        &url,
+        with_token(t.agent()?.get(&url), bearer.as_deref()).call(),
+    )?;
     #[derive(serde::Deserialize)]
     struct Counts {
         topology: Topology,
@@ -653,29 +665,14 @@ pub(crate) fn plan(t: &Target, a: &PlanArgs) -> Result<(), String> {
     }
     let url = format!("{}/plan", t.api.trim_end_matches('/'));
     let bearer = t.token()?.map(|t| format!("Bearer {t}"));
-    let mut r = with_token(t.agent()?.post(&url), bearer.as_deref())
-        .header("content-type", "application/json")
-        .send(body.to_string())
-        .map_err(|e| {
-            format!(
-                "cannot reach the PCE's management API at {}: {e} (is `pce serve` running? --api URL)",
-                t.api
-            )
-        })?;
-    let status = r.status().as_u16();
-    let raw = r
-        .body_mut()
-        .with_config()
-        .limit(u64::MAX)
-        .read_to_vec()
-        .map_err(|e| format!("{url}: {e}"))?;
+    let raw = whole_answer(
+        t,
+        &url,
+        with_token(t.agent()?.post(&url), bearer.as_deref())
+            .header("content-type", "application/json")
+            .send(body.to_string()),
+    )?;
     let v: Value = serde_json::from_slice(&raw).map_err(|e| format!("{url}: not JSON: {e}"))?;
-    if status >= 400 {
-        return Err(format!(
-            "{status}: {}",
-            v["error"].as_str().unwrap_or("error")
-        ));
-    }
     if let Some(path) = &a.output {
         std::fs::write(path, &raw).map_err(|e| format!("{}: {e}", path.display()))?;
     }
