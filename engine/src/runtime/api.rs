@@ -1738,7 +1738,15 @@ async fn plan(
         .acquire_many(u32::try_from(solver_cores()).unwrap_or(1))
         .await
         .map_err(|e| ApiError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
-    let limit_s = api.shared.config.pce.plan_limit;
+    // Held below the idle timeout: a connection idle that long is closed
+    // under a running plan, answer or not (measured).
+    let limit_s = api
+        .shared
+        .config
+        .pce
+        .plan_limit
+        .min(api.shared.config.pce.api_idle_timeout.saturating_sub(1))
+        .max(1);
     let core = api
         .core
         .command(Command::Copy)
@@ -1794,8 +1802,8 @@ async fn plan(
             if estimate > limit {
                 return Err(unprocessable(format!(
                     "a plan of {n} scenarios would take about {estimate:.0} s here \
-                     (a sample of {} took {took:.2} s), more than plan_limit ({limit_s} s): \
-                     ask for fewer scenarios, or raise [pce] plan_limit",
+                     (a sample of {} took {took:.2} s), more than the limit ({limit_s} s: [pce] plan_limit, \
+                     held below api_idle_timeout): ask for fewer scenarios, or raise them",
                     picked.len()
                 )));
             }

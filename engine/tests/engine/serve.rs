@@ -223,10 +223,6 @@ fn bad_configuration_is_refused_with_its_reason() {
             "[pce]\napi_idle_timeout = 0\n",
             &["api_idle_timeout", "1 to 3600"][..],
         ),
-        (
-            "[pce]\nplan_limit = 60\n",
-            &["plan_limit", "less than api_idle_timeout"][..],
-        ),
         ("[pce]\nplan_limit = 0\n", &["plan_limit", "1 second"][..]),
         ("[pce]\nupdate_window = 0\n", &["update_window", "1 to 65536"][..]),
         (
