@@ -319,7 +319,7 @@ fn encode_report(report: &StateReport) -> Option<Bytes> {
     Message::report_to_bytes(report, &store()).ok()
 }
 
-fn decode_report(wire: &Bytes) -> Option<StateReport> {
+pub(crate) fn decode_report(wire: &Bytes) -> Option<StateReport> {
     match Message::decode(wire.clone(), &store()) {
         Ok(Message::PcRpt(mut r)) => r.reports.pop(),
         _ => None,

@@ -181,6 +181,35 @@ impl Pce {
                 return;
             }
         };
+        // Members sharing a link (a fallback to less disjointness) must fit
+        // on it together: the solver admits each path alone.
+        let mut load: std::collections::HashMap<crate::topology::LinkId, f64> =
+            std::collections::HashMap::new();
+        for (plan, path) in used.iter().zip(&result.paths) {
+            let bw = plan
+                .attributes
+                .bandwidth
+                .map_or(0.0, |b| f64::from(b.bandwidth) * 8.0);
+            if plan.controlled && bw > 0.0 {
+                for l in &path.links {
+                    *load.entry(*l).or_default() += bw;
+                }
+            }
+        }
+        let over = load.iter().any(|(l, need)| {
+            topo.bandwidths()
+                .get(l.index())
+                .is_some_and(|b| b - self.reservations.reserved(*l) < *need)
+        });
+        if over {
+            for plan in used.iter().filter(|p| p.controlled) {
+                self.lspdb.with_mut(&plan.key, |e| {
+                    e.control.no_path = true;
+                    e.control.proven = false;
+                });
+            }
+            return;
+        }
         let achieved = result.achieved;
         let status = (u32::from(achieved.link) * DisjointnessFlags::LINK)
             | (u32::from(achieved.node) * DisjointnessFlags::NODE)

@@ -53,6 +53,7 @@ mod input;
 mod intent;
 mod inter_pce;
 pub(crate) mod lsp_sync;
+mod offline;
 mod pacing;
 mod pcerr;
 pub mod plan;

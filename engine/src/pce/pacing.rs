@@ -28,6 +28,13 @@ pub(crate) struct Paced {
     waiting: HashMap<LspKey, UpdateRequest>,
 }
 
+impl Paced {
+    /// Nothing in flight and nothing waiting.
+    pub(super) fn is_idle(&self) -> bool {
+        self.in_flight.is_empty() && self.waiting.is_empty() && self.order.is_empty()
+    }
+}
+
 impl Pce {
     /// Send `update` of `key` on `session` when its window has room and
     /// nothing waits before it, else keep it waiting (replacing an older

@@ -97,11 +97,13 @@ impl Scenario {
 }
 
 /// A change of demand a plan starts from: the bandwidth of the LSPs
-/// selected (all, or those of the PCCs and names given) times `scale`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// selected (all, or those of the PCCs and names given) times `scale`, and
+/// new LSPs (`add`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Demand {
-    /// The factor (1.2: 20% more).
+    /// The factor (1.2: 20% more; 1 by default).
+    #[serde(default = "one")]
     pub scale: f64,
     /// Only the LSPs of these PCCs (addresses).
     #[serde(default)]
@@ -109,6 +111,25 @@ pub struct Demand {
     /// Only the LSPs of these names.
     #[serde(default)]
     pub names: Vec<String>,
+    /// LSPs to add, as their PCCs would report them delegated (an LSP
+    /// file's; the API and the command line read them).
+    #[serde(skip)]
+    pub add: Vec<super::InitiateSpec>,
+}
+
+impl Default for Demand {
+    fn default() -> Self {
+        Self {
+            scale: 1.0,
+            pccs: Vec::new(),
+            names: Vec::new(),
+            add: Vec::new(),
+        }
+    }
+}
+
+const fn one() -> f64 {
+    1.0
 }
 
 /// What a change of demand did, before any failure.
@@ -119,7 +140,9 @@ pub struct DemandReport {
     /// LSPs whose bandwidth changed (computed again, in setup-priority
     /// order, the others holding theirs).
     pub scaled: usize,
-    /// Of them, those left without a path.
+    /// LSPs added.
+    pub added: usize,
+    /// Of them all, those left without a path.
     pub unplaceable: Vec<PathlessLsp>,
 }
 
@@ -351,6 +374,7 @@ impl Pce {
         }
         let mut copy = self.clone();
         copy.now = Some(now);
+        copy.assume_applied();
         let mut selected = Vec::new();
         for (key, name) in keys {
             let by_pcc =
@@ -377,15 +401,29 @@ impl Pce {
             }
             selected.push(key);
         }
-        let placed = copy.place(&selected);
+        let scaled = selected.len();
+        let added = if demand.add.is_empty() {
+            Vec::new()
+        } else {
+            copy.add_lsps(&demand.add, now)?
+        };
+        // The scaled LSPs and the added ones, placed together: the added
+        // ones had none, so every one left without a path is counted.
+        selected.extend(&added);
+        let placed: Vec<(LspKey, bool)> = copy
+            .place(&selected)
+            .into_iter()
+            .map(|(k, before)| (k, before && !added.contains(&k)))
+            .collect();
+        copy.assume_applied();
         let mut change = super::ChangeReport::default();
         copy.report_lsps(&mut change, &placed, copy.counters.updates_sent);
-        copy.out.clear();
         Ok((
             copy,
             DemandReport {
                 scale: demand.scale,
-                scaled: selected.len(),
+                scaled,
+                added: added.len(),
                 unplaceable: change.lost_path,
             },
         ))

@@ -24,7 +24,7 @@ use super::Pce;
 pub const FORMAT: &str = "pce-snapshot";
 
 /// The version this build writes and the newest it reads.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// A snapshot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -89,6 +89,10 @@ pub struct SnapshotLsp {
     /// Association groups (RFC 8697), with the disjointness asked.
     #[serde(default)]
     pub associations: Vec<Group>,
+    /// The disjointness its disjoint group achieves for it (the
+    /// DISJOINTNESS-STATUS flags, RFC 8800), when this PCE computed it.
+    #[serde(default)]
+    pub disjointness_status: Option<u32>,
     /// The last report's objects as the PCC sent them, hex.
     pub report: String,
 }
@@ -304,6 +308,7 @@ impl Pce {
                     disjointness: a.disjointness_configuration().map(|f| f.0),
                 })
                 .collect(),
+            disjointness_status: control.disjointness_status,
             report: hex::encode(&wire),
         })
     }

@@ -117,6 +117,7 @@ pub fn router(shared: Arc<Shared>, core: CoreHandle) -> Router {
         refusals: Arc::default(),
     };
     Router::new()
+        .route("/", get(super::web::view))
         .route("/health", get(health))
         .route("/sessions", get(sessions))
         .route("/lsps", get(lsps).post(create))
@@ -180,10 +181,13 @@ async fn authorize(
     };
     let caller = match checked {
         Ok(c) => c,
-        Err(_) if method == axum::http::Method::GET && path == "/health" => Caller {
-            name: "anonymous".into(),
-            role: Role::Read,
-        },
+        // The web view's page holds no state: its calls present the token.
+        Err(_) if method == axum::http::Method::GET && (path == "/health" || path == "/") => {
+            Caller {
+                name: "anonymous".into(),
+                role: Role::Read,
+            }
+        }
         Err(refusal) => {
             api.shared.metrics.api_unauthorized();
             api.refused(|suppressed| {
@@ -1353,28 +1357,8 @@ async fn create(
     body: Result<Json<CreateLsp>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let c = json_body(body)?;
-    if c.name.is_empty() || c.name.len() > 255 {
-        return Err(ApiError(
-            StatusCode::BAD_REQUEST,
-            "name: 1 to 255 bytes".into(),
-        ));
-    }
-    let setup = parse_setup(c.setup.as_deref())?;
     let topo = api.shared.topology.load_full();
-    let spec = InitiateSpec {
-        pcc: c.pcc,
-        name: c.name.clone(),
-        source: c.source,
-        destination: c.destination,
-        setup,
-        attributes: c.constraints.attributes(&topo)?,
-        color: c.color,
-        disjoint_group: c
-            .disjoint_group
-            .as_ref()
-            .map(|g| g.group(identity(&api)))
-            .transpose()?,
-    };
+    let spec = c.spec(&topo, identity(&api))?;
     let srp = api
         .core
         .run(PceCommand::Initiate(Box::new(spec)))
@@ -1384,6 +1368,69 @@ async fn create(
         StatusCode::CREATED,
         Json(serde_json::json!({ "pcc": c.pcc, "name": c.name, "srp_id": srp })),
     ))
+}
+
+impl CreateLsp {
+    /// What the core initiates (`me`: the default association source).
+    fn spec(
+        &self,
+        topo: &crate::topology::Topology,
+        me: Option<IpAddr>,
+    ) -> Result<InitiateSpec, ApiError> {
+        if self.name.is_empty() || self.name.len() > 255 {
+            return Err(ApiError(
+                StatusCode::BAD_REQUEST,
+                "name: 1 to 255 bytes".into(),
+            ));
+        }
+        Ok(InitiateSpec {
+            pcc: self.pcc,
+            name: self.name.clone(),
+            source: self.source,
+            destination: self.destination,
+            setup: parse_setup(self.setup.as_deref())?,
+            attributes: self.constraints.attributes(topo)?,
+            color: self.color,
+            disjoint_group: self
+                .disjoint_group
+                .as_ref()
+                .map(|g| g.group(me))
+                .transpose()?,
+        })
+    }
+}
+
+/// The LSPs of an LSP file (`pce plan --lsps`, `POST /plan`'s
+/// `demand.add`): each as the body of `POST /lsps`, on `topo` (its ends
+/// must be nodes' addresses); `me`: the default association source. An
+/// error names the LSP by its place and name.
+pub fn lsp_file(
+    lsps: &[serde_json::Value],
+    topo: &crate::topology::Topology,
+    me: Option<IpAddr>,
+) -> Result<Vec<InitiateSpec>, String> {
+    let mut names = std::collections::HashSet::new();
+    lsps.iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let named = v.get("name").and_then(|n| n.as_str()).unwrap_or("");
+            let item = format!("LSP {} {named:?}", i + 1);
+            let c: CreateLsp =
+                serde_json::from_value(v.clone()).map_err(|e| format!("{item}: {e}"))?;
+            for (what, a) in [("source", c.source), ("destination", c.destination)] {
+                if topo.node_by_address(a).is_none() {
+                    return Err(format!("{item}: {what} {a} is no node's address"));
+                }
+            }
+            if !names.insert((c.pcc, c.name.clone())) {
+                return Err(format!(
+                    "{item}: a second LSP of that name on PCC {}",
+                    c.pcc
+                ));
+            }
+            c.spec(topo, me).map_err(|e| format!("{item}: {}", e.1))
+        })
+        .collect()
 }
 
 async fn update(
@@ -1521,6 +1568,9 @@ struct NodeView {
 
 #[derive(Debug, Serialize)]
 struct LinkView {
+    /// As plans and snapshots name it (`A->B`, with the interface when
+    /// links are parallel).
+    name: String,
     from: String,
     to: String,
     igp_metric: u32,
@@ -1696,9 +1746,44 @@ pub struct PlanRequest {
     /// (default 0.8).
     #[serde(default)]
     pub upgrade_above: Option<f64>,
-    /// A change of demand the plan starts from (bandwidth scaled).
+    /// A change of demand the plan starts from (bandwidth scaled, LSPs
+    /// added).
     #[serde(default)]
-    pub demand: Option<crate::pce::plan::Demand>,
+    pub demand: Option<DemandAsk>,
+}
+
+/// `POST /plan`'s `demand`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemandAsk {
+    /// The factor on the bandwidth of the LSPs selected (1 by default).
+    #[serde(default)]
+    pub scale: Option<f64>,
+    /// Only the LSPs of these PCCs.
+    #[serde(default)]
+    pub pccs: Vec<IpAddr>,
+    /// Only the LSPs of these names.
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// LSPs to add, each as the body of `POST /lsps`.
+    #[serde(default)]
+    pub add: Vec<serde_json::Value>,
+}
+
+impl DemandAsk {
+    /// The core's demand, the LSPs added read on `topo`.
+    pub fn demand(
+        &self,
+        topo: &crate::topology::Topology,
+        me: Option<IpAddr>,
+    ) -> Result<crate::pce::plan::Demand, String> {
+        Ok(crate::pce::plan::Demand {
+            scale: self.scale.unwrap_or(1.0),
+            pccs: self.pccs.clone(),
+            names: self.names.clone(),
+            add: lsp_file(&self.add, topo, me).map_err(|e| format!("demand.add: {e}"))?,
+        })
+    }
 }
 
 /// Scenarios a plan runs first to say how long the whole would take.
@@ -1710,30 +1795,9 @@ async fn plan(
     State(api): State<Api>,
     body: Result<Json<PlanRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<crate::pce::plan::PlanReport>, ApiError> {
-    use crate::pce::plan::Scenario;
     let b = json_body(body)?;
     let unprocessable = |m: String| ApiError(StatusCode::UNPROCESSABLE_ENTITY, m);
-    if let Some(e) = b
-        .every
-        .iter()
-        .find(|e| !["links", "nodes", "srlgs", "srlg_pairs"].contains(&e.as_str()))
-    {
-        return Err(unprocessable(format!(
-            "every: {e:?} is none of links, nodes, srlgs, srlg_pairs"
-        )));
-    }
-    if b.every.is_empty() && b.scenarios.is_empty() && b.demand.is_none() {
-        return Err(unprocessable(
-            "nothing to plan: give every (links, nodes, srlgs, srlg_pairs), scenarios or demand"
-                .into(),
-        ));
-    }
-    let upgrade_above = b.upgrade_above.unwrap_or(0.8);
-    if !upgrade_above.is_finite() || upgrade_above < 0.0 {
-        return Err(unprocessable(format!(
-            "upgrade_above: {upgrade_above} is not a utilization"
-        )));
-    }
+    b.check().map_err(unprocessable)?;
     let _permits = SOLVER_SLOTS
         .acquire_many(u32::try_from(solver_cores()).unwrap_or(1))
         .await
@@ -1752,84 +1816,145 @@ async fn plan(
         .command(Command::Copy)
         .await
         .ok_or_else(core_gone)?;
+    let me = identity(&api);
     tokio::task::spawn_blocking(move || {
-        let t = core.topology().topology();
-        // A failure set naming what the topology lacks is refused whole,
-        // by the scenario's name and the item.
-        for s in &b.scenarios {
-            if s.events.is_empty() {
-                return Err(unprocessable(format!("scenario {:?}: no events", s.name)));
-            }
-            t.apply_all(&s.events)
-                .map_err(|e| unprocessable(format!("scenario {:?}: {e}", s.name)))?;
-        }
-        let mut scenarios = Vec::new();
-        for e in &b.every {
-            scenarios.extend(match e.as_str() {
-                "links" => Scenario::every_link(t),
-                "nodes" => Scenario::every_node(t),
-                "srlgs" => Scenario::every_srlg(t),
-                _ => Scenario::every_srlg_pair(t),
-            });
-        }
-        scenarios.extend(b.scenarios);
-        let now = crate::runtime::clock::now;
-        let (core, demand) = match &b.demand {
-            Some(d) => {
-                let (grown, report) = core.with_demand(d, now()).map_err(unprocessable)?;
-                (Box::new(grown), Some(report))
-            }
-            None => (core, None),
-        };
-        let base = core.plan_base();
-        // A plan that would run past the limit is refused before it
-        // starts: a sample of its scenarios, spread over it, says how long
-        // the whole would take (their reports are kept).
-        let limit = f64::from(limit_s);
-        let n = scenarios.len();
-        let step = (n / PLAN_SAMPLE).max(1);
-        let sample: Vec<usize> = (0..n).step_by(step).take(PLAN_SAMPLE).collect();
-        let mut reports: Vec<Option<crate::pce::plan::ScenarioReport>> = vec![None; n];
-        if n > PLAN_SAMPLE {
-            let picked: Vec<Scenario> = sample
-                .iter()
-                .filter_map(|&i| scenarios.get(i).cloned())
-                .collect();
-            let t0 = now();
-            let done = core.run_scenarios(&base, &picked, now());
-            let took = now().duration_since(t0).as_secs_f64();
-            let estimate = took * n as f64 / picked.len().max(1) as f64;
-            if estimate > limit {
-                return Err(unprocessable(format!(
-                    "a plan of {n} scenarios would take about {estimate:.0} s here \
-                     (a sample of {} took {took:.2} s), more than the limit ({limit_s} s: [pce] plan_limit, \
-                     held below api_idle_timeout): ask for fewer scenarios, or raise them",
-                    picked.len()
-                )));
-            }
-            for (&i, r) in sample.iter().zip(done) {
-                if let Some(slot) = reports.get_mut(i) {
-                    *slot = Some(r);
-                }
-            }
-        }
-        let rest: Vec<Scenario> = scenarios
-            .iter()
-            .zip(&reports)
-            .filter(|(_, r)| r.is_none())
-            .map(|(s, _)| s.clone())
-            .collect();
-        let mut rest = core.run_scenarios(&base, &rest, now()).into_iter();
-        let reports = reports
-            .into_iter()
-            .filter_map(|r| r.or_else(|| rest.next()))
-            .collect();
-        let mut plan = base.report(reports, upgrade_above);
-        plan.demand = demand;
-        Ok(Json(plan))
+        run_plan(*core, b, me, Some(limit_s), &|_, _| {})
+            .map(Json)
+            .map_err(unprocessable)
     })
     .await
     .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+}
+
+impl PlanRequest {
+    /// What can be refused before any work: an unknown `every`, nothing to
+    /// plan, an upgrade threshold that is no utilization.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(e) = self
+            .every
+            .iter()
+            .find(|e| !["links", "nodes", "srlgs", "srlg_pairs"].contains(&e.as_str()))
+        {
+            return Err(format!(
+                "every: {e:?} is none of links, nodes, srlgs, srlg_pairs"
+            ));
+        }
+        if self.every.is_empty() && self.scenarios.is_empty() && self.demand.is_none() {
+            return Err(
+                "nothing to plan: give every (links, nodes, srlgs, srlg_pairs), scenarios or demand"
+                    .into(),
+            );
+        }
+        let upgrade_above = self.upgrade_above.unwrap_or(0.8);
+        if !upgrade_above.is_finite() || upgrade_above < 0.0 {
+            return Err(format!(
+                "upgrade_above: {upgrade_above} is not a utilization"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Run the plan `b` on `core` (a copy of the live core, or one built
+/// offline) on the caller's rayon pool: scenarios checked against the
+/// topology (one naming what it lacks is refused whole, by its name and
+/// the item), the demand applied, then the scenarios, `progress` told
+/// (done, of) as they finish. With `limit_s`, a plan that would run longer
+/// is refused before it runs: a sample of its scenarios, spread over it,
+/// says how long the whole would take (their reports are kept).
+pub fn run_plan(
+    mut core: crate::pce::Pce,
+    b: PlanRequest,
+    me: Option<IpAddr>,
+    limit_s: Option<u32>,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<crate::pce::plan::PlanReport, String> {
+    use crate::pce::plan::Scenario;
+    b.check()?;
+    let upgrade_above = b.upgrade_above.unwrap_or(0.8);
+    core.assume_applied();
+    let t = core.topology().topology();
+    for s in &b.scenarios {
+        if s.events.is_empty() {
+            return Err(format!("scenario {:?}: no events", s.name));
+        }
+        t.apply_all(&s.events)
+            .map_err(|e| format!("scenario {:?}: {e}", s.name))?;
+    }
+    let mut scenarios = Vec::new();
+    for e in &b.every {
+        scenarios.extend(match e.as_str() {
+            "links" => Scenario::every_link(t),
+            "nodes" => Scenario::every_node(t),
+            "srlgs" => Scenario::every_srlg(t),
+            _ => Scenario::every_srlg_pair(t),
+        });
+    }
+    scenarios.extend(b.scenarios);
+    let now = crate::runtime::clock::now;
+    let (core, demand) = match &b.demand {
+        Some(d) => {
+            let d = d.demand(t, me)?;
+            let (grown, report) = core.with_demand(&d, now())?;
+            (grown, Some(report))
+        }
+        None => (core, None),
+    };
+    let base = core.plan_base();
+    let n = scenarios.len();
+    let mut reports: Vec<Option<crate::pce::plan::ScenarioReport>> = vec![None; n];
+    let mut done = 0;
+    if let Some(limit_s) = limit_s.filter(|_| n > PLAN_SAMPLE) {
+        let limit = f64::from(limit_s);
+        let step = (n / PLAN_SAMPLE).max(1);
+        let sample: Vec<usize> = (0..n).step_by(step).take(PLAN_SAMPLE).collect();
+        let picked: Vec<Scenario> = sample
+            .iter()
+            .filter_map(|&i| scenarios.get(i).cloned())
+            .collect();
+        let t0 = now();
+        let ran = core.run_scenarios(&base, &picked, now());
+        let took = now().duration_since(t0).as_secs_f64();
+        let estimate = took * n as f64 / picked.len().max(1) as f64;
+        if estimate > limit {
+            return Err(format!(
+                "a plan of {n} scenarios would take about {estimate:.0} s here \
+                 (a sample of {} took {took:.2} s), more than the limit ({limit_s} s: [pce] plan_limit, \
+                 held below api_idle_timeout): ask for fewer scenarios, or raise them",
+                picked.len()
+            ));
+        }
+        done = ran.len();
+        for (&i, r) in sample.iter().zip(ran) {
+            if let Some(slot) = reports.get_mut(i) {
+                *slot = Some(r);
+            }
+        }
+        progress(done, n);
+    }
+    let rest: Vec<Scenario> = scenarios
+        .iter()
+        .zip(&reports)
+        .filter(|(_, r)| r.is_none())
+        .map(|(s, _)| s.clone())
+        .collect();
+    // In slices, to tell the progress: enough per slice to keep every
+    // thread busy.
+    let slice = (rest.len() / 100).max(4 * rayon::current_num_threads());
+    let mut ran = Vec::with_capacity(rest.len());
+    for chunk in rest.chunks(slice) {
+        ran.extend(core.run_scenarios(&base, chunk, now()));
+        done += chunk.len();
+        progress(done, n);
+    }
+    let mut ran = ran.into_iter();
+    let reports = reports
+        .into_iter()
+        .filter_map(|r| r.or_else(|| ran.next()))
+        .collect();
+    let mut plan = base.report(reports, upgrade_above);
+    plan.demand = demand;
+    Ok(plan)
 }
 
 /// `POST /reoptimize`: every controlled LSP computed again.
@@ -1848,7 +1973,12 @@ async fn topology(State(api): State<Api>) -> Json<serde_json::Value> {
         .command(Command::Reservations)
         .await
         .unwrap_or_default();
-    let topo = api.shared.topology.load_full();
+    Json(topology_json(&api.shared.topology.load_full(), &reserved))
+}
+
+/// `GET /topology`'s answer: `topo` with `reserved` (bits per second held
+/// on each link, by index).
+pub fn topology_json(topo: &crate::topology::Topology, reserved: &[f64]) -> serde_json::Value {
     let name = |n| topo.node(n).map(|n| n.name.clone()).unwrap_or_default();
     let nodes: Vec<NodeView> = topo
         .nodes()
@@ -1866,6 +1996,7 @@ async fn topology(State(api): State<Api>) -> Json<serde_json::Value> {
         .iter()
         .enumerate()
         .map(|(i, l)| LinkView {
+            name: topo.link_name(crate::topology::LinkId(i as u32)),
             from: name(l.from),
             to: name(l.to),
             igp_metric: l.igp,
@@ -1876,7 +2007,7 @@ async fn topology(State(api): State<Api>) -> Json<serde_json::Value> {
             up: l.up,
         })
         .collect();
-    Json(serde_json::json!({ "nodes": nodes, "links": links }))
+    serde_json::json!({ "nodes": nodes, "links": links })
 }
 
 /// `GET /events`: the query.

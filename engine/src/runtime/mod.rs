@@ -24,3 +24,4 @@ pub(crate) mod metrics;
 pub mod record;
 pub mod server;
 pub mod store;
+pub mod web;

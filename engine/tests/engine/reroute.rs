@@ -876,6 +876,7 @@ fn what_if_on_topology_a_is_what_the_pce_then_does() {
                 scale,
                 pccs: Vec::new(),
                 names: names.iter().map(|n| n.to_string()).collect(),
+                ..Demand::default()
             },
             now,
         )
@@ -942,4 +943,149 @@ fn what_if_on_topology_a_is_what_the_pce_then_does() {
     for (link, u) in &r13.utilization {
         assert_ne!(report.base.utilization.get(link), Some(u), "{link}");
     }
+}
+
+/// Planning offline predicts what the live core's plan does: the core
+/// rebuilt from its snapshot (through JSON) gives the same report, as does
+/// a core built from a topology and the same LSPs as an LSP file; LSPs
+/// added to a plan's demand are placed with the others. A disjoint group
+/// whose members fall back to sharing a link they do not fit on together
+/// is not placed (the solver admits each member alone).
+#[test]
+fn offline_plans_are_the_live_plan() {
+    use pce_engine::pce::plan::{Demand, Scenario};
+    use pce_engine::pce::snapshot::Snapshot;
+    use pce_engine::pce::{DisjointGroup, InitiateSpec};
+    let net = topology_a_net(2);
+    let topo = net.pce.topology().topology().clone();
+    // Reservations by link name (a topology from a snapshot numbers its
+    // links in its own order).
+    let held = |p: &Pce| -> BTreeMap<String, f64> {
+        let t = p.topology().topology();
+        p.reserved()
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (t.link_name(LinkId(i as u32)), *b))
+            .collect()
+    };
+    let mut scenarios = Scenario::every_link(&topo);
+    scenarios.extend(Scenario::every_node(&topo));
+    scenarios.extend(Scenario::every_srlg(&topo));
+    let now = net.now;
+    let live = net.pool.install(|| net.pce.what_if(&scenarios, 0.9, now));
+    assert!((live.base.utilization["R4->PCC4"] - 0.95).abs() < 1e-9);
+    // From the snapshot, through its JSON.
+    let text = serde_json::to_string(&net.pce.snapshot(None)).unwrap();
+    let snap: Snapshot = serde_json::from_str(&text).unwrap();
+    let (rebuilt, skipped) = Pce::from_snapshot(&snap, now).unwrap();
+    assert_eq!(skipped, 0);
+    assert_eq!(held(&rebuilt), held(&net.pce));
+    assert_eq!(
+        net.pool.install(|| rebuilt.what_if(&scenarios, 0.9, now)),
+        live
+    );
+    // A snapshot naming a link its topology lacks: refused, by the item.
+    let mut bad: Snapshot = serde_json::from_str(&text).unwrap();
+    let lsp = bad.lsps.iter_mut().find(|l| l.path.is_some()).unwrap();
+    lsp.path.as_mut().unwrap()[0] = "R9->R1".into();
+    let name = lsp.name.clone();
+    let e = Pce::from_snapshot(&bad, now).unwrap_err();
+    assert!(e.contains("R9->R1") && e.contains(&name), "{e}");
+    // From a topology and an LSP file of the same LSPs.
+    let addr = |s: &str| -> IpAddr { s.parse().unwrap() };
+    let spec = |pcc: &str, name: &str, bps: f32, priority: Option<u8>| InitiateSpec {
+        pcc: addr(pcc),
+        name: name.into(),
+        source: addr(pcc),
+        destination: addr("10.0.0.4"),
+        setup: PathSetupType::RSVP_TE,
+        attributes: Attributes {
+            bandwidth: Some(Bandwidth {
+                bandwidth: bps / 8.0,
+                ..Bandwidth::default()
+            }),
+            lspa: priority.map(|p| Lspa {
+                setup_priority: p,
+                holding_priority: p,
+                ..Lspa::default()
+            }),
+            ..Attributes::default()
+        },
+        color: None,
+        disjoint_group: None,
+    };
+    let specs = vec![
+        spec("10.0.0.1", "pcc1-1", 2.5e9, None),
+        spec("10.0.0.1", "pcc1-2", 2.5e9, None),
+        spec("10.0.0.1", "pcc1-3", 2.5e9, None),
+        spec("10.0.0.2", "pcc2", 2e9, Some(0)),
+    ];
+    let built = Pce::from_lsps((*topo).clone(), &specs, now).unwrap();
+    assert_eq!(held(&built), held(&net.pce));
+    assert_eq!(
+        net.pool.install(|| built.what_if(&scenarios, 0.9, now)),
+        live
+    );
+    // Added to the demand: 0.4 Gb/s from PCC3 fits R4->PCC4 (9.9 of 10);
+    // 1 Gb/s does not.
+    let add = |bps: f32| {
+        net.pce.with_demand(
+            &Demand {
+                add: vec![spec("10.0.0.3", "pcc3", bps, None)],
+                ..Demand::default()
+            },
+            now,
+        )
+    };
+    let (grown, d) = add(0.4e9).unwrap();
+    assert_eq!((d.scaled, d.added), (4, 1));
+    assert!(d.unplaceable.is_empty());
+    let g = grown.what_if(&[], 0.9, now);
+    assert!(
+        (g.base.utilization["R4->PCC4"] - 0.99).abs() < 1e-6,
+        "{g:?}"
+    );
+    let (_, d) = add(1e9).unwrap();
+    assert_eq!(
+        d.unplaceable
+            .iter()
+            .map(|l| l.name.as_str())
+            .collect::<Vec<_>>(),
+        ["pcc3"]
+    );
+    let taken = net.pce.with_demand(
+        &Demand {
+            add: vec![spec("10.0.0.1", "pcc1-2", 1e9, None)],
+            ..Demand::default()
+        },
+        now,
+    );
+    assert!(taken.unwrap_err().contains("pcc1-2"));
+    // A link-disjoint pair from PCC1 and PCC2 (4 and 3 Gb/s) must share
+    // R4->PCC4 (PCC4's only link), where an LSP of 4 Gb/s left 6: each
+    // fits alone, not both. The group gets no path; 3 Gb/s from PCC3
+    // placed after it does.
+    let group = DisjointGroup {
+        id: 7,
+        source: addr("192.0.2.1"),
+        flags: pcep::wire::tlv::DisjointnessFlags::LINK,
+    };
+    let mut a2 = spec("10.0.0.1", "a2", 4e9, None);
+    a2.disjoint_group = Some(group);
+    let mut b1 = spec("10.0.0.2", "b1", 3e9, None);
+    b1.disjoint_group = Some(group);
+    let pair = Pce::from_lsps(
+        (*topo).clone(),
+        &[
+            spec("10.0.0.1", "a1", 4e9, None),
+            a2,
+            b1,
+            spec("10.0.0.3", "c1", 3e9, None),
+        ],
+        now,
+    )
+    .unwrap();
+    let p = pair.what_if(&[], 0.9, now);
+    assert!((p.base.utilization["R4->PCC4"] - 0.7).abs() < 1e-9, "{p:?}");
+    assert!(p.base.max_utilization <= 1.0);
 }

@@ -616,7 +616,8 @@ fn list_lsps(t: &Target, filter: Option<&LspFilter>) -> Result<(), String> {
     }
 }
 
-/// `pce plan`'s options (`POST /plan`).
+/// `pce plan`'s options: on a running PCE (`POST /plan`), or offline on a
+/// snapshot file or a topology and an LSP file.
 #[derive(Args, Clone)]
 pub(crate) struct PlanArgs {
     /// Failures each alone: links, nodes, srlgs, srlg_pairs
@@ -635,24 +636,46 @@ pub(crate) struct PlanArgs {
     /// With --demand: only the LSPs of these names (comma-separated).
     #[arg(long, value_delimiter = ',', requires = "demand")]
     pub(crate) demand_names: Vec<String>,
+    /// Start from LSPs added: an LSP file (a JSON list of `POST /lsps`
+    /// bodies: pcc, name, source, destination, bandwidth, constraints,
+    /// disjoint_group).
+    #[arg(long)]
+    pub(crate) add: Option<std::path::PathBuf>,
+    /// Plan offline on a snapshot file (`pce snapshot`), not on a
+    /// running PCE.
+    #[arg(long, conflicts_with_all = ["topology", "lsps"])]
+    pub(crate) snapshot: Option<std::path::PathBuf>,
+    /// Plan offline on a topology file with the LSPs of `--lsps` placed
+    /// on it from an empty network.
+    #[arg(long, requires = "lsps")]
+    pub(crate) topology: Option<std::path::PathBuf>,
+    /// The LSP file placed on `--topology` (as `--add`'s).
+    #[arg(long, requires = "topology")]
+    pub(crate) lsps: Option<std::path::PathBuf>,
     /// The utilization from which a link is listed for an upgrade.
     #[arg(long, default_value_t = 0.8)]
     pub(crate) upgrade_above: f64,
     /// Write the whole answer (JSON) here.
     #[arg(long, short)]
     pub(crate) output: Option<std::path::PathBuf>,
+    /// Write a report here: one HTML file, readable offline, with its
+    /// plots (utilization histogram, worst utilization per link, LSPs
+    /// without a path per scenario, the topology in worst-case colours).
+    #[arg(long)]
+    pub(crate) html: Option<std::path::PathBuf>,
 }
 
-/// `pce plan`: a what-if plan on a running PCE (`POST /plan`); a summary
-/// on standard output (the API's JSON with `--json`), the whole answer in
-/// `--output`.
+fn read_json(what: &str, p: &std::path::Path) -> Result<Value, String> {
+    let text = std::fs::read(p).map_err(|e| format!("{what} {}: {e}", p.display()))?;
+    serde_json::from_slice(&text).map_err(|e| format!("{what} {}: not JSON: {e}", p.display()))
+}
+
+/// `pce plan`: a what-if plan on a running PCE (`POST /plan`) or offline;
+/// a summary on standard output (the API's JSON with `--json`), the whole
+/// answer in `--output`, a report in `--html`.
 pub(crate) fn plan(t: &Target, a: &PlanArgs) -> Result<(), String> {
     let scenarios: Value = match &a.scenarios {
-        Some(p) => {
-            let text = std::fs::read(p).map_err(|e| format!("--scenarios {}: {e}", p.display()))?;
-            serde_json::from_slice(&text)
-                .map_err(|e| format!("--scenarios {}: not JSON: {e}", p.display()))?
-        }
+        Some(p) => read_json("--scenarios", p)?,
         None => json!([]),
     };
     let mut body = json!({
@@ -660,21 +683,44 @@ pub(crate) fn plan(t: &Target, a: &PlanArgs) -> Result<(), String> {
         "scenarios": scenarios,
         "upgrade_above": a.upgrade_above,
     });
-    if let Some(scale) = a.demand {
-        body["demand"] = json!({"scale": scale, "pccs": a.demand_pccs, "names": a.demand_names});
+    if a.demand.is_some() || a.add.is_some() {
+        let add = match &a.add {
+            Some(p) => read_json("--add", p)?,
+            None => json!([]),
+        };
+        body["demand"] = json!({
+            "scale": a.demand.unwrap_or(1.0),
+            "pccs": a.demand_pccs,
+            "names": a.demand_names,
+            "add": add,
+        });
     }
-    let url = format!("{}/plan", t.api.trim_end_matches('/'));
-    let bearer = t.token()?.map(|t| format!("Bearer {t}"));
-    let raw = whole_answer(
-        t,
-        &url,
-        with_token(t.agent()?.post(&url), bearer.as_deref())
-            .header("content-type", "application/json")
-            .send(body.to_string()),
-    )?;
-    let v: Value = serde_json::from_slice(&raw).map_err(|e| format!("{url}: not JSON: {e}"))?;
+    let offline = a.snapshot.is_some() || a.topology.is_some();
+    let (raw, topology) = if offline {
+        offline_plan(a, body)?
+    } else {
+        let url = format!("{}/plan", t.api.trim_end_matches('/'));
+        let bearer = t.token()?.map(|t| format!("Bearer {t}"));
+        let raw = whole_answer(
+            t,
+            &url,
+            with_token(t.agent()?.post(&url), bearer.as_deref())
+                .header("content-type", "application/json")
+                .send(body.to_string()),
+        )?;
+        let topology = match &a.html {
+            Some(_) => Some(call(t, "GET", "/topology", None)?),
+            None => None,
+        };
+        (raw, topology)
+    };
+    let v: Value = serde_json::from_slice(&raw).map_err(|e| format!("plan: not JSON: {e}"))?;
     if let Some(path) = &a.output {
         std::fs::write(path, &raw).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if let (Some(path), Some(topology)) = (&a.html, topology) {
+        let html = pce_engine::runtime::web::plan_report(&v, &topology)?;
+        std::fs::write(path, html).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     if t.json {
         println!("{v}");
@@ -682,6 +728,64 @@ pub(crate) fn plan(t: &Target, a: &PlanArgs) -> Result<(), String> {
     }
     print!("{}", plan_summary(&v, a.upgrade_above));
     Ok(())
+}
+
+/// A plan offline: the core built from the snapshot or the topology and
+/// LSP file, the plan run on this machine's cores with a progress bar on
+/// a terminal. The answer and the topology (as `GET /topology`).
+fn offline_plan(a: &PlanArgs, body: Value) -> Result<(Vec<u8>, Option<Value>), String> {
+    use pce_engine::pce::Pce;
+    let now = pce_engine::runtime::clock::now();
+    let (core, me) = if let Some(p) = &a.snapshot {
+        let text = std::fs::read(p).map_err(|e| format!("--snapshot {}: {e}", p.display()))?;
+        let snap: pce_engine::pce::snapshot::Snapshot = serde_json::from_slice(&text)
+            .map_err(|e| format!("--snapshot {}: {e}", p.display()))?;
+        let (core, skipped) = Pce::from_snapshot(&snap, now)
+            .map_err(|e| format!("--snapshot {}: {e}", p.display()))?;
+        if skipped > 0 {
+            eprintln!(
+                "{skipped} LSPs of PCCs named only by a peer PCE left out (they hold no bandwidth of this PCE's)"
+            );
+        }
+        (core, snap.pce)
+    } else {
+        let (Some(tp), Some(lp)) = (&a.topology, &a.lsps) else {
+            return Err("offline: --snapshot, or --topology with --lsps".into());
+        };
+        let topo = pce_engine::topology::TopologyFile::load(tp)
+            .map_err(|e| format!("--topology {}: {e}", tp.display()))?;
+        let lsps = read_json("--lsps", lp)?;
+        let lsps = lsps
+            .as_array()
+            .ok_or_else(|| format!("--lsps {}: not a JSON list", lp.display()))?;
+        let specs = pce_engine::runtime::api::lsp_file(lsps, &topo, None)
+            .map_err(|e| format!("--lsps {}: {e}", lp.display()))?;
+        let core = Pce::from_lsps(topo, &specs, now)
+            .map_err(|e| format!("--lsps {}: {e}", lp.display()))?;
+        (core, None)
+    };
+    let topology =
+        pce_engine::runtime::api::topology_json(core.topology().topology(), &core.reserved());
+    let req: pce_engine::runtime::api::PlanRequest =
+        serde_json::from_value(body).map_err(|e| e.to_string())?;
+    let bar = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let progress = |done: usize, of: usize| {
+        if bar && of > 0 {
+            let width = 40;
+            let filled = done * width / of;
+            eprint!(
+                "\r[{}{}] {done}/{of} scenarios",
+                "#".repeat(filled),
+                " ".repeat(width - filled)
+            );
+            if done == of {
+                eprintln!();
+            }
+        }
+    };
+    let report = pce_engine::runtime::api::run_plan(core, req, me, None, &progress)?;
+    let raw = serde_json::to_vec(&report).map_err(|e| e.to_string())?;
+    Ok((raw, a.html.as_ref().map(|_| topology)))
 }
 
 /// A plan's answer in a few lines.
@@ -695,9 +799,10 @@ fn plan_summary(v: &Value, upgrade_above: f64) -> String {
     if let Some(d) = v.get("demand") {
         let _ = writeln!(
             out,
-            "demand x{}: {} LSPs scaled, {} left without a path",
+            "demand x{}: {} LSPs scaled, {} added, {} left without a path",
             d["scale"],
             d["scaled"],
+            d["added"],
             d["unplaceable"].as_array().map_or(0, Vec::len)
         );
     }
