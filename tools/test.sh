@@ -23,6 +23,8 @@ command -v nft >/dev/null 2>&1 || missing+=(nftables)
 command -v gobgpd >/dev/null 2>&1 || missing+=(gobgpd)
 [ -d /usr/share/gocode/src/github.com/osrg/gobgp/api ] || missing+=(golang-github-osrg-gobgp-dev)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+# Chromium: the web view's test in a real browser (tests/tests/web_view.rs).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]}"
   SUDO=""

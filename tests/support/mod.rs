@@ -3,8 +3,10 @@
 #![allow(dead_code)]
 
 pub(crate) mod blocking_pcc;
+pub(crate) mod browser;
 pub(crate) mod chaos_proxy;
 pub(crate) mod free_port;
+pub(crate) mod http;
 pub(crate) mod metrics;
 pub(crate) mod netns_lab;
 pub(crate) mod pages;

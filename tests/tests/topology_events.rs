@@ -13,6 +13,7 @@ use pce_tests::bin_dir;
 
 #[path = "../support/mod.rs"]
 mod support;
+use support::http::send_json;
 use support::pce_serve::pce_serve;
 use support::running::spawn;
 use support::wait_json::wait_json;
@@ -20,11 +21,9 @@ use support::wait_json::wait_json;
 const WAIT: Duration = Duration::from_secs(30);
 
 fn patch(url: &str, body: &str) -> serde_json::Value {
-    let mut r = ureq::patch(url)
-        .header("content-type", "application/json")
-        .send(body)
-        .unwrap();
-    serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap()
+    let (status, v) = send_json("PATCH", url, body);
+    assert_eq!(status, 200, "{url}: {v}");
+    v
 }
 
 /// Per LSP ("source pcc/name"): (computed path, updates sent), once every LSP is
@@ -194,20 +193,7 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
     // What-if on the running PCE (`POST /plan`): every link alone; with
     // R1-R3 already down, R1-R2 down too leaves PCC1's four without a
     // path; the live LSPs are not touched. Bad plans are refused by name.
-    let post = |body: &str| {
-        let mut r = ureq::post(&format!("{base}/plan"))
-            .header("content-type", "application/json")
-            .config()
-            .http_status_as_error(false)
-            .build()
-            .send(body)
-            .unwrap();
-        let status = r.status().as_u16();
-        (
-            status,
-            r.body_mut().read_json::<serde_json::Value>().unwrap(),
-        )
-    };
+    let post = |body: &str| send_json("POST", &format!("{base}/plan"), body);
     let (status, plan) = post(r#"{"every": ["links"]}"#);
     assert_eq!(status, 200, "{plan}");
     let scenarios = plan["scenarios"].as_array().unwrap();
@@ -240,6 +226,97 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
         serde_json::from_slice(&std::fs::read(&answer).unwrap()).unwrap();
     std::fs::remove_file(&answer).unwrap();
     assert_eq!(whole["scenarios"].as_array().unwrap().len(), 16);
+    // Offline, on the running PCE's snapshot: the same plan, scenario by
+    // scenario; and its report as one HTML page.
+    let snap_file = std::env::temp_dir().join(format!("plan-snap-{}.json", std::process::id()));
+    let cli = Command::new(bin_dir().join("pce"))
+        .args(["snapshot", "--api", &base, "-o"])
+        .arg(&snap_file)
+        .output()
+        .unwrap();
+    assert!(
+        cli.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    let offline = std::env::temp_dir().join(format!("plan-offline-{}.json", std::process::id()));
+    let html = std::env::temp_dir().join(format!("plan-{}.html", std::process::id()));
+    let cli = Command::new(bin_dir().join("pce"))
+        .args(["plan", "--every", "links,nodes", "--snapshot"])
+        .arg(&snap_file)
+        .arg("-o")
+        .arg(&offline)
+        .arg("--html")
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert!(
+        cli.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    let offline_plan: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&offline).unwrap()).unwrap();
+    let by_name = |p: &serde_json::Value| -> BTreeMap<String, serde_json::Value> {
+        p["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["name"].as_str().unwrap().to_string(), s.clone()))
+            .collect()
+    };
+    assert_eq!(by_name(&offline_plan), by_name(&whole));
+    assert_eq!(offline_plan["base"], whole["base"]);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("const PLAN = {") && page.contains("const TOPO = {"));
+    assert!(!page.contains("src=\"http"), "the report fetches nothing");
+    // An LSP file added to the demand, offline: its LSP has a path.
+    let add = std::env::temp_dir().join(format!("plan-add-{}.json", std::process::id()));
+    std::fs::write(
+        &add,
+        r#"[{"pcc": "10.0.0.3", "name": "new", "source": "10.0.0.3", "destination": "10.0.0.4", "setup": "rsvp", "bandwidth_bps": 1e8}]"#,
+    )
+    .unwrap();
+    let cli = Command::new(bin_dir().join("pce"))
+        .args(["plan", "--json", "--snapshot"])
+        .arg(&snap_file)
+        .arg("--add")
+        .arg(&add)
+        .output()
+        .unwrap();
+    assert!(
+        cli.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    let grown: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
+    assert_eq!(grown["demand"]["added"], 1, "{grown}");
+    assert_eq!(
+        grown["demand"]["unplaceable"],
+        serde_json::json!([]),
+        "{grown}"
+    );
+    // A malformed LSP file: refused, naming the LSP.
+    std::fs::write(
+        &add,
+        r#"[{"pcc": "10.0.0.3", "name": "bad", "source": "10.0.0.3", "destination": "10.9.9.9"}]"#,
+    )
+    .unwrap();
+    let cli = Command::new(bin_dir().join("pce"))
+        .args(["plan", "--snapshot"])
+        .arg(&snap_file)
+        .arg("--add")
+        .arg(&add)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&cli.stderr);
+    assert!(
+        !cli.status.success() && said.contains("LSP 1 \"bad\"") && said.contains("10.9.9.9"),
+        "{said}"
+    );
+    for f in [&snap_file, &offline, &html, &add] {
+        std::fs::remove_file(f).unwrap();
+    }
     let cli = Command::new(bin_dir().join("pce"))
         .args(["plan", "--api", &base, "--every", "racks"])
         .output()

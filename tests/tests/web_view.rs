@@ -1,0 +1,137 @@
+//! The web view in a real browser: headless Chromium loads `GET /` of a
+//! running `pce serve` with `pcc-sim` traffic; the topology is drawn, an
+//! LSP selected shows its path, and a topology change arrives live (the
+//! page follows `GET /events`) and redraws the path. A screenshot is kept
+//! outside the repository (its path is printed).
+#![allow(clippy::disallowed_methods)] // process-level test: wall-clock deadlines
+
+use std::time::Duration;
+
+use pce_tests::{bin_dir, scratch_dir};
+
+#[path = "../support/mod.rs"]
+mod support;
+use support::browser::Browser;
+use support::http::send_json;
+use support::pce_serve::pce_serve;
+use support::running::spawn;
+use support::wait_json::wait_json;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+#[test]
+fn the_web_view_draws_the_network_and_follows_it_live() {
+    let (_pce, port, api) = pce_serve("web-view", "");
+    let base = format!("http://127.0.0.1:{api}");
+    // Topology A: two PCCs with four delegated LSPs each, PCC1 to PCC4
+    // (over R1-R3-R4) and PCC2 to PCC3 (over R2-R4-R3), 100 Mb/s each.
+    let _pccs = spawn(
+        &bin_dir().join("pcc-sim"),
+        &[
+            "--pce",
+            &format!("127.0.0.1:{port}"),
+            "--source-base",
+            "127.5.0.1",
+            "--pccs",
+            "2",
+            "--lsps",
+            "4",
+            "--delegate",
+            "--bandwidth-bps",
+            "100000000",
+            "--endpoints",
+            "10.0.0.1:10.0.0.4,10.0.0.2:10.0.0.3",
+            "--seconds",
+            "300",
+        ],
+    );
+    let lsps = wait_json(&format!("{base}/lsps"), WAIT, |v| {
+        v.as_array().is_some_and(|l| {
+            l.len() == 8
+                && l.iter()
+                    .all(|l| l["pending_srp"].is_null() && l["computed_path"].is_array())
+        })
+    });
+    let one = lsps
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["source"] == "10.0.0.1")
+        .unwrap();
+    let key = format!(
+        "{}/{}",
+        one["pcc"].as_str().unwrap(),
+        one["name"].as_str().unwrap()
+    );
+
+    let profile = scratch_dir("web-view-chromium");
+    let mut page = Browser::open(&format!("{base}/"), &profile);
+    let state = "JSON.stringify({ready: document.body.dataset.ready, error: document.getElementById('error').textContent, events: document.body.dataset.events, path: document.body.dataset.selectedPath, rows: document.querySelectorAll('tr.lsp').length})";
+    // The topology: Topology A's 8 nodes and 8 links (one line a pair),
+    // coloured by utilization; every LSP listed, computed by this PCE.
+    page.wait(
+        "document.body.dataset.ready === '1' && document.querySelectorAll('tr.lsp').length === 8",
+        WAIT,
+        state,
+    );
+    assert_eq!(
+        page.eval("document.querySelectorAll('circle.node').length"),
+        8
+    );
+    assert_eq!(
+        page.eval("document.querySelectorAll('line.link').length"),
+        8
+    );
+    assert_eq!(
+        page.eval("[...document.querySelectorAll('line.link')].filter(l => l.dataset.utilization !== '').length"),
+        7,
+        "the pairs of nodes whose links carry LSPs have a utilization colour"
+    );
+    assert_eq!(
+        page.eval("[...document.querySelectorAll('tr.lsp')].every(r => r.cells[2].textContent === 'this PCE')"),
+        true
+    );
+    // Selected, an LSP of PCC1 shows its path.
+    let select = format!(
+        "(() => {{ const r = [...document.querySelectorAll('tr.lsp')].find(r => r.dataset.key === {key:?}); r.click(); return document.body.dataset.selectedPath; }})()"
+    );
+    assert_eq!(page.eval(&select), "PCC1>R1>R3>R4>PCC4");
+    assert_eq!(
+        page.eval("document.querySelectorAll('polyline.selected-path').length"),
+        1
+    );
+    page.wait(
+        "document.getElementById('live').textContent === 'on'",
+        WAIT,
+        state,
+    );
+    // Live: R1-R3 goes down; the event arrives, the page redraws the link
+    // as down and the selected LSP on its new path.
+    let events: u64 = page
+        .eval("Number(document.body.dataset.events)")
+        .as_u64()
+        .unwrap();
+    let (status, down) = send_json(
+        "PATCH",
+        &format!("{base}/topology/links/R1/R3"),
+        r#"{"up": false}"#,
+    );
+    assert_eq!(status, 200, "{down}");
+    page.wait(
+        &format!(
+            "Number(document.body.dataset.events) > {events} && document.body.dataset.selectedPath === 'PCC1>R1>R2>R4>PCC4'"
+        ),
+        WAIT,
+        state,
+    );
+    assert_eq!(
+        page.eval("document.querySelectorAll('line.link[stroke-dasharray=\"4 3\"]').length"),
+        1
+    );
+    let shot = std::env::temp_dir().join("pce-test-artifacts");
+    std::fs::create_dir_all(&shot).unwrap();
+    let shot = shot.join("web-view.png");
+    page.screenshot(&shot);
+    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
+    println!("screenshot: {}", shot.display());
+}
