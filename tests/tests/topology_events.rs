@@ -20,6 +20,14 @@ use support::wait_json::wait_json;
 
 const WAIT: Duration = Duration::from_secs(30);
 
+/// `pce ARGS`: its output.
+fn pce(args: &[&str]) -> std::process::Output {
+    Command::new(bin_dir().join("pce"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 fn patch(url: &str, body: &str) -> serde_json::Value {
     let (status, v) = send_json("PATCH", url, body);
     assert_eq!(status, 200, "{url}: {v}");
@@ -146,11 +154,13 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
     // The snapshot for planning (`pce snapshot`): R1-R3 down both ways,
     // every LSP delegated with the links it holds, none over R1-R3.
     let file = std::env::temp_dir().join(format!("snapshot-{}.json", std::process::id()));
-    let cli = Command::new(bin_dir().join("pce"))
-        .args(["snapshot", "--api", &base, "-o"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let cli = pce(&[
+        "snapshot",
+        "--api",
+        &base,
+        "-o",
+        &file.display().to_string(),
+    ]);
     let said = String::from_utf8_lossy(&cli.stderr);
     assert!(cli.status.success(), "{said}");
     assert!(said.contains("8 nodes, 8 links, 8 LSPs"), "{said}");
@@ -209,11 +219,15 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
     assert_eq!(pairs["scenarios"].as_array().unwrap().len(), 28, "{pairs}");
     // The same through the CLI: a summary, and the whole answer in a file.
     let answer = std::env::temp_dir().join(format!("plan-{}.json", std::process::id()));
-    let cli = Command::new(bin_dir().join("pce"))
-        .args(["plan", "--api", &base, "--every", "links,nodes", "-o"])
-        .arg(&answer)
-        .output()
-        .unwrap();
+    let cli = pce(&[
+        "plan",
+        "--api",
+        &base,
+        "--every",
+        "links,nodes",
+        "-o",
+        &answer.display().to_string(),
+    ]);
     let said = String::from_utf8_lossy(&cli.stdout);
     assert!(
         cli.status.success(),
@@ -229,11 +243,13 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
     // Offline, on the running PCE's snapshot: the same plan, scenario by
     // scenario; and its report as one HTML page.
     let snap_file = std::env::temp_dir().join(format!("plan-snap-{}.json", std::process::id()));
-    let cli = Command::new(bin_dir().join("pce"))
-        .args(["snapshot", "--api", &base, "-o"])
-        .arg(&snap_file)
-        .output()
-        .unwrap();
+    let cli = pce(&[
+        "snapshot",
+        "--api",
+        &base,
+        "-o",
+        &snap_file.display().to_string(),
+    ]);
     assert!(
         cli.status.success(),
         "{}",
@@ -241,15 +257,22 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
     );
     let offline = std::env::temp_dir().join(format!("plan-offline-{}.json", std::process::id()));
     let html = std::env::temp_dir().join(format!("plan-{}.html", std::process::id()));
-    let cli = Command::new(bin_dir().join("pce"))
-        .args(["plan", "--every", "links,nodes", "--snapshot"])
-        .arg(&snap_file)
-        .arg("-o")
-        .arg(&offline)
-        .arg("--html")
-        .arg(&html)
-        .output()
-        .unwrap();
+    let (snap_arg, offline_arg, html_arg) = (
+        snap_file.display().to_string(),
+        offline.display().to_string(),
+        html.display().to_string(),
+    );
+    let cli = pce(&[
+        "plan",
+        "--every",
+        "links,nodes",
+        "--snapshot",
+        &snap_arg,
+        "-o",
+        &offline_arg,
+        "--html",
+        &html_arg,
+    ]);
     assert!(
         cli.status.success(),
         "{}",
@@ -277,13 +300,8 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
         r#"[{"pcc": "10.0.0.3", "name": "new", "source": "10.0.0.3", "destination": "10.0.0.4", "setup": "rsvp", "bandwidth_bps": 1e8}]"#,
     )
     .unwrap();
-    let cli = Command::new(bin_dir().join("pce"))
-        .args(["plan", "--json", "--snapshot"])
-        .arg(&snap_file)
-        .arg("--add")
-        .arg(&add)
-        .output()
-        .unwrap();
+    let add_arg = add.display().to_string();
+    let cli = pce(&["plan", "--json", "--snapshot", &snap_arg, "--add", &add_arg]);
     assert!(
         cli.status.success(),
         "{}",
@@ -302,13 +320,7 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
         r#"[{"pcc": "10.0.0.3", "name": "bad", "source": "10.0.0.3", "destination": "10.9.9.9"}]"#,
     )
     .unwrap();
-    let cli = Command::new(bin_dir().join("pce"))
-        .args(["plan", "--snapshot"])
-        .arg(&snap_file)
-        .arg("--add")
-        .arg(&add)
-        .output()
-        .unwrap();
+    let cli = pce(&["plan", "--snapshot", &snap_arg, "--add", &add_arg]);
     let said = String::from_utf8_lossy(&cli.stderr);
     assert!(
         !cli.status.success() && said.contains("LSP 1 \"bad\"") && said.contains("10.9.9.9"),
@@ -317,10 +329,7 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
     for f in [&snap_file, &offline, &html, &add] {
         std::fs::remove_file(f).unwrap();
     }
-    let cli = Command::new(bin_dir().join("pce"))
-        .args(["plan", "--api", &base, "--every", "racks"])
-        .output()
-        .unwrap();
+    let cli = pce(&["plan", "--api", &base, "--every", "racks"]);
     assert!(!cli.status.success());
     assert!(String::from_utf8_lossy(&cli.stderr).contains("racks"));
     // Demand growth alone: the network without failure, grown.
@@ -391,10 +400,7 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
         metrics.lines().any(|l| l == "pce_lsps_without_path 4"),
         "{metrics}"
     );
-    let cli = Command::new(bin_dir().join("pce"))
-        .args(["lsps", "--api", &base])
-        .output()
-        .unwrap();
+    let cli = pce(&["lsps", "--api", &base]);
     let table = String::from_utf8(cli.stdout).unwrap();
     let none = table.lines().filter(|l| l.contains("none exists")).count();
     assert!(
