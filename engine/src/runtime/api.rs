@@ -27,6 +27,7 @@ use crate::pce::{Command as PceCommand, CommandError, InitiateSpec};
 
 /// Every route, as `METHOD path` (the OpenAPI file must list exactly these).
 pub const ROUTES: &[&str] = &[
+    "GET /",
     "GET /health",
     "GET /sessions",
     "GET /lsps",

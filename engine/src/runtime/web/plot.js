@@ -112,7 +112,8 @@ function layout(nodes, links) {
   }
   const pad = 50, sx = (W - 2 * pad) / Math.max(maxX - minX, 1), sy = (H - 2 * pad) / Math.max(maxY - minY, 1);
   const out = {};
-  nodes.forEach((d, i) => { out[d.name] = [pad + (x[i] - minX) * sx, pad + (y[i] - minY) * sy]; });
+  const r1 = (v) => Math.round(v * 10) / 10;
+  nodes.forEach((d, i) => { out[d.name] = [r1(pad + (x[i] - minX) * sx), r1(pad + (y[i] - minY) * sy)]; });
   return out;
 }
 
