@@ -16,10 +16,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
 SAMPLE=${2:-8}
-cargo build -q --release -p pce-engine --bin pce -p pce-tools --bin pcc-sim \
-  -p pce-bench --bin topo-gen --bin place-file
-T=target/release
-DIR=$(mktemp -d)
+. bench/lib.sh
+cargo build -q --release -p pce-bench --bin topo-gen --bin place-file
 trap 'set +e; pkill -f "$T/pce serve --config $DIR" 2>/dev/null; pkill -f "pcc-sim --pce 127.0.0.1:4197" 2>/dev/null; rm -rf "$DIR"' EXIT
 $T/topo-gen 2000 8000 42 "$DIR/topo.json" 50000 "$DIR/pairs.txt"
 API=http://127.0.0.1:9197
@@ -37,23 +35,13 @@ until curl -sf $API/health >/dev/null; do sleep 0.05; done
 $T/pcc-sim --pce 127.0.0.1:4197 --pccs 2000 --lsps 25 --delegate --bandwidth-bps 100000000 \
   --endpoints-file "$DIR/pairs.txt" --source-base 127.41.0.1 --seconds 3600 >/dev/null 2>&1 & SIM=$!
 
+settled 9197 50000
 python3 - "$PCE" "$ROUNDS" "$DIR/last" <<'PY'
 import http.client, json, sys, time
 pid, rounds = sys.argv[1], int(sys.argv[2])
 c = http.client.HTTPConnection("127.0.0.1", 9197, timeout=600)
 def get(p):
     c.request("GET", p); return json.loads(c.getresponse().read())
-deadline = time.monotonic() + 300
-last = None
-while True:
-    h, k = get("/health"), get("/counters")
-    now = (h["lsps"], k["updates_sent"], k["updates_acked"])
-    if h["lsps"] == 50000 and now[1] == now[2] and now == last:
-        break
-    if time.monotonic() > deadline:
-        sys.exit("not settled: %s" % (last,))
-    last = now
-    time.sleep(0.5)
 def cpu():
     with open("/proc/%s/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()

@@ -18,10 +18,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
-cargo build -q --release -p pce-engine --bin pce -p pce-tools --bin pcc-sim \
-  -p pce-bench --bin topo-gen --bin place-file
-T=target/release
-DIR=$(mktemp -d)
+. bench/lib.sh
+cargo build -q --release -p pce-bench --bin topo-gen --bin place-file
 trap 'set +e; pkill -f "$T/pce serve --config $DIR" 2>/dev/null; pkill -f "pcc-sim --pce 127.0.0.1:4196" 2>/dev/null; rm -rf "$DIR"' EXIT
 $T/topo-gen 2000 8000 42 "$DIR/topo.json" 50000 "$DIR/pairs.txt"
 API=http://127.0.0.1:9196
@@ -54,24 +52,6 @@ print("recomputed=%d updated=%d core_ms=%.1f answer_ms=%.1f last_ack_ms=%.1f"
       % (r["recomputed"], r["updated"], r.get("core_us", 0) / 1e3, answered * 1e3, acked * 1e3))
 PY
 
-settled() {
-  python3 - <<'PY'
-import http.client, json, sys, time
-c = http.client.HTTPConnection("127.0.0.1", 9196)
-def get(p):
-    c.request("GET", p); return json.loads(c.getresponse().read())
-deadline = time.monotonic() + 300
-last = None
-while time.monotonic() < deadline:
-    h, k = get("/health"), get("/counters")
-    now = (h["lsps"], k["updates_sent"], k["updates_acked"])
-    if h["lsps"] == 50000 and now[1] == now[2] and now == last:
-        sys.exit(0)
-    last = now
-    time.sleep(0.5)
-sys.exit("not settled: %s" % (last,))
-PY
-}
 
 for threads in 1 2; do
   cat > "$DIR/pce.toml" <<EOF
@@ -86,7 +66,7 @@ EOF
   until curl -sf $API/health >/dev/null; do sleep 0.05; done
   $T/pcc-sim --pce 127.0.0.1:4196 --pccs 2000 --lsps 25 --delegate --bandwidth-bps 100000000 \
     --endpoints-file "$DIR/pairs.txt" --source-base 127.40.0.1 --seconds 3600 >/dev/null 2>&1 & SIM=$!
-  settled
+  settled 9196 50000
   read -r A B < <(curl -sf $API/topology | python3 -c '
 import json, sys
 t = json.load(sys.stdin)

@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use pce_engine::solver::placement::Placement;
 use pce_engine::solver::Prepared;
-use pce_engine::topology::{LinkId, TopologyEvent, TopologyFile};
+use pce_engine::topology::{LinkId, TopologyFile};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -54,13 +54,8 @@ fn main() {
         .expect("links");
     let link = topo.link(busiest).expect("the link");
     let after = Prepared::from(
-        topo.apply(&TopologyEvent::LinkState {
-            a: topo.node(link.from).expect("a node").name.clone(),
-            b: topo.node(link.to).expect("a node").name.clone(),
-            up: false,
-            a_interface: None,
-        })
-        .expect("the event applies"),
+        topo.apply(&pce_engine::pce::plan::link_down(&topo, busiest))
+            .expect("the event applies"),
     );
     let failed = [busiest, topo.reverse(busiest).expect("both directions")];
     let mut rerouted = placement.clone();
@@ -85,15 +80,9 @@ fn main() {
         let mut total = 0.0;
         let mut failures = 0u32;
         for i in 0..k {
-            let l = topo.link(LinkId(i * (links / k.max(1)))).expect("a link");
-            let name = |n| topo.node(n).map(|n| n.name.clone()).unwrap_or_default();
-            let Ok(down) = topo.apply(&TopologyEvent::LinkState {
-                a: name(l.from),
-                b: name(l.to),
-                up: false,
-                a_interface: None,
-            }) else {
-                continue; // one of parallel links: named by its interface
+            let l = LinkId(i * (links / k.max(1)));
+            let Ok(down) = topo.apply(&pce_engine::pce::plan::link_down(&topo, l)) else {
+                continue;
             };
             let after = topo.after(std::sync::Arc::new(down));
             let t = Instant::now();

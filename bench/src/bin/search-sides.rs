@@ -17,7 +17,7 @@ use std::time::Instant;
 use pce_engine::solver::cspf::{compute, Workspace};
 use pce_engine::solver::placement::Placement;
 use pce_engine::solver::Prepared;
-use pce_engine::topology::{LinkId, TopologyEvent, TopologyFile};
+use pce_engine::topology::{LinkId, TopologyFile};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -39,15 +39,11 @@ fn main() {
     let (mut n, mut head, mut tail, mut better, mut t_head, mut t_tail) = (0u64, 0, 0, 0, 0.0, 0.0);
     for k in 0..400u32 {
         let l = LinkId((k * 37) % topo.link_count() as u32);
-        let Some(link) = topo.link(l) else { continue };
-        let name = |n| topo.node(n).map(|n| n.name.clone()).unwrap_or_default();
-        let Ok(down) = topo.apply(&TopologyEvent::LinkState {
-            a: name(link.from),
-            b: name(link.to),
-            up: false,
-            a_interface: None,
-        }) else {
-            continue; // one of parallel links: named by its interface
+        if topo.link(l).is_none() {
+            continue;
+        }
+        let Ok(down) = topo.apply(&pce_engine::pce::plan::link_down(&topo, l)) else {
+            continue;
         };
         let after = topo.after(std::sync::Arc::new(down));
         let mut on = placement.lsps_on(l).to_vec();

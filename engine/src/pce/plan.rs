@@ -154,7 +154,9 @@ fn physical(t: &Topology) -> Vec<LinkId> {
         .collect()
 }
 
-fn link_down(t: &Topology, l: LinkId) -> TopologyEvent {
+/// The event that takes link `l` down, both ways (one of parallel links
+/// named by its interface at `a`).
+pub fn link_down(t: &Topology, l: LinkId) -> TopologyEvent {
     let k = t.link(l);
     let name = |n| t.node(n).map(|n| n.name.clone()).unwrap_or_default();
     TopologyEvent::Link {
