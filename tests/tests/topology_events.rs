@@ -88,6 +88,8 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
             "--lsps",
             "4",
             "--delegate",
+            "--bandwidth-bps",
+            "100000000",
             "--endpoints",
             "10.0.0.1:10.0.0.4,10.0.0.2:10.0.0.3",
             "--seconds",
@@ -127,6 +129,47 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
         .all(|l| l["up"] == true));
     assert_eq!(settled(&wait_json(&lsps, WAIT, ready)).unwrap(), before);
 
+    // The plan of that failure (POST /plan), before it happens: the LSPs
+    // it moves and each link's utilization after it, to hold against what
+    // the PCE then does.
+    let (status, predicted) = send_json(
+        "POST",
+        &format!("{base}/plan"),
+        r#"{"scenarios": [{"name": "R1-R3", "events": [{"link_state": {"a": "R1", "b": "R3", "up": false}}]}]}"#,
+    );
+    assert_eq!(status, 200, "{predicted}");
+    let scenario = &predicted["scenarios"][0];
+    let mut moves: Vec<String> = scenario["moved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            format!(
+                "{}/{}",
+                m["pcc"].as_str().unwrap(),
+                m["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    moves.sort();
+    let mut expected: Vec<String> = on_link
+        .iter()
+        .map(|n| n.split_once(' ').unwrap().1.to_string())
+        .collect();
+    expected.sort();
+    assert_eq!(moves, expected, "{scenario}");
+    let mut planned: BTreeMap<String, f64> = predicted["base"]["utilization"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_f64().unwrap()))
+        .collect();
+    for (k, v) in scenario["utilization"].as_object().unwrap() {
+        planned.insert(k.clone(), v.as_f64().unwrap());
+    }
+    planned.retain(|_, u| *u > 0.0);
+    assert!(planned.contains_key("R1->R2"), "{planned:?}");
+
     // The event: exactly the LSPs over R1-R3 get a new path, by PCUpd,
     // acknowledged; the others are not touched.
     let down = patch(&link, r#"{"up": false}"#);
@@ -151,6 +194,26 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
             assert_eq!((path, updates), (old_path, old_updates), "{name} moved");
         }
     }
+    // As planned: each link's utilization now.
+    let topology: serde_json::Value = ureq::get(&format!("{base}/topology"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    let live: BTreeMap<String, f64> = topology["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["reserved_bps"].as_f64().unwrap() > 0.0)
+        .map(|l| {
+            (
+                l["name"].as_str().unwrap().to_string(),
+                l["reserved_bps"].as_f64().unwrap() / l["bandwidth_bps"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(live, planned);
     // The snapshot for planning (`pce snapshot`): R1-R3 down both ways,
     // every LSP delegated with the links it holds, none over R1-R3.
     let file = std::env::temp_dir().join(format!("snapshot-{}.json", std::process::id()));
