@@ -64,6 +64,15 @@ fn settled(lsps: &serde_json::Value) -> Option<BTreeMap<String, (Vec<String>, u6
         .collect()
 }
 
+/// An LSP in an answer, as `PCC/NAME`.
+fn pcc_name(l: &serde_json::Value) -> String {
+    format!(
+        "{}/{}",
+        l["pcc"].as_str().unwrap(),
+        l["name"].as_str().unwrap()
+    )
+}
+
 /// Whether a path crosses R3 (router ID 10.0.0.7, address 192.0.2.7).
 fn via_r3(path: &[String]) -> bool {
     path.iter().any(|h| h == "10.0.0.7" || h == "192.0.2.7")
@@ -143,13 +152,7 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| {
-            format!(
-                "{}/{}",
-                m["pcc"].as_str().unwrap(),
-                m["name"].as_str().unwrap()
-            )
-        })
+        .map(pcc_name)
         .collect();
     moves.sort();
     let mut expected: Vec<String> = on_link
@@ -444,11 +447,7 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
         .iter()
         .map(|l| {
             assert_eq!(l["proven"], true, "{l}");
-            format!(
-                "10.0.0.1 {}/{}",
-                l["pcc"].as_str().unwrap(),
-                l["name"].as_str().unwrap()
-            )
+            format!("10.0.0.1 {}", pcc_name(l))
         })
         .collect();
     lost.sort();
