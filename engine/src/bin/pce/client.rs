@@ -701,13 +701,36 @@ pub(crate) fn plan(t: &Target, a: &PlanArgs) -> Result<(), String> {
     } else {
         let url = format!("{}/plan", t.api.trim_end_matches('/'));
         let bearer = t.token()?.map(|t| format!("Bearer {t}"));
+        // The server says nothing until it answers: on a terminal, the
+        // time so far (the plan's limit is the server's plan_limit).
+        let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let ticker = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
+            let running = std::sync::Arc::clone(&running);
+            let start = pce_engine::runtime::clock::now();
+            std::thread::spawn(move || {
+                while running.load(std::sync::atomic::Ordering::Relaxed) {
+                    eprint!(
+                        "\rplanning on the PCE: {:.0} s",
+                        start.elapsed().as_secs_f64()
+                    );
+                    std::thread::park_timeout(std::time::Duration::from_millis(500));
+                }
+                eprintln!();
+            })
+        });
         let raw = whole_answer(
             t,
             &url,
             with_token(t.agent()?.post(&url), bearer.as_deref())
                 .header("content-type", "application/json")
                 .send(body.to_string()),
-        )?;
+        );
+        running.store(false, std::sync::atomic::Ordering::Relaxed);
+        if let Some(ticker) = ticker {
+            ticker.thread().unpark();
+            let _ = ticker.join();
+        }
+        let raw = raw?;
         let topology = match &a.html {
             Some(_) => Some(call(t, "GET", "/topology", None)?),
             None => None,
