@@ -79,6 +79,10 @@ pub struct PathlessLsp {
     /// No path meets its constraints (else none was found within the
     /// search limits).
     pub proven: bool,
+    /// Why, in words: "its head end is down", "its tail end is down",
+    /// "its ends are not in the topology", "no path meets its
+    /// constraints", "no path found within the search limits".
+    pub reason: &'static str,
 }
 
 /// One unit of placement.
@@ -251,8 +255,24 @@ impl Pce {
                     pcc: key.pcc.to_string(),
                     name: String::from_utf8_lossy(&name).into_owned(),
                     proven,
+                    reason: self.why_pathless(*key, proven),
                 });
             }
+        }
+    }
+}
+
+impl Pce {
+    /// Why an LSP has no path, in words ([`PathlessLsp::reason`]).
+    fn why_pathless(&self, key: LspKey, proven: bool) -> &'static str {
+        let topo = self.topology.topology();
+        let end = |a| topo.node_by_address(a).and_then(|n| topo.node(n));
+        match self.plan(key).map(|p| (end(p.source), end(p.destination))) {
+            Some((Some(h), _)) if !h.up => "its head end is down",
+            Some((_, Some(t))) if !t.up => "its tail end is down",
+            Some((None, _) | (_, None)) => "its ends are not in the topology",
+            _ if proven => "no path meets its constraints",
+            _ => "no path found within the search limits",
         }
     }
 }

@@ -819,6 +819,13 @@ fn what_if_on_topology_a_is_what_the_pce_then_does() {
         .collect();
     lost.sort();
     assert_eq!(lost, [("pcc1-1", true), ("pcc1-2", true), ("pcc1-3", true)]);
+    // Why, in words: R1 down leaves no path; PCC1 or PCC4 down is an end
+    // down.
+    let reasons =
+        |name: &str| -> BTreeSet<&str> { by(name).unplaceable.iter().map(|l| l.reason).collect() };
+    assert_eq!(reasons("node R1"), ["no path meets its constraints"].into());
+    assert_eq!(reasons("node PCC1"), ["its head end is down"].into());
+    assert_eq!(reasons("node PCC4"), ["its tail end is down"].into());
     assert_eq!(r1.utilization.get("R4->PCC4"), Some(&0.2));
     // The same as R1-R3's own SRLG (106).
     assert_eq!(moved("srlg 106"), moved("link R1-R3"));
