@@ -126,13 +126,18 @@ impl Browser {
         r["result"]["value"].clone()
     }
 
-    /// Evaluate `expression` until it is true; panics after `within` with
-    /// `show` evaluated.
+    /// Evaluate `expression` until it is true (an exception, as while the
+    /// page loads, is not); panics after `within` with `show` evaluated.
     pub(crate) fn wait(&mut self, expression: &str, within: Duration, show: &str) {
         let deadline = Instant::now() + within;
-        while self.eval(expression) != Value::Bool(true) {
+        let guarded = format!(
+            "(() => {{ try {{ return ({expression}); }} catch (e) {{ return false; }} }})()"
+        );
+        while self.eval(&guarded) != Value::Bool(true) {
             if Instant::now() >= deadline {
-                let seen = self.eval(show);
+                let seen = self.eval(&format!(
+                    "(() => {{ try {{ return ({show}); }} catch (e) {{ return String(e); }} }})()"
+                ));
                 panic!("{expression}: not within {within:?}; {seen}");
             }
             std::thread::sleep(Duration::from_millis(50));

@@ -135,3 +135,86 @@ fn the_web_view_draws_the_network_and_follows_it_live() {
     assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
     println!("screenshot: {}", shot.display());
 }
+
+/// The plan report (`pce plan --html`) drawn in a real browser from the
+/// file alone: its summary, the topology in worst-case colours, and each
+/// figure with what the plan's JSON says.
+#[test]
+fn the_plan_report_renders_offline() {
+    let dir = scratch_dir("plan-report");
+    let lsps = dir.join("lsps.json");
+    std::fs::write(
+        &lsps,
+        r#"[{"pcc": "10.0.0.1", "name": "a", "source": "10.0.0.1", "destination": "10.0.0.4", "setup": "rsvp", "bandwidth_bps": 4e9},
+            {"pcc": "10.0.0.2", "name": "b", "source": "10.0.0.2", "destination": "10.0.0.4", "setup": "rsvp", "bandwidth_bps": 3e9}]"#,
+    )
+    .unwrap();
+    let (html, json) = (dir.join("report.html"), dir.join("plan.json"));
+    let topology = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/topologies/draft-topology-a.json");
+    let out = std::process::Command::new(bin_dir().join("pce"))
+        .args(["plan", "--every", "links,nodes", "--topology"])
+        .arg(&topology)
+        .arg("--lsps")
+        .arg(&lsps)
+        .arg("--html")
+        .arg(&html)
+        .arg("-o")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let worst = plan["worst"].as_array().unwrap().len();
+    let lost = plan["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| !s["unplaceable"].as_array().unwrap().is_empty())
+        .count();
+    assert!(worst > 0 && lost > 0, "{plan}");
+    let mut page = Browser::open(
+        &format!("file://{}", html.display()),
+        &scratch_dir("plan-report-chromium"),
+    );
+    page.wait(
+        "document.body.dataset.ready === '1'",
+        WAIT,
+        "document.body.innerText.slice(0, 500)",
+    );
+    assert_eq!(
+        page.eval("document.querySelectorAll('#topology circle.node').length"),
+        8
+    );
+    assert_eq!(
+        page.eval("document.querySelectorAll('#topology line.link').length"),
+        8
+    );
+    assert_eq!(
+        page.eval("document.querySelectorAll('#worst rect').length"),
+        worst.min(25)
+    );
+    assert_eq!(
+        page.eval("document.querySelectorAll('#unplaceable rect').length"),
+        lost.min(25)
+    );
+    assert_eq!(
+        page.eval("document.getElementById('summary').rows[0].cells[1].textContent"),
+        "16"
+    );
+    // The busiest link in the worst case is drawn in its colour.
+    let busiest = plan["worst"][0]["link"].as_str().unwrap();
+    let (a, b) = busiest.split_once("->").unwrap();
+    let drawn = page.eval(&format!(
+        "[...document.querySelectorAll('#topology line.link')].filter(l => (l.dataset.a === {a:?} && l.dataset.b === {b:?}) || (l.dataset.a === {b:?} && l.dataset.b === {a:?})).map(l => Number(l.dataset.utilization))[0]"
+    ));
+    let expected = plan["worst"][0]["utilization"].as_f64().unwrap();
+    assert!(
+        (drawn.as_f64().unwrap() - expected).abs() < 1e-3,
+        "{drawn} {expected}"
+    );
+}
