@@ -5,6 +5,7 @@
 pub(crate) mod blocking_pcc;
 pub(crate) mod browser;
 pub(crate) mod chaos_proxy;
+pub(crate) mod cli;
 pub(crate) mod free_port;
 pub(crate) mod http;
 pub(crate) mod metrics;

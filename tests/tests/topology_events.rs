@@ -6,27 +6,19 @@
 #![allow(clippy::disallowed_methods)] // process-level test: wall-clock deadlines
 
 use std::collections::BTreeMap;
-use std::process::Command;
 use std::time::Duration;
 
 use pce_tests::bin_dir;
 
 #[path = "../support/mod.rs"]
 mod support;
+use support::cli::pce;
 use support::http::send_json;
 use support::pce_serve::pce_serve;
 use support::running::spawn;
 use support::wait_json::wait_json;
 
 const WAIT: Duration = Duration::from_secs(30);
-
-/// `pce ARGS`: its output.
-fn pce(args: &[&str]) -> std::process::Output {
-    Command::new(bin_dir().join("pce"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn patch(url: &str, body: &str) -> serde_json::Value {
     let (status, v) = send_json("PATCH", url, body);

@@ -12,6 +12,7 @@ use pce_tests::{bin_dir, scratch_dir};
 #[path = "../support/mod.rs"]
 mod support;
 use support::browser::Browser;
+use support::cli::pce_ok;
 use support::http::send_json;
 use support::pce_serve::pce_serve;
 use support::running::spawn;
@@ -152,22 +153,20 @@ fn the_plan_report_renders_offline() {
     let (html, json) = (dir.join("report.html"), dir.join("plan.json"));
     let topology = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../examples/topologies/draft-topology-a.json");
-    let out = std::process::Command::new(bin_dir().join("pce"))
-        .args(["plan", "--every", "links,nodes", "--topology"])
-        .arg(&topology)
-        .arg("--lsps")
-        .arg(&lsps)
-        .arg("--html")
-        .arg(&html)
-        .arg("-o")
-        .arg(&json)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let path = |p: &std::path::Path| p.display().to_string();
+    pce_ok(&[
+        "plan",
+        "--every",
+        "links,nodes",
+        "--topology",
+        &path(&topology),
+        "--lsps",
+        &path(&lsps),
+        "--html",
+        &path(&html),
+        "-o",
+        &path(&json),
+    ]);
     let plan: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let worst = plan["worst"].as_array().unwrap().len();
     let lost = plan["scenarios"]
