@@ -33,15 +33,52 @@ fn literal(v: &serde_json::Value) -> Result<String, String> {
         .replace("</", "<\\/"))
 }
 
-/// A plan's report: one HTML page with `plan` (a `POST /plan` answer) and
-/// `topology` (a `GET /topology` answer) in it.
+/// What the report draws of a plan: the plan, each scenario cut to its
+/// counts (the LSPs it moves, those left without a path by reason, the
+/// groups less disjoint, the largest stretch), so a plan of 10,000
+/// scenarios and hundreds of thousands of moves is a page of a few MB.
+fn for_report(plan: &serde_json::Value) -> serde_json::Value {
+    let mut plan = plan.clone();
+    let count = |v: &serde_json::Value| v.as_array().map_or(0, Vec::len);
+    if let Some(list) = plan
+        .get_mut("scenarios")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for s in list.iter_mut() {
+            let mut reasons = serde_json::Map::new();
+            for l in s["unplaceable"].as_array().into_iter().flatten() {
+                let why = l["reason"].as_str().unwrap_or("unknown").to_string();
+                let n = reasons
+                    .get(&why)
+                    .and_then(serde_json::Value::as_u64)
+                    .unwrap_or(0);
+                reasons.insert(why, (n + 1).into());
+            }
+            *s = serde_json::json!({
+                "name": s["name"],
+                "error": s.get("error"),
+                "moved": count(&s["moved"]),
+                "unplaceable": count(&s["unplaceable"]),
+                "reasons": reasons,
+                "groups_less_disjoint": count(&s["groups_less_disjoint"]),
+                "stretch_max": s["stretch_max"],
+                "max_utilization": s["max_utilization"],
+            });
+        }
+    }
+    plan
+}
+
+/// A plan's report: one HTML page with `plan` (a `POST /plan` answer, its
+/// scenarios cut to their counts) and `topology` (a `GET /topology`
+/// answer) in it.
 pub fn plan_report(
     plan: &serde_json::Value,
     topology: &serde_json::Value,
 ) -> Result<String, String> {
     let data = format!(
         "const PLAN = {};\nconst TOPO = {};",
-        literal(plan)?,
+        literal(&for_report(plan))?,
         literal(topology)?
     );
     Ok(REPORT

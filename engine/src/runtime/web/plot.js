@@ -210,7 +210,7 @@ function histogram(svg, series, title) {
 // Horizontal bars: [{label, value, colour?, note?}], largest first.
 function bars(svg, items, title, format) {
   clear(svg);
-  const W = 640, row = 16, T = 26, L = 230;
+  const W = 640, row = 16, T = 32, L = 230;
   const H = T + Math.max(items.length, 1) * row + 10;
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
   text(svg, 4, 16, title, { "font-size": 13, "font-weight": "bold" });
