@@ -24,3 +24,13 @@ pub(crate) fn send_json(method: &str, url: &str, body: &str) -> (u16, serde_json
         serde_json::from_str(&text).unwrap_or_else(|_| serde_json::json!({})),
     )
 }
+
+/// GET `url` as JSON (its status must be a success).
+pub(crate) fn get_json(url: &str) -> serde_json::Value {
+    ureq::get(url)
+        .call()
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+        .body_mut()
+        .read_json()
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+}

@@ -15,4 +15,5 @@ pub(crate) mod pce_serve;
 pub(crate) mod running;
 pub(crate) mod sessions;
 pub(crate) mod sse;
+pub(crate) mod topology_a_pccs;
 pub(crate) mod wait_json;

@@ -8,14 +8,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use pce_tests::bin_dir;
-
 #[path = "../support/mod.rs"]
 mod support;
 use support::cli::pce;
-use support::http::send_json;
+use support::http::{get_json, send_json};
 use support::pce_serve::pce_serve;
-use support::running::spawn;
+use support::topology_a_pccs::topology_a_pccs;
 use support::wait_json::wait_json;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -76,27 +74,7 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
     let base = format!("http://127.0.0.1:{api}");
     // Two PCCs, four LSPs each: PCC1 to PCC4 (over R1-R3-R4 in topology
     // A) and PCC2 to PCC3 (over R2-R4-R3), alternately.
-    let pce_addr = format!("127.0.0.1:{port}");
-    let _pccs = spawn(
-        &bin_dir().join("pcc-sim"),
-        &[
-            "--pce",
-            &pce_addr,
-            "--source-base",
-            "127.4.0.1",
-            "--pccs",
-            "2",
-            "--lsps",
-            "4",
-            "--delegate",
-            "--bandwidth-bps",
-            "100000000",
-            "--endpoints",
-            "10.0.0.1:10.0.0.4,10.0.0.2:10.0.0.3",
-            "--seconds",
-            "300",
-        ],
-    );
+    let _pccs = topology_a_pccs(port, "127.4.0.1");
     let lsps = format!("{base}/lsps");
     let ready =
         |v: &serde_json::Value| v.as_array().is_some_and(|l| l.len() == 8) && settled(v).is_some();
@@ -117,12 +95,7 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
     assert_eq!(dry["recomputed"], 4, "{dry}");
     assert_eq!(dry["updated"], 4, "{dry}");
     assert_eq!(dry["reoptimized"], false, "{dry}");
-    let topology: serde_json::Value = ureq::get(&format!("{base}/topology"))
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_json()
-        .unwrap();
+    let topology: serde_json::Value = get_json(&format!("{base}/topology"));
     assert!(topology["links"]
         .as_array()
         .unwrap()
@@ -190,12 +163,7 @@ fn a_link_event_moves_exactly_the_lsps_on_the_link() {
         }
     }
     // As planned: each link's utilization now.
-    let topology: serde_json::Value = ureq::get(&format!("{base}/topology"))
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_json()
-        .unwrap();
+    let topology: serde_json::Value = get_json(&format!("{base}/topology"));
     let live: BTreeMap<String, f64> = topology["links"]
         .as_array()
         .unwrap()

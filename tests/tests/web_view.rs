@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use pce_tests::{bin_dir, scratch_dir};
+use pce_tests::scratch_dir;
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -15,7 +15,7 @@ use support::browser::Browser;
 use support::cli::pce_ok;
 use support::http::send_json;
 use support::pce_serve::pce_serve;
-use support::running::spawn;
+use support::topology_a_pccs::topology_a_pccs;
 use support::wait_json::wait_json;
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -26,26 +26,7 @@ fn the_web_view_draws_the_network_and_follows_it_live() {
     let base = format!("http://127.0.0.1:{api}");
     // Topology A: two PCCs with four delegated LSPs each, PCC1 to PCC4
     // (over R1-R3-R4) and PCC2 to PCC3 (over R2-R4-R3), 100 Mb/s each.
-    let _pccs = spawn(
-        &bin_dir().join("pcc-sim"),
-        &[
-            "--pce",
-            &format!("127.0.0.1:{port}"),
-            "--source-base",
-            "127.5.0.1",
-            "--pccs",
-            "2",
-            "--lsps",
-            "4",
-            "--delegate",
-            "--bandwidth-bps",
-            "100000000",
-            "--endpoints",
-            "10.0.0.1:10.0.0.4,10.0.0.2:10.0.0.3",
-            "--seconds",
-            "300",
-        ],
-    );
+    let _pccs = topology_a_pccs(port, "127.5.0.1");
     let lsps = wait_json(&format!("{base}/lsps"), WAIT, |v| {
         v.as_array().is_some_and(|l| {
             l.len() == 8

@@ -39,6 +39,14 @@ impl Plan {
             peer_sr: self.peer_sr,
         }
     }
+
+    /// The bandwidth its path holds, bits per second (BANDWIDTH carries
+    /// bytes per second).
+    pub(super) fn bandwidth_bps(&self) -> f64 {
+        self.attributes
+            .bandwidth
+            .map_or(0.0, |b| f64::from(b.bandwidth) * 8.0)
+    }
 }
 
 /// An SRP object; PATH-SETUP-TYPE is carried unless RSVP-TE (RFC 8408 §4).
@@ -54,6 +62,12 @@ pub(super) fn srp_with(srp_id: u32, setup: PathSetupType) -> Srp {
 }
 
 impl Pce {
+    /// `key` holds its bandwidth `bw` on `links` (the path placed for it).
+    pub(super) fn hold(&mut self, key: LspKey, links: Vec<crate::topology::LinkId>, bw: f64) {
+        self.reservations.add(&links, bw);
+        self.placed.insert(key, (links, bw));
+    }
+
     pub(super) fn release(&mut self, key: &LspKey) {
         if let Some((links, bw)) = self.placed.remove(key) {
             self.reservations.add(&links, -bw);
@@ -185,12 +199,8 @@ impl Pce {
         associations: Vec<pcep::wire::object::Association>,
     ) {
         let key = plan.key;
-        let bw = plan
-            .attributes
-            .bandwidth
-            .map_or(0.0, |b| f64::from(b.bandwidth) * 8.0);
-        self.reservations.add(&path.links, bw);
-        self.placed.insert(key, (path.links.clone(), bw));
+        let bw = plan.bandwidth_bps();
+        self.hold(key, path.links.clone(), bw);
         let control = &plan.control;
         let report = &plan.report;
         let acked_same = control.computed.as_ref() == Some(&path.ero)

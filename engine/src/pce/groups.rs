@@ -186,10 +186,7 @@ impl Pce {
         let mut load: std::collections::HashMap<crate::topology::LinkId, f64> =
             std::collections::HashMap::new();
         for (plan, path) in used.iter().zip(&result.paths) {
-            let bw = plan
-                .attributes
-                .bandwidth
-                .map_or(0.0, |b| f64::from(b.bandwidth) * 8.0);
+            let bw = plan.bandwidth_bps();
             if plan.controlled && bw > 0.0 {
                 for l in &path.links {
                     *load.entry(*l).or_default() += bw;

@@ -353,14 +353,10 @@ impl Pce {
             let Some(plan) = pce.plan(key) else {
                 continue;
             };
-            let bw = plan
-                .attributes
-                .bandwidth
-                .map_or(0.0, |b| f64::from(b.bandwidth) * 8.0);
+            let bw = plan.bandwidth_bps();
             let placed = path.is_some();
             if let Some(links) = path {
-                pce.reservations.add(&links, bw);
-                pce.placed.insert(key, (links, bw));
+                pce.hold(key, links, bw);
             }
             pce.lspdb.with_mut(&key, |e| {
                 e.control.no_path = !placed;

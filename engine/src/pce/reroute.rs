@@ -164,7 +164,9 @@ impl Pce {
             // Compute what has no candidate, or one that no longer fits.
             let stale = |u: &Unit| match u {
                 Unit::Single(_, None) => true,
-                Unit::Single(plan, Some(Ok(path))) => !fits(&topo, current, &path.links, bw(plan)),
+                Unit::Single(plan, Some(Ok(path))) => {
+                    !fits(&topo, current, &path.links, plan.bandwidth_bps())
+                }
                 _ => false,
             };
             let round = units
@@ -189,7 +191,12 @@ impl Pce {
                     }
                     Unit::Single(plan, candidate) => match candidate.take() {
                         Some(Ok(path))
-                            if fits(&topo, &self.reservations, &path.links, bw(plan)) =>
+                            if fits(
+                                &topo,
+                                &self.reservations,
+                                &path.links,
+                                plan.bandwidth_bps(),
+                            ) =>
                         {
                             self.apply_path(plan, path, false, Vec::new());
                         }
@@ -275,13 +282,6 @@ impl Pce {
             _ => "no path found within the search limits",
         }
     }
-}
-
-/// The bandwidth an LSP reserves, bits per second.
-fn bw(plan: &Plan) -> f64 {
-    plan.attributes
-        .bandwidth
-        .map_or(0.0, |b| f64::from(b.bandwidth) * 8.0)
 }
 
 /// Whether `links` still have `bw` unreserved (the solver's own admission
