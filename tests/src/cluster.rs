@@ -505,8 +505,7 @@ impl Cluster {
         let up = self
             .topology
             .link_between(na, nb)
-            .and_then(|l| self.topology.link(l))
-            .is_some_and(|l| !l.up);
+            .is_some_and(|l| !self.topology.link_up(l));
         let event = TopologyEvent::LinkState {
             a: a.into(),
             b: b.into(),
@@ -686,7 +685,7 @@ impl Cluster {
             });
             let links = ero::links(&topo, node, e, &mut self.ws)
                 .ok_or_else(|| format!("PCE {pce} sent ({kind} to {to:?}) a path that is not connected from {head}: {e:?}"))?;
-            if let Some(l) = links.iter().find(|l| topo.link(**l).is_some_and(|x| !x.up)) {
+            if let Some(l) = links.iter().find(|l| !topo.link_up(**l)) {
                 return Err(format!(
                     "PCE {pce} sent a path over link {l:?}, which is down in its topology"
                 ));
@@ -1011,7 +1010,7 @@ impl Cluster {
                     continue;
                 }
                 let ok = ero::links(&topo, head, &ero, &mut self.ws)
-                    .is_some_and(|l| l.iter().all(|x| topo.link(*x).is_some_and(|x| x.up)));
+                    .is_some_and(|l| l.iter().all(|x| topo.link_up(*x)));
                 if !ok {
                     return Err(format!(
                         "LSP {name} of PCC {j} is left on a path that is down: {:?}\n    {}",

@@ -307,6 +307,10 @@ pub struct Pce {
     /// computed and updated again (the backoff).
     retries: imbl::OrdSet<(Instant, LspKey)>,
     ws: Workspace,
+    /// Place LSPs one at a time on this thread, not in parallel rounds (a
+    /// plan's copies, which run in parallel with each other); the result
+    /// is the same (see `reroute`).
+    one_by_one: bool,
     out: VecDeque<Output>,
     counters: Counters,
     /// What the last topology change, reload or reoptimization did.
@@ -377,6 +381,7 @@ impl Pce {
             to_release: BTreeSet::new(),
             retries: imbl::OrdSet::new(),
             ws: Workspace::new(),
+            one_by_one: false,
             out: VecDeque::new(),
             counters: Counters::default(),
             last_change: None,

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::lspdb::LspKey;
+use crate::solver::cspf::Workspace;
 use crate::topology::{Interface, LinkId, LinkPatch, Topology, TopologyEvent};
 
 use super::{PathlessLsp, Pce, TopologyChange};
@@ -337,7 +338,9 @@ impl Pce {
     ) -> Vec<ScenarioReport> {
         scenarios
             .par_iter()
-            .map(|s| self.scenario(s, &base.reserved, &base.busiest, now))
+            .map_init(Workspace::new, |ws, s| {
+                self.scenario(s, &base.reserved, &base.busiest, now, ws)
+            })
             .collect()
     }
 }
@@ -496,13 +499,14 @@ impl PlanBase {
 impl Pce {
     /// One scenario on a copy of this core (`reserved`: this core's
     /// reservations, per link; `busiest`: its links by utilization, the
-    /// busiest first).
+    /// busiest first; `ws`: this thread's workspace, lent to the copy).
     fn scenario(
         &self,
         s: &Scenario,
         reserved: &[f64],
         busiest: &[(f64, LinkId)],
         now: Instant,
+        ws: &mut Workspace,
     ) -> ScenarioReport {
         let mut report = ScenarioReport {
             name: s.name.clone(),
@@ -519,9 +523,14 @@ impl Pce {
         };
         // What `handle` does with a topology input (`Input::Topology`),
         // keeping the LSPs it placed: only they can move.
+        // One LSP at a time: the scenarios run in parallel with each other.
         let mut copy = self.clone();
         copy.now = Some(now);
-        let placed = match copy.change_topology(TopologyChange::Events(s.events.clone())) {
+        copy.one_by_one = true;
+        std::mem::swap(&mut copy.ws, ws);
+        let placed = copy.change_topology(TopologyChange::Events(s.events.clone()));
+        std::mem::swap(&mut copy.ws, ws);
+        let placed = match placed {
             Ok(placed) => placed,
             Err(e) => {
                 report.error = Some(e.to_string());

@@ -18,9 +18,13 @@
 //! computed on the current reservations, so every round commits at least
 //! one. What a round computes depends only on the reservations at its
 //! start and commits follow the order, so the thread count cannot change
-//! the result. (A path the solver could not prove optimal within its
-//! limits is kept while it fits, where a one-by-one run would have
-//! searched again.)
+//! the result. A result the solver could not prove within its limits (a
+//! path not proven optimal, a "no path" not proven) says nothing about
+//! other reservations: it is committed only if nothing was committed
+//! since it was computed, else computed again. So the result is exactly
+//! that of the one-by-one run, which is what a plan's copies do
+//! (`Pce::one_by_one`: they run in parallel with each other, one LSP
+//! at a time each, every LSP computed once).
 //!
 //! A disjoint association group is placed as one unit, at its place in
 //! the order (its best member's priority), by its own joint computation.
@@ -87,7 +91,8 @@ pub struct PathlessLsp {
 
 /// One unit of placement.
 enum Unit {
-    Single(Box<Plan>, Option<Result<ComputedPath, Unreachable>>),
+    /// An LSP and its candidate, with the commits before it was computed.
+    Single(Box<Plan>, Option<(u64, Result<ComputedPath, Unreachable>)>),
     Group(GroupKey),
 }
 
@@ -159,63 +164,80 @@ impl Pce {
         units.sort_by_key(|(rank, _)| *rank);
         let topo = Arc::clone(&self.topology);
         let mut start = 0;
+        // Commits so far (paths and groups placed: what changes the
+        // reservations).
+        let mut commits = 0u64;
         while start < units.len() {
-            let current = &self.reservations;
-            // Compute what has no candidate, or one that no longer fits.
-            let stale = |u: &Unit| match u {
-                Unit::Single(_, None) => true,
-                Unit::Single(plan, Some(Ok(path))) => {
-                    !fits(&topo, current, &path.links, plan.bandwidth_bps())
+            if self.one_by_one {
+                // The next unit alone, on this core's workspace.
+                if let Some((_, Unit::Single(plan, candidate @ None))) = units.get_mut(start) {
+                    let path = compute_path(&topo, &self.reservations, &plan.ask(), &mut self.ws);
+                    *candidate = Some((commits, path));
+                    self.counters.computations += 1;
                 }
-                _ => false,
-            };
-            let round = units
-                .get_mut(start..)
-                .unwrap_or_default()
-                .par_iter_mut()
-                .filter(|(_, u)| stale(u))
-                .map_init(Workspace::new, |ws, (_, u)| {
-                    if let Unit::Single(plan, candidate) = u {
-                        *candidate = Some(compute_path(&topo, current, &plan.ask(), ws));
-                    }
-                    1usize
-                })
-                .sum::<usize>();
-            self.counters.computations += round as u64;
-            // Commit in order up to the first candidate that no longer fits.
+            } else {
+                let current = &self.reservations;
+                // Compute what has no candidate, or one that can no longer
+                // be committed.
+                let stale = |u: &Unit| match u {
+                    Unit::Single(plan, Some(c)) => !committable(&topo, current, plan, c, commits),
+                    Unit::Single(_, None) => true,
+                    Unit::Group(_) => false,
+                };
+                let round = units
+                    .get_mut(start..)
+                    .unwrap_or_default()
+                    .par_iter_mut()
+                    .filter(|(_, u)| stale(u))
+                    .map_init(Workspace::new, |ws, (_, u)| {
+                        if let Unit::Single(plan, candidate) = u {
+                            let path = compute_path(&topo, current, &plan.ask(), ws);
+                            *candidate = Some((commits, path));
+                        }
+                        1usize
+                    })
+                    .sum::<usize>();
+                self.counters.computations += round as u64;
+            }
+            // Commit in order up to the first candidate that can no longer
+            // be committed (or is not computed yet).
             while let Some((_, unit)) = units.get_mut(start) {
                 match unit {
                     Unit::Group(group) => {
                         let group = *group;
                         self.compute_group(group, None);
+                        commits += 1;
                     }
-                    Unit::Single(plan, candidate) => match candidate.take() {
-                        Some(Ok(path))
-                            if fits(
-                                &topo,
-                                &self.reservations,
-                                &path.links,
-                                plan.bandwidth_bps(),
-                            ) =>
-                        {
-                            self.apply_path(plan, path, false, Vec::new());
+                    Unit::Single(plan, candidate) => {
+                        match candidate.take() {
+                            Some(c)
+                                if committable(&topo, &self.reservations, plan, &c, commits) =>
+                            {
+                                match c.1 {
+                                    Ok(path) => {
+                                        self.apply_path(plan, path, false, Vec::new());
+                                        commits += 1;
+                                    }
+                                    Err(e) => {
+                                        let proven = match e {
+                                            Unreachable::NoPath { proven } => proven,
+                                            Unreachable::UnknownEndpoints(_) => true,
+                                        };
+                                        self.lspdb.with_mut(&plan.key, |e| {
+                                            e.control.no_path = true;
+                                            e.control.proven = proven;
+                                        });
+                                    }
+                                }
+                            }
+                            other => {
+                                // Taken by an earlier LSP of this round, or
+                                // not proven on what is reserved now.
+                                *candidate = other;
+                                break;
+                            }
                         }
-                        Some(Err(e)) => {
-                            let proven = match e {
-                                Unreachable::NoPath { proven } => proven,
-                                Unreachable::UnknownEndpoints(_) => true,
-                            };
-                            self.lspdb.with_mut(&plan.key, |e| {
-                                e.control.no_path = true;
-                                e.control.proven = proven;
-                            });
-                        }
-                        other => {
-                            // Taken by an earlier LSP of this round.
-                            *candidate = other;
-                            break;
-                        }
-                    },
+                    }
                 }
                 start += 1;
             }
@@ -281,6 +303,25 @@ impl Pce {
             _ if proven => "no path meets its constraints",
             _ => "no path found within the search limits",
         }
+    }
+}
+
+/// Whether a candidate computed after `at` commits can be committed on
+/// `r`, after `commits`: a path that still fits, proven optimal or computed
+/// on these very reservations; a "no path" proven, or computed on them.
+fn committable(
+    topo: &Prepared,
+    r: &Reservations,
+    plan: &Plan,
+    (at, candidate): &(u64, Result<ComputedPath, Unreachable>),
+    commits: u64,
+) -> bool {
+    match candidate {
+        Ok(path) => {
+            (path.optimal || *at == commits) && fits(topo, r, &path.links, plan.bandwidth_bps())
+        }
+        Err(Unreachable::NoPath { proven: false }) => *at == commits,
+        Err(_) => true,
     }
 }
 

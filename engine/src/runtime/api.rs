@@ -2005,7 +2005,7 @@ pub fn topology_json(topo: &crate::topology::Topology, reserved: &[f64]) -> serd
             delay_us: l.delay_us,
             reserved_bps: reserved.get(i).copied().unwrap_or(0.0),
             bandwidth_bps: l.bandwidth,
-            up: l.up,
+            up: topo.link_up(crate::topology::LinkId(i as u32)),
         })
         .collect();
     serde_json::json!({ "nodes": nodes, "links": links })
@@ -2450,14 +2450,8 @@ async fn metrics(State(api): State<Api>) -> Result<Response, ApiError> {
     let _ = writeln!(out, "pce_lsps{{computed_here=\"true\"}} {delegated}\npce_lsps{{computed_here=\"false\"}} {other}");
     let _ = writeln!(out, "# HELP pce_lsps_initiated PCE-initiated LSPs.\n# TYPE pce_lsps_initiated gauge\npce_lsps_initiated {initiated}");
     let topo = api.shared.topology.load();
-    let links_up = topo
-        .links()
-        .iter()
-        .filter(|l| {
-            l.up && [l.from, l.to]
-                .iter()
-                .all(|n| topo.node(*n).is_some_and(|n| n.up))
-        })
+    let links_up = (0..topo.link_count() as u32)
+        .filter(|&l| topo.link_usable(crate::topology::LinkId(l)))
         .count();
     let _ = writeln!(
         out,

@@ -120,7 +120,7 @@ pub fn links(
 fn out_link(topo: &Topology, at: NodeId, pick: &dyn Fn(&Link) -> bool) -> Option<LinkId> {
     topo.out_links(at)
         .map(LinkId)
-        .find(|&l| topo.link(l).is_some_and(|x| x.up && pick(x)))
+        .find(|&l| topo.link_up(l) && topo.link(l).is_some_and(pick))
 }
 
 /// An IP hop: the link whose remote address it is, else the node owning it

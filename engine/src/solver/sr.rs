@@ -464,7 +464,7 @@ impl Spf {
                 let Some(l) = topo.link(LinkId(id)) else {
                     continue;
                 };
-                if !l.up || !topo.node(l.to).is_some_and(|n| n.up) {
+                if !topo.link_up(LinkId(id)) || !topo.node(l.to).is_some_and(|n| n.up) {
                     continue;
                 }
                 let nd = d + u64::from(l.igp);

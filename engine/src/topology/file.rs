@@ -326,9 +326,9 @@ impl Topology {
                 b_interface_id: f.remote_interface_id,
                 b_to_a: (own(r) != own(f)).then(|| own(r)),
             });
-            let both = [(f, &a, &b), (r, &b, &a)];
-            for &(l, x, y) in both.iter().take(if back.is_some() { 2 } else { 1 }) {
-                if l.up {
+            let both = [(id, f, &a, &b), (back.unwrap_or(id), r, &b, &a)];
+            for &(lid, l, x, y) in both.iter().take(if back.is_some() { 2 } else { 1 }) {
+                if self.link_up(lid) {
                     continue;
                 }
                 let a_interface = if self.is_parallel(id) {
@@ -552,7 +552,6 @@ impl TopologyFile {
                 remote_address,
                 local_interface_id: local_id,
                 remote_interface_id: remote_id,
-                up: true,
                 srlg_start: 0,
                 srlg_len: 0,
             };
@@ -627,7 +626,7 @@ impl TopologyFile {
         let mut topo = Topology {
             nodes: std::sync::Arc::new(nodes),
             by_interface: std::sync::Arc::new(by_interface),
-            links,
+            links: std::sync::Arc::new(links),
             first_link: std::sync::Arc::new(first_link),
             reverse: std::sync::Arc::new(reverse),
             srlgs,

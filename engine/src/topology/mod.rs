@@ -83,8 +83,6 @@ pub struct Link {
     pub local_interface_id: Option<u32>,
     /// Remote interface ID.
     pub remote_interface_id: Option<u32>,
-    /// Whether the link is up.
-    pub up: bool,
     srlg_start: u32,
     srlg_len: u32,
 }
@@ -98,13 +96,15 @@ pub(crate) struct HotLink {
     pub(crate) te: u32,
     pub(crate) delay_us: u32,
     pub(crate) admin_groups: u32,
-    /// Bit 0: up (and its tail node up); bit 1: has SRLGs.
+    /// Bit 0: usable (the link and both its nodes up); bit 1: has SRLGs;
+    /// bit 2: the link itself up ([`Topology::link_up`]).
     pub(crate) flags: u32,
 }
 
 impl HotLink {
     pub(crate) const UP: u32 = 1;
     pub(crate) const HAS_SRLG: u32 = 2;
+    pub(crate) const LINK_UP: u32 = 4;
 }
 
 /// An immutable topology snapshot.
@@ -115,8 +115,10 @@ pub struct Topology {
     hot: Vec<HotLink>,
     /// Reservable bandwidth per link, same indices.
     bandwidth: Vec<f64>,
-    /// Directed links, sorted by `from` (CSR order).
-    links: Vec<Link>,
+    /// Directed links, sorted by `from` (CSR order), shared between
+    /// snapshots until one changes an attribute (their states are in
+    /// `hot`: a failure copies only the hot links).
+    links: Arc<Vec<Link>>,
     /// `first_link[n]..first_link[n + 1]` are node `n`'s outgoing links.
     first_link: Arc<Vec<u32>>,
     /// For each link, the opposite direction of the same physical link.
@@ -297,7 +299,23 @@ impl Topology {
 
     /// All directed links, indexed by [`LinkId`].
     pub fn links(&self) -> &[Link] {
-        &self.links
+        self.links.as_slice()
+    }
+
+    /// Whether a link is up (its own state: its nodes have theirs).
+    #[inline]
+    pub fn link_up(&self, id: LinkId) -> bool {
+        self.hot
+            .get(id.index())
+            .is_some_and(|h| h.flags & HotLink::LINK_UP != 0)
+    }
+
+    /// Whether a link can carry traffic: it and both its nodes are up.
+    #[inline]
+    pub fn link_usable(&self, id: LinkId) -> bool {
+        self.hot
+            .get(id.index())
+            .is_some_and(|h| h.flags & HotLink::UP != 0)
     }
 
     /// The opposite direction of a link.
@@ -373,9 +391,21 @@ impl Topology {
         &self.bandwidth
     }
 
-    /// Rebuild the derived arrays after `nodes` or `links` changed.
+    /// Rebuild the derived arrays after `nodes` or `links` changed (each
+    /// link's state kept; up on the first build).
     pub(crate) fn refresh(&mut self) {
-        self.hot = self.links.iter().map(|l| self.hot_of(l)).collect();
+        self.hot = self
+            .links
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let up = self
+                    .hot
+                    .get(i)
+                    .is_none_or(|h| h.flags & HotLink::LINK_UP != 0);
+                self.hot_of(l, up)
+            })
+            .collect();
         self.bandwidth = self.links.iter().map(|l| l.bandwidth).collect();
     }
 
@@ -386,7 +416,7 @@ impl Topology {
             let Some(l) = self.links.get(id.index()) else {
                 continue;
             };
-            let (hot, bandwidth) = (self.hot_of(l), l.bandwidth);
+            let (hot, bandwidth) = (self.hot_of(l, self.link_up(id)), l.bandwidth);
             if let Some(h) = self.hot.get_mut(id.index()) {
                 *h = hot;
             }
@@ -396,8 +426,8 @@ impl Topology {
         }
     }
 
-    /// A link's hot copy.
-    fn hot_of(&self, l: &Link) -> HotLink {
+    /// A link's hot copy, the link itself `up` or not.
+    fn hot_of(&self, l: &Link, up: bool) -> HotLink {
         HotLink {
             to: l.to.0,
             igp: l.igp,
@@ -405,14 +435,15 @@ impl Topology {
             delay_us: l.delay_us,
             admin_groups: l.admin_groups,
             // A link is usable when it and both its ends are up.
-            flags: if l.up
+            flags: if up
                 && self.nodes.get(l.to.index()).is_some_and(|n| n.up)
                 && self.nodes.get(l.from.index()).is_some_and(|n| n.up)
             {
                 HotLink::UP
             } else {
                 0
-            } | if l.srlg_len > 0 { HotLink::HAS_SRLG } else { 0 },
+            } | if l.srlg_len > 0 { HotLink::HAS_SRLG } else { 0 }
+                | if up { HotLink::LINK_UP } else { 0 },
         }
     }
 
@@ -465,26 +496,35 @@ impl Topology {
     /// changes incrementally (a metric *decrease* can also make other LSPs'
     /// paths suboptimal: that is global reoptimization's job).
     pub fn changed_links(&self, next: &Self) -> Vec<LinkId> {
-        // Nodes shared: no node's state changed.
+        // Nodes shared: no node's state changed; links shared: no link's
+        // attributes did (their states are in the hot links).
         let same_nodes = Arc::ptr_eq(&self.nodes, &next.nodes);
+        let same_links = Arc::ptr_eq(&self.links, &next.links);
+        let state = |h: &HotLink| h.flags & HotLink::LINK_UP;
         self.links
             .iter()
-            .zip(&next.links)
+            .zip(next.links.iter())
+            .zip(self.hot.iter().zip(&next.hot))
             .enumerate()
-            .filter(|(_, (a, b))| {
-                a.up != b.up
-                    || a.igp != b.igp
-                    || a.te != b.te
-                    || a.bandwidth != b.bandwidth
-                    || a.delay_us != b.delay_us
-                    || a.admin_groups != b.admin_groups
-                    || self.srlgs(a) != next.srlgs(b)
+            .filter(|(_, ((a, b), (ha, hb)))| {
+                state(ha) != state(hb)
+                    || (!same_links && self.attributes_differ(next, a, b))
                     || (!same_nodes
                         && (self.node(a.to).map(|n| n.up) != next.node(b.to).map(|n| n.up)
                             || self.node(a.from).map(|n| n.up) != next.node(b.from).map(|n| n.up)))
             })
             .map(|(i, _)| LinkId(i as u32))
             .collect()
+    }
+
+    /// Whether a link's attributes (not its state) differ in `next`.
+    fn attributes_differ(&self, next: &Self, a: &Link, b: &Link) -> bool {
+        a.igp != b.igp
+            || a.te != b.te
+            || a.bandwidth != b.bandwidth
+            || a.delay_us != b.delay_us
+            || a.admin_groups != b.admin_groups
+            || self.srlgs(a) != next.srlgs(b)
     }
 
     /// Whether a later snapshot `next` (same links) can have a shorter or
@@ -700,14 +740,28 @@ impl Topology {
         if one_way {
             links.truncate(1);
         }
+        // A change of state alone leaves the links shared.
+        let attributes = LinkPatch {
+            up: None,
+            ..patch.clone()
+        };
         for id in links {
-            let Some(l) = next.links.get_mut(id.index()) else {
-                continue;
-            };
+            if let (Some(up), Some(h)) = (patch.up, next.hot.get_mut(id.index())) {
+                h.flags = if up {
+                    h.flags | HotLink::LINK_UP
+                } else {
+                    h.flags & !HotLink::LINK_UP
+                };
+            }
             if let Some(t) = touched {
                 t.push(id);
             }
-            l.up = patch.up.unwrap_or(l.up);
+            if attributes.is_empty() {
+                continue;
+            }
+            let Some(l) = Arc::make_mut(&mut next.links).get_mut(id.index()) else {
+                continue;
+            };
             l.igp = patch.igp_metric.unwrap_or(l.igp);
             l.te = patch.te_metric.unwrap_or(l.te);
             l.delay_us = patch.delay_us.unwrap_or(l.delay_us);
@@ -775,7 +829,7 @@ impl Topology {
             .map(|(i, l)| (key(l, l.from, l.to), LinkId(i as u32)))
             .collect();
         let mut seen_links = vec![false; self.links.len()];
-        for l in &fresh.links {
+        for (fid, l) in fresh.links.iter().enumerate() {
             let (from, to) = (
                 node_map.get(l.from.index()).copied().flatten()?,
                 node_map.get(l.to.index()).copied().flatten()?,
@@ -788,8 +842,9 @@ impl Topology {
             *seen_links.get_mut(id.index())? = true;
             let mut set = LinkPatch::default();
             let fresh_srlgs = fresh.srlgs(l);
-            if old.up != l.up {
-                set.up = Some(l.up);
+            let up = fresh.link_up(LinkId(fid as u32));
+            if self.link_up(id) != up {
+                set.up = Some(up);
             }
             if old.igp != l.igp {
                 set.igp_metric = Some(l.igp);
@@ -815,7 +870,7 @@ impl Topology {
         }
         for (id, seen) in seen_links.iter().enumerate() {
             let id = LinkId(id as u32);
-            if !seen && self.link(id).is_some_and(|l| l.up) {
+            if !seen && self.link_up(id) {
                 events.push(self.one_way(
                     id,
                     LinkPatch {

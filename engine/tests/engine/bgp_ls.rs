@@ -302,7 +302,7 @@ fn a_topology_exported_as_a_file_builds_again() {
         let ups = |t: &Topology| {
             let links: BTreeMap<String, bool> = (0..t.link_count() as u32)
                 .map(pce_engine::topology::LinkId)
-                .map(|l| (t.link_name(l), t.link(l).unwrap().up))
+                .map(|l| (t.link_name(l), t.link_up(l)))
                 .collect();
             let nodes: BTreeMap<String, bool> =
                 t.nodes().iter().map(|n| (n.name.clone(), n.up)).collect();

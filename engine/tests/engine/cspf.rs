@@ -466,7 +466,7 @@ proptest! {
 /// lowest-numbered optimal link into each node.
 fn canonical(topo: &Topology, src: NodeId, dst: NodeId, c: &Constraints) -> Option<Vec<LinkId>> {
     let res = Reservations::new(topo.link_count());
-    let ok = |l: LinkId| topo.link(l).unwrap().up && link_ok(topo, &res, l, c);
+    let ok = |l: LinkId| topo.link_up(l) && link_ok(topo, &res, l, c);
     let best = reference_distances(topo, src, c);
     best[dst.index()]?;
     let mut path = Vec::new();
@@ -495,7 +495,7 @@ fn canonical(topo: &Topology, src: NodeId, dst: NodeId, c: &Constraints) -> Opti
 /// pass `c`, by plain Dijkstra without any bound (`None`: unreachable).
 fn reference_distances(topo: &Topology, src: NodeId, c: &Constraints) -> Vec<Option<(u64, u32)>> {
     let res = Reservations::new(topo.link_count());
-    let ok = |l: LinkId| topo.link(l).unwrap().up && link_ok(topo, &res, l, c);
+    let ok = |l: LinkId| topo.link_up(l) && link_ok(topo, &res, l, c);
     let n = topo.node_count();
     let mut best = vec![None::<(u64, u32)>; n];
     let mut done = vec![false; n];
@@ -876,7 +876,12 @@ proptest! {
             }
         }
         for t in 0..n {
-            for l in topo.links().iter().filter(|l| l.up) {
+            for (_, l) in topo
+                .links()
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| topo.link_up(LinkId(*i as u32)))
+            {
                 prop_assert!(
                     bound(l.from.index(), t) <= u64::from(l.igp) + bound(l.to.index(), t)
                 );

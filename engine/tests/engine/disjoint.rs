@@ -523,8 +523,8 @@ fn min_cost_two_flow(topo: &Topology, s: NodeId, t: NodeId, node: bool) -> Optio
             add(&mut graph, v, n + v, 0);
         }
     }
-    for l in topo.links() {
-        if l.up {
+    for (i, l) in topo.links().iter().enumerate() {
+        if topo.link_up(LinkId(i as u32)) {
             add(
                 &mut graph,
                 out_half(l.from.index()),

@@ -290,7 +290,7 @@ fn events_name_one_of_parallel_links_by_its_interface() {
             .links()
             .iter()
             .enumerate()
-            .filter(|(_, l)| !l.up)
+            .filter(|(i, _)| !next.link_up(LinkId(*i as u32)))
             .map(|(i, _)| next.link_name(LinkId(i as u32)))
             .collect();
         down_links.sort();

@@ -1687,8 +1687,8 @@ fn operator_topology_changes_hold_over_reloads_and_restarts() {
     let link = |pce: &Pce, a: &str, b: &str| {
         let t = pce.topology();
         let (a, b) = (t.node_by_name(a).unwrap(), t.node_by_name(b).unwrap());
-        let l = t.links().iter().find(|l| l.from == a && l.to == b).unwrap();
-        (l.up, l.igp)
+        let l = t.link_between(a, b).unwrap();
+        (t.link_up(l), t.link(l).unwrap().igp)
     };
     let node_up = |pce: &Pce, n: &str| {
         let t = pce.topology();

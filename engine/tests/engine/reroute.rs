@@ -381,12 +381,26 @@ fn a_link_failure_recomputes_exactly_the_lsps_on_it() {
             .map(|(k, _)| *k)
             .collect();
         assert!(on_link.len() >= 4, "{on_link:?}");
-        let (report, out) = net.change(TopologyChange::Event(TopologyEvent::LinkState {
+        let event = TopologyEvent::LinkState {
             a,
             b,
             up: false,
             a_interface: None,
-        }));
+        };
+        // Its plan first: the plan's copy places the LSPs one at a time,
+        // the live core in parallel rounds.
+        let scenario = pce_engine::pce::plan::Scenario {
+            name: "busiest".into(),
+            events: vec![event.clone()],
+        };
+        let now = net.now;
+        let plan = net.pool.install(|| {
+            net.pce
+                .what_if(std::slice::from_ref(&scenario), 0.9, now)
+                .scenarios
+                .remove(0)
+        });
+        let (report, out) = net.change(TopologyChange::Event(event));
         assert!(!report.reoptimized && !report.replaced);
         assert_eq!(report.links_changed, 2);
         assert_eq!(report.recomputed, on_link.len());
@@ -434,6 +448,33 @@ fn a_link_failure_recomputes_exactly_the_lsps_on_it() {
         let expected = one_by_one(net.pce.topology(), held, &order);
         for (key, path) in expected {
             assert_eq!(after[&key], path, "{key:?}");
+        }
+        // The plan said it all.
+        assert_eq!(plan.recomputed, report.recomputed);
+        let names = |v: &mut dyn Iterator<Item = String>| v.collect::<BTreeSet<String>>();
+        assert_eq!(
+            names(&mut plan.unplaceable.iter().map(|l| l.name.clone())),
+            lost
+        );
+        assert_eq!(
+            names(&mut plan.moved.iter().map(|m| m.name.clone())),
+            names(
+                &mut net
+                    .demands
+                    .iter()
+                    .filter(|d| after[&d.key()].is_some() && after[&d.key()] != before[&d.key()])
+                    .map(|d| d.name.clone())
+            )
+        );
+        let live = net.pce.reserved();
+        assert!(!plan.utilization.is_empty());
+        for (link, u) in &plan.utilization {
+            let l = (0..topo.link_count() as u32)
+                .map(LinkId)
+                .find(|&l| &topo.link_name(l) == link)
+                .unwrap();
+            let capacity = topo.link(l).unwrap().bandwidth;
+            assert_eq!(*u, live[l.index()] / capacity, "{link}");
         }
         results.push((after, updates(&out)));
     }

@@ -121,14 +121,11 @@ fn events_make_new_snapshots_and_old_ones_stay_valid() {
     );
     let l = before.link_between(r1, r2).unwrap();
     assert!(
-        before.link(l).unwrap().up,
+        before.link_up(l),
         "a reader's snapshot never changes under it"
     );
-    assert!(!after.link(l).unwrap().up);
-    assert!(
-        !after.link(after.reverse(l).unwrap()).unwrap().up,
-        "both directions"
-    );
+    assert!(!after.link_up(l));
+    assert!(!after.link_up(after.reverse(l).unwrap()), "both directions");
     assert!(matches!(
         after.apply(&TopologyEvent::LinkState {
             a: "R1".into(),
