@@ -10,6 +10,7 @@
 //! result does not depend on the number of threads.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -325,6 +326,7 @@ impl Pce {
             reserved,
             busiest,
             base,
+            prepared: Arc::new(self.topology.with_exact_distances()),
         }
     }
 
@@ -338,9 +340,7 @@ impl Pce {
     ) -> Vec<ScenarioReport> {
         scenarios
             .par_iter()
-            .map_init(Workspace::new, |ws, s| {
-                self.scenario(s, &base.reserved, &base.busiest, now, ws)
-            })
+            .map_init(Workspace::new, |ws, s| self.scenario(s, base, now, ws))
             .collect()
     }
 }
@@ -442,6 +442,10 @@ pub struct PlanBase {
     reserved: Vec<f64>,
     busiest: Vec<(f64, LinkId)>,
     base: Base,
+    /// The topology the scenarios start from, their searches directed by
+    /// exact distances to their tail ends (the scenarios ask for the same
+    /// few thousand tail ends again and again).
+    prepared: Arc<crate::solver::Prepared>,
 }
 
 impl PlanBase {
@@ -497,17 +501,16 @@ impl PlanBase {
 }
 
 impl Pce {
-    /// One scenario on a copy of this core (`reserved`: this core's
-    /// reservations, per link; `busiest`: its links by utilization, the
-    /// busiest first; `ws`: this thread's workspace, lent to the copy).
+    /// One scenario on a copy of this core (`base`: this core's
+    /// [`Pce::plan_base`]; `ws`: this thread's workspace, lent to the copy).
     fn scenario(
         &self,
         s: &Scenario,
-        reserved: &[f64],
-        busiest: &[(f64, LinkId)],
+        base: &PlanBase,
         now: Instant,
         ws: &mut Workspace,
     ) -> ScenarioReport {
+        let (reserved, busiest) = (&base.reserved, &base.busiest);
         let mut report = ScenarioReport {
             name: s.name.clone(),
             error: None,
@@ -527,6 +530,8 @@ impl Pce {
         let mut copy = self.clone();
         copy.now = Some(now);
         copy.one_by_one = true;
+        copy.placed.layered();
+        copy.topology = Arc::clone(&base.prepared);
         std::mem::swap(&mut copy.ws, ws);
         let placed = copy.change_topology(TopologyChange::Events(s.events.clone()));
         std::mem::swap(&mut copy.ws, ws);

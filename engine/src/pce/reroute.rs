@@ -116,16 +116,18 @@ impl Pce {
         // What computing each LSP outside a group needs (its report
         // decoded), in parallel.
         let this = &*self;
-        let mut plans: Vec<Option<Plan>> = keys
-            .par_iter()
-            .map(|key| {
-                if this.lsp_groups.contains_key(key) {
-                    None
-                } else {
-                    this.plan(*key)
-                }
-            })
-            .collect();
+        let plan = |key: &LspKey| {
+            if this.lsp_groups.contains_key(key) {
+                None
+            } else {
+                this.plan(*key)
+            }
+        };
+        let mut plans: Vec<Option<Plan>> = if self.one_by_one {
+            keys.iter().map(plan).collect()
+        } else {
+            keys.par_iter().map(plan).collect()
+        };
         for (&key, plan) in keys.iter().zip(plans.iter_mut()) {
             if let Some(group) = self.lsp_groups.get(&key).and_then(|g| g.first()).copied() {
                 if !seen_groups.insert(group) {

@@ -6,6 +6,7 @@
 //! live core between copies) a change is in place, as in a `HashMap`.
 
 use std::borrow::Borrow;
+use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, OnceLock};
 
@@ -123,6 +124,9 @@ where
     }
 }
 
+/// A path placed, with the bandwidth it holds.
+type PlacedPath = (Vec<LinkId>, f64);
+
 /// The paths this PCE computed, with the bandwidth each holds, by LSP;
 /// which LSPs each link carries is built from them when first asked, kept
 /// until they change, and shared by copies (a plan's scenarios ask it of
@@ -130,21 +134,47 @@ where
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Placed {
     paths: SharedMap<LspKey, (Vec<LinkId>, f64)>,
+    /// A short-lived copy's changes, over `paths` left as they are
+    /// ([`Placed::layered`]): a plan's scenario changes a few of many
+    /// LSPs, and each change in the shared map would copy the nodes on
+    /// the way to its entry (a quarter of a scenario's bookkeeping).
+    overlay: Option<HashMap<LspKey, Option<PlacedPath>>>,
     on_link: OnceLock<Arc<Vec<Vec<LspKey>>>>,
 }
 
 impl Placed {
+    /// From now on, keep changes apart from the shared paths.
+    pub(crate) fn layered(&mut self) {
+        self.overlay.get_or_insert_with(HashMap::new);
+    }
+
     pub(crate) fn get(&self, key: &LspKey) -> Option<&(Vec<LinkId>, f64)> {
-        self.paths.get(key)
+        match self.overlay.as_ref().and_then(|o| o.get(key)) {
+            Some(changed) => changed.as_ref(),
+            None => self.paths.get(key),
+        }
     }
 
     pub(crate) fn insert(&mut self, key: LspKey, path: (Vec<LinkId>, f64)) {
         self.on_link = OnceLock::new();
-        self.paths.insert(key, path);
+        match &mut self.overlay {
+            Some(o) => {
+                o.insert(key, Some(path));
+            }
+            None => {
+                self.paths.insert(key, path);
+            }
+        }
     }
 
     pub(crate) fn remove(&mut self, key: &LspKey) -> Option<(Vec<LinkId>, f64)> {
-        let gone = self.paths.remove(key);
+        let gone = match &mut self.overlay {
+            Some(o) => match o.insert(*key, None) {
+                Some(changed) => changed,
+                None => self.paths.get(key).cloned(),
+            },
+            None => self.paths.remove(key),
+        };
         if gone.is_some() {
             self.on_link = OnceLock::new();
         }
@@ -154,13 +184,30 @@ impl Placed {
     pub(crate) fn clear(&mut self) {
         self.on_link = OnceLock::new();
         self.paths.clear();
+        if let Some(o) = &mut self.overlay {
+            o.clear();
+        }
+    }
+
+    /// Every path, by LSP.
+    fn iter(&self) -> impl Iterator<Item = (&LspKey, &(Vec<LinkId>, f64))> {
+        let overlay = self.overlay.as_ref();
+        self.paths
+            .iter()
+            .filter(move |(k, _)| overlay.is_none_or(|o| !o.contains_key(*k)))
+            .chain(
+                overlay
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|(k, v)| Some((k, v.as_ref()?))),
+            )
     }
 
     /// The LSPs whose paths use any of `links` (of `link_count`), sorted.
     pub(crate) fn on(&self, links: &[LinkId], link_count: usize) -> Vec<LspKey> {
         let index = self.on_link.get_or_init(|| {
             let mut index = vec![Vec::new(); link_count];
-            for (key, (path, _)) in self.paths.iter() {
+            for (key, (path, _)) in self.iter() {
                 for l in path {
                     if let Some(on) = index.get_mut(l.index()) {
                         on.push(*key);

@@ -71,7 +71,7 @@ pub(crate) struct Landmarks {
     base: Topology,
 }
 
-const OBJECTIVES: [Objective; 4] = [
+pub(crate) const OBJECTIVES: [Objective; 4] = [
     Objective::Igp,
     Objective::Te,
     Objective::Delay,
@@ -387,7 +387,7 @@ fn farthest(score: &[u32]) -> Option<u32> {
 
 /// Distances from (`backward`: to) `root` on the links `admit` accepts,
 /// up or down.
-fn dijkstra(
+pub(crate) fn dijkstra(
     topo: &Topology,
     root: u32,
     objective: Objective,

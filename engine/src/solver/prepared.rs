@@ -2,10 +2,11 @@
 //! tables.
 
 use std::ops::Deref;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use super::cspf::Objective;
-use super::landmarks::Landmarks;
+use super::landmarks::{self, Landmarks};
 use crate::topology::{LinkId, NodeId, Topology};
 
 /// A topology snapshot with what the searches need beyond it: landmark
@@ -32,7 +33,34 @@ pub struct Prepared {
     /// nodes: then a node's links in are its links out's reverses, and a
     /// search can go backwards ([`Self::links_in_known`]).
     paired: OnceLock<bool>,
+    /// Exact distances to tail ends, when asked for
+    /// ([`Self::with_exact_distances`]).
+    exact: Option<Arc<Exact>>,
 }
+
+/// Exact distances to tail ends, each computed on the links of one
+/// snapshot (`base`), up or down, when a search first goes there: the
+/// tightest consistent bound there is, for every later snapshot whose
+/// links are no shorter (as the landmark tables). After a failure, a
+/// search directed by them explores little beyond the detour, where one
+/// directed by landmarks explores everything the landmarks cannot tell
+/// apart. A row costs a search of the whole network and `4 x nodes`
+/// bytes, so only what runs many searches to few tail ends on one
+/// network asks for them (a plan's scenarios), within [`EXACT_BUDGET`].
+#[derive(Debug)]
+struct Exact {
+    base: Arc<Topology>,
+    /// By objective ([`landmarks::OBJECTIVES`] order), by tail end: the
+    /// distances to it; then by head end, from it (what directs a search
+    /// backwards).
+    rows: [Vec<OnceLock<Box<[u32]>>>; 8],
+    /// Rows the budget still allows.
+    left: AtomicUsize,
+}
+
+/// Memory the exact distances may take, per snapshot they are computed
+/// on (64 MiB: every tail end of a 4,096-node network, by one objective).
+const EXACT_BUDGET: usize = 64 << 20;
 
 impl Prepared {
     /// Prepare a snapshot: choose the landmarks, build their base tables.
@@ -43,7 +71,60 @@ impl Prepared {
             landmarks,
             pieces: OnceLock::new(),
             paired: OnceLock::new(),
+            exact: None,
         }
+    }
+
+    /// This snapshot, its searches directed by exact distances to their
+    /// tail ends ([`Exact`]), and the snapshots after it that only
+    /// lengthen links. Without the paired links a search backwards needs
+    /// ([`Self::links_in_known`]), as it was.
+    pub fn with_exact_distances(&self) -> Self {
+        let n = self.topology.node_count().max(1);
+        Self {
+            topology: Arc::clone(&self.topology),
+            landmarks: Arc::clone(&self.landmarks),
+            pieces: self.pieces.clone(),
+            paired: self.paired.clone(),
+            exact: self.links_in_known().then(|| {
+                Arc::new(Exact {
+                    base: Arc::clone(&self.topology),
+                    rows: std::array::from_fn(|_| (0..n).map(|_| OnceLock::new()).collect()),
+                    left: AtomicUsize::new(EXACT_BUDGET / (4 * n)),
+                })
+            }),
+        }
+    }
+
+    /// Whether searches on this snapshot are directed by exact distances.
+    pub fn has_exact_distances(&self) -> bool {
+        self.exact.is_some()
+    }
+
+    /// The exact distances from every node to `t` (`backward`: from `t`
+    /// to every node) by `objective`, on every link up or down
+    /// (`u32::MAX`: none), when this snapshot has them and the budget
+    /// allows: computed here on first use.
+    pub(crate) fn exact(&self, objective: Objective, t: u32, backward: bool) -> Option<&[u32]> {
+        let exact = self.exact.as_ref()?;
+        let i = landmarks::OBJECTIVES.iter().position(|&o| o == objective)?;
+        let slot = exact
+            .rows
+            .get(i + if backward { 4 } else { 0 })?
+            .get(t as usize)?;
+        if let Some(row) = slot.get() {
+            return Some(row);
+        }
+        let granted = exact
+            .left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |l| l.checked_sub(1))
+            .is_ok();
+        granted.then(|| {
+            &**slot.get_or_init(|| {
+                landmarks::dijkstra(&exact.base, t, objective, !backward, |_| true)
+                    .into_boxed_slice()
+            })
+        })
     }
 
     /// The snapshot that follows this one. The landmark tables are
@@ -56,12 +137,18 @@ impl Prepared {
     /// they are built anew.
     pub fn after(&self, topology: Arc<Topology>) -> Self {
         if self.landmarks.base().only_lengthens(&topology) {
+            let exact = self
+                .exact
+                .as_ref()
+                .filter(|e| e.base.only_lengthens(&topology))
+                .cloned();
             Self {
                 topology,
                 landmarks: Arc::clone(&self.landmarks),
                 pieces: OnceLock::new(),
                 // Same structure (`only_lengthens`).
                 paired: self.paired.clone(),
+                exact,
             }
         } else {
             Self::new(topology)

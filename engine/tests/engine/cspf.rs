@@ -629,13 +629,23 @@ proptest! {
             };
             next = next.apply(&event).unwrap();
         }
-        let after = before.after(std::sync::Arc::new(next));
+        let next = std::sync::Arc::new(next);
+        let after = before.after(std::sync::Arc::clone(&next));
         prop_assert!(after.shares_tables_with(&before));
+        // Directed by exact distances (a plan's), computed before the
+        // change: kept, and the same answers.
+        let exact = before.with_exact_distances();
+        let after_exact = exact.after(next);
+        prop_assert!(exact.has_exact_distances() && after_exact.has_exact_distances());
         for c in [Constraints::default(), class] {
             let want = canonical(&after, src, dst, &c);
             let req = PathRequest { source: src, destination: dst, objective: Objective::Igp, constraints: c };
             let got = compute(&after, &res, &req, &mut ws).ok().map(|p| p.links);
-            prop_assert_eq!(got, want);
+            prop_assert_eq!(&got, &want);
+            let got = compute(&after_exact, &res, &req, &mut ws).ok().map(|p| p.links);
+            prop_assert_eq!(&got, &want);
+            let got = compute(&exact, &res, &req, &mut ws).ok().map(|p| p.links);
+            prop_assert_eq!(got, canonical(&before, src, dst, &req.constraints));
         }
     }
 }
@@ -674,6 +684,16 @@ fn tables_are_kept_until_a_link_is_shorter_than_they_were_computed_on() {
         base.apply(&metric(l.igp - 1, l.te)).unwrap(),
     ));
     assert!(!shorter.shares_tables_with(&base));
+    // Exact distances go the same way: kept by a failure, not by a
+    // shorter link.
+    let exact = base.with_exact_distances();
+    assert!(exact.has_exact_distances());
+    assert!(exact
+        .after(std::sync::Arc::clone(failed.topology()))
+        .has_exact_distances());
+    assert!(!exact
+        .after(std::sync::Arc::clone(shorter.topology()))
+        .has_exact_distances());
     let costed_out = base.after(std::sync::Arc::new(
         base.apply(&metric(l.igp * 100, l.te * 100)).unwrap(),
     ));
