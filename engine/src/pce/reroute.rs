@@ -172,10 +172,16 @@ impl Pce {
         while start < units.len() {
             if self.one_by_one {
                 // The next unit alone, on this core's workspace.
-                if let Some((_, Unit::Single(plan, candidate @ None))) = units.get_mut(start) {
-                    let path = compute_path(&topo, &self.reservations, &plan.ask(), &mut self.ws);
-                    *candidate = Some((commits, path));
-                    self.counters.computations += 1;
+                if let Some((_, Unit::Single(plan, candidate))) = units.get_mut(start) {
+                    if candidate
+                        .as_ref()
+                        .is_none_or(|c| !committable(&topo, &self.reservations, plan, c, commits))
+                    {
+                        let path =
+                            compute_path(&topo, &self.reservations, &plan.ask(), &mut self.ws);
+                        *candidate = Some((commits, path));
+                        self.counters.computations += 1;
+                    }
                 }
             } else {
                 let current = &self.reservations;
