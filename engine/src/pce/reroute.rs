@@ -169,13 +169,19 @@ impl Pce {
         // Commits so far (paths and groups placed: what changes the
         // reservations).
         let mut commits = 0u64;
+        // Whether a unit needs computing: no candidate, or one that can no
+        // longer be committed.
+        let stale = |u: &Unit, r: &Reservations, commits| match u {
+            Unit::Single(plan, Some(c)) => !committable(&topo, r, plan, c, commits),
+            Unit::Single(_, None) => true,
+            Unit::Group(_) => false,
+        };
         while start < units.len() {
             if self.one_by_one {
                 // The next unit alone, on this core's workspace.
-                if let Some((_, Unit::Single(plan, candidate))) = units.get_mut(start) {
-                    if candidate
-                        .as_ref()
-                        .is_none_or(|c| !committable(&topo, &self.reservations, plan, c, commits))
+                if let Some((_, u)) = units.get_mut(start) {
+                    if let (true, Unit::Single(plan, candidate)) =
+                        (stale(u, &self.reservations, commits), u)
                     {
                         let path =
                             compute_path(&topo, &self.reservations, &plan.ask(), &mut self.ws);
@@ -185,18 +191,11 @@ impl Pce {
                 }
             } else {
                 let current = &self.reservations;
-                // Compute what has no candidate, or one that can no longer
-                // be committed.
-                let stale = |u: &Unit| match u {
-                    Unit::Single(plan, Some(c)) => !committable(&topo, current, plan, c, commits),
-                    Unit::Single(_, None) => true,
-                    Unit::Group(_) => false,
-                };
                 let round = units
                     .get_mut(start..)
                     .unwrap_or_default()
                     .par_iter_mut()
-                    .filter(|(_, u)| stale(u))
+                    .filter(|(_, u)| stale(u, current, commits))
                     .map_init(Workspace::new, |ws, (_, u)| {
                         if let Unit::Single(plan, candidate) = u {
                             let path = compute_path(&topo, current, &plan.ask(), ws);
@@ -208,8 +207,12 @@ impl Pce {
                 self.counters.computations += round as u64;
             }
             // Commit in order up to the first candidate that can no longer
-            // be committed (or is not computed yet).
+            // be committed (taken by an earlier LSP of this round, or not
+            // proven on what is reserved now).
             while let Some((_, unit)) = units.get_mut(start) {
+                if stale(unit, &self.reservations, commits) {
+                    break;
+                }
                 match unit {
                     Unit::Group(group) => {
                         let group = *group;
@@ -217,32 +220,9 @@ impl Pce {
                         commits += 1;
                     }
                     Unit::Single(plan, candidate) => {
-                        match candidate.take() {
-                            Some(c)
-                                if committable(&topo, &self.reservations, plan, &c, commits) =>
-                            {
-                                match c.1 {
-                                    Ok(path) => {
-                                        self.apply_path(plan, path, false, Vec::new());
-                                        commits += 1;
-                                    }
-                                    Err(e) => {
-                                        let proven = match e {
-                                            Unreachable::NoPath { proven } => proven,
-                                            Unreachable::UnknownEndpoints(_) => true,
-                                        };
-                                        self.lspdb.with_mut(&plan.key, |e| {
-                                            e.control.no_path = true;
-                                            e.control.proven = proven;
-                                        });
-                                    }
-                                }
-                            }
-                            other => {
-                                // Taken by an earlier LSP of this round, or
-                                // not proven on what is reserved now.
-                                *candidate = other;
-                                break;
+                        if let Some((_, result)) = candidate.take() {
+                            if self.commit(plan, result) {
+                                commits += 1;
                             }
                         }
                     }
@@ -251,6 +231,28 @@ impl Pce {
             }
         }
         lsps
+    }
+
+    /// Commit an LSP's computed path, or its lack of one; whether its path
+    /// now holds bandwidth.
+    fn commit(&mut self, plan: &Plan, result: Result<ComputedPath, Unreachable>) -> bool {
+        match result {
+            Ok(path) => {
+                self.apply_path(plan, path, false, Vec::new());
+                true
+            }
+            Err(e) => {
+                let proven = match e {
+                    Unreachable::NoPath { proven } => proven,
+                    Unreachable::UnknownEndpoints(_) => true,
+                };
+                self.lspdb.with_mut(&plan.key, |e| {
+                    e.control.no_path = true;
+                    e.control.proven = proven;
+                });
+                false
+            }
+        }
     }
 
     /// The controlled LSPs whose computed paths use any of `links`, sorted.
